@@ -1,0 +1,29 @@
+// swift-tools-version:6.1
+// Swiftlet: a library operating system in Swift. Folders are layers; see docs/ARCHITECTURE.md.
+import PackageDescription
+
+// Byte views are `~Escapable` structs over `Span`; their initialisers carry lifetime annotations.
+let core: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
+let package = Package(
+    name: "Swiftlet",
+    products: [
+        .library(name: "Swiftlet", targets: ["Swiftlet"]),
+        .library(name: "SwiftletWire", targets: ["SwiftletWire"]),
+        .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
+    ],
+    targets: [
+        // Core targets (compile in Embedded Swift; checked by scripts/embedded-check).
+        .target(name: "Swiftlet", swiftSettings: core),
+        .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
+        // Test helpers: fakes of every device protocol.
+        .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        // Benchmarks/run builds this in release mode.
+        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire"],
+                          path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
+        .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
+        .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
+                    resources: [.copy("Fixtures")], swiftSettings: core),
+    ],
+    swiftLanguageModes: [.v6]
+)

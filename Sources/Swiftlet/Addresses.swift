@@ -1,0 +1,234 @@
+// Swiftlet: link and network addresses shared by every layer.
+//
+// `MACAddress` (IEEE 802 48-bit), `IPv4Address` (RFC 791) and `IPv6Address` (RFC 4291) are plain values.
+// Parsing from text accepts only the canonical dotted/colon forms and returns nil on anything else.
+
+/// A 48-bit IEEE 802 MAC address.
+public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The six octets, most significant first, in the low 48 bits.
+    public let rawValue: UInt64
+
+    public init(rawValue: UInt64) { self.rawValue = rawValue & 0xFFFF_FFFF_FFFF }
+
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8) {
+        var v: UInt64 = 0
+        for octet in [a, b, c, d, e, f] { v = v << 8 | UInt64(octet) }
+        self.init(rawValue: v)
+    }
+
+    public static let broadcast = MACAddress(rawValue: 0xFFFF_FFFF_FFFF)
+    public static let zero = MACAddress(rawValue: 0)
+
+    /// Octet `i` (0 is the first on the wire).
+    public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt64(40 - 8 * i)) }
+
+    public var isBroadcast: Bool { self == .broadcast }
+    /// The group bit (least significant bit of the first octet); broadcast is also multicast.
+    public var isMulticast: Bool { octet(0) & 1 != 0 }
+
+    /// Parses `aa:bb:cc:dd:ee:ff` (hex digits, either case).
+    public init?(_ text: String) {
+        var value: UInt64 = 0
+        var groups = 0
+        for part in text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+            guard part.count == 2, let hi = hexValue(part.first!), let lo = hexValue(part.last!) else { return nil }
+            value = value << 8 | UInt64(hi << 4 | lo)
+            groups += 1
+        }
+        guard groups == 6 else { return nil }
+        self.init(rawValue: value)
+    }
+
+    public var description: String {
+        var s = ""
+        for i in 0..<6 {
+            if i > 0 { s += ":" }
+            s += hexByte(octet(i))
+        }
+        return s
+    }
+}
+
+/// An IPv4 address, held in host order (`10.0.0.1` is `0x0A00_0001`).
+public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
+
+    public static let any = IPv4Address(rawValue: 0)
+    public static let broadcast = IPv4Address(rawValue: 0xFFFF_FFFF)
+
+    public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt32(24 - 8 * i)) }
+
+    public var isUnspecified: Bool { rawValue == 0 }
+    public var isBroadcast: Bool { rawValue == 0xFFFF_FFFF }
+    public var isLoopback: Bool { octet(0) == 127 }
+    /// 224.0.0.0/4 (RFC 5771).
+    public var isMulticast: Bool { rawValue >> 28 == 0xE }
+
+    /// Parses dotted-quad text: exactly four decimal octets, no leading `+`, each 0...255.
+    public init?(_ text: String) {
+        var value: UInt32 = 0
+        var parts = 0
+        for part in text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard !part.isEmpty, part.count <= 3 else { return nil }
+            var octet: UInt32 = 0
+            for c in part {
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                octet = octet * 10 + UInt32(c - UInt8(ascii: "0"))
+            }
+            guard octet <= 255 else { return nil }
+            value = value << 8 | octet
+            parts += 1
+        }
+        guard parts == 4 else { return nil }
+        rawValue = value
+    }
+
+    public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.rawValue < b.rawValue }
+
+    public var description: String {
+        "\(octet(0)).\(octet(1)).\(octet(2)).\(octet(3))"
+    }
+}
+
+/// An IPv4 prefix such as `10.0.0.0/24`, with the address it was written with.
+public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
+    public let address: IPv4Address
+    public let prefixLength: Int
+
+    public init?(address: IPv4Address, prefixLength: Int) {
+        guard (0...32).contains(prefixLength) else { return nil }
+        self.address = address
+        self.prefixLength = prefixLength
+    }
+
+    /// Parses `ADDR/PREFIX`.
+    public init?(_ text: String) {
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 2, let addr = IPv4Address(String(Substring(parts[0]))),
+              let len = Int(String(Substring(parts[1]))) else { return nil }
+        self.init(address: addr, prefixLength: len)
+    }
+
+    public var mask: UInt32 { prefixLength == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefixLength) }
+    public var networkAddress: IPv4Address { IPv4Address(rawValue: address.rawValue & mask) }
+    public var broadcastAddress: IPv4Address { IPv4Address(rawValue: address.rawValue | ~mask) }
+    public func contains(_ other: IPv4Address) -> Bool { other.rawValue & mask == address.rawValue & mask }
+
+    public var description: String { "\(address)/\(prefixLength)" }
+}
+
+/// An IPv6 address as two 64-bit halves in host order.
+public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) { self.high = high; self.low = low }
+
+    /// Builds from 16 octets in network order; nil unless exactly 16 are given.
+    public init?(octets: [UInt8]) {
+        guard octets.count == 16 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<8 { h = h << 8 | UInt64(octets[i]) }
+        for i in 8..<16 { l = l << 8 | UInt64(octets[i]) }
+        self.init(high: h, low: l)
+    }
+
+    public func octet(_ i: Int) -> UInt8 {
+        i < 8 ? UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
+              : UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * (i - 8)))
+    }
+
+    public func group(_ i: Int) -> UInt16 { UInt16(octet(2 * i)) << 8 | UInt16(octet(2 * i + 1)) }
+
+    /// Parses RFC 4291 §2.2 text forms 1 and 2 (hex groups, one `::`); the dotted-quad tail is not accepted.
+    public init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        var head: [UInt16] = [], tail: [UInt16] = []
+        var seenGap = false
+        var i = 0
+        if bytes.count >= 2, bytes[0] == UInt8(ascii: ":"), bytes[1] == UInt8(ascii: ":") { seenGap = true; i = 2 }
+        else if bytes.first == UInt8(ascii: ":") { return nil }
+        while i < bytes.count {
+            var value: UInt32 = 0, digits = 0
+            while i < bytes.count, let d = hexValue(bytes[i]) {
+                value = value << 4 | UInt32(d); digits += 1; i += 1
+                if digits > 4 { return nil }
+            }
+            guard digits > 0 else { return nil }
+            if seenGap { tail.append(UInt16(value)) } else { head.append(UInt16(value)) }
+            if i == bytes.count { break }
+            guard bytes[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: ":") {
+                guard !seenGap else { return nil }
+                seenGap = true; i += 1
+            } else if i == bytes.count { return nil }
+        }
+        let total = head.count + tail.count
+        guard seenGap ? total <= 7 : total == 8 else { return nil }
+        let groups = head + [UInt16](repeating: 0, count: 8 - total) + tail
+        var h: UInt64 = 0, l: UInt64 = 0
+        for g in 0..<4 { h = h << 16 | UInt64(groups[g]) }
+        for g in 4..<8 { l = l << 16 | UInt64(groups[g]) }
+        self.init(high: h, low: l)
+    }
+
+    /// RFC 5952 canonical text: lowercase, the longest run (≥ 2) of zero groups shortened to `::`.
+    public var description: String {
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for g in 0...8 {
+            if g < 8, group(g) == 0 {
+                if runStart < 0 { runStart = g }
+            } else if runStart >= 0 {
+                if g - runStart > bestLength { bestStart = runStart; bestLength = g - runStart }
+                runStart = -1
+            }
+        }
+        if bestLength < 2 { bestStart = -1 }
+        var s = ""
+        var g = 0
+        while g < 8 {
+            if g == bestStart {
+                s += "::"
+                g += bestLength
+                continue
+            }
+            if !s.isEmpty, !s.hasSuffix(":") { s += ":" }
+            s += hexNumber(UInt64(group(g)))
+            g += 1
+        }
+        return s
+    }
+}
+
+// MARK: - Hex helpers shared by the address types.
+
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}
+
+let hexDigits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+
+/// Two lowercase hex digits.
+public func hexByte(_ b: UInt8) -> String {
+    String(hexDigits[Int(b >> 4)]) + String(hexDigits[Int(b & 0xF)])
+}
+
+/// Lowercase hex without leading zeros (`0` for zero).
+public func hexNumber(_ v: UInt64) -> String {
+    if v == 0 { return "0" }
+    var s = ""
+    var x = v
+    while x > 0 { s = String(hexDigits[Int(x & 0xF)]) + s; x >>= 4 }
+    return s
+}

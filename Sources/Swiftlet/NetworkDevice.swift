@@ -1,0 +1,47 @@
+// Swiftlet: the network device protocol (an Ethernet NIC: a tap, virtio-net, or a test fake).
+//
+// Transmit is synchronous and never blocks: the device queues the frame or reports it dropped.
+// Receive is split so that one run loop can serve every device: `receive(limit:_:)` hands over the
+// frames that are already there without waiting, and `waitForFrames()` suspends until at least one is.
+// Frames are whole Ethernet frames without FCS.
+
+import _Concurrency
+
+public enum NetworkDeviceError: Error, Equatable, Sendable {
+    /// The frame is larger than the device's MTU plus the Ethernet header.
+    case frameTooLarge(size: Int, limit: Int)
+    /// The transmit queue is full; the frame was dropped.
+    case queueFull
+    /// The device has been closed or the link is gone.
+    case down
+    /// The platform reported an error (errno on hosted targets).
+    case platform(code: Int32)
+}
+
+public protocol NetworkDevice: AnyObject {
+    /// The device's own address.
+    var macAddress: MACAddress { get }
+    /// The largest payload of an Ethernet frame (1500 for standard Ethernet).
+    var mtu: Int { get }
+    /// Bytes in front of the Ethernet header the device needs for its own header (virtio-net uses it).
+    var headroom: Int { get }
+
+    /// Sends one frame. `frame.bytes` starts at the Ethernet header; the device may prepend into its headroom.
+    func transmit(_ frame: consuming PacketBuffer) throws(NetworkDeviceError)
+
+    /// Hands each frame that has already arrived (at most `limit`) to `handler`; never waits.
+    /// Returns how many were handed over.
+    func receive(limit: Int, _ handler: (consuming PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int
+
+    /// Suspends until at least one frame can be received.
+    func waitForFrames() async throws(NetworkDeviceError)
+}
+
+extension NetworkDevice {
+    /// A buffer for building one frame with `reserve` bytes of headroom for the headers the caller will
+    /// prepend (Ethernet included), plus the device's own headroom, and room for an MTU-sized payload.
+    public func makeFrame(reserve: Int) -> PacketBuffer {
+        let ethernetRoom = 18  // 14-byte header plus an 802.1Q tag
+        return PacketBuffer(capacity: headroom + max(reserve, ethernetRoom) + mtu, headroom: headroom + reserve)
+    }
+}

@@ -1,0 +1,131 @@
+// SwiftletWire: the Internet checksum (RFC 1071), pseudo-headers (RFC 768, RFC 9293 §3.1) and incremental
+// update (RFC 1624).
+//
+// The ones' complement sum does not depend on byte order (RFC 1071 §2(B)), so the fast path sums 32-bit
+// little-endian halves of unaligned 64-bit loads into 64-bit accumulators (no carries to track for any
+// buffer below 16 GiB) and swaps bytes once at the end. This file holds the wire layer's one audited
+// unsafe-pointer helper: `sumWords`, which reads only inside the span it is given.
+
+import Swiftlet
+
+public struct InternetChecksum: Sendable {
+    /// Sum of 16-bit big-endian words, not yet folded.
+    private var sum: UInt64 = 0
+    /// A byte left over from an odd-length `add`, waiting for its partner.
+    private var pending: UInt8? = nil
+
+    public init() {}
+
+    /// Adds a 16-bit word in host order (as it will appear big-endian on the wire).
+    public mutating func add(_ word: UInt16) {
+        flushPending()
+        sum &+= UInt64(word)
+    }
+
+    /// Adds a 32-bit value as two 16-bit words.
+    public mutating func add(_ word: UInt32) {
+        flushPending()
+        sum &+= UInt64(word >> 16) &+ UInt64(word & 0xFFFF)
+    }
+
+    /// Adds bytes as big-endian 16-bit words; an odd byte waits for the next `add` or is padded with zero.
+    public mutating func add(_ bytes: Span<UInt8>) {
+        var start = 0
+        if let p = pending {
+            guard bytes.count > 0 else { return }
+            sum &+= UInt64(p) << 8 | UInt64(bytes[0])
+            pending = nil
+            start = 1
+        }
+        let remaining = bytes.count - start
+        let even = remaining & ~1
+        if even > 0 {
+            sum &+= InternetChecksum.sumWords(bytes.extracting(start..<(start + even)))
+        }
+        if remaining & 1 == 1 { pending = bytes[bytes.count - 1] }
+    }
+
+    private mutating func flushPending() {
+        if let p = pending { sum &+= UInt64(p) << 8; pending = nil }
+    }
+
+    /// The folded sum (not complemented).
+    public var folded: UInt16 {
+        var s = sum
+        if let p = pending { s &+= UInt64(p) << 8 }
+        while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
+        return UInt16(s)
+    }
+
+    /// The checksum field value: the complement of the folded sum.
+    public var value: UInt16 { ~folded }
+
+    /// True when the bytes summed include their own checksum field and it verifies.
+    public var verifies: Bool { folded == 0xFFFF }
+
+    /// The checksum of `bytes` alone.
+    public static func of(_ bytes: Span<UInt8>) -> UInt16 {
+        var c = InternetChecksum()
+        c.add(bytes)
+        return c.value
+    }
+
+    /// A checksum primed with the IPv4 pseudo-header for TCP or UDP (RFC 9293 §3.1, RFC 768).
+    public static func pseudoHeader(source: IPv4Address, destination: IPv4Address,
+                                    protocol proto: IPProtocol, length: Int) -> InternetChecksum {
+        var c = InternetChecksum()
+        c.add(source.rawValue)
+        c.add(destination.rawValue)
+        c.add(UInt16(proto.rawValue))
+        c.add(UInt16(truncatingIfNeeded: length))
+        return c
+    }
+
+    /// RFC 1624 eqn. 3: the new checksum field after one 16-bit word of the covered data changed from
+    /// `old` to `new`: HC' = ~(~HC + ~m + m').
+    public static func update(_ checksum: UInt16, old: UInt16, new: UInt16) -> UInt16 {
+        var s = UInt32(~checksum) + UInt32(~old) + UInt32(new)
+        while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
+        return ~UInt16(s)
+    }
+
+    /// RFC 1624 for a 32-bit field (an address or a sequence number).
+    public static func update(_ checksum: UInt16, old: UInt32, new: UInt32) -> UInt16 {
+        let c = update(checksum, old: UInt16(old >> 16), new: UInt16(new >> 16))
+        return update(c, old: UInt16(truncatingIfNeeded: old), new: UInt16(truncatingIfNeeded: new))
+    }
+
+    /// The audited helper: ones' complement sum of an even-length span as big-endian 16-bit words,
+    /// unfolded. Reads 8 bytes at a time with unaligned loads strictly inside `bytes`.
+    @inline(__always)
+    static func sumWords(_ bytes: Span<UInt8>) -> UInt64 {
+        bytes.withUnsafeBytes { raw -> UInt64 in
+            let n = raw.count
+            var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+            var i = 0
+            while i + 32 <= n {
+                let w0 = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let w1 = raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+                let w2 = raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
+                let w3 = raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+                a &+= (w0 & 0xFFFF_FFFF) &+ (w0 >> 32)
+                b &+= (w1 & 0xFFFF_FFFF) &+ (w1 >> 32)
+                c &+= (w2 & 0xFFFF_FFFF) &+ (w2 >> 32)
+                d &+= (w3 & 0xFFFF_FFFF) &+ (w3 >> 32)
+                i += 32
+            }
+            while i + 4 <= n {
+                a &+= UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                i += 4
+            }
+            if i < n {  // two bytes left
+                a &+= UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self))
+            }
+            // Fold the native-order (little-endian on x86) sum to 16 bits, then swap to big-endian words.
+            var s = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32)
+                &+ (c & 0xFFFF_FFFF) &+ (c >> 32) &+ (d & 0xFFFF_FFFF) &+ (d >> 32)
+            while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
+            return UInt64(UInt16(truncatingIfNeeded: s).bigEndian)
+        }
+    }
+}
