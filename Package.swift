@@ -23,7 +23,7 @@ let package = Package(
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
-                    resources: [.copy("Fixtures")], swiftSettings: core),
+                    exclude: ["Fixtures"], swiftSettings: core),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,11 +27,11 @@ public protocol NetworkDevice: AnyObject {
     var headroom: Int { get }
 
     /// Sends one frame. `frame.bytes` starts at the Ethernet header; the device may prepend into its headroom.
-    func transmit(_ frame: consuming PacketBuffer) throws(NetworkDeviceError)
+    func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError)
 
     /// Hands each frame that has already arrived (at most `limit`) to `handler`; never waits.
     /// Returns how many were handed over.
-    func receive(limit: Int, _ handler: (consuming PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int
+    func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int
 
     /// Suspends until at least one frame can be received.
     func waitForFrames() async throws(NetworkDeviceError)
