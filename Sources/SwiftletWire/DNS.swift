@@ -135,7 +135,7 @@ public struct DNSMessage: Hashable, Sendable {
             let opt = additionals.remove(at: k)
             guard opt.name.isRoot, !additionals.contains(where: { $0.type == .opt }),
                   case .opt(let options) = opt.data else { throw .badField(.dns) }
-            edns = EDNS(udpPayloadSize: opt.class.rawValue, extendedRCode: UInt8(opt.ttl >> 24),
+            edns = EDNS(udpPayloadSize: opt.class.rawValue,
                         version: UInt8(truncatingIfNeeded: opt.ttl >> 16), dnssecOK: opt.ttl & 0x8000 != 0,
                         options: options)
             header.rcode = DNSRCode(rawValue: UInt16(opt.ttl >> 24) << 4 | header.rcode.rawValue)

@@ -219,19 +219,17 @@ public struct DNSRecord: Hashable, Sendable {
     }
 }
 
-/// EDNS0 parameters carried by the OPT pseudo-record (RFC 6891 §6.1.3).
+/// EDNS0 parameters carried by the OPT pseudo-record (RFC 6891 §6.1.3). The extended response code bits
+/// are not here: `DNSHeader.rcode` holds the whole 12-bit code.
 public struct EDNS: Hashable, Sendable {
     /// Requestor's UDP payload size (the OPT record's CLASS); values below 512 are treated as 512.
     public var udpPayloadSize: UInt16
-    /// The upper 8 bits of the 12-bit response code.
-    public var extendedRCode: UInt8
     public var version: UInt8
     public var dnssecOK: Bool
     public var options: [EDNSOption]
 
-    public init(udpPayloadSize: UInt16 = 1232, extendedRCode: UInt8 = 0, version: UInt8 = 0,
-                dnssecOK: Bool = false, options: [EDNSOption] = []) {
-        self.udpPayloadSize = udpPayloadSize; self.extendedRCode = extendedRCode; self.version = version
+    public init(udpPayloadSize: UInt16 = 1232, version: UInt8 = 0, dnssecOK: Bool = false, options: [EDNSOption] = []) {
+        self.udpPayloadSize = udpPayloadSize; self.version = version
         self.dnssecOK = dnssecOK; self.options = options
     }
 }
