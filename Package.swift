@@ -3,7 +3,11 @@
 import PackageDescription
 
 // Byte views are `~Escapable` structs over `Span`; their initialisers carry lifetime annotations.
-let core: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+let core: [SwiftSetting] = [
+    .enableExperimentalFeature("Lifetimes"),
+    // One cooperative executor per unikernel: nonisolated async code runs on its caller's executor.
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
 
 let package = Package(
     name: "Swiftlet",
