@@ -311,7 +311,7 @@ public struct DHCPv4Message: Hashable, Sendable {
         let optionBytes = encodedOptions
         let total = Swift.max(F.options + optionBytes.count, DHCPv4Packet.minimumEmitLength)
         try requireRoom(buffer, total)
-        guard (serverName?.count ?? 0) < F.snameLength, (bootFile?.count ?? 0) < F.fileLength else {
+        guard (serverName?.count ?? 0) <= F.snameLength, (bootFile?.count ?? 0) <= F.fileLength else {
             throw .badLength(.dhcpv4)
         }
         buffer.zero(0, total)

@@ -1,0 +1,12 @@
+// Shared by every fuzz harness: turn libFuzzer's input into a Span and fail loudly when a round trip
+// (parse → emit → parse) does not reproduce the parsed value. A parser that traps is a crash by itself.
+
+@inline(__always)
+func withInput<R>(_ data: UnsafePointer<UInt8>, _ size: Int, _ body: (Span<UInt8>) -> R) -> R {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    return body(bytes.span)
+}
+
+func roundTripFailed(_ what: String) -> Never {
+    fatalError("round trip changed the value: \(what)")
+}
