@@ -23,7 +23,8 @@ let package = Package(
         // Test helpers: fakes of every device protocol.
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.
-        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire"],
+        .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
+        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],

@@ -1,27 +1,26 @@
 // SwiftletWire: big-endian field access on byte spans (network byte order, RFC 1700 "Data Notations").
 //
-// Callers check bounds first (views validate in their initialisers); these accessors still go through
-// Span's bounds-checked subscript, so a mistake traps in a test instead of reading out of bounds.
+// Callers check bounds first (views validate in their initialisers); these accessors are still bounds-
+// checked (Span's subscript, RawSpan's loads), so a mistake traps in a test instead of reading out of bounds.
 
 import Swiftlet
 
 extension Span where Element == UInt8 {
     @inline(__always) func u8(_ offset: Int) -> UInt8 { self[offset] }
-    @inline(__always) func u16(_ offset: Int) -> UInt16 { UInt16(self[offset]) << 8 | UInt16(self[offset + 1]) }
+    // One bounds-checked unaligned load each (RawSpan checks the range; integers have no invalid bit patterns).
+    @inline(__always) func u16(_ offset: Int) -> UInt16 {
+        UInt16(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
     @inline(__always) func u32(_ offset: Int) -> UInt32 {
-        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
+        UInt32(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
     @inline(__always) func mac(_ offset: Int) -> MACAddress {
-        var v: UInt64 = 0
-        for i in 0..<6 { v = v << 8 | UInt64(self[offset + i]) }
-        return MACAddress(rawValue: v)
+        MACAddress(rawValue: UInt64(u32(offset)) << 16 | UInt64(u16(offset + 4)))
     }
     @inline(__always) func ipv4(_ offset: Int) -> IPv4Address { IPv4Address(rawValue: u32(offset)) }
     @inline(__always) func ipv6(_ offset: Int) -> IPv6Address {
-        var h: UInt64 = 0, l: UInt64 = 0
-        for i in 0..<8 { h = h << 8 | UInt64(self[offset + i]) }
-        for i in 8..<16 { l = l << 8 | UInt64(self[offset + i]) }
-        return IPv6Address(high: h, low: l)
+        IPv6Address(high: UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                    low: UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
     }
     /// A copy of `count` bytes from `offset`.
     func copy(_ offset: Int, _ count: Int) -> [UInt8] {

@@ -2,9 +2,9 @@
 // update (RFC 1624).
 //
 // The ones' complement sum does not depend on byte order (RFC 1071 §2(B)), so the fast path sums 32-bit
-// little-endian halves of unaligned 64-bit loads into 64-bit accumulators (no carries to track for any
-// buffer below 16 GiB) and swaps bytes once at the end. This file holds the wire layer's one audited
-// unsafe-pointer helper: `sumWords`, which reads only inside the span it is given.
+// halves of native-order unaligned 64-bit loads into 64-bit accumulators (no carries to track for any
+// buffer below 16 GiB) and swaps bytes once at the end. Loads go through RawSpan, which checks bounds:
+// the wire layer holds no raw pointers.
 
 import Swiftlet
 
@@ -30,19 +30,16 @@ public struct InternetChecksum: Sendable {
 
     /// Adds bytes as big-endian 16-bit words; an odd byte waits for the next `add` or is padded with zero.
     public mutating func add(_ bytes: Span<UInt8>) {
-        var start = 0
+        guard bytes.count > 0 else { return }
+        var raw = bytes.bytes
         if let p = pending {
-            guard bytes.count > 0 else { return }
             sum &+= UInt64(p) << 8 | UInt64(bytes[0])
             pending = nil
-            start = 1
+            raw = raw.extracting(droppingFirst: 1)
         }
-        let remaining = bytes.count - start
-        let even = remaining & ~1
-        if even > 0 {
-            sum &+= InternetChecksum.sumWords(bytes.extracting(start..<(start + even)))
-        }
-        if remaining & 1 == 1 { pending = bytes[bytes.count - 1] }
+        let n = raw.byteCount
+        sum &+= InternetChecksum.sumWords(raw, count: n & ~1)
+        if n & 1 == 1 { pending = bytes[bytes.count - 1] }
     }
 
     private mutating func flushPending() {
@@ -95,37 +92,40 @@ public struct InternetChecksum: Sendable {
         return update(c, old: UInt16(truncatingIfNeeded: old), new: UInt16(truncatingIfNeeded: new))
     }
 
-    /// The audited helper: ones' complement sum of an even-length span as big-endian 16-bit words,
-    /// unfolded. Reads 8 bytes at a time with unaligned loads strictly inside `bytes`.
+    /// Ones' complement sum of the first `count` (even) bytes as big-endian 16-bit words, folded to 16 bits.
+    /// Reads 8 bytes at a time with RawSpan's bounds-checked unaligned loads: no pointers.
     @inline(__always)
-    static func sumWords(_ bytes: Span<UInt8>) -> UInt64 {
-        bytes.withUnsafeBytes { raw -> UInt64 in
-            let n = raw.count
-            var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
-            var i = 0
-            while i + 32 <= n {
-                let w0 = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let w1 = raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
-                let w2 = raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
-                let w3 = raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
-                a &+= (w0 & 0xFFFF_FFFF) &+ (w0 >> 32)
-                b &+= (w1 & 0xFFFF_FFFF) &+ (w1 >> 32)
-                c &+= (w2 & 0xFFFF_FFFF) &+ (w2 >> 32)
-                d &+= (w3 & 0xFFFF_FFFF) &+ (w3 >> 32)
-                i += 32
-            }
-            while i + 4 <= n {
-                a &+= UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                i += 4
-            }
-            if i < n {  // two bytes left
-                a &+= UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self))
-            }
-            // Fold the native-order (little-endian on x86) sum to 16 bits, then swap to big-endian words.
-            var s = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32)
-                &+ (c & 0xFFFF_FFFF) &+ (c >> 32) &+ (d & 0xFFFF_FFFF) &+ (d >> 32)
-            while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
-            return UInt64(UInt16(truncatingIfNeeded: s).bigEndian)
+    static func sumWords(_ raw: RawSpan, count n: Int) -> UInt64 {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+        var i = 0
+        while i + 32 <= n {
+            let w0 = raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let w1 = raw.unsafeLoadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+            let w2 = raw.unsafeLoadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
+            let w3 = raw.unsafeLoadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+            a &+= (w0 & 0xFFFF_FFFF) &+ (w0 >> 32)
+            b &+= (w1 & 0xFFFF_FFFF) &+ (w1 >> 32)
+            c &+= (w2 & 0xFFFF_FFFF) &+ (w2 >> 32)
+            d &+= (w3 & 0xFFFF_FFFF) &+ (w3 >> 32)
+            i += 32
         }
+        while i + 8 <= n {
+            let w = raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt64.self)
+            a &+= (w & 0xFFFF_FFFF) &+ (w >> 32)
+            i += 8
+        }
+        if i + 4 <= n {
+            a &+= UInt64(raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt32.self))
+            i += 4
+        }
+        if i + 2 <= n {
+            a &+= UInt64(raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt16.self))
+        }
+        // Fold the native-order sum to 16 bits, then swap to big-endian word order (RFC 1071 §2(B)).
+        var s = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32)
+            &+ (c & 0xFFFF_FFFF) &+ (c >> 32) &+ (d & 0xFFFF_FFFF) &+ (d >> 32)
+        s = (s & 0xFFFF_FFFF) &+ (s >> 32)
+        while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
+        return UInt64(UInt16(truncatingIfNeeded: s).bigEndian)
     }
 }

@@ -98,42 +98,46 @@ public struct TCPOptions: Hashable, Sendable {
 
     /// Parses an option list (the bytes between the fixed header and the data).
     public init(parsing bytes: Span<UInt8>) throws(WireError) {
-        self.init()
+        // Locals first, one store into self at the end: this runs for every segment received.
+        var mss: UInt16? = nil, scale: UInt8? = nil, sackOK = false
+        var blocks = SACKBlocks(), stamps: TCPTimestamps? = nil
+        let n = bytes.count
         var i = 0
-        while i < bytes.count {
+        while i < n {
             let kind = bytes[i]
-            if kind == Kind.end { break }
             if kind == Kind.nop { i += 1; continue }
-            guard i + 1 < bytes.count else { throw .badOption(.tcp) }
+            if kind == Kind.end { break }
+            guard i + 1 < n else { throw .badOption(.tcp) }
             let length = Int(bytes[i + 1])
-            guard length >= 2, i + length <= bytes.count else { throw .badOption(.tcp) }
+            guard length >= 2, length <= n - i else { throw .badOption(.tcp) }
             switch kind {
             case Kind.mss:
                 guard length == 4 else { throw .badOption(.tcp) }
-                maximumSegmentSize = bytes.u16(i + 2)
+                mss = bytes.u16(i + 2)
             case Kind.windowScale:
                 guard length == 3 else { throw .badOption(.tcp) }
-                windowScale = bytes[i + 2]
+                scale = bytes[i + 2]
             case Kind.sackPermitted:
                 guard length == 2 else { throw .badOption(.tcp) }
-                sackPermitted = true
+                sackOK = true
             case Kind.sack:
-                guard (length - 2) % 8 == 0, length > 2, (length - 2) / 8 <= SACKBlocks.capacity else {
+                guard length > 2, (length - 2) % 8 == 0, (length - 2) / 8 <= SACKBlocks.capacity else {
                     throw .badOption(.tcp)
                 }
                 var j = i + 2
                 while j < i + length {
-                    sackBlocks.append(SACKBlock(left: TCPSequenceNumber(bytes.u32(j)), right: TCPSequenceNumber(bytes.u32(j + 4))))
+                    blocks.append(SACKBlock(left: TCPSequenceNumber(bytes.u32(j)), right: TCPSequenceNumber(bytes.u32(j + 4))))
                     j += 8
                 }
             case Kind.timestamps:
                 guard length == 10 else { throw .badOption(.tcp) }
-                timestamps = TCPTimestamps(value: bytes.u32(i + 2), echoReply: bytes.u32(i + 6))
+                stamps = TCPTimestamps(value: bytes.u32(i + 2), echoReply: bytes.u32(i + 6))
             default:
                 break  // unknown: skipped by its length
             }
             i += length
         }
+        self.init(maximumSegmentSize: mss, windowScale: scale, sackPermitted: sackOK, sackBlocks: blocks, timestamps: stamps)
     }
 
     /// Bytes `emit` writes, padded to a multiple of 4.
