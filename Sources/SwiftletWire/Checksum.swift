@@ -3,13 +3,14 @@
 //
 // The ones' complement sum does not depend on byte order (RFC 1071 §2(B)), so the fast path sums 32-bit
 // halves of native-order unaligned 64-bit loads into 64-bit accumulators (no carries to track for any
-// buffer below 16 GiB) and swaps bytes once at the end. Loads go through RawSpan, which checks bounds:
-// the wire layer holds no raw pointers.
+// buffer below 16 GiB) and swaps bytes once at the end. Loads go through RawSpan; `sumLanes` is the wire
+// layer's one audited helper that skips per-load bounds checks after checking its range once.
 
 import Swiftlet
 
 public struct InternetChecksum: Sendable {
-    /// Sum of 16-bit big-endian words, not yet folded.
+    /// Sum of 16-bit lanes in native byte order (bytes as they sit in memory), not yet folded.
+    /// Big-endian words from callers are added as `word.bigEndian`; `folded` swaps once at the end.
     private var sum: UInt64 = 0
     /// A byte left over from an odd-length `add`, waiting for its partner.
     private var pending: UInt8? = nil
@@ -19,13 +20,13 @@ public struct InternetChecksum: Sendable {
     /// Adds a 16-bit word in host order (as it will appear big-endian on the wire).
     public mutating func add(_ word: UInt16) {
         flushPending()
-        sum &+= UInt64(word)
+        sum &+= UInt64(word.bigEndian)
     }
 
     /// Adds a 32-bit value as two 16-bit words.
     public mutating func add(_ word: UInt32) {
         flushPending()
-        sum &+= UInt64(word >> 16) &+ UInt64(word & 0xFFFF)
+        sum &+= UInt64(word.bigEndian)
     }
 
     /// Adds bytes as big-endian 16-bit words; an odd byte waits for the next `add` or is padded with zero.
@@ -33,25 +34,33 @@ public struct InternetChecksum: Sendable {
         guard bytes.count > 0 else { return }
         var raw = bytes.bytes
         if let p = pending {
-            sum &+= UInt64(p) << 8 | UInt64(bytes[0])
+            sum &+= UInt64(InternetChecksum.lanes(high: p, low: bytes[0]))
             pending = nil
             raw = raw.extracting(droppingFirst: 1)
         }
         let n = raw.byteCount
-        sum &+= InternetChecksum.sumWords(raw, count: n & ~1)
+        sum &+= InternetChecksum.sumLanes(raw, count: n & ~1)
         if n & 1 == 1 { pending = bytes[bytes.count - 1] }
     }
 
     private mutating func flushPending() {
-        if let p = pending { sum &+= UInt64(p) << 8; pending = nil }
+        if let p = pending { sum &+= UInt64(InternetChecksum.lanes(high: p, low: 0)); pending = nil }
     }
 
-    /// The folded sum (not complemented).
+    /// The native-order 16-bit lane holding the big-endian word `high, low`.
+    @inline(__always)
+    static func lanes(high: UInt8, low: UInt8) -> UInt16 { (UInt16(high) << 8 | UInt16(low)).bigEndian }
+
+    /// The folded sum (not complemented), as a big-endian word value.
     public var folded: UInt16 {
         var s = sum
-        if let p = pending { s &+= UInt64(p) << 8 }
-        while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
-        return UInt16(s)
+        if let p = pending { s &+= UInt64(InternetChecksum.lanes(high: p, low: 0)) }
+        s = (s & 0xFFFF_FFFF) &+ (s >> 32)
+        s = (s & 0xFFFF_FFFF) &+ (s >> 32)
+        s = (s & 0xFFFF) &+ (s >> 16)
+        s = (s & 0xFFFF) &+ (s >> 16)
+        // Folding commutes with the byte swap (RFC 1071 §2(B)), so swap once here.
+        return UInt16(truncatingIfNeeded: s).bigEndian
     }
 
     /// The checksum field value: the complement of the folded sum.
@@ -71,10 +80,8 @@ public struct InternetChecksum: Sendable {
     public static func pseudoHeader(source: IPv4Address, destination: IPv4Address,
                                     protocol proto: IPProtocol, length: Int) -> InternetChecksum {
         var c = InternetChecksum()
-        c.add(source.rawValue)
-        c.add(destination.rawValue)
-        c.add(UInt16(proto.rawValue))
-        c.add(UInt16(truncatingIfNeeded: length))
+        c.sum = UInt64(source.rawValue.bigEndian) &+ UInt64(destination.rawValue.bigEndian)
+            &+ UInt64(UInt16(proto.rawValue).bigEndian) &+ UInt64(UInt16(truncatingIfNeeded: length).bigEndian)
         return c
     }
 
@@ -92,17 +99,21 @@ public struct InternetChecksum: Sendable {
         return update(c, old: UInt16(truncatingIfNeeded: old), new: UInt16(truncatingIfNeeded: new))
     }
 
-    /// Ones' complement sum of the first `count` (even) bytes as big-endian 16-bit words, folded to 16 bits.
-    /// Reads 8 bytes at a time with RawSpan's bounds-checked unaligned loads: no pointers.
+    /// THE AUDITED HELPER of the wire layer (the only unchecked memory access in SwiftletWire).
+    /// Sum of the first `count` (even) bytes as native-order lanes: 32-bit halves of 64-bit loads into
+    /// 64-bit accumulators, which cannot overflow below 16 GiB. `count` is checked against the span once;
+    /// every load below reads at offsets `i..<i+size` with `i + size <= count`, established by its loop
+    /// or `if` condition, so the per-load bounds checks are skipped.
     @inline(__always)
-    static func sumWords(_ raw: RawSpan, count n: Int) -> UInt64 {
+    static func sumLanes(_ raw: RawSpan, count n: Int) -> UInt64 {
+        precondition(n >= 0 && n <= raw.byteCount, "sumLanes: count outside the span")
         var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
         var i = 0
         while i + 32 <= n {
-            let w0 = raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let w1 = raw.unsafeLoadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
-            let w2 = raw.unsafeLoadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
-            let w3 = raw.unsafeLoadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+            let w0 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt64.self)
+            let w1 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 8, as: UInt64.self)
+            let w2 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 16, as: UInt64.self)
+            let w3 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 24, as: UInt64.self)
             a &+= (w0 & 0xFFFF_FFFF) &+ (w0 >> 32)
             b &+= (w1 & 0xFFFF_FFFF) &+ (w1 >> 32)
             c &+= (w2 & 0xFFFF_FFFF) &+ (w2 >> 32)
@@ -110,22 +121,17 @@ public struct InternetChecksum: Sendable {
             i += 32
         }
         while i + 8 <= n {
-            let w = raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let w = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt64.self)
             a &+= (w & 0xFFFF_FFFF) &+ (w >> 32)
             i += 8
         }
         if i + 4 <= n {
-            a &+= UInt64(raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt32.self))
+            b &+= UInt64(raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt32.self))
             i += 4
         }
         if i + 2 <= n {
-            a &+= UInt64(raw.unsafeLoadUnaligned(fromByteOffset: i, as: UInt16.self))
+            c &+= UInt64(raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt16.self))
         }
-        // Fold the native-order sum to 16 bits, then swap to big-endian word order (RFC 1071 §2(B)).
-        var s = (a & 0xFFFF_FFFF) &+ (a >> 32) &+ (b & 0xFFFF_FFFF) &+ (b >> 32)
-            &+ (c & 0xFFFF_FFFF) &+ (c >> 32) &+ (d & 0xFFFF_FFFF) &+ (d >> 32)
-        s = (s & 0xFFFF_FFFF) &+ (s >> 32)
-        while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
-        return UInt64(UInt16(truncatingIfNeeded: s).bigEndian)
+        return a &+ b &+ c &+ d
     }
 }
