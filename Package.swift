@@ -14,14 +14,16 @@ let package = Package(
     products: [
         .library(name: "Swiftlet", targets: ["Swiftlet"]),
         .library(name: "SwiftletWire", targets: ["SwiftletWire"]),
+        .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
     ],
     targets: [
         // Core targets (compile in Embedded Swift; checked by scripts/embedded-check).
         .target(name: "Swiftlet", swiftSettings: core),
         .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
+        .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         // Test helpers: fakes of every device protocol.
-        .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "CBenchPeers"],

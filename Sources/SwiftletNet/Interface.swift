@@ -1,0 +1,41 @@
+// SwiftletNet: the IPv4 configuration of an interface and routing by it (RFC 1122 §3.3.1: on-link
+// destinations directly, everything else through the gateway).
+
+import Swiftlet
+
+public struct IPv4Configuration: Hashable, Sendable {
+    /// Our address and the on-link prefix.
+    public var network: IPv4Network
+    /// The default gateway, if any.
+    public var gateway: IPv4Address?
+
+    public init(network: IPv4Network, gateway: IPv4Address? = nil) {
+        self.network = network
+        self.gateway = gateway
+    }
+
+    public var address: IPv4Address { network.address }
+
+    /// The next hop for `destination`, or nil when it is off-link and there is no gateway.
+    public func nextHop(for destination: IPv4Address) -> IPv4Address? {
+        if destination.isBroadcast || network.contains(destination) { return destination }
+        return gateway
+    }
+
+    /// Limited broadcast or this subnet's directed broadcast.
+    public func isBroadcast(_ a: IPv4Address) -> Bool {
+        a.isBroadcast || (network.prefixLength < 31 && a == network.broadcastAddress)
+    }
+}
+
+/// Errors the socket API reports.
+public enum StackError: Error, Equatable, Sendable {
+    case portInUse(UInt16)
+    case noSuchSocket
+    case noRoute(IPv4Address)
+    case connection(TCPError)
+    case notConnected
+    case messageTooLong(Int)
+    case noEphemeralPort
+    case device(NetworkDeviceError)
+}

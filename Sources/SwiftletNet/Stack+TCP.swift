@@ -1,0 +1,207 @@
+// SwiftletNet: TCP in the stack: demultiplexing, listeners with a bounded backlog, connection setup with
+// RFC 6528 initial sequence numbers and RFC 6056 ephemeral ports, resets for segments nobody owns
+// (RFC 9293 §3.10.7.1), and the socket calls applications use.
+
+import Swiftlet
+import SwiftletWire
+
+extension NetworkStack {
+    func receiveTCP(_ ip: IPv4Header, _ bytes: Span<UInt8>, now: Instant) {
+        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination) else {
+            counters.malformed += 1
+            return
+        }
+        let header = TCPHeader(segment)
+        let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: ip.source, port: header.sourcePort))
+        if connections[id] != nil {
+            connections[id]!.handle(header, payload: segment.payload, now: now)
+            flush(id, now: now)
+            return
+        }
+        let flags = header.flags
+        if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), var listener = listeners[header.destinationPort] {
+            guard listener.ready.count + listener.embryonic.count < listener.backlog else {
+                counters.tcpBacklogDrops += 1  // the peer will retransmit its SYN (RFC 9293 §3.10.7.2 leaves this open)
+                return
+            }
+            let c = TCPConnection.accept(header, local: TCPEndpoint(address: ip.destination, port: header.destinationPort),
+                                         remote: id.remote, iss: initialSequenceNumber(id, now: now),
+                                         tsOffset: timestampOffset(id), configuration: tcpConfiguration, now: now)
+            connections[id] = c
+            listener.embryonic.insert(id)
+            listeners[header.destinationPort] = listener
+            flush(id, now: now)
+            return
+        }
+        sendReset(answering: header, payloadLength: segment.payload.count, to: ip.source, now: now)
+    }
+
+    /// RFC 9293 §3.10.7.1: a segment for a closed port gets a reset, unless it is one.
+    func sendReset(answering h: TCPHeader, payloadLength: Int, to destination: IPv4Address, now: Instant) {
+        guard !h.flags.contains(.rst) else { return }
+        let reply: TCPHeader
+        if h.flags.contains(.ack) {
+            reply = TCPHeader(sourcePort: h.destinationPort, destinationPort: h.sourcePort,
+                              sequenceNumber: h.acknowledgmentNumber, flags: .rst, window: 0)
+        } else {
+            let length = payloadLength + (h.flags.contains(.syn) ? 1 : 0) + (h.flags.contains(.fin) ? 1 : 0)
+            reply = TCPHeader(sourcePort: h.destinationPort, destinationPort: h.sourcePort, sequenceNumber: TCPSequenceNumber(0),
+                              acknowledgmentNumber: h.sequenceNumber + length, flags: [.rst, .ack], window: 0)
+        }
+        counters.tcpResetsSent += 1
+        sendSegment(TCPOutgoing(header: reply, payload: []), to: destination, now: now)
+    }
+
+    /// Sends what a connection queued and forgets it once closed.
+    func flush(_ id: TCPSocketID, now: Instant) {
+        guard var c = connections[id] else { return }
+        let out = c.drainOutbox()
+        let state = c.state
+        connections[id] = c
+        for segment in out { sendSegment(segment, to: id.remote.address, now: now) }
+        if var listener = listeners[id.localPort], listener.embryonic.contains(id), state != .synReceived {
+            // The handshake ended: established connections wait for accept; failed ones are forgotten.
+            listener.embryonic.remove(id)
+            if state == .closed { connections[id] = nil } else { listener.ready.append(id) }
+            listeners[id.localPort] = listener
+            return
+        }
+        // A closed connection the application already let go of is forgotten; one it still holds stays
+        // until it calls close, so it can read the error or the end of the stream.
+        if state == .closed, detached.contains(id) {
+            connections[id] = nil
+            detached.remove(id)
+        }
+    }
+
+    func sendSegment(_ segment: TCPOutgoing, to destination: IPv4Address, now: Instant) {
+        let h = segment.header
+        var p = makePacket(transportLength: h.length + segment.payload.count)
+        let source = ipv4.address
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+            for i in 0..<segment.payload.count { b[h.length + i] = segment.payload[i] }
+            try! h.emit(into: &b, source: source, destination: destination)
+        }
+        try? sendIPv4(p, protocol: .tcp, to: destination, now: now)
+    }
+
+    /// RFC 6528: ISN = M + F(local, remote, secret), M a 4-microsecond clock, F a keyed hash.
+    func initialSequenceNumber(_ id: TCPSocketID, now: Instant) -> TCPSequenceNumber {
+        var h = SipHash24(key0: secret.0, key1: secret.1)
+        h.add(ipv4.address.rawValue); h.add(id.localPort); h.add(id.remote.address.rawValue); h.add(id.remote.port)
+        let m = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)
+        return TCPSequenceNumber(m &+ UInt32(truncatingIfNeeded: h.finish()))
+    }
+
+    func timestampOffset(_ id: TCPSocketID) -> UInt32 {
+        var h = SipHash24(key0: secret.1, key1: secret.0)
+        h.add(id.localPort); h.add(id.remote.address.rawValue); h.add(id.remote.port)
+        return UInt32(truncatingIfNeeded: h.finish())
+    }
+
+    /// RFC 6056 algorithm 3 (simple hash-based): a keyed offset per destination plus a counter.
+    func ephemeralPort(to remote: TCPEndpoint) throws(StackError) -> UInt16 {
+        let low: UInt32 = 49152, count: UInt32 = 16384
+        var h = SipHash24(key0: secret.0 ^ 0x5057, key1: secret.1)
+        h.add(remote.address.rawValue); h.add(remote.port)
+        let offset = UInt32(truncatingIfNeeded: h.finish())
+        for _ in 0..<count {
+            ephemeralCounter &+= 1
+            let port = UInt16(low + (offset &+ ephemeralCounter) % count)
+            if listeners[port] == nil, connections[TCPSocketID(localPort: port, remote: remote)] == nil { return port }
+        }
+        throw .noEphemeralPort
+    }
+
+    // MARK: - Socket calls
+
+    /// Accepts connections on `port`; at most `backlog` wait in the handshake or for `tcpAccept`.
+    public func tcpListen(port: UInt16, backlog: Int? = nil) throws(StackError) {
+        guard listeners[port] == nil else { throw .portInUse(port) }
+        listeners[port] = Listener(backlog: backlog ?? tcpConfiguration.listenBacklog)
+    }
+
+    /// Stops listening; connections not yet accepted are reset.
+    public func tcpUnlisten(port: UInt16, now: Instant) {
+        guard let l = listeners.removeValue(forKey: port) else { return }
+        for id in l.ready + Array(l.embryonic) { tcpAbort(id, now: now) }
+    }
+
+    /// The next established connection on `port`, if any.
+    public func tcpAccept(port: UInt16) -> TCPSocketID? {
+        guard var l = listeners[port], !l.ready.isEmpty else { return nil }
+        let id = l.ready.removeFirst()
+        listeners[port] = l
+        return id
+    }
+
+    /// Starts an active open; the connection is usable once `tcpState` is `.established`.
+    public func tcpConnect(to remote: TCPEndpoint, now: Instant) throws(StackError) -> TCPSocketID {
+        guard ipv4.nextHop(for: remote.address) != nil else { throw .noRoute(remote.address) }
+        let port = try ephemeralPort(to: remote)
+        let id = TCPSocketID(localPort: port, remote: remote)
+        connections[id] = TCPConnection.connect(local: TCPEndpoint(address: ipv4.address, port: port), remote: remote,
+                                                iss: initialSequenceNumber(id, now: now), tsOffset: timestampOffset(id),
+                                                configuration: tcpConfiguration, now: now)
+        flush(id, now: now)
+        return id
+    }
+
+    public func tcpConnection(_ id: TCPSocketID) -> TCPConnection? { connections[id] }
+    public func tcpState(_ id: TCPSocketID) -> TCPState? { connections[id]?.state }
+
+    /// Queues bytes; returns how many fit in the send buffer (0 when full: wait and retry).
+    public func tcpWrite(_ id: TCPSocketID, _ bytes: Span<UInt8>, now: Instant) throws(StackError) -> Int {
+        guard var c = connections[id] else { throw .noSuchSocket }
+        if let e = c.error { throw .connection(e) }
+        guard c.state.canSend || c.state == .synSent || c.state == .synReceived else { throw .notConnected }
+        let n = c.write(bytes, now: now)
+        connections[id] = c
+        flush(id, now: now)
+        return n
+    }
+
+    /// Takes up to `maximum` received bytes; empty when nothing is waiting (see `tcpAtEndOfStream`).
+    public func tcpRead(_ id: TCPSocketID, maximum: Int, now: Instant) throws(StackError) -> [UInt8] {
+        guard var c = connections[id] else { throw .noSuchSocket }
+        let bytes = c.read(maximum, now: now)
+        if bytes.isEmpty, let e = c.error { throw .connection(e) }
+        connections[id] = c
+        flush(id, now: now)
+        return bytes
+    }
+
+    public func tcpAtEndOfStream(_ id: TCPSocketID) -> Bool { connections[id]?.atEndOfStream ?? true }
+
+    /// No more data from us (FIN after what is queued); reading continues.
+    public func tcpShutdownWrite(_ id: TCPSocketID, now: Instant) {
+        guard connections[id] != nil else { return }
+        connections[id]!.shutdownWrite(now: now)
+        flush(id, now: now)
+    }
+
+    /// Closes: unread data turns this into an abort (RFC 9293 §3.10.4 note, RFC 2525 §2.17); the stack
+    /// forgets the connection when the close handshake ends.
+    public func tcpClose(_ id: TCPSocketID, now: Instant) {
+        guard let c = connections[id] else { return }
+        if c.readable > 0 { tcpAbort(id, now: now); return }
+        detached.insert(id)
+        connections[id]!.close(now: now)
+        flush(id, now: now)
+        if connections[id]?.state == .closed { connections[id] = nil; detached.remove(id) }
+    }
+
+    /// Sends a reset and forgets the connection at once.
+    public func tcpAbort(_ id: TCPSocketID, now: Instant) {
+        guard connections[id] != nil else { return }
+        connections[id]!.abort(now: now)
+        detached.insert(id)
+        flush(id, now: now)
+        connections[id] = nil
+        detached.remove(id)
+    }
+
+    /// Connections the stack holds (for leak checks).
+    public var tcpConnectionCount: Int { connections.count }
+    public var tcpStates: [TCPState] { connections.values.map { $0.state } }
+}

@@ -1,0 +1,58 @@
+// SwiftletNet: UDP sockets (RFC 768): bind a port, send to an address and port, receive datagrams with
+// their source. Receive queues are bounded per socket; overflow is dropped and counted. Datagrams to a
+// closed port draw ICMP port unreachable unless they were broadcast (RFC 1122 §4.1.3.1).
+
+import Swiftlet
+import SwiftletWire
+
+extension NetworkStack {
+    func receiveUDP(_ ip: IPv4Header, _ bytes: Span<UInt8>, broadcast: Bool, now: Instant) {
+        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination) else {
+            counters.malformed += 1
+            return
+        }
+        let port = packet.destinationPort
+        guard var socket = udpSockets[port] else {
+            counters.udpNoPort += 1
+            if !broadcast { sendUnreachable(.port, about: ip, bytes, now: now) }
+            return
+        }
+        guard socket.queue.count < socket.limit else { counters.udpQueueFull += 1; return }
+        socket.queue.append(UDPDatagram(source: ip.source, sourcePort: packet.sourcePort, destination: ip.destination,
+                                        payload: Array(copying: packet.payload)))
+        udpSockets[port] = socket
+    }
+
+    /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.
+    public func udpBind(port: UInt16, queueLimit: Int = 64) throws(StackError) {
+        guard udpSockets[port] == nil else { throw .portInUse(port) }
+        udpSockets[port] = UDPSocket(limit: queueLimit)
+    }
+
+    public func udpUnbind(port: UInt16) { udpSockets[port] = nil }
+
+    /// The oldest datagram waiting on `port`.
+    public func udpReceive(port: UInt16) throws(StackError) -> UDPDatagram? {
+        guard var socket = udpSockets[port] else { throw .noSuchSocket }
+        guard !socket.queue.isEmpty else { return nil }
+        let d = socket.queue.removeFirst()
+        udpSockets[port] = socket
+        return d
+    }
+
+    /// Sends one datagram (fragmented by IP if larger than the MTU allows).
+    public func udpSend(from port: UInt16, to destination: IPv4Address, port destinationPort: UInt16,
+                        payload: Span<UInt8>, source: IPv4Address? = nil, now: Instant) throws(StackError) {
+        let length = UDPHeader.length + payload.count
+        guard length <= 65535 - 20 else { throw .messageTooLong(payload.count) }
+        var p = makePacket(transportLength: length)
+        let src = source ?? ipv4.address
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+            for i in 0..<payload.count { b[UDPHeader.length + i] = payload[i] }
+            try! UDPHeader(sourcePort: port, destinationPort: destinationPort).emit(into: &b, source: src, destination: destination)
+        }
+        try sendIPv4(p, protocol: .udp, to: destination, source: src, now: now)
+    }
+
+    public var udpQueued: Int { udpSockets.values.reduce(0) { $0 + $1.queue.count } }
+}

@@ -1,0 +1,267 @@
+// SwiftletNet: the network stack: one Ethernet interface with ARP, IPv4 (with reassembly and
+// fragmentation), ICMP, UDP and TCP. Generic over the device, so each target's build specialises it.
+//
+// Sans-I/O in time: the caller passes `now` to every method and calls `poll(now:)` by the deadline it
+// returns; the stack never reads a clock. Frames come in through `receive(frame:now:)` and go out through
+// the device's `transmit`. Every queue is bounded (ARP waiting list, reassembly memory, UDP receive
+// queues, TCP buffers, listen backlogs) and what overflows is dropped and counted in `counters`.
+
+import Swiftlet
+import SwiftletWire
+
+public struct StackCounters: Sendable {
+    public var framesIn = 0, framesOut = 0, framesDropped = 0
+    public var malformed = 0
+    public var ipv4NotForUs = 0
+    public var icmpEchoRepliesSent = 0
+    public var udpNoPort = 0, udpQueueFull = 0
+    public var tcpResetsSent = 0, tcpBacklogDrops = 0
+    public var transmitErrors = 0
+}
+
+public struct UDPDatagram: Sendable {
+    public var source: IPv4Address
+    public var sourcePort: UInt16
+    public var destination: IPv4Address
+    public var payload: [UInt8]
+}
+
+public struct EchoReply: Hashable, Sendable {
+    public var from: IPv4Address
+    public var identifier: UInt16
+    public var sequence: UInt16
+    public var payload: [UInt8]
+}
+
+public struct TCPSocketID: Hashable, Sendable, CustomStringConvertible {
+    public var localPort: UInt16
+    public var remote: TCPEndpoint
+    public var description: String { ":\(localPort)<->\(remote)" }
+}
+
+public final class NetworkStack<Device: NetworkDevice> {
+    public let device: Device
+    public private(set) var ipv4: IPv4Configuration
+    public let tcpConfiguration: TCPConfiguration
+    public var counters = StackCounters()
+    public private(set) var arp: ARPCache
+    public private(set) var reassembly: IPv4Reassembly
+
+    var connections: [TCPSocketID: TCPConnection] = [:]
+    var listeners: [UInt16: Listener] = [:]
+    var udpSockets: [UInt16: UDPSocket] = [:]
+    var echoReplies: [EchoReply] = []
+    var identification: UInt16
+    let secret: (UInt64, UInt64)
+    var ephemeralCounter: UInt32 = 0
+    /// Connections the application closed: forgotten as soon as they reach CLOSED.
+    var detached: Set<TCPSocketID> = []
+
+    struct Listener {
+        var backlog: Int
+        var ready: [TCPSocketID] = []
+        var embryonic: Set<TCPSocketID> = []
+    }
+
+    struct UDPSocket {
+        var queue: [UDPDatagram] = []
+        var limit: Int
+    }
+
+    static var ethernetHeader: Int { 14 }
+    static var ipv4Header: Int { 20 }
+
+    /// `entropy` seeds the ISN and port secrets and IP identification; it is read only here.
+    public init<E: Entropy>(device: Device, ipv4: IPv4Configuration, entropy: E,
+                            tcp: TCPConfiguration = TCPConfiguration(), arp: ARPCache.Configuration = .init(),
+                            reassembly: IPv4Reassembly.Configuration = .init()) {
+        self.device = device
+        self.ipv4 = ipv4
+        tcpConfiguration = tcp
+        self.arp = ARPCache(configuration: arp)
+        self.reassembly = IPv4Reassembly(configuration: reassembly)
+        secret = (entropy.next64(), entropy.next64())
+        identification = UInt16(truncatingIfNeeded: entropy.next64())
+    }
+
+    public var macAddress: MACAddress { device.macAddress }
+
+    /// Announces our address with a gratuitous ARP request (RFC 5227 §3).
+    public func start(now: Instant) {
+        sendARP(.request, targetMAC: .zero, targetIP: ipv4.address, to: .broadcast)
+    }
+
+    /// Changes the address (DHCP); open connections keep their old address and will fail.
+    public func configure(_ configuration: IPv4Configuration, now: Instant) {
+        ipv4 = configuration
+        start(now: now)
+    }
+
+    // MARK: - Input
+
+    /// Handles one received Ethernet frame.
+    public func receive(frame: Span<UInt8>, now: Instant) {
+        counters.framesIn += 1
+        guard let eth = try? EthernetFrame(validating: frame) else { counters.malformed += 1; return }
+        let dst = eth.destination
+        guard dst == device.macAddress || dst.isBroadcast else { counters.framesDropped += 1; return }
+        guard eth.vlan == nil else { counters.framesDropped += 1; return }
+        switch eth.etherType {
+        case .arp: receiveARP(eth.payload, now: now)
+        case .ipv4: receiveIPv4(eth.payload, linkBroadcast: dst.isBroadcast, now: now)
+        default: counters.framesDropped += 1
+        }
+    }
+
+    func receiveARP(_ bytes: Span<UInt8>, now: Instant) {
+        guard let p = try? ARPHeader(parsing: bytes) else { counters.malformed += 1; return }
+        let forUs = p.targetIP == ipv4.address
+        // RFC 826 "merge": refresh a known sender; learn it when the packet is for us.
+        if forUs || arp.knows(p.senderIP) {
+            for waiting in arp.learn(p.senderIP, is: p.senderMAC, now: now) {
+                transmitIPv4(waiting, to: p.senderMAC)
+            }
+        }
+        if forUs, p.operation == .request, p.senderIP != ipv4.address {
+            sendARP(.reply, targetMAC: p.senderMAC, targetIP: p.senderIP, to: p.senderMAC)
+        }
+    }
+
+    func receiveIPv4(_ bytes: Span<UInt8>, linkBroadcast: Bool, now: Instant) {
+        guard let packet = try? IPv4Packet(validating: bytes) else { counters.malformed += 1; return }
+        let header = IPv4Header(packet)
+        let broadcast = ipv4.isBroadcast(header.destination) || linkBroadcast
+        guard header.destination == ipv4.address || ipv4.isBroadcast(header.destination) else {
+            counters.ipv4NotForUs += 1
+            return
+        }
+        if packet.isFragment {
+            guard let (whole, payload) = reassembly.add(header, payload: packet.payload, now: now) else { return }
+            deliver(whole, payload.span, broadcast: broadcast, now: now)
+        } else {
+            deliver(header, packet.payload, broadcast: broadcast, now: now)
+        }
+    }
+
+    func deliver(_ header: IPv4Header, _ payload: Span<UInt8>, broadcast: Bool, now: Instant) {
+        switch header.protocol {
+        case .icmp: receiveICMP(header, payload, broadcast: broadcast, now: now)
+        case .udp: receiveUDP(header, payload, broadcast: broadcast, now: now)
+        case .tcp: if !broadcast { receiveTCP(header, payload, now: now) }
+        default:
+            // RFC 1122 §3.2.2.1: protocol unreachable.
+            if !broadcast { sendUnreachable(.protocol, about: header, payload, now: now) }
+        }
+    }
+
+    // MARK: - Time
+
+    /// Runs timers; returns the next time `poll` must be called.
+    @discardableResult
+    public func poll(now: Instant) -> Instant {
+        for address in arp.poll(now: now) {
+            sendARP(.request, targetMAC: .zero, targetIP: address, to: .broadcast)
+        }
+        for expired in reassembly.poll(now: now) {
+            // RFC 792: time exceeded, fragment reassembly time exceeded (code 1). We only hold the header.
+            _ = expired
+        }
+        for id in Array(connections.keys) {
+            connections[id]!.poll(now: now)
+            flush(id, now: now)
+        }
+        return nextDeadline
+    }
+
+    public var nextDeadline: Instant {
+        var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline)
+        for c in connections.values where c.nextDeadline < t { t = c.nextDeadline }
+        return t
+    }
+
+    // MARK: - Output
+
+    /// A buffer with room for our headers in front and `payload` bytes of transport data.
+    func makePacket(transportLength: Int) -> PacketBuffer {
+        var p = device.makeFrame(reserve: NetworkStack.ethernetHeader + 60)
+        if p.tailroom < transportLength {
+            p = PacketBuffer(capacity: device.headroom + NetworkStack.ethernetHeader + 60 + transportLength,
+                             headroom: device.headroom + NetworkStack.ethernetHeader + 60)
+        }
+        try! p.append(transportLength)  // room checked just above
+        return p
+    }
+
+    /// Prepends an IPv4 header to a transport packet and sends it, fragmenting above the MTU.
+    func sendIPv4(_ packet: PacketBuffer, protocol proto: IPProtocol, to destination: IPv4Address,
+                  source: IPv4Address? = nil, now: Instant) throws(StackError) {
+        guard let hop = ipv4.nextHop(for: destination) else { throw .noRoute(destination) }
+        identification &+= 1
+        let header = IPv4Header(identification: identification, ttl: 64, protocol: proto,
+                                source: source ?? ipv4.address, destination: destination, payloadLength: packet.count)
+        let mtu = device.mtu
+        if header.totalLength <= mtu {
+            var p = packet
+            try! p.prepend(NetworkStack.ipv4Header)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
+            route(p, nextHop: hop, now: now)
+            return
+        }
+        // Fragment (RFC 791 §3.2): 8-byte multiples of payload per fragment.
+        let chunk = (mtu - NetworkStack.ipv4Header) & ~7
+        let data = packet.array
+        guard data.count <= 65535 - 20 else { throw .messageTooLong(data.count) }
+        var offset = 0
+        while offset < data.count {
+            let n = Swift.min(chunk, data.count - offset)
+            var h = header
+            h.fragmentOffset = offset
+            h.moreFragments = offset + n < data.count
+            h.payloadLength = n
+            var p = makePacket(transportLength: n)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in for i in 0..<n { b[i] = data[offset + i] } }
+            try! p.prepend(NetworkStack.ipv4Header)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! h.emit(into: &b) }
+            route(p, nextHop: hop, now: now)
+            offset += n
+        }
+    }
+
+    /// Resolves the next hop and transmits, or leaves the packet with ARP until the reply.
+    func route(_ packet: PacketBuffer, nextHop: IPv4Address, now: Instant) {
+        if ipv4.isBroadcast(nextHop) { transmitIPv4(packet, to: .broadcast); return }
+        switch arp.resolve(nextHop, holding: packet, now: now) {
+        case .resolved(let mac): transmitIPv4(packet, to: mac)
+        case .queuedSendRequest: sendARP(.request, targetMAC: .zero, targetIP: nextHop, to: .broadcast)
+        case .queued, .dropped: break
+        }
+    }
+
+    func transmitIPv4(_ packet: PacketBuffer, to mac: MACAddress) {
+        var p = packet
+        let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: .ipv4)
+        do { try p.prepend(eth.length) } catch { counters.transmitErrors += 1; return }
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
+        transmitFrame(p)
+    }
+
+    func transmitFrame(_ frame: PacketBuffer) {
+        do {
+            try device.transmit(frame)
+            counters.framesOut += 1
+        } catch {
+            counters.transmitErrors += 1
+        }
+    }
+
+    func sendARP(_ operation: ARPOperation, targetMAC: MACAddress, targetIP: IPv4Address, to mac: MACAddress) {
+        let header = ARPHeader(operation: operation, senderMAC: device.macAddress, senderIP: ipv4.address,
+                               targetMAC: targetMAC, targetIP: targetIP)
+        var p = makePacket(transportLength: ARPHeader.length)
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
+        let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: .arp)
+        try! p.prepend(eth.length)
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
+        transmitFrame(p)
+    }
+}

@@ -1,0 +1,46 @@
+// SwiftletNet: TCP tunables, per stack (defaults follow the RFCs and common practice; each is cited).
+
+import Swiftlet
+
+public enum CongestionControl: Sendable, Hashable {
+    /// RFC 5681 with RFC 6582 fast recovery.
+    case newReno
+    /// RFC 9438.
+    case cubic
+}
+
+public struct TCPConfiguration: Sendable {
+    /// The MSS we announce: MTU 1500 minus 40 bytes of headers.
+    public var maximumSegmentSize = 1460
+    /// Bytes the application may queue for sending per connection; `write` waits beyond this.
+    public var sendBufferSize = 256 * 1024
+    /// Bytes received and not yet read per connection, in order and out of order together.
+    public var receiveBufferSize = 256 * 1024
+    /// Nagle's algorithm (RFC 9293 §3.7.4); switch off for request/response traffic.
+    public var nagle = true
+    public var windowScaling = true
+    public var timestamps = true
+    public var selectiveAcknowledgments = true
+    public var congestionControl = CongestionControl.cubic
+    /// RFC 6298 §2.1: 1 s before any RTT sample.
+    public var initialRetransmissionTimeout = Duration.seconds(1)
+    /// RFC 6298 §2.4 recommends 1 s; Linux and most stacks use 200 ms, which suits modern links.
+    public var minimumRetransmissionTimeout = Duration.milliseconds(200)
+    public var maximumRetransmissionTimeout = Duration.seconds(60)
+    /// Retransmissions of one segment before the connection is abandoned (RFC 1122 §4.2.3.5 "R2").
+    public var maximumRetransmissions = 12
+    /// RFC 1122 §4.2.3.2: less than 0.5 s; 40 ms as Linux.
+    public var delayedAckTimeout = Duration.milliseconds(40)
+    /// TIME-WAIT lasts 2×MSL (RFC 9293 §3.4.2); MSL 30 s as Linux.
+    public var maximumSegmentLifetime = Duration.seconds(30)
+    /// Keep-alive (RFC 1122 §4.2.3.6): off unless set; probes after this much idle time.
+    public var keepAliveIdle: Duration? = nil
+    public var keepAliveInterval = Duration.seconds(75)
+    public var keepAliveProbes = 9
+    /// Connections waiting in SYN-RECEIVED or for `accept`, per listener.
+    public var listenBacklog = 128
+    /// Give up connecting after this long without a SYN-ACK.
+    public var connectTimeout = Duration.seconds(75)
+
+    public init() {}
+}

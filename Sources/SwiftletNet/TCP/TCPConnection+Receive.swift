@@ -1,0 +1,397 @@
+// SwiftletNet: segment arrival (RFC 9293 §3.10.7), in the RFC's order of checks, with RFC 5961 challenge
+// ACKs for RSTs and SYNs that are in the window but not exact, RFC 7323 PAWS and RTTM, RFC 2018 SACK
+// bookkeeping on both sides, and RFC 5681/6582 duplicate-ACK loss recovery.
+
+import Swiftlet
+import SwiftletWire
+
+extension TCPConnection {
+    /// Processes one segment addressed to this connection.
+    public mutating func handle(_ segment: TCPHeader, payload: Span<UInt8>, now: Instant) {
+        lastReceived = now
+        keepAliveProbesSent = 0
+        if let idle = configuration.keepAliveIdle, state.isSynchronized { keepAliveDeadline = now + idle }
+        switch state {
+        case .closed, .listen:
+            return
+        case .synSent:
+            handleInSynSent(segment, now: now)
+        default:
+            handleSynchronized(segment, payload: payload, now: now)
+        }
+        output(now: now)
+    }
+
+    private mutating func handleInSynSent(_ s: TCPHeader, now: Instant) {
+        let f = s.flags
+        var ackAcceptable = false
+        if f.contains(.ack) {
+            // RFC 9293 §3.10.7.3 first: an ACK outside (ISS, SND.NXT] gets a reset unless it is one.
+            guard s.acknowledgmentNumber > iss, s.acknowledgmentNumber <= sndNxt else {
+                if !f.contains(.rst) { sendReset(sequence: s.acknowledgmentNumber) }
+                return
+            }
+            ackAcceptable = true
+        }
+        if f.contains(.rst) {
+            if ackAcceptable { terminate(.refused) }
+            return
+        }
+        guard f.contains(.syn) else { return }
+        irs = s.sequenceNumber
+        rcvNxt = s.sequenceNumber + 1
+        negotiate(s.options, ourSynCarriesOptions: true)
+        if ackAcceptable {
+            sndUna = s.acknowledgmentNumber
+            sendQueueSeq = iss + 1
+            state = .established
+            connectDeadline = nil
+            retransmitDeadline = nil
+            retransmissions = 0
+            rto.resetBackoff()
+            if let ts = s.options.timestamps, timestampsEnabled, ts.echoReply != 0 {
+                rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
+            }
+            updateWindow(s, scaled: false)
+            if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
+            ackNow = true
+        } else {
+            // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, answer with SYN-ACK.
+            state = .synReceived
+            sndWnd = Int(s.window)
+            sndWl1 = s.sequenceNumber
+            synNeedsSending = true
+            sndNxt = iss
+        }
+    }
+
+    private mutating func handleSynchronized(_ s: TCPHeader, payload: Span<UInt8>, now: Instant) {
+        let f = s.flags
+        let length = payload.count + (f.contains(.syn) ? 1 : 0) + (f.contains(.fin) ? 1 : 0)
+        let window = advertisableWindowForCheck
+
+        // PAWS (RFC 7323 §5.3): a segment with an older timestamp than the last in-order one is a duplicate.
+        if timestampsEnabled, !f.contains(.rst), let ts = s.options.timestamps,
+           Int32(bitPattern: ts.value &- tsRecent) < 0 {
+            ackNow = true
+            return
+        }
+
+        // 1. Sequence check (RFC 9293 §3.10.7.4 table).
+        let seq = s.sequenceNumber
+        let acceptable: Bool
+        if length == 0 {
+            acceptable = window == 0 ? seq == rcvNxt : seq.isIn(rcvNxt, rcvNxt + window)
+        } else {
+            acceptable = window > 0 && (seq.isIn(rcvNxt, rcvNxt + window) || (seq + length - 1).isIn(rcvNxt, rcvNxt + window))
+        }
+        if !acceptable {
+            if f.contains(.rst) { return }
+            // A SYN retransmitted by a peer that lost our SYN-ACK: answer it again.
+            if state == .synReceived, f.contains(.syn), seq == irs { synNeedsSending = true; sndNxt = iss; return }
+            ackNow = true
+            return
+        }
+
+        // 2. RST (RFC 5961 §3.2): exact match resets; in-window but not exact draws a challenge ACK.
+        if f.contains(.rst) {
+            if seq == rcvNxt {
+                terminate(state == .synReceived ? .refused : .reset)
+            } else {
+                challengeAck()
+            }
+            return
+        }
+
+        // 4. SYN in a synchronized state (RFC 5961 §4.2): challenge ACK, never a reset of the connection.
+        if f.contains(.syn) {
+            if state == .synReceived && seq == irs { synNeedsSending = true; sndNxt = iss; return }
+            challengeAck()
+            return
+        }
+
+        // 5. ACK.
+        guard f.contains(.ack) else { return }
+        if state == .synReceived {
+            guard s.acknowledgmentNumber > sndUna, s.acknowledgmentNumber <= sndNxt else {
+                sendReset(sequence: s.acknowledgmentNumber)
+                return
+            }
+            state = .established
+            connectDeadline = nil
+            sndUna = s.acknowledgmentNumber
+            retransmitDeadline = nil
+            retransmissions = 0
+            rto.resetBackoff()
+            if let ts = s.options.timestamps, timestampsEnabled, ts.echoReply != 0 {
+                rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
+            }
+            updateWindow(s, scaled: true)
+            if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
+            if finQueued { state = .finWait1 }
+        } else if !processAck(s, payloadLength: payload.count, now: now) {
+            return
+        }
+
+        // Timestamps: remember the peer's clock for echo when the segment covers rcvNxt (RFC 7323 §4.3).
+        if timestampsEnabled, let ts = s.options.timestamps, seq <= rcvNxt {
+            tsRecent = ts.value
+        }
+
+        // State changes that our FIN being acknowledged causes.
+        switch state {
+        case .finWait1 where finAcked: state = .finWait2
+        case .closing where finAcked: enterTimeWait(now: now)
+        case .lastAck where finAcked: terminate(nil); return
+        case .timeWait:
+            if f.contains(.fin) { timeWaitDeadline = now + configuration.maximumSegmentLifetime * 2; ackNow = true }
+            return
+        default: break
+        }
+
+        // 7. Segment text.
+        if payload.count > 0 {
+            if state.acceptsData {
+                receiveData(seq: seq, payload: payload)
+            } else {
+                ackNow = true  // data after the peer's FIN: just acknowledge what we have
+            }
+        }
+
+        // 8. FIN.
+        if f.contains(.fin) {
+            let finSeq = seq + payload.count
+            if remoteFin == nil && state.acceptsData || state == .synReceived { remoteFin = finSeq }
+            ackNow = true
+        }
+        consumeFinIfReached(now: now)
+    }
+
+    /// RFC 9293 §3.10.7.4 fifth check for synchronized states. Returns false when the segment is done with.
+    private mutating func processAck(_ s: TCPHeader, payloadLength: Int, now: Instant) -> Bool {
+        let ack = s.acknowledgmentNumber
+        // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+        if ack > sndMax {
+            challengeAck()
+            return false
+        }
+        if ack < sndUna - max(maxSendWindow, 1) {
+            challengeAck()
+            return false
+        }
+        if sackEnabled { updateScoreboard(s.options.sackBlocks) }
+        if ack > sndUna {
+            let acked = ack - sndUna
+            newlyAcknowledged(acked, ack: ack, header: s, now: now)
+        } else if ack == sndUna {
+            // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding.
+            let windowUnchanged = scaledWindow(s) == sndWnd
+            if payloadLength == 0, !s.flags.contains(.fin), windowUnchanged, sndMax > sndUna {
+                duplicateAck(now: now)
+            }
+        }
+        // Window update (RFC 9293 §3.10.7.4: SND.WL1/WL2 rule).
+        if sndWl1 < s.sequenceNumber || (sndWl1 == s.sequenceNumber && sndWl2 <= ack) {
+            updateWindow(s, scaled: true)
+        }
+        return true
+    }
+
+    private mutating func newlyAcknowledged(_ acked: Int, ack: TCPSequenceNumber, header s: TCPHeader, now: Instant) {
+        // Data bytes acknowledged (the FIN is one sequence number past the data).
+        let dataAcked = TCPSequenceNumber.min(ack, dataEnd) - sendQueueSeq
+        if dataAcked > 0 {
+            sendQueue.drop(dataAcked)
+            sendQueueSeq = sendQueueSeq + dataAcked
+        }
+        if finQueued && ack == dataEnd + 1 { finAcked = true }
+        let flightBefore = sndMax - sndUna
+        sndUna = ack
+        if sndNxt < sndUna { sndNxt = sndUna }
+        scoreboard.removeAll { $0.right <= sndUna }
+        retransmissions = 0
+        rto.resetBackoff()
+        // RTT sample: timestamps (RFC 7323 §4.1) or a probe never retransmitted (Karn).
+        if timestampsEnabled, let ts = s.options.timestamps, ts.echoReply != 0 {
+            rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
+        } else if let probe = rttProbe, ack > probe.sequence {
+            rto.sample(now - probe.sent)
+            rttProbe = nil
+        }
+        // Congestion control and recovery (RFC 6582 §3.2).
+        if let recover = recoveryPoint {
+            if ack >= recover {
+                recoveryPoint = nil
+                congestion.recoveryEnded(flight: sndMax - sndUna)
+            } else {
+                congestion.partialAck(acked)
+                sndNxt = sndUna  // retransmit the next hole (skipping what SACK says the peer holds)
+                retransmitDeadline = now + rto.current
+            }
+        } else {
+            congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
+        }
+        _ = flightBefore
+        duplicateAcks = 0
+        retransmitDeadline = sndUna == sndMax ? nil : now + rto.current
+    }
+
+    private mutating func duplicateAck(now: Instant) {
+        duplicateAcks += 1
+        if recoveryPoint != nil {
+            congestion.inflate()
+            return
+        }
+        // RFC 6675 §5: also enter recovery once SACK shows three segments' worth above the hole.
+        let sackedBytes = scoreboard.reduce(0) { $0 + ($1.right - $1.left) }
+        if duplicateAcks == 3 || (sackEnabled && sackedBytes >= 3 * sendMSS && duplicateAcks >= 1) {
+            congestion.lossDetected(flight: sndMax - sndUna)
+            recoveryPoint = sndMax
+            // Fast retransmit: resend from the oldest unacknowledged byte.
+            sndNxt = sndUna
+            congestion.inflate(); congestion.inflate(); congestion.inflate()
+            retransmitDeadline = now + rto.current
+        }
+    }
+
+    /// Merges the peer's SACK blocks into the scoreboard (only blocks above sndUna and at most sndMax).
+    private mutating func updateScoreboard(_ blocks: SACKBlocks) {
+        for b in blocks where b.left < b.right && b.left >= sndUna && b.right <= sndMax {
+            scoreboard.append(b)
+        }
+        guard scoreboard.count > 1 else { return }
+        scoreboard.sort { $0.left < $1.left }
+        var merged: [SACKBlock] = []
+        for b in scoreboard {
+            if let last = merged.last, b.left <= last.right {
+                merged[merged.count - 1].right = TCPSequenceNumber.max(last.right, b.right)
+            } else {
+                merged.append(b)
+            }
+        }
+        scoreboard = Array(merged.prefix(32))
+    }
+
+    func scaledWindow(_ s: TCPHeader) -> Int { Int(s.window) << Int(sendScale) }
+
+    mutating func updateWindow(_ s: TCPHeader, scaled: Bool) {
+        sndWnd = scaled ? scaledWindow(s) : Int(s.window)
+        sndWl1 = s.sequenceNumber
+        sndWl2 = s.acknowledgmentNumber
+        if sndWnd > maxSendWindow { maxSendWindow = sndWnd }
+    }
+
+    /// The window used for the acceptability test: what we advertised (we never shrink it).
+    var advertisableWindowForCheck: Int {
+        max(rcvAdvertisedEdge - rcvNxt, 0)
+    }
+
+    /// Queues in-order data for the application and keeps out-of-order data (bounded by the buffer).
+    private mutating func receiveData(seq: TCPSequenceNumber, payload: Span<UInt8>) {
+        var start = seq
+        var offset = 0
+        if start < rcvNxt {  // trim what we already have
+            offset = rcvNxt - start
+            start = rcvNxt
+        }
+        let room = advertisableWindow
+        let end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free - outOfOrderBytes)
+        guard offset < payload.count, end > start, room > 0 else { ackNow = true; return }
+        let length = end - start
+        if start == rcvNxt {
+            _ = receiveQueue.append(payload.extracting(offset..<(offset + length)))
+            rcvNxt = rcvNxt + length
+            segmentsSinceAck += 1
+            if !outOfOrder.isEmpty {
+                pullOutOfOrder()
+                ackNow = true  // RFC 5681 §4.2: ACK at once when a segment fills a hole
+            }
+        } else {
+            insertOutOfOrder(start, Array(copying: payload.extracting(offset..<(offset + length))))
+            ackNow = true  // RFC 5681 §4.2: out-of-order data is acknowledged at once (duplicate ACK)
+        }
+    }
+
+    private mutating func insertOutOfOrder(_ start: TCPSequenceNumber, _ data: [UInt8]) {
+        // Keep only bytes not already held: drop the new range where it overlaps an existing one.
+        var pieces: [(TCPSequenceNumber, [UInt8])] = [(start, data)]
+        for existing in outOfOrder {
+            let eStart = existing.seq, eEnd = existing.seq + existing.data.count
+            pieces = pieces.flatMap { piece -> [(TCPSequenceNumber, [UInt8])] in
+                let (pStart, pData) = piece
+                let pEnd = pStart + pData.count
+                guard pStart < eEnd, eStart < pEnd else { return [piece] }
+                var out: [(TCPSequenceNumber, [UInt8])] = []
+                if pStart < eStart { out.append((pStart, Array(pData[0..<(eStart - pStart)]))) }
+                if eEnd < pEnd { out.append((eEnd, Array(pData[(eEnd - pStart)...]))) }
+                return out
+            }
+        }
+        for (s, d) in pieces where !d.isEmpty {
+            let i = outOfOrder.firstIndex { s < $0.seq } ?? outOfOrder.count
+            outOfOrder.insert((s, d), at: i)
+            outOfOrderBytes += d.count
+        }
+        // SACK: report the block containing this segment first (RFC 2018 §4).
+        let block = coalescedBlock(containing: start)
+        recentBlocks.removeAll { $0.left >= block.left && $0.right <= block.right || $0.right <= rcvNxt }
+        recentBlocks.insert(block, at: 0)
+        if recentBlocks.count > 4 { recentBlocks.removeLast() }
+    }
+
+    /// The contiguous out-of-order run that contains `seq`.
+    private func coalescedBlock(containing seq: TCPSequenceNumber) -> SACKBlock {
+        var left = seq, right = seq
+        for r in outOfOrder where r.seq <= seq && seq < r.seq + r.data.count { left = r.seq; right = r.seq + r.data.count }
+        var changed = true
+        while changed {
+            changed = false
+            for r in outOfOrder {
+                let rEnd = r.seq + r.data.count
+                if r.seq < left && rEnd >= left { left = r.seq; changed = true }
+                if rEnd > right && r.seq <= right { right = rEnd; changed = true }
+            }
+        }
+        return SACKBlock(left: left, right: right)
+    }
+
+    private mutating func pullOutOfOrder() {
+        while let first = outOfOrder.first, first.seq <= rcvNxt {
+            outOfOrder.removeFirst()
+            outOfOrderBytes -= first.data.count
+            let end = first.seq + first.data.count
+            if end > rcvNxt {
+                let skip = rcvNxt - first.seq
+                _ = receiveQueue.append(first.data.span.extracting(skip...))
+                rcvNxt = end
+            }
+        }
+        recentBlocks.removeAll { $0.right <= rcvNxt }
+    }
+
+    /// Once every byte before the peer's FIN has arrived, the FIN is consumed (RFC 9293 §3.10.7.4 eighth).
+    private mutating func consumeFinIfReached(now: Instant) {
+        guard let fin = remoteFin, !finReceived, fin == rcvNxt else { return }
+        finReceived = true
+        rcvNxt = rcvNxt + 1
+        ackNow = true
+        switch state {
+        case .synReceived, .established: state = .closeWait
+        case .finWait1: if finAcked { enterTimeWait(now: now) } else { state = .closing }
+        case .finWait2: enterTimeWait(now: now)
+        default: break
+        }
+    }
+
+    /// RFC 5961 §3.2 and §4.2: an ACK that tells a legitimate peer where we are.
+    mutating func challengeAck() {
+        challengeAcks += 1
+        ackNow = true
+    }
+
+    /// A bare RST with the given sequence number (for unacceptable ACKs in SYN states).
+    mutating func sendReset(sequence: TCPSequenceNumber) {
+        outbox.append(TCPOutgoing(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
+                                                     sequenceNumber: sequence, flags: .rst, window: 0), payload: []))
+    }
+}

@@ -1,0 +1,178 @@
+// SwiftletNet: what a TCP connection sends and when (RFC 9293 §3.8, §3.10; RFC 6298 timers; RFC 5681 and
+// RFC 6582 recovery; RFC 6675 uses the SACK scoreboard to skip retransmitting what the peer holds;
+// Nagle RFC 9293 §3.7.4; zero-window probing RFC 9293 §3.8.6.1; keep-alive RFC 1122 §4.2.3.6).
+
+import Swiftlet
+import SwiftletWire
+
+extension TCPConnection {
+    /// Sequence number just past the last queued data byte: where our FIN goes.
+    var dataEnd: TCPSequenceNumber { sendQueueSeq + sendQueue.count }
+
+    /// Generates every segment that may be sent now.
+    mutating func output(now: Instant) {
+        guard state != .closed, state != .listen else { return }
+        if synNeedsSending {
+            sendSyn(now: now)
+            return
+        }
+        guard state != .synSent else { return }
+        if state == .synReceived {
+            if ackNow { sendAck(now: now) }
+            return
+        }
+        var sent = false
+        while true {
+            // Skip what the peer already holds when going back over old data (RFC 6675).
+            if sackEnabled, sndNxt < sndMax, let block = scoreboard.first(where: { sndNxt.isIn($0.left, $0.right) }) {
+                sndNxt = block.right
+                continue
+            }
+            let inFlight = sndNxt - sndUna
+            let window = min(sndWnd, congestion.window)
+            let unsent = dataEnd - sndNxt
+            let sendFin = finQueued && !finAcked && sndNxt == dataEnd
+            if unsent <= 0 && !sendFin { break }
+            var length = max(0, min(unsent, sendMSS, window - inFlight))
+            if sackEnabled, sndNxt < sndMax, let next = scoreboard.first(where: { $0.left > sndNxt }) {
+                length = min(length, next.left - sndNxt)
+            }
+            if length == 0 && !(sendFin && unsent <= 0) { break }
+            // Small new segment while data is in flight: Nagle holds it unless it is the last before our
+            // FIN; sender SWS avoidance holds a window-limited sliver (RFC 9293 §3.8.6.2.1).
+            if length > 0, length < sendMSS, sndNxt >= sndMax, inFlight > 0 {
+                let nagleHolds = configuration.nagle && !(finQueued && length == unsent)
+                let sliver = length < unsent && length < maxSendWindow / 2
+                if nagleHolds || sliver { break }
+            }
+            let payload = length > 0 ? sendQueue.copy(offset: sndNxt - sendQueueSeq, length: length) : []
+            let fin = finQueued && !finAcked && sndNxt + length == dataEnd
+            var flags: TCPFlags = .ack
+            if length > 0 && length == unsent { flags.insert(.psh) }
+            if fin { flags.insert(.fin) }
+            if sndNxt < sndMax {
+                retransmittedSegments += 1
+                if let probe = rttProbe, probe.sequence.isIn(sndNxt, sndNxt + max(length, 1)) { rttProbe = nil }
+            } else if rttProbe == nil && !timestampsEnabled && length > 0 {
+                rttProbe = (sndNxt, now)
+            }
+            emit(flags: flags, sequence: sndNxt, payload: payload, now: now)
+            sndNxt = sndNxt + length + (fin ? 1 : 0)
+            if sndNxt > sndMax { sndMax = sndNxt }
+            if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
+            sent = true
+            if fin { break }
+        }
+        // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
+        if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
+            if persistDeadline == nil { persistDeadline = now + rto.current }
+        } else {
+            persistDeadline = nil
+        }
+        if !sent {
+            if ackNow || segmentsSinceAck >= 2 {
+                sendAck(now: now)
+            } else if segmentsSinceAck == 1, ackDeadline == nil {
+                ackDeadline = now + configuration.delayedAckTimeout
+            }
+        }
+    }
+
+    mutating func sendAck(now: Instant) {
+        emit(flags: .ack, sequence: sndNxt, payload: [], now: now)
+    }
+
+    /// SYN (active open) or SYN-ACK (passive), with our options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+    mutating func sendSyn(now: Instant) {
+        synNeedsSending = false
+        var options = TCPOptions(maximumSegmentSize: UInt16(min(configuration.maximumSegmentSize, 0xFFFF)))
+        let passive = state == .synReceived
+        // In a SYN-ACK, offer only what the peer offered.
+        if configuration.windowScaling && (!passive || sendScale > 0 || receiveScale > 0) { options.windowScale = receiveScale }
+        if configuration.selectiveAcknowledgments && (!passive || sackEnabled) { options.sackPermitted = true }
+        if configuration.timestamps && (!passive || timestampsEnabled) {
+            options.timestamps = TCPTimestamps(value: timestampClock(now), echoReply: passive ? tsRecent : 0)
+        }
+        let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss,
+                               acknowledgmentNumber: passive ? rcvNxt : TCPSequenceNumber(0),
+                               flags: passive ? [.syn, .ack] : .syn,
+                               window: UInt16(min(advertisableWindow, 0xFFFF)), options: options)
+        outbox.append(TCPOutgoing(header: header, payload: []))
+        if passive {
+            rcvAdvertisedEdge = rcvNxt + min(advertisableWindow, 0xFFFF)
+            segmentsSinceAck = 0
+            ackNow = false
+        }
+        sndNxt = iss + 1
+        if sndNxt > sndMax { sndMax = sndNxt }
+        if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
+    }
+
+    /// Our timestamp clock: milliseconds, offset per connection (RFC 7323 §5.4, RFC 9293 ISN-style hiding).
+    func timestampClock(_ now: Instant) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
+    }
+
+    /// The window field for a non-SYN segment: never shrinks the right edge already advertised.
+    mutating func windowField() -> UInt16 {
+        var edge = currentWindowEdge
+        if edge < rcvAdvertisedEdge { edge = rcvAdvertisedEdge }
+        let window = min(edge - rcvNxt, 0xFFFF << Int(receiveScale))
+        rcvAdvertisedEdge = rcvNxt + window
+        return UInt16(window >> Int(receiveScale))
+    }
+
+    /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks.
+    mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, payload: [UInt8], now: Instant) {
+        var options = TCPOptions()
+        if timestampsEnabled { options.timestamps = TCPTimestamps(value: timestampClock(now), echoReply: tsRecent) }
+        if sackEnabled && !outOfOrder.isEmpty {
+            options.sackBlocks = SACKBlocks(Array(recentBlocks.prefix(timestampsEnabled ? 3 : 4)))
+        }
+        let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: sequence,
+                               acknowledgmentNumber: rcvNxt, flags: flags, window: windowField(), options: options)
+        outbox.append(TCPOutgoing(header: header, payload: payload))
+        if flags.contains(.ack) {
+            segmentsSinceAck = 0
+            ackNow = false
+            ackDeadline = nil
+        }
+    }
+
+    /// RFC 6298 §5.4–5.7: back off, go back to the oldest unacknowledged byte, collapse the window.
+    mutating func retransmissionTimeout(now: Instant) {
+        retransmitDeadline = nil
+        let outstanding = sndMax - sndUna
+        guard outstanding > 0 else { return }
+        retransmissions += 1
+        guard retransmissions <= configuration.maximumRetransmissions else { terminate(.timedOut); return }
+        rto.backOff()
+        rttProbe = nil
+        if state == .synSent || state == .synReceived {
+            synNeedsSending = true
+            retransmittedSegments += 1
+            return
+        }
+        congestion.timedOut(flight: outstanding)
+        recoveryPoint = sndMax
+        duplicateAcks = 0
+        scoreboard.removeAll()  // RFC 2018 §8: the receiver may renege; rely on cumulative ACKs after a timeout
+        sndNxt = sndUna
+    }
+
+    /// Zero-window probe: a segment one byte below sndUna draws an ACK with the current window.
+    mutating func persistTimeout(now: Instant) {
+        emit(flags: .ack, sequence: sndUna - 1, payload: [], now: now)
+        rto.backOff()
+        persistDeadline = now + rto.current
+    }
+
+    mutating func keepAliveTimeout(now: Instant) {
+        guard let idle = configuration.keepAliveIdle, state.isSynchronized else { keepAliveDeadline = nil; return }
+        _ = idle
+        if keepAliveProbesSent >= configuration.keepAliveProbes { terminate(.timedOut); return }
+        keepAliveProbesSent += 1
+        emit(flags: .ack, sequence: sndUna - 1, payload: [], now: now)
+        keepAliveDeadline = now + configuration.keepAliveInterval
+    }
+}

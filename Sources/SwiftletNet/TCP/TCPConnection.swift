@@ -1,0 +1,300 @@
+// SwiftletNet: one TCP connection as a state machine (RFC 9293), with no I/O and no clock.
+//
+// Events come in as method calls that take `now`: a segment arrived (`handle`, in
+// TCPConnection+Receive.swift), the application wrote, read, closed or aborted (this file), or time passed
+// (`poll`). Segments to send collect in `outbox`, built by TCPConnection+Send.swift; the stack drains it.
+// Sequence space: [iss] SYN, data from iss+1, then our FIN. `sendQueue` holds every byte from `sendQueueSeq`
+// (= the oldest unacknowledged data byte) on, so retransmission reads from it and ACKs drop from it.
+// Receive: `receiveQueue` holds in-order bytes the application has not read; `outOfOrder` holds ranges
+// beyond `rcvNxt`. Both count against `receiveBufferSize`, and the advertised window is what is left, so
+// a peer that respects the window can never make us buffer more.
+
+import Swiftlet
+import SwiftletWire
+
+public struct TCPEndpoint: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPv4Address
+    public var port: UInt16
+    public init(address: IPv4Address, port: UInt16) { self.address = address; self.port = port }
+    public var description: String { "\(address):\(port)" }
+}
+
+/// A segment for the stack to emit.
+public struct TCPOutgoing: Sendable {
+    public var header: TCPHeader
+    public var payload: [UInt8]
+}
+
+public struct TCPConnection {
+    public internal(set) var state: TCPState
+    public let local: TCPEndpoint
+    public let remote: TCPEndpoint
+    let configuration: TCPConfiguration
+
+    // Send sequence space (RFC 9293 §3.3.1).
+    let iss: TCPSequenceNumber
+    var sndUna: TCPSequenceNumber
+    var sndNxt: TCPSequenceNumber
+    /// The highest sequence number sent so far (sndNxt goes back to sndUna after a timeout).
+    var sndMax: TCPSequenceNumber
+    var sndWnd = 0
+    var sndWl1 = TCPSequenceNumber(0)
+    var sndWl2 = TCPSequenceNumber(0)
+    var maxSendWindow = 0
+    var sendQueue: ByteQueue
+    var sendQueueSeq: TCPSequenceNumber
+    var finQueued = false
+    var finAcked = false
+
+    // Receive sequence space.
+    var irs = TCPSequenceNumber(0)
+    var rcvNxt = TCPSequenceNumber(0)
+    var receiveQueue: ByteQueue
+    var outOfOrder: [(seq: TCPSequenceNumber, data: [UInt8])] = []
+    var outOfOrderBytes = 0
+    var remoteFin: TCPSequenceNumber? = nil
+    public internal(set) var finReceived = false
+    /// Right edge of the window we advertised; never moved left (RFC 9293 §3.8.6.2.1).
+    var rcvAdvertisedEdge = TCPSequenceNumber(0)
+    /// Most recently changed out-of-order block first, for SACK (RFC 2018 §4).
+    var recentBlocks: [SACKBlock] = []
+
+    // Negotiated options.
+    var sendMSS: Int
+    var sendScale: UInt8 = 0
+    var receiveScale: UInt8 = 0
+    var timestampsEnabled = false
+    var sackEnabled = false
+    var tsRecent: UInt32 = 0
+    let tsOffset: UInt32
+    /// SACK scoreboard: ranges above sndUna the peer holds (RFC 6675 §3), sorted, disjoint.
+    var scoreboard: [SACKBlock] = []
+
+    // Timers (absolute deadlines; nil when not running).
+    var rto: RetransmissionTimer
+    var retransmitDeadline: Instant? = nil
+    var retransmissions = 0
+    var rttProbe: (sequence: TCPSequenceNumber, sent: Instant)? = nil
+    var persistDeadline: Instant? = nil
+    var ackDeadline: Instant? = nil
+    var timeWaitDeadline: Instant? = nil
+    var keepAliveDeadline: Instant? = nil
+    var keepAliveProbesSent = 0
+    var connectDeadline: Instant? = nil
+    var lastReceived: Instant
+
+    // ACK generation.
+    var segmentsSinceAck = 0
+    var ackNow = false
+    var synNeedsSending = false
+
+    // Congestion control and loss recovery.
+    var congestion: CongestionController
+    var duplicateAcks = 0
+    var recoveryPoint: TCPSequenceNumber? = nil
+
+    public internal(set) var outbox: [TCPOutgoing] = []
+    public internal(set) var error: TCPError? = nil
+    /// Counters for tests and diagnostics.
+    public internal(set) var retransmittedSegments = 0
+    public internal(set) var challengeAcks = 0
+
+    init(state: TCPState, local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber, tsOffset: UInt32,
+         configuration: TCPConfiguration, now: Instant) {
+        self.state = state
+        self.local = local
+        self.remote = remote
+        self.configuration = configuration
+        self.iss = iss
+        sndUna = iss
+        sndNxt = iss
+        sndMax = iss
+        sendQueue = ByteQueue(capacity: configuration.sendBufferSize)
+        sendQueueSeq = iss + 1
+        receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize)
+        sendMSS = 536  // RFC 9293 §3.7.1 default until the peer says otherwise
+        self.tsOffset = tsOffset
+        rto = RetransmissionTimer(initial: configuration.initialRetransmissionTimeout,
+                                  minimum: configuration.minimumRetransmissionTimeout,
+                                  maximum: configuration.maximumRetransmissionTimeout)
+        congestion = CongestionController(algorithm: configuration.congestionControl, mss: 536)
+        lastReceived = now
+        // Our window scale: the smallest shift that lets the receive buffer be advertised (RFC 7323 §2.3).
+        if configuration.windowScaling {
+            var shift: UInt8 = 0
+            while shift < 14 && configuration.receiveBufferSize >> Int(shift) > 0xFFFF { shift += 1 }
+            receiveScale = shift
+        }
+    }
+
+    /// Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox.
+    public static func connect(local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber, tsOffset: UInt32,
+                               configuration: TCPConfiguration, now: Instant) -> TCPConnection {
+        var c = TCPConnection(state: .synSent, local: local, remote: remote, iss: iss, tsOffset: tsOffset,
+                              configuration: configuration, now: now)
+        c.connectDeadline = now + configuration.connectTimeout
+        c.synNeedsSending = true
+        c.output(now: now)
+        return c
+    }
+
+    /// Passive open: a listener received `syn`; SYN-RECEIVED, with the SYN-ACK in the outbox.
+    public static func accept(_ syn: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber,
+                              tsOffset: UInt32, configuration: TCPConfiguration, now: Instant) -> TCPConnection {
+        var c = TCPConnection(state: .synReceived, local: local, remote: remote, iss: iss, tsOffset: tsOffset,
+                              configuration: configuration, now: now)
+        c.irs = syn.sequenceNumber
+        c.rcvNxt = syn.sequenceNumber + 1
+        c.negotiate(syn.options, ourSynCarriesOptions: true)
+        c.sndWnd = Int(syn.window)  // never scaled in a SYN (RFC 7323 §2.2)
+        c.sndWl1 = syn.sequenceNumber
+        c.maxSendWindow = c.sndWnd
+        c.connectDeadline = now + configuration.connectTimeout
+        c.synNeedsSending = true
+        c.output(now: now)
+        return c
+    }
+
+    // MARK: - Application side
+
+    /// Bytes the application can still queue.
+    public var sendSpace: Int { state.canSend && !finQueued ? sendQueue.free : 0 }
+
+    /// Queues bytes for sending; returns how many were taken (0 when the buffer is full).
+    public mutating func write(_ bytes: Span<UInt8>, now: Instant) -> Int {
+        guard state.canSend || state == .synSent || state == .synReceived, !finQueued else { return 0 }
+        let n = sendQueue.append(bytes)
+        if n > 0 { output(now: now) }
+        return n
+    }
+
+    /// Bytes received in order and not yet read.
+    public var readable: Int { receiveQueue.count }
+
+    /// True when the peer closed its side and every byte has been read.
+    public var atEndOfStream: Bool { finReceived && receiveQueue.isEmpty }
+
+    /// Removes up to `maximum` received bytes. Sends a window update when reading opened the window a lot.
+    public mutating func read(_ maximum: Int, now: Instant) -> [UInt8] {
+        let before = advertisableWindow
+        let bytes = receiveQueue.read(maximum)
+        // RFC 9293 §3.8.6.2.2 receiver SWS avoidance: announce when the window grew by ≥ min(MSS, buffer/2).
+        let grown = advertisableWindow - before
+        if !bytes.isEmpty, state.isSynchronized, grown >= min(configuration.maximumSegmentSize, configuration.receiveBufferSize / 2),
+           currentWindowEdge > rcvAdvertisedEdge {
+            ackNow = true
+            output(now: now)
+        }
+        return bytes
+    }
+
+    /// Half-close: no more data from us; a FIN follows the queued bytes (RFC 9293 §3.10.4).
+    public mutating func shutdownWrite(now: Instant) {
+        switch state {
+        case .synSent:
+            state = .closed
+        case .synReceived, .established:
+            finQueued = true
+            if state == .established { state = .finWait1 } else { state = .finWait1 }
+        case .closeWait:
+            finQueued = true
+            state = .lastAck
+        default:
+            return
+        }
+        output(now: now)
+    }
+
+    /// Close: for TCP the same as half-close; unread data later in a closed connection draws a reset.
+    public mutating func close(now: Instant) { shutdownWrite(now: now) }
+
+    /// Abort (RFC 9293 §3.10.5): RST to the peer in synchronized states, drop everything.
+    public mutating func abort(now: Instant) {
+        if state.isSynchronized || state == .synReceived {
+            outbox.append(TCPOutgoing(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
+                                                         sequenceNumber: sndNxt, flags: .rst, window: 0), payload: []))
+        }
+        terminate(.aborted)
+    }
+
+    /// Takes the segments to send.
+    public mutating func drainOutbox() -> [TCPOutgoing] {
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    /// True once the connection holds no state worth keeping (the stack then forgets it).
+    public var isClosed: Bool { state == .closed && outbox.isEmpty }
+
+    mutating func terminate(_ reason: TCPError?) {
+        if let reason, error == nil { error = reason }
+        state = .closed
+        retransmitDeadline = nil
+        persistDeadline = nil
+        ackDeadline = nil
+        timeWaitDeadline = nil
+        keepAliveDeadline = nil
+        connectDeadline = nil
+        outOfOrder.removeAll()
+        outOfOrderBytes = 0
+        sendQueue.drop(sendQueue.count)
+        if reason != nil { receiveQueue.drop(receiveQueue.count) }
+    }
+
+    // MARK: - Time
+
+    /// The earliest deadline among the running timers.
+    public var nextDeadline: Instant {
+        var t = Instant.distantFuture
+        for d in [retransmitDeadline, persistDeadline, ackDeadline, timeWaitDeadline, keepAliveDeadline, connectDeadline] {
+            if let d, d < t { t = d }
+        }
+        return t
+    }
+
+    /// Fires due timers.
+    public mutating func poll(now: Instant) {
+        if let d = timeWaitDeadline, d <= now { terminate(nil); return }
+        if let d = connectDeadline, d <= now, state == .synSent || state == .synReceived { terminate(.timedOut); return }
+        if let d = retransmitDeadline, d <= now { retransmissionTimeout(now: now) }
+        if let d = persistDeadline, d <= now { persistTimeout(now: now) }
+        if let d = ackDeadline, d <= now { ackDeadline = nil; ackNow = true }
+        if let d = keepAliveDeadline, d <= now { keepAliveTimeout(now: now) }
+        output(now: now)
+    }
+
+    mutating func enterTimeWait(now: Instant) {
+        state = .timeWait
+        retransmitDeadline = nil
+        persistDeadline = nil
+        keepAliveDeadline = nil
+        timeWaitDeadline = now + configuration.maximumSegmentLifetime * 2
+    }
+
+    // MARK: - Options
+
+    /// Applies the peer's SYN options; ours were (or will be) offered in our SYN.
+    mutating func negotiate(_ options: TCPOptions, ourSynCarriesOptions: Bool) {
+        let peerMSS = Int(options.maximumSegmentSize ?? 536)
+        if configuration.windowScaling, let ws = options.windowScale {
+            sendScale = min(ws, 14)  // RFC 7323 §2.3: treat larger shifts as 14
+        } else {
+            sendScale = 0
+            receiveScale = 0
+        }
+        timestampsEnabled = configuration.timestamps && options.timestamps != nil
+        if let ts = options.timestamps { tsRecent = ts.value }
+        sackEnabled = configuration.selectiveAcknowledgments && options.sackPermitted
+        // Effective send MSS: the peer's limit, ours, minus the timestamp option on every segment.
+        sendMSS = max(64, min(peerMSS, configuration.maximumSegmentSize) - (timestampsEnabled ? 12 : 0))
+        congestion = CongestionController(algorithm: configuration.congestionControl, mss: sendMSS)
+    }
+
+    /// Bytes of receive buffer not holding data (in-order unread plus out-of-order).
+    var advertisableWindow: Int {
+        max(0, configuration.receiveBufferSize - receiveQueue.count - outOfOrderBytes)
+    }
+
+    /// rcvNxt + the window we could advertise now.
+    var currentWindowEdge: TCPSequenceNumber { rcvNxt + advertisableWindow }
+}
