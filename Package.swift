@@ -29,6 +29,8 @@ let package = Package(
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
+        .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],
+                    swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
     ],

@@ -14,8 +14,9 @@ public struct ARPCache {
     public struct Configuration: Sendable {
         public var capacity = 256
         public var entryLifetime = Duration.seconds(60)
-        public var pendingPerAddress = 4
-        public var pendingTotal = 64
+        /// Enough for one fragmented 64 KiB datagram (45 fragments), as Linux's unres_qlen allows.
+        public var pendingPerAddress = 48
+        public var pendingTotal = 256
         public var retryInterval = Duration.seconds(1)
         public var maximumRequests = 3
         public init() {}

@@ -224,9 +224,9 @@ extension TCPConnection {
                 recoveryPoint = nil
                 congestion.recoveryEnded(flight: sndMax - sndUna)
             } else {
+                // RFC 6582 §3.2 step 5: the partial ACK points at the next loss; retransmit it.
                 congestion.partialAck(acked)
-                sndNxt = sndUna  // retransmit the next hole (skipping what SACK says the peer holds)
-                retransmitDeadline = now + rto.current
+                retransmitHole(force: true, now: now)
             }
         } else {
             congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
@@ -240,6 +240,8 @@ extension TCPConnection {
         duplicateAcks += 1
         if recoveryPoint != nil {
             congestion.inflate()
+            // RFC 6675 NextSeg rule 1: with SACK, holes below the highest SACKed byte are lost; resend them.
+            if sackEnabled { retransmitHole(force: false, now: now) }
             return
         }
         // RFC 6675 §5: also enter recovery once SACK shows three segments' worth above the hole.
@@ -247,10 +249,10 @@ extension TCPConnection {
         if duplicateAcks == 3 || (sackEnabled && sackedBytes >= 3 * sendMSS && duplicateAcks >= 1) {
             congestion.lossDetected(flight: sndMax - sndUna)
             recoveryPoint = sndMax
-            // Fast retransmit: resend from the oldest unacknowledged byte.
-            sndNxt = sndUna
+            highRetransmitted = sndUna
             congestion.inflate(); congestion.inflate(); congestion.inflate()
-            retransmitDeadline = now + rto.current
+            // Fast retransmit (RFC 5681 §3.2 step 2): the segment at the oldest hole.
+            retransmitHole(force: true, now: now)
         }
     }
 

@@ -139,6 +139,28 @@ extension TCPConnection {
         }
     }
 
+    /// Retransmits one segment at the first hole at or above HighRxt (RFC 6675 §5 NextSeg). Without
+    /// `force`, only a hole below the highest SACKed byte counts as lost.
+    mutating func retransmitHole(force: Bool, now: Instant) {
+        var start = TCPSequenceNumber.max(sndUna, highRetransmitted)
+        while let block = scoreboard.first(where: { start.isIn($0.left, $0.right) }) { start = block.right }
+        guard start < sndMax else { return }
+        let nextSacked = scoreboard.first { $0.left > start }
+        if !force && nextSacked == nil { return }
+        var end = TCPSequenceNumber.min(sndMax, start + sendMSS)
+        if let next = nextSacked { end = TCPSequenceNumber.min(end, next.left) }
+        let dataStop = TCPSequenceNumber.min(end, dataEnd)
+        let dataLength = max(0, dataStop - start)
+        let fin = finQueued && end > dataEnd && start + dataLength == dataEnd
+        let payload = dataLength > 0 ? sendQueue.copy(offset: start - sendQueueSeq, length: dataLength) : []
+        guard dataLength > 0 || fin else { return }
+        emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, payload: payload, now: now)
+        retransmittedSegments += 1
+        if let probe = rttProbe, probe.sequence.isIn(start, start + dataLength + 1) { rttProbe = nil }
+        highRetransmitted = start + dataLength + (fin ? 1 : 0)
+        if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
+    }
+
     /// RFC 6298 §5.4–5.7: back off, go back to the oldest unacknowledged byte, collapse the window.
     mutating func retransmissionTimeout(now: Instant) {
         retransmitDeadline = nil
@@ -155,6 +177,7 @@ extension TCPConnection {
         }
         congestion.timedOut(flight: outstanding)
         recoveryPoint = sndMax
+        highRetransmitted = sndUna
         duplicateAcks = 0
         scoreboard.removeAll()  // RFC 2018 §8: the receiver may renege; rely on cumulative ACKs after a timeout
         sndNxt = sndUna

@@ -92,6 +92,8 @@ public struct TCPConnection {
     var congestion: CongestionController
     var duplicateAcks = 0
     var recoveryPoint: TCPSequenceNumber? = nil
+    /// RFC 6675 HighRxt: the end of the last hole retransmitted in this recovery.
+    var highRetransmitted = TCPSequenceNumber(0)
 
     public internal(set) var outbox: [TCPOutgoing] = []
     public internal(set) var error: TCPError? = nil

@@ -1,0 +1,142 @@
+// SwiftletTesting: a point-to-point Ethernet link in memory with seeded faults, for whole-stack tests:
+// loss, duplication, reordering (extra delay for some frames), corruption (one flipped bit), fixed delay,
+// bandwidth (serialisation time per direction) and an MTU (oversized frames are dropped and counted).
+// Time is a `ManualClock` the test advances; the same seed gives the same run. Every frame handed to the
+// link can be recorded in a pcap (`capture`) for Wireshark.
+
+import Swiftlet
+
+public struct LinkImpairment: Sendable {
+    public var loss = 0.0
+    public var duplication = 0.0
+    /// Probability that a frame is held back by `reorderDelay` extra, letting later frames overtake it.
+    public var reordering = 0.0
+    public var reorderDelay = Duration.milliseconds(2)
+    /// Probability that one bit of the frame is flipped.
+    public var corruption = 0.0
+    public var delay = Duration.microseconds(100)
+    /// Bits per second per direction; nil for unlimited.
+    public var bandwidth: Int? = nil
+    /// Largest Ethernet payload carried.
+    public var mtu = 1500
+    public init() {}
+
+    public static let perfect = LinkImpairment()
+}
+
+public final class SimulatedDevice: NetworkDevice {
+    public let macAddress: MACAddress
+    public let mtu: Int
+    public let headroom = 0
+    weak var link: SimulatedLink?
+    var inbox: [PacketBuffer] = []
+
+    init(macAddress: MACAddress, mtu: Int) {
+        self.macAddress = macAddress
+        self.mtu = mtu
+    }
+
+    public func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError) {
+        guard let link else { throw .down }
+        guard frame.count <= mtu + 14 else { throw .frameTooLarge(size: frame.count, limit: mtu + 14) }
+        link.carry(frame.array, from: self)
+    }
+
+    public func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int {
+        let n = min(limit, inbox.count)
+        let batch = Array(inbox.prefix(n))
+        inbox.removeFirst(n)
+        for f in batch { handler(f) }
+        return n
+    }
+
+    public func waitForFrames() async throws(NetworkDeviceError) {
+        // Simulations are driven step by step by the test; there is nothing to wait for.
+    }
+
+    public var pending: Int { inbox.count }
+}
+
+public final class SimulatedLink {
+    public let a: SimulatedDevice
+    public let b: SimulatedDevice
+    public let clock: ManualClock
+    public var impairment: LinkImpairment
+    public var capture: PCAPWriter? = nil
+    private var rng: SeededRandom
+    private var queue: [(at: Instant, order: Int, toA: Bool, frame: [UInt8])] = []
+    private var order = 0
+    private var busyUntilAtoB = Instant.zero
+    private var busyUntilBtoA = Instant.zero
+
+    public private(set) var carried = 0, lost = 0, duplicated = 0, corrupted = 0, reordered = 0, oversized = 0
+
+    public init(clock: ManualClock, seed: UInt64, impairment: LinkImpairment = .perfect,
+                macA: MACAddress = MACAddress(2, 0, 0, 0, 0, 1), macB: MACAddress = MACAddress(2, 0, 0, 0, 0, 2)) {
+        self.clock = clock
+        self.impairment = impairment
+        rng = SeededRandom(seed: seed)
+        a = SimulatedDevice(macAddress: macA, mtu: impairment.mtu)
+        b = SimulatedDevice(macAddress: macB, mtu: impairment.mtu)
+        a.link = self
+        b.link = self
+    }
+
+    private func chance(_ p: Double) -> Bool { p > 0 && Double.random(in: 0..<1, using: &rng) < p }
+
+    func carry(_ frame: [UInt8], from device: SimulatedDevice) {
+        let now = clock.now()
+        capture?.append(frame.span, at: now)
+        carried += 1
+        let toA = device === b
+        guard frame.count <= impairment.mtu + 14 else { oversized += 1; return }
+        if chance(impairment.loss) { lost += 1; return }
+        // Serialisation on the sender's side of the wire.
+        var departs = now
+        if let bps = impairment.bandwidth {
+            let busy = toA ? busyUntilBtoA : busyUntilAtoB
+            let start = max(now, busy)
+            let bits = Int64((frame.count + 24) * 8)  // preamble, FCS and gap
+            let end = start + .nanoseconds(bits * 1_000_000_000 / Int64(bps))
+            if toA { busyUntilBtoA = end } else { busyUntilAtoB = end }
+            departs = end
+        }
+        var arrival = departs + impairment.delay
+        if chance(impairment.reordering) { arrival = arrival + impairment.reorderDelay; reordered += 1 }
+        var bytes = frame
+        if chance(impairment.corruption), !bytes.isEmpty {
+            let bit = Int.random(in: 0..<(bytes.count * 8), using: &rng)
+            bytes[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
+            corrupted += 1
+        }
+        enqueue(arrival, toA, bytes)
+        if chance(impairment.duplication) {
+            duplicated += 1
+            enqueue(arrival + .microseconds(10), toA, bytes)
+        }
+    }
+
+    private func enqueue(_ at: Instant, _ toA: Bool, _ frame: [UInt8]) {
+        order += 1
+        let entry = (at: at, order: order, toA: toA, frame: frame)
+        let i = queue.firstIndex { ($0.at, $0.order) > (at, order) } ?? queue.count
+        queue.insert(entry, at: i)
+    }
+
+    /// Moves every frame due by now into its device's receive queue; returns how many.
+    @discardableResult
+    public func deliverDue() -> Int {
+        let now = clock.now()
+        var n = 0
+        while let first = queue.first, first.at <= now {
+            queue.removeFirst()
+            (first.toA ? a : b).inbox.append(PacketBuffer(bytes: first.frame))
+            n += 1
+        }
+        return n
+    }
+
+    /// When the next frame arrives.
+    public var nextDelivery: Instant { queue.first?.at ?? .distantFuture }
+    public var framesInFlight: Int { queue.count }
+}

@@ -1,0 +1,89 @@
+// Whole-stack TCP: two stacks over the simulated link, in virtual time.
+
+import Testing
+import Swiftlet
+import SwiftletNet
+import SwiftletTesting
+import SwiftletWire
+
+/// Moves `data` from `sender` to `receiver` over an open connection pair and back the other way at the
+/// same time; returns what each side received. Both sides close when done writing.
+func exchange(_ net: TwoStacks, client: TCPSocketID, server: TCPSocketID, up: [UInt8], down: [UInt8],
+              limit: Duration) -> (up: [UInt8], down: [UInt8], finished: Bool) {
+    var sentUp = 0, sentDown = 0
+    var gotUp: [UInt8] = [], gotDown: [UInt8] = []
+    var closedA = false, closedB = false
+    gotUp.reserveCapacity(up.count)
+    gotDown.reserveCapacity(down.count)
+    let finished = net.run(for: limit, step: {
+        if sentUp < up.count {
+            sentUp += (try? net.a.tcpWrite(client, up.span.extracting(sentUp...), now: net.now)) ?? 0
+        } else if !closedA { net.a.tcpShutdownWrite(client, now: net.now); closedA = true }
+        if sentDown < down.count {
+            sentDown += (try? net.b.tcpWrite(server, down.span.extracting(sentDown...), now: net.now)) ?? 0
+        } else if !closedB { net.b.tcpShutdownWrite(server, now: net.now); closedB = true }
+        while let chunk = try? net.b.tcpRead(server, maximum: 1 << 20, now: net.now), !chunk.isEmpty { gotUp += chunk }
+        while let chunk = try? net.a.tcpRead(client, maximum: 1 << 20, now: net.now), !chunk.isEmpty { gotDown += chunk }
+    }, until: {
+        net.a.tcpAtEndOfStream(client) && net.b.tcpAtEndOfStream(server) && closedA && closedB
+            && gotUp.count == up.count && gotDown.count == down.count
+    })
+    return (gotUp, gotDown, finished)
+}
+
+func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TCPSocketID) {
+    try net.b.tcpListen(port: port)
+    let client = try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: port), now: net.now)
+    var server: TCPSocketID? = nil
+    let ok = net.run(for: .seconds(5), step: { if server == nil { server = net.b.tcpAccept(port: port) } },
+                     until: { server != nil && net.a.tcpState(client) == .established })
+    guard ok, let server else { throw StackError.notConnected }
+    return (client, server)
+}
+
+@Suite struct TCPTransferTests {
+    @Test func handshakeNegotiatesOptions() throws {
+        let net = TwoStacks()
+        let (client, server) = try connectPair(net)
+        let c = try #require(net.a.tcpConnection(client))
+        let s = try #require(net.b.tcpConnection(server))
+        #expect(c.state == .established && s.state == .established)
+        #expect(c.remote == TCPEndpoint(address: TwoStacks.addressB, port: 80))
+        #expect(s.remote.port == client.localPort)
+        #expect((49152...65535).contains(client.localPort))
+    }
+
+    @Test func smallExchangeAndOrderlyCloseLeaveNothingBehind() throws {
+        let net = TwoStacks()
+        let (client, server) = try connectPair(net)
+        let r = exchange(net, client: client, server: server, up: Array("hello".utf8), down: Array("world!".utf8), limit: .seconds(5))
+        #expect(r.finished)
+        #expect(r.up == Array("hello".utf8) && r.down == Array("world!".utf8))
+        net.a.tcpClose(client, now: net.now)
+        net.b.tcpClose(server, now: net.now)
+        // One side sits in TIME-WAIT for 2 MSL, then everything is gone.
+        #expect(net.run(for: .seconds(120), until: { net.a.tcpConnectionCount == 0 && net.b.tcpConnectionCount == 0 }))
+    }
+
+    @Test(arguments: [(0.0, 1 as UInt64), (0.01, 2), (0.10, 3)])
+    func tenMegabytesBothWaysUnderLoss(loss: Double, seed: UInt64) throws {
+        var impair = LinkImpairment()
+        impair.loss = loss
+        impair.reordering = loss > 0 ? 0.02 : 0
+        impair.duplication = loss > 0 ? 0.01 : 0
+        impair.delay = .milliseconds(1)
+        impair.bandwidth = 1_000_000_000
+        let net = TwoStacks(seed: seed, impairment: impair)
+        let (client, server) = try connectPair(net)
+        let up = pattern(10_000_000, seed: 10 + seed), down = pattern(10_000_000, seed: 20 + seed)
+        let start = net.now
+        let r = exchange(net, client: client, server: server, up: up, down: down, limit: .seconds(600))
+        let elapsed = net.now - start
+        #expect(r.finished, "loss \(loss): transfer did not finish in 600 s of virtual time")
+        #expect(ContentDigest.of(r.up.span) == ContentDigest.of(up.span) && r.up.count == up.count)
+        #expect(ContentDigest.of(r.down.span) == ContentDigest.of(down.span) && r.down.count == down.count)
+        let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(300)
+        #expect(elapsed < bound, "took \(elapsed) of virtual time")
+        print("10 MB each way, loss \(loss): \(elapsed) virtual; link carried \(net.link.carried), lost \(net.link.lost)")
+    }
+}
