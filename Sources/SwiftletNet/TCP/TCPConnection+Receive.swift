@@ -65,7 +65,14 @@ extension TCPConnection {
         }
     }
 
-    private mutating func handleSynchronized(_ s: TCPHeader, payload: Span<UInt8>, now: Instant) {
+    private mutating func handleSynchronized(_ segment: TCPHeader, payload: Span<UInt8>, now: Instant) {
+        var s = segment
+        // Simultaneous open (RFC 9293 §3.5 figure 8, line 7): the peer's SYN-ACK repeats its SYN, which we
+        // already counted; take it as the ACK that completes our half.
+        if state == .synReceived, s.flags.contains([.syn, .ack]), s.sequenceNumber == irs {
+            s.flags.remove(.syn)
+            s.sequenceNumber = irs + 1
+        }
         let f = s.flags
         let length = payload.count + (f.contains(.syn) ? 1 : 0) + (f.contains(.fin) ? 1 : 0)
         let window = advertisableWindowForCheck

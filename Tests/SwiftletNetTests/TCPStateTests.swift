@@ -1,0 +1,211 @@
+// The TCP state machine on its own: feed headers, check the state and what it sends (RFC 9293 §3.5,
+// §3.6, §3.10; RFC 5961).
+
+import Testing
+import Swiftlet
+import SwiftletNet
+import SwiftletWire
+
+private let A = TCPEndpoint(address: IPv4Address(10, 0, 0, 1), port: 40000)
+private let B = TCPEndpoint(address: IPv4Address(10, 0, 0, 2), port: 80)
+private let t0 = Instant(nanoseconds: 1_000_000_000)
+
+private func plain() -> TCPConfiguration {
+    var c = TCPConfiguration()
+    c.timestamps = false  // keeps sequence checks independent of the clock in these tests
+    return c
+}
+
+/// Delivers everything `from` has queued to `to`; returns the segments.
+@discardableResult
+private func pass(_ from: inout TCPConnection, _ to: inout TCPConnection, now: Instant = t0) -> [TCPOutgoing] {
+    let out = from.drainOutbox()
+    for s in out { to.handle(s.header, payload: s.payload.span, now: now) }
+    return out
+}
+
+private func established() -> (TCPConnection, TCPConnection) {
+    var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: plain(), now: t0)
+    let syn = client.drainOutbox()[0].header
+    var server = TCPConnection.accept(syn, local: B, remote: A, iss: TCPSequenceNumber(5000), tsOffset: 0, configuration: plain(), now: t0)
+    pass(&server, &client)
+    pass(&client, &server)
+    return (client, server)
+}
+
+@Suite struct TCPStateTests {
+    @Test func threeWayHandshake() {
+        var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: TCPConfiguration(), now: t0)
+        #expect(client.state == .synSent)
+        let syn = client.drainOutbox()
+        #expect(syn.count == 1 && syn[0].header.flags == .syn && syn[0].header.sequenceNumber == TCPSequenceNumber(1000))
+        #expect(syn[0].header.options.maximumSegmentSize == 1460 && syn[0].header.options.sackPermitted)
+        #expect(syn[0].header.options.windowScale != nil && syn[0].header.options.timestamps != nil)
+        var server = TCPConnection.accept(syn[0].header, local: B, remote: A, iss: TCPSequenceNumber(5000), tsOffset: 0,
+                                          configuration: TCPConfiguration(), now: t0)
+        #expect(server.state == .synReceived)
+        let synAck = pass(&server, &client)
+        #expect(synAck[0].header.flags == [.syn, .ack] && synAck[0].header.acknowledgmentNumber == TCPSequenceNumber(1001))
+        #expect(client.state == .established)
+        let ack = pass(&client, &server)
+        #expect(ack.count == 1 && ack[0].header.flags == .ack)
+        #expect(server.state == .established)
+    }
+
+    @Test func simultaneousOpen() {
+        var a = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(100), tsOffset: 0, configuration: plain(), now: t0)
+        var b = TCPConnection.connect(local: B, remote: A, iss: TCPSequenceNumber(900), tsOffset: 0, configuration: plain(), now: t0)
+        let synA = a.drainOutbox(), synB = b.drainOutbox()
+        for s in synB { a.handle(s.header, payload: s.payload.span, now: t0) }
+        for s in synA { b.handle(s.header, payload: s.payload.span, now: t0) }
+        #expect(a.state == .synReceived && b.state == .synReceived)
+        let synAckA = a.drainOutbox(), synAckB = b.drainOutbox()
+        #expect(synAckA.first?.header.flags == [.syn, .ack])
+        for s in synAckB { a.handle(s.header, payload: s.payload.span, now: t0) }
+        for s in synAckA { b.handle(s.header, payload: s.payload.span, now: t0) }
+        #expect(a.state == .established && b.state == .established)
+    }
+
+    @Test func simultaneousCloseGoesThroughClosingToTimeWait() {
+        var (c, s) = established()
+        c.close(now: t0)
+        s.close(now: t0)
+        #expect(c.state == .finWait1 && s.state == .finWait1)
+        let finC = c.drainOutbox(), finS = s.drainOutbox()
+        for x in finS { c.handle(x.header, payload: x.payload.span, now: t0) }
+        for x in finC { s.handle(x.header, payload: x.payload.span, now: t0) }
+        #expect(c.state == .closing && s.state == .closing)
+        pass(&c, &s)
+        pass(&s, &c)
+        #expect(c.state == .timeWait && s.state == .timeWait)
+        c.poll(now: t0 + .seconds(61))
+        #expect(c.state == .closed && c.error == nil)
+    }
+
+    @Test func halfCloseKeepsTheOtherDirectionOpen() {
+        var (c, s) = established()
+        c.shutdownWrite(now: t0)
+        pass(&c, &s)
+        #expect(s.state == .closeWait && s.atEndOfStream)
+        pass(&s, &c)
+        #expect(c.state == .finWait2)
+        #expect(s.write(Array("late reply".utf8).span, now: t0) == 10)
+        pass(&s, &c)
+        #expect(c.read(100, now: t0) == Array("late reply".utf8))
+        s.close(now: t0)
+        #expect(s.state == .lastAck)
+        pass(&s, &c)
+        #expect(c.state == .timeWait)
+        pass(&c, &s)
+        #expect(s.state == .closed)
+    }
+
+    @Test func exactResetClosesAndInWindowResetDrawsChallengeAck() {
+        var (c, s) = established()
+        _ = s.write([1, 2, 3].span, now: t0)
+        pass(&s, &c)
+        _ = c.drainOutbox()
+        let rcvNxt = TCPSequenceNumber(5000 + 1 + 3)
+        // In the window but not exactly RCV.NXT: RFC 5961 §3.2 challenge ACK, connection survives.
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: rcvNxt + 100, flags: .rst, window: 0),
+                 payload: [UInt8]().span, now: t0)
+        #expect(c.state == .established && c.challengeAcks == 1)
+        let challenge = c.drainOutbox()
+        #expect(challenge.count == 1 && challenge[0].header.flags == .ack && challenge[0].header.acknowledgmentNumber == rcvNxt)
+        // Outside the window: ignored silently.
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: rcvNxt + 10_000_000, flags: .rst, window: 0),
+                 payload: [UInt8]().span, now: t0)
+        #expect(c.state == .established && c.drainOutbox().isEmpty)
+        // Exactly RCV.NXT: reset.
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: rcvNxt, flags: .rst, window: 0),
+                 payload: [UInt8]().span, now: t0)
+        #expect(c.state == .closed && c.error == .reset)
+    }
+
+    @Test func synInEstablishedStateDrawsChallengeAck() {
+        var (c, _) = established()
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001), flags: .syn, window: 100),
+                 payload: [UInt8]().span, now: t0)
+        #expect(c.state == .established && c.challengeAcks == 1)
+        #expect(c.drainOutbox().first?.header.flags == .ack)
+    }
+
+    @Test func ackForUnsentDataDrawsChallengeAck() {
+        var (c, _) = established()
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001),
+                           acknowledgmentNumber: TCPSequenceNumber(1001 + 50_000), flags: .ack, window: 100),
+                 payload: [UInt8]().span, now: t0)
+        #expect(c.state == .established && c.challengeAcks == 1)
+    }
+
+    @Test func refusedConnection() {
+        var c = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: plain(), now: t0)
+        _ = c.drainOutbox()
+        // A RST whose ACK does not acknowledge our SYN is ignored (RFC 9293 §3.10.7.3).
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(0),
+                           acknowledgmentNumber: TCPSequenceNumber(5), flags: [.rst, .ack], window: 0), payload: [UInt8]().span, now: t0)
+        #expect(c.state == .synSent)
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(0),
+                           acknowledgmentNumber: TCPSequenceNumber(1001), flags: [.rst, .ack], window: 0), payload: [UInt8]().span, now: t0)
+        #expect(c.state == .closed && c.error == .refused)
+    }
+
+    @Test func synRetransmissionBacksOffThenTimesOut() {
+        var config = plain()
+        config.connectTimeout = .seconds(1000)
+        config.maximumRetransmissions = 3
+        var c = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1), tsOffset: 0, configuration: config, now: t0)
+        _ = c.drainOutbox()
+        var times: [Duration] = []
+        var now = t0
+        while c.state == .synSent {
+            let next = c.nextDeadline
+            times.append(next - now)
+            now = next
+            c.poll(now: now)
+            if c.state == .synSent { #expect(c.drainOutbox().first?.header.flags == .syn) }
+        }
+        #expect(times == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])  // RFC 6298 §5.5 doubling
+        #expect(c.error == .timedOut)
+    }
+
+    @Test func delayedAckWaitsForASecondSegmentOrTheTimer() {
+        var (c, s) = established()
+        _ = s.write([UInt8](repeating: 7, count: 100).span, now: t0)
+        pass(&s, &c)
+        #expect(c.drainOutbox().isEmpty)                     // one segment: ACK delayed
+        #expect(c.nextDeadline == t0 + .milliseconds(40))
+        c.poll(now: t0 + .milliseconds(40))
+        #expect(c.drainOutbox().first?.header.acknowledgmentNumber == TCPSequenceNumber(5001 + 100))
+    }
+
+    @Test func outOfOrderDataIsAckedAtOnceWithSACK() {
+        var config = plain()
+        config.selectiveAcknowledgments = true
+        var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: config, now: t0)
+        let syn = client.drainOutbox()[0].header
+        var server = TCPConnection.accept(syn, local: B, remote: A, iss: TCPSequenceNumber(5000), tsOffset: 0, configuration: config, now: t0)
+        pass(&server, &client)
+        pass(&client, &server)
+        // Data 100 bytes beyond RCV.NXT.
+        client.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001 + 100),
+                                acknowledgmentNumber: TCPSequenceNumber(1001), flags: .ack, window: 1000),
+                      payload: [UInt8](repeating: 1, count: 50).span, now: t0)
+        let ack = client.drainOutbox()
+        #expect(ack.count == 1 && ack[0].header.acknowledgmentNumber == TCPSequenceNumber(5001))
+        #expect(Array(ack[0].header.options.sackBlocks) == [SACKBlock(left: TCPSequenceNumber(5101), right: TCPSequenceNumber(5151))])
+        // The hole is filled: everything is delivered in order and acknowledged at once.
+        client.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001),
+                                acknowledgmentNumber: TCPSequenceNumber(1001), flags: .ack, window: 1000),
+                      payload: [UInt8](repeating: 2, count: 100).span, now: t0)
+        #expect(client.readable == 150)
+        #expect(client.drainOutbox().first?.header.acknowledgmentNumber == TCPSequenceNumber(5151))
+    }
+
+    @Test func sequenceNumbersWrap() {
+        let near = TCPSequenceNumber(0xFFFF_FFF0)
+        #expect(near + 0x20 > near)
+        #expect((near + 0x20) - near == 0x20)
+        #expect(TCPSequenceNumber(5).isIn(near, near + 0x20))
+    }
+}
