@@ -201,6 +201,9 @@ extension NetworkStack {
         detached.remove(id)
     }
 
+    /// Every connection the stack holds, accepted or not.
+    public var tcpSocketIDs: [TCPSocketID] { Array(connections.keys) }
+
     /// Connections the stack holds (for leak checks).
     public var tcpConnectionCount: Int { connections.count }
     public var tcpStates: [TCPState] { connections.values.map { $0.state } }

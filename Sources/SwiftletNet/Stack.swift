@@ -166,7 +166,8 @@ public final class NetworkStack<Device: NetworkDevice> {
             // RFC 792: time exceeded, fragment reassembly time exceeded (code 1). We only hold the header.
             _ = expired
         }
-        for id in Array(connections.keys) {
+        for (id, c) in connections where c.nextDeadline <= now {
+            _ = c
             connections[id]!.poll(now: now)
             flush(id, now: now)
         }

@@ -54,6 +54,7 @@ extension TCPConnection {
             }
             updateWindow(s, scaled: false)
             if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
+            if finQueued { state = .finWait1 }
             ackNow = true
         } else {
             // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, answer with SYN-ACK.

@@ -194,10 +194,10 @@ public struct TCPConnection {
     public mutating func shutdownWrite(now: Instant) {
         switch state {
         case .synSent:
-            state = .closed
+            finQueued = true  // sent once the handshake completes
         case .synReceived, .established:
             finQueued = true
-            if state == .established { state = .finWait1 } else { state = .finWait1 }
+            state = .finWait1
         case .closeWait:
             finQueued = true
             state = .lastAck
