@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
-        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "CBenchPeers"],
+        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],

@@ -54,10 +54,13 @@ extension NetworkStack {
 
     /// Sends what a connection queued and forgets it once closed.
     func flush(_ id: TCPSocketID, now: Instant) {
-        guard var c = connections[id] else { return }
-        let out = c.drainOutbox()
-        let state = c.state
-        connections[id] = c
+        guard connections[id] != nil else { timers[id] = nil; return }
+        defer {
+            let deadline = connections[id]?.nextDeadline ?? .distantFuture
+            timers[id] = deadline == .distantFuture ? nil : deadline
+        }
+        let out = connections[id]!.drainOutbox()
+        let state = connections[id]!.state
         for segment in out { sendSegment(segment, to: id.remote.address, now: now) }
         if var listener = listeners[id.localPort], listener.embryonic.contains(id), state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
@@ -79,7 +82,7 @@ extension NetworkStack {
         var p = makePacket(transportLength: h.length + segment.payload.count)
         let source = ipv4.address
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-            for i in 0..<segment.payload.count { b[h.length + i] = segment.payload[i] }
+            Audited.copy(segment.payload.span, into: &b, at: h.length)
             try! h.emit(into: &b, source: source, destination: destination)
         }
         try? sendIPv4(p, protocol: .tcp, to: destination, now: now)
@@ -152,21 +155,20 @@ extension NetworkStack {
 
     /// Queues bytes; returns how many fit in the send buffer (0 when full: wait and retry).
     public func tcpWrite(_ id: TCPSocketID, _ bytes: Span<UInt8>, now: Instant) throws(StackError) -> Int {
-        guard var c = connections[id] else { throw .noSuchSocket }
+        // Mutate in place (`connections[id]!`): a copy would duplicate the send buffer on every write.
+        guard let c = connections[id] else { throw .noSuchSocket }
         if let e = c.error { throw .connection(e) }
         guard c.state.canSend || c.state == .synSent || c.state == .synReceived else { throw .notConnected }
-        let n = c.write(bytes, now: now)
-        connections[id] = c
+        let n = connections[id]!.write(bytes, now: now)
         flush(id, now: now)
         return n
     }
 
     /// Takes up to `maximum` received bytes; empty when nothing is waiting (see `tcpAtEndOfStream`).
     public func tcpRead(_ id: TCPSocketID, maximum: Int, now: Instant) throws(StackError) -> [UInt8] {
-        guard var c = connections[id] else { throw .noSuchSocket }
-        let bytes = c.read(maximum, now: now)
-        if bytes.isEmpty, let e = c.error { throw .connection(e) }
-        connections[id] = c
+        guard connections[id] != nil else { throw .noSuchSocket }
+        let bytes = connections[id]!.read(maximum, now: now)
+        if bytes.isEmpty, let e = connections[id]!.error { throw .connection(e) }
         flush(id, now: now)
         return bytes
     }
@@ -188,7 +190,7 @@ extension NetworkStack {
         detached.insert(id)
         connections[id]!.close(now: now)
         flush(id, now: now)
-        if connections[id]?.state == .closed { connections[id] = nil; detached.remove(id) }
+        if connections[id]?.state == .closed { connections[id] = nil; timers[id] = nil; detached.remove(id) }
     }
 
     /// Sends a reset and forgets the connection at once.
@@ -198,6 +200,7 @@ extension NetworkStack {
         detached.insert(id)
         flush(id, now: now)
         connections[id] = nil
+        timers[id] = nil
         detached.remove(id)
     }
 

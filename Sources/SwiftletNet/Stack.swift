@@ -48,6 +48,9 @@ public final class NetworkStack<Device: NetworkDevice> {
     public private(set) var reassembly: IPv4Reassembly
 
     var connections: [TCPSocketID: TCPConnection] = [:]
+    /// Each connection's next timer deadline, refreshed by `flush` after every change to it: `poll` and
+    /// `nextDeadline` scan instants, not whole connections.
+    var timers: [TCPSocketID: Instant] = [:]
     var listeners: [UInt16: Listener] = [:]
     var udpSockets: [UInt16: UDPSocket] = [:]
     var echoReplies: [EchoReply] = []
@@ -166,9 +169,8 @@ public final class NetworkStack<Device: NetworkDevice> {
             // RFC 792: time exceeded, fragment reassembly time exceeded (code 1). We only hold the header.
             _ = expired
         }
-        for (id, c) in connections where c.nextDeadline <= now {
-            _ = c
-            connections[id]!.poll(now: now)
+        for (id, deadline) in timers where deadline <= now {
+            connections[id]?.poll(now: now)
             flush(id, now: now)
         }
         return nextDeadline
@@ -176,7 +178,7 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     public var nextDeadline: Instant {
         var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline)
-        for c in connections.values where c.nextDeadline < t { t = c.nextDeadline }
+        for d in timers.values where d < t { t = d }
         return t
     }
 

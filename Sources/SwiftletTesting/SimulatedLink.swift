@@ -119,7 +119,9 @@ public final class SimulatedLink {
     private func enqueue(_ at: Instant, _ toA: Bool, _ frame: [UInt8]) {
         order += 1
         let entry = (at: at, order: order, toA: toA, frame: frame)
-        let i = queue.firstIndex { ($0.at, $0.order) > (at, order) } ?? queue.count
+        // Arrivals are nearly in order: search from the back.
+        var i = queue.count
+        while i > 0, (queue[i - 1].at, queue[i - 1].order) > (at, order) { i -= 1 }
         queue.insert(entry, at: i)
     }
 

@@ -3,8 +3,7 @@
 //
 // The ones' complement sum does not depend on byte order (RFC 1071 §2(B)), so the fast path sums 32-bit
 // halves of native-order unaligned 64-bit loads into 64-bit accumulators (no carries to track for any
-// buffer below 16 GiB) and swaps bytes once at the end. Loads go through RawSpan; `sumLanes` is the wire
-// layer's one audited helper that skips per-load bounds checks after checking its range once.
+// buffer below 16 GiB) and swaps bytes once at the end. The inner loop is `Audited.sumLanes`.
 
 import Swiftlet
 
@@ -39,7 +38,7 @@ public struct InternetChecksum: Sendable {
             raw = raw.extracting(droppingFirst: 1)
         }
         let n = raw.byteCount
-        sum &+= InternetChecksum.sumLanes(raw, count: n & ~1)
+        sum &+= Audited.sumLanes(raw, count: n & ~1)
         if n & 1 == 1 { pending = bytes[bytes.count - 1] }
     }
 
@@ -97,41 +96,5 @@ public struct InternetChecksum: Sendable {
     public static func update(_ checksum: UInt16, old: UInt32, new: UInt32) -> UInt16 {
         let c = update(checksum, old: UInt16(old >> 16), new: UInt16(new >> 16))
         return update(c, old: UInt16(truncatingIfNeeded: old), new: UInt16(truncatingIfNeeded: new))
-    }
-
-    /// THE AUDITED HELPER of the wire layer (the only unchecked memory access in SwiftletWire).
-    /// Sum of the first `count` (even) bytes as native-order lanes: 32-bit halves of 64-bit loads into
-    /// 64-bit accumulators, which cannot overflow below 16 GiB. `count` is checked against the span once;
-    /// every load below reads at offsets `i..<i+size` with `i + size <= count`, established by its loop
-    /// or `if` condition, so the per-load bounds checks are skipped.
-    @inline(__always)
-    static func sumLanes(_ raw: RawSpan, count n: Int) -> UInt64 {
-        precondition(n >= 0 && n <= raw.byteCount, "sumLanes: count outside the span")
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
-        var i = 0
-        while i + 32 <= n {
-            let w0 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt64.self)
-            let w1 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 8, as: UInt64.self)
-            let w2 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 16, as: UInt64.self)
-            let w3 = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i + 24, as: UInt64.self)
-            a &+= (w0 & 0xFFFF_FFFF) &+ (w0 >> 32)
-            b &+= (w1 & 0xFFFF_FFFF) &+ (w1 >> 32)
-            c &+= (w2 & 0xFFFF_FFFF) &+ (w2 >> 32)
-            d &+= (w3 & 0xFFFF_FFFF) &+ (w3 >> 32)
-            i += 32
-        }
-        while i + 8 <= n {
-            let w = raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt64.self)
-            a &+= (w & 0xFFFF_FFFF) &+ (w >> 32)
-            i += 8
-        }
-        if i + 4 <= n {
-            b &+= UInt64(raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt32.self))
-            i += 4
-        }
-        if i + 2 <= n {
-            c &+= UInt64(raw.unsafeLoadUnaligned(fromUncheckedByteOffset: i, as: UInt16.self))
-        }
-        return a &+ b &+ c &+ d
     }
 }

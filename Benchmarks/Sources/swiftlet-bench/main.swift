@@ -115,7 +115,9 @@ let name = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : ""
 switch name {
 case "wire": benchWire()
 case "checksum": benchChecksum()
+case "tcp-memory": benchTCPMemory()
+case "tcp-connect": benchTCPConnect()
 default:
-    print("usage: swiftlet-bench wire|checksum")
+    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect")
     exit(2)
 }

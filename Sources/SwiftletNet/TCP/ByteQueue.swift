@@ -1,26 +1,50 @@
 // SwiftletNet: a bounded FIFO of bytes (a ring), used for TCP send and receive buffers.
-// Invariant: 0 <= count <= capacity; bytes are read in the order written.
+// Invariant: 0 <= count <= limit; bytes are read in the order written. Storage grows on demand (doubling)
+// up to `limit`, so a connection that moves little data costs little memory. It is kept once grown, so a
+// busy connection does not reallocate on every drain.
+
+import SwiftletWire
 
 struct ByteQueue {
-    private var storage: [UInt8]
+    private var storage: [UInt8] = []
     private var head = 0
     private(set) var count = 0
+    /// The most bytes the queue will hold.
+    let limit: Int
 
-    init(capacity: Int) { storage = [UInt8](repeating: 0, count: max(capacity, 1)) }
+    init(capacity: Int) { limit = max(capacity, 1) }
 
-    var capacity: Int { storage.count }
-    var free: Int { storage.count - count }
+    var capacity: Int { limit }
+    var free: Int { limit - count }
     var isEmpty: Bool { count == 0 }
+    /// Bytes of memory held now.
+    var allocated: Int { storage.count }
 
-    /// Appends as much of `bytes` as fits; returns how many were taken.
+    /// Makes room for `needed` bytes in all, linearising the ring into a bigger array.
+    private mutating func grow(to needed: Int) {
+        let size = min(limit, max(needed, storage.count * 2, 4096))
+        var bigger = [UInt8](repeating: 0, count: size)
+        if count > 0 {
+            var dst = bigger.mutableSpan
+            let src = storage.span
+            let first = min(count, storage.count - head)
+            Audited.copy(src.extracting(head..<(head + first)), into: &dst, at: 0)
+            if first < count { Audited.copy(src.extracting(0..<(count - first)), into: &dst, at: first) }
+        }
+        storage = bigger
+        head = 0
+    }
+
+    /// Appends as much of `bytes` as fits; returns how many were taken. At most two bulk copies (the ring wraps).
     mutating func append(_ bytes: Span<UInt8>) -> Int {
         let n = min(bytes.count, free)
-        var tail = (head + count) % storage.count
-        for i in 0..<n {
-            storage[tail] = bytes[i]
-            tail += 1
-            if tail == storage.count { tail = 0 }
-        }
+        guard n > 0 else { return 0 }
+        if count + n > storage.count { grow(to: count + n) }
+        let tail = (head + count) % storage.count
+        let first = min(n, storage.count - tail)
+        var out = storage.mutableSpan
+        Audited.copy(bytes.extracting(0..<first), into: &out, at: tail)
+        if first < n { Audited.copy(bytes.extracting(first..<n), into: &out, at: 0) }
         count += n
         return n
     }
@@ -29,18 +53,20 @@ struct ByteQueue {
     func copy(offset: Int, length: Int) -> [UInt8] {
         precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteQueue.copy out of range")
         var out = [UInt8](repeating: 0, count: length)
-        var at = (head + offset) % storage.count
-        for i in 0..<length {
-            out[i] = storage[at]
-            at += 1
-            if at == storage.count { at = 0 }
-        }
+        guard length > 0 else { return out }
+        let at = (head + offset) % storage.count
+        let first = min(length, storage.count - at)
+        var dst = out.mutableSpan
+        let src = storage.span
+        Audited.copy(src.extracting(at..<(at + first)), into: &dst, at: 0)
+        if first < length { Audited.copy(src.extracting(0..<(length - first)), into: &dst, at: first) }
         return out
     }
 
     /// Removes `n` bytes from the front.
     mutating func drop(_ n: Int) {
         precondition(n >= 0 && n <= count, "ByteQueue.drop beyond count")
+        guard n > 0 else { return }
         head = (head + n) % storage.count
         count -= n
         if count == 0 { head = 0 }
