@@ -21,6 +21,7 @@ extension NetworkStack {
         socket.queue.append(UDPDatagram(source: ip.source, sourcePort: packet.sourcePort, destination: ip.destination,
                                         payload: Array(copying: packet.payload)))
         udpSockets[port] = socket
+        if port == 68, dhcp != nil { serviceDHCP(now: now) }
     }
 
     /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.

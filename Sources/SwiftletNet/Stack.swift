@@ -57,6 +57,8 @@ public final class NetworkStack<Device: NetworkDevice> {
     var identification: UInt16
     let secret: (UInt64, UInt64)
     var ephemeralCounter: UInt32 = 0
+    var dhcp: DHCPClient? = nil
+    var dhcpEvents: [DHCPClient.Event] = []
     /// Connections the application closed: forgotten as soon as they reach CLOSED.
     var detached: Set<TCPSocketID> = []
 
@@ -169,6 +171,7 @@ public final class NetworkStack<Device: NetworkDevice> {
             // RFC 792: time exceeded, fragment reassembly time exceeded (code 1). We only hold the header.
             _ = expired
         }
+        if dhcp != nil { serviceDHCP(now: now) }
         for (id, deadline) in timers where deadline <= now {
             connections[id]?.poll(now: now)
             flush(id, now: now)
@@ -177,7 +180,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     }
 
     public var nextDeadline: Instant {
-        var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline)
+        var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline, dhcp?.nextDeadline ?? .distantFuture)
         for d in timers.values where d < t { t = d }
         return t
     }
