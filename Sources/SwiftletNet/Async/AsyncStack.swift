@@ -1,0 +1,227 @@
+// SwiftletNet: the async API applications see, identical on every target (DESIGN.md "Concurrency").
+//
+// A thin layer of continuations over the synchronous `NetworkStack`: an operation that cannot finish
+// now parks its task with a readiness test; the run loop, after feeding frames and firing timers, calls
+// `wake(now:)`, which resumes every task whose test now holds. All of it runs on the one executor of the
+// unikernel (or the test's), so no locks are needed: the types are not `Sendable` on purpose.
+
+import _Concurrency
+import Swiftlet
+import SwiftletWire
+
+public final class AsyncStack<Device: NetworkDevice> {
+    public let stack: NetworkStack<Device>
+    /// The time of the run loop's latest turn; operations use it as `now`.
+    public private(set) var now: Instant
+
+    struct Waiter {
+        let ready: () -> Bool
+        let continuation: UnsafeContinuation<Void, Never>
+    }
+    private var waiters: [Waiter] = []
+
+    public init(_ stack: NetworkStack<Device>, now: Instant) {
+        self.stack = stack
+        self.now = now
+    }
+
+    /// Tasks parked waiting for the network (for diagnostics and leak checks).
+    public var waiting: Int { waiters.count }
+
+    /// Called by the run loop after each turn: resumes every waiter whose condition holds.
+    public func wake(now: Instant) {
+        self.now = now
+        guard !waiters.isEmpty else { return }
+        var still: [Waiter] = []
+        var ready: [Waiter] = []
+        for w in waiters { if w.ready() { ready.append(w) } else { still.append(w) } }
+        waiters = still
+        for w in ready { w.continuation.resume() }
+    }
+
+    /// Suspends until `condition` holds (checked now and after every run-loop turn).
+    func wait(until condition: @escaping () -> Bool) async {
+        if condition() { return }
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            waiters.append(Waiter(ready: condition, continuation: c))
+        }
+    }
+
+    // MARK: - TCP
+
+    /// Listens on `port`; connections arrive through the listener's `accept()` or `for await`.
+    public func listen(port: UInt16, backlog: Int? = nil) throws(StackError) -> TCPListener<Device> {
+        try stack.tcpListen(port: port, backlog: backlog)
+        return TCPListener(self, port: port)
+    }
+
+    /// Opens a connection; returns once it is established.
+    public func connect(to address: IPv4Address, port: UInt16) async throws(StackError) -> TCPStream<Device> {
+        let id = try stack.tcpConnect(to: TCPEndpoint(address: address, port: port), now: now)
+        await wait { [stack] in
+            guard let s = stack.tcpState(id) else { return true }
+            return s != .synSent && s != .synReceived
+        }
+        guard let c = stack.tcpConnection(id) else { throw .noSuchSocket }
+        if let e = c.error {
+            stack.tcpClose(id, now: now)
+            throw .connection(e)
+        }
+        return TCPStream(self, id: id)
+    }
+
+    // MARK: - UDP and ICMP
+
+    public func udp(port: UInt16, queueLimit: Int = 64) throws(StackError) -> UDPSocket<Device> {
+        try stack.udpBind(port: port, queueLimit: queueLimit)
+        return UDPSocket(self, port: port)
+    }
+
+    /// Sends one echo request and waits for its reply; nil after `timeout`.
+    public func ping(_ address: IPv4Address, sequence: UInt16, payload: [UInt8] = [], timeout: Duration) async throws(StackError) -> Duration? {
+        let start = now
+        let identifier = UInt16(truncatingIfNeeded: start.nanoseconds >> 10)
+        try stack.ping(address, identifier: identifier, sequence: sequence, payload: payload, now: now)
+        var reply: EchoReply? = nil
+        await wait { [self] in
+            while let r = stack.takeEchoReply() {
+                if r.identifier == identifier && r.sequence == sequence && r.from == address { reply = r }
+            }
+            return reply != nil || now >= start + timeout
+        }
+        return reply == nil ? nil : now - start
+    }
+}
+
+/// Incoming TCP connections on one port.
+public final class TCPListener<Device: NetworkDevice>: AsyncSequence {
+    public typealias Element = TCPStream<Device>
+    public typealias Failure = Never
+    let owner: AsyncStack<Device>
+    public let port: UInt16
+    private var closed = false
+
+    init(_ owner: AsyncStack<Device>, port: UInt16) {
+        self.owner = owner
+        self.port = port
+    }
+
+    /// The next established connection; nil once the listener is closed.
+    public func accept() async -> TCPStream<Device>? {
+        var id: TCPSocketID? = nil
+        await owner.wait { [self] in
+            if closed { return true }
+            id = owner.stack.tcpAccept(port: port)
+            return id != nil
+        }
+        guard let id else { return nil }
+        return TCPStream(owner, id: id)
+    }
+
+    /// Stops listening; connections not accepted yet are reset and a waiting `accept` returns nil.
+    public func close() {
+        closed = true
+        owner.stack.tcpUnlisten(port: port, now: owner.now)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let listener: TCPListener<Device>
+        public mutating func next() async -> TCPStream<Device>? { await listener.accept() }
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(Never) -> TCPStream<Device>? {
+            await listener.accept()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: self) }
+}
+
+/// One TCP connection as the application sees it.
+public final class TCPStream<Device: NetworkDevice> {
+    let owner: AsyncStack<Device>
+    public let id: TCPSocketID
+    private var released = false
+
+    init(_ owner: AsyncStack<Device>, id: TCPSocketID) {
+        self.owner = owner
+        self.id = id
+    }
+
+    public var remote: TCPEndpoint { id.remote }
+
+    /// Up to `maximum` bytes; waits for data; nil at the end of the stream.
+    public func read(maximum: Int = 65536) async throws(StackError) -> [UInt8]? {
+        let stack = owner.stack
+        await owner.wait { [id] in
+            guard let c = stack.tcpConnection(id) else { return true }
+            return c.readable > 0 || c.atEndOfStream || c.error != nil || c.state == .closed
+        }
+        let bytes = try stack.tcpRead(id, maximum: maximum, now: owner.now)
+        if bytes.isEmpty {
+            if stack.tcpAtEndOfStream(id) { return nil }
+            if stack.tcpConnection(id)?.state == .closed { return nil }
+        }
+        return bytes
+    }
+
+    /// Queues all of `bytes`, waiting whenever the send buffer is full.
+    public func write(_ bytes: [UInt8]) async throws(StackError) {
+        let stack = owner.stack
+        var sent = 0
+        while sent < bytes.count {
+            sent += try stack.tcpWrite(id, bytes.span.extracting(sent...), now: owner.now)
+            if sent < bytes.count {
+                await owner.wait { [id] in
+                    guard let c = stack.tcpConnection(id) else { return true }
+                    return c.sendSpace > 0 || c.error != nil || c.state == .closed
+                }
+            }
+        }
+    }
+
+    /// No more data from us; reading continues until the peer closes.
+    public func shutdownWrite() { owner.stack.tcpShutdownWrite(id, now: owner.now) }
+
+    /// Orderly close; the stack finishes the handshake on its own.
+    public func close() {
+        guard !released else { return }
+        released = true
+        owner.stack.tcpClose(id, now: owner.now)
+    }
+
+    /// Reset the connection at once.
+    public func abort() {
+        guard !released else { return }
+        released = true
+        owner.stack.tcpAbort(id, now: owner.now)
+    }
+}
+
+/// A bound UDP port.
+public final class UDPSocket<Device: NetworkDevice> {
+    let owner: AsyncStack<Device>
+    public let port: UInt16
+
+    init(_ owner: AsyncStack<Device>, port: UInt16) {
+        self.owner = owner
+        self.port = port
+    }
+
+    /// Waits for the next datagram.
+    public func receive() async throws(StackError) -> UDPDatagram {
+        let stack = owner.stack
+        var datagram: UDPDatagram? = nil
+        var failure: StackError? = nil
+        await owner.wait { [port] in
+            do throws(StackError) { datagram = try stack.udpReceive(port: port) } catch { failure = error }
+            return datagram != nil || failure != nil
+        }
+        if let failure { throw failure }
+        return datagram!
+    }
+
+    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(StackError) {
+        try owner.stack.udpSend(from: port, to: address, port: destinationPort, payload: payload.span, now: owner.now)
+    }
+
+    public func close() { owner.stack.udpUnbind(port: port) }
+}

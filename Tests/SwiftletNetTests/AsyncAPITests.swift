@@ -1,0 +1,112 @@
+// The async API over two simulated stacks, on one executor (the main actor stands in for the
+// unikernel's run loop): echo over TCP, writes that wait for a full buffer, UDP, ping, refused connects.
+
+import Testing
+import Swiftlet
+import SwiftletNet
+import SwiftletTesting
+
+@MainActor
+final class AsyncPair {
+    let net: TwoStacks
+    let a: AsyncStack<SimulatedDevice>
+    let b: AsyncStack<SimulatedDevice>
+
+    init(_ net: TwoStacks = TwoStacks()) {
+        self.net = net
+        a = AsyncStack(net.a, now: net.now)
+        b = AsyncStack(net.b, now: net.now)
+    }
+
+    /// The run loop: process the network, wake tasks, let them run, advance time. Stops when `done`.
+    func run(for limit: Duration, until done: () -> Bool) async -> Bool {
+        let end = net.now + limit
+        while net.now < end {
+            for _ in 0..<4 {
+                net.settle()
+                a.wake(now: net.now)
+                b.wake(now: net.now)
+                for _ in 0..<8 { await Task.yield() }
+            }
+            if done() { return true }
+            let next = min(net.link.nextDelivery, net.a.nextDeadline, net.b.nextDeadline, end)
+            net.clock.advance(to: next > net.now ? next : net.now + .microseconds(50))
+        }
+        return done()
+    }
+}
+
+@MainActor
+@Suite struct AsyncAPITests {
+    @Test func tcpEchoWithForAwaitAndLargeWrites() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 7)
+        var served = 0
+        var echoed: [UInt8]? = nil
+        var failure: StackError? = nil
+        Task { @MainActor in
+            for await stream in listener {
+                do throws(StackError) {
+                    while let data = try await stream.read() { try await stream.write(data) }
+                } catch { failure = error }
+                stream.close()
+                served += 1
+            }
+        }
+        let message = pattern(1_000_000, seed: 77)  // larger than the send buffer: write must wait
+        Task { @MainActor in
+            do throws(StackError) {
+                let c = try await pair.a.connect(to: TwoStacks.addressB, port: 7)
+                try await c.write(message)
+                c.shutdownWrite()
+                var got: [UInt8] = []
+                while let data = try await c.read() { got += data }
+                c.close()
+                echoed = got
+            } catch { failure = error }
+        }
+        #expect(await pair.run(for: .seconds(30)) { echoed != nil || failure != nil })
+        #expect(failure == nil)
+        #expect(echoed == message)
+        #expect(served == 1)
+        listener.close()
+        #expect(await pair.run(for: .seconds(120)) { pair.net.a.tcpConnectionCount == 0 && pair.net.b.tcpConnectionCount == 0 && pair.b.waiting == 0 })
+        #expect(pair.a.waiting == 0 && pair.b.waiting == 0)
+    }
+
+    @Test func refusedConnectThrows() async {
+        let pair = AsyncPair()
+        var outcome: StackError? = nil
+        Task { @MainActor in
+            do throws(StackError) { _ = try await pair.a.connect(to: TwoStacks.addressB, port: 9) } catch { outcome = error }
+        }
+        #expect(await pair.run(for: .seconds(5)) { outcome != nil })
+        #expect(outcome == .connection(.refused))
+        #expect(pair.net.a.tcpConnectionCount == 0)
+    }
+
+    @Test func udpAndPing() async throws {
+        let pair = AsyncPair()
+        let server = try pair.b.udp(port: 53)
+        let client = try pair.a.udp(port: 5000)
+        var answer: UDPDatagram? = nil
+        var rtt: Duration?? = nil
+        Task { @MainActor in
+            let q = try await server.receive()
+            try server.send(q.payload.reversed(), to: q.source, port: q.sourcePort)
+        }
+        Task { @MainActor in
+            try client.send([1, 2, 3], to: TwoStacks.addressB, port: 53)
+            answer = try await client.receive()
+            rtt = try await pair.a.ping(TwoStacks.addressB, sequence: 1, timeout: .seconds(1))
+        }
+        #expect(await pair.run(for: .seconds(5)) { rtt != nil })
+        #expect(answer?.payload == [3, 2, 1] && answer?.sourcePort == 53)
+        #expect((rtt ?? nil) != nil)
+        // A ping to nobody times out.
+        var lost: Duration?? = nil
+        Task { @MainActor in lost = try await pair.a.ping(IPv4Address(10, 0, 0, 99), sequence: 2, timeout: .seconds(1)) }
+        #expect(await pair.run(for: .seconds(5)) { lost != nil })
+        #expect(lost == .some(nil))
+    }
+}
