@@ -19,6 +19,19 @@ public struct StackCounters: Sendable {
     public var transmitErrors = 0
 }
 
+/// Secrets for a stack, drawn from entropy once. (A struct, because Embedded Swift does not allow generic
+/// initialisers on classes.)
+public struct StackSeed: Sendable {
+    public var key0: UInt64
+    public var key1: UInt64
+    public var identification: UInt16
+    public init<E: Entropy>(_ entropy: E) {
+        key0 = entropy.next64()
+        key1 = entropy.next64()
+        identification = UInt16(truncatingIfNeeded: entropy.next64())
+    }
+}
+
 public struct UDPDatagram: Sendable {
     public var source: IPv4Address
     public var sourcePort: UInt16
@@ -76,17 +89,17 @@ public final class NetworkStack<Device: NetworkDevice> {
     static var ethernetHeader: Int { 14 }
     static var ipv4Header: Int { 20 }
 
-    /// `entropy` seeds the ISN and port secrets and IP identification; it is read only here.
-    public init<E: Entropy>(device: Device, ipv4: IPv4Configuration, entropy: E,
-                            tcp: TCPConfiguration = TCPConfiguration(), arp: ARPCache.Configuration = .init(),
-                            reassembly: IPv4Reassembly.Configuration = .init()) {
+    /// `seed` (drawn from the platform's entropy) keys the ISN and port hashes and IP identification.
+    public init(device: Device, ipv4: IPv4Configuration, seed: StackSeed,
+                tcp: TCPConfiguration = TCPConfiguration(), arp: ARPCache.Configuration = .init(),
+                reassembly: IPv4Reassembly.Configuration = .init()) {
         self.device = device
         self.ipv4 = ipv4
         tcpConfiguration = tcp
         self.arp = ARPCache(configuration: arp)
         self.reassembly = IPv4Reassembly(configuration: reassembly)
-        secret = (entropy.next64(), entropy.next64())
-        identification = UInt16(truncatingIfNeeded: entropy.next64())
+        secret = (seed.key0, seed.key1)
+        identification = seed.identification
     }
 
     public var macAddress: MACAddress { device.macAddress }

@@ -20,9 +20,9 @@ final class TwoStacks {
         link = SimulatedLink(clock: clock, seed: seed, impairment: impairment)
         if capture { link.capture = PCAPWriter() }
         a = NetworkStack(device: link.a, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.1/24")!),
-                         entropy: SeededEntropy(seed: seed &* 31 &+ 1), tcp: tcp)
+                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 1)), tcp: tcp)
         b = NetworkStack(device: link.b, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
-                         entropy: SeededEntropy(seed: seed &* 31 &+ 2), tcp: tcpB ?? tcp)
+                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 2)), tcp: tcpB ?? tcp)
         a.start(now: clock.now())
         b.start(now: clock.now())
     }

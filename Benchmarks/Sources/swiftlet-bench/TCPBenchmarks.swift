@@ -20,8 +20,8 @@ final class BenchPair {
         var tcp = TCPConfiguration()
         tcp.sendBufferSize = 1 << 20
         tcp.receiveBufferSize = 1 << 20
-        a = NetworkStack(device: link.a, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.1/24")!), entropy: SeededEntropy(seed: 1), tcp: tcp)
-        b = NetworkStack(device: link.b, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!), entropy: SeededEntropy(seed: 2), tcp: tcp)
+        a = NetworkStack(device: link.a, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.1/24")!), seed: StackSeed(SeededEntropy(seed: 1)), tcp: tcp)
+        b = NetworkStack(device: link.b, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!), seed: StackSeed(SeededEntropy(seed: 2)), tcp: tcp)
     }
 
     func step() {

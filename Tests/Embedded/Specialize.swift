@@ -1,0 +1,50 @@
+// Compiled by scripts/embedded-check in Embedded Swift: generic code is only checked for Embedded when it is
+// specialised, so this file instantiates the stack and the async API with a minimal device, as a kernel would.
+
+import _Concurrency
+import Swiftlet
+import SwiftletWire
+import SwiftletNet
+
+final class NullDevice: NetworkDevice {
+    let macAddress = MACAddress(2, 0, 0, 0, 0, 1)
+    let mtu = 1500
+    let headroom = 12
+    func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError) {}
+    func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int { 0 }
+    func waitForFrames() async throws(NetworkDeviceError) {}
+}
+
+final class CounterEntropy: Entropy {
+    var state: UInt8 = 1
+    func fill(_ buffer: inout MutableSpan<UInt8>) {
+        for i in 0..<buffer.count { state = state &* 29 &+ 7; buffer[i] = state }
+    }
+}
+
+public func embeddedStack(_ frame: [UInt8]) -> Int {
+    let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
+                             seed: StackSeed(CounterEntropy()))
+    stack.start(now: .zero)
+    stack.receive(frame: frame.span, now: .zero)
+    _ = stack.poll(now: .zero)
+    try? stack.tcpListen(port: 80)
+    try? stack.startDHCP(seed: 1, now: .zero)
+    return stack.tcpConnectionCount
+}
+
+public func embeddedAsync() async -> Int {
+    let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
+                             seed: StackSeed(CounterEntropy()))
+    let api = AsyncStack(stack, now: .zero)
+    guard let listener = try? api.listen(port: 80) else { return -1 }
+    var total = 0
+    for await stream in listener {
+        while let data = try? await stream.read() { total += data.count; try? await stream.write(data) }
+        stream.close()
+    }
+    if let c = try? await api.connect(to: IPv4Address(10, 0, 0, 1), port: 7) { c.abort() }
+    if let u = try? api.udp(port: 53), let d = try? await u.receive() { total += d.payload.count }
+    _ = try? await api.ping(IPv4Address(10, 0, 0, 1), sequence: 1, timeout: .seconds(1))
+    return total
+}
