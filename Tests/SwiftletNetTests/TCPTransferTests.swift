@@ -42,6 +42,39 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
 }
 
 @Suite struct TCPTransferTests {
+    @Test(arguments: [CongestionControl.newReno, .cubic])
+    func bothCongestionControllersRecoverFromLoss(_ algorithm: CongestionControl) throws {
+        var impair = LinkImpairment()
+        impair.loss = 0.02
+        impair.delay = .milliseconds(5)
+        impair.bandwidth = 100_000_000
+        var tcp = TCPConfiguration()
+        tcp.congestionControl = algorithm
+        let net = TwoStacks(seed: 11, impairment: impair, tcp: tcp)
+        let (client, server) = try connectPair(net)
+        let up = pattern(2_000_000, seed: 5)
+        let r = exchange(net, client: client, server: server, up: up, down: [], limit: .seconds(120))
+        #expect(r.finished && r.up == up)
+        let c = try #require(net.a.tcpConnection(client))
+        #expect(c.retransmittedSegments > 0)
+    }
+
+    @Test func keepAliveDetectsAVanishedPeer() throws {
+        var tcp = TCPConfiguration()
+        tcp.keepAliveIdle = .seconds(10)
+        tcp.keepAliveInterval = .seconds(2)
+        tcp.keepAliveProbes = 3
+        let net = TwoStacks(tcp: tcp)
+        let (client, _) = try connectPair(net)
+        net.run(for: .seconds(5), until: { false })
+        #expect(net.a.tcpState(client) == .established)  // idle but fine: probes are answered
+        net.run(for: .seconds(30), until: { false })
+        #expect(net.a.tcpState(client) == .established)
+        net.link.impairment.loss = 1.0                    // the peer vanishes
+        #expect(net.run(for: .seconds(60), until: { net.a.tcpConnection(client)?.error == .timedOut }))
+    }
+
+
     @Test func handshakeNegotiatesOptions() throws {
         let net = TwoStacks()
         let (client, server) = try connectPair(net)
@@ -80,6 +113,7 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
         let r = exchange(net, client: client, server: server, up: up, down: down, limit: .seconds(600))
         let elapsed = net.now - start
         #expect(r.finished, "loss \(loss): transfer did not finish in 600 s of virtual time")
+        if !r.finished || r.up != up || r.down != down { net.dumpCapture("tcp-10mb-loss-\(loss)") }
         #expect(ContentDigest.of(r.up.span) == ContentDigest.of(up.span) && r.up.count == up.count)
         #expect(ContentDigest.of(r.down.span) == ContentDigest.of(down.span) && r.down.count == down.count)
         let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(300)

@@ -18,7 +18,8 @@ final class TwoStacks {
     init(seed: UInt64 = 1, impairment: LinkImpairment = .perfect, tcp: TCPConfiguration = TCPConfiguration(),
          tcpB: TCPConfiguration? = nil, capture: Bool = false) {
         link = SimulatedLink(clock: clock, seed: seed, impairment: impairment)
-        if capture { link.capture = PCAPWriter() }
+        // SWIFTLET_PCAP=1 records every run; failing tests then write the capture (see dumpCapture).
+        if capture || ProcessInfo.processInfo.environment["SWIFTLET_PCAP"] == "1" { link.capture = PCAPWriter() }
         a = NetworkStack(device: link.a, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.1/24")!),
                          seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 1)), tcp: tcp)
         b = NetworkStack(device: link.b, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
