@@ -56,19 +56,24 @@ func swiftletBulk(bytes total: Int) -> Double {
     return Double(nowNanoseconds() - t0)
 }
 
-/// Linux TCP over 127.0.0.1: a writer thread and a reader in this thread.
-func linuxBulk(bytes total: Int) -> Double {
+/// A listening TCP socket on 127.0.0.1 with a kernel-chosen port; returns the socket and its address.
+func loopbackListener(backlog: Int32) -> (Int32, sockaddr_in) {
     let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var one: Int32 = 1
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(listener, $0, len) } }
     withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listener, $0, &len) } }
-    listen(listener, 1)
+    listen(listener, backlog)
+    return (listener, addr)
+}
+
+/// Linux TCP over 127.0.0.1: a writer thread and a reader in this thread.
+func linuxBulk(bytes total: Int) -> Double {
+    let (listener, addr) = loopbackListener(backlog: 1)
     let port = addr.sin_port
     var thread = pthread_t()
     let args = UnsafeMutablePointer<(UInt16, Int)>.allocate(capacity: 1)
@@ -141,16 +146,8 @@ func swiftletConnections(_ count: Int) -> Double {
 }
 
 func linuxConnections(_ count: Int) -> Double {
-    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var one: Int32 = 1
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(listener, $0, len) } }
-    withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listener, $0, &len) } }
-    listen(listener, 1024)
+    var (listener, addr) = loopbackListener(backlog: 1024)
+    let len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let t0 = nowNanoseconds()
     for _ in 0..<count {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -42,19 +42,8 @@ extension TCPConnection {
         rcvNxt = s.sequenceNumber + 1
         negotiate(s.options, ourSynCarriesOptions: true)
         if ackAcceptable {
-            sndUna = s.acknowledgmentNumber
             sendQueueSeq = iss + 1
-            state = .established
-            connectDeadline = nil
-            retransmitDeadline = nil
-            retransmissions = 0
-            rto.resetBackoff()
-            if let ts = s.options.timestamps, timestampsEnabled, ts.echoReply != 0 {
-                rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
-            }
-            updateWindow(s, scaled: false)
-            if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
-            if finQueued { state = .finWait1 }
+            handshakeCompleted(s, windowScaled: false, now: now)
             ackNow = true
         } else {
             // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, answer with SYN-ACK.
@@ -125,18 +114,7 @@ extension TCPConnection {
                 sendReset(sequence: s.acknowledgmentNumber)
                 return
             }
-            state = .established
-            connectDeadline = nil
-            sndUna = s.acknowledgmentNumber
-            retransmitDeadline = nil
-            retransmissions = 0
-            rto.resetBackoff()
-            if let ts = s.options.timestamps, timestampsEnabled, ts.echoReply != 0 {
-                rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
-            }
-            updateWindow(s, scaled: true)
-            if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
-            if finQueued { state = .finWait1 }
+            handshakeCompleted(s, windowScaled: true, now: now)
         } else if !processAck(s, payloadLength: payload.count, now: now) {
             return
         }
@@ -173,6 +151,22 @@ extension TCPConnection {
             ackNow = true
         }
         consumeFinIfReached(now: now)
+    }
+
+    /// Our SYN was acknowledged: ESTABLISHED (or FIN-WAIT-1 if the application already closed), with
+    /// the first RTT sample from the SYN's timestamp echo. A SYN's window is never scaled (RFC 7323 §2.2).
+    private mutating func handshakeCompleted(_ s: TCPHeader, windowScaled: Bool, now: Instant) {
+        sndUna = s.acknowledgmentNumber
+        state = finQueued ? .finWait1 : .established
+        connectDeadline = nil
+        retransmitDeadline = nil
+        retransmissions = 0
+        rto.resetBackoff()
+        if let ts = s.options.timestamps, timestampsEnabled, ts.echoReply != 0 {
+            rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
+        }
+        updateWindow(s, scaled: windowScaled)
+        if let idle = configuration.keepAliveIdle { keepAliveDeadline = now + idle }
     }
 
     /// RFC 9293 §3.10.7.4 fifth check for synchronized states. Returns false when the segment is done with.
