@@ -202,6 +202,20 @@ private func established() -> (TCPConnection, TCPConnection) {
         #expect(client.drainOutbox().first?.header.acknowledgmentNumber == TCPSequenceNumber(5151))
     }
 
+    /// Regression (found by Benchmarks/run tcp-connect): a peer ISN 2^31 away from zero made the first
+    /// window computed after the handshake negative, which trapped.
+    @Test func peerSequenceNumbersFarFromZero() {
+        for serverISS: UInt32 in [0x7FFF_FFF0, 0x8000_0000, 0x9000_0000, 0xFFFF_FFFF] {
+            var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: plain(), now: t0)
+            let syn = client.drainOutbox()[0].header
+            var server = TCPConnection.accept(syn, local: B, remote: A, iss: TCPSequenceNumber(serverISS), tsOffset: 0, configuration: plain(), now: t0)
+            pass(&server, &client)
+            let ack = pass(&client, &server)
+            #expect(client.state == .established && server.state == .established)
+            #expect(ack.first.map { $0.header.window > 0 } == true)
+        }
+    }
+
     @Test func sequenceNumbersWrap() {
         let near = TCPSequenceNumber(0xFFFF_FFF0)
         #expect(near + 0x20 > near)

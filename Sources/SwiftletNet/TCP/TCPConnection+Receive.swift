@@ -40,6 +40,7 @@ extension TCPConnection {
         guard f.contains(.syn) else { return }
         irs = s.sequenceNumber
         rcvNxt = s.sequenceNumber + 1
+        rcvAdvertisedEdge = rcvNxt
         negotiate(s.options, ourSynCarriesOptions: true)
         if ackAcceptable {
             sendQueueSeq = iss + 1

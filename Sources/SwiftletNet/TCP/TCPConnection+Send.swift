@@ -113,11 +113,12 @@ extension TCPConnection {
         UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
     }
 
-    /// The window field for a non-SYN segment: never shrinks the right edge already advertised.
+    /// The window field for a non-SYN segment: never shrinks the right edge already advertised
+    /// (RFC 9293 §3.8.6.2.1), never negative.
     mutating func windowField() -> UInt16 {
         var edge = currentWindowEdge
         if edge < rcvAdvertisedEdge { edge = rcvAdvertisedEdge }
-        let window = min(edge - rcvNxt, 0xFFFF << Int(receiveScale))
+        let window = max(0, min(edge - rcvNxt, 0xFFFF << Int(receiveScale)))
         rcvAdvertisedEdge = rcvNxt + window
         return UInt16(window >> Int(receiveScale))
     }

@@ -147,6 +147,7 @@ public struct TCPConnection {
                               configuration: configuration, now: now)
         c.irs = syn.sequenceNumber
         c.rcvNxt = syn.sequenceNumber + 1
+        c.rcvAdvertisedEdge = c.rcvNxt
         c.negotiate(syn.options, ourSynCarriesOptions: true)
         c.sndWnd = Int(syn.window)  // never scaled in a SYN (RFC 7323 §2.2)
         c.sndWl1 = syn.sequenceNumber
