@@ -13,8 +13,8 @@ extension NetworkStack {
         }
         let header = TCPHeader(segment)
         let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: ip.source, port: header.sourcePort))
-        if connections[id] != nil {
-            connections[id]!.handle(header, payload: segment.payload, now: now)
+        if connections.index(forKey: id) != nil {
+            connections[id]!.tcb.handle(header, payload: segment.payload, now: now)
             flush(id, now: now)
             return
         }
@@ -27,7 +27,7 @@ extension NetworkStack {
             let c = TCPConnection.accept(header, local: TCPEndpoint(address: ip.destination, port: header.destinationPort),
                                          remote: id.remote, iss: initialSequenceNumber(id, now: now),
                                          tsOffset: timestampOffset(id), configuration: tcpConfiguration, now: now)
-            connections[id] = c
+            connections[id] = TCPConnectionBox(c)
             listener.embryonic.insert(id)
             listeners[header.destinationPort] = listener
             flush(id, now: now)
@@ -54,13 +54,13 @@ extension NetworkStack {
 
     /// Sends what a connection queued and forgets it once closed.
     func flush(_ id: TCPSocketID, now: Instant) {
-        guard connections[id] != nil else { timers[id] = nil; return }
+        guard connections.index(forKey: id) != nil else { timers[id] = nil; return }
         defer {
-            let deadline = connections[id]?.nextDeadline ?? .distantFuture
+            let deadline = connections[id]?.tcb.nextDeadline ?? .distantFuture
             timers[id] = deadline == .distantFuture ? nil : deadline
         }
-        let out = connections[id]!.drainOutbox()
-        let state = connections[id]!.state
+        let out = connections[id]!.tcb.drainOutbox()
+        let state = connections[id]!.tcb.state
         for segment in out { sendSegment(segment, to: id.remote.address, now: now) }
         if var listener = listeners[id.localPort], listener.embryonic.contains(id), state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
@@ -111,7 +111,7 @@ extension NetworkStack {
         for _ in 0..<count {
             ephemeralCounter &+= 1
             let port = UInt16(low + (offset &+ ephemeralCounter) % count)
-            if listeners[port] == nil, connections[TCPSocketID(localPort: port, remote: remote)] == nil { return port }
+            if listeners[port] == nil, connections.index(forKey: TCPSocketID(localPort: port, remote: remote)) == nil { return port }
         }
         throw .noEphemeralPort
     }
@@ -143,60 +143,61 @@ extension NetworkStack {
         guard ipv4.nextHop(for: remote.address) != nil else { throw .noRoute(remote.address) }
         let port = try ephemeralPort(to: remote)
         let id = TCPSocketID(localPort: port, remote: remote)
-        connections[id] = TCPConnection.connect(local: TCPEndpoint(address: ipv4.address, port: port), remote: remote,
+        connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: ipv4.address, port: port), remote: remote,
                                                 iss: initialSequenceNumber(id, now: now), tsOffset: timestampOffset(id),
-                                                configuration: tcpConfiguration, now: now)
+                                                configuration: tcpConfiguration, now: now))
         flush(id, now: now)
         return id
     }
 
-    public func tcpConnection(_ id: TCPSocketID) -> TCPConnection? { connections[id] }
-    public func tcpState(_ id: TCPSocketID) -> TCPState? { connections[id]?.state }
+    public func tcpConnection(_ id: TCPSocketID) -> TCPConnection? { connections[id]?.tcb }
+    public func tcpState(_ id: TCPSocketID) -> TCPState? { connections[id]?.tcb.state }
 
     /// Queues bytes; returns how many fit in the send buffer (0 when full: wait and retry).
     public func tcpWrite(_ id: TCPSocketID, _ bytes: Span<UInt8>, now: Instant) throws(StackError) -> Int {
-        // Mutate in place (`connections[id]!`): a copy would duplicate the send buffer on every write.
-        guard let c = connections[id] else { throw .noSuchSocket }
-        if let e = c.error { throw .connection(e) }
-        guard c.state.canSend || c.state == .synSent || c.state == .synReceived else { throw .notConnected }
-        let n = connections[id]!.write(bytes, now: now)
+        // Work on the boxed connection in place: a local copy would make the write copy the send buffer.
+        guard let box = connections[id] else { throw .noSuchSocket }
+        if let e = box.tcb.error { throw .connection(e) }
+        let state = box.tcb.state
+        guard state.canSend || state == .synSent || state == .synReceived else { throw .notConnected }
+        let n = box.tcb.write(bytes, now: now)
         flush(id, now: now)
         return n
     }
 
     /// Takes up to `maximum` received bytes; empty when nothing is waiting (see `tcpAtEndOfStream`).
     public func tcpRead(_ id: TCPSocketID, maximum: Int, now: Instant) throws(StackError) -> [UInt8] {
-        guard connections[id] != nil else { throw .noSuchSocket }
-        let bytes = connections[id]!.read(maximum, now: now)
-        if bytes.isEmpty, let e = connections[id]!.error { throw .connection(e) }
+        guard connections.index(forKey: id) != nil else { throw .noSuchSocket }
+        let bytes = connections[id]!.tcb.read(maximum, now: now)
+        if bytes.isEmpty, let e = connections[id]!.tcb.error { throw .connection(e) }
         flush(id, now: now)
         return bytes
     }
 
-    public func tcpAtEndOfStream(_ id: TCPSocketID) -> Bool { connections[id]?.atEndOfStream ?? true }
+    public func tcpAtEndOfStream(_ id: TCPSocketID) -> Bool { connections[id]?.tcb.atEndOfStream ?? true }
 
     /// No more data from us (FIN after what is queued); reading continues.
     public func tcpShutdownWrite(_ id: TCPSocketID, now: Instant) {
-        guard connections[id] != nil else { return }
-        connections[id]!.shutdownWrite(now: now)
+        guard connections.index(forKey: id) != nil else { return }
+        connections[id]!.tcb.shutdownWrite(now: now)
         flush(id, now: now)
     }
 
     /// Closes: unread data turns this into an abort (RFC 9293 §3.10.4 note, RFC 2525 §2.17); the stack
     /// forgets the connection when the close handshake ends.
     public func tcpClose(_ id: TCPSocketID, now: Instant) {
-        guard let c = connections[id] else { return }
-        if c.readable > 0 { tcpAbort(id, now: now); return }
+        guard let box = connections[id] else { return }
+        if box.tcb.readable > 0 { tcpAbort(id, now: now); return }
         detached.insert(id)
-        connections[id]!.close(now: now)
+        connections[id]!.tcb.close(now: now)
         flush(id, now: now)
-        if connections[id]?.state == .closed { connections[id] = nil; timers[id] = nil; detached.remove(id) }
+        if connections[id]?.tcb.state == .closed { connections[id] = nil; timers[id] = nil; detached.remove(id) }
     }
 
     /// Sends a reset and forgets the connection at once.
     public func tcpAbort(_ id: TCPSocketID, now: Instant) {
-        guard connections[id] != nil else { return }
-        connections[id]!.abort(now: now)
+        guard connections.index(forKey: id) != nil else { return }
+        connections[id]!.tcb.abort(now: now)
         detached.insert(id)
         flush(id, now: now)
         connections[id] = nil
@@ -209,5 +210,5 @@ extension NetworkStack {
 
     /// Connections the stack holds (for leak checks).
     public var tcpConnectionCount: Int { connections.count }
-    public var tcpStates: [TCPState] { connections.values.map { $0.state } }
+    public var tcpStates: [TCPState] { connections.values.map { $0.tcb.state } }
 }

@@ -60,7 +60,9 @@ public final class NetworkStack<Device: NetworkDevice> {
     public private(set) var arp: ARPCache
     public private(set) var reassembly: IPv4Reassembly
 
-    var connections: [TCPSocketID: TCPConnection] = [:]
+    /// Boxed, so that reading or changing one connection never copies it (a `TCPConnection` holds its
+    /// buffers; copying it out of a dictionary and back costs retains, and a write would copy the buffer).
+    var connections: [TCPSocketID: TCPConnectionBox] = [:]
     /// Each connection's next timer deadline, refreshed by `flush` after every change to it: `poll` and
     /// `nextDeadline` scan instants, not whole connections.
     var timers: [TCPSocketID: Instant] = [:]
@@ -186,7 +188,7 @@ public final class NetworkStack<Device: NetworkDevice> {
         }
         if dhcp != nil { serviceDHCP(now: now) }
         for (id, deadline) in timers where deadline <= now {
-            connections[id]?.poll(now: now)
+            connections[id]?.tcb.poll(now: now)
             flush(id, now: now)
         }
         return nextDeadline

@@ -19,6 +19,12 @@ public struct TCPEndpoint: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(address):\(port)" }
 }
 
+/// A connection held by reference in the stack's table.
+final class TCPConnectionBox {
+    var tcb: TCPConnection
+    init(_ tcb: TCPConnection) { self.tcb = tcb }
+}
+
 /// A segment for the stack to emit.
 public struct TCPOutgoing: Sendable {
     public var header: TCPHeader
