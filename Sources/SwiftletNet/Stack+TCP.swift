@@ -208,6 +208,9 @@ extension NetworkStack {
     /// Every connection the stack holds, accepted or not.
     public var tcpSocketIDs: [TCPSocketID] { Array(connections.keys) }
 
+    /// Running TCP timers (for leak checks).
+    public var tcpTimerCount: Int { timers.count }
+
     /// Connections the stack holds (for leak checks).
     public var tcpConnectionCount: Int { connections.count }
     public var tcpStates: [TCPState] { connections.values.map { $0.tcb.state } }

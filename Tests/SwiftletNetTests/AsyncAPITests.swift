@@ -29,7 +29,7 @@ final class AsyncPair {
                 for _ in 0..<8 { await Task.yield() }
             }
             if done() { return true }
-            let next = min(net.link.nextDelivery, net.a.nextDeadline, net.b.nextDeadline, end)
+            let next = min(net.link.nextDelivery, a.nextDeadline, b.nextDeadline, end)
             net.clock.advance(to: next > net.now ? next : net.now + .microseconds(50))
         }
         return done()
@@ -72,6 +72,18 @@ final class AsyncPair {
         listener.close()
         #expect(await pair.run(for: .seconds(120)) { pair.net.a.tcpConnectionCount == 0 && pair.net.b.tcpConnectionCount == 0 && pair.b.waiting == 0 })
         #expect(pair.a.waiting == 0 && pair.b.waiting == 0)
+    }
+
+    @Test func sleepWakesAtItsDeadline() async {
+        let pair = AsyncPair()
+        let start = pair.net.now
+        var woke: Instant? = nil
+        Task { @MainActor in
+            await pair.a.sleep(for: .milliseconds(1500))
+            woke = pair.a.now
+        }
+        #expect(await pair.run(for: .seconds(10)) { woke != nil })
+        #expect(woke == start + .milliseconds(1500))
     }
 
     @Test func refusedConnectThrows() async {

@@ -18,6 +18,15 @@ import SwiftletWire
         #expect(net.b.counters.icmpEchoRepliesSent == 1)
     }
 
+    @Test func broadcastEchoIsIgnored() throws {
+        let net = TwoStacks()
+        try net.a.ping(IPv4Address(10, 0, 0, 255), identifier: 3, sequence: 1, now: net.now)
+        try net.a.ping(.broadcast, identifier: 3, sequence: 2, now: net.now)
+        net.run(for: .seconds(1), until: { false })
+        #expect(net.a.takeEchoReply() == nil)
+        #expect(net.b.counters.icmpEchoRepliesSent == 0)
+    }
+
     @Test func udpDeliversAndClosedPortDrawsUnreachable() throws {
         let net = TwoStacks()
         try net.b.udpBind(port: 5353, queueLimit: 2)

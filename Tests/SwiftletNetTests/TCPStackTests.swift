@@ -100,6 +100,8 @@ import SwiftletWire
         #expect(served == total)
         // Nothing left: no connections, no queued datagrams, no reassembly, only ARP's own expiry timer.
         #expect(net.a.tcpConnectionCount == 0 && net.b.tcpConnectionCount == 0)
+        #expect(net.a.tcpTimerCount == 0 && net.b.tcpTimerCount == 0)
+        #expect(net.a.udpQueued == 0 && net.b.udpQueued == 0)
         #expect(net.a.reassembly.inProgress == 0 && net.a.arp.waitingPackets == 0)
         #expect(net.link.framesInFlight == 0)
     }

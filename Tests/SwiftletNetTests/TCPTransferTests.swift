@@ -104,6 +104,7 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
         impair.loss = loss
         impair.reordering = loss > 0 ? 0.02 : 0
         impair.duplication = loss > 0 ? 0.01 : 0
+        impair.corruption = loss > 0 ? 0.001 : 0  // flipped bits must be caught by checksums, never delivered
         impair.delay = .milliseconds(1)
         impair.bandwidth = 1_000_000_000
         let net = TwoStacks(seed: seed, impairment: impair)
@@ -118,6 +119,7 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
         #expect(ContentDigest.of(r.down.span) == ContentDigest.of(down.span) && r.down.count == down.count)
         let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(300)
         #expect(elapsed < bound, "took \(elapsed) of virtual time")
+        #expect(loss == 0 || net.link.corrupted > 0)
         print("10 MB each way, loss \(loss): \(elapsed) virtual; link carried \(net.link.carried), lost \(net.link.lost)")
     }
 }

@@ -16,6 +16,8 @@ public final class AsyncStack<Device: NetworkDevice> {
 
     struct Waiter {
         let ready: () -> Bool
+        /// When the run loop must look again even if no frame arrives (timeouts, sleeps).
+        let deadline: Instant?
         let continuation: UnsafeContinuation<Void, Never>
     }
     private var waiters: [Waiter] = []
@@ -39,12 +41,29 @@ public final class AsyncStack<Device: NetworkDevice> {
         for w in ready { w.continuation.resume() }
     }
 
-    /// Suspends until `condition` holds (checked now and after every run-loop turn).
-    func wait(until condition: @escaping () -> Bool) async {
+    /// Suspends until `condition` holds (checked now and after every run-loop turn). A `deadline` tells
+    /// the run loop to take a turn then, for conditions that become true with time alone.
+    func wait(deadline: Instant? = nil, until condition: @escaping () -> Bool) async {
         if condition() { return }
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            waiters.append(Waiter(ready: condition, continuation: c))
+            waiters.append(Waiter(ready: condition, deadline: deadline, continuation: c))
         }
+    }
+
+    /// The run loop's timer queue: the earliest of the stack's timers and the parked tasks' deadlines.
+    public var nextDeadline: Instant {
+        var t = stack.nextDeadline
+        for w in waiters { if let d = w.deadline, d < t { t = d } }
+        return t
+    }
+
+    /// Suspends the calling task until `deadline` (the standard `Task.sleep` does not exist in Embedded Swift).
+    public func sleep(until deadline: Instant) async {
+        await wait(deadline: deadline) { [self] in now >= deadline }
+    }
+
+    public func sleep(for duration: Duration) async {
+        await sleep(until: now + duration)
     }
 
     // MARK: - TCP
@@ -83,7 +102,7 @@ public final class AsyncStack<Device: NetworkDevice> {
         let identifier = UInt16(truncatingIfNeeded: start.nanoseconds >> 10)
         try stack.ping(address, identifier: identifier, sequence: sequence, payload: payload, now: now)
         var reply: EchoReply? = nil
-        await wait { [self] in
+        await wait(deadline: start + timeout) { [self] in
             while let r = stack.takeEchoReply() {
                 if r.identifier == identifier && r.sequence == sequence && r.from == address { reply = r }
             }
