@@ -29,6 +29,7 @@ public struct InternetChecksum: Sendable {
     }
 
     /// Adds bytes as big-endian 16-bit words; an odd byte waits for the next `add` or is padded with zero.
+    @inline(__always)
     public mutating func add(_ bytes: Span<UInt8>) {
         guard bytes.count > 0 else { return }
         var raw = bytes.bytes
@@ -51,6 +52,7 @@ public struct InternetChecksum: Sendable {
     static func lanes(high: UInt8, low: UInt8) -> UInt16 { (UInt16(high) << 8 | UInt16(low)).bigEndian }
 
     /// The folded sum (not complemented), as a big-endian word value.
+    @inline(__always)
     public var folded: UInt16 {
         var s = sum
         if let p = pending { s &+= UInt64(InternetChecksum.lanes(high: p, low: 0)) }
@@ -66,6 +68,7 @@ public struct InternetChecksum: Sendable {
     public var value: UInt16 { ~folded }
 
     /// True when the bytes summed include their own checksum field and it verifies.
+    @inline(__always)
     public var verifies: Bool { folded == 0xFFFF }
 
     /// The checksum of `bytes` alone.

@@ -97,6 +97,7 @@ public struct TCPOptions: Hashable, Sendable {
     }
 
     /// Parses an option list (the bytes between the fixed header and the data).
+    @inline(__always)
     public init(parsing bytes: Span<UInt8>) throws(WireError) {
         // Locals first, one store into self at the end: this runs for every segment received.
         var mss: UInt16? = nil, scale: UInt8? = nil, sackOK = false
