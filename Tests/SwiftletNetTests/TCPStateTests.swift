@@ -66,6 +66,28 @@ private func established() -> (TCPConnection, TCPConnection) {
         #expect(a.state == .established && b.state == .established)
     }
 
+    /// Regression (found by Fuzz/run tcpstate): closing in SYN-RECEIVED moved to FIN-WAIT-1 before our SYN
+    /// was acknowledged; a retransmission timeout then read the send buffer one byte before its start.
+    @Test func closeDuringSimultaneousOpenWaitsForTheHandshake() {
+        var a = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(100), tsOffset: 0, configuration: plain(), now: t0)
+        var b = TCPConnection.connect(local: B, remote: A, iss: TCPSequenceNumber(900), tsOffset: 0, configuration: plain(), now: t0)
+        let synA = a.drainOutbox(), synB = b.drainOutbox()
+        for s in synB { a.handle(s.header, payload: s.payload.span, now: t0) }
+        #expect(a.state == .synReceived)
+        #expect(a.write([1, 2, 3].span, now: t0) == 3)
+        a.shutdownWrite(now: t0)
+        #expect(a.state == .synReceived)
+        a.poll(now: t0 + .seconds(2))              // SYN-ACK retransmission: no data before the handshake
+        #expect(a.drainOutbox().allSatisfy { $0.payload.isEmpty })
+        for s in synA { b.handle(s.header, payload: s.payload.span, now: t0) }
+        a.poll(now: t0 + .seconds(5))
+        pass(&a, &b, now: t0 + .seconds(5))
+        pass(&b, &a, now: t0 + .seconds(5))
+        #expect(a.state == .finWait1 || a.state == .finWait2)
+        pass(&a, &b, now: t0 + .seconds(5))
+        #expect(b.read(10, now: t0 + .seconds(5)) == [1, 2, 3] && b.atEndOfStream)
+    }
+
     @Test func simultaneousCloseGoesThroughClosingToTimeWait() {
         var (c, s) = established()
         c.close(now: t0)

@@ -200,9 +200,10 @@ public struct TCPConnection {
     /// Half-close: no more data from us; a FIN follows the queued bytes (RFC 9293 §3.10.4).
     public mutating func shutdownWrite(now: Instant) {
         switch state {
-        case .synSent:
-            finQueued = true  // sent once the handshake completes
-        case .synReceived, .established:
+        case .synSent, .synReceived:
+            // RFC 9293 §3.10.4: queue the FIN until ESTABLISHED; the handshake then goes to FIN-WAIT-1.
+            finQueued = true
+        case .established:
             finQueued = true
             state = .finWait1
         case .closeWait:
