@@ -182,10 +182,9 @@ public final class NetworkStack<Device: NetworkDevice> {
         for address in arp.poll(now: now) {
             sendARP(.request, targetMAC: .zero, targetIP: address, to: .broadcast)
         }
-        for expired in reassembly.poll(now: now) {
-            // RFC 792: time exceeded, fragment reassembly time exceeded (code 1). We only hold the header.
-            _ = expired
-        }
+        // Expired datagrams are dropped. RFC 792 allows ICMP time exceeded (code 1) here, which would need
+        // the first fragment's data as well as its header; not sent yet.
+        _ = reassembly.poll(now: now)
         if dhcp != nil { serviceDHCP(now: now) }
         for (id, deadline) in timers where deadline <= now {
             connections[id]?.tcb.poll(now: now)

@@ -41,7 +41,7 @@ extension TCPConnection {
         irs = s.sequenceNumber
         rcvNxt = s.sequenceNumber + 1
         rcvAdvertisedEdge = rcvNxt
-        negotiate(s.options, ourSynCarriesOptions: true)
+        negotiate(s.options)
         if ackAcceptable {
             sendQueueSeq = iss + 1
             handshakeCompleted(s, windowScaled: false, now: now)
@@ -208,7 +208,6 @@ extension TCPConnection {
             sendQueueSeq = sendQueueSeq + dataAcked
         }
         if finQueued && ack == dataEnd + 1 { finAcked = true }
-        let flightBefore = sndMax - sndUna
         sndUna = ack
         if sndNxt < sndUna { sndNxt = sndUna }
         scoreboard.removeAll { $0.right <= sndUna }
@@ -234,7 +233,6 @@ extension TCPConnection {
         } else {
             congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
         }
-        _ = flightBefore
         duplicateAcks = 0
         retransmitDeadline = sndUna == sndMax ? nil : now + rto.current
     }

@@ -192,8 +192,7 @@ extension TCPConnection {
     }
 
     mutating func keepAliveTimeout(now: Instant) {
-        guard let idle = configuration.keepAliveIdle, state.isSynchronized else { keepAliveDeadline = nil; return }
-        _ = idle
+        guard configuration.keepAliveIdle != nil, state.isSynchronized else { keepAliveDeadline = nil; return }
         if keepAliveProbesSent >= configuration.keepAliveProbes { terminate(.timedOut); return }
         keepAliveProbesSent += 1
         emit(flags: .ack, sequence: sndUna - 1, payload: [], now: now)

@@ -154,7 +154,7 @@ public struct TCPConnection {
         c.irs = syn.sequenceNumber
         c.rcvNxt = syn.sequenceNumber + 1
         c.rcvAdvertisedEdge = c.rcvNxt
-        c.negotiate(syn.options, ourSynCarriesOptions: true)
+        c.negotiate(syn.options)
         c.sndWnd = Int(syn.window)  // never scaled in a SYN (RFC 7323 §2.2)
         c.sndWl1 = syn.sequenceNumber
         c.maxSendWindow = c.sndWnd
@@ -284,7 +284,7 @@ public struct TCPConnection {
     // MARK: - Options
 
     /// Applies the peer's SYN options; ours were (or will be) offered in our SYN.
-    mutating func negotiate(_ options: TCPOptions, ourSynCarriesOptions: Bool) {
+    mutating func negotiate(_ options: TCPOptions) {
         let peerMSS = Int(options.maximumSegmentSize ?? 536)
         if configuration.windowScaling, let ws = options.windowScale {
             sendScale = min(ws, 14)  // RFC 7323 §2.3: treat larger shifts as 14
