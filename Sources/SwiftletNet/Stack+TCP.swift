@@ -59,9 +59,10 @@ extension NetworkStack {
             let deadline = connections[id]?.tcb.nextDeadline ?? .distantFuture
             timers[id] = deadline == .distantFuture ? nil : deadline
         }
-        let out = connections[id]!.tcb.drainOutbox()
-        let state = connections[id]!.tcb.state
-        for segment in out { sendSegment(segment, to: id.remote.address, now: now) }
+        let box = connections[id]!
+        let out = box.tcb.takeOutbox()
+        let state = box.tcb.state
+        for segment in out { sendSegment(segment, to: id.remote.address, from: box, now: now) }
         if var listener = listeners[id.localPort], listener.embryonic.contains(id), state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
             listener.embryonic.remove(id)
@@ -77,12 +78,15 @@ extension NetworkStack {
         }
     }
 
-    func sendSegment(_ segment: TCPOutgoing, to destination: IPv4Address, now: Instant) {
+    /// Builds and sends one segment; its data comes from `payload` or straight from `connection`'s send queue.
+    func sendSegment(_ segment: TCPOutgoing, to destination: IPv4Address, from connection: TCPConnectionBox? = nil, now: Instant) {
+        precondition(segment.queued == nil || connection != nil, "sendSegment: queued data without its connection")
         let h = segment.header
-        var p = makePacket(transportLength: h.length + segment.payload.count)
+        var p = makePacket(transportLength: h.length + segment.payloadLength)
         let source = ipv4.address
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
             Audited.copy(segment.payload.span, into: &b, at: h.length)
+            connection?.tcb.copyQueuedData(segment, into: &b, at: h.length)
             try! h.emit(into: &b, source: source, destination: destination)
         }
         try? sendIPv4(p, protocol: .tcp, to: destination, now: now)

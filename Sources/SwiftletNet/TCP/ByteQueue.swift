@@ -63,6 +63,17 @@ struct ByteQueue {
         return out
     }
 
+    /// Copies `length` bytes starting `offset` bytes from the front into `destination` at `at`.
+    func copy(offset: Int, length: Int, into destination: inout MutableSpan<UInt8>, at: Int) {
+        precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteQueue.copy out of range")
+        guard length > 0 else { return }
+        let start = (head + offset) % storage.count
+        let first = min(length, storage.count - start)
+        let src = storage.span
+        Audited.copy(src.extracting(start..<(start + first)), into: &destination, at: at)
+        if first < length { Audited.copy(src.extracting(0..<(length - first)), into: &destination, at: at + first) }
+    }
+
     /// Removes `n` bytes from the front.
     mutating func drop(_ n: Int) {
         precondition(n >= 0 && n <= count, "ByteQueue.drop beyond count")

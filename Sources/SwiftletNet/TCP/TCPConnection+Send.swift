@@ -45,7 +45,7 @@ extension TCPConnection {
                 let sliver = length < unsent && length < maxSendWindow / 2
                 if nagleHolds || sliver { break }
             }
-            let payload = length > 0 ? sendQueue.copy(offset: sndNxt - sendQueueSeq, length: length) : []
+            let queued = length > 0 ? (offset: sndNxt - sendQueueSeq, length: length) : nil
             let fin = finQueued && !finAcked && sndNxt + length == dataEnd
             var flags: TCPFlags = .ack
             if length > 0 && length == unsent { flags.insert(.psh) }
@@ -56,7 +56,7 @@ extension TCPConnection {
             } else if rttProbe == nil && !timestampsEnabled && length > 0 {
                 rttProbe = (sndNxt, now)
             }
-            emit(flags: flags, sequence: sndNxt, payload: payload, now: now)
+            emit(flags: flags, sequence: sndNxt, queued: queued, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if sndNxt > sndMax { sndMax = sndNxt }
             if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
@@ -79,7 +79,7 @@ extension TCPConnection {
     }
 
     mutating func sendAck(now: Instant) {
-        emit(flags: .ack, sequence: sndNxt, payload: [], now: now)
+        emit(flags: .ack, sequence: sndNxt, now: now)
     }
 
     /// SYN (active open) or SYN-ACK (passive), with our options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
@@ -123,8 +123,10 @@ extension TCPConnection {
         return UInt16(window >> Int(receiveScale))
     }
 
-    /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks.
-    mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, payload: [UInt8], now: Instant) {
+    /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks. Its data,
+    /// if any, stays in the send queue (`queued`: offset from `sendQueueSeq` and length) until the stack
+    /// copies it straight into the frame, or `drainOutbox` materialises it.
+    mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, queued: (offset: Int, length: Int)? = nil, now: Instant) {
         var options = TCPOptions()
         if timestampsEnabled { options.timestamps = TCPTimestamps(value: timestampClock(now), echoReply: tsRecent) }
         if sackEnabled && !outOfOrder.isEmpty {
@@ -132,7 +134,7 @@ extension TCPConnection {
         }
         let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: sequence,
                                acknowledgmentNumber: rcvNxt, flags: flags, window: windowField(), options: options)
-        outbox.append(TCPOutgoing(header: header, payload: payload))
+        outbox.append(TCPOutgoing(header: header, payload: [], queued: queued))
         if flags.contains(.ack) {
             segmentsSinceAck = 0
             ackNow = false
@@ -153,9 +155,9 @@ extension TCPConnection {
         let dataStop = TCPSequenceNumber.min(end, dataEnd)
         let dataLength = max(0, dataStop - start)
         let fin = finQueued && end > dataEnd && start + dataLength == dataEnd
-        let payload = dataLength > 0 ? sendQueue.copy(offset: start - sendQueueSeq, length: dataLength) : []
+        let queued = dataLength > 0 ? (offset: start - sendQueueSeq, length: dataLength) : nil
         guard dataLength > 0 || fin else { return }
-        emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, payload: payload, now: now)
+        emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, queued: queued, now: now)
         retransmittedSegments += 1
         if let probe = rttProbe, probe.sequence.isIn(start, start + dataLength + 1) { rttProbe = nil }
         highRetransmitted = start + dataLength + (fin ? 1 : 0)
@@ -186,7 +188,7 @@ extension TCPConnection {
 
     /// Zero-window probe: a segment one byte below sndUna draws an ACK with the current window.
     mutating func persistTimeout(now: Instant) {
-        emit(flags: .ack, sequence: sndUna - 1, payload: [], now: now)
+        emit(flags: .ack, sequence: sndUna - 1, now: now)
         rto.backOff()
         persistDeadline = now + rto.current
     }
@@ -195,7 +197,7 @@ extension TCPConnection {
         guard configuration.keepAliveIdle != nil, state.isSynchronized else { keepAliveDeadline = nil; return }
         if keepAliveProbesSent >= configuration.keepAliveProbes { terminate(.timedOut); return }
         keepAliveProbesSent += 1
-        emit(flags: .ack, sequence: sndUna - 1, payload: [], now: now)
+        emit(flags: .ack, sequence: sndUna - 1, now: now)
         keepAliveDeadline = now + configuration.keepAliveInterval
     }
 }

@@ -29,6 +29,17 @@ final class TCPConnectionBox {
 public struct TCPOutgoing: Sendable {
     public var header: TCPHeader
     public var payload: [UInt8]
+    /// Data still in the connection's send queue (offset from its start, length), copied at emit time.
+    var queued: (offset: Int, length: Int)? = nil
+
+    init(header: TCPHeader, payload: [UInt8], queued: (offset: Int, length: Int)? = nil) {
+        self.header = header
+        self.payload = payload
+        self.queued = queued
+    }
+
+    /// Bytes of data the segment carries.
+    public var payloadLength: Int { payload.count + (queued?.length ?? 0) }
 }
 
 public struct TCPConnection {
@@ -227,10 +238,28 @@ public struct TCPConnection {
         terminate(.aborted)
     }
 
-    /// Takes the segments to send.
+    /// Takes the segments to send, each with its data as a byte array.
     public mutating func drainOutbox() -> [TCPOutgoing] {
+        var out = takeOutbox()
+        for i in out.indices {
+            if let q = out[i].queued {
+                out[i].payload = sendQueue.copy(offset: q.offset, length: q.length)
+                out[i].queued = nil
+            }
+        }
+        return out
+    }
+
+    /// Takes the segments to send with their data left in the send queue; the caller must copy it (with
+    /// `copyQueuedData`) before anything else happens to this connection.
+    mutating func takeOutbox() -> [TCPOutgoing] {
         defer { outbox.removeAll(keepingCapacity: true) }
         return outbox
+    }
+
+    /// Copies a taken segment's data from the send queue into `destination` at `offset`.
+    func copyQueuedData(_ segment: TCPOutgoing, into destination: inout MutableSpan<UInt8>, at offset: Int) {
+        if let q = segment.queued { sendQueue.copy(offset: q.offset, length: q.length, into: &destination, at: offset) }
     }
 
     /// True once the connection holds no state worth keeping (the stack then forgets it).
