@@ -88,6 +88,23 @@ private func established() -> (TCPConnection, TCPConnection) {
         #expect(b.read(10, now: t0 + .seconds(5)) == [1, 2, 3] && b.atEndOfStream)
     }
 
+    /// Regression (found by Fuzz/run tcpstate): segments wait in the outbox with their data still in the
+    /// send queue; an ACK that drops acknowledged bytes before the outbox is drained must not leave them
+    /// pointing at the wrong bytes.
+    @Test func outboxSurvivesAnAckBeforeItIsDrained() {
+        var (c, _) = established()
+        let first = [UInt8](repeating: 1, count: 100), second = [UInt8](repeating: 2, count: 100)
+        _ = c.write(first.span, now: t0)           // segment 1 waits in the outbox, data still queued
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001),
+                           acknowledgmentNumber: TCPSequenceNumber(1101), flags: .ack, window: 1000),
+                 payload: [UInt8]().span, now: t0)  // acknowledges it: the send queue drops 100 bytes
+        _ = c.write(second.span, now: t0)          // segment 2 queued at the front of the send queue
+        let out = c.drainOutbox().filter { !$0.payload.isEmpty }
+        #expect(out.count == 2)
+        #expect(out.first?.payload == first && out.first?.header.sequenceNumber == TCPSequenceNumber(1001))
+        #expect(out.last?.payload == second && out.last?.header.sequenceNumber == TCPSequenceNumber(1101))
+    }
+
     @Test func simultaneousCloseGoesThroughClosingToTimeWait() {
         var (c, s) = established()
         c.close(now: t0)

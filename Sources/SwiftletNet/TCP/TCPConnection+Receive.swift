@@ -204,6 +204,7 @@ extension TCPConnection {
         // Data bytes acknowledged (the FIN is one sequence number past the data).
         let dataAcked = TCPSequenceNumber.min(ack, dataEnd) - sendQueueSeq
         if dataAcked > 0 {
+            materializeOutbox()
             sendQueue.drop(dataAcked)
             sendQueueSeq = sendQueueSeq + dataAcked
         }

@@ -240,14 +240,19 @@ public struct TCPConnection {
 
     /// Takes the segments to send, each with its data as a byte array.
     public mutating func drainOutbox() -> [TCPOutgoing] {
-        var out = takeOutbox()
-        for i in out.indices {
-            if let q = out[i].queued {
-                out[i].payload = sendQueue.copy(offset: q.offset, length: q.length)
-                out[i].queued = nil
+        materializeOutbox()
+        return takeOutbox()
+    }
+
+    /// Copies queued data into the waiting segments. Runs before the send queue drops bytes, so the
+    /// offsets in `queued` never go stale however long the outbox waits.
+    mutating func materializeOutbox() {
+        for i in outbox.indices {
+            if let q = outbox[i].queued {
+                outbox[i].payload = sendQueue.copy(offset: q.offset, length: q.length)
+                outbox[i].queued = nil
             }
         }
-        return out
     }
 
     /// Takes the segments to send with their data left in the send queue; the caller must copy it (with
@@ -276,6 +281,7 @@ public struct TCPConnection {
         connectDeadline = nil
         outOfOrder.removeAll()
         outOfOrderBytes = 0
+        materializeOutbox()
         sendQueue.drop(sendQueue.count)
         if reason != nil { receiveQueue.drop(receiveQueue.count) }
     }
