@@ -16,12 +16,24 @@ let package = Package(
         .library(name: "SwiftletWire", targets: ["SwiftletWire"]),
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
+        .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Core targets (compile in Embedded Swift; checked by scripts/embedded-check).
         .target(name: "Swiftlet", swiftSettings: core),
         .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
         .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
+        .target(name: "CSwiftletUnix"),
+        .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
+        // The command-line tool: build and run applications for a target.
+        .executableTarget(name: "swiftlet", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Test helpers: fakes of every device protocol.
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.

@@ -16,7 +16,7 @@ public enum BlockDeviceError: Error, Equatable, Sendable {
     case io(code: Int32)
 }
 
-public protocol BlockDevice: AnyObject {
+public protocol BlockDevice: AnyObject, Sendable {
     /// Bytes per sector (512 for virtio-blk).
     var sectorSize: Int { get }
     /// Number of sectors.

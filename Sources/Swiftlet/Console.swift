@@ -1,6 +1,6 @@
 // Swiftlet: the console protocol (stdout on hosted targets, COM1 serial on kvm, a buffer in tests).
 
-public protocol Console: AnyObject {
+public protocol Console: AnyObject, Sendable {
     /// Writes raw bytes.
     func write(bytes: Span<UInt8>)
 }

@@ -3,7 +3,7 @@
 // Used for TCP initial sequence numbers (RFC 6528), ephemeral ports, DNS IDs and hash seeds, so a real
 // implementation must be unpredictable; the test fake is deterministic on purpose.
 
-public protocol Entropy: AnyObject {
+public protocol Entropy: AnyObject, Sendable {
     /// Fills `buffer` with random bytes.
     func fill(_ buffer: inout MutableSpan<UInt8>)
 }

@@ -24,7 +24,7 @@ public struct KeyValueEntry: Hashable, Sendable {
     public init(name: String, kind: Kind) { self.name = name; self.kind = kind }
 }
 
-public protocol KeyValueStore: AnyObject {
+public protocol KeyValueStore: AnyObject, Sendable {
     /// The whole value at `key`.
     func get(_ key: String) async throws(KeyValueError) -> [UInt8]
     /// `length` bytes of the value at `key` from `offset` (for range requests).

@@ -83,12 +83,12 @@ public struct WallTime: Hashable, Comparable, Sendable {
 }
 
 /// A monotonic clock: never goes backwards, unaffected by wall-clock changes.
-public protocol MonotonicClock: AnyObject {
+public protocol MonotonicClock: AnyObject, Sendable {
     func now() -> Instant
 }
 
 /// A wall clock (may jump when set).
-public protocol WallClock: AnyObject {
+public protocol WallClock: AnyObject, Sendable {
     func now() -> WallTime
 }
 

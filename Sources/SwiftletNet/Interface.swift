@@ -39,3 +39,24 @@ public enum StackError: Error, Equatable, Sendable {
     case noEphemeralPort
     case device(NetworkDeviceError)
 }
+
+extension NetworkError {
+    /// The application-level error for a stack error (the async API throws these).
+    public init(_ error: StackError) {
+        switch error {
+        case .portInUse(let p): self = .portInUse(p)
+        case .noSuchSocket, .notConnected: self = .notConnected
+        case .noRoute(let a): self = .unreachable(a)
+        case .connection(.refused): self = .refused
+        case .connection(.reset): self = .reset
+        case .connection(.timedOut): self = .timedOut
+        case .connection(.aborted): self = .aborted
+        case .messageTooLong(let n): self = .messageTooLong(n)
+        case .noEphemeralPort: self = .exhausted
+        case .device(.frameTooLarge(let size, _)): self = .messageTooLong(size)
+        case .device(.queueFull): self = .exhausted
+        case .device(.down): self = .notConnected
+        case .device(.platform(let code)): self = .platform(code: code)
+        }
+    }
+}

@@ -32,13 +32,6 @@ public struct StackSeed: Sendable {
     }
 }
 
-public struct UDPDatagram: Sendable {
-    public var source: IPv4Address
-    public var sourcePort: UInt16
-    public var destination: IPv4Address
-    public var payload: [UInt8]
-}
-
 public struct EchoReply: Hashable, Sendable {
     public var from: IPv4Address
     public var identifier: UInt16

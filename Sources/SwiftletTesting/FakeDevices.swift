@@ -72,7 +72,7 @@ public final class FakeNetworkDevice: NetworkDevice {
 }
 
 /// A block device held in memory; `isReadOnly` devices refuse writes.
-public final class MemoryBlockDevice: BlockDevice {
+public final class MemoryBlockDevice: BlockDevice, @unchecked Sendable {
     public let sectorSize: Int
     public let sectorCount: UInt64
     public let isReadOnly: Bool
@@ -103,7 +103,7 @@ public final class MemoryBlockDevice: BlockDevice {
 }
 
 /// A console that keeps everything written.
-public final class MemoryConsole: Console {
+public final class MemoryConsole: Console, @unchecked Sendable {
     public private(set) var bytes: [UInt8] = []
     public init() {}
     public func write(bytes span: Span<UInt8>) {
@@ -113,7 +113,7 @@ public final class MemoryConsole: Console {
 }
 
 /// A monotonic clock that only moves when told to.
-public final class ManualClock: MonotonicClock {
+public final class ManualClock: MonotonicClock, @unchecked Sendable {
     public private(set) var current: Instant
     public init(start: Instant = .zero) { current = start }
     public func now() -> Instant { current }
@@ -127,14 +127,14 @@ public final class ManualClock: MonotonicClock {
 }
 
 /// A wall clock set by the test.
-public final class ManualWallClock: WallClock {
+public final class ManualWallClock: WallClock, @unchecked Sendable {
     public var current: WallTime
     public init(_ t: WallTime) { current = t }
     public func now() -> WallTime { current }
 }
 
 /// Deterministic entropy from a seed; never use outside tests.
-public final class SeededEntropy: Entropy {
+public final class SeededEntropy: Entropy, @unchecked Sendable {
     private var generator: SeededRandom
     public init(seed: UInt64) { generator = SeededRandom(seed: seed) }
     public func fill(_ buffer: inout MutableSpan<UInt8>) {
@@ -148,7 +148,7 @@ public final class SeededEntropy: Entropy {
 }
 
 /// A read-only key-value store over a dictionary of paths; directories are implied by the paths.
-public final class MemoryKeyValueStore: KeyValueStore {
+public final class MemoryKeyValueStore: KeyValueStore, @unchecked Sendable {
     private let values: [String: [UInt8]]
 
     public init(_ values: [String: [UInt8]]) { self.values = values }

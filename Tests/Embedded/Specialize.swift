@@ -15,7 +15,7 @@ final class NullDevice: NetworkDevice {
     func waitForFrames() async throws(NetworkDeviceError) {}
 }
 
-final class CounterEntropy: Entropy {
+final class CounterEntropy: Entropy, @unchecked Sendable {
     var state: UInt8 = 1
     func fill(_ buffer: inout MutableSpan<UInt8>) {
         for i in 0..<buffer.count { state = state &* 29 &+ 7; buffer[i] = state }

@@ -43,10 +43,10 @@ final class AsyncPair {
         let listener = try pair.b.listen(port: 7)
         var served = 0
         var echoed: [UInt8]? = nil
-        var failure: StackError? = nil
+        var failure: NetworkError? = nil
         Task { @MainActor in
             for await stream in listener {
-                do throws(StackError) {
+                do throws(NetworkError) {
                     while let data = try await stream.read() { try await stream.write(data) }
                 } catch { failure = error }
                 stream.close()
@@ -55,7 +55,7 @@ final class AsyncPair {
         }
         let message = pattern(1_000_000, seed: 77)  // larger than the send buffer: write must wait
         Task { @MainActor in
-            do throws(StackError) {
+            do throws(NetworkError) {
                 let c = try await pair.a.connect(to: TwoStacks.addressB, port: 7)
                 try await c.write(message)
                 c.shutdownWrite()
@@ -88,12 +88,12 @@ final class AsyncPair {
 
     @Test func refusedConnectThrows() async {
         let pair = AsyncPair()
-        var outcome: StackError? = nil
+        var outcome: NetworkError? = nil
         Task { @MainActor in
-            do throws(StackError) { _ = try await pair.a.connect(to: TwoStacks.addressB, port: 9) } catch { outcome = error }
+            do throws(NetworkError) { _ = try await pair.a.connect(to: TwoStacks.addressB, port: 9) } catch { outcome = error }
         }
         #expect(await pair.run(for: .seconds(5)) { outcome != nil })
-        #expect(outcome == .connection(.refused))
+        #expect(outcome == .refused)
         #expect(pair.net.a.tcpConnectionCount == 0)
     }
 

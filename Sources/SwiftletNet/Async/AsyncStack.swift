@@ -3,13 +3,15 @@
 // A thin layer of continuations over the synchronous `NetworkStack`: an operation that cannot finish
 // now parks its task with a readiness test; the run loop, after feeding frames and firing timers, calls
 // `wake(now:)`, which resumes every task whose test now holds. All of it runs on the one executor of the
-// unikernel (or the test's), so no locks are needed: the types are not `Sendable` on purpose.
+// unikernel (or the test's), so no locks are needed. The types are `@unchecked Sendable` so that an
+// application in Swift 6 mode can hand a connection to a child task; that is sound because every task
+// of a unikernel runs on its one executor (docs/ARCHITECTURE.md, "One executor, Sendable by contract").
 
 import _Concurrency
 import Swiftlet
 import SwiftletWire
 
-public final class AsyncStack<Device: NetworkDevice> {
+public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecked Sendable {
     public let stack: NetworkStack<Device>
     /// The time of the run loop's latest turn; operations use it as `now`.
     public private(set) var now: Instant
@@ -50,6 +52,12 @@ public final class AsyncStack<Device: NetworkDevice> {
         }
     }
 
+    /// Suspends until `condition` holds, for drivers and platform code built on this stack (DHCP
+    /// outcome, link state). `deadline` asks the run loop to look again then.
+    public func waitUntil(deadline: Instant? = nil, _ condition: @escaping () -> Bool) async {
+        await wait(deadline: deadline, until: condition)
+    }
+
     /// The run loop's timer queue: the earliest of the stack's timers and the parked tasks' deadlines.
     public var nextDeadline: Instant {
         var t = stack.nextDeadline
@@ -62,45 +70,46 @@ public final class AsyncStack<Device: NetworkDevice> {
         await wait(deadline: deadline) { [self] in now >= deadline }
     }
 
-    public func sleep(for duration: Duration) async {
-        await sleep(until: now + duration)
-    }
-
     // MARK: - TCP
 
     /// Listens on `port`; connections arrive through the listener's `accept()` or `for await`.
-    public func listen(port: UInt16, backlog: Int? = nil) throws(StackError) -> TCPListener<Device> {
-        try stack.tcpListen(port: port, backlog: backlog)
+    public func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> TCPListener<Device> {
+        do throws(StackError) { try stack.tcpListen(port: port, backlog: backlog) } catch { throw NetworkError(error) }
         return TCPListener(self, port: port)
     }
 
     /// Opens a connection; returns once it is established.
-    public func connect(to address: IPv4Address, port: UInt16) async throws(StackError) -> TCPStream<Device> {
-        let id = try stack.tcpConnect(to: TCPEndpoint(address: address, port: port), now: now)
+    public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> TCPStream<Device> {
+        let id: TCPSocketID
+        do throws(StackError) { id = try stack.tcpConnect(to: TCPEndpoint(address: address, port: port), now: now) } catch { throw NetworkError(error) }
         await wait { [stack] in
             guard let s = stack.tcpState(id) else { return true }
             return s != .synSent && s != .synReceived
         }
-        guard let c = stack.tcpConnection(id) else { throw .noSuchSocket }
+        guard let c = stack.tcpConnection(id) else { throw .notConnected }
         if let e = c.error {
             stack.tcpClose(id, now: now)
-            throw .connection(e)
+            throw NetworkError(.connection(e))
         }
         return TCPStream(self, id: id)
     }
 
     // MARK: - UDP and ICMP
 
-    public func udp(port: UInt16, queueLimit: Int = 64) throws(StackError) -> UDPSocket<Device> {
-        try stack.udpBind(port: port, queueLimit: queueLimit)
+    public func udp(port: UInt16) throws(NetworkError) -> UDPSocket<Device> { try udp(port: port, queueLimit: 64) }
+
+    public func udp(port: UInt16, queueLimit: Int) throws(NetworkError) -> UDPSocket<Device> {
+        do throws(StackError) { try stack.udpBind(port: port, queueLimit: queueLimit) } catch { throw NetworkError(error) }
         return UDPSocket(self, port: port)
     }
 
     /// Sends one echo request and waits for its reply; nil after `timeout`.
-    public func ping(_ address: IPv4Address, sequence: UInt16, payload: [UInt8] = [], timeout: Duration) async throws(StackError) -> Duration? {
+    public func ping(_ address: IPv4Address, sequence: UInt16, payload: [UInt8] = [], timeout: Duration) async throws(NetworkError) -> Duration? {
         let start = now
         let identifier = UInt16(truncatingIfNeeded: start.nanoseconds >> 10)
-        try stack.ping(address, identifier: identifier, sequence: sequence, payload: payload, now: now)
+        do throws(StackError) {
+            try stack.ping(address, identifier: identifier, sequence: sequence, payload: payload, now: now)
+        } catch { throw NetworkError(error) }
         var reply: EchoReply? = nil
         await wait(deadline: start + timeout) { [self] in
             while let r = stack.takeEchoReply() {
@@ -113,7 +122,8 @@ public final class AsyncStack<Device: NetworkDevice> {
 }
 
 /// Incoming TCP connections on one port.
-public final class TCPListener<Device: NetworkDevice>: AsyncSequence {
+public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked Sendable {
+    public typealias Flow = TCPStream<Device>
     public typealias Element = TCPStream<Device>
     public typealias Failure = Never
     let owner: AsyncStack<Device>
@@ -155,7 +165,7 @@ public final class TCPListener<Device: NetworkDevice>: AsyncSequence {
 }
 
 /// One TCP connection as the application sees it.
-public final class TCPStream<Device: NetworkDevice> {
+public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendable {
     let owner: AsyncStack<Device>
     public let id: TCPSocketID
     private var released = false
@@ -168,13 +178,14 @@ public final class TCPStream<Device: NetworkDevice> {
     public var remote: TCPEndpoint { id.remote }
 
     /// Up to `maximum` bytes; waits for data; nil at the end of the stream.
-    public func read(maximum: Int = 65536) async throws(StackError) -> [UInt8]? {
+    public func read(maximum: Int) async throws(NetworkError) -> [UInt8]? {
         let stack = owner.stack
         await owner.wait { [id] in
             guard let c = stack.tcpConnection(id) else { return true }
             return c.readable > 0 || c.atEndOfStream || c.error != nil || c.state == .closed
         }
-        let bytes = try stack.tcpRead(id, maximum: maximum, now: owner.now)
+        let bytes: [UInt8]
+        do throws(StackError) { bytes = try stack.tcpRead(id, maximum: maximum, now: owner.now) } catch { throw NetworkError(error) }
         if bytes.isEmpty {
             if stack.tcpAtEndOfStream(id) { return nil }
             if stack.tcpConnection(id)?.state == .closed { return nil }
@@ -183,11 +194,13 @@ public final class TCPStream<Device: NetworkDevice> {
     }
 
     /// Queues all of `bytes`, waiting whenever the send buffer is full.
-    public func write(_ bytes: [UInt8]) async throws(StackError) {
+    public func write(_ bytes: [UInt8]) async throws(NetworkError) {
         let stack = owner.stack
         var sent = 0
         while sent < bytes.count {
-            sent += try stack.tcpWrite(id, bytes.span.extracting(sent...), now: owner.now)
+            do throws(StackError) {
+                sent += try stack.tcpWrite(id, bytes.span.extracting(sent...), now: owner.now)
+            } catch { throw NetworkError(error) }
             if sent < bytes.count {
                 await owner.wait { [id] in
                     guard let c = stack.tcpConnection(id) else { return true }
@@ -216,7 +229,7 @@ public final class TCPStream<Device: NetworkDevice> {
 }
 
 /// A bound UDP port.
-public final class UDPSocket<Device: NetworkDevice> {
+public final class UDPSocket<Device: NetworkDevice>: UDPSocketProtocol, @unchecked Sendable {
     let owner: AsyncStack<Device>
     public let port: UInt16
 
@@ -226,7 +239,7 @@ public final class UDPSocket<Device: NetworkDevice> {
     }
 
     /// Waits for the next datagram.
-    public func receive() async throws(StackError) -> UDPDatagram {
+    public func receive() async throws(NetworkError) -> UDPDatagram {
         let stack = owner.stack
         var datagram: UDPDatagram? = nil
         var failure: StackError? = nil
@@ -234,12 +247,14 @@ public final class UDPSocket<Device: NetworkDevice> {
             do throws(StackError) { datagram = try stack.udpReceive(port: port) } catch { failure = error }
             return datagram != nil || failure != nil
         }
-        if let failure { throw failure }
+        if let failure { throw NetworkError(failure) }
         return datagram!
     }
 
-    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(StackError) {
-        try owner.stack.udpSend(from: port, to: address, port: destinationPort, payload: payload.span, now: owner.now)
+    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(NetworkError) {
+        do throws(StackError) {
+            try owner.stack.udpSend(from: port, to: address, port: destinationPort, payload: payload.span, now: owner.now)
+        } catch { throw NetworkError(error) }
     }
 
     public func close() { owner.stack.udpUnbind(port: port) }

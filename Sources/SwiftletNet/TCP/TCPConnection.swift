@@ -12,12 +12,8 @@
 import Swiftlet
 import SwiftletWire
 
-public struct TCPEndpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPv4Address
-    public var port: UInt16
-    public init(address: IPv4Address, port: UInt16) { self.address = address; self.port = port }
-    public var description: String { "\(address):\(port)" }
-}
+/// A TCP peer: the application-level `Endpoint` of the core.
+public typealias TCPEndpoint = Endpoint
 
 /// A connection held by reference in the stack's table.
 final class TCPConnectionBox {

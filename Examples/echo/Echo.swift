@@ -1,0 +1,55 @@
+// The echo example: RFC 862 echo over TCP and UDP, on port 7 (or `-- --port N`).
+//
+// Written once against the device protocols; `swiftlet run --target unix|tap|kvm .` runs it unchanged.
+// Each TCP connection gets its own child task; UDP datagrams go back to their sender.
+
+import Swiftlet
+
+enum Echo {
+    static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: [String]) async -> Int32 {
+        var port: UInt16 = 7
+        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) {
+            port = p
+        }
+        let listener: Net.Listener
+        let udp: Net.Datagrams
+        do throws(NetworkError) {
+            listener = try network.listen(port: port)
+            udp = try network.udp(port: port)
+        } catch {
+            console.log("echo: cannot listen on port \(port): \(error)")
+            return 1
+        }
+        console.log("echo: listening on TCP and UDP port \(port)")
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while true {
+                    do throws(NetworkError) {
+                        let d = try await udp.receive()
+                        try udp.send(d.payload, to: d.source, port: d.sourcePort)
+                    } catch {
+                        console.log("echo: udp: \(error)")
+                        await timers.sleep(for: .milliseconds(10))
+                    }
+                }
+            }
+            for await flow in listener {
+                group.addTask {
+                    await serve(flow)
+                }
+            }
+        }
+        return 0
+    }
+
+    static func serve<F: TCPFlow>(_ flow: F) async {
+        do throws(NetworkError) {
+            while let bytes = try await flow.read() {
+                try await flow.write(bytes)
+            }
+            flow.close()
+        } catch {
+            flow.abort()
+        }
+    }
+}

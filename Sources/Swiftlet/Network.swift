@@ -1,0 +1,129 @@
+// Swiftlet: the network API applications are written against (DESIGN.md "Concurrency").
+//
+// An application is generic over `Network`; each target supplies one concrete type: the `unix` target
+// host kernel sockets (`SwiftletUnix.HostNetwork`), `tap` and `kvm` Swiftlet's own TCP/IP
+// (`SwiftletNet.AsyncStack`). The compiler specialises the application for that type, so no call goes
+// through a witness table at run time. Everything here is async and runs on the unikernel's one
+// cooperative executor, so nothing is `Sendable` and nothing locks.
+//
+// One error type serves every target, so an application handles `refused` the same way whether the RST
+// came through Linux or through Swiftlet's TCP.
+
+import _Concurrency
+
+/// What a network operation can fail with, on every target.
+public enum NetworkError: Error, Equatable, Sendable {
+    /// Another socket already has this port.
+    case portInUse(UInt16)
+    /// The peer answered the connection attempt with a reset (nothing listening).
+    case refused
+    /// The peer reset an established connection.
+    case reset
+    /// The connection attempt or the retransmissions ran out of time.
+    case timedOut
+    /// The connection was aborted by this side.
+    case aborted
+    /// No route or no link-layer answer for the destination.
+    case unreachable(IPv4Address)
+    /// The socket is closed, or not connected yet.
+    case notConnected
+    /// The datagram does not fit (size given).
+    case messageTooLong(Int)
+    /// No free local port, connection slot or buffer.
+    case exhausted
+    /// The platform reported an error this list has no name for (errno on hosted targets).
+    case platform(code: Int32)
+}
+
+/// An IPv4 address and a port.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPv4Address
+    public var port: UInt16
+    public init(address: IPv4Address, port: UInt16) { self.address = address; self.port = port }
+    public var description: String { "\(address):\(port)" }
+}
+
+/// One received UDP datagram.
+public struct UDPDatagram: Sendable {
+    public var source: IPv4Address
+    public var sourcePort: UInt16
+    public var destination: IPv4Address
+    public var payload: [UInt8]
+    public init(source: IPv4Address, sourcePort: UInt16, destination: IPv4Address, payload: [UInt8]) {
+        self.source = source
+        self.sourcePort = sourcePort
+        self.destination = destination
+        self.payload = payload
+    }
+}
+
+/// One TCP connection (Mirage calls it a flow).
+public protocol TCPFlow: AnyObject, Sendable {
+    /// The peer's address and port.
+    var remote: Endpoint { get }
+    /// Up to `maximum` bytes; waits until some arrive; nil at the end of the stream.
+    func read(maximum: Int) async throws(NetworkError) -> [UInt8]?
+    /// Queues all of `bytes`, waiting while the send buffer is full.
+    func write(_ bytes: [UInt8]) async throws(NetworkError)
+    /// Sends FIN: no more data from this side; reading goes on until the peer closes.
+    func shutdownWrite()
+    /// Orderly close; the target finishes the handshake on its own.
+    func close()
+    /// Resets the connection at once.
+    func abort()
+}
+
+/// Connections arriving on a listening port: `for await flow in listener { ... }`.
+public protocol TCPListening: AnyObject, Sendable, AsyncSequence where Element == Flow, Failure == Never {
+    associatedtype Flow: TCPFlow
+    var port: UInt16 { get }
+    /// The next established connection; nil once the listener is closed.
+    func accept() async -> Flow?
+    /// Stops listening; a waiting `accept` returns nil.
+    func close()
+}
+
+/// A bound UDP port.
+public protocol UDPSocketProtocol: AnyObject, Sendable {
+    var port: UInt16 { get }
+    /// Waits for the next datagram.
+    func receive() async throws(NetworkError) -> UDPDatagram
+    /// Sends one datagram; never waits (a full queue drops, as UDP may).
+    func send(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws(NetworkError)
+    func close()
+}
+
+/// A TCP/IP stack as applications see it.
+public protocol Network: AnyObject, Sendable {
+    associatedtype Flow: TCPFlow
+    associatedtype Listener: TCPListening where Listener.Flow == Flow
+    associatedtype Datagrams: UDPSocketProtocol
+
+    /// Listens on `port` (all local addresses).
+    func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> Listener
+    /// Opens a connection; returns once it is established.
+    func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> Flow
+    /// Binds a UDP port.
+    func udp(port: UInt16) throws(NetworkError) -> Datagrams
+}
+
+extension Network {
+    public func listen(port: UInt16) throws(NetworkError) -> Listener { try listen(port: port, backlog: nil) }
+}
+
+extension TCPFlow {
+    public func read() async throws(NetworkError) -> [UInt8]? { try await read(maximum: 65536) }
+}
+
+/// Sleeping, as applications see it (the standard `Task.sleep` does not exist in Embedded Swift); each
+/// target's run loop implements it with its timer queue.
+public protocol Timers: AnyObject, Sendable {
+    /// The run loop's current time.
+    var now: Instant { get }
+    /// Suspends the calling task until `deadline`.
+    func sleep(until deadline: Instant) async
+}
+
+extension Timers {
+    public func sleep(for duration: Duration) async { await sleep(until: now + duration) }
+}

@@ -1,0 +1,134 @@
+// SwiftletUnix: the command line of a hosted Swiftlet program and the device set-up the generated
+// `main` calls, so that generated files stay a few readable lines.
+//
+//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [-- APP ARGS]
+//
+// Errors a user can make (a bad address, a tap that cannot be opened) print one line naming the fix
+// and exit with status 2 (usage) or 1 (environment).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Swiftlet
+import SwiftletNet
+
+public struct HostOptions: Sendable {
+    /// Static address for the `tap` target; DHCP when nil.
+    public var ipv4: IPv4Network?
+    public var gateway: IPv4Address?
+    public var tap = "swl0"
+    public var impairment = Impairment()
+    /// Directory behind the key-value store.
+    public var store: String?
+    /// Everything after `--`, for the application.
+    public var applicationArguments: [String] = []
+
+    public init() {}
+
+    public static let usage = """
+        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [-- APP ARGS]
+        """
+
+    /// Parses `arguments` (without the program name).
+    public static func parse(_ arguments: [String]) -> Result<HostOptions, HostUsageError> {
+        var o = HostOptions()
+        var i = 0
+        func value(_ flag: String) -> Result<String, HostUsageError> {
+            guard i + 1 < arguments.count else { return .failure(HostUsageError("\(flag) needs a value")) }
+            i += 1
+            return .success(arguments[i])
+        }
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "--":
+                o.applicationArguments = Array(arguments[(i + 1)...])
+                return .success(o)
+            case "--ipv4":
+                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--ipv4 needs ADDR/PREFIX")) }
+                guard v.contains("/"), let n = IPv4Network(v) else {
+                    return .failure(HostUsageError("--ipv4 '\(v)' is not ADDR/PREFIX (like 10.0.0.2/24)"))
+                }
+                o.ipv4 = n
+            case "--gateway":
+                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--gateway needs an address")) }
+                guard let g = IPv4Address(v) else { return .failure(HostUsageError("--gateway '\(v)' is not an IPv4 address")) }
+                o.gateway = g
+            case "--tap":
+                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--tap needs a name")) }
+                guard !v.isEmpty, v.utf8.count < 16 else { return .failure(HostUsageError("--tap '\(v)': names have 1 to 15 characters")) }
+                o.tap = v
+            case "--impair":
+                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--impair needs a spec")) }
+                switch Impairment.parse(v) {
+                case .success(let i): o.impairment = i
+                case .failure(let e): return .failure(HostUsageError(e.description))
+                }
+            case "--store":
+                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--store needs a directory")) }
+                o.store = v
+            default:
+                return .failure(HostUsageError("unknown option '\(a)' (application arguments go after --)"))
+            }
+            i += 1
+        }
+        if o.gateway != nil && o.ipv4 == nil {
+            return .failure(HostUsageError("--gateway needs --ipv4 (with DHCP the server names the gateway)"))
+        }
+        return .success(o)
+    }
+}
+
+public struct HostUsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Set-up helpers for generated `main` files.
+public enum Host {
+    /// The process's options, or exit 2 with a one-line message.
+    public static func options() -> HostOptions {
+        switch HostOptions.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .success(let o): return o
+        case .failure(let e): fail("\(e)\n\(HostOptions.usage)", status: 2)
+        }
+    }
+
+    /// Prints `message` as the program's one line of error and exits.
+    public static func fail(_ message: String, status: Int32 = 1) -> Never {
+        let name = CommandLine.arguments.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "swiftlet"
+        var line = "\(name): \(message)\n"
+        line.withUTF8 { b in _ = Glibc.write(2, b.baseAddress, b.count) }
+        exit(status)
+    }
+
+    /// The `tap` target's network: Swiftlet's stack over the tap in `options` (impaired as asked), on
+    /// `loop`. Exits with one line when the tap cannot be opened.
+    public static func tapStack<C: Console, E: Entropy>(_ options: HostOptions, loop: RunLoop, console: C, entropy: E)
+        -> StackDriver<ImpairedDevice<TapDevice>>
+    {
+        let tap: TapDevice
+        do throws(TapError) {
+            tap = try TapDevice(name: options.tap, loop: loop, entropy: entropy)
+        } catch {
+            fail(error.description)
+        }
+        let device = ImpairedDevice(tap, impairment: options.impairment, clock: { Sys.monotonicNow() })
+        let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
+        let driver = StackDriver(device: device, ipv4: ipv4, entropy: entropy, now: Sys.monotonicNow()) { [console] line in
+            console.log(line)
+        }
+        loop.add(driver)
+        let address = ipv4.map { "\($0.network)" } ?? "DHCP"
+        let impaired = options.impairment.isActive ? ", impaired: \(options.impairment)" : ""
+        console.log("swiftlet: tap \(tap.name) \(tap.macAddress) \(address)\(impaired)")
+        return driver
+    }
+
+    /// The key-value store: the directory from `--store`, or `fallback`.
+    public static func store(_ options: HostOptions, fallback: String) -> DirectoryStore {
+        let root = options.store ?? fallback
+        guard let s = Sys.status(root), s.directory else { fail("store directory '\(root)' does not exist (give one with --store DIR)") }
+        return DirectoryStore(root: root)
+    }
+}

@@ -1,0 +1,277 @@
+// SwiftletUnix: the `unix` target's `Network`: the application's API over the host kernel's sockets.
+//
+// Every socket is non-blocking and edge-triggered on the run loop. An operation makes the system call
+// first and parks on the loop only on EAGAIN, so a busy connection costs one syscall per read or write
+// and an idle one costs nothing. Errors map to the same `NetworkError` Swiftlet's own stack throws.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import _Concurrency
+import Swiftlet
+
+public final class HostNetwork: Network, @unchecked Sendable {
+    let loop: RunLoop
+    /// The address sockets bind to (0.0.0.0: every local address).
+    public let bindAddress: IPv4Address
+
+    public init(loop: RunLoop, bindAddress: IPv4Address = IPv4Address(0, 0, 0, 0)) {
+        self.loop = loop
+        self.bindAddress = bindAddress
+    }
+
+    public func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> HostListener {
+        do throws(Errno) {
+            let fd = try Sys.socket(type: Int32(SOCK_STREAM.rawValue))
+            do throws(Errno) {
+                Sys.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+                try Sys.bind(fd, bindAddress, port: port)
+                try Sys.listen(fd, backlog: Int32(clamping: backlog ?? 128))
+                try loop.register(fd)
+            } catch {
+                Sys.close(fd)
+                throw error
+            }
+            return HostListener(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port)
+        } catch {
+            throw error == .addressInUse ? .portInUse(port) : error.networkError
+        }
+    }
+
+    public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> HostFlow {
+        let fd: Int32
+        do throws(Errno) {
+            fd = try Sys.socket(type: Int32(SOCK_STREAM.rawValue))
+        } catch { throw error.networkError }
+        do throws(Errno) {
+            try loop.register(fd)
+        } catch {
+            Sys.close(fd)
+            throw error.networkError
+        }
+        do throws(Errno) {
+            try Sys.connect(fd, address, port: port)
+        } catch where error == .inProgress {
+            await loop.writable(fd)
+            if let e = Sys.pendingError(fd) {
+                loop.unregister(fd)
+                Sys.close(fd)
+                throw e.code == ENETUNREACH || e.code == EHOSTUNREACH ? .unreachable(address) : e.networkError
+            }
+        } catch {
+            loop.unregister(fd)
+            Sys.close(fd)
+            throw error.code == ENETUNREACH || error.code == EHOSTUNREACH ? .unreachable(address) : error.networkError
+        }
+        Sys.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+        return HostFlow(loop: loop, fd: fd, remote: Endpoint(address: address, port: port))
+    }
+
+    public func udp(port: UInt16) throws(NetworkError) -> HostUDPSocket {
+        do throws(Errno) {
+            let fd = try Sys.socket(type: Int32(SOCK_DGRAM.rawValue))
+            do throws(Errno) {
+                try Sys.bind(fd, bindAddress, port: port)
+                try loop.register(fd)
+            } catch {
+                Sys.close(fd)
+                throw error
+            }
+            return HostUDPSocket(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port)
+        } catch {
+            throw error == .addressInUse ? .portInUse(port) : error.networkError
+        }
+    }
+}
+
+public final class HostListener: TCPListening, @unchecked Sendable {
+    public typealias Flow = HostFlow
+    public typealias Element = HostFlow
+    public typealias Failure = Never
+    let loop: RunLoop
+    private var fd: Int32
+    public let port: UInt16
+
+    init(loop: RunLoop, fd: Int32, port: UInt16) {
+        self.loop = loop
+        self.fd = fd
+        self.port = port
+    }
+
+    deinit { close() }
+
+    public func accept() async -> HostFlow? {
+        while fd >= 0 {
+            do throws(Errno) {
+                let (c, peer) = try Sys.accept(fd)
+                do throws(Errno) { try loop.register(c) } catch { Sys.close(c); continue }
+                Sys.setOption(c, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+                return HostFlow(loop: loop, fd: c, remote: peer)
+            } catch where error == .again {
+                await loop.readable(fd)
+            } catch {
+                // ECONNABORTED and friends concern one connection only; EMFILE waits a little.
+                if error.code == EMFILE || error.code == ENFILE { await loop.sleep(for: .milliseconds(10)) }
+            }
+        }
+        return nil
+    }
+
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.unregister(fd)
+        Sys.close(fd)
+        fd = -1
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let listener: HostListener
+        public mutating func next() async -> HostFlow? { await listener.accept() }
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(Never) -> HostFlow? {
+            await listener.accept()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: self) }
+}
+
+public final class HostFlow: TCPFlow, @unchecked Sendable {
+    let loop: RunLoop
+    private var fd: Int32
+    public let remote: Endpoint
+
+    init(loop: RunLoop, fd: Int32, remote: Endpoint) {
+        self.loop = loop
+        self.fd = fd
+        self.remote = remote
+    }
+
+    deinit { close() }
+
+    public func read(maximum: Int) async throws(NetworkError) -> [UInt8]? {
+        precondition(maximum > 0, "read(maximum:) needs a positive maximum")
+        while true {
+            guard fd >= 0 else { throw .notConnected }
+            var bytes: [UInt8] = []
+            var failure: Errno? = nil
+            bytes = [UInt8](unsafeUninitializedCapacity: maximum) { buffer, count in
+                do throws(Errno) {
+                    count = try Sys.receive(fd, into: UnsafeMutableRawBufferPointer(buffer))
+                } catch {
+                    failure = error
+                    count = 0
+                }
+            }
+            if let failure {
+                if failure == .again {
+                    await loop.readable(fd)
+                    continue
+                }
+                throw failure.networkError
+            }
+            return bytes.isEmpty ? nil : bytes
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) async throws(NetworkError) {
+        var sent = 0
+        while sent < bytes.count {
+            guard fd >= 0 else { throw .notConnected }
+            do throws(Errno) {
+                var result: Result<Int, Errno> = .success(0)
+                bytes.withUnsafeBytes { all in
+                    do throws(Errno) { result = .success(try Sys.send(fd, UnsafeRawBufferPointer(rebasing: all[sent...]))) } catch { result = .failure(error) }
+                }
+                sent += try result.get()
+            } catch where error == .again {
+                await loop.writable(fd)
+            } catch {
+                throw error.networkError
+            }
+        }
+    }
+
+    public func shutdownWrite() {
+        if fd >= 0 { Sys.shutdownWrite(fd) }
+    }
+
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.unregister(fd)
+        Sys.close(fd)
+        fd = -1
+    }
+
+    public func abort() {
+        guard fd >= 0 else { return }
+        Sys.setLingerZero(fd)  // close then sends RST
+        close()
+    }
+}
+
+public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
+    let loop: RunLoop
+    private var fd: Int32
+    public let port: UInt16
+    /// The largest datagram kept whole; longer ones are dropped as truncated.
+    public static let maximumDatagram = 65507
+
+    init(loop: RunLoop, fd: Int32, port: UInt16) {
+        self.loop = loop
+        self.fd = fd
+        self.port = port
+    }
+
+    deinit { close() }
+
+    public func receive() async throws(NetworkError) -> UDPDatagram {
+        while true {
+            guard fd >= 0 else { throw .notConnected }
+            var failure: Errno? = nil
+            var from = Endpoint(address: IPv4Address(0, 0, 0, 0), port: 0)
+            var full = 0
+            let payload = [UInt8](unsafeUninitializedCapacity: Self.maximumDatagram) { buffer, count in
+                do throws(Errno) {
+                    (full, from) = try Sys.receiveFrom(fd, into: UnsafeMutableRawBufferPointer(buffer))
+                    count = min(full, buffer.count)
+                } catch {
+                    failure = error
+                    count = 0
+                }
+            }
+            if let failure {
+                if failure == .again {
+                    await loop.readable(fd)
+                    continue
+                }
+                throw failure.networkError
+            }
+            if full > payload.count { continue }
+            return UDPDatagram(source: from.address, sourcePort: from.port, destination: IPv4Address(0, 0, 0, 0), payload: payload)
+        }
+    }
+
+    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(NetworkError) {
+        guard fd >= 0 else { throw .notConnected }
+        do throws(Errno) {
+            var result: Result<Int, Errno> = .success(0)
+            payload.withUnsafeBytes { b in
+                do throws(Errno) { result = .success(try Sys.sendTo(fd, b, address, port: destinationPort)) } catch { result = .failure(error) }
+            }
+            _ = try result.get()
+        } catch where error == .again {
+            return  // the socket buffer is full: the datagram is dropped, as UDP allows
+        } catch {
+            if error.code == EMSGSIZE { throw .messageTooLong(payload.count) }
+            if error.code == ENETUNREACH || error.code == EHOSTUNREACH { throw .unreachable(address) }
+            throw error.networkError
+        }
+    }
+
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.unregister(fd)
+        Sys.close(fd)
+        fd = -1
+    }
+}

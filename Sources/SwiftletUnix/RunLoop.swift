@@ -1,0 +1,232 @@
+// SwiftletUnix: the one-thread run loop of the hosted targets (DESIGN.md "Concurrency").
+//
+// One turn: run the Swift jobs that are ready, fire due timers, let each driver (the tap stack) take
+// its turn (read frames, `poll(now:)`, wake parked tasks), then block in epoll until a descriptor is
+// ready, a timer is due or a job arrives. Idle, it blocks with no timeout: 0% CPU.
+//
+// The application's task runs with this loop as its task executor (SE-0417), so every job of it and of
+// its child tasks lands in `enqueue` and runs on the thread that called `run`. Nothing of the
+// application's runs anywhere else, which is why the network types need no locks; only the job queue
+// itself is guarded, because a job may be enqueued from another thread (the standard library's own
+// threads, a signal handler's task) and must then wake the loop through an eventfd.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import _Concurrency
+import Synchronization
+import CSwiftletUnix
+import Swiftlet
+
+/// Something the run loop gives a turn to after the ready jobs have run (a network stack driver).
+public protocol RunLoopDriver: AnyObject {
+    /// Does this turn's work; returns true when it stopped early with more to do (the loop then does
+    /// not block).
+    func turn(now: Instant) -> Bool
+    /// When the driver must get a turn even if no descriptor becomes ready.
+    var nextDeadline: Instant { get }
+}
+
+public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
+    private struct Queue: ~Copyable {
+        var jobs: [UnownedJob] = []
+        var blocked = false
+    }
+    private let queue = Mutex(Queue())
+    private let epoll: Int32
+    private let wakeup: Int32
+
+    private struct Sleeper {
+        let deadline: Instant
+        let order: UInt64
+        let continuation: UnsafeContinuation<Void, Never>
+    }
+    /// Sorted by (deadline, order): the timer queue.
+    private var sleepers: [Sleeper] = []
+    private var sleeperOrder: UInt64 = 0
+
+    private struct Waiters {
+        var readers: [UnsafeContinuation<Void, Never>] = []
+        var writers: [UnsafeContinuation<Void, Never>] = []
+    }
+    private var descriptors: [Int32: Waiters] = [:]
+    private var drivers: [RunLoopDriver] = []
+
+    public private(set) var now: Instant
+    /// Turns taken (for tests and benchmarks).
+    public private(set) var turns = 0
+
+    public init() {
+        do throws(Errno) {
+            epoll = try Sys.epollCreate()
+            wakeup = try Sys.eventfd()
+            try Sys.epollAdd(epoll, wakeup, events: EPOLLIN.rawValue)
+        } catch {
+            fatalError("swiftlet: cannot create the run loop's epoll and eventfd: \(error)")
+        }
+        now = Sys.monotonicNow()
+    }
+
+    deinit {
+        Sys.close(wakeup)
+        Sys.close(epoll)
+    }
+
+    // MARK: - Executor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let wake = queue.withLock { q in
+            q.jobs.append(unowned)
+            let was = q.blocked
+            q.blocked = false
+            return was
+        }
+        if wake { Sys.signalEventfd(wakeup) }
+    }
+
+    private func runReadyJobs() -> Bool {
+        let batch = queue.withLock { q in
+            let b = q.jobs
+            q.jobs.removeAll(keepingCapacity: true)
+            return b
+        }
+        let executor = asUnownedTaskExecutor()
+        for job in batch { job.runSynchronously(on: executor) }
+        return !batch.isEmpty
+    }
+
+    // MARK: - Running
+
+    /// Runs `main` as the application's task and turns until it returns; returns its result.
+    ///
+    /// `main` is `@Sendable` so that it is never isolated to the main actor of the caller (a `@main`
+    /// type's `main()` is): a main-actor closure would hop to the main queue, which nothing drains.
+    public func run(_ main: @escaping @Sendable () async -> Int32) -> Int32 {
+        final class Result: @unchecked Sendable { var code: Int32? }
+        let result = Result()
+        Task(executorPreference: self) {
+            result.code = await main()
+        }
+        while result.code == nil { turn() }
+        return result.code!
+    }
+
+    /// Adds a driver; it gets a turn every time round the loop.
+    public func add(_ driver: RunLoopDriver) { drivers.append(driver) }
+
+    public func remove(_ driver: RunLoopDriver) { drivers.removeAll { $0 === driver } }
+
+    /// One turn of the loop (public so tests can step it).
+    public func turn() {
+        turns += 1
+        _ = runReadyJobs()
+        now = Sys.monotonicNow()
+        fireSleepers()
+        var busy = false
+        for d in drivers where d.turn(now: now) { busy = true }
+        // Jobs the drivers' wake-ups enqueued run on the next turn without blocking.
+        let pending = queue.withLock { q in
+            if q.jobs.isEmpty && !busy { q.blocked = true; return false }
+            return true
+        }
+        var timeout: Int32 = 0
+        if !pending {
+            var deadline = sleepers.first?.deadline ?? .distantFuture
+            for d in drivers { deadline = min(deadline, d.nextDeadline) }
+            timeout = Self.milliseconds(until: deadline, from: Sys.monotonicNow())
+        }
+        waitForDescriptors(timeout: timeout)
+        queue.withLock { $0.blocked = false }
+    }
+
+    /// Rounds up so a timer never fires early; -1 (forever) for no deadline.
+    static func milliseconds(until deadline: Instant, from now: Instant) -> Int32 {
+        if deadline == .distantFuture { return -1 }
+        if deadline <= now { return 0 }
+        let ns = (deadline - now).nanoseconds
+        return Int32(clamping: (ns + 999_999) / 1_000_000)
+    }
+
+    private func waitForDescriptors(timeout: Int32) {
+        let capacity = 64
+        withUnsafeTemporaryAllocation(of: epoll_event.self, capacity: capacity) { events in
+            let n = Sys.epollWait(epoll, events, timeoutMilliseconds: timeout)
+            for i in 0..<n {
+                let fd = events[i].data.fd
+                let flags = events[i].events
+                if fd == wakeup { Sys.drainEventfd(wakeup); continue }
+                guard var w = descriptors[fd] else { continue }
+                let failed = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+                var resume: [UnsafeContinuation<Void, Never>] = []
+                if failed || flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
+                    resume += w.readers
+                    w.readers.removeAll()
+                }
+                if failed || flags & EPOLLOUT.rawValue != 0 {
+                    resume += w.writers
+                    w.writers.removeAll()
+                }
+                descriptors[fd] = w
+                for c in resume { c.resume() }
+            }
+        }
+    }
+
+    // MARK: - Descriptors
+
+    /// Watches `fd` (edge-triggered for reading and writing). Operations try the call first and wait
+    /// only on EAGAIN; since only this thread consumes epoll events, no edge is lost in between.
+    public func register(_ fd: Int32) throws(Errno) {
+        let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        try Sys.epollAdd(epoll, fd, events: events)
+        descriptors[fd] = Waiters()
+    }
+
+    /// Stops watching `fd`; tasks waiting on it resume (their next call reports the error).
+    public func unregister(_ fd: Int32) {
+        Sys.epollRemove(epoll, fd)
+        guard let w = descriptors.removeValue(forKey: fd) else { return }
+        for c in w.readers + w.writers { c.resume() }
+    }
+
+    /// Suspends until `fd` is readable (or has failed).
+    public func readable(_ fd: Int32) async {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            guard descriptors[fd] != nil else { c.resume(); return }
+            descriptors[fd]!.readers.append(c)
+        }
+    }
+
+    /// Suspends until `fd` is writable (or has failed).
+    public func writable(_ fd: Int32) async {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            guard descriptors[fd] != nil else { c.resume(); return }
+            descriptors[fd]!.writers.append(c)
+        }
+    }
+
+    // MARK: - Timers
+
+    public func sleep(until deadline: Instant) async {
+        if deadline <= Sys.monotonicNow() { return }
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            sleeperOrder += 1
+            let s = Sleeper(deadline: deadline, order: sleeperOrder, continuation: c)
+            let index = sleepers.firstIndex { $0.deadline > deadline } ?? sleepers.endIndex
+            sleepers.insert(s, at: index)
+        }
+    }
+
+    private func fireSleepers() {
+        var due = 0
+        while due < sleepers.count && sleepers[due].deadline <= now { due += 1 }
+        guard due > 0 else { return }
+        let fired = sleepers[..<due]
+        sleepers.removeFirst(due)
+        for s in fired { s.continuation.resume() }
+    }
+
+    /// Tasks parked in `sleep` (for leak checks).
+    public var sleeping: Int { sleepers.count }
+}

@@ -1,0 +1,80 @@
+// SwiftletUnix: Swiftlet's own TCP/IP stack on the hosted run loop (the `tap` target's `Network`).
+//
+// Each turn of the loop: hand the frames the device has to the stack, `poll(now:)` it (timers,
+// retransmissions, queued output), log what DHCP reported, and resume the tasks whose socket became
+// ready. The same sequence runs on the kvm kernel; only the device and the loop differ.
+
+import _Concurrency
+import Swiftlet
+import SwiftletNet
+
+public final class StackDriver<Device: HostNetworkDevice>: RunLoopDriver {
+    public let device: Device
+    public let stack: NetworkStack<Device>
+    /// What the application is given: the async API over `stack`.
+    public let network: AsyncStack<Device>
+    let log: (String) -> Void
+    /// Frames taken from the device per turn before other work gets a turn.
+    public var receiveBudget = 64
+    private var dhcpOutcome: Bool? = nil
+
+    /// A stack over `device` with the static `ipv4` configuration, or DHCP when it is nil.
+    public init<E: Entropy>(device: Device, ipv4: IPv4Configuration?, entropy: E, now: Instant,
+                            tcp: TCPConfiguration = TCPConfiguration(), log: @escaping (String) -> Void) {
+        self.device = device
+        self.log = log
+        let unconfigured = IPv4Configuration(network: IPv4Network(address: .any, prefixLength: 0)!)
+        stack = NetworkStack(device: device, ipv4: ipv4 ?? unconfigured, seed: StackSeed(entropy), tcp: tcp)
+        network = AsyncStack(stack, now: now)
+        stack.start(now: now)
+        if ipv4 == nil {
+            do throws(StackError) {
+                try stack.startDHCP(seed: entropy.next64(), hostName: "swiftlet", now: now)
+                log("dhcp: asking for an address on \(device.macAddress)")
+            } catch {
+                log("dhcp: cannot start: \(error)")
+                dhcpOutcome = false
+            }
+        } else {
+            dhcpOutcome = true
+        }
+    }
+
+    public func turn(now: Instant) -> Bool {
+        var received = 0
+        do throws(NetworkDeviceError) {
+            received = try device.receive(limit: receiveBudget) { frame in
+                stack.receive(frame: frame.bytes, now: now)
+            }
+        } catch {
+            log("network: device error: \(error)")
+        }
+        _ = stack.poll(now: now)
+        for event in stack.takeDHCPEvents() {
+            switch event {
+            case .leased(let lease):
+                let gateway = lease.gateway.map { " gateway \($0)" } ?? ""
+                log("dhcp: leased \(lease.network)\(gateway) from \(lease.server) for \(lease.leaseTime)")
+                dhcpOutcome = true
+            case .refused:
+                log("dhcp: the server refused our request; asking again")
+            case .expired:
+                log("dhcp: the lease expired; the address is no longer used")
+            case .noServer(let attempts, let waited):
+                log("dhcp: no server answered \(attempts) DISCOVERs in \(waited); still asking (use --ipv4 ADDR/PREFIX for a static address)")
+                if dhcpOutcome == nil { dhcpOutcome = false }
+            }
+        }
+        network.wake(now: now)
+        return received >= receiveBudget
+    }
+
+    public var nextDeadline: Instant { min(network.nextDeadline, device.nextDeadline) }
+
+    /// Waits until the interface has an address: at once for a static one; for DHCP until the first
+    /// lease, or until DHCP reports that no server answered (then false; DHCP keeps trying).
+    public func waitForAddress() async -> Bool {
+        await network.waitUntil { [self] in dhcpOutcome != nil }
+        return dhcpOutcome ?? false
+    }
+}

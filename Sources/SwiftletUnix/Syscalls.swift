@@ -1,0 +1,315 @@
+// SwiftletUnix: every Linux system call the hosted targets make, in one file.
+//
+// Each wrapper retries EINTR and reports failure as a typed `Errno`; callers never see -1 or read the
+// global errno. Descriptors are plain `Int32` here; the types that own one (`Descriptor`, sockets, the
+// tap device) close it exactly once.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CSwiftletUnix
+import Swiftlet
+
+/// A Linux error number.
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public init(_ code: Int32) { self.code = code }
+    static var current: Errno { Errno(swiftlet_errno()) }
+
+    public static let again = Errno(EAGAIN)
+    public static let inProgress = Errno(EINPROGRESS)
+    public static let addressInUse = Errno(EADDRINUSE)
+    public static let connectionRefused = Errno(ECONNREFUSED)
+    public static let connectionReset = Errno(ECONNRESET)
+    public static let brokenPipe = Errno(EPIPE)
+    public static let timedOut = Errno(ETIMEDOUT)
+    public static let permission = Errno(EPERM)
+    public static let access = Errno(EACCES)
+    public static let noEntry = Errno(ENOENT)
+    public static let busy = Errno(EBUSY)
+    public static let interrupted = Errno(EINTR)
+
+    public var description: String { String(cString: strerror(code)) }
+
+    /// The application-level error for a socket failure.
+    public var networkError: NetworkError {
+        switch code {
+        case EADDRINUSE: return .portInUse(0)
+        case ECONNREFUSED: return .refused
+        case ECONNRESET, EPIPE: return .reset
+        case ETIMEDOUT: return .timedOut
+        case ECONNABORTED: return .aborted
+        case ENOTCONN, EBADF: return .notConnected
+        case EMSGSIZE: return .messageTooLong(0)
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL: return .exhausted
+        default: return .platform(code: code)
+        }
+    }
+}
+
+enum Sys {
+    @inline(__always)
+    static func check(_ result: Int32) throws(Errno) -> Int32 {
+        if result < 0 { throw Errno.current }
+        return result
+    }
+
+    @inline(__always)
+    static func retrying(_ call: () -> Int32) throws(Errno) -> Int32 {
+        while true {
+            let r = call()
+            if r >= 0 { return r }
+            let e = Errno.current
+            if e != .interrupted { throw e }
+        }
+    }
+
+    @inline(__always)
+    static func retrying(_ call: () -> Int) throws(Errno) -> Int {
+        while true {
+            let r = call()
+            if r >= 0 { return r }
+            let e = Errno.current
+            if e != .interrupted { throw e }
+        }
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    // MARK: - Reading and writing
+
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    // MARK: - epoll, eventfd
+
+    static func epollCreate() throws(Errno) -> Int32 { try check(epoll_create1(Int32(EPOLL_CLOEXEC))) }
+
+    static func epollAdd(_ epfd: Int32, _ fd: Int32, events: UInt32) throws(Errno) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        _ = try check(epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event))
+    }
+
+    static func epollRemove(_ epfd: Int32, _ fd: Int32) {
+        var event = epoll_event()
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event)
+    }
+
+    /// Waits up to `timeoutMilliseconds` (-1: forever); returns (descriptor, events) pairs.
+    static func epollWait(_ epfd: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32) -> Int {
+        let n = epoll_wait(epfd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+        return n < 0 ? 0 : Int(n)  // EINTR: a signal; the loop simply turns again
+    }
+
+    static func eventfd() throws(Errno) -> Int32 { try check(CSwiftletUnix.eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))) }
+
+    static func signalEventfd(_ fd: Int32) {
+        var one: UInt64 = 1
+        _ = withUnsafeBytes(of: &one) { Glibc.write(fd, $0.baseAddress, 8) }
+    }
+
+    static func drainEventfd(_ fd: Int32) {
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { Glibc.read(fd, $0.baseAddress, 8) }
+    }
+
+    // MARK: - Clocks and entropy
+
+    static func clock(_ id: clockid_t) -> timespec {
+        var t = timespec()
+        clock_gettime(id, &t)
+        return t
+    }
+
+    static func monotonicNow() -> Instant {
+        let t = clock(CLOCK_MONOTONIC)
+        return Instant(nanoseconds: UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec))
+    }
+
+    static func wallNow() -> WallTime {
+        let t = clock(CLOCK_REALTIME)
+        return WallTime(nanosecondsSinceEpoch: Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec))
+    }
+
+    static func getrandom(_ buffer: UnsafeMutableRawBufferPointer) throws(Errno) {
+        let r = swiftlet_getrandom(buffer.baseAddress, buffer.count)
+        if r < 0 { throw Errno(-r) }
+    }
+
+    // MARK: - Sockets (IPv4)
+
+    static func socket(type: Int32) throws(Errno) -> Int32 {
+        try check(Glibc.socket(AF_INET, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+    }
+
+    static func address(_ a: IPv4Address, port: UInt16) -> sockaddr_in {
+        var s = sockaddr_in()
+        s.sin_family = sa_family_t(AF_INET)
+        s.sin_port = port.bigEndian
+        s.sin_addr.s_addr = a.rawValue.bigEndian
+        return s
+    }
+
+    static func endpoint(_ s: sockaddr_in) -> Endpoint {
+        Endpoint(address: IPv4Address(rawValue: UInt32(bigEndian: s.sin_addr.s_addr)), port: UInt16(bigEndian: s.sin_port))
+    }
+
+    static func setOption(_ fd: Int32, level: Int32, name: Int32, value: Int32) {
+        var v = value
+        _ = setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    static func setLingerZero(_ fd: Int32) {
+        var l = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+    }
+
+    static func bind(_ fd: Int32, _ a: IPv4Address, port: UInt16) throws(Errno) {
+        var s = address(a, port: port)
+        _ = try check(withUnsafePointer(to: &s) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        })
+    }
+
+    static func listen(_ fd: Int32, backlog: Int32) throws(Errno) { _ = try check(Glibc.listen(fd, backlog)) }
+
+    /// Accepts one connection (non-blocking, close-on-exec) and its peer.
+    static func accept(_ fd: Int32) throws(Errno) -> (Int32, Endpoint) {
+        var s = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let c = try retrying {
+            withUnsafeMutablePointer(to: &s) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    swiftlet_accept(fd, $0, &length)
+                }
+            }
+        }
+        return (c, endpoint(s))
+    }
+
+    /// Starts a connection; throws `.inProgress` while the handshake runs.
+    static func connect(_ fd: Int32, _ a: IPv4Address, port: UInt16) throws(Errno) {
+        var s = address(a, port: port)
+        _ = try check(withUnsafePointer(to: &s) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        })
+    }
+
+    static func pendingError(_ fd: Int32) -> Errno? {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length)
+        return value == 0 ? nil : Errno(value)
+    }
+
+    static func localEndpoint(_ fd: Int32) -> Endpoint {
+        var s = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &s) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return endpoint(s)
+    }
+
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.recv(fd, buffer.baseAddress, buffer.count, 0) }
+    }
+
+    static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    static func sendTo(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ a: IPv4Address, port: UInt16) throws(Errno) -> Int {
+        var s = address(a, port: port)
+        return try retrying {
+            withUnsafePointer(to: &s) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    static func receiveFrom(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> (Int, Endpoint) {
+        var s = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let n = try retrying {
+            withUnsafeMutablePointer(to: &s) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC), $0, &length)
+                }
+            }
+        }
+        return (n, endpoint(s))
+    }
+
+    // MARK: - Tap
+
+    static func openTap(_ name: String) throws(Errno) -> (Int32, String) {
+        var actual = [CChar](repeating: 0, count: 16)
+        let fd = swiftlet_tap_open(name, &actual)
+        if fd < 0 { throw Errno(-fd) }
+        let length = actual.firstIndex(of: 0) ?? actual.count
+        return (fd, String(decoding: actual[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    static func interfaceMAC(_ name: String) throws(Errno) -> MACAddress {
+        var mac = [UInt8](repeating: 0, count: 6)
+        let r = swiftlet_interface_mac(name, &mac)
+        if r < 0 { throw Errno(-r) }
+        return MACAddress(mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])
+    }
+
+    // MARK: - Files (the directory key-value store)
+
+    static func openRead(_ path: String) throws(Errno) -> Int32 {
+        try retrying { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// (is a directory, size in bytes), or nil when nothing is at `path`.
+    static func status(_ path: String) -> (directory: Bool, size: Int)? {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        return ((s.st_mode & S_IFMT) == S_IFDIR, Int(s.st_size))
+    }
+
+    static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(Errno) -> Int {
+        try retrying { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+    }
+
+    static func listDirectory(_ path: String) throws(Errno) -> [String] {
+        guard let dir = opendir(path) else { throw Errno.current }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if swiftlet_errno() == EINTR || swiftlet_errno() == EAGAIN { continue }
+                return
+            }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,121 @@
+// swiftlet: the command-line tool. `swiftlet build` and `swiftlet run` an application for a target.
+//
+// An application is a folder with Swift sources and a `swiftlet.manifest` (see Manifest.swift). The
+// tool generates the wiring for the target (Wiring.swift), builds it with SwiftPM in release mode
+// against this checkout of Swiftlet, and runs it, creating the tap the `tap` target needs.
+
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Swiftlet checkout this tool was built from (or $SWIFTLET_ROOT).
+let swiftletRoot: URL = {
+    if let r = ProcessInfo.processInfo.environment["SWIFTLET_ROOT"] { return URL(fileURLWithPath: r) }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}()
+
+func say(_ line: String) {
+    FileHandle.standardError.write(Data("swiftlet: \(line)\n".utf8))
+}
+
+struct TargetOption: ParsableArguments {
+    @Option(name: .long, help: "unix (host sockets, the default) or tap (Swiftlet's TCP/IP over /dev/net/tun)")
+    var target: String = "unix"
+
+    @Argument(help: "The application's folder (holds swiftlet.manifest).")
+    var path: String = "."
+
+    func resolved() throws -> (Target, URL) {
+        guard let t = Target(rawValue: target) else {
+            throw CLIError("unknown target '\(target)' (targets: \(Target.allCases.map(\.rawValue).joined(separator: ", ")); kvm is not built yet)")
+        }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return (t, URL(fileURLWithPath: path, relativeTo: cwd).standardizedFileURL)
+    }
+}
+
+@main
+struct SwiftletCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftlet",
+        abstract: "Build and run Swiftlet applications for a target.",
+        subcommands: [Build.self, Run.self])
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate the wiring for a target and build the application.")
+    @OptionGroup var options: TargetOption
+
+    func run() throws {
+        do {
+            let (target, folder) = try options.resolved()
+            _ = try Builder(folder: folder, target: target).build()
+        } catch let e as CLIError {
+            say(e.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build, then run the application (for tap: create the tap if missing, remove it afterwards).",
+        discussion: """
+            For the tap target, a tap that swiftlet creates gets the host address .1 of the prefix \
+            (10.0.0.1/24 unless --ipv4 says otherwise) and the application 10.0.0.2/24 with gateway \
+            10.0.0.1 unless --ipv4/--dhcp say otherwise. On a tap that exists already the application \
+            uses DHCP unless --ipv4 is given.
+            """)
+    @OptionGroup var options: TargetOption
+    @Option(help: "tap: the application's address, ADDR/PREFIX.") var ipv4: String?
+    @Option(help: "tap: the gateway address.") var gateway: String?
+    @Flag(help: "tap: ask for the address with DHCP even on a tap swiftlet creates.") var dhcp = false
+    @Option(help: "tap: the tap's name.") var tap: String = "swl0"
+    @Option(help: "tap: impair the link, e.g. loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7.") var impair: String?
+    @Option(help: "The directory behind the key-value store.") var store: String?
+    @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
+
+    func run() throws {
+        do {
+            let (target, folder) = try options.resolved()
+            let binary = try Builder(folder: folder, target: target).build()
+            var arguments: [String] = []
+            var createdTap = false
+            if target == .tap {
+                guard geteuid() == 0 else {
+                    throw CLIError("the tap target needs root to create and open a tap (try: sudo \(CommandLine.arguments.joined(separator: " ")))")
+                }
+                var guest = ipv4
+                var gw = gateway
+                if !FileManager.default.fileExists(atPath: "/sys/class/net/\(tap)") {
+                    let network = ipv4 ?? "10.0.0.2/24"
+                    let host = try TapSetup.hostAddress(for: network)
+                    try TapSetup.create(tap, hostAddress: host)
+                    createdTap = true
+                    say("created tap \(tap) with host address \(host)")
+                    if guest == nil && !dhcp {
+                        guest = network
+                        gw = gw ?? String(host.split(separator: "/")[0])
+                    }
+                }
+                arguments += ["--tap", tap]
+                if let guest { arguments += ["--ipv4", guest] }
+                if let gw { arguments += ["--gateway", gw] }
+                if let impair { arguments += ["--impair", impair] }
+            } else if ipv4 != nil || gateway != nil || impair != nil || dhcp {
+                throw CLIError("--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
+            }
+            if let store { arguments += ["--store", store] }
+            if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
+            let status = ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+            if createdTap { TapSetup.remove(tap) }
+            throw ExitCode(status)
+        } catch let e as CLIError {
+            say(e.description)
+            throw ExitCode(1)
+        }
+    }
+}
