@@ -8,7 +8,7 @@ import _Concurrency
 import Swiftlet
 import SwiftletNet
 
-public final class StackDriver<Device: HostNetworkDevice>: RunLoopDriver {
+public final class StackDriver<Device: HostNetworkDevice>: RunLoopDriver, @unchecked Sendable {
     public let device: Device
     public let stack: NetworkStack<Device>
     /// What the application is given: the async API over `stack`.

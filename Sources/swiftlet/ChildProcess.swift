@@ -7,6 +7,13 @@ import Foundation
 import Glibc
 #endif
 
+/// The child that SIGINT and SIGTERM are passed on to (0: none).
+nonisolated(unsafe) private var childPID: pid_t = 0
+
+private func forwardSignal(_ signal: Int32) {
+    if childPID > 0 { kill(childPID, signal) }
+}
+
 enum ChildProcess {
     /// Runs `executable` and returns its exit status (128 + signal when a signal ended it).
     /// `quiet` keeps standard output for errors only (builds print progress to stderr through `say`).
@@ -16,17 +23,13 @@ enum ChildProcess {
         p.arguments = arguments
         if let workingDirectory { p.currentDirectoryURL = workingDirectory }
         if quiet { p.standardOutput = FileHandle.standardError }
-        let forward = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { if p.isRunning { kill(p.processIdentifier, sig) } }
-            s.resume()
-            return s
-        }
+        // A handler, not SIG_IGN: an ignored signal would stay ignored in the child across exec.
+        signal(SIGINT, forwardSignal)
+        signal(SIGTERM, forwardSignal)
         defer {
-            for s in forward { s.cancel() }
             signal(SIGINT, SIG_DFL)
             signal(SIGTERM, SIG_DFL)
+            childPID = 0
         }
         do {
             try p.run()
@@ -34,6 +37,7 @@ enum ChildProcess {
             say("cannot start \(executable.path): \(error.localizedDescription)")
             return 127
         }
+        childPID = p.processIdentifier
         p.waitUntilExit()
         return p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
     }
