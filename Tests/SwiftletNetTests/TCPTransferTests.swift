@@ -120,6 +120,8 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
         let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(300)
         #expect(elapsed < bound, "took \(elapsed) of virtual time")
         #expect(loss == 0 || net.link.corrupted > 0)
-        print("10 MB each way, loss \(loss): \(elapsed) virtual; link carried \(net.link.carried), lost \(net.link.lost)")
+        let cs = [net.a.tcpConnection(client), net.b.tcpConnection(server)].compactMap { $0 }
+        let retransmitted = cs.map(\.retransmittedSegments), probes = cs.map(\.tailLossProbes)
+        print("10 MB each way, loss \(loss): \(elapsed) virtual; link carried \(net.link.carried), lost \(net.link.lost); retransmitted \(retransmitted), tail loss probes \(probes)")
     }
 }

@@ -29,6 +29,9 @@ public struct TCPConfiguration: Sendable {
     public var maximumRetransmissionTimeout = Duration.seconds(60)
     /// Retransmissions of one segment before the connection is abandoned (RFC 1122 §4.2.3.5 "R2").
     public var maximumRetransmissions = 12
+    /// Tail loss probes (RFC 8985 §7): after about two round trips without an ACK, send one segment to
+    /// draw SACK information instead of waiting for the retransmission timeout.
+    public var tailLossProbe = true
     /// RFC 1122 §4.2.3.2: less than 0.5 s; 40 ms as Linux.
     public var delayedAckTimeout = Duration.milliseconds(40)
     /// TIME-WAIT lasts 2×MSL (RFC 9293 §3.4.2); MSL 30 s as Linux.

@@ -182,14 +182,17 @@ extension TCPConnection {
             challengeAck()
             return false
         }
+        let sackedBefore = sackEnabled ? scoreboard.reduce(0) { $0 + ($1.right - $1.left) } : 0
         if sackEnabled { updateScoreboard(s.options.sackBlocks) }
+        let newlySacked = sackEnabled && scoreboard.reduce(0) { $0 + ($1.right - $1.left) } > sackedBefore
         if ack > sndUna {
             let acked = ack - sndUna
             newlyAcknowledged(acked, ack: ack, header: s, now: now)
         } else if ack == sndUna {
-            // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding.
+            // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding. An ACK that SACKs new
+            // data counts even when the window moved (receivers that autotune change it on every ACK).
             let windowUnchanged = scaledWindow(s) == sndWnd
-            if payloadLength == 0, !s.flags.contains(.fin), windowUnchanged, sndMax > sndUna {
+            if payloadLength == 0, !s.flags.contains(.fin), windowUnchanged || newlySacked, sndMax > sndUna {
                 duplicateAck(now: now)
             }
         }
@@ -213,6 +216,8 @@ extension TCPConnection {
         if sndNxt < sndUna { sndNxt = sndUna }
         scoreboard.removeAll { $0.right <= sndUna }
         retransmissions = 0
+        probeSent = false
+        limitedTransmit = 0
         rto.resetBackoff()
         // RTT sample: timestamps (RFC 7323 §4.1) or a probe never retransmitted (Karn).
         if timestampsEnabled, let ts = s.options.timestamps, ts.echoReply != 0 {
@@ -225,17 +230,24 @@ extension TCPConnection {
         if let recover = recoveryPoint {
             if ack >= recover {
                 recoveryPoint = nil
+                retransmittedHoles.removeAll()
                 congestion.recoveryEnded(flight: sndMax - sndUna)
             } else {
                 // RFC 6582 §3.2 step 5: the partial ACK points at the next loss; retransmit it.
                 congestion.partialAck(acked)
+                if sackEnabled { detectLostRetransmissions() }
                 retransmitHole(force: true, now: now)
             }
         } else {
             congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
         }
         duplicateAcks = 0
-        retransmitDeadline = sndUna == sndMax ? nil : now + rto.current
+        if sndUna == sndMax {
+            retransmitDeadline = nil
+            probeArmed = false
+        } else {
+            armRetransmitTimer(now: now)
+        }
     }
 
     private mutating func duplicateAck(now: Instant) {
@@ -243,18 +255,31 @@ extension TCPConnection {
         if recoveryPoint != nil {
             congestion.inflate()
             // RFC 6675 NextSeg rule 1: with SACK, holes below the highest SACKed byte are lost; resend them.
-            if sackEnabled { retransmitHole(force: false, now: now) }
+            if sackEnabled {
+                detectLostRetransmissions()
+                retransmitHole(force: false, now: now)
+            }
             return
         }
-        // RFC 6675 §5: also enter recovery once SACK shows three segments' worth above the hole.
+        // RFC 6675 §5 IsLost: enter recovery once SACK shows more than (DupThresh - 1) segments above the hole.
         let sackedBytes = scoreboard.reduce(0) { $0 + ($1.right - $1.left) }
-        if duplicateAcks == 3 || (sackEnabled && sackedBytes >= 3 * sendMSS && duplicateAcks >= 1) {
+        if duplicateAcks == 3 || (sackEnabled && sackedBytes > 2 * sendMSS && duplicateAcks >= 1) {
+            limitedTransmit = 0
             congestion.lossDetected(flight: sndMax - sndUna)
             recoveryPoint = sndMax
             highRetransmitted = sndUna
+            retransmittedHoles.removeAll()
+            if probeArmed {
+                probeArmed = false
+                retransmitDeadline = now + rto.current
+            }
             congestion.inflate(); congestion.inflate(); congestion.inflate()
             // Fast retransmit (RFC 5681 §3.2 step 2): the segment at the oldest hole.
             retransmitHole(force: true, now: now)
+        } else if duplicateAcks <= 2 {
+            // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new segment out, so
+            // that a small window still produces the third.
+            limitedTransmit = duplicateAcks * sendMSS
         }
     }
 

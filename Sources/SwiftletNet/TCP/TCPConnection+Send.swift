@@ -29,7 +29,7 @@ extension TCPConnection {
                 continue
             }
             let inFlight = sndNxt - sndUna
-            let window = min(sndWnd, congestion.window)
+            let window = min(sndWnd, congestion.window + limitedTransmit)
             let unsent = dataEnd - sndNxt
             let sendFin = finQueued && !finAcked && sndNxt == dataEnd
             if unsent <= 0 && !sendFin { break }
@@ -59,7 +59,7 @@ extension TCPConnection {
             emit(flags: flags, sequence: sndNxt, queued: queued, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if sndNxt > sndMax { sndMax = sndNxt }
-            if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
+            if retransmitDeadline == nil { armRetransmitTimer(now: now) }
             sent = true
             if fin { break }
         }
@@ -150,25 +150,90 @@ extension TCPConnection {
         guard start < sndMax else { return }
         let nextSacked = scoreboard.first { $0.left > start }
         if !force && nextSacked == nil { return }
+        guard let end = retransmit(from: start, before: nextSacked?.left, now: now) else { return }
+        highRetransmitted = end
+        if recoveryPoint != nil && retransmittedHoles.count < 64 {
+            retransmittedHoles.append((start, end, sndMax))
+        }
+    }
+
+    /// Sends old data again: one segment from `start`, stopping at `stop` (a SACKed block) and at SND.MAX,
+    /// with the FIN if it fits. Returns the end of what it sent.
+    mutating func retransmit(from start: TCPSequenceNumber, before stop: TCPSequenceNumber?, now: Instant) -> TCPSequenceNumber? {
         var end = TCPSequenceNumber.min(sndMax, start + sendMSS)
-        if let next = nextSacked { end = TCPSequenceNumber.min(end, next.left) }
+        if let stop { end = TCPSequenceNumber.min(end, stop) }
         let dataStop = TCPSequenceNumber.min(end, dataEnd)
         let dataLength = max(0, dataStop - start)
         let fin = finQueued && end > dataEnd && start + dataLength == dataEnd
         let queued = dataLength > 0 ? (offset: start - sendQueueSeq, length: dataLength) : nil
-        guard dataLength > 0 || fin else { return }
+        guard dataLength > 0 || fin else { return nil }
         emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, queued: queued, now: now)
         retransmittedSegments += 1
         if let probe = rttProbe, probe.sequence.isIn(start, start + dataLength + 1) { rttProbe = nil }
-        highRetransmitted = start + dataLength + (fin ? 1 : 0)
-        if retransmitDeadline == nil { retransmitDeadline = now + rto.current }
+        if retransmitDeadline == nil { armRetransmitTimer(now: now) }
+        return start + dataLength + (fin ? 1 : 0)
+    }
+
+    /// RFC 6675 §5 with lost retransmissions: a hole retransmitted in this recovery that is still open
+    /// although the peer has SACKed three segments sent after it is lost again; NextSeg goes back to it.
+    mutating func detectLostRetransmissions() {
+        guard let highestSacked = scoreboard.last?.right else { return }
+        retransmittedHoles.removeAll { $0.end <= sndUna }
+        guard let first = retransmittedHoles.first, highestSacked > first.sentBefore + 2 * sendMSS else { return }
+        retransmittedHoles.removeFirst()
+        if first.start < highRetransmitted { highRetransmitted = TCPSequenceNumber.max(first.start, sndUna) }
+    }
+
+    /// Arms the retransmission timer: as a tail loss probe when one is allowed (RFC 8985 §7.2: PTO =
+    /// 2·SRTT, plus the worst-case delayed-ACK time when one segment is in flight, never beyond the RTO),
+    /// otherwise as the RTO.
+    mutating func armRetransmitTimer(now: Instant) {
+        let rtoNow = rto.current
+        // Only at the tail (nothing more queued to send): elsewhere later segments draw the ACKs that
+        // reveal a loss, and a probe would only add spurious retransmissions.
+        if configuration.tailLossProbe, sackEnabled, recoveryPoint == nil, !probeSent, retransmissions == 0,
+           dataEnd <= sndMax, state.isSynchronized, let srtt = rto.smoothed {
+            var pto = max(srtt * 2, .milliseconds(10))
+            if sndMax - sndUna <= sendMSS { pto = pto + configuration.delayedAckTimeout }
+            if pto < rtoNow {
+                retransmitDeadline = now + pto
+                probeArmed = true
+                return
+            }
+        }
+        retransmitDeadline = now + rtoNow
+        probeArmed = false
+    }
+
+    /// RFC 8985 §7.3: the probe is one new segment if the windows allow, else the last segment sent.
+    mutating func sendTailLossProbe(now: Instant) {
+        probeArmed = false
+        probeSent = true
+        tailLossProbes += 1
+        let unsent = dataEnd - sndMax
+        if sndNxt == sndMax, unsent > 0, sndMax - sndUna + min(unsent, sendMSS) <= sndWnd {
+            let length = min(unsent, sendMSS)
+            let fin = finQueued && !finAcked && sndMax + length == dataEnd
+            emit(flags: fin ? [.ack, .psh, .fin] : (length == unsent ? [.ack, .psh] : .ack), sequence: sndMax,
+                 queued: (offset: sndMax - sendQueueSeq, length: length), now: now)
+            sndNxt = sndMax + length + (fin ? 1 : 0)
+            sndMax = sndNxt
+        } else {
+            let last = TCPSequenceNumber.max(sndUna, sndMax - sendMSS)
+            _ = retransmit(from: last, before: nil, now: now)
+        }
+        retransmitDeadline = now + rto.current
     }
 
     /// RFC 6298 §5.4–5.7: back off, go back to the oldest unacknowledged byte, collapse the window.
     mutating func retransmissionTimeout(now: Instant) {
         retransmitDeadline = nil
         let outstanding = sndMax - sndUna
-        guard outstanding > 0 else { return }
+        guard outstanding > 0 else { probeArmed = false; return }
+        if probeArmed {
+            sendTailLossProbe(now: now)
+            return
+        }
         retransmissions += 1
         guard retransmissions <= configuration.maximumRetransmissions else { terminate(.timedOut); return }
         rto.backOff()
@@ -181,6 +246,8 @@ extension TCPConnection {
         congestion.timedOut(flight: outstanding)
         recoveryPoint = sndMax
         highRetransmitted = sndUna
+        retransmittedHoles.removeAll()
+        limitedTransmit = 0
         duplicateAcks = 0
         scoreboard.removeAll()  // RFC 2018 §8: the receiver may renege; rely on cumulative ACKs after a timeout
         sndNxt = sndUna

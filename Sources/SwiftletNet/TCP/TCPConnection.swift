@@ -107,6 +107,17 @@ public struct TCPConnection {
     var recoveryPoint: TCPSequenceNumber? = nil
     /// RFC 6675 HighRxt: the end of the last hole retransmitted in this recovery.
     var highRetransmitted = TCPSequenceNumber(0)
+    /// Holes retransmitted in this recovery, with SND.MAX when they were: once the peer SACKs data sent
+    /// well after a retransmission while the hole stays open, that retransmission was lost too.
+    var retransmittedHoles: [(start: TCPSequenceNumber, end: TCPSequenceNumber, sentBefore: TCPSequenceNumber)] = []
+    /// RFC 3042 limited transmit: bytes beyond the congestion window allowed by the first two duplicate ACKs.
+    var limitedTransmit = 0
+    /// The retransmission timer is armed as a tail loss probe (RFC 8985 §7), not yet as the RTO.
+    var probeArmed = false
+    /// A probe went out and no ACK has advanced since: the next expiry is a real timeout.
+    var probeSent = false
+    /// Tail loss probes sent (diagnostics).
+    public internal(set) var tailLossProbes = 0
 
     public internal(set) var outbox: [TCPOutgoing] = []
     public internal(set) var error: TCPError? = nil
