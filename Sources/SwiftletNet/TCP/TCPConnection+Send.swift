@@ -152,6 +152,11 @@ extension TCPConnection {
         if !force && nextSacked == nil { return }
         guard let end = retransmit(from: start, before: nextSacked?.left, now: now) else { return }
         highRetransmitted = end
+        if recoveryPoint != nil, let u = undo, u.retransmitted.count < 32 {
+            undo!.retransmitted.append(SACKBlock(left: start, right: end))
+        } else if recoveryPoint != nil {
+            undo = nil  // too many to track: this recovery cannot be undone
+        }
         if recoveryPoint != nil && retransmittedHoles.count < 64 {
             retransmittedHoles.append((start, end, sndMax))
         }
@@ -248,6 +253,7 @@ extension TCPConnection {
         highRetransmitted = sndUna
         retransmittedHoles.removeAll()
         limitedTransmit = 0
+        undo = nil
         duplicateAcks = 0
         scoreboard.removeAll()  // RFC 2018 §8: the receiver may renege; rely on cumulative ACKs after a timeout
         sndNxt = sndUna

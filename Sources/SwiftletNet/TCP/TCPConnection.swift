@@ -116,6 +116,14 @@ public struct TCPConnection {
     var probeArmed = false
     /// A probe went out and no ACK has advanced since: the next expiry is a real timeout.
     var probeSent = false
+    /// Duplicate ACKs (or segments' worth of SACKed data) that mean loss (RFC 5681 DupThresh). Fixed:
+    /// raising it on reordering was measured to hurt (see `noteDuplicateSACK`).
+    let duplicateThreshold = 3
+    /// The congestion state before the current or latest recovery, kept until D-SACKs tell whether that
+    /// recovery was spurious (RFC 2883 §5, Eifel response RFC 4015): then it is restored.
+    var undo: (saved: CongestionController, retransmitted: [SACKBlock], dsacked: Int)? = nil
+    /// Recoveries undone as spurious (diagnostics).
+    public internal(set) var spuriousRecoveries = 0
     /// Tail loss probes sent (diagnostics).
     public internal(set) var tailLossProbes = 0
 
