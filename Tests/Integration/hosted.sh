@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# The hosted targets against the real Linux stack (issue: hosted targets `unix` and `tap`).
+#
+# Each tap test runs inside a network namespace it creates and deletes, so no traffic leaves this
+# machine; the unix test stays on 127.0.0.1. Processes are ended by the PIDs this script started.
+# Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3; scripts/test
+# installs them. Prints PASS/FAIL per test and a closing 'N passed, N failed' line.
+#
+#   Tests/Integration/hosted.sh [TEST...]     (default: all; names below, e.g. `tap-dhcp`)
+#   SWIFTLET_BULK_BYTES=N                      transfer size of the bulk tests (default 100 MB)
+
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PEER="python3 $ROOT/Tests/Integration/peer.py"
+BULK_BYTES=${SWIFTLET_BULK_BYTES:-100000000}
+WORK=$(mktemp -d /tmp/swiftlet-hosted.XXXXXX)
+SWIFTLET=${SWIFTLET:-$ROOT/.build/release/swiftlet}
+passed=0
+failed=0
+failures=()
+started=()   # PIDs this script started
+namespaces=()
+
+log() { echo "hosted: $*"; }
+
+cleanup() {
+    for pid in "${started[@]}"; do kill "$pid" 2>/dev/null; done
+    sleep 0.3
+    for pid in "${started[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    started=()
+    namespaces=()
+}
+trap 'cleanup; rm -rf "$WORK"' EXIT
+
+# Runs in the background, remembering the PID. Output goes to $WORK/NAME.log.
+spawn() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    started+=($!)
+}
+
+# Waits up to $2 seconds for $3 (a fixed string) to appear in $WORK/$1.log.
+wait_for() {
+    local name=$1 seconds=$2 text=$3
+    for _ in $(seq $((seconds * 10))); do
+        grep -qF -- "$text" "$WORK/$name.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "--- $name.log (waited ${seconds}s for '$text') ---"
+    tail -20 "$WORK/$name.log"
+    return 1
+}
+
+new_namespace() {
+    local ns="swl-test-$$-$1"
+    ip netns add "$ns" || return 1
+    namespaces+=("$ns")
+    ip -n "$ns" link set lo up
+    echo "$ns"
+}
+
+# Starts APP on the tap target inside namespace NS (swiftlet creates tap swl0, host 10.0.0.1).
+start_tap_app() {
+    local name=$1 ns=$2 app=$3 ready=$4
+    shift 4
+    spawn "$name" ip netns exec "$ns" "$SWIFTLET" run --target tap "$app" "$@"
+    wait_for "$name" 120 "$ready"
+}
+
+check() {  # check NAME COMMAND...: runs one test function, counts the outcome
+    local name=$1
+    shift
+    log "--- $name"
+    local t0=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        log "PASS $name ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        log "FAIL $name ($((SECONDS - t0)) s)"
+    fi
+    cleanup
+}
+
+echo_roundtrip() {  # echo_roundtrip NS ADDR PORT: TCP and UDP echo through nc
+    local ns=$1 addr=$2 port=$3 run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local tcp udp
+    tcp=$(printf 'hello over tcp\n' | timeout 5 "${run[@]}" nc -N "$addr" "$port")
+    udp=$(printf 'hello over udp' | timeout 5 "${run[@]}" nc -u -w1 "$addr" "$port")
+    [ "$tcp" = "hello over tcp" ] || { echo "tcp echo gave '$tcp'"; return 1; }
+    [ "$udp" = "hello over udp" ] || { echo "udp echo gave '$udp'"; return 1; }
+}
+
+# --- the tests -------------------------------------------------------------------------------------
+
+test_unix_echo() {
+    spawn unix-echo "$SWIFTLET" run --target unix Examples/echo -- --port 7007
+    wait_for unix-echo 120 "listening on TCP and UDP port 7007" || return 1
+    echo_roundtrip "" 127.0.0.1 7007 || return 1
+    # A second connection while the first is open: each gets its own task.
+    exec 7<>/dev/tcp/127.0.0.1/7007 || return 1
+    echo_roundtrip "" 127.0.0.1 7007 || return 1
+    printf 'still here\n' >&7
+    local line
+    read -r -t 5 line <&7
+    exec 7>&-
+    [ "$line" = "still here" ] || { echo "first connection gave '$line'"; return 1; }
+}
+
+test_tap_ping_arp_echo() {
+    local ns
+    ns=$(new_namespace ping) || return 1
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.0.2 || return 1
+    ip netns exec "$ns" ip neigh show 10.0.0.2 | grep -q lladdr || { echo "no ARP entry for 10.0.0.2"; return 1; }
+    # Echo requests to the broadcast address get no answer (RFC 1122 §3.2.2.6 allows ignoring them).
+    if ip netns exec "$ns" ping -b -c 2 -i 0.2 -W 1 10.0.0.255 2>/dev/null | grep -q "from 10.0.0.2"; then
+        echo "answered a broadcast echo request"
+        return 1
+    fi
+    echo_roundtrip "$ns" 10.0.0.2 7
+}
+
+test_tap_client() {
+    local ns
+    ns=$(new_namespace client) || return 1
+    ip netns exec "$ns" ip tuntap add dev swl0 mode tap
+    ip -n "$ns" addr add 10.0.0.1/24 dev swl0
+    ip -n "$ns" link set swl0 up
+    spawn peer ip netns exec "$ns" $PEER server 10.0.0.1 6001
+    wait_for peer 10 listening || return 1
+    spawn send ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- send 10.0.0.1 6001 5000000
+    wait_for send 120 "bulk: send" || return 1
+    grep -q "received 5000000 ok" "$WORK/peer.log" || { cat "$WORK/peer.log"; return 1; }
+    spawn peer2 ip netns exec "$ns" $PEER server 10.0.0.1 6002
+    wait_for peer2 10 listening || return 1
+    spawn receive ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- receive 10.0.0.1 6002 5000000
+    wait_for receive 120 "bulk: receive" || return 1
+    grep -q "received 5000000 bytes" "$WORK/receive.log" || { cat "$WORK/receive.log"; return 1; }
+    # The digest is FNV-1a as ContentDigest computes it; compare with the pattern's.
+    local want
+    want=$($PEER pattern 5000000 | python3 -c '
+import sys
+h = 0xcbf29ce484222325
+data = sys.stdin.buffer.read()
+for b in data:
+    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+n = len(data)
+for i in range(8):
+    h = ((h ^ ((n >> (8 * i)) & 0xFF)) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+print("%016x" % h)')
+    grep -q "digest $want" "$WORK/receive.log" || { echo "want digest $want"; cat "$WORK/receive.log"; return 1; }
+}
+
+test_tap_dhcp() {
+    local ns
+    ns=$(new_namespace dhcp) || return 1
+    ip netns exec "$ns" ip tuntap add dev swl1 mode tap
+    ip -n "$ns" addr add 10.0.1.1/24 dev swl1
+    ip -n "$ns" link set swl1 up
+    spawn dnsmasq ip netns exec "$ns" dnsmasq --no-daemon --port=0 --interface=swl1 --bind-interfaces \
+        --dhcp-range=10.0.1.50,10.0.1.60,255.255.255.0,1h --dhcp-leasefile="$WORK/leases" --log-dhcp
+    sleep 0.5
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" --tap swl1 || return 1
+    grep -E "dhcp: leased 10\.0\.1\.(5[0-9]|60)/24" "$WORK/echo.log" || { cat "$WORK/echo.log"; return 1; }
+    local address
+    address=$(grep -oE "leased 10\.0\.1\.[0-9]+" "$WORK/echo.log" | head -1 | cut -d' ' -f2)
+    ip netns exec "$ns" ping -c 2 -W 2 "$address" || return 1
+    echo_roundtrip "$ns" "$address" 7
+}
+
+bulk_both_ways() {  # bulk_both_ways NAME [swiftlet run options]: BULK_BYTES each way, checked
+    local name=$1 ns
+    shift
+    ns=$(new_namespace "$name") || return 1
+    start_tap_app bulk "$ns" Tests/Apps/bulk "sink on 5001" "$@" || return 1
+    local t0 t1 reply
+    t0=$(date +%s.%N)
+    reply=$(ip netns exec "$ns" timeout 600 $PEER send 10.0.0.2 5001 "$BULK_BYTES") || { echo "send failed: $reply"; return 1; }
+    t1=$(date +%s.%N)
+    [ "$reply" = "$BULK_BYTES ok" ] || { echo "Linux -> Swiftlet: the sink answered '$reply'"; return 1; }
+    log "Linux -> Swiftlet: $BULK_BYTES bytes in $(awk "BEGIN { print $t1 - $t0 }") s"
+    t0=$(date +%s.%N)
+    reply=$(ip netns exec "$ns" timeout 600 $PEER receive 10.0.0.2 5002 "$BULK_BYTES") || { echo "receive: $reply"; return 1; }
+    t1=$(date +%s.%N)
+    log "Swiftlet -> Linux: $BULK_BYTES bytes in $(awk "BEGIN { print $t1 - $t0 }") s ($reply)"
+}
+
+test_tap_bulk() { bulk_both_ways bulk; }
+
+test_tap_bulk_impaired() {
+    bulk_both_ways impaired --impair loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7
+}
+
+test_tap_malformed() {
+    local ns
+    ns=$(new_namespace malformed) || return 1
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    ip netns exec "$ns" ping -c 1 -W 2 10.0.0.2 >/dev/null || return 1
+    local mac
+    mac=$(ip netns exec "$ns" ip neigh show 10.0.0.2 | grep -oE '([0-9a-f]{2}:){5}[0-9a-f]{2}')
+    [ -n "$mac" ] || { echo "no MAC for 10.0.0.2"; return 1; }
+    ip netns exec "$ns" $PEER frames swl0 "$mac" 10.0.0.1 10.0.0.2 || return 1
+    # Still serving, and still answering ping.
+    echo_roundtrip "$ns" 10.0.0.2 7 || return 1
+    ip netns exec "$ns" ping -c 1 -W 2 10.0.0.2 >/dev/null
+}
+
+test_tap_errors() {
+    # One clear line for errors a user meets: a tap another program holds, a bad address.
+    local ns out
+    ns=$(new_namespace errors) || return 1
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    out=$(ip netns exec "$ns" timeout 60 "$SWIFTLET" run --target tap Examples/echo --tap swl0 2>&1)
+    echo "$out" | grep -q "it is busy" || { echo "busy tap: $out"; return 1; }
+    out=$(timeout 60 "$SWIFTLET" run --target tap Examples/echo --ipv4 10.0.0.300/24 2>&1)
+    echo "$out" | grep -q "is not ADDR/PREFIX" || { echo "bad address: $out"; return 1; }
+    out=$(timeout 60 "$SWIFTLET" run --target unix Examples/echo --ipv4 10.0.0.2/24 2>&1)
+    echo "$out" | grep -q "apply to the tap target" || { echo "unix with --ipv4: $out"; return 1; }
+}
+
+test_run_cleans_up() {
+    # Ctrl-C (SIGINT) to `swiftlet run` stops the application and removes the tap it created.
+    local ns
+    ns=$(new_namespace cleanup) || return 1
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    local pid=${started[-1]}
+    kill -INT "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "swiftlet run still running after SIGINT"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "tap swl0 left behind"; return 1; }
+    ip netns pids "$ns" | grep -q . && { echo "processes left in the namespace"; return 1; }
+    return 0
+}
+
+all=(unix-echo tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "hosted: SKIPPING all hosted-target tests: they need root (tap devices, network namespaces)" >&2
+    echo "0 passed, 0 failed, ${#selected[@]} skipped"
+    exit 0
+fi
+if [ ! -c /dev/net/tun ]; then
+    echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
+    selected=(unix-echo)
+fi
+
+[ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
+log "building the test applications"
+for spec in "unix Examples/echo" "tap Examples/echo" "tap Tests/Apps/bulk"; do
+    set -- $spec
+    "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
+done
+
+for name in "${selected[@]}"; do
+    check "$name" "test_${name//-/_}"
+done
+for f in "${failures[@]}"; do log "failed: $f"; done
+echo "hosted: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Linux-side peers for the hosted-target tests (Tests/Integration/hosted.sh).
+
+  peer.py pattern N                      write N bytes of the bulk pattern to stdout
+  peer.py send ADDR PORT N               send N pattern bytes, half-close, print the reply
+  peer.py receive ADDR PORT N            ask a source for N bytes, check count and pattern, print 'ok ...'
+  peer.py server ADDR PORT               serve one Swiftlet client: sink ('send' clients) and source
+                                         ('receive' clients: first line is a count); exits after one
+  peer.py frames IFACE DST_MAC SRC_IP DST_IP   send malformed frames through IFACE (AF_PACKET)
+
+The pattern is byte i = (7*i + i // 4099) % 251 (Tests/Apps/bulk/Bulk.swift); it repeats every
+251 * 4099 bytes, so one period is computed and then sliced.
+"""
+import hashlib
+import socket
+import struct
+import sys
+
+PERIOD = 251 * 4099
+_block = bytes(((7 * i + i // 4099) % 251) for i in range(PERIOD))
+
+
+def pattern_chunks(n, offset=0, chunk=1 << 16):
+    while n > 0:
+        start = offset % PERIOD
+        k = min(chunk, n, PERIOD - start)
+        yield _block[start:start + k]
+        offset += k
+        n -= k
+
+
+def check_pattern(data, offset):
+    """Index of the first byte that differs from the pattern at `offset`, or -1."""
+    pos = 0
+    for expected in pattern_chunks(len(data), offset):
+        got = data[pos:pos + len(expected)]
+        if got != expected:
+            for j in range(len(expected)):
+                if j >= len(got) or got[j] != expected[j]:
+                    return offset + pos + j
+        pos += len(expected)
+    return -1
+
+
+def connect(addr, port):
+    s = socket.create_connection((addr, int(port)), timeout=300)
+    s.settimeout(300)
+    return s
+
+
+def cmd_send(addr, port, n):
+    s = connect(addr, port)
+    for c in pattern_chunks(int(n)):
+        s.sendall(c)
+    s.shutdown(socket.SHUT_WR)
+    reply = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        reply += d
+    print(reply.decode().strip())
+
+
+def cmd_receive(addr, port, n):
+    n = int(n)
+    s = connect(addr, port)
+    s.sendall(b"%d\n" % n)
+    total, bad = 0, -1
+    digest = hashlib.sha256()
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            break
+        if bad < 0:
+            bad = check_pattern(d, total)
+        digest.update(d)
+        total += len(d)
+    want = hashlib.sha256()
+    for c in pattern_chunks(n):
+        want.update(c)
+    if total == n and bad < 0 and digest.digest() == want.digest():
+        print("ok %d bytes sha256 %s" % (total, digest.hexdigest()))
+    else:
+        print("BAD: %d of %d bytes, first difference at %d" % (total, n, bad))
+        sys.exit(1)
+
+
+def cmd_server(addr, port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(1)
+    print("listening", flush=True)
+    ls.settimeout(120)
+    c, _ = ls.accept()
+    c.settimeout(300)
+    first = c.recv(1 << 16)
+    if first.endswith(b"\n") and first[:-1].isdigit():
+        n = int(first[:-1])
+        for chunk in pattern_chunks(n):
+            c.sendall(chunk)
+        print("sent %d" % n, flush=True)
+    else:
+        total, bad, data = 0, -1, first
+        while data:
+            if bad < 0:
+                bad = check_pattern(data, total)
+            total += len(data)
+            data = c.recv(1 << 16)
+        verdict = "ok" if bad < 0 else "mismatch at %d" % bad
+        c.sendall(b"%d %s\n" % (total, verdict.encode()))
+        print("received %d %s" % (total, verdict), flush=True)
+    c.close()
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload, ihl=5, total=None, bad_checksum=False, fragment=0):
+    total = 20 + len(payload) if total is None else total
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, 1, fragment, 64, proto, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst))
+    c = checksum(h)
+    if bad_checksum:
+        c ^= 0x5555
+    return h[:10] + struct.pack("!H", c) + h[12:] + payload
+
+
+def tcp(src, dst, sport, dport, flags, payload=b"", bad_checksum=False):
+    h = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, flags, 65535, 0, 0) + payload
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(h))
+    c = checksum(pseudo + h)
+    if bad_checksum:
+        c ^= 0x1234
+    return h[:16] + struct.pack("!H", c) + h[18:]
+
+
+def cmd_frames(iface, dst_mac, src_ip, dst_ip):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src_mac = open("/sys/class/net/%s/address" % iface).read().strip()
+    eth = bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(src_mac.replace(":", ""))
+    frames = {
+        "Ethernet header and nothing else": eth + b"\x08\x00",
+        "IPv4 header cut short": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, b"")[:12],
+        "IPv4 header length below 5 words": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, b"x" * 20, ihl=3),
+        "IPv4 total length beyond the frame": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 17, b"x" * 8, total=1400),
+        "bad IPv4 header checksum": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, tcp(src_ip, dst_ip, 4444, 7, 0x02), bad_checksum=True),
+        "bad TCP checksum on a SYN": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, tcp(src_ip, dst_ip, 4445, 7, 0x02, bad_checksum=True)),
+        "SYN+FIN+RST+URG to the echo port": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, tcp(src_ip, dst_ip, 4446, 7, 0x2F)),
+        "TCP header cut short": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 6, tcp(src_ip, dst_ip, 4447, 7, 0x10)[:9]),
+        "UDP length beyond the datagram": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 17, struct.pack("!HHHH", 5555, 7, 400, 0) + b"abc"),
+        "ARP cut short": eth + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x01",
+        "unknown EtherType": eth + b"\x88\xb5" + b"\x00" * 46,
+        "IPv4 fragment past 65535 bytes": eth + b"\x08\x00" + ipv4(src_ip, dst_ip, 17, b"y" * 16, fragment=0x1FFF),
+    }
+    for name, frame in frames.items():
+        s.send(frame)  # not padded to 60 bytes: a tap delivers short frames as they are
+        print("sent:", name)
+
+
+if __name__ == "__main__":
+    commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames}
+    if len(sys.argv) >= 3 and sys.argv[1] == "pattern":
+        out = sys.stdout.buffer
+        for c in pattern_chunks(int(sys.argv[2])):
+            out.write(c)
+    elif len(sys.argv) >= 2 and sys.argv[1] in commands:
+        commands[sys.argv[1]](*sys.argv[2:])
+    else:
+        print(__doc__)
+        sys.exit(2)
