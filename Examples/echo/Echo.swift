@@ -17,7 +17,7 @@ enum Echo {
             listener = try network.listen(port: port)
             udp = try network.udp(port: port)
         } catch {
-            console.log("echo: cannot listen on port \(port): \(error)")
+            console.log("echo: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1
         }
         console.log("echo: listening on TCP and UDP port \(port)")

@@ -12,7 +12,7 @@
 import _Concurrency
 
 /// What a network operation can fail with, on every target.
-public enum NetworkError: Error, Equatable, Sendable {
+public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Another socket already has this port.
     case portInUse(UInt16)
     /// The peer answered the connection attempt with a reset (nothing listening).
@@ -31,8 +31,26 @@ public enum NetworkError: Error, Equatable, Sendable {
     case messageTooLong(Int)
     /// No free local port, connection slot or buffer.
     case exhausted
+    /// The platform does not allow it (on Linux, ports below 1024 need root or CAP_NET_BIND_SERVICE).
+    case notPermitted
     /// The platform reported an error this list has no name for (errno on hosted targets).
     case platform(code: Int32)
+
+    public var description: String {
+        switch self {
+        case .portInUse(let p): return p == 0 ? "the port is in use" : "port \(p) is in use"
+        case .refused: return "connection refused"
+        case .reset: return "connection reset by the peer"
+        case .timedOut: return "timed out"
+        case .aborted: return "connection aborted"
+        case .unreachable(let a): return "\(a) is unreachable"
+        case .notConnected: return "not connected"
+        case .messageTooLong(let n): return "message too long (\(n) bytes)"
+        case .exhausted: return "out of ports, connections or buffers"
+        case .notPermitted: return "not permitted (ports below 1024 need root)"
+        case .platform(let code): return "system error \(code)"
+        }
+    }
 }
 
 /// An IPv4 address and a port.

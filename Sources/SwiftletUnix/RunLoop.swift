@@ -53,6 +53,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     private var drivers: [RunLoopDriver] = []
 
     public private(set) var now: Instant
+    /// Set by the application's task when `main` returns: the loop must not block again.
+    private var finished = false
     /// Turns taken (for tests and benchmarks).
     public private(set) var turns = 0
 
@@ -107,8 +109,10 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         let result = Result()
         Task(executorPreference: self) {
             result.code = await main()
+            self.finished = true
         }
         while result.code == nil { turn() }
+        finished = false
         return result.code!
     }
 
@@ -125,6 +129,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         fireSleepers()
         var busy = false
         for d in drivers where d.turn(now: now) { busy = true }
+        // The application returned during this turn's jobs: blocking now could be forever.
+        if finished { return }
         // Jobs the drivers' wake-ups enqueued run on the next turn without blocking.
         let pending = queue.withLock { q in
             if q.jobs.isEmpty && !busy { q.blocked = true; return false }

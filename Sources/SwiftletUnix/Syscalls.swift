@@ -44,6 +44,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
         case ENOTCONN, EBADF: return .notConnected
         case EMSGSIZE: return .messageTooLong(0)
         case EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL: return .exhausted
+        case EACCES, EPERM: return .notPermitted
         default: return .platform(code: code)
         }
     }

@@ -13,11 +13,19 @@
 import Swiftlet
 
 enum Bulk {
+    /// The pattern repeats every 251 * 4099 bytes ((7(i + P) + (i + P) / 4099) mod 251 adds 7P + 251);
+    /// one period is computed once and sliced.
+    static let period = 251 * 4099
+    static let onePeriod: [UInt8] = (0..<period).map { i in UInt8(truncatingIfNeeded: (i &* 7 &+ i / 4099) % 251) }
+
     static func pattern(_ offset: Int, count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        for k in 0..<count {
-            let i = offset + k
-            out[k] = UInt8(truncatingIfNeeded: (i &* 7 &+ i / 4099) % 251)
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var at = offset % period
+        while out.count < count {
+            let n = min(count - out.count, period - at)
+            out += onePeriod[at..<(at + n)]
+            at = 0
         }
         return out
     }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Tap-target benchmarks (Benchmarks/run tap-throughput|tap-latency); root, network namespaces only.
+#
+# tap-throughput: bulk TCP Linux -> Swiftlet and Swiftlet -> Linux over the tap, and Linux -> Linux over a
+#   veth pair in the same run with the same client (nc), so the ratio compares stacks, not tools.
+# tap-latency: ping round trips and TCP request/response round trips (1 byte, one connection) against
+#   the echo example, and the same against Linux over veth (ping, a Python echo server), median and p99.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+what=${1:?usage: Benchmarks/tap.sh throughput|latency}
+BYTES=${SWIFTLET_BENCH_BYTES:-500000000}
+[ "$(id -u)" = 0 ] || { echo "Benchmarks/tap.sh: needs root (taps, namespaces)" >&2; exit 1; }
+for tool in ip nc ping python3; do command -v $tool >/dev/null || { echo "Benchmarks/tap.sh: needs $tool" >&2; exit 1; }; done
+
+swift build -c release --product swiftlet >/dev/null
+SWIFTLET=$ROOT/.build/release/swiftlet
+NS_TAP=swl-bench-tap-$$
+NS_A=swl-bench-a-$$
+NS_B=swl-bench-b-$$
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for ns in $NS_TAP $NS_A $NS_B; do ip netns del "$ns" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+ip netns add $NS_TAP && ip -n $NS_TAP link set lo up
+ip netns add $NS_A && ip -n $NS_A link set lo up
+ip netns add $NS_B && ip -n $NS_B link set lo up
+ip link add swlba type veth peer name swlbb
+ip link set swlba netns $NS_A
+ip link set swlbb netns $NS_B
+ip -n $NS_A addr add 10.9.0.1/24 dev swlba && ip -n $NS_A link set swlba up
+ip -n $NS_B addr add 10.9.0.2/24 dev swlbb && ip -n $NS_B link set swlbb up
+
+wait_log() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; return 1; }
+seconds() { python3 -c 'import sys,time; t=time.monotonic(); import subprocess; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(time.monotonic()-t)' "$@"; }
+gbits() { awk "BEGIN { printf \"%.2f\", $BYTES * 8 / $1 / 1e9 }"; }
+
+if [ "$what" = throughput ]; then
+    "$SWIFTLET" build --target tap Tests/Apps/bulk >/dev/null 2>&1
+    log=$(mktemp)
+    ip netns exec $NS_TAP "$SWIFTLET" run --target tap Tests/Apps/bulk >"$log" 2>&1 &
+    pids+=($!)
+    wait_log "$log" "sink on 5001"
+    # Linux servers on the far end of the veth: a sink and a source of BYTES zero bytes.
+    sink_veth() { ip netns exec $NS_B timeout 300 nc -l 10.9.0.2 5001 >/dev/null & pids+=($!); sleep 0.3; }
+    source_veth() { (head -c "$BYTES" /dev/zero | ip netns exec $NS_B timeout 300 nc -N -l 10.9.0.2 5002 >/dev/null) & pids+=($!); sleep 0.3; }
+    echo "bulk TCP, $BYTES bytes each, client nc:"
+    t_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
+    t_out=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
+    sink_veth
+    v_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_A nc -N 10.9.0.2 5001")
+    source_veth
+    v_out=$(seconds sh -c "ip netns exec $NS_A nc 10.9.0.2 5002 < /dev/null")
+    echo "  Linux -> Swiftlet (tap):  $(gbits "$t_in") Gbit/s ($t_in s)"
+    echo "  Swiftlet -> Linux (tap):  $(gbits "$t_out") Gbit/s ($t_out s)"
+    echo "  Linux -> Linux (veth):    $(gbits "$v_in") Gbit/s ($v_in s)"
+    echo "  Linux <- Linux (veth):    $(gbits "$v_out") Gbit/s ($v_out s)"
+    echo "RESULT tap-throughput-in $(gbits "$t_in") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_in / $t_in }") vs linux-veth"
+    echo "RESULT tap-throughput-out $(gbits "$t_out") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_out / $t_out }") vs linux-veth"
+elif [ "$what" = latency ]; then
+    "$SWIFTLET" build --target tap Examples/echo >/dev/null 2>&1
+    log=$(mktemp)
+    ip netns exec $NS_TAP "$SWIFTLET" run --target tap Examples/echo >"$log" 2>&1 &
+    pids+=($!)
+    wait_log "$log" "listening on TCP"
+    ip netns exec $NS_B python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("10.9.0.2", 7)); s.listen(1)
+while True:
+    c, _ = s.accept(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while True:
+        d = c.recv(4096)
+        if not d: break
+        c.sendall(d)
+    c.close()' &
+    pids+=($!)
+    sleep 0.5
+    rr='
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+ts = []
+for i in range(3000):
+    t = time.perf_counter_ns(); s.sendall(b"x"); s.recv(1); ts.append(time.perf_counter_ns() - t)
+ts = sorted(ts[100:]); print("%.1f %.1f" % (ts[len(ts) // 2] / 1000, ts[len(ts) * 99 // 100] / 1000))'
+    pingstats() {  # median and p99 of ping times in microseconds
+        ip netns exec "$1" ping -c 500 -i 0.002 -q "$2" >/dev/null 2>&1 || true
+        ip netns exec "$1" ping -c 500 -i 0.002 "$2" 2>/dev/null | grep -oE 'time=[0-9.]+' | cut -d= -f2 |
+            sort -n | awk '{ a[NR] = $1 } END { printf "%.1f %.1f", a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000 }'
+    }
+    read -r sp50 sp99 <<<"$(pingstats $NS_TAP 10.0.0.2)"
+    read -r lp50 lp99 <<<"$(pingstats $NS_A 10.9.0.2)"
+    read -r st50 st99 <<<"$(ip netns exec $NS_TAP python3 -c "$rr" 10.0.0.2)"
+    read -r lt50 lt99 <<<"$(ip netns exec $NS_A python3 -c "$rr" 10.9.0.2)"
+    echo "round trips, microseconds (median / p99):"
+    echo "  ping   Swiftlet (tap) $sp50 / $sp99    Linux (veth) $lp50 / $lp99"
+    echo "  TCP RR Swiftlet (tap) $st50 / $st99    Linux (veth, Python echo) $lt50 / $lt99"
+    echo "(latency ratios are Linux / Swiftlet: above 1 means Swiftlet answers faster)"
+    echo "RESULT tap-latency-ping $sp50 us ratio $(awk "BEGIN { printf \"%.2f\", $lp50 / $sp50 }") vs linux-veth"
+    echo "RESULT tap-latency-tcp-rr $st50 us ratio $(awk "BEGIN { printf \"%.2f\", $lt50 / $st50 }") vs linux-veth"
+else
+    echo "Benchmarks/tap.sh: unknown '$what' (throughput, latency)" >&2
+    exit 2
+fi

@@ -1,0 +1,159 @@
+// The hosted backend's pieces that need no root: option and impairment parsing, the directory store,
+// the run loop's timers and host sockets on 127.0.0.1, the impaired device over a fake.
+
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+import Swiftlet
+import SwiftletTesting
+@testable import SwiftletUnix
+
+@Suite struct HostOptionTests {
+    @Test func parsesTheTapOptionsAndApplicationArguments() throws {
+        let o = try HostOptions.parse(["--ipv4", "10.0.0.2/24", "--gateway", "10.0.0.1", "--tap", "swl3",
+                                       "--impair", "loss=5%,reorder=25,delay=2ms,seed=9", "--", "--port", "80"]).get()
+        #expect(o.ipv4 == IPv4Network("10.0.0.2/24"))
+        #expect(o.gateway == IPv4Address(10, 0, 0, 1))
+        #expect(o.tap == "swl3")
+        #expect(o.impairment.lossPercent == 5 && o.impairment.reorderPercent == 25)
+        #expect(o.impairment.delay == .milliseconds(2) && o.impairment.seed == 9)
+        #expect(o.applicationArguments == ["--port", "80"])
+    }
+
+    @Test func badInputGivesOneClearLine() {
+        func message(_ args: [String]) -> String? {
+            if case .failure(let e) = HostOptions.parse(args) { return e.description }
+            return nil
+        }
+        #expect(message(["--ipv4", "10.0.0.2"])?.contains("not ADDR/PREFIX") == true)
+        #expect(message(["--ipv4", "10.0.0.300/24"])?.contains("not ADDR/PREFIX") == true)
+        #expect(message(["--gateway", "10.0.0.1"])?.contains("needs --ipv4") == true)
+        #expect(message(["--tap", "a-name-far-too-long"])?.contains("1 to 15") == true)
+        #expect(message(["--impair", "loss=150%"])?.contains("bad --impair part 'loss=150%'") == true)
+        #expect(message(["--impair", "jitter=1ms"])?.contains("bad --impair part") == true)
+        #expect(message(["--port", "7"])?.contains("after --") == true)
+        #expect(message(["--ipv4"])?.contains("needs") == true)
+    }
+}
+
+@Suite struct DirectoryStoreTests {
+    @Test func readsFilesAndRefusesToLeaveTheRoot() async throws {
+        let root = "/tmp/swiftlet-store-\(getpid())"
+        try makeTree(root)
+        let store = DirectoryStore(root: root)
+        #expect(try await store.get("a.txt") == Array("hello".utf8))
+        #expect(try await store.get("sub/b.txt", offset: 1, length: 3) == Array("orl".utf8))
+        #expect(try await store.size("sub/b.txt") == 5)
+        #expect(try await store.list("").map(\.name) == ["a.txt", "sub"])
+        #expect(try await store.list("").map(\.kind) == [.value, .directory])
+        #expect(try await store.digest("a.txt") == ContentDigest.of(Array("hello".utf8).span))
+        await #expect(throws: KeyValueError.notFound("../etc/passwd")) { try await store.get("../etc/passwd") }
+        await #expect(throws: KeyValueError.notFound("missing")) { try await store.get("missing") }
+        await #expect(throws: KeyValueError.wrongKind("sub")) { try await store.get("sub") }
+        await #expect(throws: KeyValueError.badRange(offset: 4, length: 5, size: 5)) { try await store.get("a.txt", offset: 4, length: 5) }
+    }
+
+    private func makeTree(_ root: String) throws {
+        #expect(system("mkdir -p \(root)/sub && printf hello > \(root)/a.txt && printf world > \(root)/sub/b.txt") == 0)
+    }
+}
+
+@Suite struct RunLoopTests {
+    @Test func childTasksRunOnTheLoop() {
+        let loop = RunLoop()
+        let status = loop.run {
+            async let a: Int32 = { await loop.sleep(for: .milliseconds(5)); return 1 }()
+            async let b: Int32 = { await loop.sleep(for: .milliseconds(2)); return 2 }()
+            return await a + b
+        }
+        #expect(status == 3)
+    }
+
+    @Test func sleepersWakeInDeadlineOrderAndTheLoopReturnsTheStatus() {
+        let loop = RunLoop()
+        final class Order: @unchecked Sendable { var woke: [Int] = [] }
+        let order = Order()
+        let status = loop.run {
+            await withDiscardingTaskGroup { group in
+                for (i, ms) in [30, 10, 20].enumerated() {
+                    group.addTask {
+                        await loop.sleep(for: .milliseconds(Int64(ms)))
+                        order.woke.append(i)
+                    }
+                }
+            }
+            return 42
+        }
+        #expect(status == 42)
+        #expect(order.woke == [1, 2, 0])
+        #expect(loop.sleeping == 0)
+    }
+
+    @Test func hostSocketsEchoOverLoopback() {
+        let loop = RunLoop()
+        let network = HostNetwork(loop: loop)
+        final class Outcome: @unchecked Sendable { var echoed: [UInt8] = []; var udp: [UInt8] = []; var refused: NetworkError? }
+        let outcome = Outcome()
+        let status = loop.run {
+            do throws(NetworkError) {
+                let listener = try network.listen(port: 0)
+                let server = try network.udp(port: 0)
+                let client = try network.udp(port: 0)
+                async let served: Void = {
+                    if let flow = await listener.accept() {
+                        while let bytes = try? await flow.read(maximum: 7) { try? await flow.write(bytes) }
+                        flow.close()
+                    }
+                }()
+                let flow = try await network.connect(to: IPv4Address(127, 0, 0, 1), port: listener.port)
+                let message = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 13) }
+                try await flow.write(message)
+                flow.shutdownWrite()
+                while let bytes = try await flow.read() { outcome.echoed += bytes }
+                flow.close()
+                await served
+                try client.send([1, 2, 3], to: IPv4Address(127, 0, 0, 1), port: server.port)
+                outcome.udp = try await server.receive().payload
+                listener.close()
+                do throws(NetworkError) {
+                    _ = try await network.connect(to: IPv4Address(127, 0, 0, 1), port: listener.port)
+                } catch { outcome.refused = error }
+                return outcome.echoed == message ? 0 : 1
+            } catch {
+                return 2
+            }
+        }
+        #expect(status == 0)
+        #expect(outcome.udp == [1, 2, 3])
+        #expect(outcome.refused == .refused)
+    }
+}
+
+@Suite struct ImpairedDeviceTests {
+    @Test func dropsDuplicatesAndHoldsBackAsConfigured() throws {
+        let a = FakeNetworkDevice(macAddress: MACAddress(2, 0, 0, 0, 0, 1), queueLimit: 2000)
+        let b = FakeNetworkDevice(macAddress: MACAddress(2, 0, 0, 0, 0, 2), queueLimit: 2000)
+        FakeNetworkDevice.pair(a, b)
+        var impairment = Impairment()
+        impairment.lossPercent = 10
+        impairment.duplicatePercent = 5
+        impairment.reorderPercent = 20
+        impairment.delay = .milliseconds(1)
+        final class Clock: @unchecked Sendable { var now = Instant(nanoseconds: 1_000_000) }
+        let clock = Clock()
+        let device = ImpairedDevice(a, impairment: impairment, clock: { clock.now })
+        for i in 0..<1000 { try device.transmit(PacketBuffer(bytes: [UInt8(truncatingIfNeeded: i), UInt8(i >> 8)])) }
+        #expect(b.pending == 0, "everything is delayed by 1 ms")
+        #expect(device.nextDeadline == clock.now + .milliseconds(1))
+        clock.now = clock.now + .milliseconds(5)
+        _ = try device.receive(limit: 0) { _ in }  // releases what is due
+        var got: [Int] = []
+        _ = try b.receive(limit: 2000) { got.append(Int($0.array[0]) | Int($0.array[1]) << 8) }
+        let c = device.counters
+        #expect(got.count == 1000 - c.dropped + c.duplicated)
+        #expect((60...140).contains(c.dropped) && (20...80).contains(c.duplicated) && (130...270).contains(c.reordered))
+        #expect(got != got.sorted(), "reordered frames arrive after later ones")
+        #expect(device.nextDeadline == .distantFuture)
+    }
+}
