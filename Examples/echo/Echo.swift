@@ -1,7 +1,7 @@
 // The echo example: RFC 862 echo over TCP and UDP, on port 7 (or `-- --port N`).
 //
 // Written once against the device protocols; `swiftlet run --target unix|tap|kvm .` runs it unchanged.
-// Each TCP connection gets its own child task; UDP datagrams go back to their sender.
+// Each TCP connection gets its own child task (`serve`); UDP datagrams go back to their sender.
 
 import Swiftlet
 
@@ -21,7 +21,7 @@ enum Echo {
             return 1
         }
         console.log("echo: listening on TCP and UDP port \(port)")
-        await withDiscardingTaskGroup { group in
+        await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while true {
                     do throws(NetworkError) {
@@ -33,10 +33,8 @@ enum Echo {
                     }
                 }
             }
-            for await flow in listener {
-                group.addTask {
-                    await serve(flow)
-                }
+            group.addTask {
+                await listener.serve { flow in await serve(flow) }
             }
         }
         return 0

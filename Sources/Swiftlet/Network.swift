@@ -145,3 +145,17 @@ public protocol Timers: AnyObject, Sendable {
 extension Timers {
     public func sleep(for duration: Duration) async { await sleep(until: now + duration) }
 }
+
+extension TCPListening {
+    /// Runs `handler` for every connection, each in its own child task, until the listener is closed;
+    /// then waits for the handlers still running. Finished children are discarded as they end, so a
+    /// server that runs for months holds nothing for the connections it has served. (Child tasks keep the
+    /// unikernel's executor; an unstructured `Task` would leave it on hosted targets.)
+    public func serve(_ handler: @escaping @Sendable (Flow) async -> Void) async {
+        await withDiscardingTaskGroup { group in
+            for await flow in self {
+                group.addTask { await handler(flow) }
+            }
+        }
+    }
+}

@@ -48,3 +48,18 @@ public func embeddedAsync() async -> Int {
     _ = try? await api.ping(IPv4Address(10, 0, 0, 1), sequence: 1, timeout: .seconds(1))
     return total
 }
+
+final class NullConsole: Console, @unchecked Sendable {
+    func write(bytes: Span<UInt8>) {}
+}
+
+/// The example applications, compiled into this module by scripts/embedded-check, specialised over
+/// Swiftlet's own stack as the kvm target will build them.
+public func embeddedExamples() async -> Int32 {
+    let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
+                             seed: StackSeed(CounterEntropy()))
+    let api = AsyncStack(stack, now: .zero)
+    let echo = await Echo.start(console: NullConsole(), network: api, timers: api, arguments: [])
+    let bulk = await Bulk.start(console: NullConsole(), network: api, timers: api, arguments: ["send", "10.0.0.1", "9", "10"])
+    return echo + bulk
+}

@@ -48,13 +48,9 @@ enum Bulk {
             return 1
         }
         console.log("bulk: sink on 5001, source on 5002")
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                await withDiscardingTaskGroup { sources in
-                    for await flow in source { sources.addTask { await serveSource(flow, console: console) } }
-                }
-            }
-            for await flow in sink { group.addTask { await serveSink(flow, console: console) } }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await source.serve { flow in await serveSource(flow, console: console) } }
+            group.addTask { await sink.serve { flow in await serveSink(flow, console: console) } }
         }
         return 0
     }
