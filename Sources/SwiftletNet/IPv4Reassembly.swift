@@ -113,12 +113,15 @@ public struct IPv4Reassembly {
         if let d = datagrams.removeValue(forKey: key) { bufferedBytes -= d.buffered }
     }
 
-    /// Drops datagrams whose time ran out. Returns the headers of those whose first fragment had arrived
-    /// (the caller may answer with ICMP time exceeded, code 1).
-    public mutating func poll(now: Instant) -> [IPv4Header] {
-        var expired: [IPv4Header] = []
+    /// Drops datagrams whose time ran out. Returns the header and first data bytes (up to 8) of those
+    /// whose first fragment had arrived, for ICMP time exceeded, code 1 (RFC 792, RFC 1122 §3.3.2).
+    public mutating func poll(now: Instant) -> [(header: IPv4Header, leading: [UInt8])] {
+        var expired: [(header: IPv4Header, leading: [UInt8])] = []
         for (key, d) in datagrams where d.deadline <= now {
-            if let h = d.header { expired.append(h) }
+            if let h = d.header {
+                let start = d.have.first { $0.lowerBound == 0 }.map { Array(d.data[0..<Swift.min(8, $0.upperBound)]) } ?? []
+                expired.append((h, start))
+            }
             discard(key)
             timedOut += 1
         }

@@ -45,6 +45,14 @@ extension NetworkStack {
 
     /// Destination unreachable quoting the IP header and the first 8 bytes of data (RFC 792).
     func sendUnreachable(_ code: UnreachableCode, about ip: IPv4Header, _ payload: Span<UInt8>, now: Instant) {
+        sendICMPError(.destinationUnreachable(code, nextHopMTU: 0), about: ip, payload, now: now)
+    }
+
+    /// An ICMP error about `ip`, quoting its header and the first 8 bytes of its data (RFC 792). Never
+    /// about a datagram from a broadcast, multicast or unspecified source (RFC 1122 §3.2.2).
+    func sendICMPError(_ message: ICMPv4Message, about ip: IPv4Header, _ payload: Span<UInt8>, now: Instant) {
+        let s = ip.source
+        guard !s.isUnspecified, !s.isBroadcast, !s.isMulticast, !ipv4.isBroadcast(s) else { return }
         var quotedHeader = ip
         quotedHeader.options = []
         let quoted = Swift.min(payload.count, 8)
@@ -54,7 +62,7 @@ extension NetworkStack {
             var inner = b._mutatingExtracting(ICMPv4Header.length..<(ICMPv4Header.length + quotedHeader.headerLength))
             try! quotedHeader.emit(into: &inner)
             for i in 0..<quoted { b[ICMPv4Header.length + quotedHeader.headerLength + i] = payload[i] }
-            try! ICMPv4Header(.destinationUnreachable(code, nextHopMTU: 0)).emit(into: &b)
+            try! ICMPv4Header(message).emit(into: &b)
         }
         try? sendIPv4(p, protocol: .icmp, to: ip.source, now: now)
     }

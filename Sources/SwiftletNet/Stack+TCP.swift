@@ -13,12 +13,20 @@ extension NetworkStack {
         }
         let header = TCPHeader(segment)
         let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: ip.source, port: header.sourcePort))
-        if connections.index(forKey: id) != nil {
-            connections[id]!.tcb.handle(header, payload: segment.payload, now: now)
-            flush(id, now: now)
-            return
-        }
         let flags = header.flags
+        if connections.index(forKey: id) != nil {
+            if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
+               connections[id]!.tcb.acceptsNewIncarnation(header) {
+                // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
+                connections[id] = nil
+                timers[id] = nil
+                detached.remove(id)
+            } else {
+                connections[id]!.tcb.handle(header, payload: segment.payload, now: now)
+                flush(id, now: now)
+                return
+            }
+        }
         if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), var listener = listeners[header.destinationPort] {
             guard listener.ready.count + listener.embryonic.count < listener.backlog else {
                 counters.tcpBacklogDrops += 1  // the peer will retransmit its SYN (RFC 9293 §3.10.7.2 leaves this open)

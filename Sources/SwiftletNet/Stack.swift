@@ -177,7 +177,9 @@ public final class NetworkStack<Device: NetworkDevice> {
         }
         // Expired datagrams are dropped. RFC 792 allows ICMP time exceeded (code 1) here, which would need
         // the first fragment's data as well as its header; not sent yet.
-        _ = reassembly.poll(now: now)
+        for (header, leading) in reassembly.poll(now: now) {
+            sendICMPError(.timeExceeded(code: 1), about: header, leading.span, now: now)
+        }
         if dhcp != nil { serviceDHCP(now: now) }
         for (id, deadline) in timers where deadline <= now {
             connections[id]?.tcb.poll(now: now)

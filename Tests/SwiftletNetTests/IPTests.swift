@@ -68,6 +68,34 @@ import SwiftletWire
         #expect(r.inProgress == 0 && r.bufferedBytes == 0 && r.timedOut == 1)
     }
 
+    @Test func reassemblyTimeoutDrawsTimeExceededQuotingFragmentZero() throws {
+        let net = TwoStacks(capture: true)
+        // Fragment zero of a UDP datagram from A whose other fragments never come.
+        let ip = IPv4Header(identification: 77, moreFragments: true, protocol: .udp, source: TwoStacks.addressA,
+                            destination: TwoStacks.addressB, payloadLength: 16)
+        var frame = [UInt8](repeating: 0, count: 14 + 20 + 16)
+        for i in 0..<16 { frame[34 + i] = UInt8(i + 1) }
+        var span = frame.mutableSpan
+        try EthernetHeader(destination: net.link.b.macAddress, source: net.link.a.macAddress, etherType: .ipv4).emit(into: &span)
+        var ipPart = span._mutatingExtracting(14..<34)
+        try ip.emit(into: &ipPart)
+        net.b.receive(frame: frame.span, now: net.now)
+        #expect(net.b.reassembly.inProgress == 1)
+        net.run(for: .seconds(31), until: { false })
+        #expect(net.b.reassembly.inProgress == 0)
+        var quoted: [QuotedDatagram] = []
+        for record in try PCAP.read(try #require(net.link.capture).bytes) {
+            guard let e = try? EthernetFrame(validating: record.bytes.span), e.etherType == .ipv4,
+                  let p = try? IPv4Packet(validating: e.payload), p.protocol == .icmp, p.source == TwoStacks.addressB,
+                  let icmp = try? ICMPv4Packet(validating: p.payload), icmp.message == .timeExceeded(code: 1),
+                  let q = try? icmp.quotedDatagram() else { continue }
+            quoted.append(q)
+        }
+        #expect(quoted.count == 1)
+        #expect(quoted.first?.header.identification == 77)
+        #expect(quoted.first?.leadingBytes == [1, 2, 3, 4, 5, 6, 7, 8])
+    }
+
     @Test func reassemblyMemoryIsBounded() {
         var config = IPv4Reassembly.Configuration()
         config.memoryLimit = 1000

@@ -121,6 +121,23 @@ private func established() -> (TCPConnection, TCPConnection) {
         #expect(c.state == .closed && c.error == nil)
     }
 
+    @Test func timeWaitAcceptsOnlyANewerSYN() {
+        var (c, s) = established()
+        s.close(now: t0)        // the server closes first and ends in TIME-WAIT
+        pass(&s, &c)
+        c.close(now: t0)
+        pass(&c, &s)
+        pass(&s, &c)
+        #expect(s.state == .timeWait)
+        func syn(_ seq: UInt32) -> TCPHeader {
+            TCPHeader(sourcePort: 40000, destinationPort: 80, sequenceNumber: TCPSequenceNumber(seq), flags: .syn, window: 1000)
+        }
+        // RFC 6191 without timestamps: only a SYN beyond RCV.NXT (1002 after the client's FIN) may reopen.
+        #expect(s.acceptsNewIncarnation(syn(1002 + 100_000)))
+        #expect(!s.acceptsNewIncarnation(syn(1001)))
+        #expect(!c.acceptsNewIncarnation(syn(1002 + 100_000)), "only TIME-WAIT may be replaced")
+    }
+
     @Test func halfCloseKeepsTheOtherDirectionOpen() {
         var (c, s) = established()
         c.shutdownWrite(now: t0)

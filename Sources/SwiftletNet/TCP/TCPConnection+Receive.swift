@@ -326,6 +326,18 @@ extension TCPConnection {
 
     func scaledWindow(_ s: TCPHeader) -> Int { Int(s.window) << Int(sendScale) }
 
+    /// RFC 6191 §2 (and RFC 1122 §4.2.2.13 without timestamps): in TIME-WAIT, a SYN may open a new
+    /// incarnation of the connection when it cannot be an old duplicate: its timestamp is newer than
+    /// the last one seen, or, without timestamps, its sequence number lies beyond RCV.NXT.
+    public func acceptsNewIncarnation(_ syn: TCPHeader) -> Bool {
+        guard state == .timeWait else { return false }
+        if timestampsEnabled {
+            guard let ts = syn.options.timestamps else { return false }
+            return Int32(bitPattern: ts.value &- tsRecent) > 0
+        }
+        return syn.options.timestamps == nil && syn.sequenceNumber > rcvNxt
+    }
+
     mutating func updateWindow(_ s: TCPHeader, scaled: Bool) {
         sndWnd = scaled ? scaledWindow(s) : Int(s.window)
         sndWl1 = s.sequenceNumber
