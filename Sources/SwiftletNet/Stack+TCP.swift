@@ -64,7 +64,7 @@ extension NetworkStack {
     func flush(_ id: TCPSocketID, now: Instant) {
         guard connections.index(forKey: id) != nil else { timers[id] = nil; return }
         defer {
-            let deadline = connections[id]?.tcb.nextDeadline ?? .distantFuture
+            let deadline = connections[id]?.nextDeadline ?? .distantFuture
             timers[id] = deadline == .distantFuture ? nil : deadline
         }
         let box = connections[id]!
@@ -94,7 +94,7 @@ extension NetworkStack {
         let source = ipv4.address
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
             Audited.copy(segment.payload.span, into: &b, at: h.length)
-            connection?.tcb.copyQueuedData(segment, into: &b, at: h.length)
+            connection?.copyQueuedData(segment, into: &b, at: h.length)
             try! h.emit(into: &b, source: source, destination: destination)
         }
         try? sendIPv4(p, protocol: .tcp, to: destination, now: now)

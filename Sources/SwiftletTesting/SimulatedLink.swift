@@ -64,7 +64,10 @@ public final class SimulatedLink {
     public var impairment: LinkImpairment
     public var capture: PCAPWriter? = nil
     private var rng: SeededRandom
+    /// Frames in flight, sorted by (arrival, order) from `head` on; delivered entries before `head` are
+    /// dropped in bulk now and then, so delivery does not move the whole queue for every frame.
     private var queue: [(at: Instant, order: Int, toA: Bool, frame: [UInt8])] = []
+    private var head = 0
     private var order = 0
     private var busyUntilAtoB = Instant.zero
     private var busyUntilBtoA = Instant.zero
@@ -121,7 +124,7 @@ public final class SimulatedLink {
         let entry = (at: at, order: order, toA: toA, frame: frame)
         // Arrivals are nearly in order: search from the back.
         var i = queue.count
-        while i > 0, (queue[i - 1].at, queue[i - 1].order) > (at, order) { i -= 1 }
+        while i > head, (queue[i - 1].at, queue[i - 1].order) > (at, order) { i -= 1 }
         queue.insert(entry, at: i)
     }
 
@@ -130,15 +133,21 @@ public final class SimulatedLink {
     public func deliverDue() -> Int {
         let now = clock.now()
         var n = 0
-        while let first = queue.first, first.at <= now {
-            queue.removeFirst()
+        while head < queue.count, queue[head].at <= now {
+            let first = queue[head]
+            queue[head].frame = []
+            head += 1
             (first.toA ? a : b).inbox.append(PacketBuffer(bytes: first.frame))
             n += 1
+        }
+        if head > 64 && head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
         }
         return n
     }
 
     /// When the next frame arrives.
-    public var nextDelivery: Instant { queue.first?.at ?? .distantFuture }
-    public var framesInFlight: Int { queue.count }
+    public var nextDelivery: Instant { head < queue.count ? queue[head].at : .distantFuture }
+    public var framesInFlight: Int { queue.count - head }
 }
