@@ -175,8 +175,7 @@ public final class NetworkStack<Device: NetworkDevice> {
         for address in arp.poll(now: now) {
             sendARP(.request, targetMAC: .zero, targetIP: address, to: .broadcast)
         }
-        // Expired datagrams are dropped. RFC 792 allows ICMP time exceeded (code 1) here, which would need
-        // the first fragment's data as well as its header; not sent yet.
+        // Expired datagrams whose fragment zero had come draw ICMP time exceeded (RFC 792 code 1).
         for (header, leading) in reassembly.poll(now: now) {
             sendICMPError(.timeExceeded(code: 1), about: header, leading.span, now: now)
         }
