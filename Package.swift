@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Swiftlet", targets: ["Swiftlet"]),
         .library(name: "SwiftletWire", targets: ["SwiftletWire"]),
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
+        .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "Swiftlet", swiftSettings: core),
         .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
         .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        .target(name: "SwiftletHTTP", dependencies: ["Swiftlet"], swiftSettings: core),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],
                     swiftSettings: core),
+        .testTarget(name: "SwiftletHTTPTests", dependencies: ["SwiftletHTTP"], swiftSettings: core),
         .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
