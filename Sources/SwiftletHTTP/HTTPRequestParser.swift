@@ -44,6 +44,14 @@ public struct HTTPRequest: Equatable, Sendable {
     public var fields: [HTTPField]
     public var body: [UInt8]
 
+    public init(method: String, target: String, minorVersion: Int = 1, fields: [HTTPField] = [], body: [UInt8] = []) {
+        self.method = method
+        self.target = target
+        self.minorVersion = minorVersion
+        self.fields = fields
+        self.body = body
+    }
+
     /// The first value of `name` (case-insensitive).
     public func field(_ name: String) -> String? {
         fields.first { HTTPRequestParser.equalsIgnoringCase($0.name, name) }?.value

@@ -4,6 +4,8 @@
 //   name = echo                                  the program / kernel image name
 //   entry = Echo                                 the type whose static `start` the wiring calls
 //   devices = console network timers arguments   what `start` takes, in order, with these labels
+//   store = site                                 the `store` device's directory (relative to the
+//                                                application's folder) unless `--store` names another
 //
 // Errors name the file and line.
 
@@ -17,6 +19,7 @@ struct Manifest {
     var name: String
     var entry: String
     var devices: [Device]
+    var store = "data"
 
     static let fileName = "swiftlet.manifest"
 
@@ -38,8 +41,8 @@ struct Manifest {
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw CLIError("\(path):\(index + 1): expected 'key = value', found '\(trimmed)'")
             }
-            guard ["name", "entry", "devices"].contains(parts[0]) else {
-                throw CLIError("\(path):\(index + 1): unknown key '\(parts[0])' (keys: name, entry, devices)")
+            guard ["name", "entry", "devices", "store"].contains(parts[0]) else {
+                throw CLIError("\(path):\(index + 1): unknown key '\(parts[0])' (keys: name, entry, devices, store)")
             }
             fields[parts[0]] = (parts[1], index + 1)
         }
@@ -62,7 +65,14 @@ struct Manifest {
                 devices.append(d)
             }
         }
-        return Manifest(name: name, entry: entry, devices: devices)
+        var manifest = Manifest(name: name, entry: entry, devices: devices)
+        if let (store, line) = fields["store"] {
+            guard !store.isEmpty, !store.contains("\""), !store.contains("\\") else {
+                throw CLIError("\(path):\(line): store '\(store)' is not a plain directory path")
+            }
+            manifest.store = store
+        }
+        return manifest
     }
 }
 

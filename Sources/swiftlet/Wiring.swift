@@ -24,7 +24,7 @@ struct Wiring {
         case .wallclock: return (["let wallclock = HostWallClock()"], "wallclock")
         case .entropy: return ([], "entropy")
         case .arguments: return ([], "options.applicationArguments")
-        case .store: return (["let store = Host.store(options, fallback: \"data\")"], "store")
+        case .store: return (["let store = Host.store(options, fallback: \"\(manifest.store)\")"], "store")
         case .network:
             switch target {
             case .unix: return (["let network = HostNetwork(loop: loop)"], "network")
@@ -97,6 +97,7 @@ struct Wiring {
                         dependencies: [
                             .product(name: "Swiftlet", package: "\(identity)"),
                             .product(name: "SwiftletUnix", package: "\(identity)"),
+                            .product(name: "SwiftletHTTP", package: "\(identity)"),
                         ],
                         path: "Sources",
                         swiftSettings: [

@@ -63,3 +63,34 @@ public func embeddedExamples() async -> Int32 {
     let bulk = await Bulk.start(console: NullConsole(), network: api, timers: api, arguments: ["send", "10.0.0.1", "9", "10"])
     return echo + bulk
 }
+
+final class ZeroClock: WallClock, @unchecked Sendable {
+    func now() -> WallTime { WallTime(secondsSinceEpoch: 0) }
+}
+
+/// A store with one file, enough to specialise the static-file handler.
+final class OneFileStore: KeyValueStore, @unchecked Sendable {
+    let content: [UInt8] = Array("<h1>hi</h1>".utf8)
+    func get(_ key: String) async throws(KeyValueError) -> [UInt8] {
+        guard key == "index.html" else { throw .notFound(key) }
+        return content
+    }
+    func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
+        let all = try await get(key)
+        try Self.checkRange(offset: offset, length: length, size: all.count)
+        return Array(all[offset..<(offset + length)])
+    }
+    func list(_ directory: String) async throws(KeyValueError) -> [KeyValueEntry] { [KeyValueEntry(name: "index.html", kind: .value)] }
+    func size(_ key: String) async throws(KeyValueError) -> Int { try await get(key).count }
+    func digest(_ key: String) async throws(KeyValueError) -> String {
+        let bytes = try await get(key)  // `.span` of a temporary inside `try` crashes IRGen (ARCHITECTURE.md)
+        return ContentDigest.of(bytes.span)
+    }
+}
+
+public func embeddedWebsite() async -> Int32 {
+    let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
+                             seed: StackSeed(CounterEntropy()))
+    let api = AsyncStack(stack, now: .zero)
+    return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), store: OneFileStore(), arguments: [])
+}

@@ -3,7 +3,7 @@
 #
 # Each tap test runs inside a network namespace it creates and deletes, so no traffic leaves this
 # machine; the unix test stays on 127.0.0.1. Processes are ended by the PIDs this script started.
-# Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3; scripts/test
+# Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3, curl; scripts/test
 # installs them. Prints PASS/FAIL per test and a closing 'N passed, N failed' line.
 #
 #   Tests/Integration/hosted.sh [TEST...]     (default: all; names below, e.g. `tap-dhcp`)
@@ -110,6 +110,47 @@ test_unix_echo() {
     read -r -t 5 line <&7
     exec 7>&-
     [ "$line" = "still here" ] || { echo "first connection gave '$line'"; return 1; }
+}
+
+website_checks() {  # website_checks NS ADDR PORT: curl against the website example
+    local ns=$1 base="http://$2:$3" run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local c=("${run[@]}" curl -s --max-time 10)
+    "${c[@]}" -o "$WORK/index" "$base/" || { echo "GET / failed"; return 1; }
+    cmp -s "$WORK/index" Examples/website/site/index.html || { echo "GET / body differs from site/index.html"; return 1; }
+    "${c[@]}" -o "$WORK/doc" "$base/docs/ARCHITECTURE.md" && cmp -s "$WORK/doc" docs/ARCHITECTURE.md || { echo "docs/ARCHITECTURE.md differs"; return 1; }
+    local head
+    head=$("${c[@]}" -I "$base/")
+    echo "$head" | grep -q "^HTTP/1.1 200" || { echo "HEAD: $head"; return 1; }
+    echo "$head" | grep -qi "^Content-Length: $(stat -c %s Examples/website/site/index.html)" || { echo "HEAD length: $head"; return 1; }
+    echo "$head" | grep -qi "^Date: " || { echo "no Date: $head"; return 1; }
+    local etag
+    etag=$(echo "$head" | grep -i '^ETag:' | cut -d' ' -f2 | tr -d '\r')
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/")" = 304 ] || { echo "no 304 for $etag"; return 1; }
+    [ "$("${c[@]}" -o "$WORK/part" -w '%{http_code}' -H 'Range: bytes=2-11' "$base/")" = 206 ] || { echo "no 206"; return 1; }
+    [ "$(cat "$WORK/part")" = "$(head -c 12 Examples/website/site/index.html | tail -c 10)" ] || { echo "wrong range body"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/")" = 416 ] || { echo "no 416"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/missing")" = 404 ] || { echo "no 404"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ] || { echo "no 405"; return 1; }
+    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/docs/ROADMAP.md" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
+    local answers
+    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /docs/ROADMAP.md HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
+        timeout 10 "${run[@]}" nc -q5 "$2" "$3" | grep -c '^HTTP/1.1 200')
+    [ "$answers" = 2 ] || { echo "pipelining gave $answers responses"; return 1; }
+    [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }
+}
+
+test_unix_website() {
+    spawn website "$SWIFTLET" run Examples/website -- --port 8088
+    wait_for website 120 "serving on port 8088" || return 1
+    website_checks "" 127.0.0.1 8088
+}
+
+test_tap_website() {
+    local ns
+    ns=$(new_namespace website) || return 1
+    start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
+    website_checks "$ns" 10.0.0.2 80
 }
 
 test_tap_ping_arp_echo() {
@@ -238,7 +279,7 @@ test_run_cleans_up() {
     return 0
 }
 
-all=(unix-echo tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
+all=(unix-echo unix-website tap-website tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -249,12 +290,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo)
+    selected=(unix-echo unix-website)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 log "building the test applications"
-for spec in "unix Examples/echo" "tap Examples/echo" "tap Tests/Apps/bulk"; do
+for spec in "unix Examples/echo" "tap Examples/echo" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
     set -- $spec
     "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
 done

@@ -1,0 +1,28 @@
+// The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`).
+//
+// On `unix` and `tap` the store is a directory (`site/` here, which links the project's docs, or
+// `--store DIR`); the same code will serve an embedded store on `kvm`.
+
+import Swiftlet
+import SwiftletHTTP
+
+enum Website {
+    static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, wallclock: some WallClock,
+                                                          store: Store, arguments: [String]) async -> Int32 {
+        var port: UInt16 = 8080
+        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) {
+            port = p
+        }
+        let listener: Net.Listener
+        do throws(NetworkError) {
+            listener = try network.listen(port: port)
+        } catch {
+            console.log("website: cannot listen on port \(port): \(error) (another port: -- --port N)")
+            return 1
+        }
+        console.log("website: serving on port \(port): open http://127.0.0.1:\(port)/")
+        let files = StaticFiles(store: store)
+        await HTTPServer.serve(listener, clock: wallclock) { request in await files.respond(request) }
+        return 0
+    }
+}

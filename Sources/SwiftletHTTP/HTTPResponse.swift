@@ -1,0 +1,90 @@
+// SwiftletHTTP: a response and its serialisation (RFC 9112 §4, §6; RFC 9110 §15 status codes), and the
+// HTTP date (RFC 9110 §5.6.7, IMF-fixdate).
+
+import Swiftlet
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var fields: [HTTPField]
+    public var body: [UInt8]
+
+    public init(status: Int, fields: [HTTPField] = [], body: [UInt8] = []) {
+        self.status = status
+        self.fields = fields
+        self.body = body
+    }
+
+    /// A short plain-text response (errors and simple answers).
+    public static func text(_ status: Int, _ text: String) -> HTTPResponse {
+        HTTPResponse(status: status, fields: [HTTPField(name: "Content-Type", value: "text/plain; charset=utf-8")],
+                     body: Array((text + "\n").utf8))
+    }
+
+    /// The status line and header block; Content-Length from the body unless `contentLength` says
+    /// otherwise (HEAD answers with the length of what GET would send).
+    public func head(date: String, contentLength: Int? = nil, close: Bool) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\nDate: \(date)\r\nServer: Swiftlet\r\n"
+        for f in fields { text += "\(f.name): \(f.value)\r\n" }
+        // RFC 9110 §8.6: no Content-Length in 1xx and 204; a 304 carries none here either.
+        if status != 204 && status != 304 && status >= 200 {
+            text += "Content-Length: \(contentLength ?? body.count)\r\n"
+        }
+        if close { text += "Connection: close\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 204: "No Content"
+        case 206: "Partial Content"
+        case 301: "Moved Permanently"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 413: "Content Too Large"
+        case 414: "URI Too Long"
+        case 416: "Range Not Satisfiable"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 505: "HTTP Version Not Supported"
+        default: "Status"
+        }
+    }
+}
+
+/// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+public enum HTTPDate {
+    public static func format(_ time: WallTime) -> String {
+        let seconds = time.secondsSinceEpoch
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 { rest += 86_400; days -= 1 }
+        let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(names[Int(weekday)]), \(two(day)) \(months[month - 1]) \(year) \(two(Int(rest / 3600))):\(two(Int(rest / 60 % 60))):\(two(Int(rest % 60))) GMT"
+    }
+
+    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    /// Gregorian date of a day count from 1970-01-01: whole years, then whole months, are taken off.
+    /// (A few dozen steps for any date a server sees; clarity over a closed formula.)
+    static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
+        var days = Int(daysSinceEpoch)
+        var year = 1970
+        while days < 0 { year -= 1; days += isLeap(year) ? 366 : 365 }
+        while days >= (isLeap(year) ? 366 : 365) { days -= isLeap(year) ? 366 : 365; year += 1 }
+        let lengths = [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        var month = 0
+        while days >= lengths[month] { days -= lengths[month]; month += 1 }
+        return (year, month + 1, days + 1)
+    }
+}

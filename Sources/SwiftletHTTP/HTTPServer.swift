@@ -1,0 +1,51 @@
+// SwiftletHTTP: the HTTP/1.1 server loop over any `Network` (RFC 9112 §9: persistent connections and
+// pipelining; RFC 9110 §9.3.2 HEAD).
+//
+// One child task per connection (`TCPListening.serve`). Requests on a connection are answered in order,
+// each with one write; a response to HEAD carries the length GET would send and no body. A parse error
+// is answered with its status and the connection is closed (RFC 9112 §2.2 leaves nothing else safe).
+// Not yet: idle and header-read timeouts (a slow client holds its connection, at most the parser's
+// limits in memory), `Expect: 100-continue`.
+
+import Swiftlet
+
+public enum HTTPServer {
+    /// Serves `listener` until it is closed, answering every request with `handler`.
+    public static func serve<L: TCPListening, C: WallClock>(
+        _ listener: L, clock: C, limits: HTTPRequestParser.Limits = .init(),
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) async {
+        await listener.serve { flow in
+            await connection(flow, clock: clock, limits: limits, handler: handler)
+        }
+    }
+
+    /// Serves one connection until the client closes it, asks to, or sends something unparseable.
+    public static func connection<F: TCPFlow, C: WallClock>(
+        _ flow: F, clock: C, limits: HTTPRequestParser.Limits = .init(),
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) async {
+        var parser = HTTPRequestParser(limits: limits)
+        while true {
+            do throws(HTTPParseError) {
+                while let request = try parser.next() {
+                    let response = await handler(request)
+                    let close = !request.keepAlive
+                    var bytes = response.head(date: HTTPDate.format(clock.now()), close: close)
+                    if request.method != "HEAD" { bytes += response.body }
+                    do throws(NetworkError) { try await flow.write(bytes) } catch { flow.abort(); return }
+                    if close { flow.close(); return }
+                }
+            } catch {
+                let r = HTTPResponse.text(error.status, HTTPResponse.reason(error.status))
+                try? await flow.write(r.head(date: HTTPDate.format(clock.now()), close: true) + r.body)
+                flow.close()
+                return
+            }
+            let received: [UInt8]?
+            do throws(NetworkError) { received = try await flow.read(maximum: 65536) } catch { flow.abort(); return }
+            guard let bytes = received else { flow.close(); return }
+            parser.feed(bytes.span)
+        }
+    }
+}

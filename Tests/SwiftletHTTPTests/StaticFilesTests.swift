@@ -1,0 +1,69 @@
+// Static files over a key-value store, the HTTP date, and the server loop over a scripted flow.
+
+import Testing
+import Swiftlet
+import SwiftletHTTP
+import SwiftletTesting
+
+private func get(_ target: String, _ fields: [HTTPField] = [], method: String = "GET") -> HTTPRequest {
+    HTTPRequest(method: method, target: target, minorVersion: 1, fields: fields, body: [])
+}
+
+@Suite struct StaticFilesTests {
+    let files = StaticFiles(store: MemoryKeyValueStore([
+        "index.html": Array("<h1>home</h1>".utf8),
+        "css/site.css": Array("body{}".utf8),
+        "docs/a b.txt": Array("0123456789".utf8),
+    ]))
+
+    @Test func servesFilesWithTypesAndIndexes() async {
+        let home = await files.respond(get("/"))
+        #expect(home.status == 200 && home.body == Array("<h1>home</h1>".utf8))
+        #expect(home.fields.contains(HTTPField(name: "Content-Type", value: "text/html; charset=utf-8")))
+        let css = await files.respond(get("/css/site.css?v=3"))
+        #expect(css.status == 200 && css.fields.contains(HTTPField(name: "Content-Type", value: "text/css; charset=utf-8")))
+        #expect(await files.respond(get("/docs/a%20b.txt")).body == Array("0123456789".utf8))
+        #expect(await files.respond(get("/missing")).status == 404)
+        let dir = await files.respond(get("/css"))
+        #expect(dir.status == 301 && dir.fields.contains(HTTPField(name: "Location", value: "/css/")))
+        #expect(await files.respond(get("/../secret")).status == 400)
+        #expect(await files.respond(get("/%2e%2e/secret")).status == 400)
+        #expect(await files.respond(get("/a%zz")).status == 400)
+        #expect(await files.respond(get("/", method: "DELETE")).status == 405)
+    }
+
+    @Test func entityTagsAndConditionalRequests() async throws {
+        let first = await files.respond(get("/"))
+        let etag = try #require(first.fields.first { $0.name == "ETag" }?.value)
+        #expect(etag == "\"" + ContentDigest.of(Array("<h1>home</h1>".utf8).span) + "\"")
+        #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: etag)])).status == 304)
+        #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "\"other\", \(etag)")])).status == 304)
+        #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "*")])).status == 304)
+        #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "\"stale\"")])).status == 200)
+    }
+
+    @Test func singleByteRanges() async {
+        func range(_ r: String) async -> HTTPResponse { await files.respond(get("/docs/a%20b.txt", [HTTPField(name: "Range", value: r)])) }
+        let mid = await range("bytes=2-4")
+        #expect(mid.status == 206 && mid.body == Array("234".utf8))
+        #expect(mid.fields.contains(HTTPField(name: "Content-Range", value: "bytes 2-4/10")))
+        #expect(await range("bytes=7-").body == Array("789".utf8))
+        #expect(await range("bytes=-3").body == Array("789".utf8))
+        #expect(await range("bytes=5-100").body == Array("56789".utf8))
+        let beyond = await range("bytes=10-")
+        #expect(beyond.status == 416 && beyond.fields.contains(HTTPField(name: "Content-Range", value: "bytes */10")))
+        #expect(await range("bytes=0-1,4-5").status == 200, "several ranges: served whole")
+        #expect(await range("items=0-1").status == 200)
+        #expect(await range("bytes=5-2").status == 200, "an invalid range is ignored")
+    }
+
+    @Test func httpDates() {
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT")  // RFC 9110 §5.6.7
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 951_782_400)) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 4_102_444_799)) == "Thu, 31 Dec 2099 23:59:59 GMT")
+        // 2100 is not a leap year (values checked against Python's email.utils.formatdate).
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 4_107_542_399)) == "Sun, 28 Feb 2100 23:59:59 GMT")
+        #expect(HTTPDate.format(WallTime(secondsSinceEpoch: 4_107_542_400)) == "Mon, 01 Mar 2100 00:00:00 GMT")
+    }
+}
