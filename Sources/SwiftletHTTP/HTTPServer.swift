@@ -26,19 +26,30 @@ public enum HTTPServer {
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         var parser = HTTPRequestParser(limits: limits)
+        // The Date field changes once a second; formatting it for every response showed in profiles.
+        var dateSecond: Int64 = -1
+        var date = ""
+        func currentDate() -> String {
+            let now = clock.now()
+            if now.secondsSinceEpoch != dateSecond {
+                dateSecond = now.secondsSinceEpoch
+                date = HTTPDate.format(now)
+            }
+            return date
+        }
         while true {
             do throws(HTTPParseError) {
                 while let request = try parser.next() {
                     let response = await handler(request)
                     let close = !request.keepAlive
-                    var bytes = response.head(date: HTTPDate.format(clock.now()), close: close)
+                    var bytes = response.head(date: currentDate(), close: close)
                     if request.method != "HEAD" { bytes += response.body }
                     do throws(NetworkError) { try await flow.write(bytes) } catch { flow.abort(); return }
                     if close { flow.close(); return }
                 }
             } catch {
                 let r = HTTPResponse.text(error.status, HTTPResponse.reason(error.status))
-                try? await flow.write(r.head(date: HTTPDate.format(clock.now()), close: true) + r.body)
+                try? await flow.write(r.head(date: currentDate(), close: true) + r.body)
                 flow.close()
                 return
             }

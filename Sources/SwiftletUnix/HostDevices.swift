@@ -39,36 +39,83 @@ public final class HostEntropy: Entropy, @unchecked Sendable {
 
 /// A read-only store over a directory: key `a/b.html` is the file `ROOT/a/b.html`. Keys may not climb
 /// out of the root (`..` components and absolute keys are refused as not found).
+///
+/// Small files (up to `cacheFileLimit`) are kept in memory with their digest, at most `cacheLimit` bytes
+/// in all; each use checks the file's size and modification time with one stat, so an edited file is
+/// served fresh. (A web server asks for size, digest and content of the same file per request; without
+/// the cache that was three stats, two opens and a full read for the digest.)
 public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     public let root: String
+    public let cacheFileLimit = 256 * 1024
+    public let cacheLimit = 16 * 1024 * 1024
+    private struct Cached {
+        let size: Int
+        let modified: Int64
+        let bytes: [UInt8]
+        let digest: String
+    }
+    private var cache: [String: Cached] = [:]
+    private var cachedBytes = 0
+    private var paths: [String: String] = [:]
 
     public init(root: String) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
     }
 
-    /// The path for `key`, or nil for keys that would leave the root.
+    /// The path for `key`, or nil for keys that would leave the root (remembered for keys seen before).
     func path(_ key: String) -> String? {
+        if let p = paths[key] { return p }
+        guard let p = computePath(key) else { return nil }
+        if paths.count < 4096 { paths[key] = p }
+        return p
+    }
+
+    private func computePath(_ key: String) -> String? {
         let parts = key.split(separator: "/", omittingEmptySubsequences: true)
         for p in parts where p == ".." || p == "." { return nil }
         if key.utf8.contains(0) { return nil }
         return parts.isEmpty ? root : root + "/" + parts.joined(separator: "/")
     }
 
-    public func size(_ key: String) async throws(KeyValueError) -> Int {
-        guard let p = path(key), let s = Sys.status(p) else { throw .notFound(key) }
+    /// The cached copy of a small file, refreshed when its size or modification time changed.
+    private func cached(_ key: String) throws(KeyValueError) -> Cached? {
+        guard let p = path(key), let s = Sys.fileStatus(p) else { throw .notFound(key) }
         if s.directory { throw .wrongKind(key) }
+        if let c = cache[key], c.size == s.size, c.modified == s.modified { return c }
+        guard s.size <= cacheFileLimit else { return nil }
+        let bytes = try read(key, path: p, offset: 0, length: s.size)
+        if let old = cache.removeValue(forKey: key) { cachedBytes -= old.bytes.count }
+        if cachedBytes + bytes.count > cacheLimit { cache.removeAll(); cachedBytes = 0 }
+        let c = Cached(size: s.size, modified: s.modified, bytes: bytes, digest: ContentDigest.of(bytes.span))
+        cache[key] = c
+        cachedBytes += bytes.count
+        return c
+    }
+
+    public func size(_ key: String) async throws(KeyValueError) -> Int {
+        if let c = try cached(key) { return c.size }
+        guard let p = path(key), let s = Sys.status(p) else { throw .notFound(key) }
         return s.size
     }
 
     public func get(_ key: String) async throws(KeyValueError) -> [UInt8] {
+        if let c = try cached(key) { return c.bytes }
         let n = try await size(key)
         return try await get(key, offset: 0, length: n)
     }
 
     public func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
+        if let c = try cached(key) {
+            try Self.checkRange(offset: offset, length: length, size: c.size)
+            return Array(c.bytes[offset..<(offset + length)])
+        }
         let n = try await size(key)
         try Self.checkRange(offset: offset, length: length, size: n)
         guard let p = path(key) else { throw .notFound(key) }
+        return try read(key, path: p, offset: offset, length: length)
+    }
+
+    private func read(_ key: String, path p: String, offset: Int, length: Int) throws(KeyValueError) -> [UInt8] {
         let fd: Int32
         do throws(Errno) { fd = try Sys.openRead(p) } catch { throw .notFound(key) }
         defer { Sys.close(fd) }
@@ -102,6 +149,7 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     }
 
     public func digest(_ key: String) async throws(KeyValueError) -> String {
+        if let c = try cached(key) { return c.digest }
         let bytes = try await get(key)
         return ContentDigest.of(bytes.span)
     }

@@ -280,9 +280,15 @@ enum Sys {
 
     /// (is a directory, size in bytes), or nil when nothing is at `path`.
     static func status(_ path: String) -> (directory: Bool, size: Int)? {
+        fileStatus(path).map { ($0.directory, $0.size) }
+    }
+
+    /// Kind, size and modification time (nanoseconds) of what is at `path`.
+    static func fileStatus(_ path: String) -> (directory: Bool, size: Int, modified: Int64)? {
         var s = stat()
         guard stat(path, &s) == 0 else { return nil }
-        return ((s.st_mode & S_IFMT) == S_IFDIR, Int(s.st_size))
+        let modified = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        return ((s.st_mode & S_IFMT) == S_IFDIR, Int(s.st_size), modified)
     }
 
     static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(Errno) -> Int {

@@ -52,6 +52,11 @@ import SwiftletTesting
         await #expect(throws: KeyValueError.notFound("missing")) { try await store.get("missing") }
         await #expect(throws: KeyValueError.wrongKind("sub")) { try await store.get("sub") }
         await #expect(throws: KeyValueError.badRange(offset: 4, length: 5, size: 5)) { try await store.get("a.txt", offset: 4, length: 5) }
+        // The cache notices an edited file (size and modification time are checked on every use).
+        #expect(system("sleep 0.01; printf 'changed!' > \(root)/a.txt") == 0)
+        #expect(try await store.get("a.txt") == Array("changed!".utf8))
+        #expect(try await store.digest("a.txt") == ContentDigest.of(Array("changed!".utf8).span))
+        #expect(try await store.get("a.txt", offset: 2, length: 3) == Array("ang".utf8))
     }
 
     private func makeTree(_ root: String) throws {

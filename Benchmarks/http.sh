@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmarks/run http: keep-alive requests per second for a 612-byte page (the size of nginx's welcome
+# page), the website example on the unix target against nginx with one worker, same page, same wrk
+# command, same run. Needs wrk and nginx (apt-get install wrk nginx-light); listens on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in wrk nginx; do
+    command -v $tool >/dev/null || { echo "Benchmarks/http.sh: needs $tool (apt-get install wrk nginx-light)" >&2; exit 1; }
+done
+DURATION=${SWIFTLET_BENCH_SECONDS:-10}
+work=$(mktemp -d /tmp/swiftlet-http.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/site"
+chmod a+rx "$work" "$work/site"  # nginx workers run as www-data
+python3 -c "import sys; page = '<!doctype html><title>Swiftlet</title><p>' + 'x' * 612; sys.stdout.write(page[:611] + '\n')" > "$work/site/index.html"
+[ "$(stat -c %s "$work/site/index.html")" = 612 ] || { echo "page is not 612 bytes" >&2; exit 1; }
+chmod a+r "$work/site/index.html"
+
+swift build -c release --product swiftlet >/dev/null
+SWIFTLET=$PWD/.build/release/swiftlet
+"$SWIFTLET" build Examples/website >/dev/null 2>&1
+Examples/website/.swiftlet/unix/.build/release/website --store "$work/site" -- --port 18080 >"$work/website.log" 2>&1 &
+pids+=($!)
+
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:18081;
+        root $work/site;
+    }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work" &
+pids+=($!)
+sleep 1
+curl -sf -o /dev/null http://127.0.0.1:18080/ || { cat "$work/website.log"; exit 1; }
+curl -sf -o /dev/null http://127.0.0.1:18081/ || { cat "$work/nginx-error.log"; exit 1; }
+
+rate() { wrk -t1 -c32 -d"${DURATION}s" "$1" | awk '/Requests\/sec/ { print $2 }'; }
+swiftlet=$(rate http://127.0.0.1:18080/)
+nginx=$(rate http://127.0.0.1:18081/)
+echo "keep-alive GET of a 612-byte page, wrk -t1 -c32 -d${DURATION}s, one server thread each:"
+echo "  Swiftlet website (unix)  $swiftlet requests/s"
+echo "  nginx (1 worker)         $nginx requests/s"
+echo "RESULT http-unix $swiftlet requests/s ratio $(awk "BEGIN { printf \"%.2f\", $swiftlet / $nginx }") vs nginx"
