@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
-        .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletTesting"], swiftSettings: core),
+        .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
     ],

@@ -81,6 +81,9 @@ public protocol TCPFlow: AnyObject, Sendable {
     var remote: Endpoint { get }
     /// Up to `maximum` bytes; waits until some arrive; nil at the end of the stream.
     func read(maximum: Int) async throws(NetworkError) -> [UInt8]?
+    /// As `read(maximum:)`, but throws `.timedOut` when nothing arrives within `timeout` (the connection
+    /// stays usable).
+    func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]?
     /// Queues all of `bytes`, waiting while the send buffer is full.
     func write(_ bytes: [UInt8]) async throws(NetworkError)
     /// Sends FIN: no more data from this side; reading goes on until the peer closes.

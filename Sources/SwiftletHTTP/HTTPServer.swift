@@ -4,28 +4,37 @@
 // One child task per connection (`TCPListening.serve`). Requests on a connection are answered in order,
 // each with one write; a response to HEAD carries the length GET would send and no body. A parse error
 // is answered with its status and the connection is closed (RFC 9112 §2.2 leaves nothing else safe).
-// Not yet: idle and header-read timeouts (a slow client holds its connection, at most the parser's
-// limits in memory), `Expect: 100-continue`.
+// Timeouts: a connection idle between requests is closed after `idle`; a request (head and body) must
+// arrive within `request` of its first byte, else 408 and close, so a slowloris client that trickles a
+// byte now and then holds a connection for at most that long (and at most the parser's limits in
+// memory). Not yet: `Expect: 100-continue`.
 
 import Swiftlet
 
 public enum HTTPServer {
+    public struct Timeouts: Sendable {
+        public var idle = Duration.seconds(60)
+        public var request = Duration.seconds(30)
+        public init() {}
+    }
+
     /// Serves `listener` until it is closed, answering every request with `handler`.
     public static func serve<L: TCPListening, C: WallClock>(
-        _ listener: L, clock: C, limits: HTTPRequestParser.Limits = .init(),
+        _ listener: L, clock: C, limits: HTTPRequestParser.Limits = .init(), timeouts: Timeouts = .init(),
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         await listener.serve { flow in
-            await connection(flow, clock: clock, limits: limits, handler: handler)
+            await connection(flow, clock: clock, limits: limits, timeouts: timeouts, handler: handler)
         }
     }
 
     /// Serves one connection until the client closes it, asks to, or sends something unparseable.
     public static func connection<F: TCPFlow, C: WallClock>(
-        _ flow: F, clock: C, limits: HTTPRequestParser.Limits = .init(),
+        _ flow: F, clock: C, limits: HTTPRequestParser.Limits = .init(), timeouts: Timeouts = .init(),
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         var parser = HTTPRequestParser(limits: limits)
+        var requestStarted: WallTime? = nil
         // The Date field changes once a second; formatting it for every response showed in profiles.
         var dateSecond: Int64 = -1
         var date = ""
@@ -53,9 +62,32 @@ public enum HTTPServer {
                 flow.close()
                 return
             }
+            let timeout: Duration
+            if parser.isIdle {
+                requestStarted = nil
+                timeout = timeouts.idle
+            } else {
+                let started = requestStarted ?? clock.now()
+                requestStarted = started
+                let elapsed = Duration.nanoseconds(clock.now().nanosecondsSinceEpoch - started.nanosecondsSinceEpoch)
+                timeout = max(timeouts.request - elapsed, .milliseconds(1))
+            }
             let received: [UInt8]?
-            do throws(NetworkError) { received = try await flow.read(maximum: 65536) } catch { flow.abort(); return }
+            do throws(NetworkError) {
+                received = try await flow.read(maximum: 65536, timeout: timeout)
+            } catch .timedOut {
+                if !parser.isIdle {
+                    let r = HTTPResponse.text(408, HTTPResponse.reason(408))
+                    try? await flow.write(r.head(date: currentDate(), close: true) + r.body)
+                }
+                flow.close()
+                return
+            } catch {
+                flow.abort()
+                return
+            }
             guard let bytes = received else { flow.close(); return }
+            if requestStarted == nil { requestStarted = clock.now() }
             parser.feed(bytes.span)
         }
     }

@@ -149,6 +149,14 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
     deinit { close() }
 
     public func read(maximum: Int) async throws(NetworkError) -> [UInt8]? {
+        try await read(maximum: maximum, deadline: nil)
+    }
+
+    public func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? {
+        try await read(maximum: maximum, deadline: Sys.monotonicNow() + timeout)
+    }
+
+    private func read(maximum: Int, deadline: Instant?) async throws(NetworkError) -> [UInt8]? {
         precondition(maximum > 0, "read(maximum:) needs a positive maximum")
         while true {
             guard fd >= 0 else { throw .notConnected }
@@ -164,7 +172,8 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
             }
             if let failure {
                 if failure == .again {
-                    await loop.readable(fd)
+                    if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
+                    await loop.readable(fd, until: deadline)
                     continue
                 }
                 throw failure.networkError

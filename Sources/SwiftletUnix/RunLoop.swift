@@ -36,18 +36,30 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     private let epoll: Int32
     private let wakeup: Int32
 
+    /// A parked task that more than one event may wake (a descriptor and a deadline): the first wins.
+    final class Wake {
+        private var continuation: UnsafeContinuation<Void, Never>?
+        init(_ c: UnsafeContinuation<Void, Never>) { continuation = c }
+        var pending: Bool { continuation != nil }
+        func fire() {
+            guard let c = continuation else { return }
+            continuation = nil
+            c.resume()
+        }
+    }
+
     private struct Sleeper {
         let deadline: Instant
         let order: UInt64
-        let continuation: UnsafeContinuation<Void, Never>
+        let wake: Wake
     }
     /// Sorted by (deadline, order): the timer queue.
     private var sleepers: [Sleeper] = []
     private var sleeperOrder: UInt64 = 0
 
     private struct Waiters {
-        var readers: [UnsafeContinuation<Void, Never>] = []
-        var writers: [UnsafeContinuation<Void, Never>] = []
+        var readers: [Wake] = []
+        var writers: [Wake] = []
     }
     private var descriptors: [Int32: Waiters] = [:]
     private var drivers: [RunLoopDriver] = []
@@ -164,7 +176,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
                 if fd == wakeup { Sys.drainEventfd(wakeup); continue }
                 guard var w = descriptors[fd] else { continue }
                 let failed = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
-                var resume: [UnsafeContinuation<Void, Never>] = []
+                var resume: [Wake] = []
                 if failed || flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
                     resume += w.readers
                     w.readers.removeAll()
@@ -174,7 +186,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
                     w.writers.removeAll()
                 }
                 descriptors[fd] = w
-                for c in resume { c.resume() }
+                for c in resume { c.fire() }
             }
         }
     }
@@ -193,14 +205,17 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     public func unregister(_ fd: Int32) {
         Sys.epollRemove(epoll, fd)
         guard let w = descriptors.removeValue(forKey: fd) else { return }
-        for c in w.readers + w.writers { c.resume() }
+        for c in w.readers + w.writers { c.fire() }
     }
 
-    /// Suspends until `fd` is readable (or has failed).
-    public func readable(_ fd: Int32) async {
+    /// Suspends until `fd` is readable (or has failed), or until `deadline` if one is given.
+    public func readable(_ fd: Int32, until deadline: Instant? = nil) async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
             guard descriptors[fd] != nil else { c.resume(); return }
-            descriptors[fd]!.readers.append(c)
+            let wake = Wake(c)
+            descriptors[fd]!.readers.removeAll { !$0.pending }  // woken by an earlier deadline
+            descriptors[fd]!.readers.append(wake)
+            if let deadline { addSleeper(deadline, wake) }
         }
     }
 
@@ -208,7 +223,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     public func writable(_ fd: Int32) async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
             guard descriptors[fd] != nil else { c.resume(); return }
-            descriptors[fd]!.writers.append(c)
+            descriptors[fd]!.writers.append(Wake(c))
         }
     }
 
@@ -216,12 +231,14 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
 
     public func sleep(until deadline: Instant) async {
         if deadline <= Sys.monotonicNow() { return }
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            sleeperOrder += 1
-            let s = Sleeper(deadline: deadline, order: sleeperOrder, continuation: c)
-            let index = sleepers.firstIndex { $0.deadline > deadline } ?? sleepers.endIndex
-            sleepers.insert(s, at: index)
-        }
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in addSleeper(deadline, Wake(c)) }
+    }
+
+    private func addSleeper(_ deadline: Instant, _ wake: Wake) {
+        sleeperOrder += 1
+        let s = Sleeper(deadline: deadline, order: sleeperOrder, wake: wake)
+        let index = sleepers.firstIndex { $0.deadline > deadline } ?? sleepers.endIndex
+        sleepers.insert(s, at: index)
     }
 
     private func fireSleepers() {
@@ -230,7 +247,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         guard due > 0 else { return }
         let fired = sleepers[..<due]
         sleepers.removeFirst(due)
-        for s in fired { s.continuation.resume() }
+        for s in fired { s.wake.fire() }
     }
 
     /// Tasks parked in `sleep` (for leak checks).

@@ -86,6 +86,30 @@ final class AsyncPair {
         #expect(woke == start + .milliseconds(1500))
     }
 
+    @Test func readWithTimeoutThrowsTimedOutAndTheConnectionStaysUsable() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 80)
+        var outcome: NetworkError? = nil
+        var timedOutAt: Instant? = nil
+        var later: [UInt8]? = nil
+        let start = pair.net.now
+        Task { @MainActor in
+            guard let flow = await listener.accept() else { return }
+            do throws(NetworkError) { _ = try await flow.read(maximum: 100, timeout: .milliseconds(300)) } catch { outcome = error }
+            timedOutAt = pair.b.now
+            later = try? await flow.read(maximum: 100, timeout: .seconds(5))
+        }
+        Task { @MainActor in
+            guard let c = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { return }
+            await pair.a.sleep(for: .seconds(1))
+            try? await c.write([1, 2, 3])
+        }
+        #expect(await pair.run(for: .seconds(5)) { later != nil })
+        #expect(outcome == .timedOut)
+        #expect(timedOutAt.map { $0 - start >= .milliseconds(300) && $0 - start < .milliseconds(400) } == true)
+        #expect(later == [1, 2, 3])
+    }
+
     @Test func refusedConnectThrows() async {
         let pair = AsyncPair()
         var outcome: NetworkError? = nil

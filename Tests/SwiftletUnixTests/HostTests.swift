@@ -7,6 +7,7 @@ import Glibc
 #endif
 import Swiftlet
 import SwiftletTesting
+import SwiftletHTTP
 @testable import SwiftletUnix
 
 @Suite struct HostOptionTests {
@@ -132,6 +133,47 @@ import SwiftletTesting
         #expect(status == 0)
         #expect(outcome.udp == [1, 2, 3])
         #expect(outcome.refused == .refused)
+    }
+}
+
+@Suite struct HTTPTimeoutTests {
+    /// A client that starts a request and stalls gets 408 and a close; one that never sends is closed.
+    @Test func slowRequestsGet408AndIdleConnectionsAreClosed() {
+        let loop = RunLoop()
+        let network = HostNetwork(loop: loop)
+        final class Seen: @unchecked Sendable { var slow: [UInt8] = []; var idle: [UInt8]? = [1]; var readTimedOut = false }
+        let seen = Seen()
+        let status = loop.run {
+            do throws(NetworkError) {
+                let listener = try network.listen(port: 0)
+                var timeouts = HTTPServer.Timeouts()
+                timeouts.idle = .milliseconds(200)
+                timeouts.request = .milliseconds(300)
+                async let server: Void = {
+                    for _ in 0..<2 {
+                        guard let flow = await listener.accept() else { return }
+                        await HTTPServer.connection(flow, clock: HostWallClock(), timeouts: timeouts) { _ in .text(200, "ok") }
+                    }
+                }()
+                let slow = try await network.connect(to: IPv4Address(127, 0, 0, 1), port: listener.port)
+                try await slow.write(Array("GET / HT".utf8))
+                while let bytes = try await slow.read() { seen.slow += bytes }
+                slow.close()
+                let idle = try await network.connect(to: IPv4Address(127, 0, 0, 1), port: listener.port)
+                do throws(NetworkError) { _ = try await idle.read(maximum: 10, timeout: .milliseconds(20)) } catch { seen.readTimedOut = error == .timedOut }
+                seen.idle = try await idle.read()
+                idle.close()
+                await server
+                listener.close()
+                return 0
+            } catch {
+                return 1
+            }
+        }
+        #expect(status == 0)
+        #expect(String(decoding: seen.slow, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        #expect(seen.readTimedOut, "a read with a timeout throws .timedOut and leaves the connection usable")
+        #expect(seen.idle == nil, "the idle connection is closed without a response")
     }
 }
 

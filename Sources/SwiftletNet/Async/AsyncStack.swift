@@ -179,11 +179,24 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
 
     /// Up to `maximum` bytes; waits for data; nil at the end of the stream.
     public func read(maximum: Int) async throws(NetworkError) -> [UInt8]? {
+        try await read(maximum: maximum, deadline: nil)
+    }
+
+    public func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? {
+        try await read(maximum: maximum, deadline: owner.now + timeout)
+    }
+
+    private func read(maximum: Int, deadline: Instant?) async throws(NetworkError) -> [UInt8]? {
         let stack = owner.stack
-        await owner.wait { [id] in
+        let owner = self.owner
+        var expired = false
+        await owner.wait(deadline: deadline) { [id] in
             guard let c = stack.tcpConnection(id) else { return true }
-            return c.readable > 0 || c.atEndOfStream || c.error != nil || c.state == .closed
+            if c.readable > 0 || c.atEndOfStream || c.error != nil || c.state == .closed { return true }
+            if let deadline, owner.now >= deadline { expired = true }
+            return expired
         }
+        if expired { throw .timedOut }
         let bytes: [UInt8]
         do throws(StackError) { bytes = try stack.tcpRead(id, maximum: maximum, now: owner.now) } catch { throw NetworkError(error) }
         if bytes.isEmpty {
