@@ -50,10 +50,31 @@ sleep 1
 curl -sf -o /dev/null http://127.0.0.1:18080/ || { cat "$work/website.log"; exit 1; }
 curl -sf -o /dev/null http://127.0.0.1:18081/ || { cat "$work/nginx-error.log"; exit 1; }
 
-rate() { wrk -t1 -c32 -d"${DURATION}s" "$1" | awk '/Requests\/sec/ { print $2 }'; }
-swiftlet=$(rate http://127.0.0.1:18080/)
-nginx=$(rate http://127.0.0.1:18081/)
+wrk_rate() { local url=$1; shift; "$@" wrk -t1 -c32 -d"${DURATION}s" "$url" | awk '/Requests\/sec/ { print $2 }'; }
+swiftlet=$(wrk_rate http://127.0.0.1:18080/)
+nginx=$(wrk_rate http://127.0.0.1:18081/)
 echo "keep-alive GET of a 612-byte page, wrk -t1 -c32 -d${DURATION}s, one server thread each:"
 echo "  Swiftlet website (unix)  $swiftlet requests/s"
 echo "  nginx (1 worker)         $nginx requests/s"
 echo "RESULT http-unix $swiftlet requests/s ratio $(awk "BEGIN { printf \"%.2f\", $swiftlet / $nginx }") vs nginx"
+
+# The tap target (root): the website on Swiftlet's own TCP/IP in a namespace, wrk in the same namespace;
+# the peer is the same nginx, reached inside the namespace over its loopback.
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
+    ns=swl-bench-http-$$
+    ip netns add $ns && ip -n $ns link set lo up
+    trap 'cleanup; ip netns del '$ns' 2>/dev/null || true' EXIT
+    "$SWIFTLET" build --target tap Examples/website >/dev/null 2>&1
+    ip netns exec $ns "$SWIFTLET" run --target tap Examples/website --store "$work/site" -- --port 80 >"$work/tap.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 600); do grep -q "serving on port 80" "$work/tap.log" && break; sleep 0.1; done
+    sed "s|$work/nginx.pid|$work/nginx-ns.pid|" "$work/nginx.conf" >"$work/nginx-ns.conf"
+    ip netns exec $ns nginx -c "$work/nginx-ns.conf" -p "$work" &
+    pids+=($!)
+    sleep 1
+    tap=$(wrk_rate http://10.0.0.2/ ip netns exec $ns)
+    nginx_ns=$(wrk_rate http://127.0.0.1:18081/ ip netns exec $ns)
+    echo "  Swiftlet website (tap)   $tap requests/s"
+    echo "  nginx in the namespace   $nginx_ns requests/s"
+    echo "RESULT http-tap $tap requests/s ratio $(awk "BEGIN { printf \"%.2f\", $tap / $nginx_ns }") vs nginx"
+fi

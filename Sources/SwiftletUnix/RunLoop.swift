@@ -56,6 +56,10 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     /// Sorted by (deadline, order): the timer queue.
     private var sleepers: [Sleeper] = []
     private var sleeperOrder: UInt64 = 0
+    /// Sleepers whose wake already fired by another route (a read that got its data) stay in the queue
+    /// until they are due; the queue is swept of them when it reaches this size, so a busy server that
+    /// parks every read with a 60 s deadline keeps the queue about as long as its live connections.
+    private var sweepAt = 64
 
     private struct Waiters {
         var readers: [Wake] = []
@@ -235,10 +239,19 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     }
 
     private func addSleeper(_ deadline: Instant, _ wake: Wake) {
+        if sleepers.count >= sweepAt {
+            sleepers.removeAll { !$0.wake.pending }
+            sweepAt = max(64, sleepers.count * 2)
+        }
         sleeperOrder += 1
         let s = Sleeper(deadline: deadline, order: sleeperOrder, wake: wake)
-        let index = sleepers.firstIndex { $0.deadline > deadline } ?? sleepers.endIndex
-        sleepers.insert(s, at: index)
+        // Binary search for the first sleeper due later: equal deadlines keep their order.
+        var low = 0, high = sleepers.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sleepers[mid].deadline > deadline { high = mid } else { low = mid + 1 }
+        }
+        sleepers.insert(s, at: low)
     }
 
     private func fireSleepers() {
@@ -250,6 +263,6 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         for s in fired { s.wake.fire() }
     }
 
-    /// Tasks parked in `sleep` (for leak checks).
-    public var sleeping: Int { sleepers.count }
+    /// Tasks parked in `sleep` or in a read with a deadline (for leak checks).
+    public var sleeping: Int { sleepers.filter { $0.wake.pending }.count }
 }
