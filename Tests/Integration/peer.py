@@ -2,6 +2,7 @@
 """Linux-side peers for the hosted-target tests (Tests/Integration/hosted.sh).
 
   peer.py pattern N                      write N bytes of the bulk pattern to stdout
+  peer.py digest N                       ContentDigest (64-bit FNV-1a over bytes, then length) of N pattern bytes
   peer.py send ADDR PORT N               send N pattern bytes, half-close, print the reply
   peer.py receive ADDR PORT N            ask a source for N bytes, check count and pattern, print 'ok ...'
   peer.py server ADDR PORT               serve one Swiftlet client: sink ('send' clients) and source
@@ -168,7 +169,16 @@ def cmd_frames(iface, dst_mac, src_ip, dst_ip):
 
 if __name__ == "__main__":
     commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames}
-    if len(sys.argv) >= 3 and sys.argv[1] == "pattern":
+    if len(sys.argv) >= 3 and sys.argv[1] == "digest":
+        h = 0xCBF29CE484222325
+        for chunk in pattern_chunks(int(sys.argv[2])):
+            for b in chunk:
+                h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        n = int(sys.argv[2])
+        for i in range(8):
+            h = ((h ^ ((n >> (8 * i)) & 0xFF)) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        print("%016x" % h)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "pattern":
         out = sys.stdout.buffer
         for c in pattern_chunks(int(sys.argv[2])):
             out.write(c)
