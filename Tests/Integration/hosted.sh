@@ -54,12 +54,13 @@ wait_for() {
     return 1
 }
 
+# Creates namespace swl-test-PID-NAME and sets NS to it (no command substitution: the list of namespaces
+# to delete must be this shell's, not a subshell's).
 new_namespace() {
-    local ns="swl-test-$$-$1"
-    ip netns add "$ns" || return 1
-    namespaces+=("$ns")
-    ip -n "$ns" link set lo up
-    echo "$ns"
+    NS="swl-test-$$-$1"
+    ip netns add "$NS" || return 1
+    namespaces+=("$NS")
+    ip -n "$NS" link set lo up
 }
 
 # Creates tap NAME in namespace NS with the host address ADDR/PREFIX, up.
@@ -155,14 +156,16 @@ test_unix_website() {
 
 test_tap_website() {
     local ns
-    ns=$(new_namespace website) || return 1
+    new_namespace website || return 1
+    ns=$NS
     start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
     website_checks "$ns" 10.0.0.2 80
 }
 
 test_tap_ping_arp_echo() {
     local ns
-    ns=$(new_namespace ping) || return 1
+    new_namespace ping || return 1
+    ns=$NS
     start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
     ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.0.2 || return 1
     ip netns exec "$ns" ip neigh show 10.0.0.2 | grep -q lladdr || { echo "no ARP entry for 10.0.0.2"; return 1; }
@@ -176,7 +179,8 @@ test_tap_ping_arp_echo() {
 
 test_tap_client() {
     local ns
-    ns=$(new_namespace client) || return 1
+    new_namespace client || return 1
+    ns=$NS
     make_tap "$ns" swl0 10.0.0.1/24
     spawn peer ip netns exec "$ns" $PEER server 10.0.0.1 6001
     wait_for peer 10 listening || return 1
@@ -196,7 +200,8 @@ test_tap_client() {
 
 test_tap_dhcp() {
     local ns
-    ns=$(new_namespace dhcp) || return 1
+    new_namespace dhcp || return 1
+    ns=$NS
     make_tap "$ns" swl1 10.0.1.1/24
     spawn dnsmasq ip netns exec "$ns" dnsmasq --no-daemon --port=0 --interface=swl1 --bind-interfaces \
         --dhcp-range=10.0.1.50,10.0.1.60,255.255.255.0,1h --dhcp-leasefile="$WORK/leases" --log-dhcp
@@ -212,7 +217,8 @@ test_tap_dhcp() {
 bulk_both_ways() {  # bulk_both_ways NAME [swiftlet run options]: BULK_BYTES each way, checked
     local name=$1 ns
     shift
-    ns=$(new_namespace "$name") || return 1
+    new_namespace "$name" || return 1
+    ns=$NS
     start_tap_app bulk "$ns" Tests/Apps/bulk "sink on 5001" "$@" || return 1
     local t0 t1 reply
     t0=$(date +%s.%N)
@@ -234,7 +240,8 @@ test_tap_bulk_impaired() {
 
 test_tap_malformed() {
     local ns
-    ns=$(new_namespace malformed) || return 1
+    new_namespace malformed || return 1
+    ns=$NS
     start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
     ip netns exec "$ns" ping -c 1 -W 2 10.0.0.2 >/dev/null || return 1
     local mac
@@ -249,7 +256,8 @@ test_tap_malformed() {
 test_tap_errors() {
     # One clear line for errors a user meets: a tap another program holds, a bad address.
     local ns out
-    ns=$(new_namespace errors) || return 1
+    new_namespace errors || return 1
+    ns=$NS
     start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
     out=$(ip netns exec "$ns" timeout 60 "$SWIFTLET" run --target tap Examples/echo --tap swl0 2>&1)
     echo "$out" | grep -q "it is busy" || { echo "busy tap: $out"; return 1; }
@@ -262,7 +270,8 @@ test_tap_errors() {
 test_run_cleans_up() {
     # Ctrl-C (SIGINT) to `swiftlet run` stops the application and removes the tap it created.
     local ns
-    ns=$(new_namespace cleanup) || return 1
+    new_namespace cleanup || return 1
+    ns=$NS
     start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
     local pid=${started[-1]}
     kill -INT "$pid"
@@ -297,6 +306,11 @@ done
 for name in "${selected[@]}"; do
     check "$name" "test_${name//-/_}"
 done
+# Nothing may be left behind: every namespace this run made is gone.
+if ip netns list | grep -q "^swl-test-$$-"; then
+    failed=$((failed + 1))
+    failures+=("namespaces left behind: $(ip netns list | grep "^swl-test-$$-" | awk '{print $1}' | tr '\n' ' ')")
+fi
 for f in "${failures[@]}"; do log "failed: $f"; done
 echo "hosted: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
