@@ -104,6 +104,19 @@ public protocol TCPListening: AnyObject, Sendable, AsyncSequence where Element =
     func close()
 }
 
+/// The iterator behind `for await flow in listener`, shared by every target's listener.
+public struct TCPListeningIterator<Listener: TCPListening>: AsyncIteratorProtocol {
+    let listener: Listener
+    public mutating func next() async -> Listener.Flow? { await listener.accept() }
+    public mutating func next(isolation actor: isolated (any Actor)?) async throws(Never) -> Listener.Flow? {
+        await listener.accept()
+    }
+}
+
+extension TCPListening where AsyncIterator == TCPListeningIterator<Self> {
+    public func makeAsyncIterator() -> TCPListeningIterator<Self> { TCPListeningIterator(listener: self) }
+}
+
 /// A bound UDP port.
 public protocol UDPSocketProtocol: AnyObject, Sendable {
     var port: UInt16 { get }

@@ -88,6 +88,7 @@ public final class HostListener: TCPListening, @unchecked Sendable {
     public typealias Flow = HostFlow
     public typealias Element = HostFlow
     public typealias Failure = Never
+    public typealias AsyncIterator = TCPListeningIterator<HostListener>
     let loop: RunLoop
     private var fd: Int32
     public let port: UInt16
@@ -123,16 +124,6 @@ public final class HostListener: TCPListening, @unchecked Sendable {
         Sys.close(fd)
         fd = -1
     }
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        let listener: HostListener
-        public mutating func next() async -> HostFlow? { await listener.accept() }
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(Never) -> HostFlow? {
-            await listener.accept()
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: self) }
 }
 
 public final class HostFlow: TCPFlow, @unchecked Sendable {

@@ -126,6 +126,7 @@ public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked 
     public typealias Flow = TCPStream<Device>
     public typealias Element = TCPStream<Device>
     public typealias Failure = Never
+    public typealias AsyncIterator = TCPListeningIterator<TCPListener<Device>>
     let owner: AsyncStack<Device>
     public let port: UInt16
     private var closed = false
@@ -152,16 +153,6 @@ public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked 
         closed = true
         owner.stack.tcpUnlisten(port: port, now: owner.now)
     }
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        let listener: TCPListener<Device>
-        public mutating func next() async -> TCPStream<Device>? { await listener.accept() }
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(Never) -> TCPStream<Device>? {
-            await listener.accept()
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: self) }
 }
 
 /// One TCP connection as the application sees it.
