@@ -35,6 +35,14 @@ public protocol NetworkDevice: AnyObject {
 
     /// Suspends until at least one frame can be received.
     func waitForFrames() async throws(NetworkDeviceError)
+
+    /// When the device itself needs a turn of the run loop even if no frame arrives (frames an
+    /// impairment holds back); `.distantFuture` for real devices.
+    var nextDeadline: Instant { get }
+}
+
+extension NetworkDevice {
+    public var nextDeadline: Instant { .distantFuture }
 }
 
 extension NetworkDevice {

@@ -71,17 +71,7 @@ public struct ImpairmentSyntaxError: Error, CustomStringConvertible {
     }
 }
 
-/// A network device whose frames need the run loop at set times (held frames of an impaired link).
-public protocol HostNetworkDevice: NetworkDevice {
-    /// When frames held back become due; `.distantFuture` when none are.
-    var nextDeadline: Instant { get }
-}
-
-extension TapDevice: HostNetworkDevice {
-    public var nextDeadline: Instant { .distantFuture }
-}
-
-public final class ImpairedDevice<Base: NetworkDevice>: HostNetworkDevice {
+public final class ImpairedDevice<Base: NetworkDevice>: NetworkDevice {
     public let base: Base
     public let impairment: Impairment
     let clock: () -> Instant

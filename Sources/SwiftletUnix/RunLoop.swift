@@ -18,15 +18,6 @@ import Synchronization
 import CSwiftletUnix
 import Swiftlet
 
-/// Something the run loop gives a turn to after the ready jobs have run (a network stack driver).
-public protocol RunLoopDriver: AnyObject {
-    /// Does this turn's work; returns true when it stopped early with more to do (the loop then does
-    /// not block).
-    func turn(now: Instant) -> Bool
-    /// When the driver must get a turn even if no descriptor becomes ready.
-    var nextDeadline: Instant { get }
-}
-
 public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     private struct Queue: ~Copyable {
         var jobs: [UnownedJob] = []
@@ -36,30 +27,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     private let epoll: Int32
     private let wakeup: Int32
 
-    /// A parked task that more than one event may wake (a descriptor and a deadline): the first wins.
-    final class Wake {
-        private var continuation: UnsafeContinuation<Void, Never>?
-        init(_ c: UnsafeContinuation<Void, Never>) { continuation = c }
-        var pending: Bool { continuation != nil }
-        func fire() {
-            guard let c = continuation else { return }
-            continuation = nil
-            c.resume()
-        }
-    }
-
-    private struct Sleeper {
-        let deadline: Instant
-        let order: UInt64
-        let wake: Wake
-    }
-    /// Sorted by (deadline, order): the timer queue.
-    private var sleepers: [Sleeper] = []
-    private var sleeperOrder: UInt64 = 0
-    /// Sleepers whose wake already fired by another route (a read that got its data) stay in the queue
-    /// until they are due; the queue is swept of them when it reaches this size, so a busy server that
-    /// parks every read with a 60 s deadline keeps the queue about as long as its live connections.
-    private var sweepAt = 64
+    /// The timer queue: tasks in `sleep` and reads with a deadline.
+    private var timers = TimerQueue()
 
     private struct Waiters {
         var readers: [Wake] = []
@@ -142,7 +111,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         turns += 1
         _ = runReadyJobs()
         now = Sys.monotonicNow()
-        fireSleepers()
+        timers.fire(now: now)
         var busy = false
         for d in drivers where d.turn(now: now) { busy = true }
         // The application returned during this turn's jobs: blocking now could be forever.
@@ -154,7 +123,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         }
         var timeout: Int32 = 0
         if !pending {
-            var deadline = sleepers.first?.deadline ?? .distantFuture
+            var deadline = timers.nextDeadline
             for d in drivers { deadline = min(deadline, d.nextDeadline) }
             timeout = Self.milliseconds(until: deadline, from: Sys.monotonicNow())
         }
@@ -219,7 +188,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
             let wake = Wake(c)
             descriptors[fd]!.readers.removeAll { !$0.pending }  // woken by an earlier deadline
             descriptors[fd]!.readers.append(wake)
-            if let deadline { addSleeper(deadline, wake) }
+            if let deadline { timers.add(deadline, wake) }
         }
     }
 
@@ -234,35 +203,9 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     // MARK: - Timers
 
     public func sleep(until deadline: Instant) async {
-        if deadline <= Sys.monotonicNow() { return }
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in addSleeper(deadline, Wake(c)) }
-    }
-
-    private func addSleeper(_ deadline: Instant, _ wake: Wake) {
-        if sleepers.count >= sweepAt {
-            sleepers.removeAll { !$0.wake.pending }
-            sweepAt = max(64, sleepers.count * 2)
-        }
-        sleeperOrder += 1
-        let s = Sleeper(deadline: deadline, order: sleeperOrder, wake: wake)
-        // Binary search for the first sleeper due later: equal deadlines keep their order.
-        var low = 0, high = sleepers.count
-        while low < high {
-            let mid = (low + high) / 2
-            if sleepers[mid].deadline > deadline { high = mid } else { low = mid + 1 }
-        }
-        sleepers.insert(s, at: low)
-    }
-
-    private func fireSleepers() {
-        var due = 0
-        while due < sleepers.count && sleepers[due].deadline <= now { due += 1 }
-        guard due > 0 else { return }
-        let fired = sleepers[..<due]
-        sleepers.removeFirst(due)
-        for s in fired { s.wake.fire() }
+        await TimerQueue.sleep(until: deadline, now: Sys.monotonicNow()) { timers.add($0, $1) }
     }
 
     /// Tasks parked in `sleep` or in a read with a deadline (for leak checks).
-    public var sleeping: Int { sleepers.filter { $0.wake.pending }.count }
+    public var sleeping: Int { timers.pending }
 }

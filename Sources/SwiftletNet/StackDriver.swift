@@ -1,14 +1,13 @@
-// SwiftletUnix: Swiftlet's own TCP/IP stack on the hosted run loop (the `tap` target's `Network`).
+// SwiftletNet: Swiftlet's own TCP/IP stack on a run loop (the `Network` of the `tap` and `kvm` targets).
 //
 // Each turn of the loop: hand the frames the device has to the stack, `poll(now:)` it (timers,
 // retransmissions, queued output), log what DHCP reported, and resume the tasks whose socket became
-// ready. The same sequence runs on the kvm kernel; only the device and the loop differ.
+// ready. The hosted RunLoop and the kvm kernel's loop both drive it; only the device differs.
 
 import _Concurrency
 import Swiftlet
-import SwiftletNet
 
-public final class StackDriver<Device: HostNetworkDevice>: RunLoopDriver, @unchecked Sendable {
+public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked Sendable {
     public let device: Device
     public let stack: NetworkStack<Device>
     /// What the application is given: the async API over `stack`.

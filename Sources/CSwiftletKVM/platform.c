@@ -1,0 +1,309 @@
+/* CSwiftletKVM: the ring-3 side of the platform: start-up (boot information, heap, clocks, arguments),
+ * the console, the clocks, the yield gate's caller, interrupt routing, randomness and exit.
+ *
+ * Start-up reads `struct hvm_start_info` (Xen's PVH ABI: magic 0x336ec578, the command line at offset 24,
+ * the memory map at offsets 40/48 from version 1), gives the largest RAM region above the kernel to the
+ * heap, calibrates the TSC (kvmclock's scale where present, PIT channel 2 otherwise), then calls the
+ * generated Swift `main` with the command line split into words.
+ */
+#include "kernel.h"
+
+extern int main(int argc, char **argv);
+extern char __kernel_end[];
+extern void (*__init_array_start[])(void);
+extern void (*__init_array_end[])(void);
+
+struct hvm_start_info {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+struct hvm_memmap_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+/* ---- Console ---- */
+
+void swiftlet_serial_write(const uint8_t *bytes, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        if (bytes[i] == '\n') {
+            while (!(swiftlet_inb(COM1 + 5) & 0x20)) {}
+            swiftlet_outb(COM1, '\r');
+        }
+        while (!(swiftlet_inb(COM1 + 5) & 0x20)) {}
+        swiftlet_outb(COM1, bytes[i]);
+    }
+}
+
+static void say(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    swiftlet_serial_write((const uint8_t *)s, n);
+}
+
+static void say_number(uint64_t v) {
+    char digits[24];
+    int n = 0;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    char out[24];
+    for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+    swiftlet_serial_write((const uint8_t *)out, (size_t)n);
+}
+
+/* ---- Exit ---- */
+
+void swiftlet_exit(int status) {
+    if (status < 0 || status > 111) status = 99;
+    swiftlet_outb(EXIT_PORT, (uint8_t)(status + SWIFTLET_EXIT_BIAS));
+    say("\nkernel: exit ");
+    say_number((uint64_t)status);
+    say(" requested, but QEMU has no isa-debug-exit device at 0xf4; halting\n");
+    for (;;) swiftlet_block(UINT64_MAX);
+}
+
+void swiftlet_panic(const char *message, int status) {
+    say("\npanic: ");
+    say(message);
+    say("\n");
+    swiftlet_exit(status);
+}
+
+/* ---- Time ---- */
+
+static uint64_t ns_per_tick_mult;  /* nanoseconds per TSC tick, as a 32.32 fixed-point number */
+static uint64_t ticks_per_ns_mult;  /* TSC ticks per nanosecond, 32.32 */
+
+uint64_t swiftlet_monotonic_ns(void) {
+    uint64_t delta = swiftlet_rdtsc() - kernel_info.boot_tsc;
+    return (uint64_t)(((unsigned __int128)delta * ns_per_tick_mult) >> 32);
+}
+
+int64_t swiftlet_wall_ns(void) { return kernel_info.boot_wall_ns + (int64_t)swiftlet_monotonic_ns(); }
+
+uint64_t swiftlet_tsc_at(uint64_t ns) {
+    unsigned __int128 ticks = ((unsigned __int128)ns * ticks_per_ns_mult) >> 32;
+    if (ticks > UINT64_MAX - kernel_info.boot_tsc) return UINT64_MAX;
+    return kernel_info.boot_tsc + (uint64_t)ticks;
+}
+
+/* kvmclock: system time in ns for `tsc`, under the record's version seqlock. */
+static uint64_t kvmclock_ns(uint64_t *tsc_out) {
+    volatile struct pvclock_time *t = &kvmclock_time;
+    uint32_t version;
+    uint64_t ns, tsc;
+    do {
+        version = t->version;
+        __asm__ volatile("" ::: "memory");
+        tsc = swiftlet_rdtsc();
+        uint64_t delta = tsc - t->tsc_timestamp;
+        int8_t shift = t->tsc_shift;
+        if (shift < 0) delta >>= -shift; else delta <<= shift;
+        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+        __asm__ volatile("" ::: "memory");
+    } while ((version & 1) || version != t->version);
+    *tsc_out = tsc;
+    return ns;
+}
+
+/* TSC ticks per second from PIT channel 0 (1.193182 MHz), for hypervisors without kvmclock (TCG):
+ * count down from 65535 in mode 2 and time 2386 PIT ticks (2 ms) with the TSC, reading the counter
+ * with latch commands (microvm has no port 0x61 for the channel-2 gate method). */
+static uint16_t pit_read(void) {
+    swiftlet_outb(0x43, 0x00);  /* latch channel 0 */
+    uint8_t lo = swiftlet_inb(0x40);
+    return (uint16_t)(lo | swiftlet_inb(0x40) << 8);
+}
+
+static uint64_t pit_calibrate(void) {
+    const uint16_t span = 2386;
+    swiftlet_outb(0x43, 0x34);  /* channel 0, low then high byte, mode 2 */
+    swiftlet_outb(0x40, 0xff);
+    swiftlet_outb(0x40, 0xff);
+    uint16_t first = pit_read(), now = first;
+    uint64_t t0 = swiftlet_rdtsc(), t1 = t0;
+    for (uint32_t i = 0; i < 10000000u; i++) {
+        now = pit_read();
+        t1 = swiftlet_rdtsc();
+        if (now <= first && first - now >= span) break;
+        if (now > first) { first = now; t0 = t1; }  /* wrapped or not yet loaded: start again */
+    }
+    uint16_t ticks = (uint16_t)(first - now);
+    return ticks ? (t1 - t0) * 1193182u / ticks : 0;
+}
+
+static uint8_t cmos(uint8_t reg) {
+    swiftlet_outb(0x70, reg);
+    return swiftlet_inb(0x71);
+}
+
+/* The RTC as seconds since the epoch (used only without kvmclock). */
+static int64_t rtc_seconds(void) {
+    while (cmos(0x0a) & 0x80) {}
+    uint8_t sec = cmos(0x00), min = cmos(0x02), hour = cmos(0x04), day = cmos(0x07), mon = cmos(0x08), year = cmos(0x09);
+    uint8_t century = cmos(0x32);
+    uint8_t b = cmos(0x0b);
+    if (!(b & 0x04)) {
+#define BCD(x) (uint8_t)(((x) & 0x0f) + ((x) >> 4) * 10)
+        sec = BCD(sec); min = BCD(min); hour = BCD(hour & 0x7f) | (hour & 0x80); day = BCD(day); mon = BCD(mon);
+        year = BCD(year); century = BCD(century);
+#undef BCD
+    }
+    if (!(b & 0x02) && (hour & 0x80)) hour = (uint8_t)(((hour & 0x7f) + 12) % 24);
+    int64_t y = (century >= 19 && century <= 21 ? century : 20) * 100 + year;
+    int64_t m = mon;
+    /* days from civil (proleptic Gregorian), for 1970-01-01 = 0 */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return days * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+static void clock_init(void) {
+    if (kernel_info.has_kvmclock && kvmclock_time.tsc_to_system_mul) {
+        volatile struct pvclock_time *t = &kvmclock_time;
+        uint32_t mul = t->tsc_to_system_mul;
+        int8_t shift = t->tsc_shift;
+        /* ns = ticks * 2^shift * mul / 2^32  =>  Hz = 10^9 * 2^32 / (mul * 2^shift) */
+        uint64_t hz = mul ? (1000000000ull << 32) / mul : 0;  /* fits: 10^9 * 2^32 < 2^63 */
+        kernel_info.tsc_hz = shift < 0 ? hz << -shift : hz >> shift;
+        uint64_t tsc;
+        uint64_t system = kvmclock_ns(&tsc);
+        kernel_info.boot_tsc = tsc;
+        volatile struct pvclock_wall *w = &kvmclock_wall;
+        kernel_info.boot_wall_ns = (int64_t)w->sec * 1000000000 + w->nsec + (int64_t)system;
+    } else {
+        kernel_info.tsc_hz = pit_calibrate();
+        kernel_info.boot_tsc = swiftlet_rdtsc();
+        kernel_info.boot_wall_ns = rtc_seconds() * 1000000000;
+    }
+    if (kernel_info.tsc_hz == 0) swiftlet_panic("the TSC does not tick", SWIFTLET_EXIT_BOOT);
+    ns_per_tick_mult = (1000000000ull << 32) / kernel_info.tsc_hz;
+    ticks_per_ns_mult = (kernel_info.tsc_hz / 1000000000u << 32) + ((kernel_info.tsc_hz % 1000000000u) << 32) / 1000000000u;
+}
+
+/* ---- The yield gate ---- */
+
+uint64_t swiftlet_take_interrupts(void) {
+    extern uint64_t pending_interrupts;
+    return __atomic_exchange_n(&pending_interrupts, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t swiftlet_block(uint64_t deadline_ns) {
+    uint64_t mode = 0, value = 0, bits;
+    if (deadline_ns != UINT64_MAX) {
+        if (kernel_info.has_tsc_deadline) {
+            mode = 1;
+            value = swiftlet_tsc_at(deadline_ns);
+        } else {
+            uint64_t now = swiftlet_monotonic_ns();
+            if (deadline_ns <= now) return swiftlet_take_interrupts();
+            uint64_t ns = deadline_ns - now;  /* the LAPIC timer counts at 1 GHz with divide-by-1 */
+            mode = 2;
+            value = ns > 0xffffffffu ? 0xffffffffu : ns;
+        }
+    }
+    __asm__ volatile("int3" : "=a"(bits) : "D"(mode), "S"(value) : "rcx", "rdx", "memory");
+    return bits;
+}
+
+/* ---- Interrupt routing: the I/O APICs of microvm (GSI 0-23 at 0xfec00000, 24-47 at 0xfec10000) ---- */
+
+void swiftlet_route_irq(uint32_t gsi, uint8_t vector) {
+    uint64_t base = gsi >= 24 ? 0xfec10000u : 0xfec00000u;
+    uint32_t pin = gsi % 24;
+    swiftlet_mmio_write32(base, 0x10 + 2 * pin + 1);
+    swiftlet_mmio_write32(base + 0x10, 0);               /* destination: APIC 0 */
+    swiftlet_mmio_write32(base, 0x10 + 2 * pin);
+    swiftlet_mmio_write32(base + 0x10, vector);          /* fixed, physical, active high, edge, unmasked */
+}
+
+/* ---- Randomness ---- */
+
+int swiftlet_hardware_random(uint8_t *buffer, size_t count) {
+    if (!kernel_info.has_rdseed && !kernel_info.has_rdrand) return 0;
+    size_t i = 0;
+    while (i < count) {
+        uint64_t v = 0;
+        unsigned char ok = 0;
+        for (int tries = 0; tries < 64 && !ok; tries++) {
+            if (kernel_info.has_rdseed) __asm__ volatile("rdseed %0; setc %1" : "=r"(v), "=qm"(ok));
+            if (!ok && kernel_info.has_rdrand) __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+        }
+        if (!ok) return 0;
+        for (int b = 0; b < 8 && i < count; b++, i++) buffer[i] = (uint8_t)(v >> (8 * b));
+    }
+    return 1;
+}
+
+/* ---- Arguments ---- */
+
+#define MAX_ARGS 64
+static char argument_text[4096];
+static char *arguments[MAX_ARGS + 1];
+static int argument_count;
+
+static void split_command_line(const char *line) {
+    arguments[argument_count++] = "kernel";
+    size_t used = 0;
+    while (line && *line) {
+        while (*line == ' ' || *line == '\t' || *line == '\n') line++;
+        if (!*line) break;
+        if (argument_count == MAX_ARGS) swiftlet_panic("more than 63 words on the kernel command line", SWIFTLET_EXIT_BOOT);
+        char *word = argument_text + used;
+        while (*line && *line != ' ' && *line != '\t' && *line != '\n') {
+            if (used + 2 > sizeof(argument_text)) swiftlet_panic("the kernel command line is longer than 4 KiB", SWIFTLET_EXIT_BOOT);
+            argument_text[used++] = *line++;
+        }
+        argument_text[used++] = 0;
+        arguments[argument_count++] = word;
+    }
+    arguments[argument_count] = 0;
+}
+
+int swiftlet_argument_count(void) { return argument_count - 1; }
+const char *swiftlet_argument(int index) { return index >= 0 && index + 1 < argument_count ? arguments[index + 1] : ""; }
+
+/* ---- Start ---- */
+
+static void heap_from_memory_map(const struct hvm_start_info *info) {
+    uint64_t kernel_end = ((uint64_t)(uintptr_t)__kernel_end + 4095) & ~4095ull;
+    uint64_t best_start = 0, best_end = 0;
+    if (info->version >= 1 && info->memmap_paddr && info->memmap_entries) {
+        const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)info->memmap_paddr;
+        for (uint32_t i = 0; i < info->memmap_entries; i++) {
+            if (e[i].type != 1) continue;
+            uint64_t start = e[i].addr, end = e[i].addr + e[i].size;
+            if (end > 0xc0000000u) end = 0xc0000000u;   /* only the first 3 GiB are mapped as RAM */
+            if (start < kernel_end) start = kernel_end;
+            start = (start + 4095) & ~4095ull;
+            end &= ~4095ull;
+            if (end > start && end - start > best_end - best_start) { best_start = start; best_end = end; }
+        }
+    }
+    if (best_end - best_start < (1u << 20)) swiftlet_panic("no RAM for the heap in the PVH memory map", SWIFTLET_EXIT_BOOT);
+    heap_init(best_start, best_end);
+}
+
+void ring3_start(void) {
+    __asm__ volatile("fninit");
+    const struct hvm_start_info *info = (const struct hvm_start_info *)(uintptr_t)kernel_info.start_info;
+    if (!info || info->magic != 0x336ec578u) swiftlet_panic("not started by a PVH loader (bad hvm_start_info magic)", SWIFTLET_EXIT_BOOT);
+    clock_init();
+    heap_from_memory_map(info);
+    split_command_line((const char *)(uintptr_t)info->cmdline_paddr);
+    for (void (**f)(void) = __init_array_start; f < __init_array_end; f++) (*f)();
+    swiftlet_exit(main(argument_count, arguments));
+}
