@@ -235,3 +235,10 @@ double ceil(double x) {
 uintptr_t __stack_chk_guard = 0x5357494654464c54ull;
 void __stack_chk_fail(void) { swiftlet_panic("stack smashing detected", SWIFTLET_EXIT_FATAL); }
 void __cxa_pure_virtual(void) { swiftlet_panic("pure virtual function called", SWIFTLET_EXIT_FATAL); }
+
+/* The concurrency runtime's task-group queue is a std::vector; growing one past its maximum size calls
+ * this (C++ exceptions do not exist here). */
+__attribute__((noreturn)) void _ZSt20__throw_length_errorPKc(const char *what) {
+    (void)what;
+    swiftlet_panic("std::length_error in the concurrency runtime", SWIFTLET_EXIT_FATAL);
+}

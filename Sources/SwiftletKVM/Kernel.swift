@@ -2,7 +2,7 @@
 //
 // One turn: run the Swift jobs that are ready (CSwiftletKVM/executor.c holds the run queue), hand the
 // interrupts that arrived to their drivers, fire due timers, let each driver take its turn (frames to
-// the stack, `poll(now:)`, wake parked tasks). When nothing is ready it blocks in the yield gate until
+// the stack, `poll(now:)`, wake parked tasks), then devices publish what the turn queued. When nothing is ready it blocks in the yield gate until
 // the next deadline or an interrupt: an idle kernel halts the virtual CPU. When the application's task
 // returns, the kernel exits QEMU with its status.
 
@@ -16,6 +16,7 @@ public final class Kernel: Timers, @unchecked Sendable {
     private var timers = TimerQueue()
     private var drivers: [RunLoopDriver] = []
     private var interruptHandlers: [(mask: UInt64, handler: () -> Void)] = []
+    private var endOfTurn: [() -> Void] = []
     /// Turns taken and times blocked (for the idle test and benchmarks).
     public private(set) var turns = 0
     public private(set) var blocks = 0
@@ -41,6 +42,9 @@ public final class Kernel: Timers, @unchecked Sendable {
         swiftlet_route_irq(gsi, UInt8(0x20 + bit))
     }
 
+    /// Calls `body` at the end of every turn, after the drivers (devices batch their notifications).
+    public func atEndOfTurn(_ body: @escaping () -> Void) { endOfTurn.append(body) }
+
     private func dispatch(_ bits: UInt64) {
         guard bits != 0 else { return }
         for h in interruptHandlers where bits & h.mask != 0 { h.handler() }
@@ -59,6 +63,7 @@ public final class Kernel: Timers, @unchecked Sendable {
             timers.fire(now: now)
             var busy = false
             for d in drivers where d.turn(now: now) { busy = true }
+            for f in endOfTurn { f() }
             if busy || swiftlet_jobs_ready() != 0 { continue }
             var deadline = timers.nextDeadline
             for d in drivers { deadline = min(deadline, d.nextDeadline) }

@@ -17,18 +17,20 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
     public var receiveBudget = 64
     private var dhcpOutcome: Bool? = nil
 
-    /// A stack over `device` with the static `ipv4` configuration, or DHCP when it is nil.
-    public init<E: Entropy>(device: Device, ipv4: IPv4Configuration?, entropy: E, now: Instant,
+    /// A stack over `device` with the static `ipv4` configuration, or DHCP when it is nil. `seed` and
+    /// `dhcpSeed` come from the platform's entropy (a non-generic initialiser: Embedded Swift allows no
+    /// generic methods on classes).
+    public init(device: Device, ipv4: IPv4Configuration?, seed: StackSeed, dhcpSeed: UInt64, now: Instant,
                             tcp: TCPConfiguration = TCPConfiguration(), log: @escaping (String) -> Void) {
         self.device = device
         self.log = log
         let unconfigured = IPv4Configuration(network: IPv4Network(address: .any, prefixLength: 0)!)
-        stack = NetworkStack(device: device, ipv4: ipv4 ?? unconfigured, seed: StackSeed(entropy), tcp: tcp)
+        stack = NetworkStack(device: device, ipv4: ipv4 ?? unconfigured, seed: seed, tcp: tcp)
         network = AsyncStack(stack, now: now)
         stack.start(now: now)
         if ipv4 == nil {
             do throws(StackError) {
-                try stack.startDHCP(seed: entropy.next64(), hostName: "swiftlet", now: now)
+                try stack.startDHCP(seed: dhcpSeed, hostName: "swiftlet", now: now)
                 log("dhcp: asking for an address on \(device.macAddress)")
             } catch {
                 log("dhcp: cannot start: \(error)")

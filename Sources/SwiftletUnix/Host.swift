@@ -32,57 +32,33 @@ public struct HostOptions: Sendable {
     /// Parses `arguments` (without the program name).
     public static func parse(_ arguments: [String]) -> Result<HostOptions, HostUsageError> {
         var o = HostOptions()
-        var i = 0
-        func value(_ flag: String) -> Result<String, HostUsageError> {
-            guard i + 1 < arguments.count else { return .failure(HostUsageError("\(flag) needs a value")) }
-            i += 1
-            return .success(arguments[i])
-        }
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "--":
-                o.applicationArguments = Array(arguments[(i + 1)...])
-                return .success(o)
-            case "--ipv4":
-                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--ipv4 needs ADDR/PREFIX")) }
-                guard v.contains("/"), let n = IPv4Network(v) else {
-                    return .failure(HostUsageError("--ipv4 '\(v)' is not ADDR/PREFIX (like 10.0.0.2/24)"))
-                }
-                o.ipv4 = n
-            case "--gateway":
-                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--gateway needs an address")) }
-                guard let g = IPv4Address(v) else { return .failure(HostUsageError("--gateway '\(v)' is not an IPv4 address")) }
-                o.gateway = g
+        let parsed = LaunchOptions.parse(arguments, flags: ["--tap", "--impair", "--store"]) { flag, v in
+            switch flag {
             case "--tap":
-                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--tap needs a name")) }
-                guard !v.isEmpty, v.utf8.count < 16 else { return .failure(HostUsageError("--tap '\(v)': names have 1 to 15 characters")) }
+                guard !v.isEmpty, v.utf8.count < 16 else { return "--tap '\(v)': names have 1 to 15 characters" }
                 o.tap = v
             case "--impair":
-                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--impair needs a spec")) }
                 switch Impairment.parse(v) {
                 case .success(let i): o.impairment = i
-                case .failure(let e): return .failure(HostUsageError(e.description))
+                case .failure(let e): return e.description
                 }
-            case "--store":
-                guard case .success(let v) = value(a) else { return .failure(HostUsageError("--store needs a directory")) }
-                o.store = v
             default:
-                return .failure(HostUsageError("unknown option '\(a)' (application arguments go after --)"))
+                o.store = v
             }
-            i += 1
+            return nil
         }
-        if o.gateway != nil && o.ipv4 == nil {
-            return .failure(HostUsageError("--gateway needs --ipv4 (with DHCP the server names the gateway)"))
+        switch parsed {
+        case .failure(let e): return .failure(e)
+        case .success(let launch):
+            o.ipv4 = launch.ipv4
+            o.gateway = launch.gateway
+            o.applicationArguments = launch.applicationArguments
+            return .success(o)
         }
-        return .success(o)
     }
 }
 
-public struct HostUsageError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ d: String) { description = d }
-}
+public typealias HostUsageError = UsageError
 
 /// Set-up helpers for generated `main` files.
 public enum Host {
@@ -115,7 +91,7 @@ public enum Host {
         }
         let device = ImpairedDevice(tap, impairment: options.impairment, clock: { Sys.monotonicNow() })
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
-        let driver = StackDriver(device: device, ipv4: ipv4, entropy: entropy, now: Sys.monotonicNow()) { [console] line in
+        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Sys.monotonicNow()) { [console] line in
             console.log(line)
         }
         loop.add(driver)

@@ -53,6 +53,12 @@ static inline uint32_t swiftlet_mmio_read32(uint64_t address) { return *(volatil
 static inline void swiftlet_mmio_write32(uint64_t address, uint32_t v) { *(volatile uint32_t *)(uintptr_t)address = v; }
 static inline uint8_t swiftlet_mmio_read8(uint64_t address) { return *(volatile uint8_t *)(uintptr_t)address; }
 static inline void swiftlet_barrier(void) { __asm__ volatile("mfence" ::: "memory"); }
+/* Loads and stores of ring memory shared with a device (never cached in registers by the compiler). */
+static inline uint16_t swiftlet_shared_load16(const void *address) { return *(volatile const uint16_t *)address; }
+static inline void swiftlet_shared_store16(void *address, uint16_t v) {
+    __asm__ volatile("" ::: "memory");
+    *(volatile uint16_t *)address = v;
+}
 
 /* Routes GSI `gsi` (24 and up: the second I/O APIC of microvm) to `vector`, edge-triggered. */
 void swiftlet_route_irq(uint32_t gsi, uint8_t vector);

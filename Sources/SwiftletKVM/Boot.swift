@@ -1,0 +1,62 @@
+// SwiftletKVM: the set-up the generated `main` of a kvm kernel calls, so that generated files stay a
+// few readable lines: the command line (from the PVH start info; QEMU's -append) and the network.
+//
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [-- APPLICATION ARGUMENTS]
+//
+// A bad command line prints one line and exits 2; a missing device exits 1 with a line naming the fix.
+
+import _Concurrency
+import Swiftlet
+import SwiftletNet
+import CSwiftletKVM
+
+public enum Boot {
+    /// The kernel command line's words.
+    public static var arguments: [String] {
+        var words: [String] = []
+        for i in 0..<swiftlet_argument_count() { words.append(String(cString: swiftlet_argument(i))) }
+        return words
+    }
+
+    /// The parsed command line, or exit 2 with a one-line message.
+    public static func options(_ console: SerialConsole) -> LaunchOptions {
+        switch LaunchOptions.parse(arguments) {
+        case .success(let o): return o
+        case .failure(let e):
+            console.log("kernel: \(e)")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [-- APPLICATION ARGUMENTS]")
+            swiftlet_exit(2)
+        }
+    }
+
+    /// Prints `message` and exits with `status`.
+    public static func fail(_ console: SerialConsole, _ message: String, status: Int32 = 1) -> Never {
+        console.log("kernel: \(message)")
+        swiftlet_exit(status)
+    }
+
+    /// Swiftlet's stack over the first virtio-net device, driven by `kernel`: a static address from
+    /// `--ipv4`, DHCP otherwise.
+    public static func network<E: Entropy>(_ options: LaunchOptions, kernel: Kernel, console: SerialConsole, entropy: E)
+        -> StackDriver<VirtioNet>
+    {
+        guard let transport = VirtioTransport.first(deviceID: 1) else {
+            fail(console, VirtioError.noDevice(kind: "net").description)
+        }
+        let device: VirtioNet
+        do throws(VirtioError) {
+            device = try VirtioNet(transport, kernel: kernel, random: entropy.next64())
+        } catch {
+            fail(console, "virtio-net: \(error)")
+        }
+        let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
+        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Kernel.clock()) { line in
+            console.log(line)
+        }
+        kernel.add(driver)
+        let address = ipv4.map { "\($0.network)" } ?? "DHCP"
+        let kind = transport.isLegacy ? "legacy" : "virtio 1.x"
+        console.log("kernel: virtio-net (\(kind), slot \(transport.slot)) \(device.macAddress) \(address)")
+        return driver
+    }
+}

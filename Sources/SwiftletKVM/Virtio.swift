@@ -1,0 +1,223 @@
+// SwiftletKVM: virtio over memory-mapped I/O, legacy (version 1) and modern (virtio 1.x, version 2),
+// and the split virtqueue (Virtual I/O Device Specification 1.2, sections 2.7 and 4.2).
+//
+// QEMU's microvm puts up to 24 transports at 0xfeb00000 + 0x200*i; transport i raises GSI 24 + i on
+// the second I/O APIC (DESIGN.md). A queue is one page-aligned block: descriptors, the available ring,
+// then (at the next page) the used ring, which is the layout legacy devices require and modern ones
+// accept. The rings live in memory shared with the device; their indices are read and written with
+// volatile accesses, and a full fence orders our ring writes before the check for notification
+// suppression. Unsafe pointers are confined to this platform backend.
+
+import Swiftlet
+import CSwiftletKVM
+
+public enum VirtioError: Error, Equatable, CustomStringConvertible {
+    case noDevice(kind: String)
+    case featuresRefused
+    case queueUnavailable(index: Int)
+
+    public var description: String {
+        switch self {
+        case .noDevice(let kind): return "no virtio-mmio \(kind) device (QEMU: -device virtio-\(kind)-device,...)"
+        case .featuresRefused: return "the device refused the features the driver needs"
+        case .queueUnavailable(let i): return "the device has no queue \(i)"
+        }
+    }
+}
+
+/// One virtio-mmio transport (a register window).
+public struct VirtioTransport {
+    public static let firstBase: UInt64 = 0xfeb0_0000
+    public static let slots = 24
+
+    public let base: UInt64
+    public let slot: Int
+    public let version: UInt32
+    public let deviceID: UInt32
+    /// The interrupt the transport raises.
+    public var gsi: UInt32 { UInt32(24 + slot) }
+    public var isLegacy: Bool { version == 1 }
+
+    enum Register: UInt64 {
+        case magic = 0x000, version = 0x004, deviceID = 0x008
+        case deviceFeatures = 0x010, deviceFeaturesSelect = 0x014
+        case driverFeatures = 0x020, driverFeaturesSelect = 0x024
+        case guestPageSize = 0x028
+        case queueSelect = 0x030, queueSizeMax = 0x034, queueSize = 0x038, queueAlign = 0x03c, queuePFN = 0x040
+        case queueReady = 0x044, queueNotify = 0x050
+        case interruptStatus = 0x060, interruptAck = 0x064, status = 0x070
+        case queueDescLow = 0x080, queueDescHigh = 0x084, queueDriverLow = 0x090, queueDriverHigh = 0x094
+        case queueDeviceLow = 0x0a0, queueDeviceHigh = 0x0a4
+        case config = 0x100
+    }
+
+    func read(_ r: Register) -> UInt32 { swiftlet_mmio_read32(base + r.rawValue) }
+    func write(_ r: Register, _ v: UInt32) { swiftlet_mmio_write32(base + r.rawValue, v) }
+    func configByte(_ offset: Int) -> UInt8 { swiftlet_mmio_read8(base + Register.config.rawValue + UInt64(offset)) }
+    func config32(_ offset: Int) -> UInt32 { swiftlet_mmio_read32(base + Register.config.rawValue + UInt64(offset)) }
+
+    /// Every transport with a device behind it, in slot order.
+    public static func probe() -> [VirtioTransport] {
+        var found: [VirtioTransport] = []
+        for slot in 0..<slots {
+            let base = firstBase + UInt64(slot) * 0x200
+            guard swiftlet_mmio_read32(base) == 0x7472_6976 else { continue }  // "virt"
+            let version = swiftlet_mmio_read32(base + 4)
+            let id = swiftlet_mmio_read32(base + 8)
+            if id != 0 && (version == 1 || version == 2) {
+                found.append(VirtioTransport(base: base, slot: slot, version: version, deviceID: id))
+            }
+        }
+        return found
+    }
+
+    /// The first transport with a device of type `id` (1 network, 2 block).
+    public static func first(deviceID id: UInt32) -> VirtioTransport? {
+        probe().first { $0.deviceID == id }
+    }
+
+    // Status bits (section 2.1).
+    static let acknowledge: UInt32 = 1, driver: UInt32 = 2, driverOK: UInt32 = 4, featuresOK: UInt32 = 8
+
+    /// Resets the device and negotiates: offers `wanted` ∩ device features (plus VERSION_1 on modern
+    /// transports). Returns the accepted features.
+    func negotiate(wanted: UInt64) throws(VirtioError) -> UInt64 {
+        write(.status, 0)
+        write(.status, Self.acknowledge)
+        write(.status, Self.acknowledge | Self.driver)
+        var offered: UInt64
+        if isLegacy {
+            offered = UInt64(read(.deviceFeatures))
+        } else {
+            write(.deviceFeaturesSelect, 0)
+            offered = UInt64(read(.deviceFeatures))
+            write(.deviceFeaturesSelect, 1)
+            offered |= UInt64(read(.deviceFeatures)) << 32
+        }
+        let version1: UInt64 = 1 << 32
+        var accepted = offered & wanted
+        if !isLegacy {
+            guard offered & version1 != 0 else { throw .featuresRefused }
+            accepted |= version1
+            write(.driverFeaturesSelect, 0)
+            write(.driverFeatures, UInt32(truncatingIfNeeded: accepted))
+            write(.driverFeaturesSelect, 1)
+            write(.driverFeatures, UInt32(truncatingIfNeeded: accepted >> 32))
+            write(.status, Self.acknowledge | Self.driver | Self.featuresOK)
+            guard read(.status) & Self.featuresOK != 0 else { throw .featuresRefused }
+        } else {
+            write(.driverFeatures, UInt32(truncatingIfNeeded: accepted))
+            write(.guestPageSize, 4096)
+        }
+        return accepted
+    }
+
+    func finishSetup() {
+        write(.status, read(.status) | Self.driverOK)
+    }
+
+    /// Reads and acknowledges the interrupt cause (bit 0: used buffers, bit 1: configuration change).
+    public func acknowledgeInterrupt() -> UInt32 {
+        let cause = read(.interruptStatus)
+        if cause != 0 { write(.interruptAck, cause) }
+        return cause
+    }
+}
+
+/// A split virtqueue (descriptor table, available ring, used ring).
+final class Virtqueue {
+    let transport: VirtioTransport
+    let index: UInt32
+    let size: Int
+    private let memory: UnsafeMutableRawPointer
+    private let available: UnsafeMutableRawPointer
+    private let used: UnsafeMutableRawPointer
+    /// Our copy of the available index and the used index we have consumed up to.
+    private var availableIndex: UInt16 = 0
+    private var usedIndex: UInt16 = 0
+
+    static let descriptorWrite: UInt16 = 2
+    static let availableNoInterrupt: UInt16 = 1
+    static let usedNoNotify: UInt16 = 1
+
+    init(_ transport: VirtioTransport, index: UInt32, maximumSize: Int) throws(VirtioError) {
+        self.transport = transport
+        self.index = index
+        transport.write(.queueSelect, index)
+        let deviceMax = Int(transport.read(.queueSizeMax))
+        guard deviceMax > 0 else { throw .queueUnavailable(index: Int(index)) }
+        var n = 1
+        while n * 2 <= min(deviceMax, maximumSize) { n *= 2 }
+        size = n
+        let availableOffset = 16 * n
+        let usedOffset = (availableOffset + 6 + 2 * n + 4095) & ~4095
+        let bytes = usedOffset + ((6 + 8 * n + 4095) & ~4095)
+        memory = UnsafeMutableRawPointer(swiftlet_alloc_pages(bytes))!
+        available = memory + availableOffset
+        used = memory + usedOffset
+        let address = UInt64(UInt(bitPattern: memory))
+        transport.write(.queueSize, UInt32(n))
+        if transport.isLegacy {
+            transport.write(.queueAlign, 4096)
+            transport.write(.queuePFN, UInt32(address >> 12))
+        } else {
+            let a = address + UInt64(availableOffset), u = address + UInt64(usedOffset)
+            transport.write(.queueDescLow, UInt32(truncatingIfNeeded: address))
+            transport.write(.queueDescHigh, UInt32(truncatingIfNeeded: address >> 32))
+            transport.write(.queueDriverLow, UInt32(truncatingIfNeeded: a))
+            transport.write(.queueDriverHigh, UInt32(truncatingIfNeeded: a >> 32))
+            transport.write(.queueDeviceLow, UInt32(truncatingIfNeeded: u))
+            transport.write(.queueDeviceHigh, UInt32(truncatingIfNeeded: u >> 32))
+            transport.write(.queueReady, 1)
+        }
+    }
+
+    /// Asks the device not to interrupt when it uses buffers of this queue (a hint it may ignore).
+    func suppressInterrupts() {
+        available.storeBytes(of: Self.availableNoInterrupt, as: UInt16.self)
+    }
+
+    /// Fills descriptor `i` (a single buffer; no chaining).
+    func setDescriptor(_ i: Int, address: UInt64, length: Int, deviceWrites: Bool) {
+        let d = memory + 16 * i
+        d.storeBytes(of: address, as: UInt64.self)
+        d.storeBytes(of: UInt32(length), toByteOffset: 8, as: UInt32.self)
+        d.storeBytes(of: deviceWrites ? Self.descriptorWrite : 0, toByteOffset: 12, as: UInt16.self)
+        d.storeBytes(of: 0, toByteOffset: 14, as: UInt16.self)
+    }
+
+    /// Chains descriptor `i` to `next`.
+    func chain(_ i: Int, to next: Int) {
+        let d = memory + 16 * i
+        let flags = d.load(fromByteOffset: 12, as: UInt16.self)
+        d.storeBytes(of: flags | 1, toByteOffset: 12, as: UInt16.self)
+        d.storeBytes(of: UInt16(next), toByteOffset: 14, as: UInt16.self)
+    }
+
+    /// Offers the chain starting at descriptor `head` to the device (visible at the next `publish`).
+    func offer(_ head: Int) {
+        let slot = Int(availableIndex) & (size - 1)
+        (available + 4 + 2 * slot).storeBytes(of: UInt16(head), as: UInt16.self)
+        availableIndex &+= 1
+    }
+
+    /// Publishes the offered chains; returns true when the device wants a notification.
+    func publish() -> Bool {
+        swiftlet_shared_store16(available + 2, availableIndex)
+        swiftlet_barrier()
+        return swiftlet_shared_load16(used) & Self.usedNoNotify == 0
+    }
+
+    func notify() { transport.write(.queueNotify, index) }
+
+    /// The next chain the device has finished with: (head descriptor, bytes it wrote).
+    func takeUsed() -> (head: Int, length: Int)? {
+        if swiftlet_shared_load16(used + 2) == usedIndex { return nil }
+        let slot = Int(usedIndex) & (size - 1)
+        let element = used + 4 + 8 * slot
+        let id = element.load(as: UInt32.self)
+        let length = element.load(fromByteOffset: 4, as: UInt32.self)
+        usedIndex &+= 1
+        return (Int(id), Int(length))
+    }
+}
