@@ -1,4 +1,5 @@
-// swiftlet: writes an application's generated package for a target and builds it with SwiftPM.
+// swiftlet: writes an application's generated package for a hosted target and builds it with SwiftPM
+// (the kvm target's kernel: KernelBuilder.swift).
 
 import Foundation
 
@@ -12,18 +13,21 @@ struct Builder {
     func build() throws -> URL {
         let manifest = try Manifest.load(from: folder)
         let wiring = Wiring(manifest: manifest, target: target)
+        let appSources = try swiftSources()
+        guard !appSources.isEmpty else { throw CLIError("\(folder.path): no .swift files in the application's folder") }
+        if target == .kvm {
+            return try KernelBuilder(folder: folder, manifest: manifest, appSources: appSources).build(wiring: try wiring.source())
+        }
         let sources = generated.appendingPathComponent("Sources")
         let fm = FileManager.default
         try? fm.removeItem(at: sources.appendingPathComponent("App"))
         try fm.createDirectory(at: sources.appendingPathComponent("App"), withIntermediateDirectories: true)
-        let appSources = try swiftSources()
-        guard !appSources.isEmpty else { throw CLIError("\(folder.path): no .swift files in the application's folder") }
         for relative in appSources {
             let link = sources.appendingPathComponent("App").appendingPathComponent(relative)
             try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
             try fm.createSymbolicLink(at: link, withDestinationURL: folder.appendingPathComponent(relative))
         }
-        try writeIfChanged(wiring.source, to: sources.appendingPathComponent("SwiftletMain.swift"))
+        try writeIfChanged(try wiring.source(), to: sources.appendingPathComponent("SwiftletMain.swift"))
         try writeIfChanged(wiring.packageManifest(swiftletRoot: swiftletRoot), to: generated.appendingPathComponent("Package.swift"))
 
         say("building \(manifest.name) for \(target.rawValue) (release; the first build compiles Swiftlet too)")

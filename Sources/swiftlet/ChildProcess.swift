@@ -17,12 +17,24 @@ private func forwardSignal(_ signal: Int32) {
 enum ChildProcess {
     /// Runs `executable` and returns its exit status (128 + signal when a signal ended it).
     /// `quiet` keeps standard output for errors only (builds print progress to stderr through `say`).
-    static func run(_ executable: URL, arguments: [String], workingDirectory: URL? = nil, quiet: Bool = false) -> Int32 {
+    /// `watch` sees each line of standard output, which is still copied to ours as it comes.
+    static func run(_ executable: URL, arguments: [String], workingDirectory: URL? = nil, quiet: Bool = false,
+                    watch: ((String) -> Void)? = nil) -> Int32 {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         if let workingDirectory { p.currentDirectoryURL = workingDirectory }
         if quiet { p.standardOutput = FileHandle.standardError }
+        let pipe = Pipe()
+        let reader = LineWatcher(watch)
+        if watch != nil {
+            p.standardOutput = pipe
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                FileHandle.standardOutput.write(data)
+                reader.feed(data)
+            }
+        }
         // A handler, not SIG_IGN: an ignored signal would stay ignored in the child across exec.
         signal(SIGINT, forwardSignal)
         signal(SIGTERM, forwardSignal)
@@ -39,7 +51,38 @@ enum ChildProcess {
         }
         childPID = p.processIdentifier
         p.waitUntilExit()
+        if watch != nil {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+            FileHandle.standardOutput.write(rest)
+            reader.feed(rest)
+            reader.finish()
+        }
         return p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+    }
+}
+
+/// Splits output into lines for a watcher (called from the pipe's reading thread, then from ours).
+private final class LineWatcher: @unchecked Sendable {
+    private let watch: ((String) -> Void)?
+    private var pending = Data()
+    private let lock = NSLock()
+    init(_ watch: ((String) -> Void)?) { self.watch = watch }
+    func feed(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let i = pending.firstIndex(of: 10) {
+            let line = String(decoding: pending[pending.startIndex..<i], as: UTF8.self)
+            pending.removeSubrange(pending.startIndex...i)
+            watch?(line.hasSuffix("\r") ? String(line.dropLast()) : line)
+        }
+    }
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !pending.isEmpty { watch?(String(decoding: pending, as: UTF8.self)) }
+        pending.removeAll()
     }
 }
 

@@ -12,7 +12,7 @@
 import Foundation
 
 enum Device: String, CaseIterable {
-    case console, network, timers, clock, wallclock, entropy, store, arguments
+    case console, network, timers, clock, wallclock, entropy, store, block, arguments
 }
 
 struct Manifest {

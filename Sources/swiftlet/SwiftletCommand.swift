@@ -22,7 +22,7 @@ func say(_ line: String) {
 }
 
 struct TargetOption: ParsableArguments {
-    @Option(name: .long, help: "unix (host sockets, the default) or tap (Swiftlet's TCP/IP over /dev/net/tun)")
+    @Option(name: .long, help: "unix (host sockets, the default), tap (Swiftlet's TCP/IP over /dev/net/tun) or kvm (a kernel on QEMU microvm)")
     var target: String = "unix"
 
     @Argument(help: "The application's folder (holds swiftlet.manifest).")
@@ -30,7 +30,7 @@ struct TargetOption: ParsableArguments {
 
     func resolved() throws -> (Target, URL) {
         guard let t = Target(rawValue: target) else {
-            throw CLIError("unknown target '\(target)' (targets: \(Target.allCases.map(\.rawValue).joined(separator: ", ")); kvm is not built yet)")
+            throw CLIError("unknown target '\(target)' (targets: \(Target.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         return (t, URL(fileURLWithPath: path, relativeTo: cwd).standardizedFileURL)
@@ -62,12 +62,14 @@ struct Build: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build, then run the application (for tap: create the tap if missing, remove it afterwards).",
+        abstract: "Build, then run the application (for tap and kvm: create the tap if missing, remove it afterwards).",
         discussion: """
-            For the tap target, a tap that swiftlet creates gets the host address .1 of the prefix \
+            For the tap and kvm targets, a tap that swiftlet creates gets the host address .1 of the prefix \
             (10.0.0.1/24 unless --ipv4 says otherwise) and the application 10.0.0.2/24 with gateway \
             10.0.0.1 unless --ipv4/--dhcp say otherwise. On a tap that exists already the application \
-            uses DHCP unless --ipv4 is given.
+            uses DHCP unless --ipv4 is given. The kvm target boots the kernel on QEMU microvm (KVM when \
+            /dev/kvm is usable, TCG otherwise) with the serial console on this terminal, and exits with \
+            the kernel's status.
             """)
     @OptionGroup var options: TargetOption
     @Option(help: "tap: the application's address, ADDR/PREFIX.") var ipv4: String?
@@ -76,17 +78,29 @@ struct Run: ParsableCommand {
     @Option(help: "tap: the tap's name.") var tap: String = "swl0"
     @Option(help: "tap: impair the link, e.g. loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7.") var impair: String?
     @Option(help: "The directory behind the key-value store.") var store: String?
+    @Option(help: "kvm: a raw disk image for the block device (virtio-blk).") var disk: String?
+    @Option(help: "kvm: kvm or tcg (default: kvm when /dev/kvm is usable).") var accel: String?
+    @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
+    @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
 
     func run() throws {
         do {
             let (target, folder) = try options.resolved()
             let binary = try Builder(folder: folder, target: target).build()
+            if target != .kvm && (disk != nil || accel != nil || modernVirtio) {
+                throw CLIError("--disk, --accel and --modern-virtio apply to the kvm target")
+            }
+            if target == .kvm && (impair != nil || store != nil) {
+                throw CLIError("--impair and --store apply to the hosted targets")
+            }
+            let manifest = try Manifest.load(from: folder)
+            let needsTap = target == .tap || (target == .kvm && manifest.devices.contains(.network))
             var arguments: [String] = []
             var createdTap = false
-            if target == .tap {
+            if needsTap {
                 guard geteuid() == 0 else {
-                    throw CLIError("the tap target needs root to create and open a tap (try: sudo \(CommandLine.arguments.joined(separator: " ")))")
+                    throw CLIError("the \(target.rawValue) target needs root to create and open a tap (try: sudo \(CommandLine.arguments.joined(separator: " ")))")
                 }
                 var guest = ipv4
                 var gw = gateway
@@ -101,16 +115,38 @@ struct Run: ParsableCommand {
                         gw = gw ?? String(host.split(separator: "/")[0])
                     }
                 }
-                arguments += ["--tap", tap]
+                if target == .tap { arguments += ["--tap", tap] }
                 if let guest { arguments += ["--ipv4", guest] }
                 if let gw { arguments += ["--gateway", gw] }
                 if let impair { arguments += ["--impair", impair] }
             } else if ipv4 != nil || gateway != nil || impair != nil || dhcp {
-                throw CLIError("--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
+                throw CLIError(target == .kvm
+                    ? "--ipv4, --gateway and --dhcp need the network device in the manifest"
+                    : "--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
             }
             if let store { arguments += ["--store", store] }
             if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
-            let status = ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+            let status: Int32
+            if target == .kvm {
+                if arguments.contains(where: { $0.contains(" ") }) {
+                    throw CLIError("the kvm kernel's command line splits at spaces: arguments cannot contain one")
+                }
+                var accelerator = QEMU.usableAccelerator()
+                if let accel {
+                    guard let a = QEMU.Accelerator(rawValue: accel) else { throw CLIError("--accel '\(accel)': kvm or tcg") }
+                    accelerator = a
+                }
+                var qemu = QEMU(image: binary, symbols: binary.deletingPathExtension().appendingPathExtension("elf"),
+                                accelerator: accelerator)
+                qemu.memoryMiB = memory
+                qemu.tap = needsTap ? tap : nil
+                qemu.disk = disk
+                qemu.legacyVirtio = !modernVirtio
+                qemu.commandLine = arguments
+                status = try qemu.run()
+            } else {
+                status = ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+            }
             if createdTap { TapSetup.remove(tap) }
             throw ExitCode(status)
         } catch let e as CLIError {

@@ -1,0 +1,185 @@
+// swiftlet: builds a kvm kernel image: Swiftlet's modules and the application compiled in Embedded Swift,
+// the kernel's C and assembly (Sources/CSwiftletKVM), linked freestanding with ld.lld.
+//
+// Swiftlet's own modules are compiled once into SWIFTLET/.build/kvm and recompiled only when a source
+// (or a module they depend on) is newer than the object. The application and its generated `main`
+// become one module in APP/.swiftlet/kvm, which also holds the linked kernel (NAME.elf, with symbols,
+// for `llvm-symbolizer`) and the stripped image QEMU boots (NAME.kernel). `--gc-sections` keeps only
+// the code the application reaches; generic code was specialised for it by the compiler.
+
+import Foundation
+
+struct Toolchain {
+    let bin: URL
+    var swiftc: URL { bin.appendingPathComponent("swiftc") }
+    var clang: URL { bin.appendingPathComponent("clang") }
+    var lld: URL { bin.appendingPathComponent("ld.lld") }
+    var objcopy: URL { bin.appendingPathComponent("llvm-objcopy") }
+    var ar: URL { bin.appendingPathComponent("llvm-ar") }
+    var symbolizer: URL { bin.appendingPathComponent("llvm-symbolizer") }
+    var embeddedLibraries: URL { bin.deletingLastPathComponent().appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu") }
+    var include: URL { bin.deletingLastPathComponent().appendingPathComponent("include") }
+
+    /// The toolchain of the `swiftc` on PATH.
+    static func find() throws -> Toolchain {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("swiftc")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                let t = Toolchain(bin: candidate.resolvingSymlinksInPath().deletingLastPathComponent())
+                guard FileManager.default.fileExists(atPath: t.embeddedLibraries.appendingPathComponent("libswift_Concurrency.a").path) else {
+                    throw CLIError("\(t.bin.path): this Swift toolchain has no Embedded concurrency runtime (Swift 6.3 or later has)")
+                }
+                return t
+            }
+        }
+        throw CLIError("swiftc is not on PATH")
+    }
+}
+
+struct KernelBuilder {
+    let folder: URL
+    let manifest: Manifest
+    let appSources: [String]
+
+    /// Swiftlet's modules in dependency order, with what each imports.
+    static let modules: [(name: String, dependencies: [String])] = [
+        ("Swiftlet", []),
+        ("SwiftletWire", ["Swiftlet"]),
+        ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
+        ("SwiftletHTTP", ["Swiftlet"]),
+        ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
+    ]
+    static let cFiles = ["platform", "malloc", "libc", "executor"]
+
+    var generated: URL { folder.appendingPathComponent(".swiftlet/kvm") }
+    var cache: URL { swiftletRoot.appendingPathComponent(".build/kvm") }
+    var kernelSources: URL { swiftletRoot.appendingPathComponent("Sources/CSwiftletKVM") }
+    var elf: URL { generated.appendingPathComponent("\(manifest.name).elf") }
+    var image: URL { generated.appendingPathComponent("\(manifest.name).kernel") }
+
+    func swiftFlags(_ t: Toolchain) -> [String] {
+        ["-target", "x86_64-unknown-linux-gnu",
+         "-enable-experimental-feature", "Embedded",
+         "-enable-experimental-feature", "Lifetimes",
+         "-enable-upcoming-feature", "NonisolatedNonsendingByDefault",
+         "-Xcc", "-ffreestanding", "-Xfrontend", "-disable-stack-protector",
+         "-wmo", "-parse-as-library", "-Osize", "-Xfrontend", "-function-sections",
+         "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)"]
+    }
+
+    func cFlags(_ t: Toolchain) -> [String] {
+        ["-target", "x86_64-unknown-none-elf", "-ffreestanding", "-fno-builtin", "-nostdlibinc", "-O2", "-Wall",
+         "-fno-stack-protector", "-ffunction-sections", "-fdata-sections", "-I", kernelSources.appendingPathComponent("shim").path, "-I", t.include.path]
+    }
+
+    /// Builds the kernel; returns the bootable image.
+    func build(wiring: String) throws -> URL {
+        let t = try Toolchain.find()
+        let fm = FileManager.default
+        try fm.createDirectory(at: cache, withIntermediateDirectories: true)
+        try fm.createDirectory(at: generated, withIntermediateDirectories: true)
+        // Objects built with other flags (an older swiftlet) are thrown away.
+        let stamp = cache.appendingPathComponent("flags")
+        let flags = (swiftFlags(t) + cFlags(t)).joined(separator: " ")
+        if (try? String(contentsOf: stamp, encoding: .utf8)) != flags {
+            for name in (try? fm.contentsOfDirectory(atPath: cache.path)) ?? [] where name.hasSuffix(".o") || name.hasSuffix(".swiftmodule") {
+                try? fm.removeItem(at: cache.appendingPathComponent(name))
+            }
+            try flags.write(to: stamp, atomically: true, encoding: .utf8)
+        }
+        let main = generated.appendingPathComponent("SwiftletMain.swift")
+        if (try? String(contentsOf: main, encoding: .utf8)) != wiring { try wiring.write(to: main, atomically: true, encoding: .utf8) }
+
+        say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path))")
+        var objects: [URL] = []
+        // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (DESIGN.md): general registers only.
+        let boot = cache.appendingPathComponent("boot.o")
+        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S")], output: boot,
+                           arguments: cFlags(t) + ["-c", kernelSources.appendingPathComponent("boot.S").path, "-o", boot.path])
+        let ring0 = cache.appendingPathComponent("ring0.o")
+        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("ring0.c")], output: ring0,
+                           arguments: cFlags(t) + ["-mgeneral-regs-only", "-mno-red-zone", "-c",
+                                                   kernelSources.appendingPathComponent("ring0.c").path, "-o", ring0.path])
+        objects += [boot, ring0]
+        let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
+        for name in Self.cFiles {
+            let source = kernelSources.appendingPathComponent("\(name).c")
+            let object = cache.appendingPathComponent("\(name).o")
+            try compileIfStale(t.clang, inputs: [source] + headers, output: object,
+                               arguments: cFlags(t) + ["-c", source.path, "-o", object.path])
+            objects.append(object)
+        }
+        // std::_Rb_tree_* for the concurrency runtime: the one object of the system's libstdc++ it needs.
+        let tree = cache.appendingPathComponent("tree.o")
+        if !fm.fileExists(atPath: tree.path) {
+            let libstdcxx = try Self.systemLibstdcxx()
+            try run(t.ar, ["x", libstdcxx, "tree.o"], in: cache)
+        }
+        objects.append(tree)
+
+        // Swiftlet's modules.
+        for module in Self.modules {
+            let dir = swiftletRoot.appendingPathComponent("Sources/\(module.name)")
+            let sources = try swiftFiles(in: dir)
+            let object = cache.appendingPathComponent("\(module.name).o")
+            let inputs = sources + module.dependencies.map { cache.appendingPathComponent("\($0).o") }
+                + (module.name == "SwiftletKVM" ? headers : [])
+            try compileIfStale(t.swiftc, inputs: inputs, output: object,
+                               arguments: swiftFlags(t) + ["-module-name", module.name, "-emit-module",
+                                                           "-emit-module-path", cache.appendingPathComponent("\(module.name).swiftmodule").path,
+                                                           "-c"] + sources.map(\.path) + ["-o", object.path])
+            objects.append(object)
+        }
+
+        // The application with its generated main.
+        let app = generated.appendingPathComponent("app.o")
+        let sources = [main] + appSources.map { folder.appendingPathComponent($0) }
+        try run(t.swiftc, swiftFlags(t) + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
+        objects.insert(app, at: 0)
+
+        let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
+        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
+                        "-o", elf.path] + objects.map(\.path) + libraries)
+        try run(t.objcopy, ["--strip-all", elf.path, image.path])
+        let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
+        say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent))")
+        return image
+    }
+
+    static func systemLibstdcxx() throws -> String {
+        let gcc = URL(fileURLWithPath: "/usr/lib/gcc/x86_64-linux-gnu")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: gcc.path)) ?? []
+        for v in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
+            let candidate = gcc.appendingPathComponent("\(v)/libstdc++.a").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        throw CLIError("no libstdc++.a under \(gcc.path) (apt-get install libstdc++-12-dev)")
+    }
+
+    func swiftFiles(in dir: URL) throws -> [URL] {
+        guard let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
+        var found: [URL] = []
+        for case let url as URL in walker where url.pathExtension == "swift" { found.append(url) }
+        return found.sorted { $0.path < $1.path }
+    }
+
+    func modified(_ url: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate]) as? Date
+    }
+
+    /// Runs the compiler unless `output` is newer than every input.
+    func compileIfStale(_ tool: URL, inputs: [URL], output: URL, arguments: [String]) throws {
+        if let built = modified(output), inputs.allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return }
+        say("  compiling \(output.deletingPathExtension().lastPathComponent)")
+        try? FileManager.default.removeItem(at: output)
+        try run(tool, arguments)
+    }
+
+    func run(_ tool: URL, _ arguments: [String], in directory: URL? = nil) throws {
+        let status = ChildProcess.run(tool, arguments: arguments, workingDirectory: directory, quiet: true)
+        guard status == 0 else {
+            throw CLIError("\(tool.lastPathComponent) failed (status \(status)); its messages are above")
+        }
+    }
+}
