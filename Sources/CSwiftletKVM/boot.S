@@ -5,7 +5,7 @@
  * and jumps to the entry in 32-bit protected mode, paging off, with %ebx holding the physical address
  * of `struct hvm_start_info`.
  *
- * Here: identity-map the first 4 GiB with 2 MiB pages (user-accessible: the application runs in ring 3
+ * Here: identity-map the first 4 GiB, except the page at 0, with 2 MiB pages (user-accessible: the application runs in ring 3
  * but is trusted; ring 3 is for speed under kvm-pvm, see DESIGN.md), enter long mode, load the GDT,
  * call `kernel_setup` (ring0.c: TSS with an all-ports I/O bitmap, IDT, LAPIC, kvmclock), then `iretq`
  * to `ring3_start` (platform.c) with IOPL 3 and interrupts off. Interrupts are taken only inside the
@@ -65,6 +65,19 @@ pvh_start:
         incl %ecx
         cmpl $2048, %ecx
         jb 2b
+        /* The first 2 MiB in 4 KiB pages, page 0 left out: a null pointer dereference faults. */
+        movl $low_pages + 8, %edi
+        movl $0x1007, %eax
+        movl $1, %ecx
+4:      movl %eax, (%edi)
+        addl $4096, %eax
+        addl $8, %edi
+        incl %ecx
+        cmpl $512, %ecx
+        jb 4b
+        movl $low_pages, %eax
+        orl $0x7, %eax
+        movl %eax, page_directories
 
         movl %cr4, %eax
         orl $0x620, %eax                /* PAE, OSFXSR, OSXMMEXCPT */
@@ -256,6 +269,7 @@ pvh_start_info:
 pml4:   .skip 4096
 pdpt:   .skip 4096
 page_directories: .skip 4 * 4096
+low_pages: .skip 4096
 boot_stack: .skip 4096
 boot_stack_top:
         .p2align 4

@@ -59,4 +59,20 @@ public enum Boot {
         console.log("kernel: virtio-net (\(kind), slot \(transport.slot)) \(device.macAddress) \(address)")
         return driver
     }
+
+    /// The first virtio-blk device.
+    public static func block(kernel: Kernel, console: SerialConsole) -> VirtioBlock {
+        guard let transport = VirtioTransport.first(deviceID: 2) else {
+            fail(console, "no virtio-blk device (swiftlet run --target kvm --disk FILE)")
+        }
+        do throws(VirtioError) {
+            let disk = try VirtioBlock(transport, kernel: kernel)
+            let ro = disk.isReadOnly ? ", read-only" : ""
+            let kind = transport.isLegacy ? "legacy" : "virtio 1.x"
+            console.log("kernel: virtio-blk (\(kind), slot \(transport.slot)) \(disk.sectorCount) sectors of \(disk.sectorSize) bytes\(ro)")
+            return disk
+        } catch {
+            fail(console, "virtio-blk: \(error)")
+        }
+    }
 }

@@ -90,17 +90,25 @@ struct QEMU {
         return status
     }
 
+    /// The function at `address` in the kernel, demangled (Embedded Swift's `$e` names too).
     func symbolize(_ address: String) throws -> String? {
         let t = try Toolchain.find()
+        guard let name = try Self.output(t.symbolizer, ["--obj", symbols.path, "--functions=linkage", "--no-demangle", address])
+            .split(separator: "\n").first.map(String.init), name != "??" else { return nil }
+        guard name.hasPrefix("$e") || name.hasPrefix("$s") else { return name }
+        let demangled = try Self.output(t.bin.appendingPathComponent("swift-demangle"), ["--simplified", "--compact", name])
+        return demangled.split(separator: "\n").first.map(String.init) ?? name
+    }
+
+    static func output(_ tool: URL, _ arguments: [String]) throws -> String {
         let pipe = Pipe()
         let p = Process()
-        p.executableURL = t.symbolizer
-        p.arguments = ["--obj", symbols.path, "--functions=linkage", "--demangle", address]
+        p.executableURL = tool
+        p.arguments = arguments
         p.standardOutput = pipe
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let first = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init)
-        return first == "??" ? nil : first
+        return String(decoding: data, as: UTF8.self)
     }
 }
