@@ -37,6 +37,9 @@
 pvh_start:
         cli
         cld
+        rdtsc                           /* the boot report measures from here */
+        movl %eax, entry_tsc
+        movl %edx, entry_tsc + 4
         movl %ebx, pvh_start_info
         movl $boot_stack_top, %esp
 
@@ -257,8 +260,10 @@ gdt_pointer:
         .word gdt_end - gdt - 1
         .quad gdt
 
-        .globl pending_interrupts, pvh_start_info
+        .globl pending_interrupts, pvh_start_info, entry_tsc
         .p2align 3
+entry_tsc:
+        .quad 0
 pending_interrupts:
         .quad 0
 pvh_start_info:

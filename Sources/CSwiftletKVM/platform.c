@@ -35,6 +35,7 @@ struct hvm_memmap_entry {
 /* ---- Console ---- */
 
 void swiftlet_serial_write(const uint8_t *bytes, size_t count) {
+    if (!kernel_info.first_output_tsc) kernel_info.first_output_tsc = swiftlet_rdtsc();
     for (size_t i = 0; i < count; i++) {
         if (bytes[i] == '\n') {
             while (!(swiftlet_inb(COM1 + 5) & 0x20)) {}
@@ -62,7 +63,28 @@ static void say_number(uint64_t v) {
 
 /* ---- Exit ---- */
 
+static uint64_t ns_per_tick_mult;  /* nanoseconds per TSC tick, as a 32.32 fixed-point number */
+
+static uint64_t tsc_to_us(uint64_t ticks) {
+    return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_mult) >> 32) / 1000u;
+}
+
+/* Boot timing and memory, for `Benchmarks/run boot` (kernel flag `--report boot`). */
+static void boot_report(void) {
+    uint64_t now = swiftlet_rdtsc();
+    say("kernel: boot report: entry to ring 3 ");
+    say_number(tsc_to_us(kernel_info.boot_tsc - entry_tsc));
+    say(" us, entry to first output ");
+    say_number(kernel_info.first_output_tsc ? tsc_to_us(kernel_info.first_output_tsc - entry_tsc) : 0);
+    say(" us, entry to exit ");
+    say_number(tsc_to_us(now - entry_tsc));
+    say(" us, heap in use ");
+    say_number(swiftlet_heap_in_use() / 1024);
+    say(" KiB\n");
+}
+
 void swiftlet_exit(int status) {
+    if (kernel_info.report_boot) boot_report();
     if (status < 0 || status > 111) status = 99;
     swiftlet_outb(EXIT_PORT, (uint8_t)(status + SWIFTLET_EXIT_BIAS));
     say("\nkernel: exit ");
@@ -80,7 +102,6 @@ void swiftlet_panic(const char *message, int status) {
 
 /* ---- Time ---- */
 
-static uint64_t ns_per_tick_mult;  /* nanoseconds per TSC tick, as a 32.32 fixed-point number */
 static uint64_t ticks_per_ns_mult;  /* TSC ticks per nanosecond, 32.32 */
 
 uint64_t swiftlet_monotonic_ns(void) {

@@ -1,7 +1,7 @@
 // SwiftletKVM: the set-up the generated `main` of a kvm kernel calls, so that generated files stay a
 // few readable lines: the command line (from the PVH start info; QEMU's -append) and the network.
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [-- APPLICATION ARGUMENTS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot] [-- APPLICATION ARGUMENTS]
 //
 // A bad command line prints one line and exits 2; a missing device exits 1 with a line naming the fix.
 
@@ -18,13 +18,19 @@ public enum Boot {
         return words
     }
 
-    /// The parsed command line, or exit 2 with a one-line message.
+    /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag:
+    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot).
     public static func options(_ console: SerialConsole) -> LaunchOptions {
-        switch LaunchOptions.parse(arguments) {
+        let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
+            guard value == "boot" else { return "--report '\(value)': the kernel reports 'boot'" }
+            kernel_info.report_boot = 1
+            return nil
+        }
+        switch parsed {
         case .success(let o): return o
         case .failure(let e):
             console.log("kernel: \(e)")
-            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [-- APPLICATION ARGUMENTS]")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot] [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
     }

@@ -94,15 +94,15 @@ struct KernelBuilder {
         say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path))")
         var objects: [URL] = []
         // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (DESIGN.md): general registers only.
+        let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
         let boot = cache.appendingPathComponent("boot.o")
         try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S")], output: boot,
                            arguments: cFlags(t) + ["-c", kernelSources.appendingPathComponent("boot.S").path, "-o", boot.path])
         let ring0 = cache.appendingPathComponent("ring0.o")
-        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("ring0.c")], output: ring0,
+        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("ring0.c")] + headers, output: ring0,
                            arguments: cFlags(t) + ["-mgeneral-regs-only", "-mno-red-zone", "-c",
                                                    kernelSources.appendingPathComponent("ring0.c").path, "-o", ring0.path])
         objects += [boot, ring0]
-        let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
         for name in Self.cFiles {
             let source = kernelSources.appendingPathComponent("\(name).c")
             let object = cache.appendingPathComponent("\(name).o")

@@ -18,6 +18,8 @@ struct QEMU {
     let image: URL
     let symbols: URL
     var accelerator: Accelerator
+    /// The accelerator was asked for (--accel), not chosen.
+    var forced = false
     var memoryMiB = 256
     var tap: String?
     var disk: String?
@@ -43,7 +45,7 @@ struct QEMU {
 
     var arguments: [String] {
         var a = ["-M", "microvm,auto-kernel-cmdline=off", "-m", "\(memoryMiB)M",
-                 "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-serial", "stdio",
+                 "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
                  "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         switch accelerator {
         case .kvm: a += ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]  // plain `host` fails on MSR 0x10a under kvm-pvm
@@ -72,7 +74,7 @@ struct QEMU {
         if let disk, !FileManager.default.fileExists(atPath: disk) {
             throw CLIError("--disk \(disk): no such file (make one: truncate -s 64M \(disk))")
         }
-        let how = accelerator == .kvm ? "KVM" : "TCG (software emulation: /dev/kvm is not usable here)"
+        let how = accelerator == .kvm ? "KVM" : forced ? "TCG (software emulation, as asked)" : "TCG (software emulation: /dev/kvm is not usable here)"
         say("booting \(image.lastPathComponent) on QEMU microvm with \(how)")
         var panicAddress: String?
         let status = ChildProcess.run(qemu, arguments: arguments) { line in

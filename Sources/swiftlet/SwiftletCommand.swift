@@ -82,14 +82,15 @@ struct Run: ParsableCommand {
     @Option(help: "kvm: kvm or tcg (default: kvm when /dev/kvm is usable).") var accel: String?
     @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
     @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
+    @Flag(help: "kvm: print boot timing and heap use when the kernel exits.") var bootReport = false
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
 
     func run() throws {
         do {
             let (target, folder) = try options.resolved()
             let binary = try Builder(folder: folder, target: target).build()
-            if target != .kvm && (disk != nil || accel != nil || modernVirtio) {
-                throw CLIError("--disk, --accel and --modern-virtio apply to the kvm target")
+            if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
+                throw CLIError("--disk, --accel, --modern-virtio and --boot-report apply to the kvm target")
             }
             if target == .kvm && (impair != nil || store != nil) {
                 throw CLIError("--impair and --store apply to the hosted targets")
@@ -125,6 +126,7 @@ struct Run: ParsableCommand {
                     : "--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
             }
             if let store { arguments += ["--store", store] }
+            if bootReport { arguments += ["--report", "boot"] }
             if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
             let status: Int32
             if target == .kvm {
@@ -138,6 +140,7 @@ struct Run: ParsableCommand {
                 }
                 var qemu = QEMU(image: binary, symbols: binary.deletingPathExtension().appendingPathExtension("elf"),
                                 accelerator: accelerator)
+                qemu.forced = accel != nil
                 qemu.memoryMiB = memory
                 qemu.tap = needsTap ? tap : nil
                 qemu.disk = disk

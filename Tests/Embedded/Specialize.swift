@@ -61,6 +61,7 @@ public func embeddedExamples() async -> Int32 {
     let api = AsyncStack(stack, now: .zero)
     let echo = await Echo.start(console: NullConsole(), network: api, timers: api, arguments: [])
     let bulk = await Bulk.start(console: NullConsole(), network: api, timers: api, arguments: ["send", "10.0.0.1", "9", "10"])
+    await Hello.start(console: NullConsole(), timers: api)
     return echo + bulk
 }
 

@@ -26,7 +26,12 @@ struct kernel_info {
     uint64_t tsc_hz;            /* TSC ticks per second (kvmclock or PIT calibration) */
     uint64_t boot_tsc;          /* TSC at the kernel's entry to ring 3 */
     int64_t boot_wall_ns;       /* wall time at boot_tsc, nanoseconds since the Unix epoch */
+    uint64_t first_output_tsc;  /* TSC at the first console output */
+    uint32_t report_boot;       /* print the boot report at exit (kernel flag --report boot) */
+    uint32_t reserved2;
 };
+/* TSC at the PVH entry (boot.S). */
+extern uint64_t entry_tsc;
 extern struct kernel_info kernel_info;
 
 /* The time, as the kernel's monotonic clock (nanoseconds since boot) and the wall clock. */

@@ -1,0 +1,122 @@
+# Helpers shared by the integration scripts (hosted.sh, kvm.sh): processes they start and end by PID,
+# network namespaces they create and delete, waiting for a line in a log, counting outcomes.
+# The including script sets SUITE (the prefix of its log lines) before sourcing this file.
+
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+ROOT=$PWD
+PEER="python3 $ROOT/Tests/Integration/peer.py"
+BULK_BYTES=${SWIFTLET_BULK_BYTES:-100000000}
+WORK=$(mktemp -d "/tmp/swiftlet-$SUITE.XXXXXX")
+SWIFTLET=${SWIFTLET:-$ROOT/.build/release/swiftlet}
+passed=0
+failed=0
+failures=()
+started=()   # PIDs this script started
+namespaces=()
+
+log() { echo "$SUITE: $*"; }
+
+cleanup() {
+    for pid in "${started[@]}"; do kill "$pid" 2>/dev/null; done
+    sleep 0.3
+    for pid in "${started[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    started=()
+    namespaces=()
+}
+trap 'cleanup; rm -rf "$WORK"' EXIT
+
+# Runs in the background, remembering the PID. Output goes to $WORK/NAME.log.
+spawn() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    started+=($!)
+}
+
+# Waits up to $2 seconds for $3 (a fixed string) to appear in $WORK/$1.log.
+wait_for() {
+    local name=$1 seconds=$2 text=$3
+    for _ in $(seq $((seconds * 10))); do
+        grep -qF -- "$text" "$WORK/$name.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "--- $name.log (waited ${seconds}s for '$text') ---"
+    tail -20 "$WORK/$name.log"
+    return 1
+}
+
+# Creates namespace swl-test-PID-NAME and sets NS to it (no command substitution: the list of namespaces
+# to delete must be this shell's, not a subshell's).
+new_namespace() {
+    NS="swl-test-$$-$1"
+    ip netns add "$NS" || return 1
+    namespaces+=("$NS")
+    ip -n "$NS" link set lo up
+}
+
+# Creates tap NAME in namespace NS with the host address ADDR/PREFIX, up.
+make_tap() {
+    ip netns exec "$1" ip tuntap add dev "$2" mode tap
+    ip -n "$1" addr add "$3" dev "$2"
+    ip -n "$1" link set "$2" up
+}
+
+# Starts APP on the tap target inside namespace NS (swiftlet creates tap swl0, host 10.0.0.1).
+start_tap_app() {
+    local name=$1 ns=$2 app=$3 ready=$4
+    shift 4
+    spawn "$name" ip netns exec "$ns" "$SWIFTLET" run --target tap "$app" "$@"
+    wait_for "$name" 120 "$ready"
+}
+
+check() {  # check NAME COMMAND...: runs one test function, counts the outcome
+    local name=$1
+    shift
+    log "--- $name"
+    local t0=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        log "PASS $name ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        log "FAIL $name ($((SECONDS - t0)) s)"
+    fi
+    cleanup
+}
+
+echo_roundtrip() {  # echo_roundtrip NS ADDR PORT: TCP and UDP echo through nc
+    local ns=$1 addr=$2 port=$3 run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local tcp udp
+    tcp=$(printf 'hello over tcp\n' | timeout 5 "${run[@]}" nc -N "$addr" "$port")
+    udp=$(printf 'hello over udp' | timeout 5 "${run[@]}" nc -u -w1 "$addr" "$port")
+    [ "$tcp" = "hello over tcp" ] || { echo "tcp echo gave '$tcp'"; return 1; }
+    [ "$udp" = "hello over udp" ] || { echo "udp echo gave '$udp'"; return 1; }
+}
+
+bulk_transfer() {  # bulk_transfer NS ADDR: BULK_BYTES to the sink on 5001 and from the source on 5002, checked
+    local ns=$1 addr=$2 t0 t1 reply
+    t0=$(date +%s.%N)
+    reply=$(ip netns exec "$ns" timeout 600 $PEER send "$addr" 5001 "$BULK_BYTES") || { echo "send failed: $reply"; return 1; }
+    t1=$(date +%s.%N)
+    [ "$reply" = "$BULK_BYTES ok" ] || { echo "Linux -> Swiftlet: the sink answered '$reply'"; return 1; }
+    log "Linux -> Swiftlet: $BULK_BYTES bytes in $(awk "BEGIN { print $t1 - $t0 }") s"
+    t0=$(date +%s.%N)
+    reply=$(ip netns exec "$ns" timeout 600 $PEER receive "$addr" 5002 "$BULK_BYTES") || { echo "receive: $reply"; return 1; }
+    t1=$(date +%s.%N)
+    log "Swiftlet -> Linux: $BULK_BYTES bytes in $(awk "BEGIN { print $t1 - $t0 }") s ($reply)"
+}
+
+finish() {  # the closing check and summary line; the exit status of the suite
+    # Nothing may be left behind: every namespace this run made is gone.
+    if ip netns list | grep -q "^swl-test-$$-"; then
+        failed=$((failed + 1))
+        failures+=("namespaces left behind: $(ip netns list | grep "^swl-test-$$-" | awk '{print $1}' | tr '\n' ' ')")
+    fi
+    for f in "${failures[@]}"; do log "failed: $f"; done
+    echo "$SUITE: ${passed} passed, ${failed} failed"
+    [ "$failed" -eq 0 ]
+}

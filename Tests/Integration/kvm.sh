@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The kvm target: Swiftlet kernels booted by QEMU microvm (issue: the `kvm` target).
+#
+# KVM is used where /dev/kvm is usable, TCG otherwise (swiftlet run says which); some tests force TCG or
+# virtio 1.x devices so that both paths are covered. Network tests run inside a namespace they create
+# and delete (swiftlet run makes tap swl0 there with the host at 10.0.0.1, the kernel at 10.0.0.2).
+# Needs qemu-system-x86 (scripts/test installs it), and root for the network tests.
+#
+#   Tests/Integration/kvm.sh [TEST...]        (default: all; names below, e.g. `kvm-disk`)
+#   SWIFTLET_BULK_BYTES=N                      transfer size of the bulk test (default 100 MB)
+
+SUITE=kvm
+source "$(dirname "$0")/common.sh"
+
+run_kernel() {  # run_kernel NAME [swiftlet run arguments]: runs to the end; sets STATUS, output in $WORK/NAME.log
+    local name=$1
+    shift
+    timeout 300 "$SWIFTLET" run --target kvm "$@" >"$WORK/$name.log" 2>&1
+    STATUS=$?
+}
+
+expect_in() {  # expect_in NAME TEXT: the log holds TEXT
+    grep -qF -- "$2" "$WORK/$1.log" || { echo "--- $1.log lacks '$2':"; tail -20 "$WORK/$1.log"; return 1; }
+}
+
+test_kvm_hello() {
+    run_kernel hello Examples/hello
+    [ "$STATUS" = 0 ] || { echo "hello exited $STATUS"; cat "$WORK/hello.log"; return 1; }
+    expect_in hello "hello from Swiftlet" || return 1
+    # The second line says how long the timer slept: a second, give or take scheduling.
+    local slept
+    slept=$(grep -oE "slept [0-9]+ ms" "$WORK/hello.log" | grep -oE "[0-9]+")
+    [ -n "$slept" ] && [ "$slept" -ge 1000 ] && [ "$slept" -lt 1500 ] || { echo "slept '$slept' ms"; return 1; }
+}
+
+test_kvm_hello_tcg() {
+    run_kernel hello-tcg Examples/hello --accel tcg
+    [ "$STATUS" = 0 ] || { echo "hello under TCG exited $STATUS"; cat "$WORK/hello-tcg.log"; return 1; }
+    expect_in hello-tcg "with TCG" && expect_in hello-tcg "hello from Swiftlet" && expect_in hello-tcg "goodbye"
+}
+
+test_kvm_crash() {
+    # Each way of failing prints what happened and leaves with its own code (CSwiftletKVM.h).
+    run_kernel fatal Tests/Apps/crash -- fatal
+    [ "$STATUS" = 100 ] || { echo "fatalError exited $STATUS, want 100"; cat "$WORK/fatal.log"; return 1; }
+    expect_in fatal "panic: Swift runtime error" && expect_in fatal "the panic was in specialized static Crash.start" || return 1
+    run_kernel null Tests/Apps/crash -- null
+    [ "$STATUS" = 101 ] || { echo "null dereference exited $STATUS, want 101"; cat "$WORK/null.log"; return 1; }
+    expect_in null "CPU exception 14 (page fault) in the application" && expect_in null "address 0x0000000000000008" || return 1
+    run_kernel memory Tests/Apps/crash -- memory
+    [ "$STATUS" = 102 ] || { echo "heap exhaustion exited $STATUS, want 102"; cat "$WORK/memory.log"; return 1; }
+    expect_in memory "panic: out of memory" || return 1
+    run_kernel status Tests/Apps/crash -- status
+    [ "$STATUS" = 7 ] || { echo "returning 7 exited $STATUS"; return 1; }
+}
+
+test_kvm_disk() {
+    # The image carries a marker the kernel checks; the kernel leaves one the test checks afterwards.
+    local image=$WORK/disk.img flags
+    for flags in "" "--modern-virtio"; do
+        python3 -c "import sys; open(sys.argv[1], 'wb').write(b'swiftlet-disk-test'.ljust(16 << 20, b'\0'))" "$image"
+        run_kernel disk Tests/Apps/disk --disk "$image" $flags -- --sectors 2048
+        [ "$STATUS" = 0 ] || { echo "disk ($flags) exited $STATUS"; cat "$WORK/disk.log"; return 1; }
+        expect_in disk "wrote, flushed and read back 1048576 bytes" || return 1
+        [ "$(dd if="$image" bs=512 skip=1 count=1 2>/dev/null | head -c 19)" = "written-by-swiftlet" ] || { echo "no closing marker in sector 1"; return 1; }
+        # What the kernel wrote at sector 8 is the pattern, byte for byte.
+        python3 - "$image" <<'PY' || return 1
+import sys
+data = open(sys.argv[1], 'rb').read()[8 * 512 : 8 * 512 + 1048576]
+want = bytes(((i * 31) ^ (i >> 9)) & 0xff for i in range(1048576))
+sys.exit(0 if data == want else "sectors 8.. differ from the pattern")
+PY
+    done
+    [ "$flags" = "--modern-virtio" ] && expect_in disk "virtio-blk (virtio 1.x"
+}
+
+start_kernel() {  # start_kernel NAME NS APP READY [swiftlet run arguments]
+    local name=$1 ns=$2 app=$3 ready=$4
+    shift 4
+    spawn "$name" ip netns exec "$ns" "$SWIFTLET" run --target kvm "$app" "$@"
+    wait_for "$name" 300 "$ready"
+}
+
+echo_checks() {  # echo_checks NS: ping, ARP, TCP and UDP echo against the kernel at 10.0.0.2
+    local ns=$1
+    ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.0.2 || return 1
+    ip netns exec "$ns" ip neigh show 10.0.0.2 | grep -q lladdr || { echo "no ARP entry for 10.0.0.2"; return 1; }
+    echo_roundtrip "$ns" 10.0.0.2 7
+}
+
+test_kvm_echo() {
+    new_namespace kecho || return 1
+    local ns=$NS
+    start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    echo_checks "$ns" || return 1
+    # SIGTERM to swiftlet run ends QEMU and removes the tap it made.
+    local pid=${started[-1]}
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "swiftlet run still running after SIGTERM"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "tap swl0 left behind"; return 1; }
+    ip netns pids "$ns" | grep -q . && { echo "processes left in the namespace"; return 1; }
+    return 0
+}
+
+test_kvm_echo_tcg_modern() {
+    new_namespace ktcg || return 1
+    local ns=$NS
+    start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" --accel tcg --modern-virtio || return 1
+    expect_in echo "virtio-net (virtio 1.x" || return 1
+    echo_checks "$ns"
+}
+
+test_kvm_bulk() {
+    new_namespace kbulk || return 1
+    local ns=$NS
+    start_kernel bulk "$ns" Tests/Apps/bulk "sink on 5001" || return 1
+    bulk_transfer "$ns" 10.0.0.2
+}
+
+test_kvm_idle() {
+    # An idle kernel halts in the yield gate: QEMU's CPU time over a few idle seconds stays near zero.
+    new_namespace kidle || return 1
+    local ns=$NS
+    start_kernel idle "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    local qemu
+    qemu=$(pgrep -P "${started[-1]}" -f qemu-system-x86_64 | head -1)
+    [ -n "$qemu" ] || { echo "no QEMU process under swiftlet run"; return 1; }
+    sleep 1
+    local before after ticks
+    before=$(awk '{ print $14 + $15 }' "/proc/$qemu/stat")
+    sleep 4
+    after=$(awk '{ print $14 + $15 }' "/proc/$qemu/stat")
+    ticks=$(getconf CLK_TCK)
+    local percent
+    percent=$(awk "BEGIN { printf \"%.2f\", ($after - $before) * 100 / $ticks / 4 }")
+    log "idle kernel: QEMU used $percent% of a core over 4 s"
+    awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
+}
+
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-bulk kvm-idle)
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
+
+command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"; exit 1; }
+[ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+    echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|bulk|idle)'))
+fi
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
+else log "no usable /dev/kvm: every kernel runs under TCG"; fi
+
+log "building the test kernels"
+for app in Examples/hello Examples/echo Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
+    "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
+done
+
+for name in "${selected[@]}"; do
+    check "$name" "test_${name//-/_}"
+done
+finish
