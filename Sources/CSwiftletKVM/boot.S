@@ -5,11 +5,13 @@
  * and jumps to the entry in 32-bit protected mode, paging off, with %ebx holding the physical address
  * of `struct hvm_start_info`.
  *
- * Here: identity-map the first 4 GiB, except the page at 0, with 2 MiB pages (user-accessible: the application runs in ring 3
- * but is trusted; ring 3 is for speed under kvm-pvm, see DESIGN.md), enter long mode, load the GDT,
- * call `kernel_setup` (ring0.c: TSS with an all-ports I/O bitmap, IDT, LAPIC, kvmclock), then `iretq`
- * to `ring3_start` (platform.c) with IOPL 3 and interrupts off. Interrupts are taken only inside the
- * yield gate (`int3` from ring 3), which arms the timer and halts until an interrupt flags a bit.
+ * Here, with as few ring-0 instructions as possible (kvm-pvm emulates each): identity-map 4 GiB
+ * (user-accessible: the application runs in ring 3 but is trusted; ring 3 is for speed under kvm-pvm,
+ * see DESIGN.md), enter long mode, load the GDT, the TSS (all-ports I/O bitmap) and the IDT register,
+ * then `iretq` to `ring3_start` (platform.c) with IOPL 3 and interrupts off. Ring 3 fills the IDT,
+ * refines the page tables, programs the interrupt controllers and asks the gate for the privileged
+ * rest (MSRs, CR3). Interrupts are taken only inside the gate (`int3` from ring 3), which arms the
+ * timer and halts until an interrupt flags a bit.
  */
 
 #define KERNEL_CS 0x08
@@ -41,52 +43,27 @@ pvh_start:
         movl %eax, entry_tsc
         movl %edx, entry_tsc + 4
         movl %ebx, pvh_start_info
-        movl $boot_stack_top, %esp
 
-        /* PML4[0] -> PDPT; PDPT[0..3] -> four page directories; each PD entry maps 2 MiB. */
-        movl $pdpt, %eax
+        /* A boot map of the first 8 MiB (the kernel, its stacks and tables) in four 2 MiB pages. Under
+         * kvm-pvm every ring-0 instruction is emulated (~0.5 us each) and every write to a page table in
+         * use traps, so ring 3 builds the full map in tables not yet in use and switches to them
+         * through the gate (platform.c). */
+        movl $boot_pdpt, %eax
         orl $0x7, %eax
-        movl %eax, pml4
-        movl $page_directories, %eax
+        movl %eax, boot_pml4
+        movl $boot_pd, %eax
         orl $0x7, %eax
-        movl $pdpt, %edi
-        movl $4, %ecx
-1:      movl %eax, (%edi)
-        addl $4096, %eax
-        addl $8, %edi
-        loop 1b
-        movl $page_directories, %edi
-        xorl %ecx, %ecx
-2:      movl %ecx, %eax
-        shll $21, %eax
-        orl $0x87, %eax                 /* present, writable, user, 2 MiB */
-        cmpl $1536, %ecx                /* the fourth GiB holds MMIO: uncached */
-        jb 3f
-        orl $0x18, %eax
-3:      movl %eax, (%edi)
-        addl $8, %edi
-        incl %ecx
-        cmpl $2048, %ecx
-        jb 2b
-        /* The first 2 MiB in 4 KiB pages, page 0 left out: a null pointer dereference faults. */
-        movl $low_pages + 8, %edi
-        movl $0x1007, %eax
-        movl $1, %ecx
-4:      movl %eax, (%edi)
-        addl $4096, %eax
-        addl $8, %edi
-        incl %ecx
-        cmpl $512, %ecx
-        jb 4b
-        movl $low_pages, %eax
-        orl $0x7, %eax
-        movl %eax, page_directories
+        movl %eax, boot_pdpt
+        movl $0x000087, boot_pd                 /* present, writable, user, 2 MiB */
+        movl $0x200087, boot_pd + 8
+        movl $0x400087, boot_pd + 16
+        movl $0x600087, boot_pd + 24
+        movl $boot_pml4, %ebx
 
         movl %cr4, %eax
         orl $0x620, %eax                /* PAE, OSFXSR, OSXMMEXCPT */
         movl %eax, %cr4
-        movl $pml4, %eax
-        movl %eax, %cr3
+        movl %ebx, %cr3
         movl $0xc0000080, %ecx          /* EFER.LME */
         rdmsr
         orl $0x100, %eax
@@ -108,10 +85,31 @@ long_mode:
         movw %ax, %fs
         movw %ax, %gs
         movq $kernel_stack_top, %rsp
-        movl pvh_start_info, %edi
-        call kernel_setup               /* ring0.c; fills and loads the TSS and the IDT */
+        /* The TSS: ring-0 stack for interrupts from ring 3, and an I/O bitmap (all zero: every port
+         * allowed; kvm-pvm ignores IOPL once a TSS is loaded) closed by the 0xff byte. */
+        movq $kernel_stack_top, %rax
+        movq %rax, tss + 4
+        movw $104, tss + 102
+        movb $0xff, tss + 104 + 8192
+        movq $tss, %rax                 /* the 16-byte descriptor: limit, base, type 0x89 */
+        movq %rax, %rdx
+        shlq $16, %rdx
+        movabsq $0x000000ffffff0000, %rcx
+        andq %rcx, %rdx
+        movq %rax, %rcx
+        shrq $24, %rcx
+        andq $0xff, %rcx
+        shlq $56, %rcx
+        orq %rcx, %rdx
+        movabsq $0x0000890000000000 + 104 + 8192, %rcx
+        orq %rcx, %rdx
+        movq %rdx, gdt + 40
+        shrq $32, %rax
+        movq %rax, gdt + 48
         movw $TSS_SEL, %ax
         ltr %ax
+        /* The IDT is filled in ring 3 (platform.c) before anything can fault or call the gate. */
+        lidt idt_pointer
         pushq $USER_DS
         pushq $user_stack_top - 8        /* as if called: functions expect %rsp = 8 mod 16 */
         pushq $0x3002                   /* IOPL 3, interrupts off */
@@ -119,12 +117,19 @@ long_mode:
         pushq $ring3_start
         iretq
 
-/* The yield gate: `int3` from ring 3 (an interrupt gate with DPL 3).
- * In: %rdi = 0 (no deadline), 1 (TSC-deadline value in %rsi), 2 (LAPIC one-shot count in %esi).
- * Out: %rax = the interrupt bits that were pending (and are now cleared). Clobbers %rcx, %rdx. */
+/* The gate: `int3` from ring 3 (an interrupt gate with DPL 3), the only way into ring 0.
+ * In: %rdi = operation, %rsi and %rdx its arguments. Clobbers %rcx, %rdx.
+ *   0: block until an interrupt; 1: the same with the TSC-deadline timer armed at %rsi;
+ *   2: the same with the LAPIC one-shot timer counting %esi; these return in %rax the interrupt bits
+ *      that were pending (and are now cleared);
+ *   3: write %rdx to MSR %esi;  4: load CR3 with %rsi (page tables ring 3 built). */
         .text
         .globl yield_gate
 yield_gate:
+        cmpq $3, %rdi
+        je 7f
+        cmpq $4, %rdi
+        je 8f
         cmpq $1, %rdi
         jne 1f
         movl $0x6e0, %ecx
@@ -146,6 +151,13 @@ yield_gate:
         jmp 2b
 3:      xorl %eax, %eax
         xchgq %rax, pending_interrupts(%rip)
+        iretq
+7:      movl %esi, %ecx
+        movl %edx, %eax
+        shrq $32, %rdx
+        wrmsr
+        iretq
+8:      movq %rsi, %cr3
         iretq
 
 /* Device and timer interrupts, vectors 0x20..0x5f: set bit (vector - 0x20), end the interrupt. */
@@ -259,6 +271,9 @@ gdt_end:
 gdt_pointer:
         .word gdt_end - gdt - 1
         .quad gdt
+idt_pointer:
+        .word 256 * 16 - 1
+        .quad idt
 
         .globl pending_interrupts, pvh_start_info, entry_tsc
         .p2align 3
@@ -271,10 +286,17 @@ pvh_start_info:
 
         .bss
         .p2align 12
+        .globl pml4, pdpt, page_directories, low_pages, idt, tss
+boot_pml4: .skip 4096
+boot_pdpt: .skip 4096
+boot_pd: .skip 4096
 pml4:   .skip 4096
 pdpt:   .skip 4096
 page_directories: .skip 4 * 4096
 low_pages: .skip 4096
+idt:    .skip 256 * 16
+        .p2align 4
+tss:    .skip 104 + 8192 + 1
 boot_stack: .skip 4096
 boot_stack_top:
         .p2align 4

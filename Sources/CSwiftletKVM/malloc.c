@@ -1,7 +1,7 @@
 /* CSwiftletKVM: the kernel's heap (malloc, free, posix_memalign, realloc, malloc_usable_size).
  *
  * Small blocks (up to 2048 bytes) come from 24 size classes, each with a free list threaded through the
- * free blocks; a class takes 64 KiB spans of pages and carves them. Larger blocks are runs of 4 KiB
+ * free blocks; a class takes 64 KiB spans of pages and cuts blocks from its newest span as needed. Larger blocks are runs of 4 KiB
  * pages from an address-ordered list of free runs (first fit, coalescing on free), else from the top
  * of the heap. Per page, one byte says which class owns it (0: a large block or free) and one word
  * holds a large block's length, so free() needs no header and large blocks stay page-aligned.
@@ -27,6 +27,9 @@ static uint8_t *page_class;                     /* class + 1 for pages of small 
 static uint32_t *large_pages;                   /* pages of the large block starting at this page */
 static uint8_t class_of_16ths[SMALL_LIMIT / 16 + 1];
 static struct free_block *free_lists[CLASSES];
+/* The part of each class's newest span not yet handed out: blocks are cut from it one at a time, so a
+ * fresh span's pages are touched only as they are used. */
+static uint8_t *span_next[CLASSES], *span_end[CLASSES];
 static struct free_run *free_runs;
 static size_t bytes_in_use, pages_in_spans;
 
@@ -36,7 +39,8 @@ void heap_init(uint64_t start, uint64_t end) {
     uint64_t meta = classes_bytes + pages * sizeof(uint32_t);
     page_class = (uint8_t *)(uintptr_t)start;
     large_pages = (uint32_t *)(uintptr_t)(start + classes_bytes);
-    for (uint64_t i = 0; i < meta; i++) ((uint8_t *)(uintptr_t)start)[i] = 0;
+    /* The metadata of a page is cleared when the top of the heap first passes it (pages_take), not
+     * here: touching every metadata page at boot costs a hypervisor exit per page under kvm-pvm. */
     /* spans must be 64 KiB aligned so that class 2^k blocks are 2^k aligned */
     heap_base = start;
     heap_top = (start + meta + SPAN_PAGES * PAGE - 1) & ~(uint64_t)(SPAN_PAGES * PAGE - 1);
@@ -90,6 +94,8 @@ static void *pages_take(uint64_t n) {
     }
     if (heap_end - heap_top < n * PAGE) return 0;
     void *p = (void *)(uintptr_t)heap_top;
+    uint64_t first = page_index(p);
+    for (uint64_t i = first; i < first + n; i++) { page_class[i] = 0; large_pages[i] = 0; }
     heap_top += n * PAGE;
     return p;
 }
@@ -113,22 +119,24 @@ static void pages_give(void *p, uint64_t n) {
 }
 
 static void *small_alloc(unsigned c) {
+    unsigned size = class_size[c];
     struct free_block *b = free_lists[c];
-    if (!b) {
-        uint8_t *span = pages_take(SPAN_PAGES);
-        if (!span) return 0;
-        uint64_t first = page_index(span);
-        for (unsigned i = 0; i < SPAN_PAGES; i++) page_class[first + i] = (uint8_t)(c + 1);
-        pages_in_spans += SPAN_PAGES;
-        unsigned size = class_size[c], count = SPAN_PAGES * PAGE / size;
-        for (unsigned i = count; i-- > 0;) {
-            struct free_block *block = (struct free_block *)(span + i * size);
-            block->next = b;
-            b = block;
+    if (b) {
+        free_lists[c] = b->next;
+    } else {
+        if (span_end[c] - span_next[c] < (long)size) {
+            uint8_t *span = pages_take(SPAN_PAGES);
+            if (!span) return 0;
+            uint64_t first = page_index(span);
+            for (unsigned i = 0; i < SPAN_PAGES; i++) page_class[first + i] = (uint8_t)(c + 1);
+            pages_in_spans += SPAN_PAGES;
+            span_next[c] = span;
+            span_end[c] = span + SPAN_PAGES * PAGE / size * size;
         }
+        b = (struct free_block *)span_next[c];
+        span_next[c] += size;
     }
-    free_lists[c] = b->next;
-    bytes_in_use += class_size[c];
+    bytes_in_use += size;
     return b;
 }
 

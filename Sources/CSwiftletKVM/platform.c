@@ -1,15 +1,27 @@
-/* CSwiftletKVM: the ring-3 side of the platform: start-up (boot information, heap, clocks, arguments),
- * the console, the clocks, the yield gate's caller, interrupt routing, randomness and exit.
+/* CSwiftletKVM: the ring-3 side of the platform: start-up, the console, the clocks, the gate's callers,
+ * interrupt routing, randomness and exit.
  *
- * Start-up reads `struct hvm_start_info` (Xen's PVH ABI: magic 0x336ec578, the command line at offset 24,
- * the memory map at offsets 40/48 from version 1), gives the largest RAM region above the kernel to the
- * heap, calibrates the TSC (kvmclock's scale where present, PIT channel 2 otherwise), then calls the
- * generated Swift `main` with the command line split into words.
+ * Start-up (`ring3_start`) does natively what ring 0 left (boot.S): fills the IDT, builds the page
+ * tables and loads them through the gate, reads the CPU's features and registers kvmclock; then reads
+ * `struct hvm_start_info` (Xen's PVH ABI: magic 0x336ec578, the command line at offset 24, the memory
+ * map at offsets 40/48 from version 1), gives the largest RAM region above the kernel to the heap,
+ * calibrates the TSC (kvmclock's scale where present, PIT channel 0 otherwise), and calls the generated
+ * Swift `main` with the command line split into words. Under kvm-pvm every port or MMIO access, CPUID
+ * and first touch of a page is a VM exit (50-100 us), so boot does as few as it can and defers the
+ * rest (the local APIC, the wall clock) to first use.
  */
 #include "kernel.h"
 
 extern int main(int argc, char **argv);
+extern uint64_t pml4[512], pdpt[512], page_directories[4 * 512], low_pages[512];
+extern struct idt_gate { uint16_t offset_low, selector; uint8_t ist, type; uint16_t offset_middle; uint32_t offset_high, reserved; } idt[256];
+extern const uint64_t interrupt_handlers[256];
+
+struct kernel_info kernel_info;
+struct pvclock_time kvmclock_time __attribute__((aligned(64)));
+struct pvclock_wall kvmclock_wall __attribute__((aligned(16)));
 extern char __kernel_end[];
+extern uint64_t pvh_start_info;
 extern void (*__init_array_start[])(void);
 extern void (*__init_array_end[])(void);
 
@@ -34,14 +46,13 @@ struct hvm_memmap_entry {
 
 /* ---- Console ---- */
 
+/* COM1 as QEMU emulates it: the transmitter takes each byte at once, so the line status is checked once
+ * per call rather than per byte (each port access is a VM exit: about 100 us under kvm-pvm). */
 void swiftlet_serial_write(const uint8_t *bytes, size_t count) {
     if (!kernel_info.first_output_tsc) kernel_info.first_output_tsc = swiftlet_rdtsc();
+    for (int i = 0; i < 100000 && !(swiftlet_inb(COM1 + 5) & 0x20); i++) {}
     for (size_t i = 0; i < count; i++) {
-        if (bytes[i] == '\n') {
-            while (!(swiftlet_inb(COM1 + 5) & 0x20)) {}
-            swiftlet_outb(COM1, '\r');
-        }
-        while (!(swiftlet_inb(COM1 + 5) & 0x20)) {}
+        if (bytes[i] == '\n') swiftlet_outb(COM1, '\r');
         swiftlet_outb(COM1, bytes[i]);
     }
 }
@@ -65,6 +76,10 @@ static void say_number(uint64_t v) {
 
 static uint64_t ns_per_tick_mult;  /* nanoseconds per TSC tick, as a 32.32 fixed-point number */
 
+static uint64_t ring3_tsc, main_tsc;  /* for the boot report */
+static uint64_t ticks_per_ns_mult;  /* TSC ticks per nanosecond, 32.32 */
+static uint64_t ring3_tsc, main_tsc;  /* for the boot report */
+
 static uint64_t tsc_to_us(uint64_t ticks) {
     return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_mult) >> 32) / 1000u;
 }
@@ -73,14 +88,16 @@ static uint64_t tsc_to_us(uint64_t ticks) {
 static void boot_report(void) {
     uint64_t now = swiftlet_rdtsc();
     say("kernel: boot report: entry to ring 3 ");
-    say_number(tsc_to_us(kernel_info.boot_tsc - entry_tsc));
-    say(" us, entry to first output ");
+    say_number(tsc_to_us(ring3_tsc - entry_tsc));
+    say(" us, to main ");
+    say_number(tsc_to_us(main_tsc - entry_tsc));
+    say(" us, to first output ");
     say_number(kernel_info.first_output_tsc ? tsc_to_us(kernel_info.first_output_tsc - entry_tsc) : 0);
-    say(" us, entry to exit ");
+    say(" us, to exit ");
     say_number(tsc_to_us(now - entry_tsc));
-    say(" us, heap in use ");
-    say_number(swiftlet_heap_in_use() / 1024);
-    say(" KiB\n");
+    say(" us; heap in use ");
+    say_number(swiftlet_heap_in_use());
+    say(" bytes\n");
 }
 
 void swiftlet_exit(int status) {
@@ -100,16 +117,23 @@ void swiftlet_panic(const char *message, int status) {
     swiftlet_exit(status);
 }
 
-/* ---- Time ---- */
+/* ---- The gate and the CPU ---- */
 
-static uint64_t ticks_per_ns_mult;  /* TSC ticks per nanosecond, 32.32 */
+static void gate(uint64_t operation, uint64_t a, uint64_t b) {
+    uint64_t ignored;
+    __asm__ volatile("int3" : "=a"(ignored), "+d"(b) : "D"(operation), "S"(a) : "rcx", "memory");
+}
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+/* ---- Time ---- */
 
 uint64_t swiftlet_monotonic_ns(void) {
     uint64_t delta = swiftlet_rdtsc() - kernel_info.boot_tsc;
     return (uint64_t)(((unsigned __int128)delta * ns_per_tick_mult) >> 32);
 }
-
-int64_t swiftlet_wall_ns(void) { return kernel_info.boot_wall_ns + (int64_t)swiftlet_monotonic_ns(); }
 
 uint64_t swiftlet_tsc_at(uint64_t ns) {
     unsigned __int128 ticks = ((unsigned __int128)ns * ticks_per_ns_mult) >> 32;
@@ -192,30 +216,71 @@ static int64_t rtc_seconds(void) {
     return days * 86400 + hour * 3600 + min * 60 + sec;
 }
 
+static uint64_t boot_system_ns;  /* kvmclock's system time at boot_tsc */
+
+/* The wall time at boot, read the first time someone asks: kvmclock's boot wall clock (MSR 0x4b564d00:
+ * the wall time at system time 0) where present, the CMOS clock otherwise. */
+static void wall_clock_init(void) {
+    static int done;
+    if (done) return;
+    done = 1;
+    if (kernel_info.has_kvmclock) {
+        gate(3, 0x4b564d00, (uint64_t)(uintptr_t)&kvmclock_wall);
+        volatile struct pvclock_wall *w = &kvmclock_wall;
+        kernel_info.boot_wall_ns = (int64_t)w->sec * 1000000000 + w->nsec + (int64_t)boot_system_ns;
+    } else {
+        kernel_info.boot_wall_ns = rtc_seconds() * 1000000000;
+    }
+}
+
+int64_t swiftlet_wall_ns(void) {
+    wall_clock_init();
+    return kernel_info.boot_wall_ns + (int64_t)swiftlet_monotonic_ns();
+}
+
 static void clock_init(void) {
     if (kernel_info.has_kvmclock && kvmclock_time.tsc_to_system_mul) {
         volatile struct pvclock_time *t = &kvmclock_time;
         uint32_t mul = t->tsc_to_system_mul;
         int8_t shift = t->tsc_shift;
         /* ns = ticks * 2^shift * mul / 2^32  =>  Hz = 10^9 * 2^32 / (mul * 2^shift) */
-        uint64_t hz = mul ? (1000000000ull << 32) / mul : 0;  /* fits: 10^9 * 2^32 < 2^63 */
+        uint64_t hz = (1000000000ull << 32) / mul;  /* fits: 10^9 * 2^32 < 2^63 */
         kernel_info.tsc_hz = shift < 0 ? hz << -shift : hz >> shift;
         uint64_t tsc;
-        uint64_t system = kvmclock_ns(&tsc);
+        boot_system_ns = kvmclock_ns(&tsc);
         kernel_info.boot_tsc = tsc;
-        volatile struct pvclock_wall *w = &kvmclock_wall;
-        kernel_info.boot_wall_ns = (int64_t)w->sec * 1000000000 + w->nsec + (int64_t)system;
     } else {
         kernel_info.tsc_hz = pit_calibrate();
         kernel_info.boot_tsc = swiftlet_rdtsc();
-        kernel_info.boot_wall_ns = rtc_seconds() * 1000000000;
     }
     if (kernel_info.tsc_hz == 0) swiftlet_panic("the TSC does not tick", SWIFTLET_EXIT_BOOT);
     ns_per_tick_mult = (1000000000ull << 32) / kernel_info.tsc_hz;
     ticks_per_ns_mult = (kernel_info.tsc_hz / 1000000000u << 32) + ((kernel_info.tsc_hz % 1000000000u) << 32) / 1000000000u;
 }
 
-/* ---- The yield gate ---- */
+/* ---- Interrupts and the yield gate ---- */
+
+static inline void lapic_write(uint32_t reg, uint32_t v) { swiftlet_mmio_write32(LAPIC_BASE + reg, v); }
+
+/* The local APIC, set up the first time the kernel blocks (an application that prints first does not
+ * wait for it; every access is a VM exit): on, LINT0 masked (KVM resets it to ExtINT, which would let
+ * the 8259s in), the timer on vector 0x20 in TSC-deadline mode where the CPU has it, one-shot at
+ * divide-by-1 otherwise. The other local vectors reset masked; with LINT0 masked the 8259s cannot
+ * interrupt, so they are left alone. */
+static void lapic_init(void) {
+    static int done;
+    if (done) return;
+    done = 1;
+    swiftlet_cpu_features();
+    lapic_write(0xf0, 0x1ff);       /* software enable, spurious vector 0xff */
+    lapic_write(0x350, 0x10000);    /* LINT0 masked */
+    if (kernel_info.has_tsc_deadline) {
+        lapic_write(0x320, 0x20 | (2u << 17));
+    } else {
+        lapic_write(0x3e0, 0xb);
+        lapic_write(0x320, 0x20);
+    }
+}
 
 uint64_t swiftlet_take_interrupts(void) {
     extern uint64_t pending_interrupts;
@@ -224,6 +289,7 @@ uint64_t swiftlet_take_interrupts(void) {
 
 uint64_t swiftlet_block(uint64_t deadline_ns) {
     uint64_t mode = 0, value = 0, bits;
+    lapic_init();
     if (deadline_ns != UINT64_MAX) {
         if (kernel_info.has_tsc_deadline) {
             mode = 1;
@@ -240,8 +306,7 @@ uint64_t swiftlet_block(uint64_t deadline_ns) {
     return bits;
 }
 
-/* ---- Interrupt routing: the I/O APICs of microvm (GSI 0-23 at 0xfec00000, 24-47 at 0xfec10000) ---- */
-
+/* Routes GSI `gsi` to `vector` on the I/O APICs of microvm (GSI 0-23 at 0xfec00000, 24-47 at 0xfec10000). */
 void swiftlet_route_irq(uint32_t gsi, uint8_t vector) {
     uint64_t base = gsi >= 24 ? 0xfec10000u : 0xfec00000u;
     uint32_t pin = gsi % 24;
@@ -254,6 +319,7 @@ void swiftlet_route_irq(uint32_t gsi, uint8_t vector) {
 /* ---- Randomness ---- */
 
 int swiftlet_hardware_random(uint8_t *buffer, size_t count) {
+    swiftlet_cpu_features();
     if (!kernel_info.has_rdseed && !kernel_info.has_rdrand) return 0;
     size_t i = 0;
     while (i < count) {
@@ -297,7 +363,81 @@ static void split_command_line(const char *line) {
 int swiftlet_argument_count(void) { return argument_count - 1; }
 const char *swiftlet_argument(int index) { return index >= 0 && index + 1 < argument_count ? arguments[index + 1] : ""; }
 
-/* ---- Start ---- */
+/* ---- Set-up that ring 0 left to ring 3 (boot.S): it runs natively here ---- */
+
+/* Interrupt gates for every vector (handlers in boot.S); vector 3, the gate, callable from ring 3.
+ * Until this has run, any exception is a triple fault: nothing before it may fault. */
+static void idt_fill(void) {
+    for (int v = 0; v < 256; v++) {
+        uint64_t h = interrupt_handlers[v];
+        idt[v].offset_low = (uint16_t)h;
+        idt[v].selector = 0x08;
+        idt[v].ist = 0;
+        idt[v].type = v == 3 ? 0xee : 0x8e;
+        idt[v].offset_middle = (uint16_t)(h >> 16);
+        idt[v].offset_high = (uint32_t)(h >> 32);
+        idt[v].reserved = 0;
+    }
+}
+
+/* The kernel's map: the GiBs below 3 GiB that hold RAM, and the fourth (MMIO, uncached), identity-mapped
+ * with 2 MiB pages,
+ * the first 2 MiB with 4 KiB pages and page 0 left out, so that a null pointer dereference faults.
+ * Built natively in tables that are not in use yet (writes to live page tables trap under kvm-pvm's
+ * shadow paging), then loaded through the gate. The kernel is linked at 2 MiB, outside the small pages. */
+static void page_tables(uint64_t ram_end) {
+    for (int g = 0; g < 4; g++) {
+        if (g < 3 && (uint64_t)g << 30 >= ram_end) continue;  /* no RAM in this GiB: left unmapped */
+        for (int i = 512 * g; i < 512 * (g + 1); i++) page_directories[i] = (uint64_t)i << 21 | (g == 3 ? 0x9f : 0x87);
+        pdpt[g] = (uint64_t)(uintptr_t)&page_directories[512 * g] | 0x7;
+    }
+    for (int i = 1; i < 512; i++) low_pages[i] = (uint64_t)i * 4096 | 0x7;
+    page_directories[0] = (uint64_t)(uintptr_t)low_pages | 0x7;
+    pml4[0] = (uint64_t)(uintptr_t)pdpt | 0x7;
+    gate(4, (uint64_t)(uintptr_t)pml4, 0);
+}
+
+/* What the CPU offers (TSC-deadline timer, RDRAND, RDSEED), read the first time it matters: each CPUID
+ * is a VM exit. */
+void swiftlet_cpu_features(void) {
+    static int done;
+    if (done) return;
+    done = 1;
+    uint32_t a, b, c, d;
+    cpuid(1, &a, &b, &c, &d);
+    kernel_info.has_tsc_deadline = (c >> 24) & 1;
+    kernel_info.has_rdrand = (c >> 30) & 1;
+    cpuid(0, &a, &b, &c, &d);
+    if (a >= 7) {
+        cpuid(7, &a, &b, &c, &d);
+        kernel_info.has_rdseed = (b >> 18) & 1;
+    }
+}
+
+/* kvmclock, registered where the hypervisor offers it. */
+static void kvmclock_init(void) {
+    uint32_t a, b, c, d;
+    cpuid(0x40000000, &a, &b, &c, &d);
+    if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d) {  /* "KVMKVMKVM\0\0\0" */
+        cpuid(0x40000001, &a, &b, &c, &d);
+        if (a & (1u << 3)) {  /* the hypervisor keeps `kvmclock_time` current from now on */
+            gate(3, 0x4b564d01, (uint64_t)(uintptr_t)&kvmclock_time | 1);
+            kernel_info.has_kvmclock = 1;
+        }
+    }
+}
+
+/* The end of RAM below 3 GiB in the PVH memory map (0 when there is no map). */
+static uint64_t ram_end(const struct hvm_start_info *info) {
+    uint64_t end = 0;
+    if (info->version >= 1 && info->memmap_paddr && info->memmap_entries) {
+        const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)info->memmap_paddr;
+        for (uint32_t i = 0; i < info->memmap_entries; i++) {
+            if (e[i].type == 1 && e[i].addr + e[i].size > end) end = e[i].addr + e[i].size;
+        }
+    }
+    return end > 0xc0000000u ? 0xc0000000u : end;
+}
 
 static void heap_from_memory_map(const struct hvm_start_info *info) {
     uint64_t kernel_end = ((uint64_t)(uintptr_t)__kernel_end + 4095) & ~4095ull;
@@ -319,12 +459,18 @@ static void heap_from_memory_map(const struct hvm_start_info *info) {
 }
 
 void ring3_start(void) {
+    ring3_tsc = swiftlet_rdtsc();
+    idt_fill();
     __asm__ volatile("fninit");
+    kernel_info.start_info = (uint32_t)pvh_start_info;
     const struct hvm_start_info *info = (const struct hvm_start_info *)(uintptr_t)kernel_info.start_info;
     if (!info || info->magic != 0x336ec578u) swiftlet_panic("not started by a PVH loader (bad hvm_start_info magic)", SWIFTLET_EXIT_BOOT);
+    page_tables(ram_end(info));
+    kvmclock_init();
     clock_init();
     heap_from_memory_map(info);
     split_command_line((const char *)(uintptr_t)info->cmdline_paddr);
     for (void (**f)(void) = __init_array_start; f < __init_array_end; f++) (*f)();
+    main_tsc = swiftlet_rdtsc();
     swiftlet_exit(main(argument_count, arguments));
 }

@@ -31,6 +31,7 @@ public final class HardwareEntropy: Entropy, @unchecked Sendable {
     private var fallback: UInt64 = 0
     public init(console: SerialConsole) {
         self.console = console
+        swiftlet_cpu_features()
         if kernel_info.has_rdseed == 0 && kernel_info.has_rdrand == 0 {
             console.log("WARNING: this CPU has neither RDSEED nor RDRAND; entropy comes from the TSC and is predictable (use -cpu host or -cpu max)")
             fallback = swiftlet_rdtsc() | 1

@@ -10,7 +10,11 @@ import Glibc
 /// The child that SIGINT and SIGTERM are passed on to (0: none).
 nonisolated(unsafe) private var childPID: pid_t = 0
 
+/// The last signal passed on to a child (0: none).
+nonisolated(unsafe) private(set) var forwardedSignal: Int32 = 0
+
 private func forwardSignal(_ signal: Int32) {
+    forwardedSignal = signal
     if childPID > 0 { kill(childPID, signal) }
 }
 

@@ -88,7 +88,12 @@ struct QEMU {
             }
             return code
         }
-        if status != 0 && status < 128 { say("QEMU failed (status \(status)); its messages are above") }
+        if forwardedSignal != 0 { return 128 + forwardedSignal }
+        if status == 0 {  // with -no-reboot, a triple fault ends QEMU like a shutdown
+            say("QEMU stopped without an exit code from the kernel (a triple fault?)")
+            return 1
+        }
+        if status < 128 { say("QEMU failed (status \(status)); its messages are above") }
         return status
     }
 

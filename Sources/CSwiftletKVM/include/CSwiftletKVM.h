@@ -15,7 +15,8 @@
 #define SWIFTLET_EXIT_OOM 102        /* the heap is exhausted */
 #define SWIFTLET_EXIT_BOOT 103       /* the boot information is unusable */
 
-/* What ring 0 found at boot, readable from ring 3. */
+/* What the kernel found at boot, readable from Swift. The CPU features are filled by
+ * `swiftlet_cpu_features`, on first use. */
 struct kernel_info {
     uint32_t start_info;        /* physical address of hvm_start_info */
     uint32_t has_tsc_deadline;
@@ -33,6 +34,7 @@ struct kernel_info {
 /* TSC at the PVH entry (boot.S). */
 extern uint64_t entry_tsc;
 extern struct kernel_info kernel_info;
+void swiftlet_cpu_features(void);
 
 /* The time, as the kernel's monotonic clock (nanoseconds since boot) and the wall clock. */
 uint64_t swiftlet_monotonic_ns(void);
