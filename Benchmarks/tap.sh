@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Tap-target benchmarks (Benchmarks/run tap-throughput|tap-latency); root, network namespaces only.
+# Benchmarks of Swiftlet's stack over a tap (Benchmarks/run tap-throughput|tap-latency|kvm-throughput);
+# root, network namespaces only.
 #
-# tap-throughput: bulk TCP Linux -> Swiftlet and Swiftlet -> Linux over the tap, and Linux -> Linux over a
-#   veth pair in the same run with the same client (nc), so the ratio compares stacks, not tools.
+# tap-throughput, kvm-throughput: bulk TCP Linux -> Swiftlet and Swiftlet -> Linux over the tap (the tap
+#   target's process, or the kvm kernel on QEMU with virtio-net), and Linux -> Linux over a veth pair in
+#   the same run with the same client (nc), so the ratio compares stacks, not tools.
 # tap-latency: ping round trips and TCP request/response round trips (1 byte, one connection) against
 #   the echo example, and the same against Linux over veth (ping, a Python echo server), median and p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-what=${1:?usage: Benchmarks/tap.sh throughput|latency}
+what=${1:?usage: Benchmarks/tap.sh throughput|latency [tap|kvm]}
+TARGET=${2:-tap}
 BYTES=${SWIFTLET_BENCH_BYTES:-500000000}
 [ "$(id -u)" = 0 ] || { echo "Benchmarks/tap.sh: needs root (taps, namespaces)" >&2; exit 1; }
 for tool in ip nc ping python3; do command -v $tool >/dev/null || { echo "Benchmarks/tap.sh: needs $tool" >&2; exit 1; }; done
@@ -41,9 +44,9 @@ seconds() { python3 -c 'import sys,time; t=time.monotonic(); import subprocess; 
 gbits() { awk "BEGIN { printf \"%.2f\", $BYTES * 8 / $1 / 1e9 }"; }
 
 if [ "$what" = throughput ]; then
-    "$SWIFTLET" build --target tap Tests/Apps/bulk >/dev/null 2>&1
+    "$SWIFTLET" build --target "$TARGET" Tests/Apps/bulk >/dev/null 2>&1
     log=$(mktemp)
-    ip netns exec $NS_TAP "$SWIFTLET" run --target tap Tests/Apps/bulk >"$log" 2>&1 &
+    ip netns exec $NS_TAP "$SWIFTLET" run --target "$TARGET" Tests/Apps/bulk >"$log" 2>&1 &
     pids+=($!)
     wait_log "$log" "sink on 5001"
     # Linux servers on the far end of the veth: a sink and a source of BYTES zero bytes.
@@ -56,12 +59,13 @@ if [ "$what" = throughput ]; then
     v_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_A nc -N 10.9.0.2 5001")
     source_veth
     v_out=$(seconds sh -c "ip netns exec $NS_A nc 10.9.0.2 5002 < /dev/null")
-    echo "  Linux -> Swiftlet (tap):  $(gbits "$t_in") Gbit/s ($t_in s)"
-    echo "  Swiftlet -> Linux (tap):  $(gbits "$t_out") Gbit/s ($t_out s)"
+    grep -E "booting|virtio-net" "$log" || true
+    echo "  Linux -> Swiftlet ($TARGET):  $(gbits "$t_in") Gbit/s ($t_in s)"
+    echo "  Swiftlet -> Linux ($TARGET):  $(gbits "$t_out") Gbit/s ($t_out s)"
     echo "  Linux -> Linux (veth):    $(gbits "$v_in") Gbit/s ($v_in s)"
     echo "  Linux <- Linux (veth):    $(gbits "$v_out") Gbit/s ($v_out s)"
-    echo "RESULT tap-throughput-in $(gbits "$t_in") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_in / $t_in }") vs linux-veth"
-    echo "RESULT tap-throughput-out $(gbits "$t_out") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_out / $t_out }") vs linux-veth"
+    echo "RESULT $TARGET-throughput-in $(gbits "$t_in") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_in / $t_in }") vs linux-veth"
+    echo "RESULT $TARGET-throughput-out $(gbits "$t_out") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_out / $t_out }") vs linux-veth"
 elif [ "$what" = latency ]; then
     "$SWIFTLET" build --target tap Examples/echo >/dev/null 2>&1
     log=$(mktemp)

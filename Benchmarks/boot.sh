@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmarks/run boot: how fast a Swiftlet kernel boots on QEMU microvm (KVM when usable, else TCG).
+#
+# Prints, as medians of RUNS runs (default 10):
+#   - guest time from the PVH entry to ring 3, to the application's main, to its first console line,
+#     from the kernel's TSC (`--report boot`);
+#   - the whole QEMU run of Examples/hello (wall time, process start to exit) less the one second the
+#     application sleeps (its own measure of the sleep), and the whole run of an empty kernel that exits
+#     at once (Benchmarks/empty-kernel.S) on the same QEMU command line; their ratio;
+#   - the size of the hello image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${SWIFTLET_BOOT_RUNS:-10}
+command -v qemu-system-x86_64 >/dev/null || { echo "Benchmarks/boot.sh: needs qemu-system-x86_64 (apt-get install qemu-system-x86)" >&2; exit 1; }
+swift build -c release --product swiftlet >/dev/null
+SWIFTLET=$ROOT/.build/release/swiftlet
+"$SWIFTLET" build --target kvm Examples/hello >/dev/null 2>&1
+HELLO=$ROOT/Examples/hello/.swiftlet/kvm/hello.kernel
+WORK=$(mktemp -d /tmp/swiftlet-boot.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+BIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
+"$BIN/clang" -target x86_64-unknown-none-elf -c Benchmarks/empty-kernel.S -o "$WORK/empty.o"
+"$BIN/ld.lld" -nostdlib -static -T Sources/CSwiftletKVM/kernel.ld -o "$WORK/empty.kernel" "$WORK/empty.o"
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=(-accel kvm -cpu host,-arch-capabilities); how=KVM; else accel=(-accel tcg -cpu max); how=TCG; fi
+# The command line `swiftlet run --target kvm` uses (Sources/swiftlet/QEMU.swift).
+qemu=(qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults -no-user-config -no-reboot
+      -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${accel[@]}")
+
+# One run: prints "wall_ms" then the kernel's output.
+run() {
+    python3 - "$@" <<'PY'
+import subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+w = (time.monotonic() - t) * 1000
+if p.returncode != 33: sys.exit("the kernel exited with QEMU status %d: %s" % (p.returncode, p.stdout.decode(errors="replace")))
+print("%.2f" % w)
+sys.stdout.write(p.stdout.decode(errors="replace"))
+PY
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+: >"$WORK/hello"
+: >"$WORK/empty"
+for _ in $(seq "$RUNS"); do
+    out=$(run "${qemu[@]}" -kernel "$HELLO" -append "--report boot")
+    wall=$(echo "$out" | head -1)
+    slept=$(echo "$out" | grep -oE 'slept [0-9]+ ms' | grep -oE '[0-9]+')
+    read -r ring3 main first < <(echo "$out" | grep 'boot report' | sed -E 's/.*ring 3 ([0-9]+) us, to main ([0-9]+) us, to first output ([0-9]+) us.*/\1 \2 \3/')
+    echo "$wall $slept $ring3 $main $first" >>"$WORK/hello"
+    run "${qemu[@]}" -kernel "$WORK/empty.kernel" | head -1 >>"$WORK/empty"
+done
+ring3=$(awk '{ print $3 }' "$WORK/hello" | median)
+main=$(awk '{ print $4 }' "$WORK/hello" | median)
+first=$(awk '{ print $5 }' "$WORK/hello" | median)
+hello=$(awk '{ print $1 - $2 }' "$WORK/hello" | median)
+empty=$(median <"$WORK/empty")
+size=$(stat -c %s "$HELLO")
+echo "boot on QEMU microvm under $how, medians of $RUNS runs:"
+echo "  guest: PVH entry to ring 3 $ring3 us, to main $main us, to the first console line $first us"
+echo "  whole QEMU run of hello, less its 1 s sleep: $hello ms; of an empty kernel that exits at once: $empty ms"
+echo "  hello image: $size bytes ($((size / 1024)) KB)"
+echo "RESULT boot-guest-first-line $first us"
+echo "RESULT boot-qemu-hello $hello ms ratio $(awk "BEGIN { printf \"%.2f\", $hello / $empty }") vs empty-kernel"
+echo "RESULT image-hello $((size / 1024)) KB"
