@@ -20,7 +20,7 @@ HELLO=$ROOT/Examples/hello/.swiftlet/kvm/hello.kernel
 WORK=$(mktemp -d /tmp/swiftlet-boot.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 BIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
-"$BIN/clang" -target x86_64-unknown-none-elf -c Benchmarks/empty-kernel.S -o "$WORK/empty.o"
+"$BIN/clang" -target x86_64-unknown-none-elf -I Sources/CSwiftletKVM -c Benchmarks/empty-kernel.S -o "$WORK/empty.o"
 "$BIN/ld.lld" -nostdlib -static -T Sources/CSwiftletKVM/kernel.ld -o "$WORK/empty.kernel" "$WORK/empty.o"
 
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=(-accel kvm -cpu host,-arch-capabilities); how=KVM; else accel=(-accel tcg -cpu max); how=TCG; fi

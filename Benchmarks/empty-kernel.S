@@ -1,14 +1,7 @@
 /* The empty kernel of Benchmarks/boot.sh: a PVH entry that leaves QEMU at once through isa-debug-exit
  * (status 33, the kernel's exit 0), so that a run of it measures QEMU's own start and stop. */
-        .section .note.pvh, "a"
-        .p2align 2
-        .long 4
-        .long 8
-        .long 18
-        .asciz "Xen"
-        .p2align 2
-        .quad pvh_start
-        .p2align 2
+#include "pvh_note.h"
+PVH_ENTRY_NOTE(pvh_start)
 
         .section .text.boot, "ax"
         .code32

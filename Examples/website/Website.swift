@@ -1,7 +1,7 @@
 // The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`).
 //
 // On `unix` and `tap` the store is a directory (`site/` here, which links the project's docs, or
-// `--store DIR`); the same code will serve an embedded store on `kvm`.
+// `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image.
 
 import Swiftlet
 import SwiftletHTTP

@@ -22,16 +22,8 @@
 #define LAPIC_EOI 0xfee000b0
 #define LAPIC_TMICT 0xfee00380
 
-/* The PVH entry note: name "Xen", type 18 (XEN_ELFNOTE_PHYS32_ENTRY), a 64-bit entry address. */
-        .section .note.pvh, "a"
-        .p2align 2
-        .long 4
-        .long 8
-        .long 18
-        .asciz "Xen"
-        .p2align 2
-        .quad pvh_start
-        .p2align 2
+#include "pvh_note.h"
+PVH_ENTRY_NOTE(pvh_start)
 
         .section .text.boot, "ax"
         .code32

@@ -49,6 +49,7 @@ struct KernelBuilder {
         ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletHTTP", ["Swiftlet"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
+        ("SwiftletKVMStore", ["Swiftlet", "SwiftletKVM"]),
     ]
     static let cFiles = ["platform", "malloc", "libc", "executor"]
 
@@ -96,7 +97,7 @@ struct KernelBuilder {
         // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (DESIGN.md): general registers only.
         let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
         let boot = cache.appendingPathComponent("boot.o")
-        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S")], output: boot,
+        try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S"), kernelSources.appendingPathComponent("pvh_note.h")], output: boot,
                            arguments: cFlags(t) + ["-c", kernelSources.appendingPathComponent("boot.S").path, "-o", boot.path])
         let ring0 = cache.appendingPathComponent("ring0.o")
         try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("ring0.c")] + headers, output: ring0,
@@ -123,13 +124,27 @@ struct KernelBuilder {
             let dir = swiftletRoot.appendingPathComponent("Sources/\(module.name)")
             let sources = try swiftFiles(in: dir)
             let object = cache.appendingPathComponent("\(module.name).o")
-            let inputs = sources + module.dependencies.map { cache.appendingPathComponent("\($0).o") }
-                + (module.name == "SwiftletKVM" ? headers : [])
+            // The folder itself too: its time changes when a file is added or removed.
+            let inputs = [dir] + sources + module.dependencies.map { cache.appendingPathComponent("\($0).o") }
+                + (module.name.hasPrefix("SwiftletKVM") ? headers : [])
             try compileIfStale(t.swiftc, inputs: inputs, output: object,
                                arguments: swiftFlags(t) + ["-module-name", module.name, "-emit-module",
                                                            "-emit-module-path", cache.appendingPathComponent("\(module.name).swiftmodule").path,
                                                            "-c"] + sources.map(\.path) + ["-o", object.path])
             objects.append(object)
+        }
+
+        // The files of the store device, embedded in the image (an empty table when there is none).
+        let storeSource = generated.appendingPathComponent("store.S")
+        let storeObject = generated.appendingPathComponent("store.o")
+        let store = manifest.devices.contains(.store) ? try embeddedFiles() : []
+        try writeIfChanged(Self.storeAssembly(store), to: storeSource)
+        try compileIfStale(t.clang, inputs: [storeSource] + store.map(\.file), output: storeObject,
+                           arguments: cFlags(t) + ["-c", storeSource.path, "-o", storeObject.path])
+        objects.append(storeObject)
+        if !store.isEmpty {
+            let bytes = store.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.file.path)[.size] as? Int) ?? 0) }
+            say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.store)/ as the store")
         }
 
         // The application with its generated main.
@@ -145,6 +160,63 @@ struct KernelBuilder {
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
         say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent))")
         return image
+    }
+
+    /// The files under the manifest's store directory (symbolic links followed, hidden files skipped),
+    /// with their keys.
+    func embeddedFiles() throws -> [(key: String, file: URL)] {
+        let root = folder.appendingPathComponent(manifest.store).resolvingSymlinksInPath()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("store directory '\(manifest.store)' does not exist in \(folder.path)")
+        }
+        var found: [(key: String, file: URL)] = []
+        var visited = Set<String>()
+        func walk(_ dir: URL, _ prefix: String, depth: Int) throws {
+            let real = dir.resolvingSymlinksInPath().path
+            guard depth < 32, visited.insert(real).inserted else { return }  // a link cycle
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where !name.hasPrefix(".") {
+                let url = dir.appendingPathComponent(name)
+                let key = prefix.isEmpty ? name : prefix + "/" + name
+                var directory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory) else { continue }
+                if directory.boolValue {
+                    try walk(url, key, depth: depth + 1)
+                } else {
+                    let path = url.resolvingSymlinksInPath().path
+                    guard !path.contains("\""), !path.contains("\\"), !path.contains("\n"), !key.contains("\"") else {
+                        throw CLIError("\(url.path): a store file's path may not contain quotes, backslashes or newlines")
+                    }
+                    found.append((key, URL(fileURLWithPath: path)))
+                }
+            }
+        }
+        try walk(root, "", depth: 0)
+        return found
+    }
+
+    /// store.S: the table CSwiftletKVM's `swiftlet_store_table` returns, and the files' bytes (`.incbin`).
+    static func storeAssembly(_ files: [(key: String, file: URL)]) -> String {
+        var table = "", data = ""
+        for (i, f) in files.enumerated() {
+            table += "        .quad name\(i), \(f.key.utf8.count), data\(i), data\(i)_end - data\(i)\n"
+            data += "name\(i):\n        .ascii \"\(f.key)\"\n        .p2align 4\ndata\(i):\n        .incbin \"\(f.file.path)\"\ndata\(i)_end:\n"
+        }
+        return """
+            /* Generated by `swiftlet build --target kvm`: the store device's files; do not edit. */
+                    .section .rodata.swiftlet_store, "a"
+                    .p2align 3
+                    .globl swiftlet_store_entries, swiftlet_store_count
+            swiftlet_store_count:
+                    .quad \(files.count)
+            swiftlet_store_entries:
+            \(table)\(data)
+            """
+    }
+
+    func writeIfChanged(_ text: String, to url: URL) throws {
+        if let old = try? String(contentsOf: url, encoding: .utf8), old == text { return }
+        try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
     static func systemLibstdcxx() throws -> String {

@@ -52,9 +52,19 @@ struct Wiring {
         case .network: return (["let driver = Boot.network(options, kernel: kernel, console: console, entropy: entropy)",
                                 "let network = driver.network"], "network")
         case .block: return (["let block = Boot.block(kernel: kernel, console: console)"], "block")
-        case .store:
-            throw CLIError("the store device is not on the kvm target yet (files embedded in the kernel image come with the website issue)")
+        case .store: return (["let store = EmbeddedStore()"], "store")
         }
+    }
+
+    /// The set-up lines of every device the manifest names, and the labelled arguments for `start`.
+    private func wire(_ device: (Device) throws -> (setup: [String], argument: String)) throws -> (setup: [String], arguments: [String]) {
+        var setup: [String] = [], arguments: [String] = []
+        for d in manifest.devices {
+            let (lines, argument) = try device(d)
+            setup += lines
+            arguments.append("\(d.rawValue): \(argument)")
+        }
+        return (setup, arguments)
     }
 
     func source() throws -> String {
@@ -68,12 +78,8 @@ struct Wiring {
         if !manifest.devices.contains(.console) && manifest.devices.contains(.network) && target == .tap {
             setup.append("let console = StandardOutputConsole()")
         }
-        var arguments: [String] = []
-        for d in manifest.devices {
-            let (lines, argument) = try device(d)
-            setup += lines
-            arguments.append("\(d.rawValue): \(argument)")
-        }
+        let (deviceLines, arguments) = try wire(device)
+        setup += deviceLines
         var body = ["let status = loop.run {"]
         if manifest.devices.contains(.network) && target == .tap {
             body.append("    _ = await driver.waitForAddress()")
@@ -116,12 +122,8 @@ struct Wiring {
         if devices.contains(.network) || devices.contains(.entropy) {
             setup.append("let entropy = HardwareEntropy(console: console)")
         }
-        var arguments: [String] = []
-        for d in manifest.devices {
-            let (lines, argument) = try kernelDevice(d)
-            setup += lines
-            arguments.append("\(d.rawValue): \(argument)")
-        }
+        let (deviceLines, arguments) = try wire(kernelDevice)
+        setup += deviceLines
         var body = ["kernel.run {"]
         if manifest.devices.contains(.network) { body.append("    _ = await driver.waitForAddress()") }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
@@ -134,7 +136,7 @@ struct Wiring {
 
             import Swiftlet
             import SwiftletNet
-            import SwiftletKVM
+            import SwiftletKVM\(devices.contains(.store) ? "\nimport SwiftletKVMStore" : "")
 
             @main
             enum SwiftletMain {

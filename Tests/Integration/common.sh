@@ -97,6 +97,44 @@ echo_roundtrip() {  # echo_roundtrip NS ADDR PORT: TCP and UDP echo through nc
     [ "$udp" = "hello over udp" ] || { echo "udp echo gave '$udp'"; return 1; }
 }
 
+stops_cleanly() {  # stops_cleanly SIGNAL PID NS: the signal ends `swiftlet run`, which removes its tap swl0
+    local signal=$1 pid=$2 ns=$3
+    kill "-$signal" "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "swiftlet run still running after SIG$signal"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "tap swl0 left behind"; return 1; }
+    ip netns pids "$ns" | grep -q . && { echo "processes left in the namespace"; return 1; }
+    return 0
+}
+
+website_checks() {  # website_checks NS ADDR PORT: curl against the website example
+    local ns=$1 base="http://$2:$3" run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local c=("${run[@]}" curl -s --max-time 10)
+    "${c[@]}" -o "$WORK/index" "$base/" || { echo "GET / failed"; return 1; }
+    cmp -s "$WORK/index" Examples/website/site/index.html || { echo "GET / body differs from site/index.html"; return 1; }
+    "${c[@]}" -o "$WORK/doc" "$base/docs/ARCHITECTURE.md" && cmp -s "$WORK/doc" docs/ARCHITECTURE.md || { echo "docs/ARCHITECTURE.md differs"; return 1; }
+    local head
+    head=$("${c[@]}" -I "$base/")
+    echo "$head" | grep -q "^HTTP/1.1 200" || { echo "HEAD: $head"; return 1; }
+    echo "$head" | grep -qi "^Content-Length: $(stat -c %s Examples/website/site/index.html)" || { echo "HEAD length: $head"; return 1; }
+    echo "$head" | grep -qi "^Date: " || { echo "no Date: $head"; return 1; }
+    local etag
+    etag=$(echo "$head" | grep -i '^ETag:' | cut -d' ' -f2 | tr -d '\r')
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/")" = 304 ] || { echo "no 304 for $etag"; return 1; }
+    [ "$("${c[@]}" -o "$WORK/part" -w '%{http_code}' -H 'Range: bytes=2-11' "$base/")" = 206 ] || { echo "no 206"; return 1; }
+    [ "$(cat "$WORK/part")" = "$(head -c 12 Examples/website/site/index.html | tail -c 10)" ] || { echo "wrong range body"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/")" = 416 ] || { echo "no 416"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/missing")" = 404 ] || { echo "no 404"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ] || { echo "no 405"; return 1; }
+    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/docs/ROADMAP.md" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
+    local answers
+    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /docs/ROADMAP.md HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
+        timeout 10 "${run[@]}" nc -q5 "$2" "$3" | grep -c '^HTTP/1.1 200')
+    [ "$answers" = 2 ] || { echo "pipelining gave $answers responses"; return 1; }
+    [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }
+}
+
 bulk_transfer() {  # bulk_transfer NS ADDR: BULK_BYTES to the sink on 5001 and from the source on 5002, checked
     local ns=$1 addr=$2 t0 t1 reply
     t0=$(date +%s.%N)

@@ -94,13 +94,7 @@ test_kvm_echo() {
     start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
     echo_checks "$ns" || return 1
     # SIGTERM to swiftlet run ends QEMU and removes the tap it made.
-    local pid=${started[-1]}
-    kill -TERM "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { echo "swiftlet run still running after SIGTERM"; return 1; }
-    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "tap swl0 left behind"; return 1; }
-    ip netns pids "$ns" | grep -q . && { echo "processes left in the namespace"; return 1; }
-    return 0
+    stops_cleanly TERM "${started[-1]}" "$ns"
 }
 
 test_kvm_echo_tcg_modern() {
@@ -109,6 +103,15 @@ test_kvm_echo_tcg_modern() {
     start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" --accel tcg --modern-virtio || return 1
     expect_in echo "virtio-net (virtio 1.x" || return 1
     echo_checks "$ns"
+}
+
+test_kvm_website() {
+    # The website example unchanged, its site/ embedded in the image as the store.
+    new_namespace kweb || return 1
+    local ns=$NS
+    start_kernel website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
+    expect_in website "embedding" || return 1
+    website_checks "$ns" 10.0.0.2 80
 }
 
 test_kvm_bulk() {
@@ -138,7 +141,7 @@ test_kvm_idle() {
     awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-bulk kvm-idle)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-bulk kvm-idle)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -146,13 +149,13 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|bulk|idle)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|bulk|idle)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
 
 log "building the test kernels"
-for app in Examples/hello Examples/echo Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
+for app in Examples/hello Examples/echo Examples/website Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
     "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
 done
 

@@ -90,6 +90,17 @@ void *swiftlet_alloc_pages(size_t bytes);
 size_t swiftlet_heap_size(void);
 size_t swiftlet_heap_in_use(void);
 
+/* The files embedded in the image at build time (the `store` device): `swiftlet build` generates them
+ * as an assembly file (store.S) with one entry per file; every kernel has the table, maybe empty. */
+struct swiftlet_store_entry {
+    const char *name;
+    uint64_t name_length;
+    const uint8_t *data;
+    uint64_t size;
+};
+/* The table and its length. */
+const struct swiftlet_store_entry *swiftlet_store_table(size_t *count);
+
 /* The concurrency runtime's run queue: runs the jobs that are ready (jobs they enqueue included, up to 4096
  * in one call); returns how many ran. `swiftlet_jobs_ready` says whether any is waiting. */
 size_t swiftlet_run_jobs(void);
