@@ -262,8 +262,8 @@ static void clock_init(void) {
 
 static inline void lapic_write(uint32_t reg, uint32_t v) { swiftlet_mmio_write32(LAPIC_BASE + reg, v); }
 
-/* The local APIC, set up the first time the kernel blocks (an application that prints first does not
- * wait for it; every access is a VM exit): on, LINT0 masked (KVM resets it to ExtINT, which would let
+/* The local APIC, set up the first time the kernel blocks or a device interrupt is routed (an
+ * application that prints first does not wait for it; every access is a VM exit): on, LINT0 masked (KVM resets it to ExtINT, which would let
  * the 8259s in), the timer on vector 0x20 in TSC-deadline mode where the CPU has it, one-shot at
  * divide-by-1 otherwise. The other local vectors reset masked; with LINT0 masked the 8259s cannot
  * interrupt, so they are left alone. */
@@ -308,6 +308,7 @@ uint64_t swiftlet_block(uint64_t deadline_ns) {
 
 /* Routes GSI `gsi` to `vector` on the I/O APICs of microvm (GSI 0-23 at 0xfec00000, 24-47 at 0xfec10000). */
 void swiftlet_route_irq(uint32_t gsi, uint8_t vector) {
+    lapic_init();  /* an edge that reaches a disabled local APIC is lost, and virtio raises only one */
     uint64_t base = gsi >= 24 ? 0xfec10000u : 0xfec00000u;
     uint32_t pin = gsi % 24;
     swiftlet_mmio_write32(base, 0x10 + 2 * pin + 1);

@@ -15,7 +15,7 @@ public final class Kernel: Timers, @unchecked Sendable {
     public private(set) var now: Instant
     private var timers = TimerQueue()
     private var drivers: [RunLoopDriver] = []
-    private var interruptHandlers: [(mask: UInt64, handler: () -> Void)] = []
+    private var interruptHandlers: [(mask: UInt64, handler: () -> Bool)] = []
     private var endOfTurn: [() -> Void] = []
     /// Turns taken and times blocked (for the idle test and benchmarks).
     public private(set) var turns = 0
@@ -34,8 +34,10 @@ public final class Kernel: Timers, @unchecked Sendable {
     public func add(_ driver: RunLoopDriver) { drivers.append(driver) }
 
     /// Routes `gsi` to a vector of its own and calls `handler` on the loop (not in the interrupt) after
-    /// it fired.
-    public func onInterrupt(gsi: UInt32, _ handler: @escaping () -> Void) {
+    /// it fired. The handler returns whether the device had anything to report: after a second without
+    /// any interrupt the loop asks every handler anyway, so that a lost edge cannot stall a device
+    /// forever (`recoveredInterrupts` counts the times that found something).
+    public func onInterrupt(gsi: UInt32, _ handler: @escaping () -> Bool) {
         let bit = 16 + interruptHandlers.count  // vectors 0x30...0x5f; 0x20 is the timer
         precondition(bit < 64, "more than 48 device interrupts")
         interruptHandlers.append((mask: UInt64(1) << UInt64(bit), handler: handler))
@@ -47,8 +49,12 @@ public final class Kernel: Timers, @unchecked Sendable {
 
     private func dispatch(_ bits: UInt64) {
         guard bits != 0 else { return }
-        for h in interruptHandlers where bits & h.mask != 0 { h.handler() }
+        for h in interruptHandlers where bits & h.mask != 0 { _ = h.handler() }
     }
+
+    /// Times the once-a-second check found a device with news but no interrupt (0 unless edges are lost).
+    public private(set) var recoveredInterrupts = 0
+    static let interruptCheck = Duration.seconds(1)
 
     /// Runs `main` as the application's task and turns until it returns; then exits QEMU with its status.
     public func run(_ main: @escaping @Sendable () async -> Int32) -> Never {
@@ -68,8 +74,13 @@ public final class Kernel: Timers, @unchecked Sendable {
             var deadline = timers.nextDeadline
             for d in drivers { deadline = min(deadline, d.nextDeadline) }
             if deadline <= Kernel.clock() { continue }
+            let check = interruptHandlers.isEmpty ? Instant.distantFuture : now + Kernel.interruptCheck
             blocks += 1
-            dispatch(swiftlet_block(deadline == .distantFuture ? .max : deadline.nanoseconds))
+            let bits = swiftlet_block(min(deadline, check) == .distantFuture ? .max : min(deadline, check).nanoseconds)
+            if bits == 0 && Kernel.clock() >= check {
+                for h in interruptHandlers where h.handler() { recoveredInterrupts += 1 }
+            }
+            dispatch(bits)
         }
     }
 

@@ -54,8 +54,9 @@ public final class VirtioBlock: BlockDevice, @unchecked Sendable {
         chainLast = Array(repeating: 0, count: queue.size)
         transport.finishSetup()
         kernel.onInterrupt(gsi: transport.gsi) { [self] in
-            _ = transport.acknowledgeInterrupt()
+            let cause = transport.acknowledgeInterrupt()
             complete()
+            return cause != 0
         }
         kernel.atEndOfTurn { [self] in
             if offered {

@@ -60,10 +60,11 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
         transport.finishSetup()
         if rx.publish() { rx.notify() }
         kernel.onInterrupt(gsi: transport.gsi) { [self] in
-            _ = transport.acknowledgeInterrupt()
+            let cause = transport.acknowledgeInterrupt()
             let w = waiting
             waiting.removeAll()
             for wake in w { wake.fire() }
+            return cause != 0
         }
         kernel.atEndOfTurn { [self] in flush() }
     }
