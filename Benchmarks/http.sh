@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks/run http: keep-alive requests per second for a 612-byte page (the size of nginx's welcome
-# page), the website example on the unix target against nginx with one worker, same page, same wrk
-# command, same run. Needs wrk and nginx (apt-get install wrk nginx-light); listens on 127.0.0.1 only.
+# page), the website example on the unix target (and, as root, on tap and kvm) against nginx with one
+# worker, same page, same wrk command, same run. Needs wrk and nginx (apt-get install wrk nginx-light); listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in wrk nginx; do
@@ -77,4 +77,24 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     echo "  Swiftlet website (tap)   $tap requests/s"
     echo "  nginx in the namespace   $nginx_ns requests/s"
     echo "RESULT http-tap $tap requests/s ratio $(awk "BEGIN { printf \"%.2f\", $tap / $nginx_ns }") vs nginx"
+
+    # The kvm target (QEMU installed): the website kernel with the same page embedded as its store, in
+    # the same namespace (swiftlet run makes the tap swl0 there with the host at 10.0.0.1, the kernel at
+    # 10.0.0.2; the tap target above has ended by then).
+    if command -v qemu-system-x86_64 >/dev/null; then
+        kill "${pids[-2]}" 2>/dev/null || true
+        for _ in $(seq 50); do ip -n $ns link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        mkdir -p "$work/app"
+        cp Examples/website/Website.swift "$work/app/"
+        ln -s "$work/site" "$work/app/site"
+        printf 'name = website\nentry = Website\ndevices = console network wallclock store arguments\nstore = site\n' >"$work/app/swiftlet.manifest"
+        "$SWIFTLET" build --target kvm "$work/app" >/dev/null 2>&1
+        ip netns exec $ns "$SWIFTLET" run --target kvm "$work/app" -- --port 80 >"$work/kvm.log" 2>&1 &
+        pids+=($!)
+        for _ in $(seq 600); do grep -q "serving on port 80" "$work/kvm.log" && break; sleep 0.1; done
+        ip netns exec $ns curl -sf -o /dev/null --max-time 5 http://10.0.0.2/ || { cat "$work/kvm.log"; exit 1; }
+        kvm=$(wrk_rate http://10.0.0.2/ ip netns exec $ns)
+        echo "  Swiftlet website (kvm)   $kvm requests/s ($(grep -oE 'with (KVM|TCG)' "$work/kvm.log"))"
+        echo "RESULT http-kvm $kvm requests/s ratio $(awk "BEGIN { printf \"%.2f\", $kvm / $nginx_ns }") vs nginx"
+    fi
 fi
