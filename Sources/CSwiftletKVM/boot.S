@@ -114,7 +114,9 @@ long_mode:
  *   0: block until an interrupt; 1: the same with the TSC-deadline timer armed at %rsi;
  *   2: the same with the LAPIC one-shot timer counting %esi; these return in %rax the interrupt bits
  *      that were pending (and are now cleared);
- *   3: write %rdx to MSR %esi;  4: load CR3 with %rsi (page tables ring 3 built). */
+ *   3: write %rdx to MSR %esi;
+ *   4: the end of start-up, in one gate call (each costs a VM exit): load CR3 with %rsi (the page
+ *      tables ring 3 built) and, when %rdx is not 0, register kvmclock (MSR 0x4b564d01) at %rdx. */
         .text
         .globl yield_gate
 yield_gate:
@@ -150,7 +152,13 @@ yield_gate:
         wrmsr
         iretq
 8:      movq %rsi, %cr3
-        iretq
+        testq %rdx, %rdx
+        jz 9f
+        movl $0x4b564d01, %ecx
+        movl %edx, %eax
+        shrq $32, %rdx
+        wrmsr
+9:      iretq
 
 /* Device and timer interrupts, vectors 0x20..0x5f: set bit (vector - 0x20), end the interrupt. */
         .macro IRQ vector
@@ -278,14 +286,13 @@ pvh_start_info:
 
         .bss
         .p2align 12
-        .globl pml4, pdpt, page_directories, low_pages, idt, tss
+        .globl pml4, pdpt, page_directories, idt, tss
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_pd: .skip 4096
 pml4:   .skip 4096
 pdpt:   .skip 4096
 page_directories: .skip 4 * 4096
-low_pages: .skip 4096
 idt:    .skip 256 * 16
         .p2align 4
 tss:    .skip 104 + 8192 + 1

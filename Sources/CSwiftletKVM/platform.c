@@ -13,7 +13,7 @@
 #include "kernel.h"
 
 extern int main(int argc, char **argv);
-extern uint64_t pml4[512], pdpt[512], page_directories[4 * 512], low_pages[512];
+extern uint64_t pml4[512], pdpt[512], page_directories[4 * 512];
 extern struct idt_gate { uint16_t offset_low, selector; uint8_t ist, type; uint16_t offset_middle; uint32_t offset_high, reserved; } idt[256];
 extern const uint64_t interrupt_handlers[256];
 
@@ -392,20 +392,18 @@ static void idt_fill(void) {
 }
 
 /* The kernel's map: the GiBs below 3 GiB that hold RAM, and the fourth (MMIO, uncached), identity-mapped
- * with 2 MiB pages,
- * the first 2 MiB with 4 KiB pages and page 0 left out, so that a null pointer dereference faults.
+ * with 2 MiB pages, except the first 2 MiB, left out so that a null pointer dereference (or any address
+ * below the kernel, which is linked at 2 MiB) faults.
  * Built natively in tables that are not in use yet (writes to live page tables trap under kvm-pvm's
- * shadow paging), then loaded through the gate. The kernel is linked at 2 MiB, outside the small pages. */
+ * shadow paging), then loaded through the gate (ring3_start). The kernel is linked at 2 MiB, outside the small pages. */
 static void page_tables(uint64_t ram_end) {
     for (int g = 0; g < 4; g++) {
         if (g < 3 && (uint64_t)g << 30 >= ram_end) continue;  /* no RAM in this GiB: left unmapped */
         for (int i = 512 * g; i < 512 * (g + 1); i++) page_directories[i] = (uint64_t)i << 21 | (g == 3 ? 0x9f : 0x87);
         pdpt[g] = (uint64_t)(uintptr_t)&page_directories[512 * g] | 0x7;
     }
-    for (int i = 1; i < 512; i++) low_pages[i] = (uint64_t)i * 4096 | 0x7;
-    page_directories[0] = (uint64_t)(uintptr_t)low_pages | 0x7;
+    page_directories[0] = 0;
     pml4[0] = (uint64_t)(uintptr_t)pdpt | 0x7;
-    gate(4, (uint64_t)(uintptr_t)pml4, 0);
 }
 
 /* What the CPU offers (TSC-deadline timer, RDRAND, RDSEED), read the first time it matters: each CPUID
@@ -425,17 +423,13 @@ void swiftlet_cpu_features(void) {
     }
 }
 
-/* kvmclock, registered where the hypervisor offers it. */
-static void kvmclock_init(void) {
+/* Whether the hypervisor offers kvmclock (registered by the gate call that ends start-up). */
+static void kvmclock_detect(void) {
     uint32_t a, b, c, d;
     cpuid(0x40000000, &a, &b, &c, &d);
-    if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d) {  /* "KVMKVMKVM\0\0\0" */
-        cpuid(0x40000001, &a, &b, &c, &d);
-        if (a & (1u << 3)) {  /* the hypervisor keeps `kvmclock_time` current from now on */
-            gate(3, 0x4b564d01, (uint64_t)(uintptr_t)&kvmclock_time | 1);
-            kernel_info.has_kvmclock = 1;
-        }
-    }
+    /* "KVMKVMKVM\0\0\0". The new kvmclock MSRs (feature bit 3 of leaf 0x40000001) are in every KVM
+     * since Linux 2.6.35, so the feature leaf is not read: a CPUID costs a VM exit. */
+    kernel_info.has_kvmclock = b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d;
 }
 
 /* The end of RAM below 3 GiB in the PVH memory map (0 when there is no map). */
@@ -474,13 +468,17 @@ void ring3_start(void) {
     idt_fill();
     __asm__ volatile("fninit");
     kernel_info.start_info = (uint32_t)pvh_start_info;
+    /* The start info, memory map and command line lie below 2 MiB, which the final map leaves out:
+     * everything needed from them is taken first. */
     const struct hvm_start_info *info = (const struct hvm_start_info *)(uintptr_t)kernel_info.start_info;
     if (!info || info->magic != 0x336ec578u) swiftlet_panic("not started by a PVH loader (bad hvm_start_info magic)", SWIFTLET_EXIT_BOOT);
-    page_tables(ram_end(info));
-    kvmclock_init();
-    clock_init();
     heap_from_memory_map(info);
     split_command_line((const char *)(uintptr_t)info->cmdline_paddr);
+    page_tables(ram_end(info));
+    kvmclock_detect();
+    /* The new page tables and kvmclock's record (kept current from now on), in one gate call. */
+    gate(4, (uint64_t)(uintptr_t)pml4, kernel_info.has_kvmclock ? (uint64_t)(uintptr_t)&kvmclock_time | 1 : 0);
+    clock_init();
     for (void (**f)(void) = __init_array_start; f < __init_array_end; f++) (*f)();
     main_tsc = swiftlet_rdtsc();
     swiftlet_exit(main(argument_count, arguments));
