@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
-        .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], swiftSettings: core),
+        .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),

@@ -52,7 +52,7 @@ struct Wiring {
         case .network: return (["let driver = Boot.network(options, kernel: kernel, console: console, entropy: entropy)",
                                 "let network = driver.network"], "network")
         case .block: return (["let block = Boot.block(kernel: kernel, console: console)"], "block")
-        case .store: return (["let store = EmbeddedStore()"], "store")
+        case .store: return ([], "store")  // opened in the run closure: reading a disk's archive awaits
         }
     }
 
@@ -125,6 +125,7 @@ struct Wiring {
         let (deviceLines, arguments) = try wire(kernelDevice)
         setup += deviceLines
         var body = ["kernel.run {"]
+        if devices.contains(.store) { body.append("    let store = await KernelStore.open(kernel: kernel, console: console)") }
         if manifest.devices.contains(.network) { body.append("    _ = await driver.waitForAddress()") }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
         body.append("}")

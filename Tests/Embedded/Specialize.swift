@@ -95,3 +95,24 @@ public func embeddedWebsite() async -> Int32 {
     let api = AsyncStack(stack, now: .zero)
     return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), store: OneFileStore(), arguments: [])
 }
+
+/// A disk of zeros: enough to specialise the tar store as a kernel serving a `--disk` would.
+final class ZeroDisk: BlockDevice, @unchecked Sendable {
+    let sectorSize = 512
+    let sectorCount: UInt64 = 64
+    let isReadOnly = true
+    func read(sector: UInt64, into buffer: inout [UInt8]) async throws(BlockDeviceError) {
+        try validate(sector: sector, length: buffer.count)
+        for i in 0..<buffer.count { buffer[i] = 0 }
+    }
+    func write(sector: UInt64, from buffer: [UInt8]) async throws(BlockDeviceError) { throw .readOnly }
+    func flush() async throws(BlockDeviceError) {}
+}
+
+public func embeddedTarStore() async -> Int {
+    guard let store = try? await TarStore.open(ZeroDisk()) else { return -1 }
+    let entries = (try? await store.list("")) ?? []
+    let bytes = (try? await store.get("index.html")) ?? []
+    let digest = (try? await store.digest("index.html")) ?? ""
+    return entries.count + bytes.count + digest.utf8.count + store.skipped
+}

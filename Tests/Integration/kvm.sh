@@ -114,6 +114,16 @@ test_kvm_website() {
     website_checks "$ns" 10.0.0.2 80
 }
 
+test_kvm_website_disk() {
+    # The same website with its files in a tar archive (GNU tar, links followed) on the virtio-blk disk.
+    tar -chf "$WORK/site.tar" -C Examples/website/site . || return 1
+    new_namespace kwebdisk || return 1
+    local ns=$NS
+    start_kernel website-disk "$ns" Examples/website "serving on port 80" --disk "$WORK/site.tar" -- --port 80 || return 1
+    expect_in website-disk "store: the tar archive on the disk" || return 1
+    website_checks "$ns" 10.0.0.2 80
+}
+
 test_kvm_bulk() {
     new_namespace kbulk || return 1
     local ns=$NS
@@ -141,7 +151,7 @@ test_kvm_idle() {
     awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-bulk kvm-idle)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-bulk kvm-idle)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
