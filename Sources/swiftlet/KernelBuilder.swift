@@ -48,6 +48,7 @@ struct KernelBuilder {
         ("SwiftletWire", ["Swiftlet"]),
         ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletHTTP", ["Swiftlet"]),
+        ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
         ("SwiftletKVMStore", ["Swiftlet", "SwiftletKVM"]),
     ]

@@ -1,0 +1,304 @@
+// SwiftletDNS: the zone-file parser, RFC 1035 §5 master format (with RFC 2308's $TTL).
+//
+// Entries are lines, continued across lines inside parentheses; `;` starts a comment; quoted strings keep
+// spaces and `;`; `\X` and `\DDD` escape inside names and strings. Directives: `$ORIGIN name`, `$TTL ttl`
+// (`$INCLUDE` is refused: a zone is one file). An entry that starts with white space belongs to the
+// previous owner; `@` is the origin; a name without a trailing dot is relative to the origin. TTL and
+// class come in either order and may be left out (the TTL then comes from `$TTL`, else the last explicit
+// one). TTLs may use BIND's units (`1h30m`, `2d`, `1w`). Types: A, AAAA, NS, CNAME, SOA, PTR, MX, TXT,
+// SRV. Every error names its line.
+
+import Swiftlet
+import SwiftletWire
+
+public struct ZoneError: Error, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let message: String
+    public init(line: Int, _ message: String) { self.line = line; self.message = message }
+    public var description: String { "line \(line): \(message)" }
+}
+
+public enum ZoneFile {
+    /// Limits on what a zone file may hold.
+    public static let maximumRecords = 1_000_000
+
+    struct Token {
+        var bytes: [UInt8]
+        var quoted: Bool
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    struct Entry {
+        let line: Int
+        let continuesOwner: Bool
+        var tokens: [Token]
+    }
+
+    /// Parses `text`; `origin` is the zone's name until a `$ORIGIN` says otherwise.
+    public static func parse(_ text: String, origin: DNSName? = nil) throws(ZoneError) -> [DNSRecord] {
+        var state = State(origin: origin)
+        for entry in try entries(Array(text.utf8)) {
+            try state.apply(entry)
+            if state.records.count > maximumRecords { throw ZoneError(line: entry.line, "more than \(maximumRecords) records") }
+        }
+        return state.records
+    }
+
+    /// Splits the text into entries of tokens (comments, parentheses and quotes handled).
+    static func entries(_ b: [UInt8]) throws(ZoneError) -> [Entry] {
+        var result: [Entry] = []
+        var line = 1
+        var i = 0
+        var depth = 0
+        var current: Entry? = nil
+        var atLineStart = true
+        func finish() {
+            if let e = current, !e.tokens.isEmpty { result.append(e) }
+            current = nil
+        }
+        while i < b.count {
+            let c = b[i]
+            if c == 10 {  // newline
+                if depth == 0 { finish() }
+                line += 1
+                atLineStart = true
+                i += 1
+                continue
+            }
+            if c == 32 || c == 9 || c == 13 {
+                if atLineStart && depth == 0 && current == nil { current = Entry(line: line, continuesOwner: true, tokens: []) }
+                atLineStart = false
+                i += 1
+                continue
+            }
+            if current == nil { current = Entry(line: line, continuesOwner: false, tokens: []) }
+            atLineStart = false
+            switch c {
+            case UInt8(ascii: ";"):
+                while i < b.count && b[i] != 10 { i += 1 }
+            case UInt8(ascii: "("):
+                depth += 1
+                i += 1
+            case UInt8(ascii: ")"):
+                guard depth > 0 else { throw ZoneError(line: line, "')' without '('") }
+                depth -= 1
+                i += 1
+            case UInt8(ascii: "\""):
+                var bytes: [UInt8] = []
+                i += 1
+                while true {
+                    guard i < b.count else { throw ZoneError(line: line, "a quoted string is not closed") }
+                    if b[i] == UInt8(ascii: "\"") { i += 1; break }
+                    if b[i] == 10 { line += 1 }
+                    if b[i] == UInt8(ascii: "\\") && i + 1 < b.count {
+                        bytes.append(b[i]); bytes.append(b[i + 1]); i += 2
+                        continue
+                    }
+                    bytes.append(b[i])
+                    i += 1
+                }
+                current!.tokens.append(Token(bytes: bytes, quoted: true))
+            default:
+                var bytes: [UInt8] = []
+                while i < b.count {
+                    let d = b[i]
+                    if d == 32 || d == 9 || d == 10 || d == 13 || d == UInt8(ascii: ";") || d == UInt8(ascii: "(")
+                        || d == UInt8(ascii: ")") || d == UInt8(ascii: "\"") { break }
+                    if d == UInt8(ascii: "\\") && i + 1 < b.count { bytes.append(d); bytes.append(b[i + 1]); i += 2; continue }
+                    bytes.append(d)
+                    i += 1
+                }
+                current!.tokens.append(Token(bytes: bytes, quoted: false))
+            }
+        }
+        guard depth == 0 else { throw ZoneError(line: line, "'(' without ')' at the end of the file") }
+        finish()
+        return result
+    }
+
+    /// A TTL: seconds, or BIND units (`1h30m`, `2d`, `1w`).
+    static func ttl(_ text: String) -> UInt32? {
+        var total: UInt64 = 0
+        var number: UInt64 = 0
+        var digits = 0
+        var sawUnit = false
+        for c in text.utf8 {
+            if c >= 48 && c <= 57 {
+                number = number * 10 + UInt64(c - 48)
+                digits += 1
+                guard number <= UInt64(UInt32.max) else { return nil }
+                continue
+            }
+            guard digits > 0 else { return nil }
+            let unit: UInt64
+            switch c | 0x20 {
+            case UInt8(ascii: "s"): unit = 1
+            case UInt8(ascii: "m"): unit = 60
+            case UInt8(ascii: "h"): unit = 3600
+            case UInt8(ascii: "d"): unit = 86400
+            case UInt8(ascii: "w"): unit = 604_800
+            default: return nil
+            }
+            total += number * unit
+            number = 0
+            digits = 0
+            sawUnit = true
+        }
+        if digits > 0 { total += number } else if !sawUnit { return nil }
+        return total <= UInt64(UInt32.max) ? UInt32(total) : nil
+    }
+
+    /// The bytes of a character-string, `\X` and `\DDD` undone.
+    static func unescape(_ b: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "\\") {
+                guard i + 1 < b.count else { return nil }
+                if b[i + 1] >= 48 && b[i + 1] <= 57 {
+                    var v = 0
+                    for k in 1...3 {
+                        guard i + k < b.count, b[i + k] >= 48 && b[i + k] <= 57 else { return nil }
+                        v = v * 10 + Int(b[i + k] - 48)
+                    }
+                    guard v <= 255 else { return nil }
+                    out.append(UInt8(v))
+                    i += 4
+                } else {
+                    out.append(b[i + 1])
+                    i += 2
+                }
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    struct State {
+        var origin: DNSName?
+        var defaultTTL: UInt32? = nil
+        var lastTTL: UInt32? = nil
+        var lastOwner: DNSName? = nil
+        var records: [DNSRecord] = []
+
+        init(origin: DNSName?) { self.origin = origin }
+
+        func name(_ token: Token, line: Int) throws(ZoneError) -> DNSName {
+            let text = token.text
+            if text == "@" {
+                guard let origin else { throw ZoneError(line: line, "'@' with no origin (add $ORIGIN)") }
+                return origin
+            }
+            guard let parsed = DNSName(text) else { throw ZoneError(line: line, "'\(text)' is not a domain name") }
+            if text.hasSuffix(".") && !text.hasSuffix("\\.") { return parsed }
+            guard let origin else { throw ZoneError(line: line, "relative name '\(text)' with no origin (add $ORIGIN or end it with '.')") }
+            do throws(WireError) { return try parsed.appending(origin) } catch {
+                throw ZoneError(line: line, "'\(text)' is longer than 255 bytes with the origin")
+            }
+        }
+
+        mutating func apply(_ entry: Entry) throws(ZoneError) {
+            let line = entry.line
+            var tokens = entry.tokens[...]
+            let first = tokens.first!.text
+            if first.hasPrefix("$") && !entry.continuesOwner {
+                let upper = first.uppercased()
+                guard tokens.count == 2 else { throw ZoneError(line: line, "\(upper) takes one value") }
+                switch upper {
+                case "$ORIGIN":  // a relative name is relative to the current origin
+                    origin = try name(tokens.last!, line: line)
+                case "$TTL":
+                    guard let t = ZoneFile.ttl(tokens.last!.text) else { throw ZoneError(line: line, "'\(tokens.last!.text)' is not a TTL") }
+                    defaultTTL = t
+                case "$INCLUDE": throw ZoneError(line: line, "$INCLUDE is not supported: a zone is one file")
+                default: throw ZoneError(line: line, "unknown directive \(first)")
+                }
+                return
+            }
+            let owner: DNSName
+            if entry.continuesOwner {
+                guard let lastOwner else { throw ZoneError(line: line, "a record with no owner name and none before it") }
+                owner = lastOwner
+            } else {
+                owner = try name(tokens.removeFirst(), line: line)
+            }
+            var ttl: UInt32? = nil
+            var sawClass = false
+            while let t = tokens.first, !t.quoted {
+                let upper = t.text.uppercased()
+                if upper == "IN" || upper == "CH" || upper == "HS" {
+                    guard !sawClass else { throw ZoneError(line: line, "two classes") }
+                    guard upper == "IN" else { throw ZoneError(line: line, "class \(upper) is not served (only IN)") }
+                    sawClass = true
+                } else if let first = t.bytes.first, first >= 48 && first <= 57, ttl == nil, let value = ZoneFile.ttl(t.text) {
+                    ttl = value
+                } else {
+                    break
+                }
+                tokens.removeFirst()
+            }
+            guard let typeToken = tokens.first else { throw ZoneError(line: line, "a record without a type") }
+            tokens.removeFirst()
+            let rdata = Array(tokens)
+            if let ttl { lastTTL = ttl }
+            guard let recordTTL = ttl ?? defaultTTL ?? lastTTL else {
+                throw ZoneError(line: line, "no TTL for this record (give one, or add $TTL)")
+            }
+            let data = try self.data(typeToken.text.uppercased(), rdata, line: line)
+            lastOwner = owner
+            records.append(DNSRecord(name: owner, ttl: recordTTL, data: data))
+        }
+
+        func data(_ type: String, _ r: [Token], line: Int) throws(ZoneError) -> DNSRecordData {
+            func count(_ n: Int) throws(ZoneError) {
+                guard r.count == n else { throw ZoneError(line: line, "\(type) takes \(n) value\(n == 1 ? "" : "s"), found \(r.count)") }
+            }
+            func number<T: FixedWidthInteger & UnsignedInteger>(_ t: Token, _: T.Type) throws(ZoneError) -> T {
+                guard let v = T(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a number from 0 to \(T.max)") }
+                return v
+            }
+            func seconds(_ t: Token) throws(ZoneError) -> UInt32 {
+                guard let v = ZoneFile.ttl(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a time") }
+                return v
+            }
+            switch type {
+            case "A":
+                try count(1)
+                guard let a = IPv4Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv4 address") }
+                return .a(a)
+            case "AAAA":
+                try count(1)
+                guard let a = IPv6Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv6 address") }
+                return .aaaa(a)
+            case "NS": try count(1); return .ns(try name(r[0], line: line))
+            case "CNAME": try count(1); return .cname(try name(r[0], line: line))
+            case "PTR": try count(1); return .ptr(try name(r[0], line: line))
+            case "MX":
+                try count(2)
+                return .mx(preference: try number(r[0], UInt16.self), exchange: try name(r[1], line: line))
+            case "SRV":
+                try count(4)
+                return .srv(priority: try number(r[0], UInt16.self), weight: try number(r[1], UInt16.self),
+                            port: try number(r[2], UInt16.self), target: try name(r[3], line: line))
+            case "SOA":
+                try count(7)
+                return .soa(DNSSOA(primary: try name(r[0], line: line), mailbox: try name(r[1], line: line),
+                                   serial: try number(r[2], UInt32.self), refresh: try seconds(r[3]), retry: try seconds(r[4]),
+                                   expire: try seconds(r[5]), minimum: try seconds(r[6])))
+            case "TXT":
+                guard !r.isEmpty else { throw ZoneError(line: line, "TXT takes one or more strings") }
+                var strings: [[UInt8]] = []
+                for t in r {
+                    guard let s = ZoneFile.unescape(t.bytes) else { throw ZoneError(line: line, "a bad escape in '\(t.text)'") }
+                    guard s.count <= 255 else { throw ZoneError(line: line, "a TXT string of \(s.count) bytes (at most 255)") }
+                    strings.append(s)
+                }
+                return .txt(strings)
+            default:
+                throw ZoneError(line: line, "record type '\(type)' is not supported (A, AAAA, NS, CNAME, SOA, PTR, MX, TXT, SRV)")
+            }
+        }
+    }
+}

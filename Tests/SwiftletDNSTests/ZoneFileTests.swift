@@ -1,0 +1,84 @@
+// The zone-file parser (SwiftletDNS/ZoneFile.swift) against RFC 1035 §5 master-file rules: directives,
+// owners carried over, `@`, relative names, parentheses across lines, comments, quoted strings with
+// escapes, TTL and class in either order, BIND time units; and one clear line-numbered error per mistake.
+
+import Testing
+import Swiftlet
+import SwiftletWire
+import SwiftletDNS
+
+@Suite struct ZoneFileTests {
+    static let zone = """
+        $ORIGIN example.test.
+        $TTL 1h
+        ; the apex
+        @   IN  SOA ns1 hostmaster.example.test. (
+                    2026112701 ; serial
+                    2h         ; refresh
+                    30m        ; retry
+                    2w         ; expire
+                    300 )      ; negative caching
+            IN  NS  ns1
+            IN  NS  ns2.elsewhere.test.
+            IN  MX  10 mail
+            600 IN TXT "v=spf1 -all" "second; string with \\"quotes\\"" bare\\032word
+        ns1     A       192.0.2.1
+        mail    IN 60   A 192.0.2.2
+                        AAAA 2001:db8::2
+        www     CNAME   @
+        _http._tcp SRV  0 5 80 www
+        1.2.0.192.in-addr.arpa. PTR ns1
+        $ORIGIN sub
+        deep    A 192.0.2.3
+        """
+
+    @Test func parsesAZoneWithEveryFeature() throws {
+        let records = try ZoneFile.parse(Self.zone)
+        let n = { (s: String) in DNSName(s)! }
+        #expect(records.count == 12)
+        #expect(records[0] == DNSRecord(name: n("example.test."), ttl: 3600, data: .soa(DNSSOA(
+            primary: n("ns1.example.test."), mailbox: n("hostmaster.example.test."), serial: 2026112701,
+            refresh: 7200, retry: 1800, expire: 1_209_600, minimum: 300))))
+        #expect(records[1] == DNSRecord(name: n("example.test."), ttl: 3600, data: .ns(n("ns1.example.test."))))
+        #expect(records[2].data == .ns(n("ns2.elsewhere.test.")))
+        #expect(records[3].data == .mx(preference: 10, exchange: n("mail.example.test.")))
+        #expect(records[4] == DNSRecord(name: n("example.test."), ttl: 600, data: .txt([
+            Array("v=spf1 -all".utf8), Array("second; string with \"quotes\"".utf8), Array("bare word".utf8)])))
+        #expect(records[5] == DNSRecord(name: n("ns1.example.test."), ttl: 3600, data: .a(IPv4Address(192, 0, 2, 1))))
+        #expect(records[6] == DNSRecord(name: n("mail.example.test."), ttl: 60, data: .a(IPv4Address(192, 0, 2, 2))))
+        // The owner and the last explicit TTL carry over? The owner does; $TTL wins over the last TTL.
+        #expect(records[7] == DNSRecord(name: n("mail.example.test."), ttl: 3600, data: .aaaa(IPv6Address("2001:db8::2")!)))
+        #expect(records[8].data == .cname(n("example.test.")))
+        #expect(records[9] == DNSRecord(name: n("_http._tcp.example.test."), ttl: 3600,
+                                        data: .srv(priority: 0, weight: 5, port: 80, target: n("www.example.test."))))
+        #expect(records[10].name == n("1.2.0.192.in-addr.arpa.") && records[10].data == .ptr(n("ns1.example.test.")))
+        #expect(records[11].name == n("deep.sub.example.test."))
+    }
+
+    @Test func withoutTTLDirectiveTheLastExplicitTTLIsUsed() throws {
+        let records = try ZoneFile.parse("a 300 A 192.0.2.1\nb A 192.0.2.2\n", origin: DNSName("z.test.")!)
+        #expect(records.map(\.ttl) == [300, 300])
+        #expect(records[1].name == DNSName("b.z.test.")!)
+    }
+
+    @Test func mistakesNameTheirLine() {
+        func error(_ text: String) -> String? {
+            do { _ = try ZoneFile.parse(text); return nil } catch { return error.description }
+        }
+        #expect(error("$ORIGIN a.test.\n$TTL 60\nwww A 300.1.2.3\n") == "line 3: '300.1.2.3' is not an IPv4 address")
+        #expect(error("www.a.test. A 192.0.2.1\n") == "line 1: no TTL for this record (give one, or add $TTL)")
+        #expect(error("$TTL 60\nwww A 192.0.2.1\n") == "line 2: relative name 'www' with no origin (add $ORIGIN or end it with '.')")
+        #expect(error("$TTL 60\n  A 192.0.2.1\n") == "line 2: a record with no owner name and none before it")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ SOA ns hm ( 1 2 3\n4 5\n") == "line 5: '(' without ')' at the end of the file")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ TXT \"open\n") == "line 4: a quoted string is not closed")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ HINFO a b\n")?.contains("record type 'HINFO' is not supported") == true)
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ CH A 192.0.2.1\n") == "line 3: class CH is not served (only IN)")
+        #expect(error("$INCLUDE other.zone\n") == "line 1: $INCLUDE is not supported: a zone is one file")
+        #expect(error("$TTL forever\n") == "line 1: 'forever' is not a TTL")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ MX 70000 mail\n") == "line 3: '70000' is not a number from 0 to 65535")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ A\n") == "line 3: A takes 1 value, found 0")
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ A 1.2.3.4 )\n") == "line 3: ')' without '('")
+        let longString = String(repeating: "x", count: 256)
+        #expect(error("$TTL 60\n$ORIGIN a.test.\n@ TXT \(longString)\n") == "line 3: a TXT string of 256 bytes (at most 255)")
+    }
+}
