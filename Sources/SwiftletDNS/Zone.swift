@@ -1,0 +1,156 @@
+// SwiftletDNS: one authoritative zone and the answer to a question from it (RFC 1034 §4.3.2's algorithm,
+// with wildcards as RFC 4592 defines them and negative answers as RFC 2308 does).
+//
+// Sans-I/O: `answer(_:)` turns a question into sections and an RCODE; the server puts them in a message.
+// Names compare case-insensitively (DNSName). Empty non-terminals (names with descendants but no records
+// of their own) exist: they get NODATA, not NXDOMAIN.
+
+import Swiftlet
+import SwiftletWire
+
+public struct DNSAnswer: Equatable, Sendable {
+    public var rcode: DNSRCode
+    public var authoritative: Bool
+    public var answer: [DNSRecord] = []
+    public var authority: [DNSRecord] = []
+    public var additional: [DNSRecord] = []
+}
+
+public struct ZoneLoadError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+public struct Zone: Sendable {
+    public let apex: DNSName
+    public let soa: DNSRecord
+    private var nodes: [DNSName: [DNSRecord]] = [:]
+    /// Every name that exists: owners and their ancestors up to the apex (empty non-terminals).
+    private var existing: Set<DNSName> = []
+    /// Delegation points below the apex (names with NS records).
+    private var cuts: Set<DNSName> = []
+
+    /// CNAMEs followed within the zone before giving up (a loop).
+    public static let maximumChain = 8
+
+    public init(records: [DNSRecord]) throws(ZoneLoadError) {
+        let soas = records.filter { $0.type == .soa }
+        guard soas.count == 1 else { throw ZoneLoadError("a zone has exactly one SOA record (found \(soas.count))") }
+        soa = soas[0]
+        apex = soa.name
+        for r in records {
+            guard r.name.isSubdomain(of: apex) else { throw ZoneLoadError("\(r.name) is outside the zone \(apex)") }
+            nodes[r.name, default: []].append(r)
+            var n = r.name
+            while true {
+                existing.insert(n)
+                if n == apex { break }
+                n = n.parent
+            }
+            if r.type == .ns && r.name != apex { cuts.insert(r.name) }
+        }
+        for (name, rs) in nodes where rs.contains(where: { $0.type == .cname }) {
+            guard rs.allSatisfy({ $0.type == .cname }), rs.count == 1 else {
+                throw ZoneLoadError("\(name) has a CNAME and other data (RFC 1034 §3.6.2)")
+            }
+        }
+        guard nodes[apex]?.contains(where: { $0.type == .ns }) == true else {
+            throw ZoneLoadError("the apex \(apex) has no NS record")
+        }
+    }
+
+    /// The SOA for negative answers, its TTL capped by the SOA minimum (RFC 2308 §3).
+    private var negativeSOA: DNSRecord {
+        var r = soa
+        if case .soa(let s) = soa.data { r.ttl = min(soa.ttl, s.minimum) }
+        return r
+    }
+
+    /// The answer to `question`.
+    public func answer(_ question: DNSQuestion) -> DNSAnswer {
+        guard question.class == .internet || question.class == .any else { return DNSAnswer(rcode: .refused, authoritative: false) }
+        guard question.name.isSubdomain(of: apex) else { return DNSAnswer(rcode: .refused, authoritative: false) }
+        var result = DNSAnswer(rcode: .noError, authoritative: true)
+        var name = question.name
+        var seen: Set<DNSName> = []
+        while true {
+            // A delegation on the way down from the apex: a referral, not an answer.
+            if let cut = delegation(above: name) {
+                if result.answer.isEmpty {
+                    result.authoritative = false
+                    result.authority = nodes[cut]!.filter { $0.type == .ns }
+                    result.additional = glue(for: result.authority)
+                }
+                return result
+            }
+            let records: [DNSRecord]
+            if let own = nodes[name] {
+                records = own
+            } else if existing.contains(name) {
+                records = []  // an empty non-terminal
+            } else if let wild = wildcard(for: name) {
+                records = wild.map { var r = $0; r.name = name; return r }
+            } else {
+                if result.answer.isEmpty { result.rcode = .nameError }
+                result.authority = [negativeSOA]
+                return result
+            }
+            if question.type != .cname, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
+                result.answer.append(cname)
+                seen.insert(name)
+                // Follow the chain inside the zone; outside it the resolver takes over.
+                guard target.isSubdomain(of: apex), !seen.contains(target), seen.count < Self.maximumChain else { return result }
+                name = target
+                continue
+            }
+            let matching = question.type == .any ? records : records.filter { $0.type == question.type }
+            if matching.isEmpty {
+                result.authority = [negativeSOA]  // NODATA
+            } else {
+                result.answer += matching
+                result.additional = glue(for: matching)  // addresses for NS, MX and SRV targets
+            }
+            return result
+        }
+    }
+
+    /// The highest delegation point strictly below the apex on the way to `name` (at `name` itself too,
+    /// unless the question is for the apex).
+    private func delegation(above name: DNSName) -> DNSName? {
+        guard !cuts.isEmpty, name != apex else { return nil }
+        var chain: [DNSName] = []
+        var n = name
+        while n != apex {
+            chain.append(n)
+            n = n.parent
+        }
+        for candidate in chain.reversed() where cuts.contains(candidate) { return candidate }
+        return nil
+    }
+
+    /// RFC 4592: the records of `*.<closest encloser>` when the closest existing ancestor has a wildcard.
+    private func wildcard(for name: DNSName) -> [DNSRecord]? {
+        var encloser = name.parent
+        while !existing.contains(encloser) {
+            guard encloser != apex, encloser.isSubdomain(of: apex) else { break }
+            encloser = encloser.parent
+        }
+        guard let star = try? encloser.prepending(Array("*".utf8)), let records = nodes[star] else { return nil }
+        return records
+    }
+
+    /// Addresses in the zone for the names the records point at (NS targets, MX exchanges, SRV targets).
+    private func glue(for records: [DNSRecord]) -> [DNSRecord] {
+        var out: [DNSRecord] = []
+        for r in records {
+            let target: DNSName
+            switch r.data {
+            case .ns(let n), .mx(_, let n), .srv(_, _, _, let n): target = n
+            default: continue
+            }
+            guard target.isSubdomain(of: apex), let rs = nodes[target] else { continue }
+            for a in rs where (a.type == .a || a.type == .aaaa) && !out.contains(a) { out.append(a) }
+        }
+        return out
+    }
+}
