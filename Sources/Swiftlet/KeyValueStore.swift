@@ -37,9 +37,12 @@ public protocol KeyValueStore: AnyObject, Sendable {
     func digest(_ key: String) async throws(KeyValueError) -> String
 }
 
-extension KeyValueStore {
+/// The range check every store's `get(_:offset:length:)` makes. A concrete function, not a protocol
+/// extension method: `Self.checkRange` inside a generic store class (TarStore) is a dynamic-Self call
+/// that Embedded Swift refuses to specialise in a client module.
+public enum KeyValueRange {
     /// Checks `offset`/`length` against a value of `size` bytes.
-    public static func checkRange(offset: Int, length: Int, size: Int) throws(KeyValueError) {
+    public static func check(offset: Int, length: Int, size: Int) throws(KeyValueError) {
         guard offset >= 0, length >= 0, offset <= size, length <= size - offset else {
             throw .badRange(offset: offset, length: length, size: size)
         }

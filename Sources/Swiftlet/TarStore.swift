@@ -197,7 +197,7 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore, @unchecked Send
 
     public func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
         let i = try index.file(key)
-        try Self.checkRange(offset: offset, length: length, size: sizes[i])
+        try KeyValueRange.check(offset: offset, length: length, size: sizes[i])
         return try await bytes(at: offsets[i] + UInt64(offset), count: length)
     }
 

@@ -42,7 +42,7 @@ public final class EmbeddedStore: KeyValueStore, @unchecked Sendable {
 
     public func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
         let data = files[try index.file(key)]
-        try Self.checkRange(offset: offset, length: length, size: data.count)
+        try KeyValueRange.check(offset: offset, length: length, size: data.count)
         return Array(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + length)]))
     }
 

@@ -167,7 +167,7 @@ public final class MemoryKeyValueStore: KeyValueStore, @unchecked Sendable {
 
     public func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
         let v = try value(key)
-        try MemoryKeyValueStore.checkRange(offset: offset, length: length, size: v.count)
+        try KeyValueRange.check(offset: offset, length: length, size: v.count)
         return Array(v[offset..<(offset + length)])
     }
 

@@ -106,11 +106,11 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
 
     public func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
         if let c = try cached(key) {
-            try Self.checkRange(offset: offset, length: length, size: c.size)
+            try KeyValueRange.check(offset: offset, length: length, size: c.size)
             return Array(c.bytes[offset..<(offset + length)])
         }
         let n = try await size(key)
-        try Self.checkRange(offset: offset, length: length, size: n)
+        try KeyValueRange.check(offset: offset, length: length, size: n)
         guard let p = path(key) else { throw .notFound(key) }
         return try read(key, path: p, offset: offset, length: length)
     }

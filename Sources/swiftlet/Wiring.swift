@@ -166,6 +166,7 @@ struct Wiring {
                             .product(name: "Swiftlet", package: "\(identity)"),
                             .product(name: "SwiftletUnix", package: "\(identity)"),
                             .product(name: "SwiftletHTTP", package: "\(identity)"),
+                            .product(name: "SwiftletDNS", package: "\(identity)"),
                         ],
                         path: "Sources",
                         swiftSettings: [

@@ -78,7 +78,7 @@ final class OneFileStore: KeyValueStore, @unchecked Sendable {
     }
     func get(_ key: String, offset: Int, length: Int) async throws(KeyValueError) -> [UInt8] {
         let all = try await get(key)
-        try Self.checkRange(offset: offset, length: length, size: all.count)
+        try KeyValueRange.check(offset: offset, length: length, size: all.count)
         return Array(all[offset..<(offset + length)])
     }
     func list(_ directory: String) async throws(KeyValueError) -> [KeyValueEntry] { [KeyValueEntry(name: "index.html", kind: .value)] }

@@ -135,6 +135,39 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
     [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }
 }
 
+dns_checks() {  # dns_checks NS ADDR PORT: dig against the dns example's zone over UDP and TCP
+    local ns=$1 run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local d=("${run[@]}" dig @"$2" -p "$3" +time=3 +tries=2)
+    expect_dig() {  # expect_dig WANT ARGS...: +short output equals WANT
+        local want=$1 got
+        shift
+        got=$("${d[@]}" +short "$@" | tr '\n' ' ' | sed 's/ $//')
+        [ "$got" = "$want" ] || { echo "dig $*: got '$got', want '$want'"; return 1; }
+    }
+    expect_dig "192.0.2.3" www.example.test A || return 1
+    expect_dig "2001:db8::3" WWW.Example.Test AAAA || return 1
+    expect_dig "www.example.test. 192.0.2.3" alias.example.test A || return 1
+    expect_dig "10 mail.example.test." example.test MX || return 1
+    expect_dig "0 5 80 www.example.test." _http._tcp.example.test SRV || return 1
+    expect_dig "192.0.2.9" anything.wild.example.test A || return 1
+    expect_dig '"Served by Swiftlet"' example.test TXT || return 1
+    expect_dig "192.0.2.3" www.example.test A +tcp || return 1
+    local out
+    out=$("${d[@]}" nope.example.test A)
+    echo "$out" | grep -q "status: NXDOMAIN" && echo "$out" | grep -q "flags: qr aa" || { echo "NXDOMAIN: $out"; return 1; }
+    echo "$out" | grep -qE "^example.test.\s+300\s+IN\s+SOA" || { echo "NXDOMAIN without the SOA at its minimum TTL: $out"; return 1; }
+    out=$("${d[@]}" www.example.test MX)
+    echo "$out" | grep -q "status: NOERROR" && echo "$out" | grep -q "ANSWER: 0, AUTHORITY: 1" || { echo "NODATA: $out"; return 1; }
+    out=$("${d[@]}" host.sub.example.test A +norecurse)
+    echo "$out" | grep -q "flags: qr;" && echo "$out" | grep -qE "^sub.example.test.\s+3600\s+IN\s+NS\s+ns.sub.example.test." \
+        && echo "$out" | grep -qE "^ns.sub.example.test.\s+3600\s+IN\s+A\s+192.0.2.53" || { echo "referral: $out"; return 1; }
+    "${d[@]}" www.other.test A | grep -q "status: REFUSED" || { echo "no REFUSED outside the zone"; return 1; }
+    # Too big for 512 bytes: TC set over UDP; dig then asks again over TCP and gets all six strings.
+    "${d[@]}" big.example.test TXT +noedns +ignore | grep -q "flags: qr aa tc" || { echo "no TC for a large answer"; return 1; }
+    [ "$("${d[@]}" big.example.test TXT +noedns +short | wc -l)" = 6 ] || { echo "the TCP retry did not bring 6 TXT records"; return 1; }
+}
+
 bulk_transfer() {  # bulk_transfer NS ADDR: BULK_BYTES to the sink on 5001 and from the source on 5002, checked
     local ns=$1 addr=$2 t0 t1 reply
     t0=$(date +%s.%N)

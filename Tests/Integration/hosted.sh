@@ -28,6 +28,12 @@ test_unix_echo() {
     [ "$line" = "still here" ] || { echo "first connection gave '$line'"; return 1; }
 }
 
+test_unix_dns() {
+    spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
+    wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
+    dns_checks "" 127.0.0.1 5300
+}
+
 test_unix_website() {
     spawn website "$SWIFTLET" run Examples/website -- --port 8088
     wait_for website 120 "serving on port 8088" || return 1
@@ -147,7 +153,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-website tap-website tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
+all=(unix-echo unix-dns unix-website tap-website tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -158,12 +164,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-website)
+    selected=(unix-echo unix-dns unix-website)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 log "building the test applications"
-for spec in "unix Examples/echo" "tap Examples/echo" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
+for spec in "unix Examples/echo" "unix Examples/dns" "tap Examples/echo" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
     set -- $spec
     "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
 done

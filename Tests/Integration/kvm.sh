@@ -124,6 +124,14 @@ test_kvm_website_disk() {
     website_checks "$ns" 10.0.0.2 80
 }
 
+test_kvm_dns() {
+    # The dns example unchanged on kvm, its zone embedded in the image; dig over UDP and TCP.
+    new_namespace kdns || return 1
+    local ns=$NS
+    start_kernel dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
+    dns_checks "$ns" 10.0.0.2 53
+}
+
 test_kvm_bulk() {
     new_namespace kbulk || return 1
     local ns=$NS
@@ -151,7 +159,7 @@ test_kvm_idle() {
     awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-bulk kvm-idle)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-bulk kvm-idle)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -159,13 +167,13 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|bulk|idle)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|bulk|idle)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
 
 log "building the test kernels"
-for app in Examples/hello Examples/echo Examples/website Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
+for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
     "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
 done
 

@@ -1,0 +1,96 @@
+// The dns example: an authoritative name server for the zones in its store (`NAME.zone` files in
+// RFC 1035 master format, the zone's name taken from the file's), over UDP and TCP on port 53 (or
+// `-- --port N`). Written against the device protocols: the same code runs on unix, tap and kvm.
+//
+// UDP: one query per datagram. TCP (RFC 7766): queries framed with a two-byte length, several per
+// connection, pipelined; a connection idle for 10 s is closed.
+
+import Swiftlet
+import SwiftletWire
+import SwiftletDNS
+
+enum NameServer {
+    static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, store: Store,
+                                                          arguments: [String]) async -> Int32 {
+        var port: UInt16 = 53
+        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) { port = p }
+        var zones: [Zone] = []
+        do throws(KeyValueError) {
+            for entry in try await store.list("") where entry.kind == .value && entry.name.hasSuffix(".zone") {
+                let name = String(entry.name.dropLast(5))
+                let bytes = try await store.get(entry.name)
+                guard let origin = DNSName(name + ".") else {
+                    console.log("dns: \(entry.name): '\(name)' is not a domain name")
+                    return 1
+                }
+                do throws(ZoneError) {
+                    let records = try ZoneFile.parse(String(decoding: bytes, as: UTF8.self), origin: origin)
+                    do throws(ZoneLoadError) { zones.append(try Zone(records: records)) } catch {
+                        console.log("dns: \(entry.name): \(error)")
+                        return 1
+                    }
+                } catch {
+                    console.log("dns: \(entry.name): \(error)")
+                    return 1
+                }
+            }
+        } catch {
+            console.log("dns: reading the zones: \(error)")
+            return 1
+        }
+        guard !zones.isEmpty else {
+            console.log("dns: no NAME.zone files in the store")
+            return 1
+        }
+        let responder = DNSResponder(zones: zones)
+        let udp: Net.Datagrams
+        let listener: Net.Listener
+        do throws(NetworkError) {
+            udp = try network.udp(port: port)
+            listener = try network.listen(port: port)
+        } catch {
+            console.log("dns: cannot listen on port \(port): \(error) (another port: -- --port N)")
+            return 1
+        }
+        console.log("dns: serving \(zones.map { "\($0.apex)" }.joined(separator: " ")) on UDP and TCP port \(port)")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while true {
+                    do throws(NetworkError) {
+                        let d = try await udp.receive()
+                        if let response = responder.respond(to: d.payload) {
+                            try udp.send(response, to: d.source, port: d.sourcePort)
+                        }
+                    } catch {
+                        console.log("dns: udp: \(error)")
+                    }
+                }
+            }
+            group.addTask {
+                await listener.serve { flow in await serveTCP(flow, responder) }
+            }
+        }
+        return 0
+    }
+
+    /// Length-prefixed queries until the client closes, errs or idles for 10 s.
+    static func serveTCP<F: TCPFlow>(_ flow: F, _ responder: DNSResponder) async {
+        var buffer: [UInt8] = []
+        do throws(NetworkError) {
+            while true {
+                while buffer.count >= 2, buffer.count >= 2 + (Int(buffer[0]) << 8 | Int(buffer[1])) {
+                    let length = Int(buffer[0]) << 8 | Int(buffer[1])
+                    let query = Array(buffer[2..<(2 + length)])
+                    buffer.removeFirst(2 + length)
+                    guard let response = responder.respond(to: query, overTCP: true) else { continue }
+                    try await flow.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response)
+                }
+                guard let bytes = try await flow.read(maximum: 65537, timeout: .seconds(10)), !bytes.isEmpty else { break }
+                buffer += bytes
+            }
+            flow.close()
+        } catch {
+            flow.abort()
+        }
+    }
+}
