@@ -31,7 +31,10 @@ trap 'cleanup; rm -rf "$WORK"' EXIT
 spawn() {
     local name=$1
     shift
-    "$@" >"$WORK/$name.log" 2>&1 &
+    # Emptied here, not by the background job: a log left by an earlier test of the same name must not
+    # satisfy wait_for before the new process has written anything.
+    : >"$WORK/$name.log"
+    "$@" >>"$WORK/$name.log" 2>&1 &
     started+=($!)
 }
 
