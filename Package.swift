@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
+        .library(name: "SwiftletStore", targets: ["SwiftletStore"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -31,6 +32,9 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         .target(name: "SwiftletHTTP", dependencies: ["Swiftlet"], swiftSettings: core),
         .target(name: "SwiftletDNS", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        // Read-only stores over a list of paths (tar archives on a block device); a module of its own so that
+        // kernels without a store link none of it (Embedded Swift keeps or drops a module's metadata whole).
+        .target(name: "SwiftletStore", dependencies: ["Swiftlet"], swiftSettings: core),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -44,7 +48,7 @@ let package = Package(
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
-        .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
+        .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletStore", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletDNSTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletDNS"], swiftSettings: core),

@@ -11,6 +11,7 @@
 
 import _Concurrency
 import Swiftlet
+import SwiftletStore
 import CSwiftletKVM
 
 public final class EmbeddedStore: KeyValueStore, @unchecked Sendable {

@@ -5,6 +5,7 @@
 
 import _Concurrency
 import Swiftlet
+import SwiftletStore
 import SwiftletKVM
 
 public final class KernelStore: KeyValueStore, @unchecked Sendable {

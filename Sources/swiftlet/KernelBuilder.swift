@@ -49,8 +49,9 @@ struct KernelBuilder {
         ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletHTTP", ["Swiftlet"]),
         ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
+        ("SwiftletStore", ["Swiftlet"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
-        ("SwiftletKVMStore", ["Swiftlet", "SwiftletKVM"]),
+        ("SwiftletKVMStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM"]),
     ]
     static let cFiles = ["platform", "malloc", "libc", "executor"]
 

@@ -3,6 +3,7 @@
 
 import _Concurrency
 import Swiftlet
+import SwiftletStore
 import SwiftletWire
 import SwiftletNet
 

@@ -5,6 +5,7 @@
 import Testing
 import Foundation
 import Swiftlet
+import SwiftletStore
 import SwiftletTesting
 
 @Suite struct TarStoreTests {

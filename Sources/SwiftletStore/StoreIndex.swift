@@ -3,6 +3,8 @@
 //
 // Keys are `/`-separated paths without a leading slash, as in KeyValueStore; "" is the root.
 
+import Swiftlet
+
 public struct StoreIndex: Sendable {
     private var files: [String: Int] = [:]
     private var directories: [String: [KeyValueEntry]] = ["": []]

@@ -10,6 +10,7 @@
 // absolute or climbs with `..` is refused, so a hostile archive cannot reach outside the store.
 
 import _Concurrency
+import Swiftlet
 
 public struct TarHeader: Equatable, Sendable {
     public enum Kind: Equatable, Sendable { case file, directory, longName, paxHeader, other }
