@@ -44,16 +44,19 @@ public struct DNSResponder: Sendable {
                                checkingDisabled: message.header.checkingDisabled)
         let edns = message.edns.map { _ in EDNS(udpPayloadSize: udpPayloadSize) }
         let limit = overTCP ? 65535 : message.edns.map { max(512, min(Int($0.udpPayloadSize), Int(udpPayloadSize))) } ?? 512
-        func refuse(_ code: DNSRCode) -> [UInt8]? {
+        func refuse(_ code: DNSRCode, extendedError: UInt16? = nil) -> [UInt8]? {
             header.rcode = code
-            return emit(DNSMessage(header: header, questions: message.questions, edns: edns), limit: limit)
+            var e = edns
+            if let info = extendedError { e?.options = [EDNSOption(code: EDNSOption.extendedError, data: [UInt8(info >> 8), UInt8(info & 0xFF)])] }
+            return emit(DNSMessage(header: header, questions: message.questions, edns: e), limit: limit)
         }
         guard opcode == .query else { return refuse(.notImplemented) }
         guard message.questions.count == 1 else { return refuse(.formatError) }
         if let e = message.edns, e.version > 0 { return refuse(.badVersion) }
         let question = message.questions[0]
         guard question.type != .axfr, question.type.rawValue != 251 else { return refuse(.refused) }  // AXFR, IXFR
-        guard let zone = zone(for: question.name) else { return refuse(.refused) }
+        // Outside every zone: REFUSED, with Extended DNS Error 20 "Not Authoritative" when EDNS is on (RFC 8914).
+        guard let zone = zone(for: question.name) else { return refuse(.refused, extendedError: 20) }
         let answer = zone.answer(question)
         header.authoritative = answer.authoritative
         header.rcode = answer.rcode

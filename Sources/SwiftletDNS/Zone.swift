@@ -95,7 +95,8 @@ public struct Zone: Sendable {
                 result.authority = [negativeSOA]
                 return result
             }
-            if question.type != .cname, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
+            // QTYPE ANY matches a CNAME too: the CNAME is the answer, not followed (RFC 1034 §4.3.2 step 3a).
+            if question.type != .cname, question.type != .any, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
                 result.answer.append(cname)
                 seen.insert(name)
                 // Follow the chain inside the zone; outside it the resolver takes over.
@@ -103,7 +104,10 @@ public struct Zone: Sendable {
                 name = target
                 continue
             }
-            let matching = question.type == .any ? records : records.filter { $0.type == question.type }
+            // ANY gets one RRset, the first the zone lists for the name (RFC 8482 §4.1: a full ANY answer is an
+            // amplifier and no client needs it; NSD answers the same way).
+            let wanted = question.type == .any ? records.first?.type : question.type
+            let matching = records.filter { $0.type == wanted }
             if matching.isEmpty {
                 result.authority = [negativeSOA]  // NODATA
             } else {

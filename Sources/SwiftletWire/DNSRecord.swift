@@ -70,6 +70,8 @@ public struct EDNSOption: Hashable, Sendable {
     public var code: UInt16
     public var data: [UInt8]
     public init(code: UInt16, data: [UInt8]) { self.code = code; self.data = data }
+    /// Extended DNS Error (RFC 8914): a 16-bit INFO-CODE, then optional UTF-8 text.
+    public static let extendedError: UInt16 = 15
 }
 
 public enum DNSRecordData: Hashable, Sendable {

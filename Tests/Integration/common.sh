@@ -169,6 +169,83 @@ dns_checks() {  # dns_checks NS ADDR PORT: dig against the dns example's zone ov
     # Too big for 512 bytes: TC set over UDP; dig then asks again over TCP and gets all six strings.
     "${d[@]}" big.example.test TXT +noedns +ignore | grep -q "flags: qr aa tc" || { echo "no TC for a large answer"; return 1; }
     [ "$("${d[@]}" big.example.test TXT +noedns +short | wc -l)" = 6 ] || { echo "the TCP retry did not bring 6 TXT records"; return 1; }
+    # Knot's kdig, a second client implementation, over UDP and TCP.
+    local k=("${run[@]}" kdig @"$2" -p "$3" +time=3 +retry=1)
+    [ "$("${k[@]}" +short www.example.test AAAA)" = "2001:db8::3" ] || { echo "kdig over UDP failed"; return 1; }
+    [ "$("${k[@]}" +tcp +short _http._tcp.example.test SRV)" = "0 5 80 www.example.test." ] || { echo "kdig over TCP failed"; return 1; }
+    "${k[@]}" +tcp nope.example.test A | grep -q "status: NXDOMAIN" || { echo "kdig: no NXDOMAIN over TCP"; return 1; }
+}
+
+# Starts NSD (the reference authoritative server) in namespace NS ("" for this one) on 127.0.0.1 port
+# PORT serving the zone files in DIR (one per zone, named ZONE.zone); waits until it answers.
+start_nsd() {  # start_nsd NS DIR PORT
+    local ns=$1 dir=$2 port=$3 run=() conf="$WORK/nsd-$3"
+    command -v nsd >/dev/null || { echo "nsd is missing (apt-get install nsd)"; return 1; }
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    mkdir -p "$conf"
+    {
+        printf 'server:\n  ip-address: 127.0.0.1@%s\n  port: %s\n  username: ""\n  chroot: ""\n' "$port" "$port"
+        printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n' "$ROOT/$dir" "$conf"
+        printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$conf" "$conf"
+        printf 'remote-control:\n  control-enable: no\n'
+        for f in "$ROOT/$dir"/*.zone; do printf 'zone:\n  name: %s\n  zonefile: %s\n' "$(basename "$f" .zone)" "$(basename "$f")"; done
+    } > "$conf/nsd.conf"
+    spawn "nsd-$port" "${run[@]}" nsd -d -c "$conf/nsd.conf"
+    wait_for "nsd-$port" 20 "nsd started" || return 1
+}
+
+# Asks the dns example's zone a set of questions (every owner and record type, names that do not exist,
+# wildcards, the delegation, case variants, another zone; over UDP and TCP, with and without EDNS) of both
+# servers and compares: RCODE, the AA and TC flags, EDNS options, the answer section, and for answers
+# without records (NXDOMAIN, NODATA, referrals) the authority and additional sections. Positive answers'
+# authority and additional sections are not compared: NSD adds the zone's NS records and their addresses
+# there, Swiftlet sends minimal responses (docs/ARCHITECTURE.md).
+compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT
+    local ns=$1 run=() name type transport edns batch="$WORK/nsd-queries"
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    : > "$batch"
+    for name in example.test www.example.test WWW.EXAMPLE.test ns1.example.test mail.example.test alias.example.test \
+                _http._tcp.example.test _tcp.example.test x.wild.example.test a.b.wild.example.test wild.example.test \
+                sub.example.test host.sub.example.test ns.sub.example.test big.example.test nope.example.test \
+                deep.nope.example.test www.other.test; do
+        for type in A AAAA NS CNAME SOA PTR MX TXT SRV ANY; do
+            for transport in +notcp +tcp; do
+                for edns in +edns +noedns; do echo "$name $type $transport $edns" >> "$batch"; done
+            done
+        done
+    done
+    # One dig per server for the whole batch; each answer becomes lines "QUERY<TAB>PART", sorted within it.
+    ask() {  # ask SERVER PORT
+        "${run[@]}" dig @"$1" -p "$2" +norec +time=3 +tries=2 +nocookie +ignore -f "$batch" | awk -v OFS='\t' '
+            /^; <<>> DiG/ { q++; sec = ""; next }
+            /^;; ->>HEADER<<-/ { sub(/, id: [0-9]+/, ""); print q, $0; next }
+            /^;; flags:/ { f = $0; sub(/^;; flags: /, "", f); sub(/;.*$/, "", f); n = split(f, a, " "); s = ""
+                           for (i = 1; i <= n; i++) if (a[i] == "aa" || a[i] == "tc" || a[i] == "qr") s = s " " a[i]
+                           print q, "flags:" s; empty = ($0 ~ /ANSWER: 0,/); next }
+            /^; EDE:/ { print q, $0; next }
+            /^;; ANSWER SECTION:/ { sec = "answer"; next }
+            /^;; AUTHORITY SECTION:/ { sec = "authority"; next }
+            /^;; ADDITIONAL SECTION:/ { sec = "additional"; next }
+            /^;;/ || /^$/ { sec = ""; next }
+            sec == "answer" || (sec != "" && empty) { gsub(/[ \t]+/, " "); print q, sec ": " $0 }
+        ' | sort -t "$(printf '\t')" -k1,1n -k2
+    }
+    ask "$2" "$3" > "$WORK/nsd-ours"
+    ask 127.0.0.1 "$4" > "$WORK/nsd-theirs"
+    local compared differ
+    compared=$(wc -l < "$batch")
+    differ=$(diff "$WORK/nsd-ours" "$WORK/nsd-theirs" | grep -E '^[<>]' | cut -f1 | cut -c3- | sort -un | wc -l)
+    if [ "$differ" -gt 0 ]; then
+        for q in $(diff "$WORK/nsd-ours" "$WORK/nsd-theirs" | grep -E '^[<>]' | cut -f1 | cut -c3- | sort -un | head -5); do
+            echo "--- query $q: $(sed -n "${q}p" "$batch") (< Swiftlet, > NSD)"
+            diff <(grep -P "^$q\t" "$WORK/nsd-ours") <(grep -P "^$q\t" "$WORK/nsd-theirs")
+        done
+    fi
+    # Every query must have been answered by both (a header line each).
+    local answered
+    answered=$(grep -cP '\t;; ->>HEADER' "$WORK/nsd-ours")
+    log "compared $compared answers with NSD's: $differ differ ($answered answered by Swiftlet)"
+    [ "$answered" -eq "$compared" ] && [ "$differ" -eq 0 ]
 }
 
 bulk_transfer() {  # bulk_transfer NS ADDR: BULK_BYTES to the sink on 5001 and from the source on 5002, checked

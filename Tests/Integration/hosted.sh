@@ -3,7 +3,8 @@
 #
 # Each tap test runs inside a network namespace it creates and deletes, so no traffic leaves this
 # machine; the unix test stays on 127.0.0.1. Processes are ended by the PIDs this script started.
-# Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3, curl; scripts/test
+# Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3, curl, dig,
+# kdig, nsd, wrk; scripts/test
 # installs them. Prints PASS/FAIL per test and a closing 'N passed, N failed' line.
 #
 #   Tests/Integration/hosted.sh [TEST...]     (default: all; names below, e.g. `tap-dhcp`)
@@ -31,7 +32,9 @@ test_unix_echo() {
 test_unix_dns() {
     spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
     wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
-    dns_checks "" 127.0.0.1 5300
+    dns_checks "" 127.0.0.1 5300 || return 1
+    start_nsd "" Examples/dns/zones 5301 || return 1
+    compare_with_nsd "" 127.0.0.1 5300 5301
 }
 
 test_unix_website() {
@@ -46,6 +49,17 @@ test_tap_website() {
     ns=$NS
     start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
     website_checks "$ns" 10.0.0.2 80
+}
+
+test_tap_dns() {
+    # Swiftlet's own UDP and TCP under the name server; NSD in the same namespace for the comparison.
+    local ns
+    new_namespace dns || return 1
+    ns=$NS
+    start_tap_app dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
+    dns_checks "$ns" 10.0.0.2 53 || return 1
+    start_nsd "$ns" Examples/dns/zones 5301 || return 1
+    compare_with_nsd "$ns" 10.0.0.2 53 5301
 }
 
 test_tap_ping_arp_echo() {
@@ -153,7 +167,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -169,7 +183,7 @@ fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 log "building the test applications"
-for spec in "unix Examples/echo" "unix Examples/dns" "tap Examples/echo" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
+for spec in "unix Examples/echo" "unix Examples/dns" "tap Examples/echo" "tap Examples/dns" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
     set -- $spec
     "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
 done

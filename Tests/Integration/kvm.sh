@@ -129,7 +129,9 @@ test_kvm_dns() {
     new_namespace kdns || return 1
     local ns=$NS
     start_kernel dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
-    dns_checks "$ns" 10.0.0.2 53
+    dns_checks "$ns" 10.0.0.2 53 || return 1
+    start_nsd "$ns" Examples/dns/zones 5301 || return 1
+    compare_with_nsd "$ns" 10.0.0.2 53 5301
 }
 
 test_kvm_bulk() {

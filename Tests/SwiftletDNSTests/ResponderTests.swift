@@ -62,6 +62,9 @@ import SwiftletDNS
         #expect(try Self.parse(Self.responder.respond(to: Self.query("www.example.test.", .a, questions: 2))).header.rcode == .formatError)
         #expect(try Self.parse(Self.responder.respond(to: Self.query("www.example.test.", .a, opcode: .status))).header.rcode == .notImplemented)
         #expect(try Self.parse(Self.responder.respond(to: Self.query("www.other.test.", .a))).header.rcode == .refused)
+        // With EDNS, REFUSED outside our zones says why: Extended DNS Error 20, Not Authoritative (RFC 8914).
+        let outside = try Self.parse(Self.responder.respond(to: Self.query("www.other.test.", .a, edns: EDNS())))
+        #expect(outside.header.rcode == .refused && outside.edns?.options == [EDNSOption(code: 15, data: [0, 20])])
         #expect(try Self.parse(Self.responder.respond(to: Self.query("example.test.", .axfr))).header.rcode == .refused)
         let badvers = try Self.parse(Self.responder.respond(to: Self.query("www.example.test.", .a, edns: EDNS(version: 1))))
         #expect(badvers.header.rcode == .badVersion && badvers.edns != nil)

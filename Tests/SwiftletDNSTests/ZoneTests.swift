@@ -40,7 +40,15 @@ import SwiftletDNS
         #expect(a.answer == [DNSRecord(name: Self.n("www.example.test."), ttl: 3600, data: .a(IPv4Address(192, 0, 2, 3)))])
         let mx = Self.ask("example.test.", .mx)
         #expect(mx.additional == [DNSRecord(name: Self.n("mail.example.test."), ttl: 3600, data: .a(IPv4Address(192, 0, 2, 2)))])
-        #expect(Self.ask("example.test.", .any).answer.count == 3)
+    }
+
+    @Test func anyGetsTheFirstRRsetOnlyAndStopsAtACNAME() {
+        // RFC 8482: one RRset, the zone's first for the name (the SOA at the apex, as NSD answers).
+        #expect(Self.ask("example.test.", .any).answer.map(\.type) == [.soa])
+        #expect(Self.ask("www.example.test.", .any).answer.map(\.type) == [.a])
+        // ANY matches the CNAME itself (RFC 1034 §4.3.2 3a): no chain.
+        #expect(Self.ask("alias.example.test.", .any).answer.map(\.type) == [.cname])
+        #expect(Self.ask("nope.example.test.", .any).rcode == .nameError)
     }
 
     @Test func negativeAnswersCarryTheSOAWithItsMinimumTTL() {
