@@ -55,10 +55,11 @@ enum NameServer {
         console.log("dns: serving \(zones.map { "\($0.apex)" }.joined(separator: " ")) on UDP and TCP port \(port)")
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                var cache = DNSResponseCache(responder: responder)
                 while true {
                     do throws(NetworkError) {
                         let d = try await udp.receive()
-                        if let response = responder.respond(to: d.payload) {
+                        if let response = cache.respond(to: d.payload) {
                             try udp.send(response, to: d.source, port: d.sourcePort)
                         }
                     } catch {

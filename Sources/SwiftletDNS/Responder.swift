@@ -19,10 +19,12 @@ public struct DNSResponder: Sendable {
     public init(zones: [Zone]) { self.zones = zones }
 
     /// The zone with the longest apex that holds `name`.
-    public func zone(for name: DNSName) -> Zone? {
-        var best: Zone? = nil
-        for z in zones where name.isSubdomain(of: z.apex) {
-            if best == nil || z.apex.labelCount > best!.apex.labelCount { best = z }
+    public func zone(for name: DNSName) -> Zone? { zoneIndex(for: name).map { zones[$0] } }
+
+    private func zoneIndex(for name: DNSName) -> Int? {
+        var best: Int? = nil
+        for (i, z) in zones.enumerated() where name.isSubdomain(of: z.apex) {
+            if best == nil || z.apex.labelCount > zones[best!].apex.labelCount { best = i }
         }
         return best
     }
@@ -56,8 +58,8 @@ public struct DNSResponder: Sendable {
         let question = message.questions[0]
         guard question.type != .axfr, question.type.rawValue != 251 else { return refuse(.refused) }  // AXFR, IXFR
         // Outside every zone: REFUSED, with Extended DNS Error 20 "Not Authoritative" when EDNS is on (RFC 8914).
-        guard let zone = zone(for: question.name) else { return refuse(.refused, extendedError: 20) }
-        let answer = zone.answer(question)
+        guard let z = zoneIndex(for: question.name) else { return refuse(.refused, extendedError: 20) }
+        let answer = zones[z].answer(question)
         header.authoritative = answer.authoritative
         header.rcode = answer.rcode
         let full = DNSMessage(header: header, questions: message.questions, answers: answer.answer,

@@ -72,7 +72,7 @@ public struct Zone: Sendable {
         guard question.name.isSubdomain(of: apex) else { return DNSAnswer(rcode: .refused, authoritative: false) }
         var result = DNSAnswer(rcode: .noError, authoritative: true)
         var name = question.name
-        var seen: Set<DNSName> = []
+        var seen: [DNSName] = []  // CNAME owners followed (at most maximumChain): a list, no hashing
         while true {
             // A delegation on the way down from the apex: a referral, not an answer.
             if let cut = delegation(above: name) {
@@ -98,7 +98,7 @@ public struct Zone: Sendable {
             // QTYPE ANY matches a CNAME too: the CNAME is the answer, not followed (RFC 1034 §4.3.2 step 3a).
             if question.type != .cname, question.type != .any, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
                 result.answer.append(cname)
-                seen.insert(name)
+                seen.append(name)
                 // Follow the chain inside the zone; outside it the resolver takes over.
                 guard target.isSubdomain(of: apex), !seen.contains(target), seen.count < Self.maximumChain else { return result }
                 name = target
@@ -122,6 +122,12 @@ public struct Zone: Sendable {
     /// unless the question is for the apex).
     private func delegation(above name: DNSName) -> DNSName? {
         guard !cuts.isEmpty, name != apex else { return nil }
+        // Few cuts (the usual zone): test each, no names built. Many (a TLD-like zone): walk up from `name`.
+        if cuts.count <= 16 {
+            var best: DNSName? = nil
+            for cut in cuts where name.isSubdomain(of: cut) && (best == nil || cut.labelCount < best!.labelCount) { best = cut }
+            return best
+        }
         var chain: [DNSName] = []
         var n = name
         while n != apex {

@@ -21,7 +21,7 @@ private func forwardSignal(_ signal: Int32) {
 enum ChildProcess {
     /// Runs `executable` and returns its exit status (128 + signal when a signal ended it).
     /// `quiet` keeps standard output for errors only (builds print progress to stderr through `say`).
-    /// `watch` sees each line of standard output, which is still copied to ours (stderr when `quiet`) as it comes.
+    /// `watch` sees each line of standard output, which is still copied to ours as it comes.
     static func run(_ executable: URL, arguments: [String], workingDirectory: URL? = nil, quiet: Bool = false,
                     watch: ((String) -> Void)? = nil) -> Int32 {
         let p = Process()
@@ -31,12 +31,11 @@ enum ChildProcess {
         if quiet { p.standardOutput = FileHandle.standardError }
         let pipe = Pipe()
         let reader = LineWatcher(watch)
-        let sink = quiet ? FileHandle.standardError : FileHandle.standardOutput
         if watch != nil {
             p.standardOutput = pipe
             pipe.fileHandleForReading.readabilityHandler = { handle in
                 let data = handle.availableData
-                sink.write(data)
+                FileHandle.standardOutput.write(data)
                 reader.feed(data)
             }
         }
@@ -59,7 +58,7 @@ enum ChildProcess {
         if watch != nil {
             pipe.fileHandleForReading.readabilityHandler = nil
             let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-            sink.write(rest)
+            FileHandle.standardOutput.write(rest)
             reader.feed(rest)
             reader.finish()
         }
