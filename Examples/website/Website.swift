@@ -1,4 +1,5 @@
-// The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`).
+// The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`), and
+// echoes what is POSTed to /api/echo (a route of its own, to show the router).
 //
 // On `unix` and `tap` the store is a directory (`site/` here, which links the project's docs, or
 // `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image.
@@ -22,7 +23,15 @@ enum Website {
         }
         console.log("website: serving on port \(port): open http://127.0.0.1:\(port)/")
         let files = StaticFiles(store: store)
-        await HTTPServer.serve(listener, clock: wallclock) { request in await files.respond(request) }
+        var router = HTTPRouter()
+        router.get("/*") { request in await files.respond(request) }
+        // A dynamic route next to the files: the request body back, as a client sent it (chunked or not).
+        router.post("/api/echo") { request in
+            HTTPResponse(status: 200, fields: [HTTPField(name: "Content-Type", value: request.field("Content-Type") ?? "application/octet-stream")],
+                         body: request.body)
+        }
+        let routes = router
+        await HTTPServer.serve(listener, clock: wallclock) { request in await routes.respond(request) }
         return 0
     }
 }

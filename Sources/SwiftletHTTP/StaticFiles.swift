@@ -69,7 +69,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         while let b = u.first {
             u = u.dropFirst()
             if b == 37 {  // %XX
-                guard u.count >= 2, let h = HTTPRequestParser.hexValue(u[u.startIndex]), let l = HTTPRequestParser.hexValue(u[u.startIndex + 1]) else { return nil }
+                guard u.count >= 2, let h = HTTPMessageBuffer.hexValue(u[u.startIndex]), let l = HTTPMessageBuffer.hexValue(u[u.startIndex + 1]) else { return nil }
                 bytes.append(UInt8(h * 16 + l))
                 u = u.dropFirst(2)
             } else {
@@ -107,7 +107,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
 
     static func contentType(_ key: String) -> String {
         let ext = key.split(separator: "/").last.flatMap { name in name.contains(".") ? name.split(separator: ".").last : nil }
-        switch ext.map({ HTTPRequestParser.lowercased(String($0)) }) {
+        switch ext.map({ HTTPMessageBuffer.lowercased(String($0)) }) {
         case "html", "htm": return "text/html; charset=utf-8"
         case "css": return "text/css; charset=utf-8"
         case "js", "mjs": return "text/javascript; charset=utf-8"

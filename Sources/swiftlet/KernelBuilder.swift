@@ -121,7 +121,19 @@ struct KernelBuilder {
         }
         objects.append(tree)
 
-        // Swiftlet's modules.
+        // Swiftlet's modules: all compiled (and cached), linked only when the application or its generated
+        // main imports them (directly or through another). An unused module must not even be on the link
+        // line: the linker takes a weak definition shared by several modules (the metadata of
+        // `_ContiguousArrayStorage<Int>`, say) from the first object that has one, and that keeps the whole
+        // data section of the module it came from alive, with every function it points to (hello grew by
+        // 16 KB of HTTP code that way).
+        let imported = try Self.imports(in: [main] + appSources.map { folder.appendingPathComponent($0) })
+        var linked = Set<String>()
+        var pending = Array(imported)
+        while let name = pending.popLast() {
+            guard let module = Self.modules.first(where: { $0.name == name }), linked.insert(name).inserted else { continue }
+            pending += module.dependencies
+        }
         for module in Self.modules {
             let dir = swiftletRoot.appendingPathComponent("Sources/\(module.name)")
             let sources = try swiftFiles(in: dir)
@@ -133,7 +145,7 @@ struct KernelBuilder {
                                arguments: swiftFlags(t) + ["-module-name", module.name, "-emit-module",
                                                            "-emit-module-path", cache.appendingPathComponent("\(module.name).swiftmodule").path,
                                                            "-c"] + sources.map(\.path) + ["-o", object.path])
-            objects.append(object)
+            if linked.contains(module.name) { objects.append(object) }
         }
 
         // The files of the store device, embedded in the image (an empty table when there is none).
@@ -162,6 +174,18 @@ struct KernelBuilder {
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
         say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent))")
         return image
+    }
+
+    /// The modules `files` import (`import X`, with or without attributes such as `@_implementationOnly`).
+    static func imports(in files: [URL]) throws -> Set<String> {
+        var names = Set<String>()
+        for file in files {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let words = line.split(separator: " ").filter { !$0.hasPrefix("@") }
+                if words.count >= 2, words[0] == "import" { names.insert(String(words[1])) }
+            }
+        }
+        return names
     }
 
     /// The files under the manifest's store directory (symbolic links followed, hidden files skipped),

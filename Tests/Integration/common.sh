@@ -136,6 +136,18 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
         timeout 10 "${run[@]}" nc -q5 "$2" "$3" | grep -c '^HTTP/1.1 200')
     [ "$answers" = 2 ] || { echo "pipelining gave $answers responses"; return 1; }
     [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }
+    # Uploads to the example's /api/echo route: chunked (curl sends Transfer-Encoding: chunked) and with a
+    # Content-Length; the body must come back byte for byte.
+    "${c[@]}" -H "Transfer-Encoding: chunked" --data-binary @docs/ARCHITECTURE.md -o "$WORK/echoed" "$base/api/echo" &&
+        cmp -s "$WORK/echoed" docs/ARCHITECTURE.md || { echo "chunked upload not echoed"; return 1; }
+    "${c[@]}" --data-binary @Examples/website/site/index.html -o "$WORK/echoed" "$base/api/echo" &&
+        cmp -s "$WORK/echoed" Examples/website/site/index.html || { echo "upload not echoed"; return 1; }
+    # A short wrk run: keep-alive load from 8 connections, every response a 200, no socket errors.
+    local load
+    load=$("${run[@]}" wrk -t1 -c8 -d2s "$base/" 2>&1)
+    echo "$load" | grep -qE "^\s+[0-9]+ requests in" || { echo "wrk: $load"; return 1; }
+    if echo "$load" | grep -qE "Non-2xx|Socket errors"; then echo "wrk saw errors: $load"; return 1; fi
+    log "wrk: $(echo "$load" | grep -E 'Requests/sec' | tr -s ' ')"
 }
 
 dns_checks() {  # dns_checks NS ADDR PORT: dig against the dns example's zone over UDP and TCP

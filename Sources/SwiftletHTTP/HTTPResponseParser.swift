@@ -1,0 +1,115 @@
+// SwiftletHTTP: an incremental HTTP/1.1 response parser for the client (RFC 9112 §4 status line, §6.3
+// message body length), over the buffer, fields and framing it shares with the request parser
+// (HTTPMessageBuffer.swift).
+//
+// Which body a response has depends on the request (RFC 9112 §6.3): none after HEAD, none for 1xx, 204
+// and 304; else chunked, else Content-Length, else everything until the server closes the connection
+// (`finish`). Interim 1xx responses are skipped. Limits: status line 8 KiB, header block 64 KiB or 100
+// fields, body `maximumBodySize` (16 MiB by default); past them parsing fails for good.
+
+import Swiftlet
+
+public struct HTTPClientResponse: Equatable, Sendable {
+    public var status: Int
+    public var reason: String
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var minorVersion: Int
+    public var fields: [HTTPField]
+    public var body: [UInt8]
+
+    /// The first value of `name` (case-insensitive).
+    public func field(_ name: String) -> String? {
+        fields.first { HTTPMessageBuffer.equalsIgnoringCase($0.name, name) }?.value
+    }
+
+    /// Whether the server keeps the connection open after this response (RFC 9112 §9.3).
+    public var keepAlive: Bool {
+        let tokens = (field("Connection") ?? "").split(separator: ",").map { HTTPMessageBuffer.lowercased(String($0)).trimmedSpaces }
+        if tokens.contains("close") { return false }
+        return minorVersion >= 1 || tokens.contains("keep-alive")
+    }
+}
+
+public struct HTTPResponseParser: Sendable {
+    public struct Limits: Sendable {
+        public var statusLine = 8 * 1024
+        public var headerBlock = 64 * 1024
+        public var fieldCount = 100
+        public var maximumBodySize = 16 << 20
+        public init() {}
+    }
+
+    public let limits: Limits
+    private var message: HTTPMessageBuffer
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        message = HTTPMessageBuffer(startLine: limits.statusLine, headerBlock: limits.headerBlock,
+                                    fieldCount: limits.fieldCount, maximumBodySize: limits.maximumBodySize,
+                                    startLineTooLong: .badRequest("status line too long"))
+    }
+
+    public var buffered: Int { message.buffered }
+
+    public mutating func feed(_ bytes: Span<UInt8>) { message.feed(bytes) }
+
+    /// The next complete response to a request with `method`; nil when more bytes are needed.
+    public mutating func next(method: String) throws(HTTPParseError) -> HTTPClientResponse? {
+        try message.next { (m: inout HTTPMessageBuffer) throws(HTTPParseError) -> HTTPClientResponse? in
+            while true {
+                guard let head = try m.head() else { return nil }
+                var response = try Self.parseStatusLine(m, head.startLine)
+                response.fields = head.fields
+                if response.status < 200 {
+                    m.consume(to: head.bodyStart)  // 100 Continue, 103 Early Hints: the real response follows
+                    continue
+                }
+                if method == "HEAD" || response.status == 204 || response.status == 304 {
+                    m.consume(to: head.bodyStart)
+                    return response
+                }
+                guard let (body, end) = try m.body(fields: head.fields, from: head.bodyStart, untilClose: true) else { return nil }
+                response.body = body
+                m.consume(to: end)
+                return response
+            }
+        }
+    }
+
+    /// The server closed the connection: the response whose body the close delimits, nil when nothing
+    /// was pending; throws when a response was cut short.
+    public mutating func finish(method: String) throws(HTTPParseError) -> HTTPClientResponse? {
+        if message.buffered == 0 { return nil }
+        if let r = try next(method: method) { return r }
+        return try message.next { (m: inout HTTPMessageBuffer) throws(HTTPParseError) -> HTTPClientResponse? in
+            guard let head = try m.head() else { throw .badRequest("the connection closed inside a response head") }
+            let framed = head.fields.contains {
+                HTTPMessageBuffer.equalsIgnoringCase($0.name, "Transfer-Encoding") || HTTPMessageBuffer.equalsIgnoringCase($0.name, "Content-Length")
+            }
+            guard !framed else { throw .badRequest("the connection closed inside a response body") }
+            var response = try Self.parseStatusLine(m, head.startLine)
+            response.fields = head.fields
+            response.body = m.rest(from: head.bodyStart)
+            m.consume(to: m.end)
+            return response
+        }
+    }
+
+    /// HTTP-version SP status-code SP [reason-phrase] (RFC 9112 §4).
+    private static func parseStatusLine(_ m: HTTPMessageBuffer, _ range: Range<Int>) throws(HTTPParseError) -> HTTPClientResponse {
+        guard range.count >= 12, m[range.lowerBound + 8] == 32 else { throw .badRequest("malformed status line") }
+        let minor = try m.version(range.lowerBound..<(range.lowerBound + 8))
+        var status = 0
+        for i in (range.lowerBound + 9)..<(range.lowerBound + 12) {
+            guard (48...57).contains(m[i]) else { throw .badRequest("bad status code") }
+            status = status * 10 + Int(m[i] - 48)
+        }
+        guard status >= 100 else { throw .badRequest("bad status code") }
+        var reason = ""
+        if range.count > 12 {
+            guard m[range.lowerBound + 12] == 32 else { throw .badRequest("malformed status line") }
+            reason = m.string((range.lowerBound + 13)..<range.upperBound)
+        }
+        return HTTPClientResponse(status: status, reason: reason, minorVersion: minor, fields: [], body: [])
+    }
+}

@@ -1,0 +1,69 @@
+// SwiftletHTTP: routes requests to handlers by method and path (RFC 9110 §9 methods, §15 status codes).
+//
+// A route is a method and a path: exact (`/api/echo`) or a prefix ending in `/*` (`/docs/*`, `/*`). The
+// longest matching path wins; a path that matches with another method gets 405 with `Allow` (RFC 9110
+// §15.5.6), none at all 404. GET routes answer HEAD too (the server drops the body). Handlers throw a
+// typed `HTTPError`, which becomes its status and message; the query string is not part of the path.
+
+import Swiftlet
+
+/// What a handler throws to answer with an error status.
+public struct HTTPError: Error, Equatable, Sendable {
+    public var status: Int
+    public var message: String
+    public init(_ status: Int, _ message: String? = nil) {
+        self.status = status
+        self.message = message ?? HTTPResponse.reason(status)
+    }
+}
+
+public struct HTTPRouter: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async throws(HTTPError) -> HTTPResponse
+
+    private struct Route: Sendable {
+        var method: String
+        var path: String
+        var prefix: Bool
+        var handler: Handler
+    }
+    private var routes: [Route] = []
+
+    public init() {}
+
+    /// Adds a route; `path` ending in `/*` matches everything below it.
+    public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        let prefix = path.hasSuffix("/*")
+        routes.append(Route(method: method, path: prefix ? String(path.dropLast()) : path, prefix: prefix, handler: handler))
+    }
+
+    public mutating func get(_ path: String, _ handler: @escaping Handler) { add("GET", path, handler) }
+    public mutating func post(_ path: String, _ handler: @escaping Handler) { add("POST", path, handler) }
+
+    /// The response from the matching route's handler, or the error the routing or the handler gives.
+    public func respond(_ request: HTTPRequest) async -> HTTPResponse {
+        let path = request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var best: Route? = nil
+        var allowed: [String] = []
+        var bestLength = -1
+        for r in routes where r.prefix ? path.hasPrefix(r.path) : path == r.path {
+            let length = r.path.utf8.count + (r.prefix ? 0 : 1)  // an exact path beats a prefix of the same text
+            let method = r.method == "GET" && request.method == "HEAD" ? "HEAD" : r.method
+            if length > bestLength { bestLength = length; best = nil; allowed = [] }
+            guard length == bestLength else { continue }
+            allowed.append(r.method)
+            if r.method == "GET" { allowed.append("HEAD") }
+            if method == request.method { best = r }
+        }
+        guard bestLength >= 0 else { return .text(404, HTTPResponse.reason(404)) }
+        guard let route = best else {
+            var r = HTTPResponse.text(405, HTTPResponse.reason(405))
+            r.fields.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))
+            return r
+        }
+        do throws(HTTPError) {
+            return try await route.handler(request)
+        } catch {
+            return .text(error.status, error.message)
+        }
+    }
+}
