@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletStore", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
-        .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletHTTP", "SwiftletTesting"],
+        .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletHTTP", "SwiftletDNS", "SwiftletTesting"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletDNSTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletDNS"], swiftSettings: core),
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),

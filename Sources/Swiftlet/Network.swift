@@ -122,6 +122,8 @@ public protocol UDPSocketProtocol: AnyObject, Sendable {
     var port: UInt16 { get }
     /// Waits for the next datagram.
     func receive() async throws(NetworkError) -> UDPDatagram
+    /// As `receive()`, but throws `.timedOut` when none arrives within `timeout` (the socket stays usable).
+    func receive(timeout: Duration) async throws(NetworkError) -> UDPDatagram
     /// Sends one datagram; never waits (a full queue drops, as UDP may).
     func send(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws(NetworkError)
     func close()

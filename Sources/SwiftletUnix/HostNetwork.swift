@@ -231,7 +231,13 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
         scratch.deallocate()
     }
 
-    public func receive() async throws(NetworkError) -> UDPDatagram {
+    public func receive() async throws(NetworkError) -> UDPDatagram { try await receive(deadline: nil) }
+
+    public func receive(timeout: Duration) async throws(NetworkError) -> UDPDatagram {
+        try await receive(deadline: Sys.monotonicNow() + timeout)
+    }
+
+    private func receive(deadline: Instant?) async throws(NetworkError) -> UDPDatagram {
         while true {
             guard fd >= 0 else { throw .notConnected }
             let full: Int
@@ -239,7 +245,8 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
             do throws(Errno) {
                 (full, from) = try Sys.receiveFrom(fd, into: scratch)
             } catch where error == .again {
-                await loop.readable(fd)
+                if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
+                await loop.readable(fd, until: deadline)
                 continue
             } catch {
                 throw error.networkError

@@ -6,6 +6,8 @@ import Swiftlet
 import SwiftletStore
 import SwiftletWire
 import SwiftletNet
+import SwiftletDNS
+import SwiftletHTTP
 
 final class NullDevice: NetworkDevice {
     let macAddress = MACAddress(2, 0, 0, 0, 0, 1)
@@ -116,4 +118,15 @@ public func embeddedTarStore() async -> Int {
     let bytes = (try? await store.get("index.html")) ?? []
     let digest = (try? await store.digest("index.html")) ?? ""
     return entries.count + bytes.count + digest.utf8.count + store.skipped
+}
+
+// The DNS stub resolver and the HTTP client over the async stack, as an application would use them.
+public func embeddedClients() async -> Int {
+    let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
+                             seed: StackSeed(CounterEntropy()))
+    let api = AsyncStack(stack, now: .zero)
+    let resolver = DNSStubResolver(network: api, entropy: CounterEntropy(), servers: [IPv4Address(10, 0, 0, 1)])
+    guard let addresses = try? await resolver.addresses(of: DNSName("www.example.test.")!), let first = addresses.first else { return -1 }
+    guard let page = try? await HTTPClient.fetch(api, address: first, target: "/") else { return -2 }
+    return page.body.count
 }

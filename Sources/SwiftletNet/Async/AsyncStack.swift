@@ -243,16 +243,23 @@ public final class UDPSocket<Device: NetworkDevice>: UDPSocketProtocol, @uncheck
     }
 
     /// Waits for the next datagram.
-    public func receive() async throws(NetworkError) -> UDPDatagram {
+    public func receive() async throws(NetworkError) -> UDPDatagram { try await receive(deadline: nil) }
+
+    public func receive(timeout: Duration) async throws(NetworkError) -> UDPDatagram {
+        try await receive(deadline: owner.now + timeout)
+    }
+
+    private func receive(deadline: Instant?) async throws(NetworkError) -> UDPDatagram {
         let stack = owner.stack
         var datagram: UDPDatagram? = nil
         var failure: StackError? = nil
-        await owner.wait { [port] in
+        await owner.wait(deadline: deadline) { [port, owner] in
             do throws(StackError) { datagram = try stack.udpReceive(port: port) } catch { failure = error }
-            return datagram != nil || failure != nil
+            return datagram != nil || failure != nil || (deadline.map { owner.now >= $0 } ?? false)
         }
         if let failure { throw NetworkError(failure) }
-        return datagram!
+        guard let datagram else { throw .timedOut }
+        return datagram
     }
 
     public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(NetworkError) {
