@@ -40,8 +40,9 @@ let package = Package(
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
         // The command-line tool: build and run applications for a target.
         .executableTarget(name: "swiftlet", dependencies: [
+            "Swiftlet", "SwiftletUnix",  // host sockets for `run --port` forwarding
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: core),
         // Test helpers: fakes of every device protocol.
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.

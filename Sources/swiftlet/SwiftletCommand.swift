@@ -6,6 +6,7 @@
 
 import ArgumentParser
 import Foundation
+import Swiftlet
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ struct SwiftletCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftlet",
         abstract: "Build and run Swiftlet applications for a target.",
-        subcommands: [Build.self, Run.self])
+        subcommands: [New.self, Build.self, Run.self])
 }
 
 struct Build: ParsableCommand {
@@ -83,6 +84,8 @@ struct Run: ParsableCommand {
     @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
     @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
     @Flag(help: "kvm: print boot timing and heap use when the kernel exits.") var bootReport = false
+    @Option(name: .customLong("port"), help: "Forward 127.0.0.1:HOST to the application's TCP port GUEST (HOST:GUEST, e.g. 8080:80; repeatable).")
+    var forwards: [String] = []
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
 
     func run() throws {
@@ -124,6 +127,19 @@ struct Run: ParsableCommand {
                 throw CLIError(target == .kvm
                     ? "--ipv4, --gateway and --dhcp need the network device in the manifest"
                     : "--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
+            }
+            let portForwards = try forwards.map { try PortForward(parsing: $0) }
+            if !portForwards.isEmpty {
+                // Where the application listens: the host itself (unix) or its address on the tap.
+                var guestAddress = IPv4Address(127, 0, 0, 1)
+                if needsTap {
+                    guard let i = arguments.firstIndex(of: "--ipv4"), let a = IPv4Network(arguments[i + 1])?.address else {
+                        throw CLIError("--port needs the application's address: give --ipv4 (with --dhcp or an existing tap it is not known in advance)")
+                    }
+                    guestAddress = a
+                }
+                let needed = portForwards.filter { !(target == .unix && $0.host == $0.guest) }  // unix: already there
+                try PortForward.start(needed, to: guestAddress)
             }
             if let store { arguments += ["--store", store] }
             if bootReport { arguments += ["--report", "boot"] }

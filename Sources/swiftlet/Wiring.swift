@@ -72,8 +72,11 @@ struct Wiring {
         var setup = [
             "let options = Host.options()",
             "let loop = RunLoop()",
-            "let entropy = HostEntropy()",
         ]
+        // Entropy feeds the tap stack (ISNs, ports) and the entropy device; nothing else.
+        if manifest.devices.contains(.entropy) || (manifest.devices.contains(.network) && target == .tap) {
+            setup.append("let entropy = HostEntropy()")
+        }
         // The tap stack logs through a console even when the application takes none.
         if !manifest.devices.contains(.console) && manifest.devices.contains(.network) && target == .tap {
             setup.append("let console = StandardOutputConsole()")

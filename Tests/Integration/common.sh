@@ -110,6 +110,26 @@ stops_cleanly() {  # stops_cleanly SIGNAL PID NS: the signal ends `swiftlet run`
     return 0
 }
 
+# A new project as the README tells a user to make one: `swiftlet new` outside this checkout from the
+# website template, its page fetched through `swiftlet run --port`. Sets NEW_PROJECT.
+new_website_project() {  # new_website_project NAME
+    NEW_PROJECT="$WORK/projects/$1"
+    mkdir -p "$WORK/projects"
+    (cd "$WORK/projects" && "$SWIFTLET" new "$1" --template website) || { echo "swiftlet new failed"; return 1; }
+    grep -q "^name = $1$" "$NEW_PROJECT/swiftlet.manifest" || { echo "the manifest does not carry the name $1"; return 1; }
+    [ -f "$NEW_PROJECT/site/docs/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site/docs" ] || { echo "the site's docs were not copied"; return 1; }
+    (cd "$WORK/projects" && "$SWIFTLET" new "$1" 2>&1) | grep -q "exists and is not empty" || { echo "swiftlet new overwrote a project"; return 1; }
+}
+
+forwarded_page() {  # forwarded_page NS PORT: the new project's index through the forward on 127.0.0.1:PORT
+    local run=()
+    [ -n "$1" ] && run=(ip netns exec "$1")
+    "${run[@]}" curl -s --max-time 10 -o "$WORK/forwarded" "http://127.0.0.1:$2/" || { echo "GET through --port failed"; return 1; }
+    cmp -s "$WORK/forwarded" "$NEW_PROJECT/site/index.html" || { echo "the forwarded page differs"; return 1; }
+    "${run[@]}" curl -s --max-time 10 -H "Transfer-Encoding: chunked" --data-binary @docs/ROADMAP.md "http://127.0.0.1:$2/api/echo" |
+        cmp -s - docs/ROADMAP.md || { echo "the forwarded upload differs"; return 1; }
+}
+
 website_checks() {  # website_checks NS ADDR PORT: curl against the website example
     local ns=$1 base="http://$2:$3" run=()
     [ -n "$ns" ] && run=(ip netns exec "$ns")

@@ -158,6 +158,26 @@ test_tap_errors() {
     echo "$out" | grep -q "apply to the tap target" || { echo "unix with --ipv4: $out"; return 1; }
 }
 
+test_new_project() {
+    # swiftlet new, then run on unix with --port: the page on 127.0.0.1:8095, SIGTERM ends everything.
+    new_website_project myweb || return 1
+    spawn new "$SWIFTLET" run "$NEW_PROJECT" --port 8095:8096 -- --port 8096
+    wait_for new 300 "serving on port 8096" || return 1
+    grep -q "forwarding 127.0.0.1:8095 to 127.0.0.1:8096" "$WORK/new.log" || { echo "no forwarding line"; return 1; }
+    forwarded_page "" 8095 || return 1
+    # A second run wanting the same host port gets one clear line, before its application starts.
+    local second
+    second=$("$SWIFTLET" run "$NEW_PROJECT" --port 8095:8099 -- --port 8099 2>&1)
+    echo "$second" | grep -q "port 8095 is in use on 127.0.0.1: choose another with --port OTHER:8099" || { echo "port in use: $second"; return 1; }
+    echo "$second" | grep -q "serving on port" && { echo "the second application started"; return 1; }
+    local pid=${started[-1]}
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "swiftlet run still running after SIGTERM"; return 1; }
+    pgrep -f "$NEW_PROJECT/.swiftlet" >/dev/null && { echo "the application outlived swiftlet run"; return 1; }
+    return 0
+}
+
 test_run_cleans_up() {
     # Ctrl-C (SIGINT) to `swiftlet run` stops the application and removes the tap it created.
     local ns
@@ -167,7 +187,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -178,7 +198,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-website)
+    selected=(unix-echo unix-dns unix-website new-project)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }

@@ -134,6 +134,17 @@ test_kvm_dns() {
     compare_with_nsd "$ns" 10.0.0.2 53 5301
 }
 
+test_kvm_new_project() {
+    # swiftlet new outside the checkout, run as a kernel with --port: the page through 127.0.0.1:8097 in
+    # the namespace; SIGINT removes the tap and leaves no process.
+    new_website_project mykernel || return 1
+    new_namespace knew || return 1
+    local ns=$NS
+    start_kernel new "$ns" "$NEW_PROJECT" "serving on port 8080" --port 8097:8080 || return 1
+    forwarded_page "$ns" 8097 || return 1
+    stops_cleanly INT "${started[-1]}" "$ns"
+}
+
 test_kvm_bulk() {
     new_namespace kbulk || return 1
     local ns=$NS
@@ -161,7 +172,7 @@ test_kvm_idle() {
     awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-bulk kvm-idle)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-bulk kvm-idle)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -169,7 +180,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|bulk|idle)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|new-project|bulk|idle)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
