@@ -178,6 +178,18 @@ test_new_project() {
     return 0
 }
 
+test_doctor() {
+    # Everything here: every target ready. Without QEMU on PATH: kvm not ready, with the apt command.
+    local out
+    out=$("$SWIFTLET" doctor) || { echo "doctor failed: $out"; return 1; }
+    echo "$out" | grep -q "^unix: ready" && echo "$out" | grep -q "^tap: ready" || { echo "doctor: $out"; return 1; }
+    mkdir -p "$WORK/bin"
+    ln -sf "$(command -v swiftc)" "$WORK/bin/swiftc"
+    out=$(PATH="$WORK/bin:/usr/sbin:/sbin" "$SWIFTLET" doctor) || { echo "doctor without QEMU failed: $out"; return 1; }
+    echo "$out" | grep -q "MISSING qemu-system-x86_64  (fix: apt-get install qemu-system-x86)" && echo "$out" | grep -q "^kvm: not ready" \
+        && echo "$out" | grep -q "^unix: ready" || { echo "doctor without QEMU: $out"; return 1; }
+}
+
 test_run_cleans_up() {
     # Ctrl-C (SIGINT) to `swiftlet run` stops the application and removes the tap it created.
     local ns
@@ -187,7 +199,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project doctor)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
