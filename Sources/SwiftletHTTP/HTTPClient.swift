@@ -31,7 +31,7 @@ public struct HTTPClientConnection<Flow: TCPFlow>: Sendable {
     public var timeout: Duration
     private var parser: HTTPResponseParser
 
-    public init(flow: Flow, host: String, timeout: Duration = .seconds(30), limits: HTTPResponseParser.Limits = .init()) {
+    public init(flow: Flow, host: String, timeout: Duration = .seconds(30), limits: HTTPLimits = .response) {
         self.flow = flow
         self.host = host
         self.timeout = timeout

@@ -6,6 +6,45 @@
 // applies; everything else is here, once. Nothing is allocated per byte; a head arriving a byte at a
 // time is scanned once (`searched`), so a slowloris peer cannot make parsing quadratic.
 
+/// What requests and responses have alike: a version and header fields.
+public protocol HTTPMessageHead {
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    var minorVersion: Int { get }
+    var fields: [HTTPField] { get }
+}
+
+extension HTTPMessageHead {
+    /// The first value of `name` (case-insensitive).
+    public func field(_ name: String) -> String? {
+        fields.first { HTTPMessageBuffer.equalsIgnoringCase($0.name, name) }?.value
+    }
+
+    /// Whether the connection stays open after this message (RFC 9112 §9.3).
+    public var keepAlive: Bool {
+        let tokens = (field("Connection") ?? "").split(separator: ",").map { HTTPMessageBuffer.lowercased(String($0)).trimmedSpaces }
+        if tokens.contains("close") { return false }
+        return minorVersion >= 1 || tokens.contains("keep-alive")
+    }
+}
+
+/// Limits on one message; past one, parsing fails for good (a request gets the status of its error).
+public struct HTTPLimits: Sendable {
+    /// The request line (414) or status line.
+    public var startLine = 8 * 1024
+    /// The header block (431), in bytes and in fields.
+    public var headerBlock = 64 * 1024
+    public var fieldCount = 100
+    /// The body after decoding (413).
+    public var maximumBodySize: Int
+
+    public init(maximumBodySize: Int) { self.maximumBodySize = maximumBodySize }
+
+    /// What the server accepts by default: bodies up to 1 MiB.
+    public static let request = HTTPLimits(maximumBodySize: 1 << 20)
+    /// What the client accepts by default: bodies up to 16 MiB.
+    public static let response = HTTPLimits(maximumBodySize: 16 << 20)
+}
+
 struct HTTPMessageBuffer: Sendable {
     let startLineLimit: Int
     let headerBlockLimit: Int
@@ -18,11 +57,11 @@ struct HTTPMessageBuffer: Sendable {
     private var failure: HTTPParseError? = nil
     private var searched = 0
 
-    init(startLine: Int, headerBlock: Int, fieldCount: Int, maximumBodySize: Int, startLineTooLong: HTTPParseError) {
-        startLineLimit = startLine
-        headerBlockLimit = headerBlock
-        fieldCountLimit = fieldCount
-        self.maximumBodySize = maximumBodySize
+    init(limits: HTTPLimits, startLineTooLong: HTTPParseError) {
+        startLineLimit = limits.startLine
+        headerBlockLimit = limits.headerBlock
+        fieldCountLimit = limits.fieldCount
+        maximumBodySize = limits.maximumBodySize
         self.startLineTooLong = startLineTooLong
     }
 

@@ -36,7 +36,7 @@ public struct HTTPField: Equatable, Sendable {
     public init(name: String, value: String) { self.name = name; self.value = value }
 }
 
-public struct HTTPRequest: Equatable, Sendable {
+public struct HTTPRequest: HTTPMessageHead, Equatable, Sendable {
     public var method: String
     public var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
@@ -51,37 +51,15 @@ public struct HTTPRequest: Equatable, Sendable {
         self.fields = fields
         self.body = body
     }
-
-    /// The first value of `name` (case-insensitive).
-    public func field(_ name: String) -> String? {
-        fields.first { HTTPMessageBuffer.equalsIgnoringCase($0.name, name) }?.value
-    }
-
-    /// Whether the connection stays open after the response (RFC 9112 §9.3).
-    public var keepAlive: Bool {
-        let tokens = (field("Connection") ?? "").split(separator: ",").map { HTTPMessageBuffer.lowercased(String($0)).trimmedSpaces }
-        if tokens.contains("close") { return false }
-        return minorVersion >= 1 || tokens.contains("keep-alive")
-    }
 }
 
 public struct HTTPRequestParser {
-    public struct Limits: Sendable {
-        public var requestLine = 8 * 1024
-        public var headerBlock = 64 * 1024
-        public var fieldCount = 100
-        public var maximumBodySize = 1 << 20
-        public init() {}
-    }
-
-    public let limits: Limits
+    public let limits: HTTPLimits
     private var message: HTTPMessageBuffer
 
-    public init(limits: Limits = Limits()) {
+    public init(limits: HTTPLimits = .request) {
         self.limits = limits
-        message = HTTPMessageBuffer(startLine: limits.requestLine, headerBlock: limits.headerBlock,
-                                    fieldCount: limits.fieldCount, maximumBodySize: limits.maximumBodySize,
-                                    startLineTooLong: .uriTooLong)
+        message = HTTPMessageBuffer(limits: limits, startLineTooLong: .uriTooLong)
     }
 
     /// Bytes received and not yet part of a returned request.

@@ -9,44 +9,22 @@
 
 import Swiftlet
 
-public struct HTTPClientResponse: Equatable, Sendable {
+public struct HTTPClientResponse: HTTPMessageHead, Equatable, Sendable {
     public var status: Int
     public var reason: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
     public var fields: [HTTPField]
     public var body: [UInt8]
-
-    /// The first value of `name` (case-insensitive).
-    public func field(_ name: String) -> String? {
-        fields.first { HTTPMessageBuffer.equalsIgnoringCase($0.name, name) }?.value
-    }
-
-    /// Whether the server keeps the connection open after this response (RFC 9112 §9.3).
-    public var keepAlive: Bool {
-        let tokens = (field("Connection") ?? "").split(separator: ",").map { HTTPMessageBuffer.lowercased(String($0)).trimmedSpaces }
-        if tokens.contains("close") { return false }
-        return minorVersion >= 1 || tokens.contains("keep-alive")
-    }
 }
 
 public struct HTTPResponseParser: Sendable {
-    public struct Limits: Sendable {
-        public var statusLine = 8 * 1024
-        public var headerBlock = 64 * 1024
-        public var fieldCount = 100
-        public var maximumBodySize = 16 << 20
-        public init() {}
-    }
-
-    public let limits: Limits
+    public let limits: HTTPLimits
     private var message: HTTPMessageBuffer
 
-    public init(limits: Limits = Limits()) {
+    public init(limits: HTTPLimits = .response) {
         self.limits = limits
-        message = HTTPMessageBuffer(startLine: limits.statusLine, headerBlock: limits.headerBlock,
-                                    fieldCount: limits.fieldCount, maximumBodySize: limits.maximumBodySize,
-                                    startLineTooLong: .badRequest("status line too long"))
+        message = HTTPMessageBuffer(limits: limits, startLineTooLong: .badRequest("status line too long"))
     }
 
     public var buffered: Int { message.buffered }

@@ -20,7 +20,7 @@ public enum HTTPServer {
 
     /// Serves `listener` until it is closed, answering every request with `handler`.
     public static func serve<L: TCPListening, C: WallClock>(
-        _ listener: L, clock: C, limits: HTTPRequestParser.Limits = .init(), timeouts: Timeouts = .init(),
+        _ listener: L, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         await listener.serve { flow in
@@ -30,7 +30,7 @@ public enum HTTPServer {
 
     /// Serves one connection until the client closes it, asks to, or sends something unparseable.
     public static func connection<F: TCPFlow, C: WallClock>(
-        _ flow: F, clock: C, limits: HTTPRequestParser.Limits = .init(), timeouts: Timeouts = .init(),
+        _ flow: F, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         var parser = HTTPRequestParser(limits: limits)

@@ -3,7 +3,7 @@
 import Testing
 import SwiftletHTTP
 
-private func parseAll(_ text: String, limits: HTTPRequestParser.Limits = .init(), byteByByte: Bool = false) throws(HTTPParseError) -> [HTTPRequest] {
+private func parseAll(_ text: String, limits: HTTPLimits = .request, byteByByte: Bool = false) throws(HTTPParseError) -> [HTTPRequest] {
     var p = HTTPRequestParser(limits: limits)
     var out: [HTTPRequest] = []
     let bytes = Array(text.utf8)
@@ -20,7 +20,7 @@ private func parseAll(_ text: String, limits: HTTPRequestParser.Limits = .init()
     return out
 }
 
-private func failure(_ text: String, limits: HTTPRequestParser.Limits = .init()) -> HTTPParseError? {
+private func failure(_ text: String, limits: HTTPLimits = .request) -> HTTPParseError? {
     do throws(HTTPParseError) { _ = try parseAll(text, limits: limits); return nil } catch { return error }
 }
 
@@ -75,7 +75,7 @@ private func failure(_ text: String, limits: HTTPRequestParser.Limits = .init())
         #expect(failure("GET / HTTP/1.1\r\n\(many)\r\n")?.status == 431)
         let big = (0..<40).map { "X-\($0): \(String(repeating: "v", count: 2000))\r\n" }.joined()
         #expect(failure("GET / HTTP/1.1\r\n\(big)\r\n")?.status == 431)
-        var small = HTTPRequestParser.Limits()
+        var small = HTTPLimits.request
         small.maximumBodySize = 10
         #expect(failure("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits: small)?.status == 413)
         #expect(failure("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n0\r\n\r\n", limits: small)?.status == 413)

@@ -6,7 +6,7 @@ import Testing
 import Swiftlet
 import SwiftletHTTP
 
-private func responses(_ text: String, methods: [String], byteByByte: Bool = false, limits: HTTPResponseParser.Limits = .init(),
+private func responses(_ text: String, methods: [String], byteByByte: Bool = false, limits: HTTPLimits = .response,
                        close: Bool = false) throws(HTTPParseError) -> [HTTPClientResponse] {
     var parser = HTTPResponseParser(limits: limits)
     var out: [HTTPClientResponse] = []
@@ -56,7 +56,7 @@ private func responses(_ text: String, methods: [String], byteByByte: Bool = fal
         #expect(throws: HTTPParseError.self) {
             try responses("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", methods: ["GET"])
         }
-        var small = HTTPResponseParser.Limits()
+        var small = HTTPLimits.response
         small.maximumBodySize = 4
         #expect(throws: HTTPParseError.bodyTooLarge) { try responses("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", methods: ["GET"], limits: small) }
         #expect(throws: HTTPParseError.bodyTooLarge) { try responses("HTTP/1.1 200 OK\r\n\r\nhello", methods: ["GET"], limits: small) }
