@@ -16,6 +16,10 @@ enum Device: String, CaseIterable {
 }
 
 struct Manifest {
+    /// Application names: lower-case letters, digits and '-', starting with a letter (they name programs,
+    /// SwiftPM products and kernel images).
+    static func isValidName(_ name: String) -> Bool { name.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil && name.count <= 64 }
+
     var name: String
     var entry: String
     var devices: [Device]
@@ -47,7 +51,7 @@ struct Manifest {
             fields[parts[0]] = (parts[1], index + 1)
         }
         guard let (name, nameLine) = fields["name"] else { throw CLIError("\(path): missing 'name = ...'") }
-        guard name.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil else {
+        guard Manifest.isValidName(name) else {
             throw CLIError("\(path):\(nameLine): name '\(name)' must be lower-case letters, digits and '-', starting with a letter")
         }
         guard let (entry, entryLine) = fields["entry"] else { throw CLIError("\(path): missing 'entry = TypeName'") }

@@ -33,9 +33,8 @@ struct New: ParsableCommand {
             throw CLIError("unknown template '\(template)' (templates: \(templates.joined(separator: ", ")))")
         }
         let name = folder.lastPathComponent
-        guard let first = name.unicodeScalars.first, CharacterSet.letters.contains(first),
-              name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }), name.count <= 64 else {
-            throw CLIError("'\(name)': an application's name starts with a letter and has only letters, digits, - and _")
+        guard Manifest.isValidName(name) else {
+            throw CLIError("'\(name)': an application's name is lower-case letters, digits and '-', starting with a letter")
         }
         let fm = FileManager.default
         if let existing = try? fm.contentsOfDirectory(atPath: folder.path), !existing.isEmpty {

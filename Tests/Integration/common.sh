@@ -119,6 +119,8 @@ new_website_project() {  # new_website_project NAME
     grep -q "^name = $1$" "$NEW_PROJECT/swiftlet.manifest" || { echo "the manifest does not carry the name $1"; return 1; }
     [ -f "$NEW_PROJECT/site/docs/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site/docs" ] || { echo "the site's docs were not copied"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" 2>&1) | grep -q "exists and is not empty" || { echo "swiftlet new overwrote a project"; return 1; }
+    (cd "$WORK/projects" && "$SWIFTLET" new Bad_Name 2>&1) | grep -q "lower-case letters, digits and '-'" || { echo "swiftlet new took a bad name"; return 1; }
+    [ ! -e "$WORK/projects/Bad_Name" ] || { echo "swiftlet new left a folder for a bad name"; return 1; }
 }
 
 forwarded_page() {  # forwarded_page NS PORT: the new project's index through the forward on 127.0.0.1:PORT
