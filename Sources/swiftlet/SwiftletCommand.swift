@@ -43,7 +43,7 @@ struct SwiftletCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftlet",
         abstract: "Build and run Swiftlet applications for a target.",
-        subcommands: [New.self, Build.self, Run.self, Doctor.self])
+        subcommands: [New.self, Build.self, Run.self, Describe.self, Doctor.self])
 }
 
 struct Build: ParsableCommand {

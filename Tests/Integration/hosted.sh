@@ -190,6 +190,20 @@ test_doctor() {
         && echo "$out" | grep -q "^unix: ready" || { echo "doctor without QEMU: $out"; return 1; }
 }
 
+test_describe() {
+    # The device graph per target, and a clear error where a device does not exist.
+    local out
+    out=$("$SWIFTLET" describe --target kvm Examples/website) || { echo "describe failed: $out"; return 1; }
+    echo "$out" | grep -q "^website for kvm: Website.start(console:network:wallclock:store:arguments:)" \
+        && echo "$out" | grep -qE "^  network +Network +AsyncStack<VirtioNet>" && echo "$out" | grep -qE "^  store +KeyValueStore +KernelStore" \
+        || { echo "describe kvm: $out"; return 1; }
+    out=$("$SWIFTLET" describe --target tap Examples/echo)
+    echo "$out" | grep -qE "^  network +Network +AsyncStack<ImpairedDevice<TapDevice>>" && echo "$out" | grep -qE "^  timers +Timers +RunLoop" \
+        || { echo "describe tap: $out"; return 1; }
+    out=$("$SWIFTLET" describe Tests/Apps/disk 2>&1) && { echo "describe took a block device on unix: $out"; return 1; }
+    echo "$out" | grep -q "the block device is only on the kvm target" || { echo "describe block on unix: $out"; return 1; }
+}
+
 test_run_cleans_up() {
     # Ctrl-C (SIGINT) to `swiftlet run` stops the application and removes the tap it created.
     local ns
@@ -199,7 +213,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project doctor)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
