@@ -12,8 +12,7 @@ import SwiftletDNS
 enum NameServer {
     static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, store: Store,
                                                           arguments: [String]) async -> Int32 {
-        var port: UInt16 = 53
-        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) { port = p }
+        let port = portArgument(arguments, default: 53)
         var zones: [Zone] = []
         do throws(KeyValueError) {
             for entry in try await store.list("") where entry.kind == .value && entry.name.hasSuffix(".zone") {
@@ -46,8 +45,7 @@ enum NameServer {
         let udp: Net.Datagrams
         let listener: Net.Listener
         do throws(NetworkError) {
-            udp = try network.udp(port: port)
-            listener = try network.listen(port: port)
+            (listener, udp) = try network.listenTCPAndUDP(port: port)
         } catch {
             console.log("dns: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1

@@ -7,15 +7,11 @@ import Swiftlet
 
 enum Echo {
     static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: [String]) async -> Int32 {
-        var port: UInt16 = 7
-        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) {
-            port = p
-        }
+        let port = portArgument(arguments, default: 7)
         let listener: Net.Listener
         let udp: Net.Datagrams
         do throws(NetworkError) {
-            listener = try network.listen(port: port)
-            udp = try network.udp(port: port)
+            (listener, udp) = try network.listenTCPAndUDP(port: port)
         } catch {
             console.log("echo: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1

@@ -10,10 +10,7 @@ import SwiftletHTTP
 enum Website {
     static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, wallclock: some WallClock,
                                                           store: Store, arguments: [String]) async -> Int32 {
-        var port: UInt16 = 8080
-        if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) {
-            port = p
-        }
+        let port = portArgument(arguments, default: 8080)
         let listener: Net.Listener
         do throws(NetworkError) {
             listener = try network.listen(port: port)

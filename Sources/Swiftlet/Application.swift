@@ -10,3 +10,9 @@
 
 /// A `start` that returns a status exits with it.
 @inlinable public func exitStatus(_ status: Int32) -> Int32 { status }
+
+/// The value of `--port N` among an application's arguments, else `fallback`.
+public func portArgument(_ arguments: [String], default fallback: UInt16) -> UInt16 {
+    guard let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = UInt16(arguments[i + 1]) else { return fallback }
+    return p
+}

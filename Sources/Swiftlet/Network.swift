@@ -145,6 +145,15 @@ public protocol Network: AnyObject, Sendable {
 
 extension Network {
     public func listen(port: UInt16) throws(NetworkError) -> Listener { try listen(port: port, backlog: nil) }
+
+    /// A TCP listener and a UDP socket on the same port, for services that answer on both (echo, DNS).
+    public func listenTCPAndUDP(port: UInt16) throws(NetworkError) -> (Listener, Datagrams) {
+        let listener = try listen(port: port)
+        do throws(NetworkError) { return (listener, try udp(port: port)) } catch {
+            listener.close()
+            throw error
+        }
+    }
 }
 
 extension TCPFlow {
