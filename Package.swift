@@ -38,9 +38,13 @@ let package = Package(
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
+        // What an application's manifest (Swiftlet.swift) declares: compiled by the tool with the manifest,
+        // and decoded by the tool with the same types.
+        .target(name: "SwiftletManifest"),
         // The command-line tool: build and run applications for a target.
         .executableTarget(name: "swiftlet", dependencies: [
             "Swiftlet", "SwiftletUnix",  // host sockets for `run --port` forwarding
+            "SwiftletManifest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: core),
         // Test helpers: fakes of every device protocol.

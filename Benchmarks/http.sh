@@ -87,7 +87,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         mkdir -p "$work/app"
         cp Examples/website/Website.swift "$work/app/"
         ln -s "$work/site" "$work/app/site"
-        printf 'name = website\nentry = Website\ndevices = console network wallclock store arguments\nstore = site\n' >"$work/app/swiftlet.manifest"
+        cp Examples/website/Swiftlet.swift "$work/app/"  # the manifest: the store is site/
         "$SWIFTLET" build --target kvm "$work/app" >/dev/null 2>&1
         ip netns exec $ns "$SWIFTLET" run --target kvm "$work/app" -- --port 80 >"$work/kvm.log" 2>&1 &
         pids+=($!)

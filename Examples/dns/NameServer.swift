@@ -11,8 +11,8 @@ import SwiftletDNS
 
 enum NameServer {
     static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, store: Store,
-                                                          arguments: [String]) async -> Int32 {
-        let port = portArgument(arguments, default: 53)
+                                                          arguments: Arguments) async -> Int32 {
+        let port = arguments.port
         var zones: [Zone] = []
         do throws(KeyValueError) {
             for entry in try await store.list("") where entry.kind == .value && entry.name.hasSuffix(".zone") {

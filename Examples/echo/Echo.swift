@@ -6,8 +6,8 @@
 import Swiftlet
 
 enum Echo {
-    static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: [String]) async -> Int32 {
-        let port = portArgument(arguments, default: 7)
+    static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: Arguments) async -> Int32 {
+        let port = arguments.port
         let listener: Net.Listener
         let udp: Net.Datagrams
         do throws(NetworkError) {

@@ -9,8 +9,8 @@ import SwiftletHTTP
 
 enum Website {
     static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, wallclock: some WallClock,
-                                                          store: Store, arguments: [String]) async -> Int32 {
-        let port = portArgument(arguments, default: 8080)
+                                                          store: Store, arguments: Arguments) async -> Int32 {
+        let port = arguments.port
         let listener: Net.Listener
         do throws(NetworkError) {
             listener = try network.listen(port: port)

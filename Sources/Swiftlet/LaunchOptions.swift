@@ -60,5 +60,9 @@ public struct LaunchOptions: Sendable {
 
 public struct UsageError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ d: String) { description = d }
+    /// Not an error: the user asked for `--help`, and `description` is the help text.
+    public let isHelp: Bool
+    public init(_ d: String) { description = d; isHelp = false }
+    init(help: String) { description = help; isHelp = true }
+    public static func help(_ text: String) -> UsageError { UsageError(help: text) }
 }

@@ -35,6 +35,14 @@ public enum Boot {
         }
     }
 
+    /// The application's arguments could not be read: prints the help (asked for: status 0) or the one
+    /// line of error (status 2) on the console and exits.
+    public static func usage(_ console: SerialConsole, _ error: UsageError) -> Never {
+        guard error.isHelp else { fail(console, "\(error)", status: 2) }
+        console.log(error.description)
+        swiftlet_exit(0)
+    }
+
     /// Prints `message` and exits with `status`.
     public static func fail(_ console: SerialConsole, _ message: String, status: Int32 = 1) -> Never {
         console.log("kernel: \(message)")

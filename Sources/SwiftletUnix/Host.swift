@@ -70,6 +70,15 @@ public enum Host {
         }
     }
 
+    /// The application's arguments could not be read: prints the help (asked for: standard output,
+    /// status 0) or the one line of error (status 2) and exits.
+    public static func usage(_ error: UsageError) -> Never {
+        guard error.isHelp else { fail("\(error)", status: 2) }
+        var text = error.description + "\n"
+        text.withUTF8 { b in _ = Glibc.write(1, b.baseAddress, b.count) }
+        exit(0)
+    }
+
     /// Prints `message` as the program's one line of error and exits.
     public static func fail(_ message: String, status: Int32 = 1) -> Never {
         let name = CommandLine.arguments.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "swiftlet"

@@ -1,5 +1,5 @@
-// swiftlet: writes an application's generated package for a hosted target and builds it with SwiftPM
-// (the kvm target's kernel: KernelBuilder.swift).
+// swiftlet: configures an application for a target (reads its manifest, writes the generated wiring)
+// and builds it: with SwiftPM for the hosted targets, with KernelBuilder.swift for kvm.
 
 import Foundation
 
@@ -9,27 +9,58 @@ struct Builder {
 
     var generated: URL { folder.appendingPathComponent(".swiftlet").appendingPathComponent(target.rawValue) }
 
-    /// Generates and builds; returns the program's path.
-    func build() throws -> URL {
+    /// What `configure` wrote.
+    struct Configuration {
+        let manifest: Manifest
+        let appSources: [String]
+        /// The generated Swift files (the wiring, the arguments).
+        let generatedSources: [URL]
+    }
+
+    /// Reads the manifest and writes the wiring for the target: for the hosted targets a package in
+    /// `.swiftlet/TARGET/` (links to the application's sources, the generated files, Package.swift), for
+    /// kvm the generated files in `.swiftlet/kvm/`. Files whose text is unchanged keep their time.
+    func configure() throws -> Configuration {
         let manifest = try Manifest.load(from: folder)
         let wiring = Wiring(manifest: manifest, target: target)
         let appSources = try swiftSources()
-        guard !appSources.isEmpty else { throw CLIError("\(folder.path): no .swift files in the application's folder") }
-        if target == .kvm {
-            return try KernelBuilder(folder: folder, manifest: manifest, appSources: appSources).build(wiring: try wiring.source())
-        }
-        let sources = generated.appendingPathComponent("Sources")
+        guard !appSources.isEmpty else { throw CLIError("\(folder.path): no .swift files in the application's folder besides \(Manifest.fileName)") }
+        let files = try wiring.files()
         let fm = FileManager.default
-        try? fm.removeItem(at: sources.appendingPathComponent("App"))
-        try fm.createDirectory(at: sources.appendingPathComponent("App"), withIntermediateDirectories: true)
-        for relative in appSources {
-            let link = sources.appendingPathComponent("App").appendingPathComponent(relative)
-            try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try fm.createSymbolicLink(at: link, withDestinationURL: folder.appendingPathComponent(relative))
+        let destination = target == .kvm ? generated : generated.appendingPathComponent("Sources")
+        try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+        if target != .kvm {
+            let app = destination.appendingPathComponent("App")
+            try? fm.removeItem(at: app)
+            try fm.createDirectory(at: app, withIntermediateDirectories: true)
+            for relative in appSources {
+                let link = app.appendingPathComponent(relative)
+                try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try fm.createSymbolicLink(at: link, withDestinationURL: folder.appendingPathComponent(relative))
+            }
+            try writeIfChanged(wiring.packageManifest(swiftletRoot: swiftletRoot), to: generated.appendingPathComponent("Package.swift"))
         }
-        try writeIfChanged(try wiring.source(), to: sources.appendingPathComponent("SwiftletMain.swift"))
-        try writeIfChanged(wiring.packageManifest(swiftletRoot: swiftletRoot), to: generated.appendingPathComponent("Package.swift"))
+        var written: [URL] = []
+        for (name, text) in files {
+            let url = destination.appendingPathComponent(name)
+            try writeIfChanged(text, to: url)
+            written.append(url)
+        }
+        // A file an earlier manifest generated (arguments since removed) must not stay in the build.
+        for name in ["Arguments.swift"] where !files.contains(where: { $0.name == name }) {
+            try? fm.removeItem(at: destination.appendingPathComponent(name))
+        }
+        return Configuration(manifest: manifest, appSources: appSources, generatedSources: written)
+    }
 
+    /// Configures and builds; returns the program's (or the kernel image's) path.
+    func build() throws -> URL {
+        let configuration = try configure()
+        let manifest = configuration.manifest
+        if target == .kvm {
+            return try KernelBuilder(folder: folder, manifest: manifest, appSources: configuration.appSources)
+                .build(generatedSources: configuration.generatedSources)
+        }
         say("building \(manifest.name) for \(target.rawValue) (release; the first build compiles Swiftlet too)")
         let status = ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
                                       // Without manifest caching: SwiftPM's cached build plan misses files added to or
@@ -40,12 +71,12 @@ struct Builder {
                                       workingDirectory: generated, quiet: true)
         guard status == 0 else { throw CLIError("build failed (status \(status)); the compiler's messages are above") }
         let binary = generated.appendingPathComponent(".build/release/\(manifest.name)")
-        let size = (try? fm.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? 0
+        let size = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? 0
         say("built \(binary.path) (\(size / 1024) KB)")
         return binary
     }
 
-    /// The application's Swift files, relative to its folder (hidden folders skipped).
+    /// The application's Swift files, relative to its folder (hidden folders and the manifest skipped).
     func swiftSources() throws -> [String] {
         guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil,
                                                           options: [.skipsHiddenFiles]) else { return [] }
@@ -53,7 +84,9 @@ struct Builder {
         let base = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
         for case let url as URL in walker where url.pathExtension == "swift" {
             let path = url.standardizedFileURL.path
-            if path.hasPrefix(base) { found.append(String(path.dropFirst(base.count))) }
+            guard path.hasPrefix(base) else { continue }
+            let relative = String(path.dropFirst(base.count))
+            if relative != Manifest.fileName { found.append(relative) }
         }
         return found.sorted()
     }

@@ -8,6 +8,7 @@
 
 import ArgumentParser
 import Foundation
+import SwiftletManifest
 
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the device graph of an application for a target.")
@@ -17,12 +18,22 @@ struct Describe: ParsableCommand {
         do {
             let (target, folder) = try options.resolved()
             let manifest = try Manifest.load(from: folder)
-            let labels = manifest.devices.map { "\($0.rawValue):" }.joined()
+            let labels = manifest.devices.map { "\($0.kind.rawValue):" }.joined() + (manifest.arguments.isEmpty ? "" : "arguments:")
             print("\(manifest.name) for \(target.rawValue): \(manifest.entry).start(\(labels))")
             for d in manifest.devices {
-                let (proto, type, below) = try Self.node(d, target, manifest)
-                print("  \(d.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(proto.padding(toLength: 15, withPad: " ", startingAt: 0)) \(type)")
+                let (proto, type, below) = try Self.node(d.kind, target, manifest)
+                print("  \(d.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(proto.padding(toLength: 15, withPad: " ", startingAt: 0)) \(type)")
                 for line in below { print("  \(String(repeating: " ", count: 27))<- \(line)") }
+            }
+            if !manifest.arguments.isEmpty {
+                let source = target == .kvm ? "the kernel command line after --" : "the command line after --"
+                print("  \("arguments".padding(toLength: 10, withPad: " ", startingAt: 0)) \("".padding(toLength: 15, withPad: " ", startingAt: 0)) \(manifest.entry).Arguments")
+                print("  \(String(repeating: " ", count: 27))<- \(source)")
+                for a in manifest.arguments {
+                    let value = a.kind == .flag ? "" : " " + a.kind.rawValue.uppercased()
+                    let fallback = a.defaultValue.map { " (default: \($0))" } ?? (a.kind == .flag ? "" : " (optional)")
+                    print("  \(String(repeating: " ", count: 30))--\(a.name)\(value)\(fallback)")
+                }
             }
         } catch let e as CLIError {
             say(e.description)
@@ -31,7 +42,7 @@ struct Describe: ParsableCommand {
     }
 
     /// The protocol, the concrete type and what it rests on, for one device on one target.
-    static func node(_ d: Device, _ target: Target, _ m: Manifest) throws -> (String, String, [String]) {
+    static func node(_ d: Device.Kind, _ target: Target, _ m: Manifest) throws -> (String, String, [String]) {
         switch (d, target) {
         case (.console, .kvm): return ("Console", "SerialConsole", ["COM1 (QEMU -serial)"])
         case (.console, _): return ("Console", "StandardOutputConsole", ["standard output"])
@@ -43,10 +54,8 @@ struct Describe: ParsableCommand {
         case (.wallclock, _): return ("WallClock", "HostWallClock", ["CLOCK_REALTIME"])
         case (.entropy, .kvm): return ("Entropy", "HardwareEntropy", ["RDSEED, else RDRAND"])
         case (.entropy, _): return ("Entropy", "HostEntropy", ["getrandom(2)"])
-        case (.arguments, .kvm): return ("[String]", "[String]", ["the kernel command line after --"])
-        case (.arguments, _): return ("[String]", "[String]", ["the command line after --"])
-        case (.store, .kvm): return ("KeyValueStore", "KernelStore", ["EmbeddedStore: \(m.store)/ embedded in the image", "or TarStore on virtio-blk (--disk)"])
-        case (.store, _): return ("KeyValueStore", "DirectoryStore", ["the directory \(m.store)/ (or --store DIR)"])
+        case (.store, .kvm): return ("KeyValueStore", "KernelStore", ["EmbeddedStore: \(m.storeDirectory)/ embedded in the image", "or TarStore on virtio-blk (--disk)"])
+        case (.store, _): return ("KeyValueStore", "DirectoryStore", ["the directory \(m.storeDirectory)/ (or --store DIR)"])
         case (.block, .kvm): return ("BlockDevice", "VirtioBlock", ["virtio-blk over virtio-mmio (QEMU --disk FILE)"])
         case (.block, _): throw CLIError("the block device is only on the kvm target so far (swiftlet run --target kvm --disk FILE)")
         case (.network, .unix): return ("Network", "HostNetwork", ["the host's TCP/IP through sockets"])

@@ -77,7 +77,7 @@ struct KernelBuilder {
     }
 
     /// Builds the kernel; returns the bootable image.
-    func build(wiring: String) throws -> URL {
+    func build(generatedSources: [URL]) throws -> URL {
         let t = try Toolchain.find()
         let fm = FileManager.default
         try fm.createDirectory(at: cache, withIntermediateDirectories: true)
@@ -91,8 +91,6 @@ struct KernelBuilder {
             }
             try flags.write(to: stamp, atomically: true, encoding: .utf8)
         }
-        let main = generated.appendingPathComponent("SwiftletMain.swift")
-        if (try? String(contentsOf: main, encoding: .utf8)) != wiring { try wiring.write(to: main, atomically: true, encoding: .utf8) }
 
         say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path))")
         var objects: [URL] = []
@@ -127,7 +125,7 @@ struct KernelBuilder {
         // `_ContiguousArrayStorage<Int>`, say) from the first object that has one, and that keeps the whole
         // data section of the module it came from alive, with every function it points to (hello grew by
         // 16 KB of HTTP code that way).
-        let imported = try Self.imports(in: [main] + appSources.map { folder.appendingPathComponent($0) })
+        let imported = try Self.imports(in: generatedSources + appSources.map { folder.appendingPathComponent($0) })
         var linked = Set<String>()
         var pending = Array(imported)
         while let name = pending.popLast() {
@@ -151,19 +149,19 @@ struct KernelBuilder {
         // The files of the store device, embedded in the image (an empty table when there is none).
         let storeSource = generated.appendingPathComponent("store.S")
         let storeObject = generated.appendingPathComponent("store.o")
-        let store = manifest.devices.contains(.store) ? try embeddedFiles() : []
+        let store = manifest.has(.store) ? try embeddedFiles() : []
         try writeIfChanged(Self.storeAssembly(store), to: storeSource)
         try compileIfStale(t.clang, inputs: [storeSource] + store.map(\.file), output: storeObject,
                            arguments: cFlags(t) + ["-c", storeSource.path, "-o", storeObject.path])
         objects.append(storeObject)
         if !store.isEmpty {
             let bytes = store.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.file.path)[.size] as? Int) ?? 0) }
-            say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.store)/ as the store")
+            say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.storeDirectory)/ as the store")
         }
 
         // The application with its generated main.
         let app = generated.appendingPathComponent("app.o")
-        let sources = [main] + appSources.map { folder.appendingPathComponent($0) }
+        let sources = generatedSources + appSources.map { folder.appendingPathComponent($0) }
         try run(t.swiftc, swiftFlags(t) + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
         objects.insert(app, at: 0)
 
@@ -191,10 +189,10 @@ struct KernelBuilder {
     /// The files under the manifest's store directory (symbolic links followed, hidden files skipped),
     /// with their keys.
     func embeddedFiles() throws -> [(key: String, file: URL)] {
-        let root = folder.appendingPathComponent(manifest.store).resolvingSymlinksInPath()
+        let root = folder.appendingPathComponent(manifest.storeDirectory).resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("store directory '\(manifest.store)' does not exist in \(folder.path)")
+            throw CLIError("store directory '\(manifest.storeDirectory)' does not exist in \(folder.path)")
         }
         var found: [(key: String, file: URL)] = []
         var visited = Set<String>()

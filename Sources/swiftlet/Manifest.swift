@@ -1,83 +1,163 @@
-// swiftlet: the application manifest (`swiftlet.manifest` in the application's folder).
-//
-//   # comment
-//   name = echo                                  the program / kernel image name
-//   entry = Echo                                 the type whose static `start` the wiring calls
-//   devices = console network timers arguments   what `start` takes, in order, with these labels
-//   store = site                                 the `store` device's directory (relative to the
-//                                                application's folder) unless `--store` names another
-//
-// Errors name the file and line.
+// swiftlet: reads an application's manifest, `Swiftlet.swift` in its folder: Swift code against the
+// SwiftletManifest library (Sources/SwiftletManifest), type-checked by the compiler as SwiftPM's
+// Package.swift is. To read it, the tool
+//   1. compiles SwiftletManifest once per version of its sources into .build/swiftlet-manifest/HASH/
+//      of this checkout (a static library and its module),
+//   2. compiles the manifest against it into APP/.swiftlet/manifest/program and runs that; the program
+//      prints the declaration as JSON, decoded here with the same types,
+//   3. keeps the JSON next to a stamp (the library's hash and the manifest's text), so an unchanged
+//      manifest costs nothing on the next build.
+// Compiler errors name the manifest's file, line and column; the library's own checks (names, duplicate
+// devices or arguments) name the file and line of the declaration.
 
 import Foundation
+import SwiftletManifest
 
-enum Device: String, CaseIterable {
-    case console, network, timers, clock, wallclock, entropy, store, block, arguments
+typealias Manifest = Application
+
+extension Application {
+    static let fileName = "Swiftlet.swift"
+
+    func has(_ kind: Device.Kind) -> Bool { devices.contains { $0.kind == kind } }
+
+    /// The store device's directory, relative to the application's folder.
+    var storeDirectory: String { devices.first { $0.kind == .store }?.directory ?? "data" }
+
+    static func load(from folder: URL) throws -> Application {
+        try ManifestLoader(folder: folder).load()
+    }
 }
 
-struct Manifest {
-    /// Application names: lower-case letters, digits and '-', starting with a letter (they name programs,
-    /// SwiftPM products and kernel images).
-    static func isValidName(_ name: String) -> Bool { name.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil && name.count <= 64 }
+struct ManifestLoader {
+    let folder: URL
 
-    var name: String
-    var entry: String
-    var devices: [Device]
-    var store = "data"
+    var manifestURL: URL { folder.appendingPathComponent(Application.fileName) }
+    var cache: URL { folder.appendingPathComponent(".swiftlet/manifest") }
 
-    static let fileName = "swiftlet.manifest"
-
-    static func load(from folder: URL) throws -> Manifest {
-        let url = folder.appendingPathComponent(fileName)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw CLIError("\(url.path): no manifest (an application folder has a \(fileName) naming its entry type and devices)")
+    func load() throws -> Application {
+        let fm = FileManager.default
+        guard let text = try? String(contentsOf: manifestURL, encoding: .utf8) else {
+            if fm.fileExists(atPath: folder.appendingPathComponent("swiftlet.manifest").path) {
+                throw CLIError("\(folder.path): swiftlet.manifest is the old text manifest; write \(Application.fileName) instead (docs/GUIDE.md, \"The manifest\")")
+            }
+            throw CLIError("\(manifestURL.path): no manifest (an application folder has a \(Application.fileName) declaring its Application: name, entry type, devices)")
         }
-        return try parse(text, path: url.path)
+        let library = try ManifestLibrary.prepare()
+        let stamp = library.hash + "\n" + text
+        let json = cache.appendingPathComponent("declaration.json")
+        let stampURL = cache.appendingPathComponent("stamp")
+        if let old = try? String(contentsOf: stampURL, encoding: .utf8), old == stamp, let data = try? Data(contentsOf: json),
+           let app = try? Application.decode(data) {
+            return app
+        }
+        try fm.createDirectory(at: cache, withIntermediateDirectories: true)
+        let program = cache.appendingPathComponent("program")
+        let compiled = try Swiftc.run(["-module-name", "Manifest", "-I", library.folder.path, "-L", library.folder.path,
+                                       "-lSwiftletManifest", manifestURL.path, "-o", program.path])
+        guard compiled.status == 0 else {
+            throw CLIError("\(manifestURL.path): the manifest does not compile:\n" + compiled.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let ran = Swiftc.capture(program, [])
+        guard ran.status == 0 else {
+            let message = ran.error.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw CLIError(message.isEmpty ? "\(manifestURL.path): the manifest program failed (status \(ran.status))" : message)
+        }
+        let app: Application
+        do {
+            app = try Application.decode(Data(ran.output.utf8))
+        } catch {
+            throw CLIError("\(manifestURL.path): the manifest printed something other than its declaration: \(ran.output.prefix(200))")
+        }
+        try Data(ran.output.utf8).write(to: json, options: .atomic)
+        try stamp.write(to: stampURL, atomically: true, encoding: .utf8)
+        return app
+    }
+}
+
+/// SwiftletManifest compiled by the tool itself (not by SwiftPM: a manifest is compiled alone, outside any
+/// package), once per version of its sources and of the compiler.
+struct ManifestLibrary {
+    let folder: URL
+    let hash: String
+
+    static func prepare() throws -> ManifestLibrary {
+        let fm = FileManager.default
+        let sources = swiftletRoot.appendingPathComponent("Sources/SwiftletManifest")
+        let files = ((try? fm.contentsOfDirectory(atPath: sources.path)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
+        guard !files.isEmpty else { throw CLIError("\(sources.path): SwiftletManifest's sources are missing (is SWIFTLET_ROOT a Swiftlet checkout?)") }
+        var hasher = FNV1a()
+        for f in files {
+            hasher.add(f)
+            hasher.add((try? String(contentsOf: sources.appendingPathComponent(f), encoding: .utf8)) ?? "")
+        }
+        hasher.add(Swiftc.version)
+        let hash = hasher.hex
+        let folder = swiftletRoot.appendingPathComponent(".build/swiftlet-manifest/\(hash)")
+        let library = ManifestLibrary(folder: folder, hash: hash)
+        if fm.fileExists(atPath: folder.appendingPathComponent("libSwiftletManifest.a").path) { return library }
+        // Built aside and renamed into place: two tools building at once never see half a library.
+        let scratch = swiftletRoot.appendingPathComponent(".build/swiftlet-manifest/tmp-\(getpid())")
+        try? fm.removeItem(at: scratch)
+        try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let result = try Swiftc.run(["-parse-as-library", "-emit-library", "-static", "-module-name", "SwiftletManifest",
+                                     "-emit-module", "-emit-module-path", scratch.appendingPathComponent("SwiftletManifest.swiftmodule").path,
+                                     "-o", scratch.appendingPathComponent("libSwiftletManifest.a").path]
+                                    + files.map { sources.appendingPathComponent($0).path })
+        guard result.status == 0 else {
+            try? fm.removeItem(at: scratch)
+            throw CLIError("compiling SwiftletManifest failed:\n\(result.output)")
+        }
+        do {
+            try fm.moveItem(at: scratch, to: folder)
+        } catch {
+            try? fm.removeItem(at: scratch)  // another tool won the race; its library is the same
+            guard fm.fileExists(atPath: folder.appendingPathComponent("libSwiftletManifest.a").path) else { throw error }
+        }
+        return library
+    }
+}
+
+/// The compiler, run with its output captured.
+enum Swiftc {
+    static let version: String = capture(URL(fileURLWithPath: "/usr/bin/env"), ["swiftc", "--version"]).output
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let r = capture(URL(fileURLWithPath: "/usr/bin/env"), ["swiftc"] + arguments)
+        return (r.status, r.output + r.error)
     }
 
-    static func parse(_ text: String, path: String) throws -> Manifest {
-        var fields: [String: (String, Int)] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw CLIError("\(path):\(index + 1): expected 'key = value', found '\(trimmed)'")
-            }
-            guard ["name", "entry", "devices", "store"].contains(parts[0]) else {
-                throw CLIError("\(path):\(index + 1): unknown key '\(parts[0])' (keys: name, entry, devices, store)")
-            }
-            fields[parts[0]] = (parts[1], index + 1)
-        }
-        guard let (name, nameLine) = fields["name"] else { throw CLIError("\(path): missing 'name = ...'") }
-        guard Manifest.isValidName(name) else {
-            throw CLIError("\(path):\(nameLine): name '\(name)' must be lower-case letters, digits and '-', starting with a letter")
-        }
-        guard let (entry, entryLine) = fields["entry"] else { throw CLIError("\(path): missing 'entry = TypeName'") }
-        guard entry.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-            throw CLIError("\(path):\(entryLine): entry '\(entry)' is not a Swift type name")
-        }
-        var devices: [Device] = []
-        if let (list, line) = fields["devices"] {
-            for word in list.split(separator: " ", omittingEmptySubsequences: true) {
-                guard let d = Device(rawValue: String(word)) else {
-                    let known = Device.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw CLIError("\(path):\(line): unknown device '\(word)' (known: \(known))")
-                }
-                guard !devices.contains(d) else { throw CLIError("\(path):\(line): device '\(word)' is listed twice") }
-                devices.append(d)
-            }
-        }
-        var manifest = Manifest(name: name, entry: entry, devices: devices)
-        if let (store, line) = fields["store"] {
-            guard !store.isEmpty, !store.contains("\""), !store.contains("\\") else {
-                throw CLIError("\(path):\(line): store '\(store)' is not a plain directory path")
-            }
-            manifest.store = store
-        }
-        return manifest
+    /// Runs `executable` to its end; standard output and error go to files (no pipe can fill up).
+    static func capture(_ executable: URL, _ arguments: [String]) -> (status: Int32, output: String, error: String) {
+        let fm = FileManager.default
+        let base = fm.temporaryDirectory.appendingPathComponent("swiftlet-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let out = base.appendingPathExtension("out"), err = base.appendingPathExtension("err")
+        fm.createFile(atPath: out.path, contents: nil)
+        fm.createFile(atPath: err.path, contents: nil)
+        defer { try? fm.removeItem(at: out); try? fm.removeItem(at: err) }
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.standardInput = FileHandle.nullDevice
+        guard let o = try? FileHandle(forWritingTo: out), let e = try? FileHandle(forWritingTo: err) else { return (127, "", "cannot make temporary files") }
+        p.standardOutput = o
+        p.standardError = e
+        do { try p.run() } catch { return (127, "", "cannot start \(executable.path): \(error.localizedDescription)") }
+        p.waitUntilExit()
+        try? o.close(); try? e.close()
+        let output = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let error = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        return (p.terminationStatus, output, error)
     }
+}
+
+/// FNV-1a, 64 bits: a cache key, not a defence.
+struct FNV1a {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ text: String) {
+        for b in text.utf8 { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+        value = (value ^ 0xff) &* 0x100_0000_01b3  // a separator, so ("ab","c") and ("a","bc") differ
+    }
+    var hex: String { String(value, radix: 16) }
 }
 
 struct CLIError: Error, CustomStringConvertible {

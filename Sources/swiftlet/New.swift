@@ -1,7 +1,7 @@
 // swiftlet new: a new application folder from one of the examples (hello, echo, website, dns), outside
 // this checkout, that builds at once: `swiftlet build NAME`, `swiftlet run NAME`.
 //
-// The example's Swift files, manifest and data folders are copied (symbolic links followed, so the
+// The example's Swift files, manifest (Swiftlet.swift) and data folders are copied (symbolic links followed, so the
 // website's link to the project's docs becomes a copy); the manifest gets the new name. Built products
 // stay in NAME/.swiftlet (ignored by the .gitignore written next to them). The application depends on
 // the Swiftlet checkout this tool was built from (or $SWIFTLET_ROOT), which the generated package names.
@@ -45,13 +45,14 @@ struct New: ParsableCommand {
         for item in try fm.contentsOfDirectory(atPath: source.path) where !item.hasPrefix(".") {
             try copyFollowingLinks(source.appendingPathComponent(item), to: folder.appendingPathComponent(item))
         }
-        // The manifest's name becomes the folder's.
-        let manifestURL = folder.appendingPathComponent("swiftlet.manifest")
+        // The manifest's name becomes the folder's (the examples spell it `name: "TEMPLATE",` on a line of its own).
+        let manifestURL = folder.appendingPathComponent(Manifest.fileName)
         let text = try String(contentsOf: manifestURL, encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            line.hasPrefix("name") && line.contains("=") ? "name = \(name)" : String(line)
+        let declared = "name: \"\(template)\","
+        guard text.components(separatedBy: declared).count == 2 else {
+            throw CLIError("\(source.path)/\(Manifest.fileName): expected one '\(declared)' to rename")
         }
-        try lines.joined(separator: "\n").write(to: manifestURL, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: declared, with: "name: \"\(name)\",").write(to: manifestURL, atomically: true, encoding: .utf8)
         try ".swiftlet/\n".write(to: folder.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
         _ = try Manifest.load(from: folder)  // the result must load as it stands
     }

@@ -1,8 +1,9 @@
 // swiftlet: the command-line tool. `swiftlet build` and `swiftlet run` an application for a target.
 //
-// An application is a folder with Swift sources and a `swiftlet.manifest` (see Manifest.swift). The
-// tool generates the wiring for the target (Wiring.swift), builds it with SwiftPM in release mode
-// against this checkout of Swiftlet, and runs it, creating the tap the `tap` target needs.
+// An application is a folder with Swift sources and a manifest, `Swiftlet.swift` (see Manifest.swift).
+// The tool reads the manifest and generates the wiring for the target (`configure`, Wiring.swift), builds
+// it with SwiftPM in release mode against this checkout of Swiftlet (or as a kernel, KernelBuilder.swift),
+// and runs it, creating the tap the `tap` and `kvm` targets need.
 
 import ArgumentParser
 import Foundation
@@ -26,7 +27,7 @@ struct TargetOption: ParsableArguments {
     @Option(name: .long, help: "unix (host sockets, the default), tap (Swiftlet's TCP/IP over /dev/net/tun) or kvm (a kernel on QEMU microvm)")
     var target: String = "unix"
 
-    @Argument(help: "The application's folder (holds swiftlet.manifest).")
+    @Argument(help: "The application's folder (holds its manifest, Swiftlet.swift).")
     var path: String = "."
 
     func resolved() throws -> (Target, URL) {
@@ -43,11 +44,29 @@ struct SwiftletCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftlet",
         abstract: "Build and run Swiftlet applications for a target.",
-        subcommands: [New.self, Build.self, Run.self, Describe.self, Doctor.self])
+        subcommands: [New.self, Configure.self, Build.self, Run.self, Describe.self, Doctor.self])
+}
+
+struct Configure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read the manifest and write the wiring for a target, without building.",
+        discussion: "build and run configure first by themselves; configure alone shows what they will compile (APP/.swiftlet/TARGET/).")
+    @OptionGroup var options: TargetOption
+
+    func run() throws {
+        do {
+            let (target, folder) = try options.resolved()
+            let configuration = try Builder(folder: folder, target: target).configure()
+            for file in configuration.generatedSources { print(file.path) }
+        } catch let e as CLIError {
+            say(e.description)
+            throw ExitCode(1)
+        }
+    }
 }
 
 struct Build: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate the wiring for a target and build the application.")
+    static let configuration = CommandConfiguration(abstract: "Configure for a target (when the manifest or the tool changed) and build the application.")
     @OptionGroup var options: TargetOption
 
     func run() throws {

@@ -1,11 +1,13 @@
 // swiftlet: generates the wiring of an application for a target, and the package that builds it.
 //
-// The wiring is one readable Swift file (`SwiftletMain.swift`) that picks a concrete type for every
-// device the manifest names and calls the application's `start` with them; the compiler then
-// specialises the application for those types. The package lives in `APP/.swiftlet/TARGET/` and
-// links the application's own sources there.
+// The wiring is readable Swift: `SwiftletMain.swift` picks a concrete type for every device the manifest
+// names and calls the application's `start` with them (the compiler then specialises the application for
+// those types); `Arguments.swift`, when the manifest declares arguments, is the typed struct `start`
+// receives as `arguments:`. For the hosted targets the package lives in `APP/.swiftlet/TARGET/` and links
+// the application's own sources there; for kvm the files go to `APP/.swiftlet/kvm/`.
 
 import Foundation
+import SwiftletManifest
 
 enum Target: String, CaseIterable {
     case unix, tap, kvm
@@ -18,7 +20,7 @@ struct Wiring {
     /// The expression and set-up lines for each device.
     private func device(_ d: Device) throws -> (setup: [String], argument: String) {
         if target == .kvm { return try kernelDevice(d) }
-        switch d {
+        switch d.kind {
         case .block:
             throw CLIError("the block device is only on the kvm target so far (swiftlet run --target kvm --disk FILE)")
         case .console: return (["let console = StandardOutputConsole()"], "console")
@@ -26,8 +28,7 @@ struct Wiring {
         case .clock: return (["let clock = HostMonotonicClock()"], "clock")
         case .wallclock: return (["let wallclock = HostWallClock()"], "wallclock")
         case .entropy: return ([], "entropy")
-        case .arguments: return ([], "options.applicationArguments")
-        case .store: return (["let store = Host.store(options, fallback: \"\(manifest.store)\")"], "store")
+        case .store: return (["let store = Host.store(options, fallback: \(Wiring.literal(manifest.storeDirectory)))"], "store")
         case .network:
             switch target {
             case .unix: return (["let network = HostNetwork(loop: loop)"], "network")
@@ -42,13 +43,12 @@ struct Wiring {
 
     /// The kvm target's type for each device (SwiftletKVM/Boot.swift does the set-up).
     private func kernelDevice(_ d: Device) throws -> (setup: [String], argument: String) {
-        switch d {
+        switch d.kind {
         case .console: return ([], "console")
         case .timers: return ([], "kernel")
         case .clock: return (["let clock = KernelClock()"], "clock")
         case .wallclock: return (["let wallclock = KernelWallClock()"], "wallclock")
         case .entropy: return ([], "entropy")
-        case .arguments: return ([], "options.applicationArguments")
         case .network: return (["let driver = Boot.network(options, kernel: kernel, console: console, entropy: entropy)",
                                 "let network = driver.network"], "network")
         case .block: return (["let block = Boot.block(kernel: kernel, console: console)"], "block")
@@ -56,15 +56,30 @@ struct Wiring {
         }
     }
 
-    /// The set-up lines of every device the manifest names, and the labelled arguments for `start`.
-    private func wire(_ device: (Device) throws -> (setup: [String], argument: String)) throws -> (setup: [String], arguments: [String]) {
+    /// The set-up lines of every device the manifest names, and the labelled arguments for `start`; the
+    /// typed arguments last, read before any device is made (a bad command line changes nothing).
+    private func wire(_ device: (Device) throws -> (setup: [String], argument: String), usage: String) throws -> (setup: [String], arguments: [String]) {
         var setup: [String] = [], arguments: [String] = []
+        if !manifest.arguments.isEmpty {
+            setup += [
+                "let arguments: \(manifest.entry).Arguments",
+                "do { arguments = try \(manifest.entry).Arguments(parsing: options.applicationArguments) } catch { \(usage)error) }",
+            ]
+        }
         for d in manifest.devices {
             let (lines, argument) = try device(d)
             setup += lines
-            arguments.append("\(d.rawValue): \(argument)")
+            arguments.append("\(d.kind.rawValue): \(argument)")
         }
+        if !manifest.arguments.isEmpty { arguments.append("arguments: arguments") }
         return (setup, arguments)
+    }
+
+    /// The generated files: name and text.
+    func files() throws -> [(name: String, text: String)] {
+        var files = [("SwiftletMain.swift", try source())]
+        if !manifest.arguments.isEmpty { files.append(("Arguments.swift", argumentsSource())) }
+        return files
     }
 
     func source() throws -> String {
@@ -81,7 +96,7 @@ struct Wiring {
         if !manifest.devices.contains(.console) && manifest.devices.contains(.network) && target == .tap {
             setup.append("let console = StandardOutputConsole()")
         }
-        let (deviceLines, arguments) = try wire(device)
+        let (deviceLines, arguments) = try wire(device, usage: "Host.usage(")
         setup += deviceLines
         var body = ["let status = loop.run {"]
         if manifest.devices.contains(.network) && target == .tap {
@@ -92,7 +107,7 @@ struct Wiring {
         body.append("exit(status)")
         let lines = (setup + body).map { "        " + $0 }.joined(separator: "\n")
         return """
-            // Generated by `swiftlet build --target \(target.rawValue)` from swiftlet.manifest; do not edit.
+            // Generated by `swiftlet configure --target \(target.rawValue)` from Swiftlet.swift; do not edit.
             // It picks the \(target.rawValue) target's type for each device and calls \(manifest.entry).start.
 
             #if canImport(Glibc)
@@ -116,7 +131,7 @@ struct Wiring {
     func kernelSource() throws -> String {
         let devices = manifest.devices
         // The command line is checked even when nothing uses it: a typo must not pass silently.
-        let usesOptions = devices.contains(.network) || devices.contains(.arguments)
+        let usesOptions = devices.contains(.network) || !manifest.arguments.isEmpty
         var setup = [
             "let kernel = Kernel()",
             "let console = SerialConsole()",
@@ -125,22 +140,22 @@ struct Wiring {
         if devices.contains(.network) || devices.contains(.entropy) {
             setup.append("let entropy = HardwareEntropy(console: console)")
         }
-        let (deviceLines, arguments) = try wire(kernelDevice)
+        let (deviceLines, arguments) = try wire(kernelDevice, usage: "Boot.usage(console, ")
         setup += deviceLines
         var body = ["kernel.run {"]
-        if devices.contains(.store) { body.append("    let store = await KernelStore.open(kernel: kernel, console: console)") }
+        if manifest.has(.store) { body.append("    let store = await KernelStore.open(kernel: kernel, console: console)") }
         if manifest.devices.contains(.network) { body.append("    _ = await driver.waitForAddress()") }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
         body.append("}")
         let lines = (setup + body).map { "        " + $0 }.joined(separator: "\n")
         return """
-            // Generated by `swiftlet build --target kvm` from swiftlet.manifest; do not edit.
+            // Generated by `swiftlet configure --target kvm` from Swiftlet.swift; do not edit.
             // It picks the kvm target's type for each device and calls \(manifest.entry).start in the kernel's
             // run loop; the status it returns is the kernel's exit status.
 
             import Swiftlet
             import SwiftletNet
-            import SwiftletKVM\(devices.contains(.store) ? "\nimport SwiftletKVMStore" : "")
+            import SwiftletKVM\(manifest.has(.store) ? "\nimport SwiftletKVMStore" : "")
 
             @main
             enum SwiftletMain {
@@ -152,11 +167,90 @@ struct Wiring {
             """
     }
 
+    /// `ENTRY.Arguments`: one typed property per declared argument, with its default, and
+    /// `init(parsing:)`, which reads a command line through `ArgumentValues` (Swiftlet core).
+    func argumentsSource() -> String {
+        var properties: [String] = [], declared: [String] = [], reads: [String] = []
+        for a in manifest.arguments {
+            let p = a.propertyName
+            let type: String, accessor: String, kind: String
+            switch a.kind {
+            case .string: (type, accessor, kind) = ("String", "string", ".string")
+            case .int: (type, accessor, kind) = ("Int", "int", ".int")
+            case .port: (type, accessor, kind) = ("UInt16", "port", ".port")
+            case .ipv4: (type, accessor, kind) = ("IPv4Address", "ipv4", ".ipv4")
+            case .flag: (type, accessor, kind) = ("Bool", "flag", ".flag")
+            }
+            properties.append("        /// \(a.help.replacingOccurrences(of: "\n", with: " "))")
+            if a.kind == .flag {
+                properties.append("        var \(p): Bool = false")
+                reads.append("            \(p) = values.flag(\(Wiring.literal(a.name)))")
+            } else if let d = a.defaultValue {
+                let value: String
+                switch a.kind {
+                case .string: value = Wiring.literal(d)
+                case .ipv4: value = "IPv4Address(\(d.split(separator: ".").joined(separator: ", ")))"
+                default: value = d
+                }
+                properties.append("        var \(p): \(type) = \(value)")
+                reads.append("            if let v = values.\(accessor)(\(Wiring.literal(a.name))) { \(p) = v }")
+            } else {
+                properties.append("        var \(p): \(type)? = nil")
+                reads.append("            \(p) = values.\(accessor)(\(Wiring.literal(a.name)))")
+            }
+            declared.append("            DeclaredArgument(\(Wiring.literal(a.name)), \(kind), default: \(a.defaultValue.map(Wiring.literal) ?? "nil"), help: \(Wiring.literal(a.help))),")
+        }
+        return """
+            // Generated by `swiftlet configure` from Swiftlet.swift; do not edit.
+            // \(manifest.entry)'s arguments as its manifest declares them: the command line after `--` fills them
+            // (`-- --help` lists them), and \(manifest.entry).start receives them as `arguments:`.
+
+            import Swiftlet
+
+            extension \(manifest.entry) {
+                struct Arguments: Sendable {
+            \(properties.joined(separator: "\n"))
+
+                    static let declared: [DeclaredArgument] = [
+            \(declared.joined(separator: "\n"))
+                    ]
+
+                    /// Every argument at its default.
+                    init() {}
+
+                    /// Reads a command line; throws the line that says what is wrong, or the help for `--help`.
+                    init(parsing words: [String]) throws(UsageError) {
+                        let values = try ArgumentValues(parsing: words, declared: Arguments.declared)
+            \(reads.joined(separator: "\n"))
+                    }
+                }
+            }
+
+            """
+    }
+
+    /// `text` as a Swift string literal.
+    static func literal(_ text: String) -> String {
+        var out = "\""
+        for c in text.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7f { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+
     func packageManifest(swiftletRoot: URL) -> String {
         let identity = swiftletRoot.lastPathComponent.lowercased()
         return """
             // swift-tools-version:6.1
-            // Generated by `swiftlet build --target \(target.rawValue)`; do not edit.
+            // Generated by `swiftlet configure --target \(target.rawValue)`; do not edit.
             import PackageDescription
 
             let package = Package(

@@ -62,8 +62,8 @@ public func embeddedExamples() async -> Int32 {
     let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
                              seed: StackSeed(CounterEntropy()))
     let api = AsyncStack(stack, now: .zero)
-    let echo = await Echo.start(console: NullConsole(), network: api, timers: api, arguments: [])
-    let bulk = await Bulk.start(console: NullConsole(), network: api, timers: api, arguments: ["send", "10.0.0.1", "9", "10"])
+    let echo = await Echo.start(console: NullConsole(), network: api, timers: api, arguments: Echo.Arguments())
+    let bulk = await Bulk.start(console: NullConsole(), network: api, timers: api, arguments: (try? Bulk.Arguments(parsing: ["--mode", "send", "--peer", "10.0.0.1", "--port", "9", "--bytes=10"])) ?? Bulk.Arguments())
     await Hello.start(console: NullConsole(), timers: api)
     return echo + bulk
 }
@@ -96,7 +96,7 @@ public func embeddedWebsite() async -> Int32 {
     let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
                              seed: StackSeed(CounterEntropy()))
     let api = AsyncStack(stack, now: .zero)
-    return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), store: OneFileStore(), arguments: [])
+    return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), store: OneFileStore(), arguments: Website.Arguments())
 }
 
 /// A disk of zeros: enough to specialise the tar store as a kernel serving a `--disk` would.

@@ -116,7 +116,7 @@ new_website_project() {  # new_website_project NAME
     NEW_PROJECT="$WORK/projects/$1"
     mkdir -p "$WORK/projects"
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" --template website) || { echo "swiftlet new failed"; return 1; }
-    grep -q "^name = $1$" "$NEW_PROJECT/swiftlet.manifest" || { echo "the manifest does not carry the name $1"; return 1; }
+    grep -q "name: \"$1\"," "$NEW_PROJECT/Swiftlet.swift" || { echo "the manifest does not carry the name $1"; return 1; }
     [ -f "$NEW_PROJECT/site/docs/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site/docs" ] || { echo "the site's docs were not copied"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" 2>&1) | grep -q "exists and is not empty" || { echo "swiftlet new overwrote a project"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new Bad_Name 2>&1) | grep -q "lower-case letters, digits and '-'" || { echo "swiftlet new took a bad name"; return 1; }

@@ -84,12 +84,12 @@ test_tap_client() {
     make_tap "$ns" swl0 10.0.0.1/24
     spawn peer ip netns exec "$ns" $PEER server 10.0.0.1 6001
     wait_for peer 10 listening || return 1
-    spawn send ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- send 10.0.0.1 6001 5000000
+    spawn send ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- --mode send --peer 10.0.0.1 --port 6001 --bytes 5000000
     wait_for send 120 "bulk: send" || return 1
     grep -q "received 5000000 ok" "$WORK/peer.log" || { cat "$WORK/peer.log"; return 1; }
     spawn peer2 ip netns exec "$ns" $PEER server 10.0.0.1 6002
     wait_for peer2 10 listening || return 1
-    spawn receive ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- receive 10.0.0.1 6002 5000000
+    spawn receive ip netns exec "$ns" "$SWIFTLET" run --target tap Tests/Apps/bulk --ipv4 10.0.0.2/24 -- --mode receive --peer 10.0.0.1 --port 6002 --bytes 5000000
     wait_for receive 120 "bulk: receive" || return 1
     grep -q "received 5000000 bytes" "$WORK/receive.log" || { cat "$WORK/receive.log"; return 1; }
     # The client prints ContentDigest (FNV-1a) of what it received; compare with the pattern's.
@@ -178,6 +178,74 @@ test_new_project() {
     return 0
 }
 
+test_manifest() {
+    # The manifest is Swift: the compiler's errors and the library's own checks name its file and line.
+    # Typed arguments of every kind reach `start` with their defaults; --help lists them; a bad value is
+    # one line and status 2.
+    local app="$WORK/projects/kinds" bin out status
+    mkdir -p "$WORK/projects"
+    (cd "$WORK/projects" && "$SWIFTLET" new kinds --template hello >/dev/null 2>&1) || { echo "swiftlet new failed"; return 1; }
+    rm "$app/Hello.swift"
+    cat >"$app/Kinds.swift" <<'SWIFT'
+import Swiftlet
+enum Kinds {
+    static func start(console: some Console, arguments: Arguments) async -> Int32 {
+        console.log("greeting=\(arguments.greeting) count=\(arguments.count) port=\(arguments.port) peer=\(arguments.peer) other=\(arguments.other.map { "\($0)" } ?? "none") loud=\(arguments.loud) max-size=\(arguments.maxSize)")
+        return 0
+    }
+}
+SWIFT
+    cat >"$app/Swiftlet.swift" <<'SWIFT'
+import SwiftletManifest
+
+let application = Application(
+    name: "kinds",
+    entry: "Kinds",
+    devices: [.console],
+    arguments: [
+        .string("greeting", default: "hello \"world\"", help: "What to say."),
+        .int("count", default: 2, help: "How many times."),
+        .port("port", default: 8080, help: "A port."),
+        .ipv4("peer", default: "10.0.0.1", help: "An address."),
+        .ipv4("other", help: "An optional address."),
+        .flag("loud", help: "Shout."),
+        .int("max-size", default: 65536, help: "A two-word name."),
+    ])
+SWIFT
+    "$SWIFTLET" describe "$app" | grep -q -- "--max-size INT (default: 65536)" || { echo "describe lacks the arguments"; return 1; }
+    "$SWIFTLET" build "$app" >"$WORK/kinds-build.log" 2>&1 || { tail -20 "$WORK/kinds-build.log"; return 1; }
+    bin="$app/.swiftlet/unix/.build/release/kinds"
+    out=$("$bin")
+    [ "$out" = 'greeting=hello "world" count=2 port=8080 peer=10.0.0.1 other=none loud=false max-size=65536' ] || { echo "defaults: $out"; return 1; }
+    out=$("$bin" -- --greeting hi --count=-3 --port 7 --peer 192.168.1.1 --other 10.1.2.3 --loud --max-size 9)
+    [ "$out" = 'greeting=hi count=-3 port=7 peer=192.168.1.1 other=10.1.2.3 loud=true max-size=9' ] || { echo "given: $out"; return 1; }
+    out=$("$bin" -- --help) || { echo "--help failed"; return 1; }
+    echo "$out" | grep -qF -- '--greeting TEXT  What to say. (default: hello "world")' && echo "$out" | grep -qF -- '--other ADDR' \
+        && echo "$out" | grep -qE -- '--loud +Shout\.$' || { echo "help: $out"; return 1; }
+    for bad in "--count x|--count 'x' is not a whole number" "--port 65536|--port '65536' is not a port" \
+               "--peer 1.2.3|--peer '1.2.3' is not an IPv4 address" "--loud=yes|--loud is a switch" \
+               "--count 1 --count 2|--count is given twice" "--colour red|unknown argument '--colour'" "--port|--port needs a value"; do
+        status=0
+        out=$("$bin" -- ${bad%%|*} 2>&1) || status=$?
+        [ "$status" = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -qF "kinds: ${bad#*|}" || { echo "'${bad%%|*}': status $status: $out"; return 1; }
+    done
+    # Errors in the manifest: the compiler's (type, overflow) and the library's (name, duplicate), with the line.
+    cp "$app/Swiftlet.swift" "$WORK/kinds-manifest"
+    sed -i 's/default: 8080/default: 80800/' "$app/Swiftlet.swift"
+    out=$("$SWIFTLET" configure "$app" 2>&1) && { echo "an overflowing port default passed"; return 1; }
+    echo "$out" | grep -q "Swiftlet.swift:10:.*error: integer literal '80800' overflows" || { echo "overflow: $out"; return 1; }
+    sed -e 's/default: 80800/default: 8080/' -e 's/devices: \[.console\]/devices: [.console, .consle]/' -i "$app/Swiftlet.swift"
+    out=$("$SWIFTLET" configure "$app" 2>&1) && { echo "an unknown device passed"; return 1; }
+    echo "$out" | grep -q "Swiftlet.swift:6:.*error: type 'Device' has no member 'consle'" || { echo "unknown device: $out"; return 1; }
+    sed -e 's/.consle/.console/' -e 's/"kinds"/"Kinds"/' -i "$app/Swiftlet.swift"
+    out=$("$SWIFTLET" build "$app" 2>&1) && { echo "a bad name and a duplicate device passed"; return 1; }
+    echo "$out" | grep -q "Swiftlet.swift:3: error: name 'Kinds' must be lower-case" && echo "$out" | grep -q "Swiftlet.swift:3: error: device 'console' is listed twice" \
+        || { echo "library checks: $out"; return 1; }
+    cp "$WORK/kinds-manifest" "$app/Swiftlet.swift"
+    "$SWIFTLET" configure "$app" >/dev/null 2>&1 || { echo "the restored manifest fails"; return 1; }
+    return 0
+}
+
 test_doctor() {
     # Everything here: every target ready. Without QEMU on PATH: kvm not ready, with the apt command.
     local out
@@ -213,7 +281,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project doctor describe)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project manifest doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -224,7 +292,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-website new-project)
+    selected=(unix-echo unix-dns unix-website new-project manifest)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }

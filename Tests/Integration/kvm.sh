@@ -41,16 +41,16 @@ test_kvm_hello_tcg() {
 
 test_kvm_crash() {
     # Each way of failing prints what happened and leaves with its own code (CSwiftletKVM.h).
-    run_kernel fatal Tests/Apps/crash -- fatal
+    run_kernel fatal Tests/Apps/crash -- --how fatal
     [ "$STATUS" = 100 ] || { echo "fatalError exited $STATUS, want 100"; cat "$WORK/fatal.log"; return 1; }
     expect_in fatal "panic: Swift runtime error" && expect_in fatal "the panic was in specialized static Crash.start" || return 1
-    run_kernel null Tests/Apps/crash -- null
+    run_kernel null Tests/Apps/crash -- --how null
     [ "$STATUS" = 101 ] || { echo "null dereference exited $STATUS, want 101"; cat "$WORK/null.log"; return 1; }
     expect_in null "CPU exception 14 (page fault) in the application" && expect_in null "address 0x0000000000000008" || return 1
-    run_kernel memory Tests/Apps/crash -- memory
+    run_kernel memory Tests/Apps/crash -- --how memory
     [ "$STATUS" = 102 ] || { echo "heap exhaustion exited $STATUS, want 102"; cat "$WORK/memory.log"; return 1; }
     expect_in memory "panic: out of memory" || return 1
-    run_kernel status Tests/Apps/crash -- status
+    run_kernel status Tests/Apps/crash -- --how status
     [ "$STATUS" = 7 ] || { echo "returning 7 exited $STATUS"; return 1; }
 }
 

@@ -1,9 +1,9 @@
 // Test and benchmark application for the hosted and kvm targets: bulk TCP transfers.
 //
-// Server (no arguments): port 5001 is a sink (reads to end of stream, then answers with the byte count
+// Server (no arguments, or `-- --mode server`): port 5001 is a sink (reads to end of stream, then answers with the byte count
 // in decimal and closes); port 5002 is a source (reads a decimal byte count and a newline, sends that
 // many bytes of the pattern below, closes).
-// Client (`-- send ADDR PORT BYTES` or `-- receive ADDR PORT BYTES`): connects to a server on Linux,
+// Client (`-- --mode send|receive --peer ADDR --port PORT --bytes N`): connects to a server on Linux,
 // sends BYTES of the pattern (then half-closes and reads the reply) or asks for and reads BYTES, prints
 // a line with the byte count, the elapsed time and an FNV-1a digest of what it received, and exits.
 //
@@ -30,12 +30,16 @@ enum Bulk {
         return out
     }
 
-    static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: [String]) async -> Int32 {
-        if arguments.count == 4, let address = IPv4Address(arguments[1]), let port = UInt16(arguments[2]), let bytes = Int(arguments[3]) {
-            return await client(arguments[0], console: console, network: network, timers: timers, address: address, port: port, bytes: bytes)
+    static func start<Net: Network>(console: some Console, network: Net, timers: some Timers, arguments: Arguments) async -> Int32 {
+        if arguments.mode == "send" || arguments.mode == "receive" {
+            guard let address = arguments.peer, let port = arguments.port, arguments.bytes >= 0 else {
+                console.log("bulk: \(arguments.mode) needs --peer ADDR --port PORT --bytes N")
+                return 2
+            }
+            return await client(arguments.mode, console: console, network: network, timers: timers, address: address, port: port, bytes: arguments.bytes)
         }
-        guard arguments.isEmpty else {
-            console.log("usage: bulk [-- send|receive ADDR PORT BYTES]")
+        guard arguments.mode == "server" else {
+            console.log("bulk: --mode is server, send or receive")
             return 2
         }
         let sink: Net.Listener

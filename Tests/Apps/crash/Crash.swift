@@ -8,15 +8,15 @@
 import Swiftlet
 
 enum Crash {
-    static func start(console: some Console, arguments: [String]) async -> Int32 {
-        let how = arguments.first ?? "fatal"
+    static func start(console: some Console, arguments: Arguments) async -> Int32 {
+        let how = arguments.how
         console.log("crash: about to fail with '\(how)'")
         switch how {
         case "fatal":
             fatalError("deliberate fatal error from the crash test")
         case "null":
-            let p = UnsafePointer<UInt64>(bitPattern: UInt(arguments.count) * 8)  // 8: in page 0, opaque to the optimiser
-            return Int32(truncatingIfNeeded: p.map { $0.pointee } ?? UInt64(arguments.count &* 1000))
+            let p = UnsafePointer<UInt64>(bitPattern: UInt(how.utf8.count) * 8)  // 8: in page 0, opaque to the optimiser
+            return Int32(truncatingIfNeeded: p.map { $0.pointee } ?? UInt64(how.utf8.count &* 1000))
         case "memory":
             var blocks: [[UInt8]] = []
             while true { blocks.append([UInt8](repeating: 1, count: 1 << 20)) }

@@ -11,9 +11,12 @@ enum Disk {
 
     static func pattern(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: (i &* 31) ^ (i >> 9)) }
 
-    static func start(console: some Console, block: some BlockDevice, arguments: [String]) async -> Int32 {
-        var sectors = 1024
-        if let i = arguments.firstIndex(of: "--sectors"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { sectors = n }
+    static func start(console: some Console, block: some BlockDevice, arguments: Arguments) async -> Int32 {
+        let sectors = arguments.sectors
+        guard sectors > 0 else {
+            console.log("disk: --sectors must be at least 1")
+            return 2
+        }
         do throws(BlockDeviceError) {
             var first = [UInt8](repeating: 0, count: block.sectorSize)
             try await block.read(sector: 0, into: &first)

@@ -1,0 +1,10 @@
+// The echo example's manifest. `swiftlet run . -- --help` lists the arguments.
+import SwiftletManifest
+
+let application = Application(
+    name: "echo",
+    entry: "Echo",
+    devices: [.console, .network, .timers],
+    arguments: [
+        .port("port", default: 7, help: "The TCP and UDP port to echo on."),
+    ])
