@@ -15,7 +15,7 @@ enum Crash {
         case "fatal":
             fatalError("deliberate fatal error from the crash test")
         case "null":
-            let p = UnsafePointer<UInt64>(bitPattern: UInt(how.utf8.count) * 8)  // 8: in page 0, opaque to the optimiser
+            let p = UnsafePointer<UInt64>(bitPattern: UInt(how.utf8.count) * 2)  // "null": 8, in page 0, opaque to the optimiser
             return Int32(truncatingIfNeeded: p.map { $0.pointee } ?? UInt64(how.utf8.count &* 1000))
         case "memory":
             var blocks: [[UInt8]] = []
