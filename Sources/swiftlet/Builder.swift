@@ -61,7 +61,9 @@ struct Builder {
             return try KernelBuilder(folder: folder, manifest: manifest, appSources: configuration.appSources)
                 .build(generatedSources: configuration.generatedSources)
         }
-        say("building \(manifest.name) for \(target.rawValue) (release; the first build compiles Swiftlet too)")
+        let started = Date()
+        let firstBuild = !FileManager.default.fileExists(atPath: generated.appendingPathComponent(".build/release").path)
+        say("building \(manifest.name) for \(target.rawValue) (release" + (firstBuild ? "; the first build compiles Swiftlet too, a minute or two on 2 cores)" : ")"))
         let status = ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
                                       // Without manifest caching: SwiftPM's cached build plan misses files added to or
                                       // removed from Swiftlet (a path dependency): "cannot find X in scope", "missing
@@ -72,7 +74,7 @@ struct Builder {
         guard status == 0 else { throw CLIError("build failed (status \(status)); the compiler's messages are above") }
         let binary = generated.appendingPathComponent(".build/release/\(manifest.name)")
         let size = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? 0
-        say("built \(binary.path) (\(size / 1024) KB)")
+        say("built \(binary.path) (\(size / 1024) KB) in \(seconds(since: started))")
         return binary
     }
 

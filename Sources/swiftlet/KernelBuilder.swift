@@ -92,7 +92,10 @@ struct KernelBuilder {
             try flags.write(to: stamp, atomically: true, encoding: .utf8)
         }
 
-        say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path))")
+        let started = Date()
+        let firstBuild = !fm.fileExists(atPath: cache.appendingPathComponent("SwiftletNet.o").path)
+        say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path)"
+            + (firstBuild ? "; the first build compiles them all, a few minutes on 2 cores)" : ")"))
         var objects: [URL] = []
         // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (DESIGN.md): general registers only.
         let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
@@ -170,7 +173,7 @@ struct KernelBuilder {
                         "-o", elf.path] + objects.map(\.path) + libraries)
         try run(t.objcopy, ["--strip-all", elf.path, image.path])
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
-        say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent))")
+        say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent)) in \(seconds(since: started))")
         return image
     }
 
@@ -267,9 +270,12 @@ struct KernelBuilder {
     /// Runs the compiler unless `output` is newer than every input.
     func compileIfStale(_ tool: URL, inputs: [URL], output: URL, arguments: [String]) throws {
         if let built = modified(output), inputs.allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return }
+        let started = Date()
         say("  compiling \(output.deletingPathExtension().lastPathComponent)")
         try? FileManager.default.removeItem(at: output)
         try run(tool, arguments)
+        let took = Date().timeIntervalSince(started)
+        if took >= 5 { say("  compiled \(output.deletingPathExtension().lastPathComponent) in \(seconds(since: started))") }
     }
 
     func run(_ tool: URL, _ arguments: [String], in directory: URL? = nil) throws {

@@ -19,6 +19,12 @@ let swiftletRoot: URL = {
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }()
 
+/// "4.2 s", "73 s": how long since `start`, for build lines.
+func seconds(since start: Date) -> String {
+    let t = Date().timeIntervalSince(start)
+    return t < 10 ? String(format: "%.1f s", t) : "\(Int(t.rounded())) s"
+}
+
 func say(_ line: String) {
     FileHandle.standardError.write(Data("swiftlet: \(line)\n".utf8))
 }

@@ -145,6 +145,37 @@ test_kvm_new_project() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
+test_kvm_readme() {
+    # The README as a new user follows it, from a fresh clone of this commit in a temporary folder (its own
+    # .build: nothing reused from this checkout): the first set-up command (builds the tool, serves the
+    # website on the unix target), then `swiftlet new` and that project as a kernel with --port; each page
+    # fetched with curl, each run stopped by SIGINT with nothing left behind. In a namespace of its own, so
+    # that port 8080 is free whatever the machine runs.
+    local fresh="$WORK/fresh" first tool
+    git clone -q "$ROOT" "$fresh" || { echo "git clone of $ROOT failed"; return 1; }
+    first=$(grep -m1 -oE '^swift run -c release swiftlet run Examples/website' "$fresh/README.md") \
+        || { echo "the README's first command is no longer 'swift run -c release swiftlet run Examples/website': update this test"; return 1; }
+    new_namespace kreadme || return 1
+    local ns=$NS
+    spawn readme-website ip netns exec "$ns" bash -c "cd '$fresh' && exec $first"
+    wait_for readme-website 1200 "open http://127.0.0.1:8080/" || return 1
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/ | cmp -s - "$fresh/Examples/website/site/index.html" \
+        || { echo "the website's index differs"; return 1; }
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/docs/GUIDE.md | cmp -s - "$fresh/docs/GUIDE.md" \
+        || { echo "the guide differs"; return 1; }
+    stops_cleanly INT "${started[-1]}" "$ns" || return 1
+    # README: swiftlet new mysite --template website; sudo swiftlet run --target kvm --port 8081:8080 mysite
+    tool="$fresh/.build/release/swiftlet"
+    (cd "$WORK" && "$tool" new mysite --template website >/dev/null 2>&1) || { echo "swiftlet new failed"; return 1; }
+    spawn readme-kernel ip netns exec "$ns" "$tool" run --target kvm --port 8081:8080 "$WORK/mysite"
+    wait_for readme-kernel 900 "serving on port 8080" || return 1
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8081/ | cmp -s - "$WORK/mysite/site/index.html" \
+        || { echo "the kernel's index through --port differs"; return 1; }
+    stops_cleanly INT "${started[-1]}" "$ns" || return 1
+    pgrep -f "$fresh/" >/dev/null && { echo "a process of the fresh clone outlived its run"; return 1; }
+    return 0
+}
+
 test_kvm_bulk() {
     new_namespace kbulk || return 1
     local ns=$NS
@@ -172,7 +203,7 @@ test_kvm_idle() {
     awk "BEGIN { exit !($percent < 5) }" || { echo "idle QEMU used $percent% of a core (want < 5%)"; return 1; }
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-bulk kvm-idle)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -180,7 +211,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|new-project|bulk|idle)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|new-project|readme|bulk|idle)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
