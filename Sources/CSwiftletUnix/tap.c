@@ -1,8 +1,9 @@
-// CSwiftletUnix: tap device set-up and getrandom for SwiftletUnix (Linux only).
+// CSwiftletUnix: tap device set-up, getrandom, accept4, recvmmsg and sendmmsg for SwiftletUnix (Linux only).
 #define _GNU_SOURCE
 #include "CSwiftletUnix.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -59,4 +60,17 @@ int swiftlet_errno(void) { return errno; }
 
 int swiftlet_accept(int fd, struct sockaddr *address, socklen_t *length) {
     return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+_Static_assert(sizeof(struct swiftlet_mmsghdr) == sizeof(struct mmsghdr), "struct mmsghdr's layout");
+_Static_assert(offsetof(struct swiftlet_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "struct mmsghdr's layout");
+
+int swiftlet_recvmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int count, int flags) {
+    int n = recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
+    return n < 0 ? -errno : n;
+}
+
+int swiftlet_sendmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int count, int flags) {
+    int n = sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
+    return n < 0 ? -errno : n;
 }

@@ -242,19 +242,6 @@ enum Sys {
         }
     }
 
-    static func receiveFrom(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> (Int, Endpoint) {
-        var s = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let n = try retrying {
-            withUnsafeMutablePointer(to: &s) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC), $0, &length)
-                }
-            }
-        }
-        return (n, endpoint(s))
-    }
-
     // MARK: - Tap
 
     static func openTap(_ name: String) throws(Errno) -> (Int32, String) {
@@ -318,5 +305,103 @@ enum Sys {
             }
             offset += n
         }
+    }
+}
+
+/// Datagram slots for recvmmsg(2) and sendmmsg(2): `count` datagrams per system call instead of one (NSD
+/// does the same). Each slot holds the largest UDP datagram, so none is ever truncated; the slots are one
+/// allocation whose pages are touched only as far as datagrams reach (a DNS message dirties one page of
+/// its slot's 64 KB).
+final class DatagramBatch {
+    let count: Int
+    let slotSize: Int
+    /// Slots filled by `stage`, waiting for `send`.
+    private(set) var staged = 0
+    private let buffers: UnsafeMutableRawPointer
+    private let headers: UnsafeMutablePointer<swiftlet_mmsghdr>
+    private let vectors: UnsafeMutablePointer<iovec>
+    private let addresses: UnsafeMutablePointer<sockaddr_in>
+
+    init(count: Int, slotSize: Int) {
+        self.count = count
+        self.slotSize = slotSize
+        buffers = UnsafeMutableRawPointer.allocate(byteCount: count * slotSize, alignment: 16)
+        headers = .allocate(capacity: count)
+        vectors = .allocate(capacity: count)
+        addresses = .allocate(capacity: count)
+        for i in 0..<count {
+            vectors[i] = iovec(iov_base: buffers + i * slotSize, iov_len: slotSize)
+            addresses[i] = sockaddr_in()
+            headers[i] = swiftlet_mmsghdr()
+        }
+    }
+
+    deinit {
+        buffers.deallocate()
+        headers.deallocate()
+        vectors.deallocate()
+        addresses.deallocate()
+    }
+
+    private func prepare(_ i: Int, length: Int) {
+        vectors[i].iov_len = length
+        headers[i].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + i)
+        headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+        headers[i].msg_hdr.msg_iov = vectors + i
+        headers[i].msg_hdr.msg_iovlen = 1
+        headers[i].msg_hdr.msg_control = nil
+        headers[i].msg_hdr.msg_controllen = 0
+        headers[i].msg_hdr.msg_flags = 0
+        headers[i].msg_len = 0
+    }
+
+    /// Receives up to `count` datagrams that are already queued, without waiting; returns how many
+    /// (at least one), or throws `.again` when none is.
+    func receive(_ fd: Int32) throws(Errno) -> Int {
+        for i in 0..<count { prepare(i, length: slotSize) }
+        while true {
+            let n = swiftlet_recvmmsg(fd, headers, UInt32(count), Int32(MSG_DONTWAIT))
+            if n >= 0 { return Int(n) }
+            if Errno(-n) != .interrupted { throw Errno(-n) }
+        }
+    }
+
+    /// Slot `i` of the last `receive`: the datagram's bytes and sender; nil when it did not fit.
+    func datagram(_ i: Int) -> (payload: [UInt8], source: Endpoint)? {
+        if headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 { return nil }
+        let payload = [UInt8](UnsafeRawBufferPointer(start: buffers + i * slotSize, count: Int(headers[i].msg_len)))
+        return (payload, Sys.endpoint(addresses[i]))
+    }
+
+    /// Copies a datagram into the next free slot (the caller keeps `staged < count` and the payload
+    /// within `slotSize`).
+    func stage(_ payload: [UInt8], to address: IPv4Address, port: UInt16) {
+        let i = staged
+        payload.withUnsafeBytes { b in
+            if let base = b.baseAddress { (buffers + i * slotSize).copyMemory(from: base, byteCount: b.count) }
+        }
+        addresses[i] = Sys.address(address, port: port)
+        prepare(i, length: payload.count)
+        staged += 1
+    }
+
+    /// Sends the staged datagrams in as few calls as the kernel allows and empties the slots. A datagram
+    /// the kernel refuses is dropped and the rest still go; when the socket's buffer is full the rest are
+    /// dropped (UDP allows both). Returns the first refusal's error, if any, for the caller to report.
+    @discardableResult
+    func send(_ fd: Int32) -> Errno? {
+        var first: Errno?
+        var at = 0
+        while at < staged {
+            let n = swiftlet_sendmmsg(fd, headers + at, UInt32(staged - at), Int32(MSG_NOSIGNAL))
+            if n > 0 { at += Int(n); continue }
+            let e = Errno(-n)
+            if e == .interrupted { continue }
+            if first == nil { first = e }
+            if e == .again { break }
+            at += 1  // this one was refused; the rest still go
+        }
+        staged = 0
+        return first
     }
 }

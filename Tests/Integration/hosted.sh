@@ -246,6 +246,33 @@ SWIFT
     return 0
 }
 
+test_api_docs() {
+    # scripts/api-docs builds the DocC reference of the public modules; the website example serves it
+    # (here from a store folder of the test's, the same layout as site/: docs/api/...).
+    local port=8093 out
+    scripts/api-docs "$WORK/apisite/docs/api" >"$WORK/api-docs.log" 2>&1 || { tail -20 "$WORK/api-docs.log"; return 1; }
+    for m in swiftlet swiftletwire swiftletnet swiftlethttp swiftletdns swiftletstore swiftletmanifest; do
+        [ -f "$WORK/apisite/docs/api/documentation/$m/index.html" ] || { echo "no page for module $m"; return 1; }
+    done
+    spawn api "$ROOT/Examples/website/.swiftlet/unix/.build/release/website" --store "$WORK/apisite" -- --port $port
+    wait_for api 30 "serving on port $port" || return 1
+    out=$(curl -s -o /dev/null -w "%{http_code} %{content_type}" "http://127.0.0.1:$port/docs/api/documentation/swiftlet/network/")
+    [ "$out" = "200 text/html; charset=utf-8" ] || { echo "the Network page: $out"; return 1; }
+    # The page's content is what DocC made of this project's own doc comments.
+    curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftlet/network.json" | grep -q "A TCP\\\\/IP stack as applications see it" \
+        || { echo "the Network page's data lacks its doc comment"; return 1; }
+    curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftletmanifest/application.json" | grep -q '"title":"Application"' \
+        || { echo "no page for the manifest's Application"; return 1; }
+    out=$(curl -s -o /dev/null -w "%{http_code} %{redirect_url}" "http://127.0.0.1:$port/docs/api/documentation/swiftlet")
+    [ "$out" = "301 http://127.0.0.1:$port/docs/api/documentation/swiftlet/" ] || { echo "no redirect to the slash form: $out"; return 1; }
+    local js
+    js=$(grep -oE '/docs/api/js/index\.[0-9a-f]+\.js' "$WORK/apisite/docs/api/documentation/swiftlet/index.html" | head -1)
+    out=$(curl -s -o /dev/null -w "%{http_code} %{content_type}" "http://127.0.0.1:$port$js")
+    [ "$out" = "200 text/javascript; charset=utf-8" ] || { echo "the page's script $js: $out"; return 1; }
+    kill "${started[-1]}"
+    return 0
+}
+
 test_doctor() {
     # Everything here: every target ready. Without QEMU on PATH: kvm not ready, with the apt command.
     local out
@@ -281,7 +308,7 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project manifest doctor describe)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -292,7 +319,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-website new-project manifest)
+    selected=(unix-echo unix-dns unix-website new-project manifest api-docs)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }

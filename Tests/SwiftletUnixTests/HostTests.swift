@@ -134,6 +134,45 @@ import SwiftletHTTP
         #expect(outcome.udp == [1, 2, 3])
         #expect(outcome.refused == .refused)
     }
+
+    /// Datagrams arrive in batches (recvmmsg) and replies sent while more are waiting are held and sent
+    /// together (sendmmsg): 50 datagrams queued at once, sizes up to the largest UDP datagram, each
+    /// answered; every reply arrives, in order, byte for byte, and one sent after the batch goes at once.
+    @Test func batchedDatagramsAreAnsweredInOrder() {
+        let loop = RunLoop()
+        let network = HostNetwork(loop: loop)
+        final class Outcome: @unchecked Sendable { var replies: [[UInt8]] = []; var late: [UInt8] = [] }
+        let outcome = Outcome()
+        @Sendable func datagram(_ i: Int) -> [UInt8] {
+            let size = i == 7 ? HostUDPSocket.maximumDatagram : i == 30 ? 0 : 1 + i * 37
+            return (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+        }
+        let status = loop.run {
+            do throws(NetworkError) {
+                let server = try network.udp(port: 0)
+                let client = try network.udp(port: 0)
+                // All 50 are queued before the server first reads, so it sees them in batches.
+                for i in 0..<50 { try client.send(datagram(i), to: IPv4Address(127, 0, 0, 1), port: server.port) }
+                for _ in 0..<50 {
+                    let d = try await server.receive()
+                    try server.send(d.payload.reversed(), to: d.source, port: d.sourcePort)
+                }
+                for _ in 0..<50 { outcome.replies.append(try await client.receive(timeout: .seconds(5)).payload) }
+                try server.send([9, 9], to: IPv4Address(127, 0, 0, 1), port: client.port)
+                outcome.late = try await client.receive(timeout: .seconds(5)).payload
+                #expect(throws: NetworkError.messageTooLong(HostUDPSocket.maximumDatagram + 1)) {
+                    try server.send([UInt8](repeating: 0, count: HostUDPSocket.maximumDatagram + 1), to: IPv4Address(127, 0, 0, 1), port: client.port)
+                }
+                return 0
+            } catch {
+                return 2
+            }
+        }
+        #expect(status == 0)
+        #expect(outcome.replies.count == 50)
+        for (i, reply) in outcome.replies.enumerated() { #expect(reply == Array(datagram(i).reversed()), "reply \(i)") }
+        #expect(outcome.late == [9, 9])
+    }
 }
 
 @Suite struct HTTPTimeoutTests {

@@ -21,6 +21,20 @@ int swiftlet_getrandom(void *buffer, size_t length);
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (glibc declares it only under _GNU_SOURCE).
 int swiftlet_accept(int fd, struct sockaddr *address, socklen_t *length);
 
+/// struct mmsghdr, which glibc declares only under _GNU_SOURCE (same layout; tap.c checks).
+struct swiftlet_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg(2) without a timeout: up to `count` datagrams already queued (with MSG_DONTWAIT in `flags`,
+/// none waited for). Returns how many, or -errno.
+int swiftlet_recvmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int count, int flags);
+
+/// sendmmsg(2): sends up to `count` datagrams. Returns how many went (the first `n`), or -errno when
+/// the first failed.
+int swiftlet_sendmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int count, int flags);
+
 /// The calling thread's errno.
 int swiftlet_errno(void);
 
