@@ -22,16 +22,44 @@ public struct HTTPResponse: Sendable {
 
     /// The status line and header block; Content-Length from the body unless `contentLength` says
     /// otherwise (HEAD answers with the length of what GET would send).
+    /// Built as bytes, not through string interpolation: interpolating cost a fifth of a request's
+    /// instructions (callgrind, the website example under wrk).
     public func head(date: String, contentLength: Int? = nil, close: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\nDate: \(date)\r\nServer: Swiftlet\r\n"
-        for f in fields { text += "\(f.name): \(f.value)\r\n" }
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + fields.count * 48)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        Self.appendDecimal(status, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: Self.reason(status).utf8)
+        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(contentsOf: date.utf8)
+        out.append(contentsOf: "\r\nServer: Swiftlet\r\n".utf8)
+        for f in fields {
+            out.append(contentsOf: f.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: f.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
         // RFC 9110 §8.6: no Content-Length in 1xx and 204; a 304 carries none here either.
         if status != 204 && status != 304 && status >= 200 {
-            text += "Content-Length: \(contentLength ?? body.count)\r\n"
+            out.append(contentsOf: "Content-Length: ".utf8)
+            Self.appendDecimal(contentLength ?? body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
         }
-        if close { text += "Connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        if close { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        out.append(contentsOf: "\r\n".utf8)
+        return out
+    }
+
+    /// `n` (not negative) in decimal ASCII.
+    static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        let start = out.count
+        var v = UInt(max(n, 0))
+        repeat {
+            out.append(UInt8(48 + v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
     }
 
     public static func reason(_ status: Int) -> String {

@@ -41,7 +41,8 @@ public struct HTTPRouter: Sendable {
 
     /// The response from the matching route's handler, or the error the routing or the handler gives.
     public func respond(_ request: HTTPRequest) async -> HTTPResponse {
-        let path = request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let target = request.target
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
         var best: Route? = nil
         var allowed: [String] = []
         var bestLength = -1

@@ -151,25 +151,18 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
         precondition(maximum > 0, "read(maximum:) needs a positive maximum")
         while true {
             guard fd >= 0 else { throw .notConnected }
-            var bytes: [UInt8] = []
-            var failure: Errno? = nil
-            bytes = [UInt8](unsafeUninitializedCapacity: maximum) { buffer, count in
-                do throws(Errno) {
-                    count = try Sys.receive(fd, into: UnsafeMutableRawBufferPointer(buffer))
-                } catch {
-                    failure = error
-                    count = 0
-                }
+            let scratch = loop.receiveScratch
+            let count: Int
+            do throws(Errno) {
+                count = try Sys.receive(fd, into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<min(maximum, scratch.count)]))
+            } catch where error == .again {
+                if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
+                await loop.readable(fd, until: deadline)
+                continue
+            } catch {
+                throw error.networkError
             }
-            if let failure {
-                if failure == .again {
-                    if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
-                    await loop.readable(fd, until: deadline)
-                    continue
-                }
-                throw failure.networkError
-            }
-            return bytes.isEmpty ? nil : bytes
+            return count == 0 ? nil : [UInt8](UnsafeRawBufferPointer(rebasing: scratch[..<count]))
         }
     }
 

@@ -14,7 +14,37 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: String = 
         "index.html": Array("<h1>home</h1>".utf8),
         "css/site.css": Array("body{}".utf8),
         "docs/a b.txt": Array("0123456789".utf8),
+        "img/Logo.SVG": [1],
+        "v1.2/notes": [2],
+        "archive.tar.gz": [3],
+        "a.toolongext": [4],
+        ".md": [5],
+        "data.JSON": [6],
     ]))
+
+    /// Media types by the last component's extension, any case; a dot in a directory does not count.
+    @Test func contentTypesByExtension() async {
+        let expected = [
+            "/img/Logo.SVG": "image/svg+xml", "/v1.2/notes": "application/octet-stream",
+            "/archive.tar.gz": "application/octet-stream", "/a.toolongext": "application/octet-stream",
+            "/.md": "text/markdown; charset=utf-8", "/data.JSON": "application/json",
+        ]
+        for (target, type) in expected {
+            let r = await files.respond(get(target))
+            #expect(r.status == 200 && r.fields.first { $0.name == "Content-Type" }?.value == type, "\(target)")
+        }
+    }
+
+    /// The head is built byte by byte: status line, Date, Server, fields, Content-Length, Connection.
+    @Test func responseHeads() {
+        let r = HTTPResponse(status: 404, fields: [HTTPField(name: "X-A", value: "b")], body: Array(repeating: 0, count: 1234567))
+        #expect(String(decoding: r.head(date: "D", close: true), as: UTF8.self)
+                == "HTTP/1.1 404 Not Found\r\nDate: D\r\nServer: Swiftlet\r\nX-A: b\r\nContent-Length: 1234567\r\nConnection: close\r\n\r\n")
+        #expect(String(decoding: HTTPResponse(status: 200).head(date: "D", close: false), as: UTF8.self)
+                == "HTTP/1.1 200 OK\r\nDate: D\r\nServer: Swiftlet\r\nContent-Length: 0\r\n\r\n")
+        #expect(String(decoding: HTTPResponse(status: 304).head(date: "D", contentLength: 10, close: false), as: UTF8.self)
+                == "HTTP/1.1 304 Not Modified\r\nDate: D\r\nServer: Swiftlet\r\n\r\n")
+    }
 
     @Test func servesFilesWithTypesAndIndexes() async {
         let home = await files.respond(get("/"))
@@ -29,6 +59,11 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: String = 
         #expect(await files.respond(get("/../secret")).status == 400)
         #expect(await files.respond(get("/%2e%2e/secret")).status == 400)
         #expect(await files.respond(get("/a%zz")).status == 400)
+        for bad in ["/a/./b", "/a/..", "/css/.", "/x%00y", "/a%2", "/a%", "css/site.css"] {
+            #expect(await files.respond(get(bad)).status == 400, "\(bad)")
+        }
+        #expect(await files.respond(get("/css%2Fsite.css")).status == 200)  // decoded before splitting, as before
+        #expect(await files.respond(get("/.../x")).status == 404)  // three dots are a name
         #expect(await files.respond(get("/", method: "DELETE")).status == 405)
     }
 
