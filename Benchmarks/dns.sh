@@ -60,6 +60,13 @@ wait_log() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; 
 qps() { local server=$1 port=$2; shift 2; "$@" dnsperf -s "$server" -p "$port" -d "$work/queries" -l "$DURATION" -c 32 -T 1 \
         | awk '/Queries per second/ { printf "%d\n", $4 } /Queries lost/ { lost = $3 } END { if (lost != "0") print "lost " lost > "/dev/stderr" }'; }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+# CPU time (user + system, clock ticks) of processes and all their descendants: dnsperf is one thread and can be
+# the limit, so queries/s alone may only say how fast the client is; CPU per query says what the server spent.
+descendants() { local p; for p in "$@"; do echo "$p"; descendants $(pgrep -P "$p"); done; }
+ticks() { local total=0 p; for p in $(descendants "$@"); do  # NSD's server process is the main one's grandchild
+        # utime and stime, counted after the command name, which may hold spaces ("nsd: server 1").
+        [ -r "/proc/$p/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'))); done; echo $total; }
+HZ=$(getconf CLK_TCK)
 
 swift build -c release --product swiftlet >/dev/null
 SWIFTLET=$PWD/.build/release/swiftlet
@@ -71,11 +78,29 @@ pids+=($!)
 wait_log "$work/unix.log" "serving example.test."
 wait_log "$work/nsd.log" "nsd started"
 echo "dnsperf -c 32 -T 1 -l $DURATION over UDP, 10 names (answers, CNAME, wildcard, NODATA, NXDOMAIN); one server thread each:"
-unix=$(qps 127.0.0.1 15353)
-nsd=$(qps 127.0.0.1 15354)
-echo "  Swiftlet dns (unix)      $unix queries/s"
-echo "  NSD 1 server process     $nsd queries/s"
+# This machine's speed drifts from minute to minute, so the two servers take turns, three rounds each, and
+# the medians are compared.
+measure() {  # measure PID PORT: one run; prints "QUERIES_PER_SECOND CPU_US_PER_QUERY"
+    local before q
+    before=$(ticks "$1")
+    q=$(qps 127.0.0.1 "$2")
+    echo "$q $(awk "BEGIN { printf \"%.2f\", ($(ticks "$1") - $before) * 1000000 / $HZ / ($q * $DURATION) }")"
+}
+median() { sort -n | sed -n 2p; }
+runs_unix=() runs_nsd=()
+for round in 1 2 3; do
+    runs_unix+=("$(measure "${pids[0]}" 15353)")
+    runs_nsd+=("$(measure "${pids[1]}" 15354)")
+    echo "  round $round: Swiftlet ${runs_unix[-1]% *} q/s (${runs_unix[-1]#* } us CPU/query), NSD ${runs_nsd[-1]% *} q/s (${runs_nsd[-1]#* } us CPU/query)"
+done
+unix=$(printf '%s\n' "${runs_unix[@]}" | cut -d' ' -f1 | median)
+unix_us=$(printf '%s\n' "${runs_unix[@]}" | cut -d' ' -f2 | median)
+nsd=$(printf '%s\n' "${runs_nsd[@]}" | cut -d' ' -f1 | median)
+nsd_us=$(printf '%s\n' "${runs_nsd[@]}" | cut -d' ' -f2 | median)
+echo "  Swiftlet dns (unix)      $unix queries/s, server CPU $unix_us us per query (medians of 3)"
+echo "  NSD 1 server process     $nsd queries/s, server CPU $nsd_us us per query (medians of 3)"
 echo "RESULT dns-unix $unix queries/s ratio $(ratio "$unix" "$nsd") vs NSD"
+echo "RESULT dns-unix-cpu $unix_us us/query ratio $(ratio "$nsd_us" "$unix_us") vs NSD (NSD's CPU per query / Swiftlet's)"
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     ns=swl-bench-dns-$$
