@@ -15,7 +15,7 @@ struct Describe: ParsableCommand {
     @OptionGroup var options: TargetOption
 
     func run() throws {
-        do {
+        try reportingCLIErrors {
             let (target, folder) = try options.resolved()
             let manifest = try Manifest.load(from: folder)
             let labels = manifest.devices.map { "\($0.kind.rawValue):" }.joined() + (manifest.arguments.isEmpty ? "" : "arguments:")
@@ -35,9 +35,6 @@ struct Describe: ParsableCommand {
                     print("  \(String(repeating: " ", count: 30))--\(a.name)\(value)\(fallback)")
                 }
             }
-        } catch let e as CLIError {
-            say(e.description)
-            throw ExitCode(1)
         }
     }
 

@@ -17,14 +17,11 @@ struct New: ParsableCommand {
     static let templates = ["hello", "echo", "website", "dns"]
 
     func run() throws {
-        do {
+        try reportingCLIErrors {
             let folder = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
             try New.create(at: folder, template: template)
             say("created \(folder.path) from the \(template) example")
             say("next: swiftlet run \(path)   (or --target tap|kvm; swiftlet run --help for the options)")
-        } catch let e as CLIError {
-            say(e.description)
-            throw ExitCode(1)
         }
     }
 

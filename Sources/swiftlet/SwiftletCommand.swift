@@ -25,6 +25,16 @@ func seconds(since start: Date) -> String {
     return t < 10 ? String(format: "%.1f s", t) : "\(Int(t.rounded())) s"
 }
 
+/// Runs a subcommand's body; a `CLIError` becomes its one line on standard error and exit status 1.
+func reportingCLIErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as CLIError {
+        say(e.description)
+        throw ExitCode(1)
+    }
+}
+
 func say(_ line: String) {
     FileHandle.standardError.write(Data("swiftlet: \(line)\n".utf8))
 }
@@ -60,13 +70,10 @@ struct Configure: ParsableCommand {
     @OptionGroup var options: TargetOption
 
     func run() throws {
-        do {
+        try reportingCLIErrors {
             let (target, folder) = try options.resolved()
             let configuration = try Builder(folder: folder, target: target).configure()
             for file in configuration.generatedSources { print(file.path) }
-        } catch let e as CLIError {
-            say(e.description)
-            throw ExitCode(1)
         }
     }
 }
@@ -76,12 +83,9 @@ struct Build: ParsableCommand {
     @OptionGroup var options: TargetOption
 
     func run() throws {
-        do {
+        try reportingCLIErrors {
             let (target, folder) = try options.resolved()
             _ = try Builder(folder: folder, target: target).build()
-        } catch let e as CLIError {
-            say(e.description)
-            throw ExitCode(1)
         }
     }
 }
@@ -114,7 +118,7 @@ struct Run: ParsableCommand {
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
 
     func run() throws {
-        do {
+        try reportingCLIErrors {
             let (target, folder) = try options.resolved()
             let binary = try Builder(folder: folder, target: target).build()
             if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
@@ -193,9 +197,6 @@ struct Run: ParsableCommand {
             }
             if createdTap { TapSetup.remove(tap) }
             throw ExitCode(status)
-        } catch let e as CLIError {
-            say(e.description)
-            throw ExitCode(1)
         }
     }
 }
