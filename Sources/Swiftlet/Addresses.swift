@@ -20,7 +20,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public static let zero = MACAddress(rawValue: 0)
 
     /// Octet `i` (0 is the first on the wire).
-    public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt64(40 - 8 * i)) }
+    @inlinable public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt64(40 - 8 * i)) }
 
     public var isBroadcast: Bool { self == .broadcast }
     /// The group bit (least significant bit of the first octet); broadcast is also multicast.
@@ -61,7 +61,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let any = IPv4Address(rawValue: 0)
     public static let broadcast = IPv4Address(rawValue: 0xFFFF_FFFF)
 
-    public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt32(24 - 8 * i)) }
+    @inlinable public func octet(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: rawValue >> UInt32(24 - 8 * i)) }
 
     public var isUnspecified: Bool { rawValue == 0 }
     public var isBroadcast: Bool { rawValue == 0xFFFF_FFFF }

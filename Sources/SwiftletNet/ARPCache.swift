@@ -37,6 +37,9 @@ public struct ARPCache {
     private var entries: [IPv4Address: Entry] = [:]
     private var pending: [IPv4Address: Pending] = [:]
     private var pendingCount = 0
+    /// The entry `resolve` found last: a stream of packets to one next hop skips the hash lookup.
+    /// Cleared by anything that changes `entries`.
+    private var recent: (address: IPv4Address, entry: Entry)? = nil
     /// Packets dropped because a queue was full or resolution failed.
     public private(set) var dropped = 0
 
@@ -55,6 +58,7 @@ public struct ARPCache {
     /// Returns packets that were waiting for it, ready to send to `mac`.
     public mutating func learn(_ address: IPv4Address, is mac: MACAddress, now: Instant) -> [PacketBuffer] {
         guard !address.isUnspecified, !mac.isMulticast else { return [] }
+        recent = nil
         if entries[address] == nil, entries.count >= configuration.capacity {
             // Evict the entry that expires first (least recently refreshed).
             if let victim = entries.min(by: { $0.value.expires < $1.value.expires })?.key { entries[victim] = nil }
@@ -81,7 +85,11 @@ public struct ARPCache {
 
     /// Resolves `address` for `packet`: either the MAC, or the packet is queued until a reply arrives.
     public mutating func resolve(_ address: IPv4Address, holding packet: PacketBuffer, now: Instant) -> Resolution {
-        if let mac = lookup(address, now: now) { return .resolved(mac) }
+        if let r = recent, r.address == address, r.entry.expires > now { return .resolved(r.entry.mac) }
+        if let e = entries[address], e.expires > now {
+            recent = (address, e)
+            return .resolved(e.mac)
+        }
         if var p = pending[address] {
             guard p.packets.count < configuration.pendingPerAddress, pendingCount < configuration.pendingTotal else {
                 dropped += 1
@@ -100,7 +108,10 @@ public struct ARPCache {
 
     /// Expires entries and retries requests. Returns the addresses to send a request for now.
     public mutating func poll(now: Instant) -> [IPv4Address] {
-        entries = entries.filter { $0.value.expires > now }
+        if entries.contains(where: { $0.value.expires <= now }) {
+            entries = entries.filter { $0.value.expires > now }
+            recent = nil
+        }
         var retry: [IPv4Address] = []
         for (address, p) in pending where p.nextRequest <= now {
             if p.requestsSent >= configuration.maximumRequests {

@@ -14,16 +14,16 @@ extension NetworkStack {
         let header = TCPHeader(segment)
         let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: ip.source, port: header.sourcePort))
         let flags = header.flags
-        if connections.index(forKey: id) != nil {
+        if let box = connections[id] {
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
-               connections[id]!.tcb.acceptsNewIncarnation(header) {
+               box.tcb.acceptsNewIncarnation(header) {
                 // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
                 connections[id] = nil
                 timers[id] = nil
                 detached.remove(id)
             } else {
-                connections[id]!.tcb.handle(header, payload: segment.payload, now: now)
-                flush(id, now: now)
+                box.tcb.handle(header, payload: segment.payload, now: now)
+                flush(id, box, now: now)
                 return
             }
         }
@@ -35,7 +35,9 @@ extension NetworkStack {
             let c = TCPConnection.accept(header, local: TCPEndpoint(address: ip.destination, port: header.destinationPort),
                                          remote: id.remote, iss: initialSequenceNumber(id, now: now),
                                          tsOffset: timestampOffset(id), configuration: tcpConfiguration, now: now)
-            connections[id] = TCPConnectionBox(c)
+            let box = TCPConnectionBox(c)
+            box.embryonic = true
+            connections[id] = box
             listener.embryonic.insert(id)
             listeners[header.destinationPort] = listener
             flush(id, now: now)
@@ -62,28 +64,45 @@ extension NetworkStack {
 
     /// Sends what a connection queued and forgets it once closed.
     func flush(_ id: TCPSocketID, now: Instant) {
-        guard connections.index(forKey: id) != nil else { timers[id] = nil; return }
-        defer {
-            let deadline = connections[id]?.nextDeadline ?? .distantFuture
-            timers[id] = deadline == .distantFuture ? nil : deadline
-        }
-        let box = connections[id]!
-        let out = box.tcb.takeOutbox()
+        guard let box = connections[id] else { timers[id] = nil; return }
+        flush(id, box, now: now)
+    }
+
+    /// `flush` for a connection already looked up (one hash lookup per segment, not six).
+    func flush(_ id: TCPSocketID, _ box: TCPConnectionBox, now: Instant) {
+        var out: [TCPOutgoing] = []
+        swap(&out, &box.sending)
+        box.tcb.takeOutbox(into: &out)
         let state = box.tcb.state
         for segment in out { sendSegment(segment, to: id.remote.address, from: box, now: now) }
-        if var listener = listeners[id.localPort], listener.embryonic.contains(id), state != .synReceived {
+        out.removeAll(keepingCapacity: true)
+        swap(&out, &box.sending)
+        if box.embryonic, state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
-            listener.embryonic.remove(id)
-            if state == .closed { connections[id] = nil } else { listener.ready.append(id) }
-            listeners[id.localPort] = listener
+            box.embryonic = false
+            if var listener = listeners[id.localPort], listener.embryonic.remove(id) != nil {
+                if state == .closed { forget(id, box); return }
+                listener.ready.append(id)
+                listeners[id.localPort] = listener
+            }
+        } else if state == .closed, detached.contains(id) {
+            // A closed connection the application already let go of is forgotten; one it still holds
+            // stays until it calls close, so it can read the error or the end of the stream.
+            forget(id, box)
+            detached.remove(id)
             return
         }
-        // A closed connection the application already let go of is forgotten; one it still holds stays
-        // until it calls close, so it can read the error or the end of the stream.
-        if state == .closed, detached.contains(id) {
-            connections[id] = nil
-            detached.remove(id)
+        let deadline = box.nextDeadline
+        if deadline != box.timer {
+            box.timer = deadline
+            timers[id] = deadline == .distantFuture ? nil : deadline
         }
+    }
+
+    private func forget(_ id: TCPSocketID, _ box: TCPConnectionBox) {
+        connections[id] = nil
+        timers[id] = nil
+        box.timer = .distantFuture
     }
 
     /// Builds and sends one segment; its data comes from `payload` or straight from `connection`'s send queue.
@@ -173,16 +192,16 @@ extension NetworkStack {
         let state = box.tcb.state
         guard state.canSend || state == .synSent || state == .synReceived else { throw .notConnected }
         let n = box.tcb.write(bytes, now: now)
-        flush(id, now: now)
+        flush(id, box, now: now)
         return n
     }
 
     /// Takes up to `maximum` received bytes; empty when nothing is waiting (see `tcpAtEndOfStream`).
     public func tcpRead(_ id: TCPSocketID, maximum: Int, now: Instant) throws(StackError) -> [UInt8] {
-        guard connections.index(forKey: id) != nil else { throw .noSuchSocket }
-        let bytes = connections[id]!.tcb.read(maximum, now: now)
-        if bytes.isEmpty, let e = connections[id]!.tcb.error { throw .connection(e) }
-        flush(id, now: now)
+        guard let box = connections[id] else { throw .noSuchSocket }
+        let bytes = box.tcb.read(maximum, now: now)
+        if bytes.isEmpty, let e = box.tcb.error { throw .connection(e) }
+        flush(id, box, now: now)
         return bytes
     }
 

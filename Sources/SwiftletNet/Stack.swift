@@ -43,26 +43,36 @@ public struct TCPSocketID: Hashable, Sendable, CustomStringConvertible {
     public var localPort: UInt16
     public var remote: TCPEndpoint
     public var description: String { ":\(localPort)<->\(remote)" }
+    /// One 64-bit word to the hasher instead of three fields (one lookup per segment; callgrind).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(localPort) << 48 | UInt64(remote.port) << 32 | UInt64(remote.address.rawValue))
+    }
 }
 
+// The properties touched for every packet are `@exclusivity(unchecked)`: Swift checks each access to a
+// class's stored property at run time (swift_beginAccess, about 60 instructions), some twenty times per
+// TCP segment, 14% of `Benchmarks/run tcp-memory` under callgrind. What makes that safe here: the stack is
+// used from one thread (its run loop), and none of these properties is ever modified while a closure or
+// callee could reach it again (the device's `transmit` and the TCP state machines hold no reference to
+// the stack). docs/ARCHITECTURE.md, "TCP speed, measured".
 public final class NetworkStack<Device: NetworkDevice> {
     public let device: Device
-    public private(set) var ipv4: IPv4Configuration
+    @exclusivity(unchecked) public private(set) var ipv4: IPv4Configuration
     public let tcpConfiguration: TCPConfiguration
-    public var counters = StackCounters()
-    public private(set) var arp: ARPCache
-    public private(set) var reassembly: IPv4Reassembly
+    @exclusivity(unchecked) public var counters = StackCounters()
+    @exclusivity(unchecked) public private(set) var arp: ARPCache
+    @exclusivity(unchecked) public private(set) var reassembly: IPv4Reassembly
 
     /// Boxed, so that reading or changing one connection never copies it (a `TCPConnection` holds its
     /// buffers; copying it out of a dictionary and back costs retains, and a write would copy the buffer).
-    var connections: [TCPSocketID: TCPConnectionBox] = [:]
+    @exclusivity(unchecked) var connections: [TCPSocketID: TCPConnectionBox] = [:]
     /// Each connection's next timer deadline, refreshed by `flush` after every change to it: `poll` and
     /// `nextDeadline` scan instants, not whole connections.
-    var timers: [TCPSocketID: Instant] = [:]
-    var listeners: [UInt16: Listener] = [:]
-    var udpSockets: [UInt16: UDPSocket] = [:]
+    @exclusivity(unchecked) var timers: [TCPSocketID: Instant] = [:]
+    @exclusivity(unchecked) var listeners: [UInt16: Listener] = [:]
+    @exclusivity(unchecked) var udpSockets: [UInt16: UDPSocket] = [:]
     var echoReplies: [EchoReply] = []
-    var identification: UInt16
+    @exclusivity(unchecked) var identification: UInt16
     let secret: (UInt64, UInt64)
     var ephemeralCounter: UInt32 = 0
     var dhcp: DHCPClient? = nil
@@ -181,8 +191,9 @@ public final class NetworkStack<Device: NetworkDevice> {
         }
         if dhcp != nil { serviceDHCP(now: now) }
         for (id, deadline) in timers where deadline <= now {
-            connections[id]?.tcb.poll(now: now)
-            flush(id, now: now)
+            guard let box = connections[id] else { timers[id] = nil; continue }
+            box.tcb.poll(now: now)
+            flush(id, box, now: now)
         }
         return nextDeadline
     }
@@ -207,7 +218,10 @@ public final class NetworkStack<Device: NetworkDevice> {
     }
 
     /// Prepends an IPv4 header to a transport packet and sends it, fragmenting above the MTU.
-    func sendIPv4(_ packet: PacketBuffer, protocol proto: IPProtocol, to destination: IPv4Address,
+    ///
+    /// The packet is taken (`consuming`), as it is down to the device: a borrowed buffer would be copied
+    /// whole by the first header written into it (copy on write), once per layer.
+    func sendIPv4(_ packet: consuming PacketBuffer, protocol proto: IPProtocol, to destination: IPv4Address,
                   source: IPv4Address? = nil, now: Instant) throws(StackError) {
         guard let hop = ipv4.nextHop(for: destination) else { throw .noRoute(destination) }
         identification &+= 1
@@ -215,10 +229,9 @@ public final class NetworkStack<Device: NetworkDevice> {
                                 source: source ?? ipv4.address, destination: destination, payloadLength: packet.count)
         let mtu = device.mtu
         if header.totalLength <= mtu {
-            var p = packet
-            try! p.prepend(NetworkStack.ipv4Header)
-            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
-            route(p, nextHop: hop, now: now)
+            try! packet.prepend(NetworkStack.ipv4Header)
+            packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
+            route(packet, nextHop: hop, now: now)
             return
         }
         // Fragment (RFC 791 §3.2): 8-byte multiples of payload per fragment.
@@ -242,7 +255,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     }
 
     /// Resolves the next hop and transmits, or leaves the packet with ARP until the reply.
-    func route(_ packet: PacketBuffer, nextHop: IPv4Address, now: Instant) {
+    func route(_ packet: consuming PacketBuffer, nextHop: IPv4Address, now: Instant) {
         if ipv4.isBroadcast(nextHop) { transmitIPv4(packet, to: .broadcast); return }
         switch arp.resolve(nextHop, holding: packet, now: now) {
         case .resolved(let mac): transmitIPv4(packet, to: mac)
@@ -251,12 +264,11 @@ public final class NetworkStack<Device: NetworkDevice> {
         }
     }
 
-    func transmitIPv4(_ packet: PacketBuffer, to mac: MACAddress) {
-        var p = packet
+    func transmitIPv4(_ packet: consuming PacketBuffer, to mac: MACAddress) {
         let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: .ipv4)
-        do { try p.prepend(eth.length) } catch { counters.transmitErrors += 1; return }
-        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
-        transmitFrame(p)
+        do { try packet.prepend(eth.length) } catch { counters.transmitErrors += 1; return }
+        packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
+        transmitFrame(packet)
     }
 
     func transmitFrame(_ frame: PacketBuffer) {

@@ -29,7 +29,7 @@ public final class SimulatedDevice: NetworkDevice {
     public let mtu: Int
     public let headroom = 0
     weak var link: SimulatedLink?
-    var inbox: [PacketBuffer] = []
+    @exclusivity(unchecked) var inbox: [PacketBuffer] = []
 
     init(macAddress: MACAddress, mtu: Int) {
         self.macAddress = macAddress
@@ -39,7 +39,7 @@ public final class SimulatedDevice: NetworkDevice {
     public func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError) {
         guard let link else { throw .down }
         guard frame.count <= mtu + 14 else { throw .frameTooLarge(size: frame.count, limit: mtu + 14) }
-        link.carry(frame.array, from: self)
+        link.carry(frame, from: self)
     }
 
     public func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int {
@@ -57,22 +57,27 @@ public final class SimulatedDevice: NetworkDevice {
     public var pending: Int { inbox.count }
 }
 
+/// Used from one thread, by tests and benchmarks that step it; its properties skip Swift's run-time
+/// exclusivity checks (see NetworkStack), which were a tenth of `Benchmarks/run tcp-memory`.
 public final class SimulatedLink {
     public let a: SimulatedDevice
     public let b: SimulatedDevice
     public let clock: ManualClock
-    public var impairment: LinkImpairment
-    public var capture: PCAPWriter? = nil
-    private var rng: SeededRandom
+    @exclusivity(unchecked) public var impairment: LinkImpairment
+    @exclusivity(unchecked) public var capture: PCAPWriter? = nil
+    @exclusivity(unchecked) private var rng: SeededRandom
     /// Frames in flight, sorted by (arrival, order) from `head` on; delivered entries before `head` are
     /// dropped in bulk now and then, so delivery does not move the whole queue for every frame.
-    private var queue: [(at: Instant, order: Int, toA: Bool, frame: [UInt8])] = []
-    private var head = 0
-    private var order = 0
-    private var busyUntilAtoB = Instant.zero
-    private var busyUntilBtoA = Instant.zero
+    @exclusivity(unchecked) private var queue: [(at: Instant, order: Int, toA: Bool, frame: PacketBuffer)] = []
+    @exclusivity(unchecked) private var head = 0
+    @exclusivity(unchecked) private var order = 0
+    @exclusivity(unchecked) private var busyUntilAtoB = Instant.zero
+    @exclusivity(unchecked) private var busyUntilBtoA = Instant.zero
 
-    public private(set) var carried = 0, lost = 0, duplicated = 0, corrupted = 0, reordered = 0, oversized = 0
+    /// What a delivered entry holds until the queue is compacted (its frame went to the device).
+    private static var delivered: PacketBuffer { PacketBuffer(bytes: []) }
+
+    @exclusivity(unchecked) public private(set) var carried = 0, lost = 0, duplicated = 0, corrupted = 0, reordered = 0, oversized = 0
 
     public init(clock: ManualClock, seed: UInt64, impairment: LinkImpairment = .perfect,
                 macA: MACAddress = MACAddress(2, 0, 0, 0, 0, 1), macB: MACAddress = MACAddress(2, 0, 0, 0, 0, 2)) {
@@ -87,9 +92,10 @@ public final class SimulatedLink {
 
     private func chance(_ p: Double) -> Bool { p > 0 && Double.random(in: 0..<1, using: &rng) < p }
 
-    func carry(_ frame: [UInt8], from device: SimulatedDevice) {
+    /// Takes the sender's buffer as it is (no copy): the sender is done with it once `transmit` returns.
+    func carry(_ frame: PacketBuffer, from device: SimulatedDevice) {
         let now = clock.now()
-        capture?.append(frame.span, at: now)
+        capture?.append(frame.bytes, at: now)
         carried += 1
         let toA = device === b
         guard frame.count <= impairment.mtu + 14 else { oversized += 1; return }
@@ -109,7 +115,7 @@ public final class SimulatedLink {
         var bytes = frame
         if chance(impairment.corruption), !bytes.isEmpty {
             let bit = Int.random(in: 0..<(bytes.count * 8), using: &rng)
-            bytes[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
+            bytes.withMutableBytes { (b: inout MutableSpan<UInt8>) in b[bit / 8] ^= UInt8(1) << UInt8(bit % 8) }
             corrupted += 1
         }
         enqueue(arrival, toA, bytes)
@@ -119,7 +125,7 @@ public final class SimulatedLink {
         }
     }
 
-    private func enqueue(_ at: Instant, _ toA: Bool, _ frame: [UInt8]) {
+    private func enqueue(_ at: Instant, _ toA: Bool, _ frame: PacketBuffer) {
         order += 1
         let entry = (at: at, order: order, toA: toA, frame: frame)
         // Arrivals are nearly in order: search from the back.
@@ -135,9 +141,9 @@ public final class SimulatedLink {
         var n = 0
         while head < queue.count, queue[head].at <= now {
             let first = queue[head]
-            queue[head].frame = []
+            queue[head].frame = SimulatedLink.delivered
             head += 1
-            (first.toA ? a : b).inbox.append(PacketBuffer(bytes: first.frame))
+            (first.toA ? a : b).inbox.append(first.frame)
             n += 1
         }
         if head > 64 && head * 2 > queue.count {

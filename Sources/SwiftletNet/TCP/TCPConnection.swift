@@ -17,7 +17,15 @@ public typealias TCPEndpoint = Endpoint
 
 /// A connection held by reference in the stack's table.
 final class TCPConnectionBox {
-    var tcb: TCPConnection
+    // Unchecked, as the stack's own hot properties are (see NetworkStack): only the stack reaches a box.
+    @exclusivity(unchecked) var tcb: TCPConnection
+    /// The deadline `timers` holds for this connection (`.distantFuture`: none), so `flush` touches
+    /// that dictionary only when it changes.
+    @exclusivity(unchecked) var timer = Instant.distantFuture
+    /// Set while the connection sits in its listener's `embryonic` set.
+    var embryonic = false
+    /// Segments being sent by `flush`; kept between calls so draining the outbox allocates nothing.
+    @exclusivity(unchecked) var sending: [TCPOutgoing] = []
     init(_ tcb: TCPConnection) { self.tcb = tcb }
 
     // Read-only calls on `tcb` through a class reference copy the whole struct first (callgrind: 420
@@ -283,6 +291,12 @@ public struct TCPConnection {
     mutating func takeOutbox() -> [TCPOutgoing] {
         defer { outbox.removeAll(keepingCapacity: true) }
         return outbox
+    }
+
+    /// `takeOutbox` without allocating: swaps the outbox with `spare` (which must be empty), whose
+    /// capacity the outbox then reuses.
+    mutating func takeOutbox(into spare: inout [TCPOutgoing]) {
+        swap(&outbox, &spare)
     }
 
     /// Copies a taken segment's data from the send queue into `destination` at `offset`.
