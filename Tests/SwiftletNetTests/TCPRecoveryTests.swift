@@ -58,6 +58,57 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         #expect(c.retransmittedSegments == 1)
     }
 
+    /// RFC 6675 §5: in recovery cwnd is ssthresh (7 segments for CUBIC after a flight of 10) and is not
+    /// inflated; a segment goes out only when cwnd - pipe leaves room for one, so once the pipe has drained
+    /// to cwnd, each segment the peer SACKs lets exactly one new segment out.
+    @Test func recoverySendsByThePipeNotAnInflatedWindow() {
+        var c = sender()
+        _ = c.write([UInt8](repeating: 4, count: 40 * mss).span, now: t0)
+        #expect(offsets(c.drainOutbox()) == Array(0..<10).map { $0 * mss }, "initial window: ten segments")
+        // Segment 0 is lost; SACKs of 1 and 2 each release one segment (limited transmit), the third
+        // starts recovery, which resends segment 0 and nothing else: pipe (9 segments) exceeds cwnd (7).
+        c.handle(peerAck(0, sack: [(mss, 2 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        c.handle(peerAck(0, sack: [(mss, 3 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [10 * mss, 11 * mss])
+        c.handle(peerAck(0, sack: [(mss, 4 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [0])
+        // pipe 8, then 7: still no room.
+        c.handle(peerAck(0, sack: [(mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        c.handle(peerAck(0, sack: [(mss, 6 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [])
+        // From here on, one SACKed segment out of the network, one new segment into it.
+        for n in 7...10 {
+            c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+            #expect(offsets(c.drainOutbox()) == [(n + 5) * mss], "SACK up to segment \(n)")
+        }
+        #expect(c.retransmittedSegments == 1)
+    }
+
+    /// NextSeg's order: a second hole is resent once it counts as lost (more than two segments SACKed
+    /// above it), and before any new data.
+    @Test func aSecondLostHoleGoesBeforeNewData() {
+        var c = sender()
+        _ = c.write([UInt8](repeating: 5, count: 40 * mss).span, now: t0)
+        _ = c.drainOutbox()
+        // Segments 0 and 5 are lost.
+        for n in 2...3 { c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3)) }
+        c.handle(peerAck(0, sack: [(mss, 4 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        c.handle(peerAck(0, sack: [(mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [10 * mss, 11 * mss, 0])
+        // One and two segments SACKed above segment 5: not lost yet; the second SACK leaves room for one
+        // new segment.
+        c.handle(peerAck(0, sack: [(6 * mss, 7 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [])
+        c.handle(peerAck(0, sack: [(6 * mss, 8 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [12 * mss])
+        // Three above it: segment 5 is lost. It goes first, then new data with the room left.
+        c.handle(peerAck(0, sack: [(6 * mss, 9 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [5 * mss, 13 * mss])
+        // The ACK of everything up to the recovery point ends recovery.
+        c.handle(peerAck(12 * mss), payload: Span(), now: t0 + .milliseconds(5))
+        #expect(c.retransmittedSegments == 2)
+    }
+
     @Test func tailLossProbeComesBeforeTheRetransmissionTimeout() {
         var c = sender()
         _ = c.write([UInt8](repeating: 2, count: 3 * mss).span, now: t0)

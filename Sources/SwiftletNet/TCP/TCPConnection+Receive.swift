@@ -231,8 +231,12 @@ extension TCPConnection {
         if let recover = recoveryPoint {
             if ack >= recover {
                 recoveryPoint = nil
+                pipeRecovery = false
                 retransmittedHoles.removeAll()
                 congestion.recoveryEnded(flight: sndMax - sndUna)
+            } else if pipeRecovery {
+                // RFC 6675: no deflation; `output` sends what cwnd - pipe allows after this ACK.
+                detectLostRetransmissions()
             } else {
                 // RFC 6582 §3.2 step 5: the partial ACK points at the next loss; retransmit it. With SACK
                 // (RFC 6675 NextSeg) only a hole below SACKed data counts as lost; the rest may be in flight.
@@ -254,6 +258,10 @@ extension TCPConnection {
 
     private mutating func duplicateAck(now: Instant) {
         duplicateAcks += 1
+        if pipeRecovery {
+            detectLostRetransmissions()  // `output` then sends what cwnd - pipe allows
+            return
+        }
         if recoveryPoint != nil {
             congestion.inflate()
             // RFC 6675 NextSeg rule 1: with SACK, holes below the highest SACKed byte are lost; resend them.
@@ -276,8 +284,11 @@ extension TCPConnection {
                 probeArmed = false
                 retransmitDeadline = now + rto.current
             }
-            congestion.inflate(); congestion.inflate(); congestion.inflate()
-            // Fast retransmit (RFC 5681 §3.2 step 2): the segment at the oldest hole.
+            // With SACK, RFC 6675 from here on (cwnd stays ssthresh; `output` goes by the pipe); without,
+            // RFC 6582's window inflated by the three duplicates.
+            pipeRecovery = sackEnabled
+            if !sackEnabled { congestion.inflate(); congestion.inflate(); congestion.inflate() }
+            // Fast retransmit (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3): the segment at the oldest hole.
             retransmitHole(force: true, now: now)
         } else if duplicateAcks < duplicateThreshold {
             // RFC 3042 limited transmit: each duplicate ACK below the threshold lets one new segment out,

@@ -1,5 +1,5 @@
 // SwiftletNet: what a TCP connection sends and when (RFC 9293 §3.8, §3.10; RFC 6298 timers; RFC 5681 and
-// RFC 6582 recovery; RFC 6675 uses the SACK scoreboard to skip retransmitting what the peer holds;
+// RFC 6582 recovery without SACK; with SACK, RFC 6675 (TCPConnection+SACKRecovery.swift) decides what goes;
 // Nagle RFC 9293 §3.7.4; zero-window probing RFC 9293 §3.8.6.1; keep-alive RFC 1122 §4.2.3.6).
 
 import Swiftlet
@@ -22,6 +22,12 @@ extension TCPConnection {
             return
         }
         var sent = false
+        // In SACK recovery (RFC 6675 §5 step C) lost holes go first, each while cwnd - pipe allows.
+        var pipe = 0
+        if pipeRecovery {
+            pipe = pipeEstimate()
+            sent = retransmitHoles(lostOnly: true, pipe: &pipe, now: now)
+        }
         while true {
             // Skip what the peer already holds when going back over old data (RFC 6675).
             if sackEnabled, sndNxt < sndMax, let block = scoreboard.first(where: { sndNxt.isIn($0.left, $0.right) }) {
@@ -33,7 +39,10 @@ extension TCPConnection {
             let unsent = dataEnd - sndNxt
             let sendFin = finQueued && !finAcked && sndNxt == dataEnd
             if unsent <= 0 && !sendFin { break }
-            var length = max(0, min(unsent, sendMSS, window - inFlight))
+            // New data (NextSeg rule 2): in SACK recovery one segment per SMSS that cwnd - pipe leaves,
+            // within the peer's window; otherwise within the (NewReno-inflated) congestion window.
+            let budget = pipeRecovery ? (congestion.window - pipe >= sendMSS ? sndWnd - inFlight : 0) : window - inFlight
+            var length = max(0, min(unsent, sendMSS, budget))
             if sackEnabled, sndNxt < sndMax, let next = scoreboard.first(where: { $0.left > sndNxt }) {
                 length = min(length, next.left - sndNxt)
             }
@@ -59,10 +68,13 @@ extension TCPConnection {
             emit(flags: flags, sequence: sndNxt, queued: queued, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if sndNxt > sndMax { sndMax = sndNxt }
+            pipe += length
             if retransmitDeadline == nil { armRetransmitTimer(now: now) }
             sent = true
             if fin { break }
         }
+        // NextSeg rule 3: holes below the highest SACKed byte not yet deemed lost.
+        if pipeRecovery, retransmitHoles(lostOnly: false, pipe: &pipe, now: now) { sent = true }
         // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
         if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
             if persistDeadline == nil { persistDeadline = now + rto.current }
@@ -145,12 +157,16 @@ extension TCPConnection {
     /// Retransmits one segment at the first hole at or above HighRxt (RFC 6675 §5 NextSeg). Without
     /// `force`, only a hole below the highest SACKed byte counts as lost.
     mutating func retransmitHole(force: Bool, now: Instant) {
-        var start = TCPSequenceNumber.max(sndUna, highRetransmitted)
-        while let block = scoreboard.first(where: { start.isIn($0.left, $0.right) }) { start = block.right }
-        guard start < sndMax else { return }
+        guard let start = firstUnretransmittedHole else { return }
+        if !force && !scoreboard.contains(where: { $0.left > start }) { return }
+        _ = retransmitSegment(at: start, now: now)
+    }
+
+    /// Retransmits one segment from `start` (up to the next SACKed block) and records it: HighRxt, the
+    /// undo list, the holes watched for a lost retransmission. Returns the end of what it sent.
+    mutating func retransmitSegment(at start: TCPSequenceNumber, now: Instant) -> TCPSequenceNumber? {
         let nextSacked = scoreboard.first { $0.left > start }
-        if !force && nextSacked == nil { return }
-        guard let end = retransmit(from: start, before: nextSacked?.left, now: now) else { return }
+        guard let end = retransmit(from: start, before: nextSacked?.left, now: now) else { return nil }
         highRetransmitted = end
         if recoveryPoint != nil, let u = undo, u.retransmitted.count < 32 {
             undo!.retransmitted.append(SACKBlock(left: start, right: end))
@@ -160,6 +176,7 @@ extension TCPConnection {
         if recoveryPoint != nil && retransmittedHoles.count < 64 {
             retransmittedHoles.append((start, end, sndMax))
         }
+        return end
     }
 
     /// Sends old data again: one segment from `start`, stopping at `stop` (a SACKed block) and at SND.MAX,
@@ -250,6 +267,7 @@ extension TCPConnection {
         }
         congestion.timedOut(flight: outstanding)
         recoveryPoint = sndMax
+        pipeRecovery = false
         highRetransmitted = sndUna
         retransmittedHoles.removeAll()
         limitedTransmit = 0

@@ -121,6 +121,9 @@ public struct TCPConnection {
     var congestion: CongestionController
     var duplicateAcks = 0
     var recoveryPoint: TCPSequenceNumber? = nil
+    /// RFC 6675 recovery is running (entered on duplicate ACKs or SACKs with SACK in use): `output` sends
+    /// by cwnd - pipe. False in NewReno recovery and after a timeout, which also set `recoveryPoint`.
+    var pipeRecovery = false
     /// RFC 6675 HighRxt: the end of the last hole retransmitted in this recovery.
     var highRetransmitted = TCPSequenceNumber(0)
     /// Holes retransmitted in this recovery, with SND.MAX when they were: once the peer SACKs data sent
