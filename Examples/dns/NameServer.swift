@@ -15,8 +15,8 @@ enum NameServer {
         let port = arguments.port
         var zones: [Zone] = []
         do throws(KeyValueError) {
-            for entry in try await store.list("") where entry.kind == .value && entry.name.hasSuffix(".zone") {
-                let name = String(entry.name.dropLast(5))
+            for entry in try await store.list("") where entry.kind == .value && entry.name.hasByteSuffix(".zone") {
+                let name = String(decoding: entry.name.utf8.dropLast(5), as: UTF8.self)  // bytes: no Unicode tables in the kernel
                 let bytes = try await store.get(entry.name)
                 guard let origin = DNSName(name + ".") else {
                     console.log("dns: \(entry.name): '\(name)' is not a domain name")

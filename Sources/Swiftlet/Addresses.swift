@@ -198,7 +198,7 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
                 g += bestLength
                 continue
             }
-            if !s.isEmpty, !s.hasSuffix(":") { s += ":" }
+            if !s.isEmpty, !s.hasByteSuffix(":") { s += ":" }
             s += hexNumber(UInt64(group(g)))
             g += 1
         }

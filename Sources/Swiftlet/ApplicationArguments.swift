@@ -47,7 +47,7 @@ public struct ArgumentValues: Sendable {
         while i < words.count {
             let word = words[i]
             i += 1
-            if word == "--help" || word == "-h" { throw UsageError.help(ArgumentValues.help(declared)) }
+            if word.sameBytes("--help") || word.sameBytes("-h") { throw UsageError.help(ArgumentValues.help(declared)) }
             // Bytes, not Characters: the kernel would otherwise link grapheme breaking for this loop.
             let bytes = Array(word.utf8)
             guard bytes.count > 2, bytes[0] == UInt8(ascii: "-"), bytes[1] == UInt8(ascii: "-") else {
@@ -56,7 +56,7 @@ public struct ArgumentValues: Sendable {
             let eq = bytes.firstIndex(of: UInt8(ascii: "="))
             let name = String(decoding: bytes[2..<(eq ?? bytes.count)], as: UTF8.self)
             let inline = eq.map { String(decoding: bytes[($0 + 1)...], as: UTF8.self) }
-            guard let index = declared.firstIndex(where: { $0.name == name }) else {
+            guard let index = declared.firstIndex(where: { $0.name.sameBytes(name) }) else {
                 var known = ""
                 for d in declared { known += (known.isEmpty ? "--" : ", --") + d.name }
                 throw UsageError("unknown argument '--\(name)'" + (known.isEmpty ? " (this application takes none)" : " (known: \(known))"))
@@ -91,7 +91,7 @@ public struct ArgumentValues: Sendable {
     }
 
     func text(_ name: String) -> String? {
-        guard let i = declared.firstIndex(where: { $0.name == name }) else { return nil }
+        guard let i = declared.firstIndex(where: { $0.name.sameBytes(name) }) else { return nil }
         return given[i]
     }
 

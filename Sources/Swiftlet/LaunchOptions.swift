@@ -25,22 +25,22 @@ public struct LaunchOptions: Sendable {
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
-            if a == "--" {
+            if a.sameBytes("--") {
                 o.applicationArguments = Array(arguments[(i + 1)...])
                 break
             }
-            guard a == "--ipv4" || a == "--gateway" || flags.contains(a) else {
+            guard a.sameBytes("--ipv4") || a.sameBytes("--gateway") || flags.contains(where: { $0.sameBytes(a) }) else {
                 return .failure(UsageError("unknown option '\(a)' (application arguments go after --)"))
             }
             guard i + 1 < arguments.count else {
-                let what = a == "--ipv4" ? "ADDR/PREFIX" : a == "--gateway" ? "an address" : "a value"
+                let what = a.sameBytes("--ipv4") ? "ADDR/PREFIX" : a.sameBytes("--gateway") ? "an address" : "a value"
                 return .failure(UsageError("\(a) needs \(what)"))
             }
             let v = arguments[i + 1]
             i += 2
-            switch a {
+            switch ByteKey(a) {
             case "--ipv4":
-                guard v.contains("/"), let n = IPv4Network(v) else {
+                guard v.utf8.contains(UInt8(ascii: "/")), let n = IPv4Network(v) else {
                     return .failure(UsageError("--ipv4 '\(v)' is not ADDR/PREFIX (like 10.0.0.2/24)"))
                 }
                 o.ipv4 = n

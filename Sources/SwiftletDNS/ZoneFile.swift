@@ -187,12 +187,12 @@ public enum ZoneFile {
 
         func name(_ token: Token, line: Int) throws(ZoneError) -> DNSName {
             let text = token.text
-            if text == "@" {
+            if text.sameBytes("@") {
                 guard let origin else { throw ZoneError(line: line, "'@' with no origin (add $ORIGIN)") }
                 return origin
             }
             guard let parsed = DNSName(text) else { throw ZoneError(line: line, "'\(text)' is not a domain name") }
-            if text.hasSuffix(".") && !text.hasSuffix("\\.") { return parsed }
+            if text.hasByteSuffix(".") && !text.hasByteSuffix("\\.") { return parsed }
             guard let origin else { throw ZoneError(line: line, "relative name '\(text)' with no origin (add $ORIGIN or end it with '.')") }
             do throws(WireError) { return try parsed.appending(origin) } catch {
                 throw ZoneError(line: line, "'\(text)' is longer than 255 bytes with the origin")
@@ -203,10 +203,10 @@ public enum ZoneFile {
             let line = entry.line
             var tokens = entry.tokens[...]
             let first = tokens.first!.text
-            if first.hasPrefix("$") && !entry.continuesOwner {
-                let upper = first.uppercased()
+            if first.hasBytePrefix("$") && !entry.continuesOwner {
+                let upper = first.asciiUppercased
                 guard tokens.count == 2 else { throw ZoneError(line: line, "\(upper) takes one value") }
-                switch upper {
+                switch ByteKey(upper) {
                 case "$ORIGIN":  // a relative name is relative to the current origin
                     origin = try name(tokens.last!, line: line)
                 case "$TTL":
@@ -227,10 +227,10 @@ public enum ZoneFile {
             var ttl: UInt32? = nil
             var sawClass = false
             while let t = tokens.first, !t.quoted {
-                let upper = t.text.uppercased()
-                if upper == "IN" || upper == "CH" || upper == "HS" {
+                let upper = t.text.asciiUppercased
+                if upper.sameBytes("IN") || upper.sameBytes("CH") || upper.sameBytes("HS") {
                     guard !sawClass else { throw ZoneError(line: line, "two classes") }
-                    guard upper == "IN" else { throw ZoneError(line: line, "class \(upper) is not served (only IN)") }
+                    guard upper.sameBytes("IN") else { throw ZoneError(line: line, "class \(upper) is not served (only IN)") }
                     sawClass = true
                 } else if let first = t.bytes.first, first >= 48 && first <= 57, ttl == nil, let value = ZoneFile.ttl(t.text) {
                     ttl = value
@@ -246,7 +246,7 @@ public enum ZoneFile {
             guard let recordTTL = ttl ?? defaultTTL ?? lastTTL else {
                 throw ZoneError(line: line, "no TTL for this record (give one, or add $TTL)")
             }
-            let data = try self.data(typeToken.text.uppercased(), rdata, line: line)
+            let data = try self.data(typeToken.text.asciiUppercased, rdata, line: line)
             lastOwner = owner
             records.append(DNSRecord(name: owner, ttl: recordTTL, data: data))
         }
@@ -263,7 +263,7 @@ public enum ZoneFile {
                 guard let v = ZoneFile.ttl(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a time") }
                 return v
             }
-            switch type {
+            switch ByteKey(type) {
             case "A":
                 try count(1)
                 guard let a = IPv4Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv4 address") }

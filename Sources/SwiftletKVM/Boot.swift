@@ -22,7 +22,7 @@ public enum Boot {
     /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot).
     public static func options(_ console: SerialConsole) -> LaunchOptions {
         let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
-            guard value == "boot" else { return "--report '\(value)': the kernel reports 'boot'" }
+            guard value.sameBytes("boot") else { return "--report '\(value)': the kernel reports 'boot'" }
             kernel_info.report_boot = 1
             return nil
         }

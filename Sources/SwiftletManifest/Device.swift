@@ -10,10 +10,14 @@ public struct Device: Codable, Sendable, Hashable {
     public let kind: Kind
     /// The store's directory, relative to the application's folder (the store device only).
     public let directory: String?
+    /// The store device only: whether a kvm kernel serves the tar archive on a virtio-blk disk instead of
+    /// its embedded files when one is attached (`swiftlet run --target kvm --disk FILE`).
+    public let disk: Bool?
 
-    init(_ kind: Kind, directory: String? = nil) {
+    init(_ kind: Kind, directory: String? = nil, disk: Bool? = nil) {
         self.kind = kind
         self.directory = directory
+        self.disk = disk
     }
 
     /// Console: log lines (standard output, the serial port).
@@ -31,6 +35,9 @@ public struct Device: Codable, Sendable, Hashable {
     /// A read-only block device (kvm: virtio-blk).
     public static let block = Device(.block)
     /// A read-only key-value store of the files under `directory`: read from disk on the hosted targets
-    /// (unless `swiftlet run --store` names another), embedded in the image on kvm.
-    public static func store(_ directory: String) -> Device { Device(.store, directory: directory) }
+    /// (unless `swiftlet run --store` names another), embedded in the image on kvm. With `disk: true` a
+    /// kvm kernel started with a disk (`--disk site.tar`) serves that tar archive instead, which costs
+    /// the image the tar reader (25 KB of the dns kernel); leave it out when the files
+    /// are fixed at build time.
+    public static func store(_ directory: String, disk: Bool = false) -> Device { Device(.store, directory: directory, disk: disk) }
 }

@@ -32,7 +32,7 @@ public struct TarHeader: Equatable, Sendable {
         guard let size = octal(b, 124, 12) else { throw .storage("tar: bad size field (sizes over 8 GiB are not read)") }
         var name = text(b, 0, 100)
         let magic = text(b, 257, 6)
-        if magic == "ustar" {  // POSIX ustar: a prefix joins the name
+        if magic.sameBytes("ustar") {  // POSIX ustar: a prefix joins the name
             let prefix = text(b, 345, 155)
             if !prefix.isEmpty { name = prefix + "/" + name }
         }
@@ -80,7 +80,7 @@ public struct TarHeader: Equatable, Sendable {
             let record = data[(j + 1)..<(i + length)]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)
-                if key == "path" {
+                if key.sameBytes("path") {
                     var value = record[(eq + 1)...]
                     if value.last == 10 { value = value.dropLast() }
                     return String(decoding: value, as: UTF8.self)
@@ -93,11 +93,11 @@ public struct TarHeader: Equatable, Sendable {
 
     /// `name` as a store key: without `./` and trailing `/`; nil when it is empty, absolute or climbs out.
     public static func key(_ name: String) -> String? {
-        guard !name.hasPrefix("/") else { return nil }
-        var parts: [Substring] = []
-        for part in name.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." { return nil }
+        guard !name.hasBytePrefix("/") else { return nil }
+        var parts: [String] = []
+        for part in name.splitBytes(UInt8(ascii: "/")) {
+            if part.sameBytes(".") { continue }
+            if part.sameBytes("..") { return nil }
             parts.append(part)
         }
         return parts.isEmpty ? nil : parts.joined(separator: "/")
@@ -155,7 +155,7 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore, @unchecked Send
                 let name = longName ?? header.name
                 longName = nil
                 // The archive's root ("./"), which tar lists first: nothing to serve, nothing refused.
-                if header.kind == .directory && name.split(separator: "/").allSatisfy({ $0 == "." }) { break }
+                if header.kind == .directory && name.splitBytes(UInt8(ascii: "/")).allSatisfy({ $0.sameBytes(".") }) { break }
                 guard header.kind != .other, name.utf8.count <= Self.maximumNameLength, let key = TarHeader.key(name) else {
                     skipped += 1
                     break

@@ -51,7 +51,9 @@ struct Describe: ParsableCommand {
         case (.wallclock, _): return ("WallClock", "HostWallClock", ["CLOCK_REALTIME"])
         case (.entropy, .kvm): return ("Entropy", "HardwareEntropy", ["RDSEED, else RDRAND"])
         case (.entropy, _): return ("Entropy", "HostEntropy", ["getrandom(2)"])
-        case (.store, .kvm): return ("KeyValueStore", "KernelStore", ["EmbeddedStore: \(m.storeDirectory)/ embedded in the image", "or TarStore on virtio-blk (--disk)"])
+        case (.store, .kvm) where m.storeFromDisk:
+            return ("KeyValueStore", "KernelStore", ["EmbeddedStore: \(m.storeDirectory)/ embedded in the image", "or TarStore on virtio-blk (--disk)"])
+        case (.store, .kvm): return ("KeyValueStore", "EmbeddedStore", ["\(m.storeDirectory)/ embedded in the image"])
         case (.store, _): return ("KeyValueStore", "DirectoryStore", ["the directory \(m.storeDirectory)/ (or --store DIR)"])
         case (.block, .kvm): return ("BlockDevice", "VirtioBlock", ["virtio-blk over virtio-mmio (QEMU --disk FILE)"])
         case (.block, _): throw CLIError("the block device is only on the kvm target so far (swiftlet run --target kvm --disk FILE)")

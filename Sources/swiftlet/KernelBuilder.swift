@@ -52,6 +52,7 @@ struct KernelBuilder {
         ("SwiftletStore", ["Swiftlet"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
         ("SwiftletKVMStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM"]),
+        ("SwiftletKVMDiskStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM", "SwiftletKVMStore"]),
     ]
     static let cFiles = ["platform", "malloc", "libc", "executor"]
 
@@ -68,11 +69,12 @@ struct KernelBuilder {
          "-enable-upcoming-feature", "NonisolatedNonsendingByDefault",
          "-Xcc", "-ffreestanding", "-Xfrontend", "-disable-stack-protector",
          "-wmo", "-parse-as-library", "-Osize", "-Xfrontend", "-function-sections",
+         "-Xllvm", "-enable-machine-outliner",
          "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)"]
     }
 
     func cFlags(_ t: Toolchain) -> [String] {
-        ["-target", "x86_64-unknown-none-elf", "-ffreestanding", "-fno-builtin", "-nostdlibinc", "-O2", "-Wall",
+        ["-target", "x86_64-unknown-none-elf", "-ffreestanding", "-fno-builtin", "-nostdlibinc", "-Os", "-Wall",
          "-fno-stack-protector", "-ffunction-sections", "-fdata-sections", "-I", kernelSources.appendingPathComponent("shim").path, "-I", t.include.path]
     }
 
@@ -169,7 +171,7 @@ struct KernelBuilder {
         objects.insert(app, at: 0)
 
         let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
-        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
+        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
                         "-o", elf.path] + objects.map(\.path) + libraries)
         try run(t.objcopy, ["--strip-all", elf.path, image.path])
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0

@@ -22,6 +22,8 @@ extension Application {
 
     /// The store device's directory, relative to the application's folder.
     var storeDirectory: String { devices.first { $0.kind == .store }?.directory ?? "data" }
+    /// The store may come from a tar archive on a kvm kernel's disk (`.store(DIR, disk: true)`).
+    var storeFromDisk: Bool { devices.first { $0.kind == .store }?.disk ?? false }
 
     static func load(from folder: URL) throws -> Application {
         try ManifestLoader(folder: folder).load()

@@ -120,7 +120,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingCLIErrors {
             let (target, folder) = try options.resolved()
-            let binary = try Builder(folder: folder, target: target).build()
+            // Options that cannot work are refused before the build.
             if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
                 throw CLIError("--disk, --accel, --modern-virtio and --boot-report apply to the kvm target")
             }
@@ -128,6 +128,10 @@ struct Run: ParsableCommand {
                 throw CLIError("--impair and --store apply to the hosted targets")
             }
             let manifest = try Manifest.load(from: folder)
+            if disk != nil, !manifest.has(.block), !manifest.storeFromDisk {
+                throw CLIError("--disk: \(manifest.name) has no block device and its store is embedded only; to serve a tar archive from the disk, write .store(\"\(manifest.storeDirectory)\", disk: true) in Swiftlet.swift")
+            }
+            let binary = try Builder(folder: folder, target: target).build()
             let needsTap = target == .tap || (target == .kvm && manifest.devices.contains(.network))
             var arguments: [String] = []
             var createdTap = false

@@ -143,7 +143,10 @@ struct Wiring {
         let (deviceLines, arguments) = try wire(kernelDevice, usage: "Boot.usage(console, ")
         setup += deviceLines
         var body = ["kernel.run {"]
-        if manifest.has(.store) { body.append("    let store = await KernelStore.open(kernel: kernel, console: console)") }
+        if manifest.has(.store) {
+            body.append(manifest.storeFromDisk ? "    let store = await KernelStore.open(kernel: kernel, console: console)"
+                                               : "    let store = EmbeddedStore.open(console: console)")
+        }
         if manifest.devices.contains(.network) { body.append("    _ = await driver.waitForAddress()") }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
         body.append("}")
@@ -155,7 +158,7 @@ struct Wiring {
 
             import Swiftlet
             import SwiftletNet
-            import SwiftletKVM\(manifest.has(.store) ? "\nimport SwiftletKVMStore" : "")
+            import SwiftletKVM\(manifest.has(.store) ? "\nimport SwiftletKVMStore" : "")\(manifest.storeFromDisk ? "\nimport SwiftletKVMDiskStore" : "")
 
             @main
             enum SwiftletMain {

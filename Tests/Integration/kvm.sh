@@ -131,7 +131,17 @@ test_kvm_dns() {
     start_kernel dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
     dns_checks "$ns" 10.0.0.2 53 || return 1
     start_nsd "$ns" Examples/dns/zones 5301 || return 1
-    compare_with_nsd "$ns" 10.0.0.2 53 5301
+    compare_with_nsd "$ns" 10.0.0.2 53 5301 || return 1
+    # What keeps the image small (docs/ARCHITECTURE.md, "Kernel size"): no Unicode tables (names, keys
+    # and keywords are compared as bytes) and no tar reader or virtio-blk store (the store is embedded
+    # only); and --disk is refused for it with the manifest line that would allow it.
+    local elf=Examples/dns/.swiftlet/kvm/dns.elf
+    if nm "$elf" | grep -E '_swift_stdlib_(nfd|nfc|mappings|graphemeBreak)|TarStore'; then
+        echo "the dns kernel links Unicode tables or the tar store (above)"; return 1
+    fi
+    local out
+    out=$($SWIFTLET run --target kvm --disk "$elf" Examples/dns 2>&1) && { echo "--disk was accepted"; return 1; }
+    grep -qF 'store("zones", disk: true)' <<<"$out" || { echo "unexpected: $out"; return 1; }
 }
 
 test_kvm_new_project() {

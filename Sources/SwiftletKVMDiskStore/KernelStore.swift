@@ -1,12 +1,17 @@
-// SwiftletKVMStore: the store device of a kvm kernel: the tar archive on the virtio-blk disk when the
-// kernel has one (`swiftlet run --target kvm --disk site.tar`), else the files embedded in the image.
+// SwiftletKVMDiskStore: the store device of a kvm kernel whose manifest says `.store(DIR, disk: true)`:
+// the tar archive on the virtio-blk disk when the kernel has one (`swiftlet run --target kvm --disk
+// site.tar`), else the files embedded in the image.
 //
-// One concrete type for the generated `main` to hand the application, whichever backs it.
+// One concrete type for the generated `main` to hand the application, whichever backs it. A module of its
+// own, apart from EmbeddedStore, for the reason SwiftletKVMStore is one: a module's class metadata shares
+// one data section, so while this type sat next to EmbeddedStore every kernel with a store kept the tar
+// reader (25 KB of the dns kernel) whether or not it could ever read a disk.
 
 import _Concurrency
 import Swiftlet
 import SwiftletStore
 import SwiftletKVM
+import SwiftletKVMStore
 
 public final class KernelStore: KeyValueStore, @unchecked Sendable {
     enum Backing {
