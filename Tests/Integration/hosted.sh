@@ -292,6 +292,8 @@ test_describe() {
     echo "$out" | grep -q "^website for kvm: Website.start(console:network:wallclock:store:arguments:)" \
         && echo "$out" | grep -qE "^  network +Network +AsyncStack<VirtioNet>" && echo "$out" | grep -qE "^  store +KeyValueStore +KernelStore" \
         || { echo "describe kvm: $out"; return 1; }
+    out=$("$SWIFTLET" describe --target kvm Examples/dns)  # .store("zones"): embedded only, no disk
+    echo "$out" | grep -qE "^  store +KeyValueStore +EmbeddedStore" || { echo "describe kvm dns: $out"; return 1; }
     out=$("$SWIFTLET" describe --target tap Examples/echo)
     echo "$out" | grep -qE "^  network +Network +AsyncStack<ImpairedDevice<TapDevice>>" && echo "$out" | grep -qE "^  timers +Timers +RunLoop" \
         || { echo "describe tap: $out"; return 1; }

@@ -148,10 +148,15 @@ test_kvm_new_project() {
     # swiftlet new outside the checkout, run as a kernel with --port: the page through 127.0.0.1:8097 in
     # the namespace; SIGINT removes the tap and leaves no process.
     new_website_project mykernel || return 1
+    # A 12 MB file in the store: the image then reaches past the 8 MiB the boot maps before ring 3 maps
+    # the rest (the store's segment comes after everything the boot touches: kernel.ld).
+    head -c 12000000 /dev/urandom >"$NEW_PROJECT/site/big.bin"
     new_namespace knew || return 1
     local ns=$NS
     start_kernel new "$ns" "$NEW_PROJECT" "serving on port 8080" --port 8097:8080 || return 1
     forwarded_page "$ns" 8097 || return 1
+    ip netns exec "$ns" curl -s --max-time 30 -o "$WORK/big.bin" "http://127.0.0.1:8097/big.bin" || { echo "GET big.bin failed"; return 1; }
+    cmp -s "$WORK/big.bin" "$NEW_PROJECT/site/big.bin" || { echo "big.bin differs"; return 1; }
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
