@@ -59,14 +59,7 @@ wait_log() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; 
 # dnsperf: one thread, 32 clients (source ports), up to 100 queries outstanding; prints queries/s.
 qps() { local server=$1 port=$2; shift 2; "$@" dnsperf -s "$server" -p "$port" -d "$work/queries" -l "$DURATION" -c 32 -T 1 \
         | awk '/Queries per second/ { printf "%d\n", $4 } /Queries lost/ { lost = $3 } END { if (lost != "0") print "lost " lost > "/dev/stderr" }'; }
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
-# CPU time (user + system, clock ticks) of processes and all their descendants: dnsperf is one thread and can be
-# the limit, so queries/s alone may only say how fast the client is; CPU per query says what the server spent.
-descendants() { local p; for p in "$@"; do echo "$p"; descendants $(pgrep -P "$p"); done; }
-ticks() { local total=0 p; for p in $(descendants "$@"); do  # NSD's server process is the main one's grandchild
-        # utime and stime, counted after the command name, which may hold spaces ("nsd: server 1").
-        [ -r "/proc/$p/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'))); done; echo $total; }
-HZ=$(getconf CLK_TCK)
+. Benchmarks/lib.sh  # ratio, median, ticks (CPU time of a server and its children), HZ
 
 swift build -c release --product swiftlet >/dev/null
 SWIFTLET=$PWD/.build/release/swiftlet
@@ -86,7 +79,6 @@ measure() {  # measure PID PORT: one run; prints "QUERIES_PER_SECOND CPU_US_PER_
     q=$(qps 127.0.0.1 "$2")
     echo "$q $(awk "BEGIN { printf \"%.2f\", ($(ticks "$1") - $before) * 1000000 / $HZ / ($q * $DURATION) }")"
 }
-median() { sort -n | sed -n 2p; }
 runs_unix=() runs_nsd=()
 for round in 1 2 3; do
     runs_unix+=("$(measure "${pids[0]}" 15353)")

@@ -60,6 +60,28 @@ import SwiftletHTTP
         #expect(try await store.get("a.txt", offset: 2, length: 3) == Array("ang".utf8))
     }
 
+    /// The file used last is checked once per `recheckAfter`: within it, an edit is not seen (and the
+    /// size, digest and bytes agree); after it, it is.
+    @Test func aCheckHoldsForAMillisecond() async throws {
+        let root = "/tmp/swiftlet-store-recheck-\(getpid())"
+        try makeTree(root)
+        final class Clock: @unchecked Sendable { var t = Instant(nanoseconds: 1_000_000_000) }
+        let clock = Clock()
+        let store = DirectoryStore(root: root, now: { clock.t })
+        #expect(try await store.get("a.txt") == Array("hello".utf8))
+        #expect(system("printf 'changed!' > \(root)/a.txt") == 0)
+        clock.t = clock.t + .microseconds(999)
+        #expect(try await store.get("a.txt") == Array("hello".utf8))
+        #expect(try await store.size("a.txt") == 5)
+        #expect(try await store.get("sub/b.txt") == Array("world".utf8), "another file is checked itself")
+        #expect(try await store.get("a.txt") == Array("changed!".utf8), "the last check was of another file")
+        clock.t = clock.t + .microseconds(1)
+        #expect(try await store.size("a.txt") == 8)
+        #expect(system("printf 'x' > \(root)/a.txt") == 0)
+        clock.t = clock.t + .milliseconds(1)
+        #expect(try await store.get("a.txt") == Array("x".utf8))
+    }
+
     private func makeTree(_ root: String) throws {
         #expect(system("mkdir -p \(root)/sub && printf hello > \(root)/a.txt && printf world > \(root)/sub/b.txt") == 0)
     }
