@@ -37,12 +37,12 @@ public enum HTTPServer {
         var requestStarted: WallTime? = nil
         // The Date field changes once a second; formatting it for every response showed in profiles.
         var dateSecond: Int64 = -1
-        var date = ""
-        func currentDate() -> String {
+        var date: [UInt8] = []
+        func currentDate() -> [UInt8] {
             let now = clock.now()
             if now.secondsSinceEpoch != dateSecond {
                 dateSecond = now.secondsSinceEpoch
-                date = HTTPDate.format(now)
+                date = Array(HTTPDate.format(now).utf8)
             }
             return date
         }
@@ -51,14 +51,13 @@ public enum HTTPServer {
                 while let request = try parser.next() {
                     let response = await handler(request)
                     let close = !request.keepAlive
-                    var bytes = response.head(date: currentDate(), close: close)
-                    if request.method != "HEAD" { bytes += response.body }
+                    let bytes = response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")
                     do throws(NetworkError) { try await flow.write(bytes) } catch { flow.abort(); return }
                     if close { flow.close(); return }
                 }
             } catch {
                 let r = HTTPResponse.text(error.status, HTTPResponse.reason(error.status))
-                try? await flow.write(r.head(date: currentDate(), close: true) + r.body)
+                try? await flow.write(r.message(date: currentDate(), close: true, withBody: true))
                 flow.close()
                 return
             }
@@ -78,7 +77,7 @@ public enum HTTPServer {
             } catch .timedOut {
                 if !parser.isIdle {
                     let r = HTTPResponse.text(408, HTTPResponse.reason(408))
-                    try? await flow.write(r.head(date: currentDate(), close: true) + r.body)
+                    try? await flow.write(r.message(date: currentDate(), close: true, withBody: true))
                 }
                 flow.close()
                 return
