@@ -28,6 +28,11 @@ public enum HTTPServer {
         }
     }
 
+    /// Requests one connection may be served in a row before it lets the others run (`Task.yield`). A
+    /// connection task runs until it has to wait, and a read that finds data waiting does not wait: a
+    /// client that pipelines and keeps its socket full would otherwise hold the whole run loop.
+    public static let requestsBetweenYields = 16
+
     /// Serves one connection until the client closes it, asks to, or sends something unparseable.
     public static func connection<F: TCPFlow, C: WallClock>(
         _ flow: F, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
@@ -46,9 +51,12 @@ public enum HTTPServer {
             }
             return date
         }
+        var served = 0
         while true {
             do throws(HTTPParseError) {
                 while let request = try parser.next() {
+                    served += 1
+                    if served % requestsBetweenYields == 0 { await Task.yield() }
                     let response = await handler(request)
                     let close = !request.keepAlive
                     let bytes = response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")

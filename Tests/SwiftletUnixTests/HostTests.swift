@@ -265,3 +265,45 @@ import SwiftletHTTP
         #expect(device.nextDeadline == .distantFuture)
     }
 }
+
+/// A connection whose next request is always there at once (a client that pipelines and keeps the
+/// socket full): reads never wait.
+private final class PipelinedFlow: TCPFlow, @unchecked Sendable {
+    let remote = Endpoint(address: IPv4Address(127, 0, 0, 1), port: 40000)
+    private var remaining: Int
+    private static let request = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+    init(requests: Int) { remaining = requests }
+    func read(maximum: Int) async throws(NetworkError) -> [UInt8]? {
+        guard remaining > 0 else { return nil }
+        remaining -= 1
+        return Self.request
+    }
+    func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? { try await read(maximum: maximum) }
+    func write(_ bytes: [UInt8]) async throws(NetworkError) {}
+    func shutdownWrite() {}
+    func close() {}
+    func abort() {}
+}
+
+@Suite struct HTTPFairnessTests {
+    /// On one run loop, a connection that never has to wait must still let the others in: the second
+    /// connection's request is answered after a bounded number of the first one's, not after all 200.
+    @Test func aConnectionThatNeverWaitsDoesNotStarveTheOthers() {
+        final class Log: @unchecked Sendable { var order: [Int] = [] }
+        let log = Log(), loop = RunLoop(), clock = HostWallClock()
+        let status = loop.run {
+            async let a: Void = HTTPServer.connection(PipelinedFlow(requests: 200), clock: clock) { _ in
+                log.order.append(1); return HTTPResponse(status: 200)
+            }
+            async let b: Void = HTTPServer.connection(PipelinedFlow(requests: 1), clock: clock) { _ in
+                log.order.append(2); return HTTPResponse(status: 200)
+            }
+            _ = await (a, b)
+            return 0
+        }
+        #expect(status == 0)
+        #expect(log.order.count == 201)
+        let waited = log.order.firstIndex(of: 2) ?? -1
+        #expect(waited >= 0 && waited <= HTTPServer.requestsBetweenYields, "the second connection waited for \(waited) requests of the first")
+    }
+}
