@@ -71,28 +71,8 @@ pids+=($!)
 wait_log "$work/unix.log" "serving example.test."
 wait_log "$work/nsd.log" "nsd started"
 echo "dnsperf -c 32 -T 1 -l $DURATION over UDP, 10 names (answers, CNAME, wildcard, NODATA, NXDOMAIN); one server thread each:"
-# This machine's speed drifts from minute to minute, so the two servers take turns, three rounds each, and
-# the medians are compared.
-measure() {  # measure PID PORT: one run; prints "QUERIES_PER_SECOND CPU_US_PER_QUERY"
-    local before q
-    before=$(ticks "$1")
-    q=$(qps 127.0.0.1 "$2")
-    echo "$q $(awk "BEGIN { printf \"%.2f\", ($(ticks "$1") - $before) * 1000000 / $HZ / ($q * $DURATION) }")"
-}
-runs_unix=() runs_nsd=()
-for round in 1 2 3; do
-    runs_unix+=("$(measure "${pids[0]}" 15353)")
-    runs_nsd+=("$(measure "${pids[1]}" 15354)")
-    echo "  round $round: Swiftlet ${runs_unix[-1]% *} q/s (${runs_unix[-1]#* } us CPU/query), NSD ${runs_nsd[-1]% *} q/s (${runs_nsd[-1]#* } us CPU/query)"
-done
-unix=$(printf '%s\n' "${runs_unix[@]}" | cut -d' ' -f1 | median)
-unix_us=$(printf '%s\n' "${runs_unix[@]}" | cut -d' ' -f2 | median)
-nsd=$(printf '%s\n' "${runs_nsd[@]}" | cut -d' ' -f1 | median)
-nsd_us=$(printf '%s\n' "${runs_nsd[@]}" | cut -d' ' -f2 | median)
-echo "  Swiftlet dns (unix)      $unix queries/s, server CPU $unix_us us per query (medians of 3)"
-echo "  NSD 1 server process     $nsd queries/s, server CPU $nsd_us us per query (medians of 3)"
-echo "RESULT dns-unix $unix queries/s ratio $(ratio "$unix" "$nsd") vs NSD"
-echo "RESULT dns-unix-cpu $unix_us us/query ratio $(ratio "$nsd_us" "$unix_us") vs NSD (NSD's CPU per query / Swiftlet's)"
+local_qps() { qps 127.0.0.1 "$1"; }
+rounds dns-unix queries query NSD "${pids[0]}" "${pids[1]}" "Swiftlet dns (unix)" "NSD 1 server process" local_qps 15353 15354
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     ns=swl-bench-dns-$$

@@ -52,30 +52,9 @@ curl -sf -o /dev/null http://127.0.0.1:18081/ || { cat "$work/nginx-error.log"; 
 
 . Benchmarks/lib.sh  # ratio, median, ticks (CPU time of a server and its children), HZ
 wrk_rate() { local url=$1; shift; "$@" wrk -t1 -c32 -d"${DURATION}s" "$url" | awk '/Requests\/sec/ { print $2 }'; }
-measure() {  # measure PID URL: one run; prints "REQUESTS_PER_SECOND CPU_US_PER_REQUEST"
-    local before r
-    before=$(ticks "$1")
-    r=$(wrk_rate "$2")
-    echo "$r $(awk "BEGIN { printf \"%.2f\", ($(ticks "$1") - $before) * 1000000 / $HZ / ($r * $DURATION) }")"
-}
 echo "keep-alive GET of a 612-byte page, wrk -t1 -c32 -d${DURATION}s, one server thread each:"
-# The machine's speed drifts from minute to minute: on unix the two servers take turns, three rounds
-# each, and the medians are compared, with each server's CPU time per request (wrk's one thread can be
-# the limit; CPU per request is what the server spent).
-runs_swiftlet=() runs_nginx=()
-for round in 1 2 3; do
-    runs_swiftlet+=("$(measure "${pids[0]}" http://127.0.0.1:18080/)")
-    runs_nginx+=("$(measure "${pids[1]}" http://127.0.0.1:18081/)")
-    echo "  round $round: Swiftlet ${runs_swiftlet[-1]% *} requests/s (${runs_swiftlet[-1]#* } us CPU/request), nginx ${runs_nginx[-1]% *} requests/s (${runs_nginx[-1]#* } us CPU/request)"
-done
-swiftlet=$(printf '%s\n' "${runs_swiftlet[@]}" | cut -d' ' -f1 | median)
-swiftlet_us=$(printf '%s\n' "${runs_swiftlet[@]}" | cut -d' ' -f2 | median)
-nginx=$(printf '%s\n' "${runs_nginx[@]}" | cut -d' ' -f1 | median)
-nginx_us=$(printf '%s\n' "${runs_nginx[@]}" | cut -d' ' -f2 | median)
-echo "  Swiftlet website (unix)  $swiftlet requests/s, server CPU $swiftlet_us us per request (medians of 3)"
-echo "  nginx (1 worker)         $nginx requests/s, server CPU $nginx_us us per request (medians of 3)"
-echo "RESULT http-unix $swiftlet requests/s ratio $(ratio "$swiftlet" "$nginx") vs nginx"
-echo "RESULT http-unix-cpu $swiftlet_us us/request ratio $(ratio "$nginx_us" "$swiftlet_us") vs nginx (nginx's CPU per request / Swiftlet's)"
+rounds http-unix requests request nginx "${pids[0]}" "${pids[1]}" "Swiftlet website (unix)" "nginx (1 worker)" \
+    wrk_rate http://127.0.0.1:18080/ http://127.0.0.1:18081/
 
 # The tap target (root): the website on Swiftlet's own TCP/IP in a namespace, wrk in the same namespace;
 # the peer is the same nginx, reached inside the namespace over its loopback.
