@@ -3,8 +3,9 @@
 //
 // String's own `uppercased()`, `hasPrefix`, `hasSuffix`, `split(separator:)` and hashing work on Unicode
 // characters and canonical equivalence, which in a kernel links the Unicode data tables and the code
-// that reads them (case mappings, normalisation, grapheme breaks: 81 KB of the dns kernel's 529 KB). Keywords, zone-file tokens
-// and store paths are compared byte for byte, as their formats define them, so these helpers do that.
+// that reads them (case mappings, normalisation, grapheme breaks: 81 KB of the dns kernel's 529 KB).
+// Keywords, zone-file tokens and store paths are compared byte for byte, as their formats define them,
+// so these helpers do that.
 
 extension String {
     /// The text with `a`-`z` turned into `A`-`Z`; every other byte unchanged.

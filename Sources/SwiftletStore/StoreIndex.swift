@@ -34,10 +34,9 @@ public struct StoreIndex: Sendable {
         }
     }
 
-    /// Names in byte order (what `ls` does in the C locale).
-    static func sorted(_ names: [String]) -> [String] {
-        names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
+    /// Byte order of names (what `ls` does in the C locale).
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    static func sorted(_ names: [String]) -> [String] { names.sorted(by: precedes) }
 
     /// Adds an empty directory (an archive member that is a directory with nothing in it).
     public mutating func addDirectory(_ path: String) {
@@ -49,7 +48,7 @@ public struct StoreIndex: Sendable {
             var entries = directories[ByteKey(parent)] ?? []
             if !entries.contains(where: { $0.name.sameBytes(part) }) {
                 entries.append(KeyValueEntry(name: part, kind: .directory))
-                entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+                entries.sort { StoreIndex.precedes($0.name, $1.name) }
                 directories[ByteKey(parent)] = entries
             }
             if directories[ByteKey(full)] == nil { directories[ByteKey(full)] = [] }
