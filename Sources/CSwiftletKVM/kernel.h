@@ -5,6 +5,9 @@
 
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
+/* The keyboard controller's command port and its "pulse the reset line" command. */
+#define I8042_COMMAND 0x64
+#define I8042_RESET 0xfe
 #define EXIT_FATAL (SWIFTLET_EXIT_FATAL + SWIFTLET_EXIT_BIAS)
 #define EXIT_EXCEPTION (SWIFTLET_EXIT_EXCEPTION + SWIFTLET_EXIT_BIAS)
 #define LAPIC_BASE 0xfee00000u

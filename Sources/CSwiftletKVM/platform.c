@@ -104,9 +104,14 @@ void swiftlet_exit(int status) {
     if (kernel_info.report_boot) boot_report();
     if (status < 0 || status > 111) status = 99;
     swiftlet_outb(EXIT_PORT, (uint8_t)(status + SWIFTLET_EXIT_BIAS));
+    /* Still here: no isa-debug-exit (Firecracker has none, nor a QEMU started without it). The status
+     * goes to the console, then the i8042's CPU reset, which Firecracker takes as the end of the VM
+     * (as QEMU does with -no-reboot where the machine has an i8042); where nothing answers, halt. */
     say("\nkernel: exit ");
     say_number((uint64_t)status);
-    say(" requested, but QEMU has no isa-debug-exit device at 0xf4; halting\n");
+    say(" (no isa-debug-exit device at 0xf4 to report it)\n");
+    swiftlet_outb(I8042_COMMAND, I8042_RESET);
+    say("kernel: no i8042 reset either; halting\n");
     for (;;) swiftlet_block(UINT64_MAX);
 }
 

@@ -75,5 +75,7 @@ void kernel_exception(struct exception_frame *f) {
     say0("  rsi ");
     hex0(f->rsi);
     say0("\r\n  (`swiftlet run` names the function at rip; or: llvm-symbolizer --obj KERNEL ADDRESS)\r\n");
-    for (;;) outb0(EXIT_PORT, swift_trap ? EXIT_FATAL : EXIT_EXCEPTION);
+    outb0(EXIT_PORT, swift_trap ? EXIT_FATAL : EXIT_EXCEPTION);
+    outb0(I8042_COMMAND, I8042_RESET);  /* no isa-debug-exit: Firecracker ends the VM on this */
+    for (;;) __asm__ volatile("cli; hlt");
 }

@@ -19,9 +19,16 @@ public enum Boot {
     }
 
     /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag:
-    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot).
+    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot). Words that name
+    /// virtio-mmio devices (`virtio_mmio.device=`, which a monitor appends) are taken out wherever they
+    /// stand and tell `VirtioTransport` where the devices are.
     public static func options(_ console: SerialConsole) -> LaunchOptions {
-        let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
+        let words = MMIODeviceAnnouncement.separate(arguments)
+        if let bad = words.bad {
+            fail(console, "'\(bad)' is not SIZE@BASE:IRQ with IRQ below 48 (like virtio_mmio.device=4K@0xd0000000:5)", status: 2)
+        }
+        VirtioTransport.announced = words.devices
+        let parsed = LaunchOptions.parse(words.others, flags: ["--report"]) { _, value in
             guard value.sameBytes("boot") else { return "--report '\(value)': the kernel reports 'boot'" }
             kernel_info.report_boot = 1
             return nil
@@ -69,8 +76,7 @@ public enum Boot {
         }
         kernel.add(driver)
         let address = ipv4.map { "\($0.network)" } ?? "DHCP"
-        let kind = transport.isLegacy ? "legacy" : "virtio 1.x"
-        console.log("kernel: virtio-net (\(kind), slot \(transport.slot)) \(device.macAddress) \(address)")
+        console.log("kernel: virtio-net (\(transport.summary)) \(device.macAddress) \(address)")
         return driver
     }
 
@@ -82,8 +88,7 @@ public enum Boot {
         do throws(VirtioError) {
             let disk = try VirtioBlock(transport, kernel: kernel)
             let ro = disk.isReadOnly ? ", read-only" : ""
-            let kind = transport.isLegacy ? "legacy" : "virtio 1.x"
-            console.log("kernel: virtio-blk (\(kind), slot \(transport.slot)) \(disk.sectorCount) sectors of \(disk.sectorSize) bytes\(ro)")
+            console.log("kernel: virtio-blk (\(transport.summary)) \(disk.sectorCount) sectors of \(disk.sectorSize) bytes\(ro)")
             return disk
         } catch {
             fail(console, "virtio-blk: \(error)")

@@ -1,8 +1,10 @@
 // SwiftletKVM: virtio over memory-mapped I/O, legacy (version 1) and modern (virtio 1.x, version 2),
 // and the split virtqueue (Virtual I/O Device Specification 1.2, sections 2.7 and 4.2).
 //
-// QEMU's microvm puts up to 24 transports at 0xfeb00000 + 0x200*i; transport i raises GSI 24 + i on
-// the second I/O APIC (DESIGN.md). A queue is one page-aligned block: descriptors, the available ring,
+// Where the transports are: named on the kernel command line (`virtio_mmio.device=SIZE@BASE:IRQ`, which
+// Firecracker writes, and QEMU's microvm without ACPI; Swiftlet/MMIODeviceAnnouncement.swift), or else
+// found where QEMU's microvm puts them by default: up to 24 at 0xfeb00000 + 0x200*i, transport i raising
+// GSI 24 + i on the second I/O APIC (DESIGN.md). A queue is one page-aligned block: descriptors, the available ring,
 // then (at the next page) the used ring, which is the layout legacy devices require and modern ones
 // accept. The rings live in memory shared with the device; their indices are read and written with
 // volatile accesses, and a full fence orders our ring writes before the check for notification
@@ -29,14 +31,20 @@ public enum VirtioError: Error, Equatable, CustomStringConvertible {
 public struct VirtioTransport {
     public static let firstBase: UInt64 = 0xfeb0_0000
     public static let slots = 24
+    /// The transports the command line named (Boot sets them before any device is opened); when there
+    /// are none, `probe` scans microvm's slots.
+    nonisolated(unsafe) public static var announced: [MMIODeviceAnnouncement] = []
 
     public let base: UInt64
-    public let slot: Int
     public let version: UInt32
     public let deviceID: UInt32
     /// The interrupt the transport raises.
-    public var gsi: UInt32 { UInt32(24 + slot) }
+    public let gsi: UInt32
     public var isLegacy: Bool { version == 1 }
+    /// "virtio 1.x at 0xfeb00e00, GSI 31", for the kernel's log.
+    public var summary: String {
+        "\(isLegacy ? "legacy" : "virtio 1.x") at 0x\(hexNumber(base)), GSI \(gsi)"
+    }
 
     enum Register: UInt64 {
         case magic = 0x000, version = 0x004, deviceID = 0x008
@@ -56,17 +64,23 @@ public struct VirtioTransport {
     func configByte(_ offset: Int) -> UInt8 { swiftlet_mmio_read8(base + Register.config.rawValue + UInt64(offset)) }
     func config32(_ offset: Int) -> UInt32 { swiftlet_mmio_read32(base + Register.config.rawValue + UInt64(offset)) }
 
-    /// Every transport with a device behind it, in slot order.
+    /// Every transport with a device behind it: the announced ones in their order, or microvm's slots in
+    /// slot order. A window must lie in the fourth GiB, the one the kernel maps for devices.
     public static func probe() -> [VirtioTransport] {
         var found: [VirtioTransport] = []
-        for slot in 0..<slots {
-            let base = firstBase + UInt64(slot) * 0x200
-            guard swiftlet_mmio_read32(base) == 0x7472_6976 else { continue }  // "virt"
+        func look(_ base: UInt64, gsi: UInt32) {
+            guard base >= 0xc000_0000, base <= 0xffff_f000, base & 3 == 0 else { return }
+            guard swiftlet_mmio_read32(base) == 0x7472_6976 else { return }  // "virt"
             let version = swiftlet_mmio_read32(base + 4)
             let id = swiftlet_mmio_read32(base + 8)
             if id != 0 && (version == 1 || version == 2) {
-                found.append(VirtioTransport(base: base, slot: slot, version: version, deviceID: id))
+                found.append(VirtioTransport(base: base, version: version, deviceID: id, gsi: gsi))
             }
+        }
+        if announced.isEmpty {
+            for slot in 0..<slots { look(firstBase + UInt64(slot) * 0x200, gsi: UInt32(24 + slot)) }
+        } else {
+            for a in announced { look(a.base, gsi: a.irq) }
         }
         return found
     }
