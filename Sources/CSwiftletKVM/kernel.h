@@ -3,6 +3,8 @@
 #define SWIFTLET_KERNEL_H
 #include "include/CSwiftletKVM.h"
 
+int strncmp(const char *a, const char *b, size_t n);  /* libc.c */
+
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
 /* The keyboard controller's command port and its "pulse the reset line" command. */

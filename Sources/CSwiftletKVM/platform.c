@@ -348,6 +348,63 @@ static char argument_text[4096];
 static char *arguments[MAX_ARGS + 1];
 static int argument_count;
 
+/* virtio-mmio devices named on the command line in Linux's form, virtio_mmio.device=SIZE@BASE:IRQ[:ID]
+ * (SIZE with an optional K, M or G; BASE hexadecimal after 0x, else decimal; the Linux device ID read
+ * and ignored). Firecracker writes one such word per device, as QEMU's microvm does when its ACPI is
+ * off, both after whatever the user gave: they are taken out of the arguments wherever they stand. */
+#define MAX_MMIO_DEVICES 24
+#define MMIO_PREFIX "virtio_mmio.device="
+static uint64_t mmio_base[MAX_MMIO_DEVICES];
+static uint32_t mmio_irq[MAX_MMIO_DEVICES];
+static int mmio_count;
+
+/* The number at *p (decimal, or hexadecimal after 0x; a K, M or G suffix if `suffixes`); moves *p past
+ * it. Returns 0 when there is no digit or it passes 64 bits. */
+static int parse_number(const char **p, uint64_t *out, int suffixes) {
+    const char *s = *p;
+    uint64_t radix = 10, value = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) { radix = 16; s += 2; }
+    const char *digits = s;
+    for (;; s++) {
+        uint64_t d;
+        if (*s >= '0' && *s <= '9') d = (uint64_t)(*s - '0');
+        else if (radix == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f') d = (uint64_t)((*s | 0x20) - 'a' + 10);
+        else break;
+        if (value > (UINT64_MAX - d) / radix) return 0;
+        value = value * radix + d;
+    }
+    if (s == digits) return 0;
+    if (suffixes) {
+        int shift = (*s | 0x20) == 'k' ? 10 : (*s | 0x20) == 'm' ? 20 : (*s | 0x20) == 'g' ? 30 : 0;
+        if (shift) {
+            if (value >> (64 - shift)) return 0;
+            value <<= shift;
+            s++;
+        }
+    }
+    *p = s;
+    *out = value;
+    return 1;
+}
+
+/* Records the device a `virtio_mmio.device=` word names; 0 when the value is malformed, the IRQ is not
+ * an input of the I/O APICs (0-47) or the table is full. */
+static int take_mmio_device(const char *value) {
+    uint64_t size, base, irq, id;
+    if (!parse_number(&value, &size, 1) || size == 0 || *value++ != '@') return 0;
+    if (!parse_number(&value, &base, 0) || *value++ != ':') return 0;
+    if (!parse_number(&value, &irq, 0) || irq >= 48) return 0;
+    if (*value == ':' && (value++, !parse_number(&value, &id, 0))) return 0;
+    if (*value || mmio_count == MAX_MMIO_DEVICES) return 0;
+    mmio_base[mmio_count] = base;
+    mmio_irq[mmio_count++] = (uint32_t)irq;
+    return 1;
+}
+
+int swiftlet_mmio_device_count(void) { return mmio_count; }
+uint64_t swiftlet_mmio_device_base(int i) { return i >= 0 && i < mmio_count ? mmio_base[i] : 0; }
+uint32_t swiftlet_mmio_device_irq(int i) { return i >= 0 && i < mmio_count ? mmio_irq[i] : 0; }
+
 static void split_command_line(const char *line) {
     arguments[argument_count++] = "kernel";
     size_t used = 0;
@@ -361,6 +418,16 @@ static void split_command_line(const char *line) {
             argument_text[used++] = *line++;
         }
         argument_text[used++] = 0;
+        if (strncmp(word, MMIO_PREFIX, sizeof(MMIO_PREFIX) - 1) == 0) {
+            if (!take_mmio_device(word + sizeof(MMIO_PREFIX) - 1)) {
+                say("kernel: '");
+                say(word);
+                say("' is not SIZE@BASE:IRQ with IRQ below 48 (like " MMIO_PREFIX "4K@0xd0000000:5), or names more than 24 devices\n");
+                swiftlet_exit(2);
+            }
+            used = (size_t)(word - argument_text);
+            continue;
+        }
         arguments[argument_count++] = word;
     }
     arguments[argument_count] = 0;

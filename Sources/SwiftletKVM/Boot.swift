@@ -19,16 +19,10 @@ public enum Boot {
     }
 
     /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag:
-    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot). Words that name
-    /// virtio-mmio devices (`virtio_mmio.device=`, which a monitor appends) are taken out wherever they
-    /// stand and tell `VirtioTransport` where the devices are.
+    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot). (Words naming
+    /// virtio-mmio devices, `virtio_mmio.device=`, were taken out in C: platform.c.)
     public static func options(_ console: SerialConsole) -> LaunchOptions {
-        let words = MMIODeviceAnnouncement.separate(arguments)
-        if let bad = words.bad {
-            fail(console, "'\(bad)' is not SIZE@BASE:IRQ with IRQ below 48 (like virtio_mmio.device=4K@0xd0000000:5)", status: 2)
-        }
-        VirtioTransport.announced = words.devices
-        let parsed = LaunchOptions.parse(words.others, flags: ["--report"]) { _, value in
+        let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
             guard value.sameBytes("boot") else { return "--report '\(value)': the kernel reports 'boot'" }
             kernel_info.report_boot = 1
             return nil

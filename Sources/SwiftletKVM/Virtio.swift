@@ -2,7 +2,7 @@
 // and the split virtqueue (Virtual I/O Device Specification 1.2, sections 2.7 and 4.2).
 //
 // Where the transports are: named on the kernel command line (`virtio_mmio.device=SIZE@BASE:IRQ`, which
-// Firecracker writes, and QEMU's microvm without ACPI; Swiftlet/MMIODeviceAnnouncement.swift), or else
+// Firecracker writes, and QEMU's microvm without ACPI; platform.c reads them), or else
 // found where QEMU's microvm puts them by default: up to 24 at 0xfeb00000 + 0x200*i, transport i raising
 // GSI 24 + i on the second I/O APIC (DESIGN.md). A queue is one page-aligned block: descriptors, the available ring,
 // then (at the next page) the used ring, which is the layout legacy devices require and modern ones
@@ -31,9 +31,6 @@ public enum VirtioError: Error, Equatable, CustomStringConvertible {
 public struct VirtioTransport {
     public static let firstBase: UInt64 = 0xfeb0_0000
     public static let slots = 24
-    /// The transports the command line named (Boot sets them before any device is opened); when there
-    /// are none, `probe` scans microvm's slots.
-    nonisolated(unsafe) public static var announced: [MMIODeviceAnnouncement] = []
 
     public let base: UInt64
     public let version: UInt32
@@ -41,10 +38,8 @@ public struct VirtioTransport {
     /// The interrupt the transport raises.
     public let gsi: UInt32
     public var isLegacy: Bool { version == 1 }
-    /// "virtio 1.x at 0xfeb00e00, GSI 31", for the kernel's log.
-    public var summary: String {
-        "\(isLegacy ? "legacy" : "virtio 1.x") at 0x\(hexNumber(base)), GSI \(gsi)"
-    }
+    /// "virtio 1.x, GSI 31", for the kernel's log.
+    public var summary: String { (isLegacy ? "legacy, GSI " : "virtio 1.x, GSI ") + String(gsi) }
 
     enum Register: UInt64 {
         case magic = 0x000, version = 0x004, deviceID = 0x008
@@ -64,8 +59,9 @@ public struct VirtioTransport {
     func configByte(_ offset: Int) -> UInt8 { swiftlet_mmio_read8(base + Register.config.rawValue + UInt64(offset)) }
     func config32(_ offset: Int) -> UInt32 { swiftlet_mmio_read32(base + Register.config.rawValue + UInt64(offset)) }
 
-    /// Every transport with a device behind it: the announced ones in their order, or microvm's slots in
-    /// slot order. A window must lie in the fourth GiB, the one the kernel maps for devices.
+    /// Every transport with a device behind it: those the command line named, in its order, or else
+    /// microvm's slots in slot order. A window must lie in the fourth GiB, the one the kernel maps for
+    /// devices.
     public static func probe() -> [VirtioTransport] {
         var found: [VirtioTransport] = []
         func look(_ base: UInt64, gsi: UInt32) {
@@ -77,10 +73,11 @@ public struct VirtioTransport {
                 found.append(VirtioTransport(base: base, version: version, deviceID: id, gsi: gsi))
             }
         }
-        if announced.isEmpty {
+        let named = swiftlet_mmio_device_count()
+        if named == 0 {
             for slot in 0..<slots { look(firstBase + UInt64(slot) * 0x200, gsi: UInt32(24 + slot)) }
         } else {
-            for a in announced { look(a.base, gsi: a.irq) }
+            for i in 0..<named { look(swiftlet_mmio_device_base(i), gsi: swiftlet_mmio_device_irq(i)) }
         }
         return found
     }

@@ -171,7 +171,7 @@ struct KernelBuilder {
         objects.insert(app, at: 0)
 
         let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
-        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
+        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
                         "-o", elf.path] + objects.map(\.path) + libraries)
         try run(t.objcopy, ["--strip-all", elf.path, image.path])
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0

@@ -84,6 +84,10 @@ __attribute__((noreturn)) void swiftlet_panic(const char *message, int status);
 /* The kernel command line split into words, after the kernel's own name. */
 int swiftlet_argument_count(void);
 const char *swiftlet_argument(int index);
+/* The virtio-mmio devices the command line named (virtio_mmio.device=), in its order; none: probe. */
+int swiftlet_mmio_device_count(void);
+uint64_t swiftlet_mmio_device_base(int index);
+uint32_t swiftlet_mmio_device_irq(int index);
 
 /* Memory: zeroed page-aligned blocks for device rings and buffers (never freed), and heap figures. */
 void *swiftlet_alloc_pages(size_t bytes);
