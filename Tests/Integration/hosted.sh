@@ -261,6 +261,11 @@ test_api_docs() {
     # The page's content is what DocC made of this project's own doc comments.
     curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftlet/network.json" | grep -q "A TCP\\\\/IP stack as applications see it" \
         || { echo "the Network page's data lacks its doc comment"; return 1; }
+    # The articles of Sources/Swiftlet/Swiftlet.docc, with the landing page that links them.
+    curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftlet/writinganapplication.json" | grep -q "The entry type" \
+        || { echo "no page for the article Writing an application"; return 1; }
+    curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftlet.json" | grep -q "doc://org.swiftlet.Swiftlet/documentation/Swiftlet/ChoosingATarget" \
+        || { echo "the Swiftlet landing page does not link its articles"; return 1; }
     curl -sf "http://127.0.0.1:$port/docs/api/data/documentation/swiftletmanifest/application.json" | grep -q '"title":"Application"' \
         || { echo "no page for the manifest's Application"; return 1; }
     out=$(curl -s -o /dev/null -w "%{http_code} %{redirect_url}" "http://127.0.0.1:$port/docs/api/documentation/swiftlet")
