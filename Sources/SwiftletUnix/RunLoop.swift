@@ -4,10 +4,8 @@
 // its turn (read frames, `poll(now:)`, wake parked tasks), then block in epoll until a descriptor is
 // ready, a timer is due or a job arrives. Idle, it blocks with no timeout: 0% CPU.
 //
-// In a program the loop is the global executor (`ownsGlobalExecutor`, CSwiftletUnix/executor.c: the
-// runtime's enqueue hook); in tests the application's task runs with the loop as its task executor
-// (SE-0417). Either way every job of it and of its child tasks runs on the thread that called `run`
-// (the first way also skips the preference check each `await` costs the second). Nothing of the
+// The application's task runs with this loop as its task executor (SE-0417), so every job of it and of
+// its child tasks lands in `enqueue` and runs on the thread that called `run`. Nothing of the
 // application's runs anywhere else, which is why the network types need no locks; only the job queue
 // itself is guarded, because a job may be enqueued from another thread (the standard library's own
 // threads, a signal handler's task) and must then wake the loop through an eventfd.
@@ -25,20 +23,10 @@ import Swiftlet
 // run-time exclusivity checks (as NetworkStack's do; under dnsperf those checks were a tenth of the dns
 // server's instructions). The job queue, which other threads enqueue to, is behind its mutex.
 public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
-    /// A job and how to run it: on the generic executor (it came through the global executor's hook) or
-    /// on this loop as the task's preferred executor.
-    private struct QueuedJob {
-        var job: UnownedJob
-        var generic: Bool
-    }
     private struct Queue: ~Copyable {
-        var jobs: [QueuedJob] = []
+        var jobs: [UnownedJob] = []
         var blocked = false
     }
-    /// Whether `run` makes this loop the process's global executor (executor.c), rather than giving its
-    /// task an executor preference. A program's one loop does (the generated `main`); tests, which share
-    /// the process with the test runner's own tasks, do not.
-    public let ownsGlobalExecutor: Bool
     private let queue = Mutex(Queue())
     private let epoll: Int32
     private let wakeup: Int32
@@ -63,8 +51,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     /// thrown away when the socket had nothing, cost the HTTP server a tenth of its requests.)
     let receiveScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
 
-    public init(ownsGlobalExecutor: Bool = false) {
-        self.ownsGlobalExecutor = ownsGlobalExecutor
+    public init() {
         do throws(Errno) {
             epoll = try Sys.epollCreate()
             wakeup = try Sys.eventfd()
@@ -83,23 +70,15 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
 
     // MARK: - Executor
 
-    public func enqueue(_ job: consuming ExecutorJob) { add(QueuedJob(job: UnownedJob(job), generic: false)) }
-
-    private func add(_ job: QueuedJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
         let wake = queue.withLock { q in
-            q.jobs.append(job)
+            q.jobs.append(unowned)
             let was = q.blocked
             q.blocked = false
             return was
         }
         if wake { Sys.signalEventfd(wakeup) }
-    }
-
-    /// The global executor's hook (executor.c) calls this with each job the runtime enqueues globally.
-    private static let enqueueGlobal: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { context, job in
-        guard let context, let job else { return }
-        let loop = Unmanaged<RunLoop>.fromOpaque(context).takeUnretainedValue()
-        loop.add(QueuedJob(job: unsafeBitCast(job, to: UnownedJob.self), generic: true))
     }
 
     private func runReadyJobs() -> Bool {
@@ -109,13 +88,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
             return b
         }
         let executor = asUnownedTaskExecutor()
-        for item in batch {
-            if item.generic {
-                swiftlet_run_job_generic(unsafeBitCast(item.job, to: UnsafeMutableRawPointer.self))
-            } else {
-                item.job.runSynchronously(on: executor)
-            }
-        }
+        for job in batch { job.runSynchronously(on: executor) }
         return !batch.isEmpty
     }
 
@@ -128,21 +101,10 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     public func run(_ main: @escaping @Sendable () async -> Int32) -> Int32 {
         final class Result: @unchecked Sendable { var code: Int32? }
         let result = Result()
-        if ownsGlobalExecutor {
-            guard swiftlet_own_global_executor(Unmanaged.passUnretained(self).toOpaque(), Self.enqueueGlobal) == 0 else {
-                fatalError("swiftlet: another run loop already owns the global executor")
-            }
-            Task.detached {
-                result.code = await main()
-                self.finished = true
-            }
-        } else {
-            Task(executorPreference: self) {
-                result.code = await main()
-                self.finished = true
-            }
+        Task(executorPreference: self) {
+            result.code = await main()
+            self.finished = true
         }
-        defer { if ownsGlobalExecutor { swiftlet_release_global_executor() } }
         while result.code == nil { turn() }
         finished = false
         return result.code!

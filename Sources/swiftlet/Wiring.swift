@@ -86,7 +86,7 @@ struct Wiring {
         if target == .kvm { return try kernelSource() }
         var setup = [
             "let options = Host.options()",
-            "let loop = RunLoop(ownsGlobalExecutor: true)",
+            "let loop = RunLoop()",
         ]
         // Entropy feeds the tap stack (ISNs, ports) and the entropy device; nothing else.
         if manifest.devices.contains(.entropy) || (manifest.devices.contains(.network) && target == .tap) {

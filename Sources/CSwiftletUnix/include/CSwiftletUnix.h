@@ -38,12 +38,4 @@ int swiftlet_sendmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int co
 /// The calling thread's errno.
 int swiftlet_errno(void);
 
-/// Makes the calling run loop the process's global executor (executor.c): every job the concurrency
-/// runtime enqueues globally goes to `enqueue(context, job)`. Returns 0, or -1 when a hook is already set.
-int swiftlet_own_global_executor(void *context, void (*enqueue)(void *context, void *job));
-/// Gives the global executor back to the runtime.
-void swiftlet_release_global_executor(void);
-/// Runs a globally enqueued job on the generic executor.
-void swiftlet_run_job_generic(void *job);
-
 #endif
