@@ -59,11 +59,13 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: String = 
         #expect(await files.respond(get("/../secret")).status == 400)
         #expect(await files.respond(get("/%2e%2e/secret")).status == 400)
         #expect(await files.respond(get("/a%zz")).status == 400)
-        for bad in ["/a/./b", "/a/..", "/css/.", "/x%00y", "/a%2", "/a%", "css/site.css"] {
+        for bad in ["/a/./b", "/a/..", "/css/.", "/x%00y", "/a%2", "/a%", "css/site.css", "/..", "/.", "/a/../b", "//.."] {
             #expect(await files.respond(get(bad)).status == 400, "\(bad)")
         }
         #expect(await files.respond(get("/css%2Fsite.css")).status == 200)  // decoded before splitting, as before
         #expect(await files.respond(get("/.../x")).status == 404)  // three dots are a name
+        #expect(await files.respond(get("/css/..x")).status == 404)  // so are dots with more after them
+        #expect(await files.respond(get("/css/site.css?v=2")).status == 200)  // the query is not the path
         #expect(await files.respond(get("/", method: "DELETE")).status == 405)
     }
 
