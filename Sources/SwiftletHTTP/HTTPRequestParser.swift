@@ -86,12 +86,16 @@ public struct HTTPRequestParser {
 
     private static func parseRequestLine(_ m: HTTPMessageBuffer, _ range: Range<Int>) throws(HTTPParseError) -> (String, String, Int) {
         // method SP request-target SP HTTP-version (RFC 9112 §3): exactly two single spaces.
-        var spaces: [Int] = []
-        for i in range where m[i] == 32 { spaces.append(i) }
-        guard spaces.count == 2 else { throw .badRequest("malformed request line") }
-        let methodRange = range.lowerBound..<spaces[0]
-        let targetRange = (spaces[0] + 1)..<spaces[1]
-        let versionRange = (spaces[1] + 1)..<range.upperBound
+        // The two spaces' positions, counted without an array (that was two allocations a request).
+        var first = -1, second = -1, count = 0
+        for i in range where m[i] == 32 {
+            count += 1
+            if count == 1 { first = i } else if count == 2 { second = i }
+        }
+        guard count == 2 else { throw .badRequest("malformed request line") }
+        let methodRange = range.lowerBound..<first
+        let targetRange = (first + 1)..<second
+        let versionRange = (second + 1)..<range.upperBound
         guard !methodRange.isEmpty, methodRange.allSatisfy({ HTTPMessageBuffer.isTokenByte(m[$0]) }) else {
             throw .badRequest("bad method")
         }

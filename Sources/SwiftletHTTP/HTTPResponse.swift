@@ -73,14 +73,16 @@ public struct HTTPResponse: Sendable {
     static let connectionClose: [UInt8] = Array("Connection: close\r\n".utf8)
 
     /// `n` (not negative) in decimal ASCII.
+    /// The decimal digits of `n` (0 for negatives), most significant first, appended in place (reversing
+    /// a slice of `out` afterwards copied the array: an allocation per response).
     static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
-        let start = out.count
-        var v = UInt(max(n, 0))
+        let v = UInt(max(n, 0))
+        var scale: UInt = 1
+        while scale <= v / 10 { scale *= 10 }
         repeat {
-            out.append(UInt8(48 + v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+            out.append(UInt8(48 + (v / scale) % 10))
+            scale /= 10
+        } while scale > 0
     }
 
     public static func reason(_ status: Int) -> String {

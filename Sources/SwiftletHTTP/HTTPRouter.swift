@@ -44,19 +44,26 @@ public struct HTTPRouter: Sendable {
         let target = request.target
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
         var best: Route? = nil
-        var allowed: [String] = []
         var bestLength = -1
-        for r in routes where r.prefix ? path.hasPrefix(r.path) : path == r.path {
-            let length = r.path.utf8.count + (r.prefix ? 0 : 1)  // an exact path beats a prefix of the same text
+        func matches(_ r: Route) -> Bool { r.prefix ? path.hasBytePrefix(r.path) : path.sameBytes(r.path) }
+        // An exact path beats a prefix of the same text.
+        func length(_ r: Route) -> Int { r.path.utf8.count + (r.prefix ? 0 : 1) }
+        for r in routes where matches(r) {
+            let l = length(r)
+            if l > bestLength { bestLength = l; best = nil }
+            guard l == bestLength else { continue }
             let method = r.method == "GET" && request.method == "HEAD" ? "HEAD" : r.method
-            if length > bestLength { bestLength = length; best = nil; allowed = [] }
-            guard length == bestLength else { continue }
-            allowed.append(r.method)
-            if r.method == "GET" { allowed.append("HEAD") }
             if method == request.method { best = r }
         }
         guard bestLength >= 0 else { return .text(404, HTTPResponse.reason(404)) }
         guard let route = best else {
+            // Only a 405 needs the methods the path allows (building them for every request was two
+            // allocations).
+            var allowed: [String] = []
+            for r in routes where matches(r) && length(r) == bestLength {
+                allowed.append(r.method)
+                if r.method == "GET" { allowed.append("HEAD") }
+            }
             var r = HTTPResponse.text(405, HTTPResponse.reason(405))
             r.fields.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))
             return r
