@@ -76,15 +76,11 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
            !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "?") || $0 == 0 }) {
             return String(decoding: bytes.dropFirst(), as: UTF8.self)
         }
-        // Bytes, in one pass: splitting the target as a String cost a request a few thousand instructions.
+        // Otherwise decoded byte by byte (splitting the target as a String cost a request a few thousand
+        // instructions), then checked for dot segments by the same rule, after decoding.
         var out: [UInt8] = []
-        out.reserveCapacity(target.utf8.count)
-        var segment = 0  // where the current segment starts in `out`
-        func dotSegment() -> Bool {
-            let n = out.count - segment
-            return (n == 1 || n == 2) && out[segment...].allSatisfy { $0 == UInt8(ascii: ".") }
-        }
-        var u = target.utf8.makeIterator()
+        out.reserveCapacity(bytes.count)
+        var u = bytes.makeIterator()
         guard u.next() == UInt8(ascii: "/") else { return nil }
         while var b = u.next(), b != UInt8(ascii: "?") {
             if b == UInt8(ascii: "%") {
@@ -92,20 +88,14 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
                 b = UInt8(h * 16 + l)
             }
             if b == 0 { return nil }
-            if b == UInt8(ascii: "/") {
-                if dotSegment() { return nil }
-                out.append(b)
-                segment = out.count
-                continue
-            }
             out.append(b)
         }
-        if dotSegment() { return nil }
+        if Self.hasDotSegment(out) { return nil }
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Whether a slash-separated path has a `.` or `..` segment.
-    static func hasDotSegment(_ u: String.UTF8View) -> Bool {
+    static func hasDotSegment(_ u: some Sequence<UInt8>) -> Bool {
         var dots = 0           // dots since the last slash, -1 once the segment has anything else
         for b in u {
             if b == UInt8(ascii: "/") {
