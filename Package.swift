@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Swiftlet", swiftSettings: core),
         .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
         .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
-        .target(name: "SwiftletHTTP", dependencies: ["Swiftlet"], swiftSettings: core),
+        .target(name: "SwiftletHTTP", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         .target(name: "SwiftletDNS", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         // Read-only stores over a list of paths (tar archives on a block device); a module of its own so that
         // kernels without a store link none of it (Embedded Swift keeps or drops a module's metadata whole).

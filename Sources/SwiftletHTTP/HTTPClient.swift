@@ -64,7 +64,7 @@ public struct HTTPClientConnection<Flow: TCPFlow>: Sendable {
                 }
                 throw .closed
             }
-            parser.feed(received.span)
+            parser.feed(received)
         }
     }
 

@@ -76,6 +76,19 @@ struct HTTPMessageBuffer: Sendable {
         for i in 0..<bytes.count { buffer.append(bytes[i]) }
     }
 
+    /// Appends a received array: taken as the buffer when nothing is pending (the usual case: a request
+    /// arrives whole), so its bytes are not copied; appended in one piece otherwise.
+    mutating func feed(_ bytes: [UInt8]) {
+        guard failure == nil else { return }
+        if start == buffer.count {
+            buffer = bytes
+            start = 0
+            searched = 0
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
     /// Runs `parse` unless parsing failed before; a failure sticks. Drops consumed bytes now and then.
     mutating func next<T>(_ parse: (inout HTTPMessageBuffer) throws(HTTPParseError) -> T?) throws(HTTPParseError) -> T? {
         if let failure { throw failure }

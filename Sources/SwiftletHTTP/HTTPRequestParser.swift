@@ -69,6 +69,8 @@ public struct HTTPRequestParser {
 
     /// Appends received bytes. Refuses them (keeping the error) once the parser has failed.
     public mutating func feed(_ bytes: Span<UInt8>) { message.feed(bytes) }
+    /// Appends received bytes, without copying them when nothing else is pending.
+    public mutating func feed(_ bytes: [UInt8]) { message.feed(bytes) }
 
     /// The next complete request, nil when more bytes are needed.
     public mutating func next() throws(HTTPParseError) -> HTTPRequest? {

@@ -30,6 +30,8 @@ public struct HTTPResponseParser: Sendable {
     public var buffered: Int { message.buffered }
 
     public mutating func feed(_ bytes: Span<UInt8>) { message.feed(bytes) }
+    /// Appends received bytes, without copying them when nothing else is pending.
+    public mutating func feed(_ bytes: [UInt8]) { message.feed(bytes) }
 
     /// The next complete response to a request with `method`; nil when more bytes are needed.
     public mutating func next(method: String) throws(HTTPParseError) -> HTTPClientResponse? {

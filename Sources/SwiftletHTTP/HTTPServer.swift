@@ -95,7 +95,7 @@ public enum HTTPServer {
             }
             guard let bytes = received else { flow.close(); return }
             if requestStarted == nil { requestStarted = clock.now() }
-            parser.feed(bytes.span)
+            parser.feed(bytes)
         }
     }
 }

@@ -151,18 +151,25 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
         precondition(maximum > 0, "read(maximum:) needs a positive maximum")
         while true {
             guard fd >= 0 else { throw .notConnected }
-            let scratch = loop.receiveScratch
-            let count: Int
-            do throws(Errno) {
-                count = try Sys.receive(fd, into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<min(maximum, scratch.count)]))
-            } catch where error == .again {
+            if !loop.mayHaveInput(fd) {
                 if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
                 await loop.readable(fd, until: deadline)
+                continue  // input, a deadline, or the descriptor closed: the checks above tell which
+            }
+            let scratch = loop.receiveScratch
+            let wanted = min(maximum, scratch.count)
+            let count: Int
+            do throws(Errno) {
+                count = try Sys.receive(fd, into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<wanted]))
+            } catch where error == .again {
+                loop.drained(fd)
                 continue
             } catch {
                 throw error.networkError
             }
-            return count == 0 ? nil : [UInt8](UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+            if count == 0 { return nil }
+            if count < wanted { loop.drained(fd) }
+            return [UInt8](UnsafeRawBufferPointer(rebasing: scratch[..<count]))
         }
     }
 
@@ -247,12 +254,18 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
                 return UDPDatagram(source: from.address, sourcePort: from.port, destination: IPv4Address(0, 0, 0, 0), payload: payload)
             }
             if outgoing.staged > 0 { outgoing.send(fd) }
+            if !loop.mayHaveInput(fd) {
+                if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
+                await loop.readable(fd, until: deadline)
+                continue
+            }
             do throws(Errno) {
                 received = try batch.receive(fd)
                 next = 0
+                // Fewer than a batch: the queue was emptied, and epoll reports the next arrival.
+                if received < batch.count { loop.drained(fd) }
             } catch where error == .again {
-                if let deadline, Sys.monotonicNow() >= deadline { throw .timedOut }
-                await loop.readable(fd, until: deadline)
+                loop.drained(fd)
             } catch {
                 throw error.networkError
             }

@@ -35,10 +35,22 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     @exclusivity(unchecked) private var timers = TimerQueue()
 
     private struct Waiters {
+        var watched = false
         var readers: [Wake] = []
         var writers: [Wake] = []
+        /// False once a read found the socket empty (or read less than it asked for), until epoll
+        /// reports input again: an edge-triggered descriptor reports every arrival after the read that
+        /// emptied it, so a read may wait without first asking the kernel (nginx's `ready` flag). On a
+        /// busy HTTP connection that was a recvfrom failing with EAGAIN for every other request.
+        var mayHaveInput = true
+        /// Set for good once epoll reports the peer's end of input (RDHUP or HUP): a short read then
+        /// does not mean empty, since the end of input is still to be read (nginx's `pending_eof`).
+        var inputEnded = false
     }
-    @exclusivity(unchecked) private var descriptors: [Int32: Waiters] = [:]
+    /// Indexed by descriptor (they are small integers the kernel hands out lowest first): a dictionary
+    /// hashed the descriptor some ten times a request, a tenth of the HTTP server's instructions.
+    @exclusivity(unchecked) private var descriptors: [Waiters] = []
+    private func watched(_ fd: Int32) -> Bool { fd >= 0 && Int(fd) < descriptors.count && descriptors[Int(fd)].watched }
     @exclusivity(unchecked) private var drivers: [RunLoopDriver] = []
 
     @exclusivity(unchecked) public private(set) var now: Instant
@@ -156,17 +168,20 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
                 let fd = events[i].data.fd
                 let flags = events[i].events
                 if fd == wakeup { Sys.drainEventfd(wakeup); continue }
-                guard descriptors[fd] != nil else { continue }
+                guard watched(fd) else { continue }
+                let d = Int(fd)
                 let failed = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
                 // Fired in place and emptied keeping their capacity: `fire` only schedules the task, so
                 // nothing touches the lists meanwhile. (Copying them out cost two allocations a read.)
                 if failed || flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
-                    for i in descriptors[fd]!.readers.indices { descriptors[fd]!.readers[i].fire() }
-                    descriptors[fd]!.readers.removeAll(keepingCapacity: true)
+                    descriptors[d].mayHaveInput = true
+                    if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { descriptors[d].inputEnded = true }
+                    for i in descriptors[d].readers.indices { descriptors[d].readers[i].fire() }
+                    descriptors[d].readers.removeAll(keepingCapacity: true)
                 }
                 if failed || flags & EPOLLOUT.rawValue != 0 {
-                    for i in descriptors[fd]!.writers.indices { descriptors[fd]!.writers[i].fire() }
-                    descriptors[fd]!.writers.removeAll(keepingCapacity: true)
+                    for i in descriptors[d].writers.indices { descriptors[d].writers[i].fire() }
+                    descriptors[d].writers.removeAll(keepingCapacity: true)
                 }
             }
         }
@@ -179,25 +194,41 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     public func register(_ fd: Int32) throws(Errno) {
         let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         try Sys.epollAdd(epoll, fd, events: events)
-        descriptors[fd] = Waiters()
+        if Int(fd) >= descriptors.count {
+            descriptors.append(contentsOf: repeatElement(Waiters(), count: Int(fd) + 1 - descriptors.count))
+        }
+        descriptors[Int(fd)] = Waiters(watched: true)
     }
 
     /// Stops watching `fd`; tasks waiting on it resume (their next call reports the error).
     public func unregister(_ fd: Int32) {
         Sys.epollRemove(epoll, fd)
-        guard let w = descriptors.removeValue(forKey: fd) else { return }
+        guard watched(fd) else { return }
+        let w = descriptors[Int(fd)]
+        descriptors[Int(fd)] = Waiters()
         for c in w.readers + w.writers { c.fire() }
+    }
+
+    /// Whether a read of `fd` may find input: false after `drained(_:)` until epoll reports input. True
+    /// for a descriptor the loop does not watch (the read then reports what is wrong).
+    public func mayHaveInput(_ fd: Int32) -> Bool { !watched(fd) || descriptors[Int(fd)].mayHaveInput }
+
+    /// Records that a read emptied `fd`'s receive queue (it failed with EAGAIN, or returned less than
+    /// it asked for on a stream socket); ignored once the peer has ended its input.
+    public func drained(_ fd: Int32) {
+        if watched(fd) && !descriptors[Int(fd)].inputEnded { descriptors[Int(fd)].mayHaveInput = false }
     }
 
     /// Suspends until `fd` is readable (or has failed), or until `deadline` if one is given.
     public func readable(_ fd: Int32, until deadline: Instant? = nil) async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            guard descriptors[fd] != nil else { c.resume(); return }
+            guard watched(fd) else { c.resume(); return }
             let wake = Wake(c)
-            if !descriptors[fd]!.readers.isEmpty {
-                descriptors[fd]!.readers.removeAll { !$0.pending }  // woken by an earlier deadline
+            let d = Int(fd)
+            if !descriptors[d].readers.isEmpty {
+                descriptors[d].readers.removeAll { !$0.pending }  // woken by an earlier deadline
             }
-            descriptors[fd]!.readers.append(wake)
+            descriptors[d].readers.append(wake)
             if let deadline { timers.add(deadline, wake) }
         }
     }
@@ -205,8 +236,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     /// Suspends until `fd` is writable (or has failed).
     public func writable(_ fd: Int32) async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            guard descriptors[fd] != nil else { c.resume(); return }
-            descriptors[fd]!.writers.append(Wake(c))
+            guard watched(fd) else { c.resume(); return }
+            descriptors[Int(fd)].writers.append(Wake(c))
         }
     }
 

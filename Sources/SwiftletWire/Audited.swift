@@ -18,6 +18,13 @@ public enum Audited {
         }
     }
 
+    /// Copies `source` into `destination` at `offset`, and moves `offset` past what it copied.
+    @inline(__always)
+    public static func copy(_ source: Span<UInt8>, into destination: inout MutableSpan<UInt8>, advancing offset: inout Int) {
+        copy(source, into: &destination, at: offset)
+        offset += source.count
+    }
+
     /// Sum of the first `count` (even) bytes as native-order 16-bit lanes: 32-bit halves of 64-bit loads
     /// into 64-bit accumulators, which cannot overflow below 16 GiB. `count` is checked against the span
     /// once; every load reads at `i..<i+size` with `i + size <= count`, established by its loop or `if`.

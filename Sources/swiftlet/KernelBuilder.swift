@@ -47,7 +47,7 @@ struct KernelBuilder {
         ("Swiftlet", []),
         ("SwiftletWire", ["Swiftlet"]),
         ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
-        ("SwiftletHTTP", ["Swiftlet"]),
+        ("SwiftletHTTP", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletStore", ["Swiftlet"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
