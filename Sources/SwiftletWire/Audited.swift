@@ -6,7 +6,7 @@
 
 public enum Audited {
     /// Copies `source` into `destination` starting at `offset`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func copy(_ source: Span<UInt8>, into destination: inout MutableSpan<UInt8>, at offset: Int) {
         let n = source.count
         precondition(offset >= 0 && n <= destination.count - offset, "Audited.copy: destination too short")
@@ -19,7 +19,7 @@ public enum Audited {
     }
 
     /// Copies `source` into `destination` at `offset`, and moves `offset` past what it copied.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func copy(_ source: Span<UInt8>, into destination: inout MutableSpan<UInt8>, advancing offset: inout Int) {
         copy(source, into: &destination, at: offset)
         offset += source.count
