@@ -2,7 +2,8 @@
 //
 // Every socket is non-blocking and edge-triggered on the run loop. An operation makes the system call
 // first and parks on the loop only on EAGAIN, so a busy connection costs one syscall per read or write
-// and an idle one costs nothing. Errors map to the same `NetworkError` Swiftlet's own stack throws.
+// and an idle one costs nothing; a read after one that emptied the socket parks without asking the
+// kernel (`RunLoop.drained`). Errors map to the same `NetworkError` Swiftlet's own stack throws.
 
 #if canImport(Glibc)
 import Glibc

@@ -190,7 +190,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     // MARK: - Descriptors
 
     /// Watches `fd` (edge-triggered for reading and writing). Operations try the call first and wait
-    /// only on EAGAIN; since only this thread consumes epoll events, no edge is lost in between.
+    /// only on EAGAIN (reads also after `drained`); since only this thread consumes epoll events, no
+    /// edge is lost in between.
     public func register(_ fd: Int32) throws(Errno) {
         let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         try Sys.epollAdd(epoll, fd, events: events)

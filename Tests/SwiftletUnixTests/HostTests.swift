@@ -157,6 +157,41 @@ import SwiftletHTTP
         #expect(outcome.refused == .refused)
     }
 
+    /// A read that returns less than it asked for lets the next one wait for epoll without asking the
+    /// kernel first, except once the peer has closed: here the three bytes and the FIN are both queued
+    /// before the first read, so the short read is followed by the end of the stream, which must still be
+    /// seen (before the fix this waited for an edge that had already come).
+    @Test func aShortReadThenThePeersCloseIsSeen() {
+        let loop = RunLoop()
+        let network = HostNetwork(loop: loop)
+        final class Outcome: @unchecked Sendable { var first: [UInt8]? = nil; var second: NetworkError? = nil; var ended = false }
+        let outcome = Outcome()
+        let status = loop.run {
+            do throws(NetworkError) {
+                let listener = try network.listen(port: 0)
+                let client = try await network.connect(to: IPv4Address(127, 0, 0, 1), port: listener.port)
+                guard let server = await listener.accept() else { return 1 }
+                try await client.write([1, 2, 3])
+                client.shutdownWrite()
+                await loop.sleep(for: .milliseconds(50))  // the FIN is queued behind the bytes
+                outcome.first = try await server.read(maximum: 64, timeout: .seconds(5))
+                do throws(NetworkError) {
+                    outcome.ended = try await server.read(maximum: 64, timeout: .seconds(5)) == nil
+                } catch { outcome.second = error }
+                server.close()
+                client.close()
+                listener.close()
+                return 0
+            } catch {
+                return 2
+            }
+        }
+        #expect(status == 0)
+        #expect(outcome.first == [1, 2, 3])
+        #expect(outcome.second == nil)
+        #expect(outcome.ended)
+    }
+
     /// Datagrams arrive in batches (recvmmsg) and replies sent while more are waiting are held and sent
     /// together (sendmmsg): 50 datagrams queued at once, sizes up to the largest UDP datagram, each
     /// answered; every reply arrives, in order, byte for byte, and one sent after the batch goes at once.
