@@ -135,8 +135,6 @@ public struct DNSResponseCache: Sendable {
         guard i + 5 <= q.count, i - 12 + 1 <= 255 else { return nil }
         let end = i + 5
         hasher.combine(word)
-        hasher.combine(UInt32(q[i + 1]) << 24 | UInt32(q[i + 2]) << 16 | UInt32(q[i + 3]) << 8 | UInt32(q[i + 4]))
-        hasher.combine(end)
         var edns = false
         var payload = 512
         if q[11] == 1 {
@@ -150,8 +148,10 @@ public struct DNSResponseCache: Sendable {
             guard q.count == end else { return nil }
         }
         let limit = overTCP ? 65535 : edns ? max(512, min(payload, Int(responder.udpPayloadSize))) : 512
-        hasher.combine(limit)
-        hasher.combine(edns)
+        // Type, class, the question's length, the limit and EDNS in one word (each combine is a SipHash
+        // round): 32 + 15 + 16 + 1 bits.
+        let typeAndClass = UInt64(q[i + 1]) << 24 | UInt64(q[i + 2]) << 16 | UInt64(q[i + 3]) << 8 | UInt64(q[i + 4])
+        hasher.combine(typeAndClass << 32 | UInt64(end) << 17 | UInt64(limit) << 1 | (edns ? 1 : 0))
         return (hasher.finalize(), limit, edns, end)
     }
 }

@@ -27,8 +27,10 @@ extension NetworkStack {
                 return
             }
         }
-        if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), var listener = listeners[header.destinationPort] {
-            guard listener.ready.count + listener.embryonic.count < listener.backlog else {
+        // Listeners are changed where they lie in the dictionary (`values[index]`): a copy taken out and
+        // put back copied its set of embryonic connections for every SYN.
+        if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), let listener = listeners.index(forKey: header.destinationPort) {
+            guard listeners.values[listener].ready.count + listeners.values[listener].embryonic.count < listeners.values[listener].backlog else {
                 counters.tcpBacklogDrops += 1  // the peer will retransmit its SYN (RFC 9293 §3.10.7.2 leaves this open)
                 return
             }
@@ -38,8 +40,7 @@ extension NetworkStack {
             let box = TCPConnectionBox(c)
             box.embryonic = true
             connections[id] = box
-            listener.embryonic.insert(id)
-            listeners[header.destinationPort] = listener
+            listeners.values[listener].embryonic.insert(id)
             flush(id, now: now)
             return
         }
@@ -80,10 +81,11 @@ extension NetworkStack {
         if box.embryonic, state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
             box.embryonic = false
-            if var listener = listeners[id.localPort], listener.embryonic.remove(id) != nil {
+            // In place: the failed case used to remove the connection from a copy only, so a handshake
+            // ended by a reset kept its backlog slot for good.
+            if let listener = listeners.index(forKey: id.localPort), listeners.values[listener].embryonic.remove(id) != nil {
                 if state == .closed { forget(id, box); return }
-                listener.ready.append(id)
-                listeners[id.localPort] = listener
+                listeners.values[listener].ready.append(id)
             }
         } else if state == .closed, detached.contains(id) {
             // A closed connection the application already let go of is forgotten; one it still holds
@@ -163,10 +165,8 @@ extension NetworkStack {
 
     /// The next established connection on `port`, if any.
     public func tcpAccept(port: UInt16) -> TCPSocketID? {
-        guard var l = listeners[port], !l.ready.isEmpty else { return nil }
-        let id = l.ready.removeFirst()
-        listeners[port] = l
-        return id
+        guard let l = listeners.index(forKey: port), !listeners.values[l].ready.isEmpty else { return nil }
+        return listeners.values[l].ready.removeFirst()
     }
 
     /// Starts an active open; the connection is usable once `tcpState` is `.established`.

@@ -12,15 +12,17 @@ extension NetworkStack {
             return
         }
         let port = packet.destinationPort
-        guard var socket = udpSockets[port] else {
+        // The queue is changed where it lies in the dictionary: a copy of the socket taken out and put
+        // back shares the queue's storage, so appending copied the whole queue, datagram by datagram
+        // (callgrind: most of a tap DNS query's 23k instructions under dnsperf).
+        guard let socket = udpSockets.index(forKey: port) else {
             counters.udpNoPort += 1
             if !broadcast { sendUnreachable(.port, about: ip, bytes, now: now) }
             return
         }
-        guard socket.queue.count < socket.limit else { counters.udpQueueFull += 1; return }
-        socket.queue.append(UDPDatagram(source: ip.source, sourcePort: packet.sourcePort, destination: ip.destination,
-                                        payload: Array(copying: packet.payload)))
-        udpSockets[port] = socket
+        guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return }
+        udpSockets.values[socket].queue.append(UDPDatagram(source: ip.source, sourcePort: packet.sourcePort, destination: ip.destination,
+                                                           payload: Array(copying: packet.payload)))
         if port == 68, dhcp != nil { serviceDHCP(now: now) }
     }
 
@@ -34,11 +36,9 @@ extension NetworkStack {
 
     /// The oldest datagram waiting on `port`.
     public func udpReceive(port: UInt16) throws(StackError) -> UDPDatagram? {
-        guard var socket = udpSockets[port] else { throw .noSuchSocket }
-        guard !socket.queue.isEmpty else { return nil }
-        let d = socket.queue.removeFirst()
-        udpSockets[port] = socket
-        return d
+        guard let socket = udpSockets.index(forKey: port) else { throw .noSuchSocket }
+        guard !udpSockets.values[socket].queue.isEmpty else { return nil }
+        return udpSockets.values[socket].queue.removeFirst()  // in place (see `receiveUDP`)
     }
 
     /// Sends one datagram (fragmented by IP if larger than the MTU allows).

@@ -148,6 +148,7 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
         try await read(maximum: maximum, deadline: Sys.monotonicNow() + timeout)
     }
 
+    @inline(__always)
     private func read(maximum: Int, deadline: Instant?) async throws(NetworkError) -> [UInt8]? {
         precondition(maximum > 0, "read(maximum:) needs a positive maximum")
         while true {
@@ -245,6 +246,7 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
         try await receive(deadline: Sys.monotonicNow() + timeout)
     }
 
+    @inline(__always)
     private func receive(deadline: Instant?) async throws(NetworkError) -> UDPDatagram {
         while true {
             guard fd >= 0 else { throw .notConnected }

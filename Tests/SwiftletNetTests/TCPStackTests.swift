@@ -59,6 +59,28 @@ import SwiftletWire
         for c in clients { net.a.tcpAbort(c, now: net.now) }
     }
 
+    /// A handshake that ends in a reset (the client gave up: its stack answers the SYN-ACK with RST)
+    /// frees its place in the backlog. It used to be removed from a copy of the listener only, so every
+    /// such handshake held a place for good and the listener soon dropped every SYN.
+    @Test func resetHandshakesFreeTheirBacklogPlace() throws {
+        let net = TwoStacks()
+        try net.b.tcpListen(port: 80, backlog: 2)
+        for _ in 0..<4 {
+            let gaveUp = try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: 80), now: net.now)
+            net.a.tcpAbort(gaveUp, now: net.now)  // in SYN-SENT: forgotten without a reset
+            net.run(for: .seconds(1), until: { false })
+        }
+        #expect(net.b.counters.tcpBacklogDrops == 0)
+        #expect(net.b.tcpConnectionCount == 0)
+        let clients = try (0..<2).map { _ in try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: 80), now: net.now) }
+        #expect(net.run(for: .seconds(5), until: { clients.allSatisfy { net.a.tcpConnection($0)?.state == .established } }))
+        net.run(for: .seconds(1), until: { false })  // the handshakes' last ACKs reach the server
+        var accepted = 0
+        while net.b.tcpAccept(port: 80) != nil { accepted += 1 }
+        #expect(accepted == 2)
+        #expect(net.b.counters.tcpBacklogDrops == 0)
+    }
+
     @Test func tenThousandConnectionsLeaveNoStateBehind() throws {
         let net = TwoStacks()
         try net.b.tcpListen(port: 7)
