@@ -8,6 +8,10 @@ let core: [SwiftSetting] = [
     // One cooperative executor per unikernel: nonisolated async code runs on its caller's executor.
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
+// The stack is generic over its device; an application's build specialises it only if the stack's bodies
+// are visible across the module boundary. Without it the tap target ran unspecialised code that looked
+// up generic metadata in the runtime's cache several times per datagram (callgrind, tap DNS).
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "Swiftlet",
@@ -29,7 +33,7 @@ let package = Package(
         // Core targets (compile in Embedded Swift; checked by scripts/embedded-check).
         .target(name: "Swiftlet", swiftSettings: core),
         .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
-        .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core + crossModule),
         .target(name: "SwiftletHTTP", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         .target(name: "SwiftletDNS", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
         // Read-only stores over a list of paths (tar archives on a block device); a module of its own so that

@@ -29,7 +29,7 @@ extension NetworkStack {
     /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.
     public func udpBind(port: UInt16, queueLimit: Int = 64) throws(StackError) {
         guard udpSockets[port] == nil else { throw .portInUse(port) }
-        udpSockets[port] = UDPSocket(limit: queueLimit)
+        udpSockets[port] = UDPPort(limit: queueLimit)
     }
 
     public func udpUnbind(port: UInt16) { udpSockets[port] = nil }
@@ -49,7 +49,7 @@ extension NetworkStack {
         var p = makePacket(transportLength: length)
         let src = source ?? ipv4.address
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-            for i in 0..<payload.count { b[UDPHeader.length + i] = payload[i] }
+            Audited.copy(payload, into: &b, at: UDPHeader.length)
             try! UDPHeader(sourcePort: port, destinationPort: destinationPort).emit(into: &b, source: src, destination: destination)
         }
         try sendIPv4(p, protocol: .udp, to: destination, source: src, now: now)

@@ -70,7 +70,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     /// `nextDeadline` scan instants, not whole connections.
     @exclusivity(unchecked) var timers: [TCPSocketID: Instant] = [:]
     @exclusivity(unchecked) var listeners: [UInt16: Listener] = [:]
-    @exclusivity(unchecked) var udpSockets: [UInt16: UDPSocket] = [:]
+    @exclusivity(unchecked) var udpSockets: [UInt16: UDPPort] = [:]
     var echoReplies: [EchoReply] = []
     @exclusivity(unchecked) var identification: UInt16
     let secret: (UInt64, UInt64)
@@ -86,10 +86,6 @@ public final class NetworkStack<Device: NetworkDevice> {
         var embryonic: Set<TCPSocketID> = []
     }
 
-    struct UDPSocket {
-        var queue: [UDPDatagram] = []
-        var limit: Int
-    }
 
     static var ethernetHeader: Int { 14 }
     static var ipv4Header: Int { 20 }
@@ -290,4 +286,12 @@ public final class NetworkStack<Device: NetworkDevice> {
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
         transmitFrame(p)
     }
+}
+
+/// A bound UDP port's receive queue. Outside the generic `NetworkStack` on purpose: a type nested in a
+/// generic class is generic too, and its metadata was looked up in the runtime's cache (hashing) twice
+/// per datagram on the tap target.
+struct UDPPort {
+    var queue: [UDPDatagram] = []
+    var limit: Int
 }

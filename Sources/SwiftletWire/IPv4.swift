@@ -161,10 +161,11 @@ public struct IPv4Header: Hashable, Sendable {
 }
 
 extension Array where Element == UInt8 {
-    /// A copy of the bytes of a span.
+    /// A copy of the bytes of a span (one bulk copy: appending byte by byte cost a tap DNS query 500
+    /// instructions).
     public init(copying span: Span<UInt8>) {
-        self.init()
-        reserveCapacity(span.count)
-        for i in 0..<span.count { append(span[i]) }
+        self.init(repeating: 0, count: span.count)
+        var bytes = mutableSpan
+        Audited.copy(span, into: &bytes, at: 0)
     }
 }
