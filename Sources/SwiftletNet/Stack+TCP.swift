@@ -183,6 +183,8 @@ extension NetworkStack {
 
     public func tcpConnection(_ id: TCPSocketID) -> TCPConnection? { connections[id]?.tcb }
     public func tcpState(_ id: TCPSocketID) -> TCPState? { connections[id]?.tcb.state }
+    /// What a waiting reader or writer needs to know, without copying the connection.
+    public func tcpReadiness(_ id: TCPSocketID) -> TCPReadiness? { connections[id]?.readiness }
 
     /// Queues bytes; returns how many fit in the send buffer (0 when full: wait and retry).
     public func tcpWrite(_ id: TCPSocketID, _ bytes: Span<UInt8>, now: Instant) throws(StackError) -> Int {

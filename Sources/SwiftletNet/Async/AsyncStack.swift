@@ -182,8 +182,8 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
         let owner = self.owner
         var expired = false
         await owner.wait(deadline: deadline) { [id] in
-            guard let c = stack.tcpConnection(id) else { return true }
-            if c.readable > 0 || c.atEndOfStream || c.error != nil || c.state == .closed { return true }
+            guard let c = stack.tcpReadiness(id) else { return true }
+            if c.readable > 0 || c.atEndOfStream || c.failed || c.closed { return true }
             if let deadline, owner.now >= deadline { expired = true }
             return expired
         }
@@ -192,7 +192,7 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
         do throws(StackError) { bytes = try stack.tcpRead(id, maximum: maximum, now: owner.now) } catch { throw NetworkError(error) }
         if bytes.isEmpty {
             if stack.tcpAtEndOfStream(id) { return nil }
-            if stack.tcpConnection(id)?.state == .closed { return nil }
+            if stack.tcpState(id) == .closed { return nil }
         }
         return bytes
     }
@@ -207,8 +207,8 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
             } catch { throw NetworkError(error) }
             if sent < bytes.count {
                 await owner.wait { [id] in
-                    guard let c = stack.tcpConnection(id) else { return true }
-                    return c.sendSpace > 0 || c.error != nil || c.state == .closed
+                    guard let c = stack.tcpReadiness(id) else { return true }
+                    return c.sendSpace > 0 || c.failed || c.closed
                 }
             }
         }

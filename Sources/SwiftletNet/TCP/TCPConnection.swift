@@ -32,9 +32,20 @@ final class TCPConnectionBox {
     // instructions and a retain per array, twice per segment). A mutating call gets the stored struct
     // in place (an exclusive access), so these two go through mutating wrappers.
     var nextDeadline: Instant { tcb.nextDeadlineInPlace() }
+    var readiness: TCPReadiness { tcb.readinessInPlace() }
     func copyQueuedData(_ segment: TCPOutgoing, into destination: inout MutableSpan<UInt8>, at offset: Int) {
         tcb.copyQueuedDataInPlace(segment, into: &destination, at: offset)
     }
+}
+
+/// What a task waiting on a connection asks of it, read in place (`NetworkStack.tcpReadiness`): a
+/// `TCPConnection` returned by value is a copy of the whole struct, two per request on the tap target.
+public struct TCPReadiness: Sendable {
+    public var readable: Int
+    public var sendSpace: Int
+    public var atEndOfStream: Bool
+    public var failed: Bool
+    public var closed: Bool
 }
 
 /// A segment for the stack to emit.
@@ -313,6 +324,9 @@ public struct TCPConnection {
         copyQueuedData(segment, into: &destination, at: offset)
     }
     mutating func nextDeadlineInPlace() -> Instant { nextDeadline }
+    mutating func readinessInPlace() -> TCPReadiness {
+        TCPReadiness(readable: readable, sendSpace: sendSpace, atEndOfStream: atEndOfStream, failed: error != nil, closed: state == .closed)
+    }
 
     /// True once the connection holds no state worth keeping (the stack then forgets it).
     public var isClosed: Bool { state == .closed && outbox.isEmpty }
