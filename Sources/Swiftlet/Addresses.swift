@@ -11,9 +11,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public init(rawValue: UInt64) { self.rawValue = rawValue & 0xFFFF_FFFF_FFFF }
 
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8) {
-        var v: UInt64 = 0
-        for octet in [a, b, c, d, e, f] { v = v << 8 | UInt64(octet) }
-        self.init(rawValue: v)
+        self.init(rawValue: UInt64(a) << 40 | UInt64(b) << 32 | UInt64(c) << 24 | UInt64(d) << 16 | UInt64(e) << 8 | UInt64(f))
     }
 
     public static let broadcast = MACAddress(rawValue: 0xFFFF_FFFF_FFFF)

@@ -350,11 +350,16 @@ public struct TCPConnection {
     // MARK: - Time
 
     /// The earliest deadline among the running timers.
+    /// (Compared one by one: a loop over an array literal of the six allocated an array per call, three
+    /// times a segment.)
     public var nextDeadline: Instant {
         var t = Instant.distantFuture
-        for d in [retransmitDeadline, persistDeadline, ackDeadline, timeWaitDeadline, keepAliveDeadline, connectDeadline] {
-            if let d, d < t { t = d }
-        }
+        if let d = retransmitDeadline, d < t { t = d }
+        if let d = persistDeadline, d < t { t = d }
+        if let d = ackDeadline, d < t { t = d }
+        if let d = timeWaitDeadline, d < t { t = d }
+        if let d = keepAliveDeadline, d < t { t = d }
+        if let d = connectDeadline, d < t { t = d }
         return t
     }
 
