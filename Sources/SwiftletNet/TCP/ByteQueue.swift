@@ -1,7 +1,10 @@
 // SwiftletNet: a bounded FIFO of bytes (a ring), used for TCP send and receive buffers.
-// Invariant: 0 <= count <= limit; bytes are read in the order written. Storage grows on demand (doubling)
-// up to `limit`, so a connection that moves little data costs little memory. It is kept once grown, so a
-// busy connection does not reallocate on every drain.
+// Invariant: 0 <= count <= extent <= limit; bytes are read in the order written. Storage grows on demand
+// (doubling) up to `limit`, so a connection that moves little data costs little memory. It is kept once
+// grown, so a busy connection does not reallocate on every drain; `release` gives it back when empty.
+// The receive side also writes bytes that arrived out of order straight into their place beyond `count`
+// (`write(_:at:)`), and commits them when the gap before them fills: out-of-order data costs no memory
+// beyond the ring itself. `extent` is how far from the front such bytes may lie, so growing keeps them.
 
 import SwiftletWire
 
@@ -9,6 +12,8 @@ struct ByteQueue {
     private var storage: [UInt8] = []
     private var head = 0
     private(set) var count = 0
+    /// Bytes from the front that hold data: `count` in-order bytes, then any written out of order.
+    private var extent = 0
     /// The most bytes the queue will hold.
     let limit: Int
 
@@ -24,12 +29,12 @@ struct ByteQueue {
     private mutating func grow(to needed: Int) {
         let size = min(limit, max(needed, storage.count * 2, 4096))
         var bigger = [UInt8](repeating: 0, count: size)
-        if count > 0 {
+        if extent > 0 {
             var dst = bigger.mutableSpan
             let src = storage.span
-            let first = min(count, storage.count - head)
+            let first = min(extent, storage.count - head)
             Audited.copy(src.extracting(head..<(head + first)), into: &dst, at: 0)
-            if first < count { Audited.copy(src.extracting(0..<(count - first)), into: &dst, at: first) }
+            if first < extent { Audited.copy(src.extracting(0..<(extent - first)), into: &dst, at: first) }
         }
         storage = bigger
         head = 0
@@ -46,7 +51,40 @@ struct ByteQueue {
         Audited.copy(bytes.extracting(0..<first), into: &out, at: tail)
         if first < n { Audited.copy(bytes.extracting(first..<n), into: &out, at: 0) }
         count += n
+        if extent < count { extent = count }
         return n
+    }
+
+    /// Writes `bytes` `offset` bytes past the in-order data without counting them yet (out-of-order
+    /// arrival). The caller keeps `offset + bytes.count <= free`.
+    mutating func write(_ bytes: Span<UInt8>, at offset: Int) {
+        let n = bytes.count
+        precondition(offset >= 0 && offset + n <= free, "ByteQueue.write beyond the limit")
+        guard n > 0 else { return }
+        let end = count + offset + n
+        if end > storage.count { grow(to: end) }
+        let at = (head + count + offset) % storage.count
+        let first = min(n, storage.count - at)
+        var out = storage.mutableSpan
+        Audited.copy(bytes.extracting(0..<first), into: &out, at: at)
+        if first < n { Audited.copy(bytes.extracting(first..<n), into: &out, at: 0) }
+        if extent < end { extent = end }
+    }
+
+    /// Counts `n` bytes already written by `write(_:at:)` just past the in-order data as in order.
+    mutating func commit(_ n: Int) {
+        precondition(n >= 0 && count + n <= extent, "ByteQueue.commit of bytes never written")
+        count += n
+    }
+
+    /// Forgets bytes written out of order and not committed (the connection ended or reneged).
+    mutating func discardBeyondCount() { extent = count }
+
+    /// Gives the storage back when nothing is held (a connection in TIME-WAIT keeps no buffers).
+    mutating func release() {
+        guard extent == 0 else { return }
+        storage = []
+        head = 0
     }
 
     /// A copy of `length` bytes starting `offset` bytes from the front.
@@ -80,7 +118,8 @@ struct ByteQueue {
         guard n > 0 else { return }
         head = (head + n) % storage.count
         count -= n
-        if count == 0 { head = 0 }
+        extent -= n
+        if extent == 0 { head = 0 }
     }
 
     /// Removes and returns up to `n` bytes from the front.

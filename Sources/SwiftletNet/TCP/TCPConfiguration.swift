@@ -16,6 +16,9 @@ public struct TCPConfiguration: Sendable {
     public var sendBufferSize = 256 * 1024
     /// Bytes received and not yet read per connection, in order and out of order together.
     public var receiveBufferSize = 256 * 1024
+    /// Holes the receiver keeps out-of-order data around (its bytes sit in the receive buffer, so this
+    /// caps bookkeeping and per-segment work, not memory); a segment that would open one more is dropped.
+    public var maximumOutOfOrderRanges = 32
     /// Nagle's algorithm (RFC 9293 §3.7.4); switch off for request/response traffic.
     public var nagle = true
     public var windowScaling = true

@@ -361,7 +361,9 @@ extension TCPConnection {
         max(rcvAdvertisedEdge - rcvNxt, 0)
     }
 
-    /// Queues in-order data for the application and keeps out-of-order data (bounded by the buffer).
+    /// Queues in-order data for the application and places out-of-order data in the receive ring at its
+    /// offset from RCV.NXT (`OutOfOrderRanges` remembers where): every byte in the window has its place,
+    /// so out-of-order data costs no memory beyond the buffer, and each segment bounded work.
     private mutating func receiveData(seq: TCPSequenceNumber, payload: Span<UInt8>) {
         var start = seq
         var offset = 0
@@ -369,12 +371,12 @@ extension TCPConnection {
             offset = rcvNxt - start
             start = rcvNxt
         }
-        let room = advertisableWindow
-        let end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free - outOfOrderBytes)
-        guard offset < payload.count, end > start, room > 0 else { ackNow = true; return }
+        let end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free)
+        guard offset < payload.count, end > start else { ackNow = true; return }
         let length = end - start
+        let bytes = payload.extracting(offset..<(offset + length))
         if start == rcvNxt {
-            _ = receiveQueue.append(payload.extracting(offset..<(offset + length)))
+            _ = receiveQueue.append(bytes)
             rcvNxt = rcvNxt + length
             segmentsSinceAck += 1
             if !outOfOrder.isEmpty {
@@ -382,63 +384,24 @@ extension TCPConnection {
                 ackNow = true  // RFC 5681 §4.2: ACK at once when a segment fills a hole
             }
         } else {
-            insertOutOfOrder(start, Array(copying: payload.extracting(offset..<(offset + length))))
             ackNow = true  // RFC 5681 §4.2: out-of-order data is acknowledged at once (duplicate ACK)
+            // A segment that would open one hole too many is dropped; the peer sends it again.
+            guard outOfOrder.accepts(start, end) else { outOfOrderDrops += 1; return }
+            receiveQueue.write(bytes, at: start - rcvNxt)
+            let block = outOfOrder.insert(start, end)
+            // SACK: report the block containing this segment first (RFC 2018 §4).
+            recentBlocks.removeAll { $0.left >= block.left && $0.right <= block.right || $0.right <= rcvNxt }
+            recentBlocks.insert(block, at: 0)
+            if recentBlocks.count > 4 { recentBlocks.removeLast() }
         }
     }
 
-    private mutating func insertOutOfOrder(_ start: TCPSequenceNumber, _ data: [UInt8]) {
-        // Keep only bytes not already held: drop the new range where it overlaps an existing one.
-        var pieces: [(TCPSequenceNumber, [UInt8])] = [(start, data)]
-        for existing in outOfOrder {
-            let eStart = existing.seq, eEnd = existing.seq + existing.data.count
-            pieces = pieces.flatMap { piece -> [(TCPSequenceNumber, [UInt8])] in
-                let (pStart, pData) = piece
-                let pEnd = pStart + pData.count
-                guard pStart < eEnd, eStart < pEnd else { return [piece] }
-                var out: [(TCPSequenceNumber, [UInt8])] = []
-                if pStart < eStart { out.append((pStart, Array(pData[0..<(eStart - pStart)]))) }
-                if eEnd < pEnd { out.append((eEnd, Array(pData[(eEnd - pStart)...]))) }
-                return out
-            }
-        }
-        for (s, d) in pieces where !d.isEmpty {
-            let i = outOfOrder.firstIndex { s < $0.seq } ?? outOfOrder.count
-            outOfOrder.insert((s, d), at: i)
-            outOfOrderBytes += d.count
-        }
-        // SACK: report the block containing this segment first (RFC 2018 §4).
-        let block = coalescedBlock(containing: start)
-        recentBlocks.removeAll { $0.left >= block.left && $0.right <= block.right || $0.right <= rcvNxt }
-        recentBlocks.insert(block, at: 0)
-        if recentBlocks.count > 4 { recentBlocks.removeLast() }
-    }
-
-    /// The contiguous out-of-order run that contains `seq`.
-    private func coalescedBlock(containing seq: TCPSequenceNumber) -> SACKBlock {
-        var left = seq, right = seq
-        for r in outOfOrder where r.seq <= seq && seq < r.seq + r.data.count { left = r.seq; right = r.seq + r.data.count }
-        var changed = true
-        while changed {
-            changed = false
-            for r in outOfOrder {
-                let rEnd = r.seq + r.data.count
-                if r.seq < left && rEnd >= left { left = r.seq; changed = true }
-                if rEnd > right && r.seq <= right { right = rEnd; changed = true }
-            }
-        }
-        return SACKBlock(left: left, right: right)
-    }
-
+    /// Counts as in order the out-of-order ranges that RCV.NXT has reached (their bytes are in place).
     private mutating func pullOutOfOrder() {
-        while let first = outOfOrder.first, first.seq <= rcvNxt {
-            outOfOrder.removeFirst()
-            outOfOrderBytes -= first.data.count
-            let end = first.seq + first.data.count
-            if end > rcvNxt {
-                let skip = rcvNxt - first.seq
-                _ = receiveQueue.append(first.data.span.extracting(skip...))
-                rcvNxt = end
+        while let r = outOfOrder.popFirst(reachedBy: rcvNxt) {
+            if r.right > rcvNxt {
+                receiveQueue.commit(r.right - rcvNxt)
+                rcvNxt = r.right
             }
         }
         recentBlocks.removeAll { $0.right <= rcvNxt }

@@ -5,9 +5,10 @@
 // (`poll`). Segments to send collect in `outbox`, built by TCPConnection+Send.swift; the stack drains it.
 // Sequence space: [iss] SYN, data from iss+1, then our FIN. `sendQueue` holds every byte from `sendQueueSeq`
 // (= the oldest unacknowledged data byte) on, so retransmission reads from it and ACKs drop from it.
-// Receive: `receiveQueue` holds in-order bytes the application has not read; `outOfOrder` holds ranges
-// beyond `rcvNxt`. Both count against `receiveBufferSize`, and the advertised window is what is left, so
-// a peer that respects the window can never make us buffer more.
+// Receive: `receiveQueue` holds in-order bytes the application has not read, and beyond them, at their
+// place, bytes that arrived out of order (`outOfOrder` says which ranges). The window we advertise is the
+// ring's free space, so every byte a peer may send has its place and nothing is ever buffered beyond
+// `receiveBufferSize`; out-of-order holes are capped (`maximumOutOfOrderRanges`).
 
 import Swiftlet
 import SwiftletWire
@@ -90,8 +91,9 @@ public struct TCPConnection {
     var irs = TCPSequenceNumber(0)
     var rcvNxt = TCPSequenceNumber(0)
     var receiveQueue: ByteQueue
-    var outOfOrder: [(seq: TCPSequenceNumber, data: [UInt8])] = []
-    var outOfOrderBytes = 0
+    var outOfOrder: OutOfOrderRanges
+    /// Out-of-order segments dropped because they would have opened a hole beyond the cap.
+    public internal(set) var outOfOrderDrops = 0
     var remoteFin: TCPSequenceNumber? = nil
     public internal(set) var finReceived = false
     /// Right edge of the window we advertised; never moved left (RFC 9293 §3.8.6.2.1).
@@ -176,6 +178,7 @@ public struct TCPConnection {
         sendQueue = ByteQueue(capacity: configuration.sendBufferSize)
         sendQueueSeq = iss + 1
         receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize)
+        outOfOrder = OutOfOrderRanges(limit: configuration.maximumOutOfOrderRanges)
         sendMSS = 536  // RFC 9293 §3.7.1 default until the peer says otherwise
         self.tsOffset = tsOffset
         rto = RetransmissionTimer(initial: configuration.initialRetransmissionTimeout,
@@ -235,6 +238,12 @@ public struct TCPConnection {
 
     /// Bytes received in order and not yet read.
     public var readable: Int { receiveQueue.count }
+
+    /// Holes out-of-order data is held around (at most `maximumOutOfOrderRanges`).
+    public var outOfOrderRangeCount: Int { outOfOrder.count }
+
+    /// Bytes of memory the connection's send and receive buffers hold now (what the stack's budget counts).
+    public var bufferBytesAllocated: Int { sendQueue.allocated + receiveQueue.allocated }
 
     /// True when the peer closed its side and every byte has been read.
     public var atEndOfStream: Bool { finReceived && receiveQueue.isEmpty }
@@ -341,7 +350,7 @@ public struct TCPConnection {
         keepAliveDeadline = nil
         connectDeadline = nil
         outOfOrder.removeAll()
-        outOfOrderBytes = 0
+        receiveQueue.discardBeyondCount()
         materializeOutbox()
         sendQueue.drop(sendQueue.count)
         if reason != nil { receiveQueue.drop(receiveQueue.count) }
@@ -401,9 +410,10 @@ public struct TCPConnection {
         congestion = CongestionController(algorithm: configuration.congestionControl, mss: sendMSS)
     }
 
-    /// Bytes of receive buffer not holding data (in-order unread plus out-of-order).
+    /// Bytes of receive buffer not holding in-order data: out-of-order bytes already sit at their place
+    /// inside this window.
     var advertisableWindow: Int {
-        max(0, configuration.receiveBufferSize - receiveQueue.count - outOfOrderBytes)
+        max(0, configuration.receiveBufferSize - receiveQueue.count)
     }
 
     /// rcvNxt + the window we could advertise now.
