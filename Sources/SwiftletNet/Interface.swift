@@ -37,6 +37,8 @@ public enum StackError: Error, Equatable, Sendable {
     case notConnected
     case messageTooLong(Int)
     case noEphemeralPort
+    /// The connection cap or the memory budget (`TCPConfiguration.maximumConnections`, `memoryBudget`).
+    case resourcesExhausted
     case device(NetworkDeviceError)
 }
 
@@ -52,7 +54,7 @@ extension NetworkError {
         case .connection(.timedOut): self = .timedOut
         case .connection(.aborted): self = .aborted
         case .messageTooLong(let n): self = .messageTooLong(n)
-        case .noEphemeralPort: self = .exhausted
+        case .noEphemeralPort, .resourcesExhausted: self = .exhausted
         case .device(.frameTooLarge(let size, _)): self = .messageTooLong(size)
         case .device(.queueFull): self = .exhausted
         case .device(.down): self = .notConnected

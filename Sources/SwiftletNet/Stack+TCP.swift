@@ -29,22 +29,123 @@ extension NetworkStack {
         }
         // Listeners are changed where they lie in the dictionary (`values[index]`): a copy taken out and
         // put back copied its set of embryonic connections for every SYN.
-        if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), let listener = listeners.index(forKey: header.destinationPort) {
-            guard listeners.values[listener].ready.count + listeners.values[listener].embryonic.count < listeners.values[listener].backlog else {
+        if !flags.contains(.rst), let listener = listeners.index(forKey: header.destinationPort) {
+            let local = TCPEndpoint(address: ip.destination, port: header.destinationPort)
+            if flags.contains(.syn), !flags.contains(.ack) {
+                receiveSYN(header, listener: listener, id: id, local: local, now: now)
+                return
+            }
+            // The third segment of a handshake answered with a cookie (or the first data after it).
+            if flags.contains(.ack), !flags.contains(.syn), acceptCookie(header, segment.payload, listener: listener, id: id, local: local, now: now) {
+                return
+            }
+        }
+        sendReset(answering: header, payloadLength: segment.payload.count, to: ip.source, now: now)
+    }
+
+    /// A SYN for a listening port: a half-open connection while the backlog has room; beyond it a SYN
+    /// cookie (RFC 4987 §3.6) or, with cookies off, the oldest half-open connection makes way.
+    private func receiveSYN(_ header: TCPHeader, listener: Dictionary<UInt16, Listener>.Index, id: TCPSocketID,
+                            local: TCPEndpoint, now: Instant) {
+        let l = listeners.values[listener]
+        if l.ready.count + l.embryonic.count >= l.backlog {
+            if tcpConfiguration.synCookies {
+                sendCookie(answering: header, local: local, remote: id.remote, now: now)
+                listeners.values[listener].lastCookie = now
+                return
+            }
+            guard l.ready.count < l.backlog, evictOldestHalfOpen(listener, now: now) else {
                 counters.tcpBacklogDrops += 1  // the peer will retransmit its SYN (RFC 9293 §3.10.7.2 leaves this open)
                 return
             }
-            let c = TCPConnection.accept(header, local: TCPEndpoint(address: ip.destination, port: header.destinationPort),
-                                         remote: id.remote, iss: initialSequenceNumber(id, now: now),
-                                         tsOffset: timestampOffset(id), configuration: tcpConfiguration, now: now)
-            let box = TCPConnectionBox(c)
-            box.embryonic = true
-            connections[id] = box
-            listeners.values[listener].embryonic.insert(id)
-            flush(id, now: now)
-            return
         }
-        sendReset(answering: header, payloadLength: segment.payload.count, to: ip.source, now: now)
+        guard reserveConnection() else { return }
+        let c = TCPConnection.accept(header, local: local, remote: id.remote, iss: initialSequenceNumber(id, now: now),
+                                     tsOffset: timestampOffset(id), configuration: tcpConfiguration, budget: tcpMemory, now: now)
+        let box = TCPConnectionBox(c, budget: tcpMemory)
+        box.embryonic = true
+        connections[id] = box
+        listeners.values[listener].embryonic.insert(id)
+        listeners.values[listener].arrivals.append(id)
+        if listeners.values[listener].arrivals.count > 2 * listeners.values[listener].backlog + 16 {
+            let live = listeners.values[listener].embryonic
+            listeners.values[listener].arrivals.removeAll { !live.contains($0) }
+        }
+        flush(id, box, now: now)
+    }
+
+    /// Room for one more connection record: under the connection cap, and the memory budget grants the
+    /// record plus the first pages of its buffers' worth of headroom. Counts a refusal.
+    func reserveConnection() -> Bool {
+        guard connections.count < tcpConfiguration.maximumConnections else {
+            counters.tcpConnectionLimitDrops += 1
+            return false
+        }
+        // Headroom for the new connection's first buffer pages, so that it can do something useful.
+        guard tcpMemory.available >= TCPConnectionBox.recordBytes + 2 * 4096, tcpMemory.reserve(TCPConnectionBox.recordBytes) else {
+            counters.tcpMemoryDrops += 1
+            return false
+        }
+        return true
+    }
+
+    /// Drops the listener's oldest half-open connection, silently (its SYN may have been spoofed).
+    private func evictOldestHalfOpen(_ listener: Dictionary<UInt16, Listener>.Index, now: Instant) -> Bool {
+        while !listeners.values[listener].arrivals.isEmpty {
+            let oldest = listeners.values[listener].arrivals.removeFirst()
+            guard listeners.values[listener].embryonic.remove(oldest) != nil else { continue }
+            if let box = connections[oldest] { box.embryonic = false; forget(oldest, box) }
+            counters.tcpHalfOpenEvicted += 1
+            return true
+        }
+        return false
+    }
+
+    /// A stateless SYN-ACK whose sequence number is a cookie; options as `TCPConnection.sendSyn` would
+    /// offer them, except window scaling and SACK, which need timestamps to come back.
+    private func sendCookie(answering syn: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, now: Instant) {
+        let c = tcpConfiguration
+        let peer = syn.options
+        let iss = cookies.sequenceNumber(local: local, remote: remote, clientISN: syn.sequenceNumber,
+                                         peerMSS: peer.maximumSegmentSize ?? 536, now: now)
+        var options = TCPOptions(maximumSegmentSize: UInt16(min(c.maximumSegmentSize, 0xFFFF)))
+        if c.timestamps, let ts = peer.timestamps {
+            let scale = c.windowScaling ? peer.windowScale : nil
+            let sack = c.selectiveAcknowledgments && peer.sackPermitted
+            if scale != nil { options.windowScale = TCPConnection.receiveScale(for: c) }
+            options.sackPermitted = sack
+            let id = TCPSocketID(localPort: local.port, remote: remote)
+            let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ timestampOffset(id)
+            options.timestamps = TCPTimestamps(value: SYNCookie.timestampValue(clock: clock, windowScale: scale, sackPermitted: sack),
+                                               echoReply: ts.value)
+        }
+        let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss,
+                               acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack],
+                               window: UInt16(min(c.receiveBufferSize, 0xFFFF)), options: options)
+        counters.tcpCookiesSent += 1
+        sendSegment(TCPOutgoing(header: header, payload: []), to: remote.address, now: now)
+    }
+
+    /// An ACK for no connection on a listening port: a connection if it returns a valid cookie of ours
+    /// (checked only for two cookie periods after the last cookie was sent) and the accept queue has room.
+    private func acceptCookie(_ header: TCPHeader, _ payload: Span<UInt8>, listener: Dictionary<UInt16, Listener>.Index,
+                              id: TCPSocketID, local: TCPEndpoint, now: Instant) -> Bool {
+        guard let last = listeners.values[listener].lastCookie, now - last < .seconds(128),
+              let decoded = cookies.validate(header, local: local, remote: id.remote, now: now) else { return false }
+        guard listeners.values[listener].ready.count < listeners.values[listener].backlog else {
+            counters.tcpBacklogDrops += 1
+            return true  // valid, but no room: dropped; the client's retransmission may find room
+        }
+        guard reserveConnection() else { return true }
+        var c = TCPConnection.acceptCookie(header, cookie: decoded, local: local, remote: id.remote, tsOffset: timestampOffset(id),
+                                           configuration: tcpConfiguration, budget: tcpMemory, now: now)
+        if payload.count > 0 || header.flags.contains(.fin) { c.handle(header, payload: payload, now: now) }
+        let box = TCPConnectionBox(c, budget: tcpMemory)
+        connections[id] = box
+        listeners.values[listener].ready.append(id)
+        counters.tcpCookiesAccepted += 1
+        flush(id, box, now: now)
+        return true
     }
 
     /// RFC 9293 §3.10.7.1: a segment for a closed port gets a reset, unless it is one.
@@ -174,9 +275,10 @@ extension NetworkStack {
         guard ipv4.nextHop(for: remote.address) != nil else { throw .noRoute(remote.address) }
         let port = try ephemeralPort(to: remote)
         let id = TCPSocketID(localPort: port, remote: remote)
+        guard reserveConnection() else { throw .resourcesExhausted }
         connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: ipv4.address, port: port), remote: remote,
                                                 iss: initialSequenceNumber(id, now: now), tsOffset: timestampOffset(id),
-                                                configuration: tcpConfiguration, now: now))
+                                                configuration: tcpConfiguration, budget: tcpMemory, now: now), budget: tcpMemory)
         flush(id, now: now)
         return id
     }

@@ -16,6 +16,10 @@ public struct StackCounters: Sendable {
     public var icmpEchoRepliesSent = 0
     public var udpNoPort = 0, udpQueueFull = 0
     public var tcpResetsSent = 0, tcpBacklogDrops = 0
+    /// SYN-ACKs sent as cookies (backlog full), connections opened from a returning cookie, half-open
+    /// connections evicted for a newer SYN (cookies off), SYNs refused by the connection cap or the memory budget.
+    public var tcpCookiesSent = 0, tcpCookiesAccepted = 0, tcpHalfOpenEvicted = 0
+    public var tcpConnectionLimitDrops = 0, tcpMemoryDrops = 0
     public var transmitErrors = 0
 }
 
@@ -79,11 +83,19 @@ public final class NetworkStack<Device: NetworkDevice> {
     var dhcpEvents: [DHCPClient.Event] = []
     /// Connections the application closed: forgotten as soon as they reach CLOSED.
     var detached: Set<TCPSocketID> = []
+    /// What TCP's buffers and connection records may hold in all (`TCPConfiguration.memoryBudget`).
+    public let tcpMemory: MemoryBudget
+    let cookies: SYNCookie
 
     struct Listener {
         var backlog: Int
         var ready: [TCPSocketID] = []
         var embryonic: Set<TCPSocketID> = []
+        /// `embryonic` in arrival order (entries whose handshake ended are skipped and pruned lazily):
+        /// the oldest half-open connection is evicted first.
+        var arrivals: [TCPSocketID] = []
+        /// When the last cookie went out: returning ACKs are checked for cookies only for a while after.
+        var lastCookie: Instant? = nil
     }
 
 
@@ -101,6 +113,8 @@ public final class NetworkStack<Device: NetworkDevice> {
         self.reassembly = IPv4Reassembly(configuration: reassembly)
         secret = (seed.key0, seed.key1)
         identification = seed.identification
+        tcpMemory = MemoryBudget(limit: tcp.memoryBudget)
+        cookies = SYNCookie(key0: seed.key1 ^ 0x636F_6F6B, key1: seed.key0)
     }
 
     public var macAddress: MACAddress { device.macAddress }

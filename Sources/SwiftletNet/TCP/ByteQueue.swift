@@ -16,8 +16,13 @@ struct ByteQueue {
     private var extent = 0
     /// The most bytes the queue will hold.
     let limit: Int
+    /// Asked before the storage grows, and given back what `release` frees (nil: no budget).
+    let budget: MemoryBudget?
 
-    init(capacity: Int) { limit = max(capacity, 1) }
+    init(capacity: Int, budget: MemoryBudget? = nil) {
+        limit = max(capacity, 1)
+        self.budget = budget
+    }
 
     var capacity: Int { limit }
     var free: Int { limit - count }
@@ -25,9 +30,18 @@ struct ByteQueue {
     /// Bytes of memory held now.
     var allocated: Int { storage.count }
 
-    /// Makes room for `needed` bytes in all, linearising the ring into a bigger array.
-    private mutating func grow(to needed: Int) {
-        let size = min(limit, max(needed, storage.count * 2, 4096))
+    /// Makes room for `needed` bytes in all, linearising the ring into a bigger array. False when the
+    /// budget refuses even `needed` (the storage then stays as it is).
+    @discardableResult
+    private mutating func grow(to needed: Int) -> Bool {
+        var size = min(limit, max(needed, storage.count * 2, 4096))
+        if let budget {
+            // The doubling if the budget allows it, else just what is needed.
+            if !budget.reserve(size - storage.count) {
+                size = needed
+                guard budget.reserve(size - storage.count) else { return false }
+            }
+        }
         var bigger = [UInt8](repeating: 0, count: size)
         if extent > 0 {
             var dst = bigger.mutableSpan
@@ -38,13 +52,18 @@ struct ByteQueue {
         }
         storage = bigger
         head = 0
+        return true
     }
 
     /// Appends as much of `bytes` as fits; returns how many were taken. At most two bulk copies (the ring wraps).
     mutating func append(_ bytes: Span<UInt8>) -> Int {
-        let n = min(bytes.count, free)
+        var n = min(bytes.count, free)
         guard n > 0 else { return 0 }
-        if count + n > storage.count { grow(to: count + n) }
+        if count + n > storage.count, !grow(to: count + n) {
+            // Over budget: only what the storage already has room for.
+            n = min(n, storage.count - count)
+            guard n > 0 else { return 0 }
+        }
         let tail = (head + count) % storage.count
         let first = min(n, storage.count - tail)
         var out = storage.mutableSpan
@@ -56,19 +75,21 @@ struct ByteQueue {
     }
 
     /// Writes `bytes` `offset` bytes past the in-order data without counting them yet (out-of-order
-    /// arrival). The caller keeps `offset + bytes.count <= free`.
-    mutating func write(_ bytes: Span<UInt8>, at offset: Int) {
+    /// arrival). The caller keeps `offset + bytes.count <= free`. False (nothing written) when the
+    /// storage would have to grow and the budget refuses.
+    mutating func write(_ bytes: Span<UInt8>, at offset: Int) -> Bool {
         let n = bytes.count
         precondition(offset >= 0 && offset + n <= free, "ByteQueue.write beyond the limit")
-        guard n > 0 else { return }
+        guard n > 0 else { return true }
         let end = count + offset + n
-        if end > storage.count { grow(to: end) }
+        if end > storage.count, !grow(to: end) { return false }
         let at = (head + count + offset) % storage.count
         let first = min(n, storage.count - at)
         var out = storage.mutableSpan
         Audited.copy(bytes.extracting(0..<first), into: &out, at: at)
         if first < n { Audited.copy(bytes.extracting(first..<n), into: &out, at: 0) }
         if extent < end { extent = end }
+        return true
     }
 
     /// Counts `n` bytes already written by `write(_:at:)` just past the in-order data as in order.
@@ -82,7 +103,8 @@ struct ByteQueue {
 
     /// Gives the storage back when nothing is held (a connection in TIME-WAIT keeps no buffers).
     mutating func release() {
-        guard extent == 0 else { return }
+        guard extent == 0, !storage.isEmpty else { return }
+        budget?.release(storage.count)
         storage = []
         head = 0
     }

@@ -43,10 +43,31 @@ public struct TCPConfiguration: Sendable {
     public var keepAliveIdle: Duration? = nil
     public var keepAliveInterval = Duration.seconds(75)
     public var keepAliveProbes = 9
-    /// Connections waiting in SYN-RECEIVED or for `accept`, per listener.
+    /// Connections waiting in SYN-RECEIVED or for `accept`, per listener. When it is full, SYNs are
+    /// answered with SYN cookies (`synCookies`) or, without them, the oldest half-open one is evicted.
     public var listenBacklog = 128
+    /// RFC 4987 §3.6: with a full backlog, answer SYNs statelessly (the ISN carries a keyed hash, the
+    /// MSS, and, in the timestamp, window scale and SACK-permitted, as Linux does).
+    public var synCookies = true
+    /// SYN-ACK retransmissions before a half-open connection is dropped (Linux tcp_synack_retries: 5,
+    /// about 63 s with the doubling from 1 s).
+    public var synAckRetries = 5
     /// Give up connecting after this long without a SYN-ACK.
     public var connectTimeout = Duration.seconds(75)
+    /// How long a connection the application closed may wait in FIN-WAIT-2 for the peer's FIN (Linux
+    /// tcp_fin_timeout). A half-closed connection the application still holds waits for ever.
+    public var finWait2Timeout = Duration.seconds(60)
+    /// RFC 5482 user timeout (RFC 1122 §4.2.3.5 R2, at least 100 s): a connection with data to send that
+    /// makes no progress this long (nothing new acknowledged, a zero window never opened, however many
+    /// probes the peer answers) is reset and its buffers freed. nil: never (retransmissions still end
+    /// after `maximumRetransmissions`).
+    public var userTimeout: Duration? = .seconds(120)
+    /// Connections one stack holds at most, in every state; SYNs beyond it are dropped and counted.
+    public var maximumConnections = 16_384
+    /// The most bytes all TCP buffers and connection records together may hold (`MemoryBudget`). Growth
+    /// beyond it is refused: data is dropped for the peer to resend, writes wait, new connections are
+    /// refused. Keep it well inside the kernel's heap (kvm: 256 MiB by default).
+    public var memoryBudget = 64 * 1024 * 1024
 
     public init() {}
 }

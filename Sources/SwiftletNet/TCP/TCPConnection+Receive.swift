@@ -127,7 +127,7 @@ extension TCPConnection {
 
         // State changes that our FIN being acknowledged causes.
         switch state {
-        case .finWait1 where finAcked: state = .finWait2
+        case .finWait1 where finAcked: enterFinWait2(now: now)
         case .closing where finAcked: enterTimeWait(now: now)
         case .lastAck where finAcked: terminate(nil); return
         case .timeWait:
@@ -136,7 +136,13 @@ extension TCPConnection {
         default: break
         }
 
-        // 7. Segment text.
+        // 7. Segment text. The application closed and will never read: new data draws a reset (RFC 2525
+        // §2.17, as Linux does), so a peer cannot keep an orphan alive by sending into it.
+        if payload.count > 0, orphaned, seq + payload.count > rcvNxt, state.acceptsData {
+            sendReset(sequence: sndNxt)
+            terminate(.aborted)
+            return
+        }
         if payload.count > 0 {
             if state.acceptsData {
                 receiveData(seq: seq, payload: payload)
@@ -156,7 +162,7 @@ extension TCPConnection {
 
     /// Our SYN was acknowledged: ESTABLISHED (or FIN-WAIT-1 if the application already closed), with
     /// the first RTT sample from the SYN's timestamp echo. A SYN's window is never scaled (RFC 7323 §2.2).
-    private mutating func handshakeCompleted(_ s: TCPHeader, windowScaled: Bool, now: Instant) {
+    mutating func handshakeCompleted(_ s: TCPHeader, windowScaled: Bool, now: Instant) {
         sndUna = s.acknowledgmentNumber
         state = finQueued ? .finWait1 : .established
         connectDeadline = nil
@@ -216,6 +222,7 @@ extension TCPConnection {
         sndUna = ack
         if sndNxt < sndUna { sndNxt = sndUna }
         scoreboard.removeAll { $0.right <= sndUna }
+        stalledSince = nil  // progress (re-armed by `output` while data stays outstanding)
         retransmissions = 0
         probeSent = false
         limitedTransmit = 0
@@ -350,7 +357,9 @@ extension TCPConnection {
     }
 
     mutating func updateWindow(_ s: TCPHeader, scaled: Bool) {
+        let before = sndWnd
         sndWnd = scaled ? scaledWindow(s) : Int(s.window)
+        if before == 0 && sndWnd > 0 { stalledSince = nil }  // the window opened: progress
         sndWl1 = s.sequenceNumber
         sndWl2 = s.acknowledgmentNumber
         if sndWnd > maxSendWindow { maxSendWindow = sndWnd }
@@ -376,8 +385,11 @@ extension TCPConnection {
         let length = end - start
         let bytes = payload.extracting(offset..<(offset + length))
         if start == rcvNxt {
-            _ = receiveQueue.append(bytes)
-            rcvNxt = rcvNxt + length
+            // Less than all (or nothing) only when the stack's memory budget refused the ring's growth.
+            let taken = receiveQueue.append(bytes)
+            guard taken > 0 else { memoryDrops += 1; ackNow = true; return }
+            if taken < length { memoryDrops += 1 }
+            rcvNxt = rcvNxt + taken
             segmentsSinceAck += 1
             if !outOfOrder.isEmpty {
                 pullOutOfOrder()
@@ -387,7 +399,7 @@ extension TCPConnection {
             ackNow = true  // RFC 5681 §4.2: out-of-order data is acknowledged at once (duplicate ACK)
             // A segment that would open one hole too many is dropped; the peer sends it again.
             guard outOfOrder.accepts(start, end) else { outOfOrderDrops += 1; return }
-            receiveQueue.write(bytes, at: start - rcvNxt)
+            guard receiveQueue.write(bytes, at: start - rcvNxt) else { memoryDrops += 1; return }
             let block = outOfOrder.insert(start, end)
             // SACK: report the block containing this segment first (RFC 2018 §4).
             recentBlocks.removeAll { $0.left >= block.left && $0.right <= block.right || $0.right <= rcvNxt }

@@ -88,6 +88,12 @@ extension TCPConnection {
                 ackDeadline = now + configuration.delayedAckTimeout
             }
         }
+        // The user timeout's clock runs while something waits on the peer: data in flight or a window probe.
+        if sndMax > sndUna || persistDeadline != nil {
+            if stalledSince == nil, state.isSynchronized { stalledSince = now }
+        } else {
+            stalledSince = nil
+        }
     }
 
     mutating func sendAck(now: Instant) {
@@ -260,6 +266,7 @@ extension TCPConnection {
         guard retransmissions <= configuration.maximumRetransmissions else { terminate(.timedOut); return }
         rto.backOff()
         rttProbe = nil
+        if state == .synReceived, retransmissions > configuration.synAckRetries { terminate(.timedOut); return }
         if state == .synSent || state == .synReceived {
             synNeedsSending = true
             retransmittedSegments += 1

@@ -25,9 +25,24 @@ final class TCPConnectionBox {
     @exclusivity(unchecked) var timer = Instant.distantFuture
     /// Set while the connection sits in its listener's `embryonic` set.
     var embryonic = false
+    /// Counted against the stack's budget while the box lives (its buffers count as they grow).
+    let budget: MemoryBudget?
     /// Segments being sent by `flush`; kept between calls so draining the outbox allocates nothing.
     @exclusivity(unchecked) var sending: [TCPOutgoing] = []
-    init(_ tcb: TCPConnection) { self.tcb = tcb }
+    /// A connection record's own memory (the struct, its small arrays, the tables' entries), counted
+    /// against the budget as a whole; its buffers count as they grow.
+    static let recordBytes = 2048
+
+    /// `budget` must have granted `recordBytes` already (`NetworkStack.reserveConnection`).
+    init(_ tcb: TCPConnection, budget: MemoryBudget? = nil) {
+        self.tcb = tcb
+        self.budget = budget
+    }
+
+    deinit {
+        guard let budget else { return }
+        budget.release(TCPConnectionBox.recordBytes + tcb.bufferBytesAllocated)
+    }
 
     // Read-only calls on `tcb` through a class reference copy the whole struct first (callgrind: 420
     // instructions and a retain per array, twice per segment). A mutating call gets the stored struct
@@ -94,6 +109,8 @@ public struct TCPConnection {
     var outOfOrder: OutOfOrderRanges
     /// Out-of-order segments dropped because they would have opened a hole beyond the cap.
     public internal(set) var outOfOrderDrops = 0
+    /// Segments (or parts) dropped because the stack's memory budget refused the receive ring's growth.
+    public internal(set) var memoryDrops = 0
     var remoteFin: TCPSequenceNumber? = nil
     public internal(set) var finReceived = false
     /// Right edge of the window we advertised; never moved left (RFC 9293 §3.8.6.2.1).
@@ -123,7 +140,15 @@ public struct TCPConnection {
     var keepAliveDeadline: Instant? = nil
     var keepAliveProbesSent = 0
     var connectDeadline: Instant? = nil
+    /// FIN-WAIT-2 of a connection the application closed: it ends at this instant if the peer never
+    /// sends its FIN (`finWait2Timeout`).
+    var finWait2Deadline: Instant? = nil
+    /// Since when data (or a window probe) has waited without progress: nothing new acknowledged and
+    /// the window never opened. After `userTimeout` of that the connection is given up (RFC 5482).
+    var stalledSince: Instant? = nil
     var lastReceived: Instant
+    /// The application closed the connection and will not read again (Linux's "orphan").
+    public internal(set) var orphaned = false
 
     // ACK generation.
     var segmentsSinceAck = 0
@@ -166,7 +191,7 @@ public struct TCPConnection {
     public internal(set) var challengeAcks = 0
 
     init(state: TCPState, local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber, tsOffset: UInt32,
-         configuration: TCPConfiguration, now: Instant) {
+         configuration: TCPConfiguration, budget: MemoryBudget? = nil, now: Instant) {
         self.state = state
         self.local = local
         self.remote = remote
@@ -175,9 +200,9 @@ public struct TCPConnection {
         sndUna = iss
         sndNxt = iss
         sndMax = iss
-        sendQueue = ByteQueue(capacity: configuration.sendBufferSize)
+        sendQueue = ByteQueue(capacity: configuration.sendBufferSize, budget: budget)
         sendQueueSeq = iss + 1
-        receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize)
+        receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize, budget: budget)
         outOfOrder = OutOfOrderRanges(limit: configuration.maximumOutOfOrderRanges)
         sendMSS = 536  // RFC 9293 §3.7.1 default until the peer says otherwise
         self.tsOffset = tsOffset
@@ -186,19 +211,21 @@ public struct TCPConnection {
                                   maximum: configuration.maximumRetransmissionTimeout)
         congestion = CongestionController(algorithm: configuration.congestionControl, mss: 536)
         lastReceived = now
-        // Our window scale: the smallest shift that lets the receive buffer be advertised (RFC 7323 §2.3).
-        if configuration.windowScaling {
-            var shift: UInt8 = 0
-            while shift < 14 && configuration.receiveBufferSize >> Int(shift) > 0xFFFF { shift += 1 }
-            receiveScale = shift
-        }
+        if configuration.windowScaling { receiveScale = TCPConnection.receiveScale(for: configuration) }
+    }
+
+    /// Our window scale: the smallest shift that lets the receive buffer be advertised (RFC 7323 §2.3).
+    static func receiveScale(for configuration: TCPConfiguration) -> UInt8 {
+        var shift: UInt8 = 0
+        while shift < 14 && configuration.receiveBufferSize >> Int(shift) > 0xFFFF { shift += 1 }
+        return shift
     }
 
     /// Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox.
     public static func connect(local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber, tsOffset: UInt32,
-                               configuration: TCPConfiguration, now: Instant) -> TCPConnection {
+                               configuration: TCPConfiguration, budget: MemoryBudget? = nil, now: Instant) -> TCPConnection {
         var c = TCPConnection(state: .synSent, local: local, remote: remote, iss: iss, tsOffset: tsOffset,
-                              configuration: configuration, now: now)
+                              configuration: configuration, budget: budget, now: now)
         c.connectDeadline = now + configuration.connectTimeout
         c.synNeedsSending = true
         c.output(now: now)
@@ -207,9 +234,10 @@ public struct TCPConnection {
 
     /// Passive open: a listener received `syn`; SYN-RECEIVED, with the SYN-ACK in the outbox.
     public static func accept(_ syn: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, iss: TCPSequenceNumber,
-                              tsOffset: UInt32, configuration: TCPConfiguration, now: Instant) -> TCPConnection {
+                              tsOffset: UInt32, configuration: TCPConfiguration, budget: MemoryBudget? = nil,
+                              now: Instant) -> TCPConnection {
         var c = TCPConnection(state: .synReceived, local: local, remote: remote, iss: iss, tsOffset: tsOffset,
-                              configuration: configuration, now: now)
+                              configuration: configuration, budget: budget, now: now)
         c.irs = syn.sequenceNumber
         c.rcvNxt = syn.sequenceNumber + 1
         c.rcvAdvertisedEdge = c.rcvNxt
@@ -220,6 +248,31 @@ public struct TCPConnection {
         c.connectDeadline = now + configuration.connectTimeout
         c.synNeedsSending = true
         c.output(now: now)
+        return c
+    }
+
+    /// Passive open from a valid SYN cookie (RFC 4987 §3.6): the handshake's third segment `ack` came back
+    /// for a SYN-ACK sent without keeping state; what that SYN-ACK negotiated is in `cookie`. ESTABLISHED.
+    static func acceptCookie(_ ack: TCPHeader, cookie: SYNCookie.Decoded, local: TCPEndpoint, remote: TCPEndpoint,
+                             tsOffset: UInt32, configuration: TCPConfiguration, budget: MemoryBudget?,
+                             now: Instant) -> TCPConnection {
+        let iss = ack.acknowledgmentNumber - 1
+        var c = TCPConnection(state: .synReceived, local: local, remote: remote, iss: iss, tsOffset: tsOffset,
+                              configuration: configuration, budget: budget, now: now)
+        c.irs = ack.sequenceNumber - 1
+        c.rcvNxt = ack.sequenceNumber
+        var options = TCPOptions(maximumSegmentSize: cookie.mss)
+        options.windowScale = cookie.windowScale
+        options.sackPermitted = cookie.sackPermitted
+        if cookie.timestamps, let ts = ack.options.timestamps { options.timestamps = ts }
+        c.negotiate(options)
+        // The window the SYN-ACK advertised (never scaled in a SYN).
+        c.rcvAdvertisedEdge = c.rcvNxt + min(c.advertisableWindow, 0xFFFF)
+        c.sndNxt = iss + 1
+        c.sndMax = iss + 1
+        c.sndWl1 = ack.sequenceNumber
+        c.sendQueueSeq = iss + 1
+        c.handshakeCompleted(ack, windowScaled: true, now: now)
         return c
     }
 
@@ -252,6 +305,7 @@ public struct TCPConnection {
     public mutating func read(_ maximum: Int, now: Instant) -> [UInt8] {
         let before = advertisableWindow
         let bytes = receiveQueue.read(maximum)
+        if receiveQueue.isEmpty, state == .timeWait || state == .closed { receiveQueue.release() }
         // RFC 9293 §3.8.6.2.2 receiver SWS avoidance: announce when the window grew by ≥ min(MSS, buffer/2).
         let grown = advertisableWindow - before
         if !bytes.isEmpty, state.isSynchronized, grown >= min(configuration.maximumSegmentSize, configuration.receiveBufferSize / 2),
@@ -280,8 +334,14 @@ public struct TCPConnection {
         output(now: now)
     }
 
-    /// Close: for TCP the same as half-close; unread data later in a closed connection draws a reset.
-    public mutating func close(now: Instant) { shutdownWrite(now: now) }
+    /// Close: the FIN as for half-close, and the application will not read again (an orphan): data that
+    /// arrives later draws a reset, and FIN-WAIT-2 lasts at most `finWait2Timeout`.
+    public mutating func close(now: Instant) {
+        orphaned = true
+        shutdownWrite(now: now)
+        if state == .finWait2 { enterFinWait2(now: now) }
+        if state == .timeWait || state == .closed { releaseBuffers() }
+    }
 
     /// Abort (RFC 9293 §3.10.5): RST to the peer in synchronized states, drop everything.
     public mutating func abort(now: Instant) {
@@ -351,9 +411,22 @@ public struct TCPConnection {
         connectDeadline = nil
         outOfOrder.removeAll()
         receiveQueue.discardBeyondCount()
+        finWait2Deadline = nil
+        stalledSince = nil
         materializeOutbox()
         sendQueue.drop(sendQueue.count)
-        if reason != nil { receiveQueue.drop(receiveQueue.count) }
+        if reason != nil || orphaned { receiveQueue.drop(receiveQueue.count) }
+        releaseBuffers()
+    }
+
+    /// Gives back the rings' storage once nothing is left in them (TIME-WAIT and CLOSED keep none).
+    mutating func releaseBuffers() {
+        if sendQueue.isEmpty { sendQueue.release() }
+        if receiveQueue.isEmpty { receiveQueue.release() }
+        scoreboard = []
+        recentBlocks = []
+        retransmittedHoles = []
+        undo = nil
     }
 
     // MARK: - Time
@@ -369,6 +442,8 @@ public struct TCPConnection {
         if let d = timeWaitDeadline, d < t { t = d }
         if let d = keepAliveDeadline, d < t { t = d }
         if let d = connectDeadline, d < t { t = d }
+        if let d = finWait2Deadline, d < t { t = d }
+        if let s = stalledSince, let u = configuration.userTimeout, s + u < t { t = s + u }
         return t
     }
 
@@ -376,6 +451,13 @@ public struct TCPConnection {
     public mutating func poll(now: Instant) {
         if let d = timeWaitDeadline, d <= now { terminate(nil); return }
         if let d = connectDeadline, d <= now, state == .synSent || state == .synReceived { terminate(.timedOut); return }
+        if let d = finWait2Deadline, d <= now, state == .finWait2 { terminate(.timedOut); return }
+        if let s = stalledSince, let u = configuration.userTimeout, s + u <= now {
+            // RFC 5482 / RFC 1122 R2: no progress for the user timeout; tell the peer, if it listens.
+            sendReset(sequence: sndNxt)
+            terminate(.timedOut)
+            return
+        }
         if let d = retransmitDeadline, d <= now { retransmissionTimeout(now: now) }
         if let d = persistDeadline, d <= now { persistTimeout(now: now) }
         if let d = ackDeadline, d <= now { ackDeadline = nil; ackNow = true }
@@ -388,7 +470,17 @@ public struct TCPConnection {
         retransmitDeadline = nil
         persistDeadline = nil
         keepAliveDeadline = nil
+        finWait2Deadline = nil
+        stalledSince = nil
         timeWaitDeadline = now + configuration.maximumSegmentLifetime * 2
+        releaseBuffers()
+    }
+
+    /// FIN-WAIT-2: our FIN is acknowledged; for an orphan, the peer's FIN has `finWait2Timeout` to come.
+    mutating func enterFinWait2(now: Instant) {
+        state = .finWait2
+        stalledSince = nil
+        if orphaned, finWait2Deadline == nil { finWait2Deadline = now + configuration.finWait2Timeout }
     }
 
     // MARK: - Options
