@@ -34,6 +34,8 @@ public struct HTTPLimits: Sendable {
     /// The header block (431), in bytes and in fields.
     public var headerBlock = 64 * 1024
     public var fieldCount = 100
+    public var chunkLine = 1024
+    public var chunkFramingAllowance = 16 * 1024
     /// The body after decoding (413).
     public var maximumBodySize: Int
 
@@ -56,6 +58,9 @@ struct HTTPMessageBuffer: Sendable {
     private var start = 0
     private var failure: HTTPParseError? = nil
     private var searched = 0
+    final class Box: @unchecked Sendable { var n = 0 }
+    let counter = Box()
+    var examined: Int { counter.n }
 
     init(limits: HTTPLimits, startLineTooLong: HTTPParseError) {
         startLineLimit = limits.startLine
@@ -116,6 +121,7 @@ struct HTTPMessageBuffer: Sendable {
     func line(from: Int) -> (contentEnd: Int, next: Int)? {
         var i = from
         while i < buffer.count {
+            counter.n += 1
             if buffer[i] == 10 {
                 let end = i > from && buffer[i - 1] == 13 ? i - 1 : i
                 return (end, i + 1)
@@ -129,6 +135,7 @@ struct HTTPMessageBuffer: Sendable {
     private mutating func headerBlockComplete() -> Bool {
         var i = max(start, searched - 2)
         while i < buffer.count {
+            counter.n += 1
             if buffer[i] == 10 {
                 if i + 1 < buffer.count && buffer[i + 1] == 10 { return true }
                 if i + 2 < buffer.count && buffer[i + 1] == 13 && buffer[i + 2] == 10 { return true }
@@ -287,6 +294,7 @@ struct HTTPMessageBuffer: Sendable {
             guard body.count + size <= maximumBodySize else { throw .bodyTooLarge }
             guard buffer.count - at >= size else { return nil }
             body.append(contentsOf: buffer[at..<(at + size)])
+            counter.n += size
             at += size
             guard let end = line(from: at) else { return nil }
             guard end.contentEnd == at else { throw .badRequest("chunk data longer than its size") }

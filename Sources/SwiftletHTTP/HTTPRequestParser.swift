@@ -66,6 +66,7 @@ public struct HTTPRequestParser {
     public var buffered: Int { message.buffered }
     /// True when nothing is buffered (the connection is between requests).
     public var isIdle: Bool { buffered == 0 }
+    var bytesExamined: Int { message.examined }
 
     /// Appends received bytes. Refuses them (keeping the error) once the parser has failed.
     public mutating func feed(_ bytes: Span<UInt8>) { message.feed(bytes) }
