@@ -128,8 +128,6 @@ struct HTTPMessageBuffer: Sendable {
     subscript(i: Int) -> UInt8 { buffer[i] }
     var buffered: Int { buffer.count - start }
     var end: Int { buffer.count }
-    /// Whether the head of the message being read is complete.
-    var inBody: Bool { phase == .body }
 
     /// Appends received bytes; refuses them (keeping the error) once parsing has failed.
     mutating func feed(_ bytes: Span<UInt8>) {
@@ -202,7 +200,8 @@ struct HTTPMessageBuffer: Sendable {
                 scan = buffer.count
                 // Still in a line: only the limits can be checked.
                 if phase == .startLine {
-                    if buffer.count - start > limits.startLine { throw startLineTooLong }
+                    // (+ 1: the line's CR may be here already, and it is not part of the line)
+                    if buffer.count - start > limits.startLine + 1 { throw startLineTooLong }
                 } else if buffer.count - blockStart > limits.headerBlock {
                     throw .headersTooLarge
                 }
