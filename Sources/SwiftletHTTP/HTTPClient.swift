@@ -1,7 +1,9 @@
 // SwiftletHTTP: a minimal HTTP/1.1 client over any `Network` (RFC 9112): GET and POST (any method, in
 // fact) on a connection it opens, or several requests in turn on one kept-alive connection.
 //
-// Requests carry Host and, with a body, Content-Length. Responses are read with `HTTPResponseParser`
+// Requests carry Host and, with a body, Content-Length. A method, target, Host or field that would put
+// CR, LF or another control byte on the wire (request splitting) is refused before anything is sent
+// (`HTTPClientError.invalidRequest`). Responses are read with `HTTPResponseParser`
 // (chunked, Content-Length or until close; limits on every part). Every read has a timeout, so a server
 // that stops answering costs at most `timeout`; errors are typed.
 
@@ -14,12 +16,15 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     case badResponse(String)
     /// The server closed the connection before a whole response arrived.
     case closed
+    /// The request could not be serialised (nothing was sent).
+    case invalidRequest(HTTPMessageError)
 
     public var description: String {
         switch self {
         case .network(let e): "network: \(e)"
         case .badResponse(let why): "bad response: \(why)"
         case .closed: "the server closed the connection before answering"
+        case .invalidRequest(let e): "invalid request: \(e)"
         }
     }
 }
@@ -41,6 +46,7 @@ public struct HTTPClientConnection<Flow: TCPFlow>: Sendable {
     /// Sends one request and returns its response.
     public mutating func request(_ method: String, _ target: String, fields: [HTTPField] = [],
                                  body: [UInt8]? = nil) async throws(HTTPClientError) -> HTTPClientResponse {
+        do throws(HTTPMessageError) { try Self.validate(method, target, host: host, fields: fields) } catch { throw .invalidRequest(error) }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host)\r\n"
         for f in fields { head += "\(f.name): \(f.value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
@@ -66,6 +72,17 @@ public struct HTTPClientConnection<Flow: TCPFlow>: Sendable {
             }
             parser.feed(received)
         }
+    }
+
+    /// Refuses what would break the request line or the head (RFC 9112 §3, §3.2; RFC 9110 §5.5).
+    static func validate(_ method: String, _ target: String, host: String, fields: [HTTPField]) throws(HTTPMessageError) {
+        let m = method.utf8
+        guard !m.isEmpty, m.allSatisfy(HTTPMessageBuffer.isTokenByte) else { throw .invalidMethod(method) }
+        let t = target.utf8
+        guard !t.isEmpty, t.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .invalidTarget(target) }
+        let h = Array(host.utf8)
+        guard HTTPMessageBuffer.isValidHost(h.span, 0..<h.count) else { throw .invalidHost(host) }
+        for f in fields { try f.validate() }
     }
 
     private static func reason(_ e: HTTPParseError) -> String {

@@ -1,8 +1,46 @@
 // SwiftletHTTP: a response and its serialisation (RFC 9112 §4, §6; RFC 9110 §15 status codes), and the
 // HTTP date (RFC 9110 §5.6.7, IMF-fixdate).
+//
+// Serialising refuses (`HTTPMessageError`) a field name that is not a token, a field value with CR, LF,
+// NUL or another control byte but tab (RFC 9110 §5.5), and a status outside 100-999: whatever a handler
+// puts in a field, it cannot end the head early or add a field of its own (response splitting). The
+// server answers 500 instead.
 
 import Swiftlet
 import SwiftletWire
+
+/// Why a message could not be serialised: something in it would change the message's framing.
+public enum HTTPMessageError: Error, Equatable, Sendable {
+    /// A field name that is not a token (RFC 9110 §5.1).
+    case invalidFieldName(String)
+    /// The value of this field holds CR, LF, NUL or another control byte (RFC 9110 §5.5).
+    case invalidFieldValue(name: String)
+    /// A status code outside 100-999 (RFC 9110 §15).
+    case invalidStatus(Int)
+    /// A request method that is not a token (RFC 9110 §9.1).
+    case invalidMethod(String)
+    /// A request target that is empty or holds a space or control byte (RFC 9112 §3.2).
+    case invalidTarget(String)
+    /// A Host value that is not uri-host [":" port] (RFC 9112 §3.2).
+    case invalidHost(String)
+}
+
+extension HTTPField {
+    /// Refuses a name that is not a token or a value that could end the field early (RFC 9110 §5.5).
+    func validate() throws(HTTPMessageError) {
+        let name = self.name.utf8Span.span
+        guard name.count > 0 else { throw .invalidFieldName(self.name) }
+        var bad = false
+        for i in 0..<name.count { bad = bad || !HTTPMessageBuffer.isTokenByte(name[i]) }
+        if bad { throw .invalidFieldName(self.name) }
+        let value = self.value.utf8Span.span
+        for i in 0..<value.count {
+            let b = value[i]
+            bad = bad || (b < 32 && b != 9) || b == 127
+        }
+        if bad { throw .invalidFieldValue(name: self.name) }
+    }
+}
 
 public struct HTTPResponse: Sendable {
     public var status: Int
@@ -25,15 +63,18 @@ public struct HTTPResponse: Sendable {
     /// otherwise (HEAD answers with the length of what GET would send).
     /// Built as bytes, not through string interpolation: interpolating cost a fifth of a request's
     /// instructions (callgrind, the website example under wrk).
-    public func head(date: String, contentLength: Int? = nil, close: Bool) -> [UInt8] {
-        message(date: Array(date.utf8), contentLength: contentLength, close: close, withBody: false)
+    /// Throws when a field or the status would break the message (see `HTTPMessageError`).
+    public func head(date: String, contentLength: Int? = nil, close: Bool) throws(HTTPMessageError) -> [UInt8] {
+        try message(date: Array(date.utf8), contentLength: contentLength, close: close, withBody: false)
     }
 
     /// The head, and the body after it when `withBody`, in one buffer of exactly their size. Every
     /// piece is measured first, then copied in with `Audited.copy` (the fixed parts are byte arrays made
     /// once; names and values are copied from their strings' UTF-8): appending piece by piece to a
     /// growing array cost two thirds of the instructions here (callgrind, the website under wrk).
-    func message(date: [UInt8], contentLength: Int? = nil, close: Bool, withBody: Bool) -> [UInt8] {
+    /// Fields are checked while they are measured (`HTTPField.validate`).
+    func message(date: [UInt8], contentLength: Int? = nil, close: Bool, withBody: Bool) throws(HTTPMessageError) -> [UInt8] {
+        guard status >= 100 && status <= 999 else { throw .invalidStatus(status) }
         let reason = Self.reason(status)
         // RFC 9110 §8.6: no Content-Length in 1xx and 204; a 304 carries none here either.
         let hasLength = status != 204 && status != 304 && status >= 200
@@ -42,7 +83,10 @@ public struct HTTPResponse: Sendable {
             ? Self.okThroughDate.count
             : Self.version.count + Self.digits(status) + 1 + reason.utf8.count + Self.dateName.count
         total += date.count + Self.serverLine.count
-        for f in fields { total += f.name.utf8.count + 2 + f.value.utf8.count + 2 }
+        for f in fields {
+            try f.validate()
+            total += f.name.utf8.count + 2 + f.value.utf8.count + 2
+        }
         if hasLength { total += Self.contentLengthName.count + Self.digits(length) + 2 }
         if close { total += Self.connectionClose.count }
         total += 2

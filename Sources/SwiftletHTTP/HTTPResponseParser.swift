@@ -21,6 +21,8 @@ public struct HTTPClientResponse: HTTPMessageHead, Equatable, Sendable {
 public struct HTTPResponseParser: Sendable {
     public let limits: HTTPLimits
     private var message: HTTPMessageBuffer
+    /// A response whose head is read and whose body has not all arrived.
+    private var pending: HTTPClientResponse? = nil
 
     public init(limits: HTTPLimits = .response) {
         self.limits = limits
@@ -35,44 +37,63 @@ public struct HTTPResponseParser: Sendable {
 
     /// The next complete response to a request with `method`; nil when more bytes are needed.
     public mutating func next(method: String) throws(HTTPParseError) -> HTTPClientResponse? {
-        try message.next { (m: inout HTTPMessageBuffer) throws(HTTPParseError) -> HTTPClientResponse? in
+        if let failure = message.failure { throw failure }
+        do throws(HTTPParseError) {
+            return try read(method: method)
+        } catch {
+            message.failure = error
+            throw error
+        }
+    }
+
+    private mutating func read(method: String) throws(HTTPParseError) -> HTTPClientResponse? {
+        var response: HTTPClientResponse
+        if let waiting = pending.take() {
+            response = waiting
+        } else {
             while true {
-                guard let head = try m.head() else { return nil }
-                var response = try Self.parseStatusLine(m, head.startLine)
+                if message.buffered == 0 { return nil }
+                guard let head = try message.head() else { return nil }
+                response = try Self.parseStatusLine(message, head.startLine)
                 response.fields = head.fields
                 if response.status < 200 {
-                    m.consume(to: head.bodyStart)  // 100 Continue, 103 Early Hints: the real response follows
+                    message.beginBody(.length(0))
+                    message.endMessage()  // 100 Continue, 103 Early Hints: the real response follows
                     continue
                 }
                 if method == "HEAD" || response.status == 204 || response.status == 304 {
-                    m.consume(to: head.bodyStart)
-                    return response
+                    message.beginBody(.length(0))
+                } else {
+                    message.beginBody(try message.framing(of: head, minorVersion: response.minorVersion, untilClose: true))
                 }
-                guard let (body, end) = try m.body(fields: head.fields, from: head.bodyStart, untilClose: true) else { return nil }
-                response.body = body
-                m.consume(to: end)
-                return response
+                break
             }
         }
+        guard let body = try message.body() else {
+            pending = response
+            return nil
+        }
+        response.body = body
+        message.endMessage()
+        return response
     }
 
     /// The server closed the connection: the response whose body the close delimits, nil when nothing
     /// was pending; throws when a response was cut short.
     public mutating func finish(method: String) throws(HTTPParseError) -> HTTPClientResponse? {
-        if message.buffered == 0 { return nil }
+        if message.buffered == 0 && pending == nil { return nil }
         if let r = try next(method: method) { return r }
-        return try message.next { (m: inout HTTPMessageBuffer) throws(HTTPParseError) -> HTTPClientResponse? in
-            guard let head = try m.head() else { throw .badRequest("the connection closed inside a response head") }
-            let framed = head.fields.contains {
-                HTTPMessageBuffer.equalsIgnoringCase($0.name, "Transfer-Encoding") || HTTPMessageBuffer.equalsIgnoringCase($0.name, "Content-Length")
-            }
-            guard !framed else { throw .badRequest("the connection closed inside a response body") }
-            var response = try Self.parseStatusLine(m, head.startLine)
-            response.fields = head.fields
-            response.body = m.rest(from: head.bodyStart)
-            m.consume(to: m.end)
-            return response
+        guard var response = pending.take() else {
+            message.failure = .badRequest("the connection closed inside a response head")
+            throw .badRequest("the connection closed inside a response head")
         }
+        guard message.delimitedByClose else {
+            message.failure = .badRequest("the connection closed inside a response body")
+            throw .badRequest("the connection closed inside a response body")
+        }
+        response.body = message.rest()
+        message.endMessageAtEnd()
+        return response
     }
 
     /// HTTP-version SP status-code SP [reason-phrase] (RFC 9112 §4).

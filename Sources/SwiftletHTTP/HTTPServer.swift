@@ -3,7 +3,9 @@
 //
 // One child task per connection (`TCPListening.serve`). Requests on a connection are answered in order,
 // each with one write; a response to HEAD carries the length GET would send and no body. A parse error
-// is answered with its status and the connection is closed (RFC 9112 §2.2 leaves nothing else safe).
+// is answered with its status and the connection is closed, and nothing after it is read (RFC 9112 §2.2
+// and §6.3 leave nothing else safe: after a framing error, where the next request starts is unknown). A
+// response that cannot be serialised (CR or LF in a field: `HTTPMessageError`) is replaced by a 500.
 // Timeouts: a connection idle between requests is closed after `idle`; a request (head and body) must
 // arrive within `request` of its first byte, else 408 and close, so a slowloris client that trickles a
 // byte now and then holds a connection for at most that long (and at most the parser's limits in
@@ -33,6 +35,11 @@ public enum HTTPServer {
     /// client that pipelines and keeps its socket full would otherwise hold the whole run loop.
     public static let requestsBetweenYields = 16
 
+    /// A plain-text response with `status` and its reason (these always serialise).
+    static func errorMessage(_ status: Int, date: [UInt8], close: Bool, withBody: Bool = true) -> [UInt8] {
+        (try? HTTPResponse.text(status, HTTPResponse.reason(status)).message(date: date, close: close, withBody: withBody)) ?? []
+    }
+
     /// Serves one connection until the client closes it, asks to, or sends something unparseable.
     public static func connection<F: TCPFlow, C: WallClock>(
         _ flow: F, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
@@ -59,13 +66,18 @@ public enum HTTPServer {
                     if served % requestsBetweenYields == 0 { await Task.yield() }
                     let response = await handler(request)
                     let close = !request.keepAlive
-                    let bytes = response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")
+                    let bytes: [UInt8]
+                    do throws(HTTPMessageError) {
+                        bytes = try response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")
+                    } catch {
+                        // A field that would split the response (CR or LF in it): never sent.
+                        bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
+                    }
                     do throws(NetworkError) { try await flow.write(bytes) } catch { flow.abort(); return }
                     if close { flow.close(); return }
                 }
             } catch {
-                let r = HTTPResponse.text(error.status, HTTPResponse.reason(error.status))
-                try? await flow.write(r.message(date: currentDate(), close: true, withBody: true))
+                try? await flow.write(errorMessage(error.status, date: currentDate(), close: true))
                 flow.close()
                 return
             }
@@ -84,8 +96,7 @@ public enum HTTPServer {
                 received = try await flow.read(maximum: 65536, timeout: timeout)
             } catch .timedOut {
                 if !parser.isIdle {
-                    let r = HTTPResponse.text(408, HTTPResponse.reason(408))
-                    try? await flow.write(r.message(date: currentDate(), close: true, withBody: true))
+                    try? await flow.write(errorMessage(408, date: currentDate(), close: true))
                 }
                 flow.close()
                 return

@@ -1,6 +1,9 @@
 // SwiftletHTTP: serving a key-value store as files: GET and HEAD, `index.html` for directories,
 // entity tags and `If-None-Match` (RFC 9110 §8.8.3, §13.1.2: 304), single byte ranges (RFC 9110 §14:
-// 206, or 416 with `Content-Range: bytes */size`), content types by extension.
+// 206, or 416 with `Content-Range: bytes */size`) unless an `If-Range` does not match the entity tag
+// strongly (§13.1.5: then the whole file), content types by extension. A directory named without its
+// slash is redirected to the slash form, built from the target's own path with one leading slash, so a
+// target such as `//host` never gives a protocol-relative `Location` (one that names another host).
 
 import Swiftlet
 
@@ -23,7 +26,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         } catch .wrongKind {
             // A directory named without its slash: send the client to the slash form.
             var r = HTTPResponse.text(301, "Moved Permanently")
-            r.fields.append(HTTPField(name: "Location", value: "/" + path + "/"))
+            r.fields.append(HTTPField(name: "Location", value: Self.slashForm(of: request.target)))
             return r
         } catch {
             return .text(404, "Not Found")
@@ -46,7 +49,9 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         var status = 200
         var offset = 0
         var length = size
-        if let range = request.field("Range") {
+        // RFC 9110 §13.1.5: an If-Range that is not this entity tag (compared strongly: a weak tag never
+        // matches) or is a date (there is no Last-Modified here to match it) means the whole file.
+        if let range = request.field("Range"), request.field("If-Range").map({ $0.trimmedSpaces.sameBytes(etag) }) ?? true {
             switch Self.byteRange(range, size: size) {
             case .whole: break
             case .unsatisfiable:
@@ -92,6 +97,17 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         }
         if Self.hasDotSegment(out) { return nil }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The target's path (without its query) with exactly one leading slash and a trailing slash:
+    /// `/css` -> `/css/`, `//evil.example` -> `/evil.example/`. The target's bytes are visible ASCII
+    /// (the parser checked), so nothing needs encoding.
+    static func slashForm(of target: String) -> String {
+        let bytes = target.utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        var first = bytes.startIndex
+        while first < end && bytes[first] == UInt8(ascii: "/") { first = bytes.index(after: first) }
+        return "/" + String(decoding: bytes[first..<end], as: UTF8.self) + "/"
     }
 
     /// Whether a slash-separated path has a `.` or `..` segment.

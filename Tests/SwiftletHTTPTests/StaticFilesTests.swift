@@ -36,13 +36,13 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: String = 
     }
 
     /// The head is built byte by byte: status line, Date, Server, fields, Content-Length, Connection.
-    @Test func responseHeads() {
+    @Test func responseHeads() throws {
         let r = HTTPResponse(status: 404, fields: [HTTPField(name: "X-A", value: "b")], body: Array(repeating: 0, count: 1234567))
-        #expect(String(decoding: r.head(date: "D", close: true), as: UTF8.self)
+        #expect(String(decoding: try r.head(date: "D", close: true), as: UTF8.self)
                 == "HTTP/1.1 404 Not Found\r\nDate: D\r\nServer: Swiftlet\r\nX-A: b\r\nContent-Length: 1234567\r\nConnection: close\r\n\r\n")
-        #expect(String(decoding: HTTPResponse(status: 200).head(date: "D", close: false), as: UTF8.self)
+        #expect(String(decoding: try HTTPResponse(status: 200).head(date: "D", close: false), as: UTF8.self)
                 == "HTTP/1.1 200 OK\r\nDate: D\r\nServer: Swiftlet\r\nContent-Length: 0\r\n\r\n")
-        #expect(String(decoding: HTTPResponse(status: 304).head(date: "D", contentLength: 10, close: false), as: UTF8.self)
+        #expect(String(decoding: try HTTPResponse(status: 304).head(date: "D", contentLength: 10, close: false), as: UTF8.self)
                 == "HTTP/1.1 304 Not Modified\r\nDate: D\r\nServer: Swiftlet\r\n\r\n")
     }
 
