@@ -86,6 +86,9 @@ public protocol TCPFlow: AnyObject, Sendable {
     func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]?
     /// Queues all of `bytes`, waiting while the send buffer is full.
     func write(_ bytes: [UInt8]) async throws(NetworkError)
+    /// As `write(_:)`, but throws `.timedOut` when the bytes could not all be queued within `timeout` (a
+    /// peer that stopped reading); what was queued may still be sent, so abort or close the connection.
+    func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError)
     /// Sends FIN: no more data from this side; reading goes on until the peer closes.
     func shutdownWrite()
     /// Orderly close; the target finishes the handshake on its own.

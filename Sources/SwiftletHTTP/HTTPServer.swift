@@ -9,7 +9,8 @@
 // Timeouts: a connection idle between requests is closed after `idle`; a request (head and body) must
 // arrive within `request` of its first byte, else 408 and close, so a slowloris client that trickles a
 // byte now and then holds a connection for at most that long (and at most the parser's limits in
-// memory). Not yet: `Expect: 100-continue`.
+// memory); a response the client does not take within `write` resets the connection. Not yet:
+// `Expect: 100-continue`.
 
 import Swiftlet
 
@@ -17,6 +18,9 @@ public enum HTTPServer {
     public struct Timeouts: Sendable {
         public var idle = Duration.seconds(60)
         public var request = Duration.seconds(30)
+        /// A response must be taken by the client within this long (a client that never reads would
+        /// otherwise hold its connection and the response's memory); then the connection is reset.
+        public var write = Duration.seconds(60)
         public init() {}
     }
 
@@ -73,7 +77,7 @@ public enum HTTPServer {
                         // A field that would split the response (CR or LF in it): never sent.
                         bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
                     }
-                    do throws(NetworkError) { try await flow.write(bytes) } catch { flow.abort(); return }
+                    do throws(NetworkError) { try await flow.write(bytes, timeout: timeouts.write) } catch { flow.abort(); return }
                     if close { flow.close(); return }
                 }
             } catch {

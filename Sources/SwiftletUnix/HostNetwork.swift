@@ -176,7 +176,17 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
     }
 
     public func write(_ bytes: [UInt8]) async throws(NetworkError) {
+        try await write(bytes, timeout: nil)
+    }
+
+    public func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError) {
+        try await write(bytes, timeout: Optional(timeout))
+    }
+
+    /// The clock is read only once the socket's buffer is full: a write that does not wait costs no more.
+    private func write(_ bytes: [UInt8], timeout: Duration?) async throws(NetworkError) {
         var sent = 0
+        var deadline: Instant? = nil
         while sent < bytes.count {
             guard fd >= 0 else { throw .notConnected }
             do throws(Errno) {
@@ -186,7 +196,12 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
                 }
                 sent += try result.get()
             } catch where error == .again {
-                await loop.writable(fd)
+                if let timeout {
+                    let now = Sys.monotonicNow()
+                    if deadline == nil { deadline = now + timeout }
+                    if let deadline, now >= deadline { throw .timedOut }
+                }
+                await loop.writable(fd, until: deadline)
             } catch {
                 throw error.networkError
             }

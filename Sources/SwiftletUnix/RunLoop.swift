@@ -235,10 +235,16 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     }
 
     /// Suspends until `fd` is writable (or has failed).
-    public func writable(_ fd: Int32) async {
+    public func writable(_ fd: Int32, until deadline: Instant? = nil) async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
             guard watched(fd) else { c.resume(); return }
-            descriptors[Int(fd)].writers.append(Wake(c))
+            let wake = Wake(c)
+            let d = Int(fd)
+            if !descriptors[d].writers.isEmpty {
+                descriptors[d].writers.removeAll { !$0.pending }  // woken by an earlier deadline
+            }
+            descriptors[d].writers.append(wake)
+            if let deadline { timers.add(deadline, wake) }
         }
     }
 

@@ -35,6 +35,7 @@ private final class ScriptedFlow: TCPFlow, @unchecked Sendable {
     func read(maximum: Int) async throws(NetworkError) -> [UInt8]? { input.isEmpty ? nil : input.removeFirst() }
     func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? { try await read(maximum: maximum) }
     func write(_ bytes: [UInt8]) async throws(NetworkError) { written += bytes }
+    func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError) { written += bytes }
     func shutdownWrite() {}
     func close() { closed = true }
     func abort() { closed = true }

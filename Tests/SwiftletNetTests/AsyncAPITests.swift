@@ -113,6 +113,31 @@ final class AsyncPair {
         #expect(later == [1, 2, 3])
     }
 
+    /// A peer that never reads: a write with a timeout gives up (before, `write` had no timeout and waited
+    /// for as long as the peer answered window probes).
+    @Test func writeWithTimeoutThrowsTimedOutWhenThePeerNeverReads() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 80)
+        var outcome: NetworkError? = nil
+        var gaveUpAt: Instant? = nil
+        var start: Instant? = nil
+        Task { @MainActor in
+            guard let flow = await listener.accept() else { return }
+            _ = flow  // accepted and never read
+            await pair.b.sleep(for: .seconds(100))
+        }
+        Task { @MainActor in
+            guard let c = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { return }
+            start = pair.a.now
+            do throws(NetworkError) { try await c.write(pattern(2_000_000, seed: 1), timeout: .seconds(5)) } catch { outcome = error }
+            gaveUpAt = pair.a.now
+            c.abort()
+        }
+        #expect(await pair.run(for: .seconds(30)) { gaveUpAt != nil })
+        #expect(outcome == .timedOut)
+        if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(5) && gaveUpAt - start < .seconds(6)) }
+    }
+
     @Test func refusedConnectThrows() async {
         let pair = AsyncPair()
         var outcome: NetworkError? = nil

@@ -199,17 +199,32 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
 
     /// Queues all of `bytes`, waiting whenever the send buffer is full.
     public func write(_ bytes: [UInt8]) async throws(NetworkError) {
+        try await write(bytes, timeout: nil)
+    }
+
+    public func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError) {
+        try await write(bytes, timeout: Optional(timeout))
+    }
+
+    private func write(_ bytes: [UInt8], timeout: Duration?) async throws(NetworkError) {
         let stack = owner.stack
+        let owner = self.owner
         var sent = 0
+        var deadline: Instant? = nil
         while sent < bytes.count {
             do throws(StackError) {
                 sent += try stack.tcpWrite(id, bytes.span.extracting(sent...), now: owner.now)
             } catch { throw NetworkError(error) }
             if sent < bytes.count {
-                await owner.wait { [id] in
+                if let timeout, deadline == nil { deadline = owner.now + timeout }
+                var expired = false
+                await owner.wait(deadline: deadline) { [id] in
                     guard let c = stack.tcpReadiness(id) else { return true }
-                    return c.sendSpace > 0 || c.failed || c.closed
+                    if c.sendSpace > 0 || c.failed || c.closed { return true }
+                    if let deadline, owner.now >= deadline { expired = true }
+                    return expired
                 }
+                if expired { throw .timedOut }
             }
         }
     }
