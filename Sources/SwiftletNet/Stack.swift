@@ -13,6 +13,8 @@ public struct StackCounters: Sendable {
     public var framesIn = 0, framesOut = 0, framesDropped = 0
     public var malformed = 0
     public var ipv4NotForUs = 0
+    /// Datagrams from a source no host may use (`IPv4Configuration.isMartianSource`), dropped unanswered.
+    public var martianSources = 0
     public var icmpEchoRepliesSent = 0
     public var udpNoPort = 0, udpQueueFull = 0
     public var tcpResetsSent = 0, tcpBacklogDrops = 0
@@ -154,6 +156,9 @@ public final class NetworkStack<Device: NetworkDevice> {
             counters.ipv4NotForUs += 1
             return
         }
+        // RFC 1122 §3.2.1.3: a datagram from a broadcast, multicast, unspecified or loopback source is
+        // discarded silently, before it can draw a reply (to a broadcast MAC) or hold reassembly memory.
+        guard !ipv4.isMartianSource(header.source) else { counters.martianSources += 1; return }
         if packet.isFragment {
             guard let (whole, payload) = reassembly.add(header, payload: packet.payload, now: now) else { return }
             deliver(whole, payload.span, broadcast: broadcast, now: now)
