@@ -50,7 +50,7 @@ public struct IPv4Reassembly {
     struct Datagram {
         let key: Key
         var data: [UInt8] = []             // allocated size; bytes beyond `highest` are not yet data
-        var highest = 0                    // the highest fragment end seen
+        var highest = 0                    // the highest end of a fragment with data (≤ data.count)
         var ranges: [Range<Int>] = []      // sorted, disjoint, never touching (merged)
         var totalLength: Int? = nil        // known once the last fragment (MF = 0) arrives
         var header: IPv4Header? = nil      // from fragment zero
@@ -156,7 +156,7 @@ public struct IPv4Reassembly {
         let before = slots[i].allocated
         if dataSize > slots[i].data.count { Self.grow(&slots[i].data, to: dataSize, keeping: slots[i].highest) }
         if length > 0 { Self.write(payload, into: &slots[i].data, at: start) }
-        slots[i].highest = Swift.max(slots[i].highest, end)
+        if length > 0 { slots[i].highest = Swift.max(slots[i].highest, end) }
         if rangeCapacity > slots[i].ranges.capacity { slots[i].ranges.reserveCapacity(rangeCapacity) }
         if length > 0 {
             switch (joinsLeft, joinsRight) {

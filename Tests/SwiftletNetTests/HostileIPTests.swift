@@ -154,6 +154,22 @@ private func fragment(_ id: UInt16, offset: Int, _ length: Int, more: Bool = tru
         #expect(r.inProgress == 0 && r.discarded == 3)
     }
 
+    /// Fuzz/crashers/reassembly-crash-a43a…: an empty last fragment far beyond the data held raised the
+    /// "highest end" past the buffer, and the next growth copied from beyond it (a trap).
+    @Test func emptyLastFragmentBeyondTheDataDoesNotOverrunTheBuffer() {
+        var r = IPv4Reassembly()
+        let data = (0..<10280).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        _ = r.add(fragment(1, offset: 0, 1480), payload: data.span.extracting(0..<1480), now: .zero)
+        _ = r.add(fragment(1, offset: 10280, 0, more: false), payload: data.span.extracting(0..<0), now: .zero)
+        _ = r.add(fragment(1, offset: 2960, 1280), payload: data.span.extracting(2960..<4240), now: .zero)
+        var result: [UInt8]? = nil
+        for (start, end) in [(1480, 2960), (4240, 10280)] {
+            result = r.add(fragment(1, offset: start, end - start), payload: data.span.extracting(start..<end), now: .zero)?.1
+        }
+        #expect(result == data)
+        #expect(r.inProgress == 0 && r.bufferedBytes == 0)
+    }
+
     /// Fragment zero's options count in the 65535-byte limit ("ping of death").
     @Test func reassembledDatagramOverTheIPLimitIsDropped() {
         var r = IPv4Reassembly()
