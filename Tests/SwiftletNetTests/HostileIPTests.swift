@@ -278,6 +278,23 @@ private final class LoneStack {
         #expect(try s.stack.udpReceive(port: 5353)?.payload.count == 4)
     }
 
+    /// RFC 2131 §4.1: a client without an address sends from 0.0.0.0 to port 67; a DHCP server on the
+    /// stack hears it. Any other port from 0.0.0.0 is martian.
+    @Test func dhcpClientFromUnspecifiedReachesServerPortOnly() throws {
+        let s = try LoneStack()
+        try s.stack.udpBind(port: 67)
+        try s.stack.udpBind(port: 5353)
+        for port: UInt16 in [67, 5353] {
+            try s.deliver(from: .any, protocol: .udp, length: 12) { (b: inout MutableSpan<UInt8>) throws(WireError) in
+                try UDPHeader(sourcePort: 68, destinationPort: port).emit(into: &b, source: .any, destination: LoneStack.address)
+            }
+        }
+        #expect(try s.stack.udpReceive(port: 67) != nil)
+        #expect(try s.stack.udpReceive(port: 5353) == nil)
+        #expect(s.stack.counters.martianSources == 1)
+        #expect(s.ipv4Sent == 0)
+    }
+
     @Test func martianRuleCoversRFC1812List() {
         let c = IPv4Configuration(network: IPv4Network("192.168.1.10/24")!)
         for a in [IPv4Address(0, 0, 0, 0), IPv4Address(0, 1, 2, 3), IPv4Address(127, 0, 0, 1), IPv4Address(127, 9, 9, 9),
