@@ -9,8 +9,13 @@
 // accept. The rings live in memory shared with the device; their indices are read and written with
 // volatile accesses, and a full fence orders our ring writes before the check for notification
 // suppression. Unsafe pointers are confined to this platform backend.
+//
+// The device is not trusted: every used element is checked (`VirtioInFlight`, SwiftletWire) against the
+// queue size, the chains in flight and the writable length offered, and a device that breaks the rules
+// stops the kernel with a message naming it and the bad value, before any buffer is touched.
 
 import Swiftlet
+import SwiftletWire
 import CSwiftletKVM
 
 public enum VirtioError: Error, Equatable, CustomStringConvertible {
@@ -140,6 +145,10 @@ final class Virtqueue {
     let transport: VirtioTransport
     let index: UInt32
     let size: Int
+    /// "virtio-net receive queue", for the panic message of a misbehaving device.
+    let name: String
+    /// The chains offered and not yet returned, with their writable lengths.
+    private var inFlight: VirtioInFlight
     private let memory: UnsafeMutableRawPointer
     private let available: UnsafeMutableRawPointer
     private let used: UnsafeMutableRawPointer
@@ -151,15 +160,17 @@ final class Virtqueue {
     static let availableNoInterrupt: UInt16 = 1
     static let usedNoNotify: UInt16 = 1
 
-    init(_ transport: VirtioTransport, index: UInt32, maximumSize: Int) throws(VirtioError) {
+    init(_ transport: VirtioTransport, index: UInt32, maximumSize: Int, name: String) throws(VirtioError) {
         self.transport = transport
         self.index = index
+        self.name = name
         transport.write(.queueSelect, index)
         let deviceMax = Int(transport.read(.queueSizeMax))
         guard deviceMax > 0 else { throw .queueUnavailable(index: Int(index)) }
         var n = 1
         while n * 2 <= min(deviceMax, maximumSize) { n *= 2 }
         size = n
+        inFlight = VirtioInFlight(queueSize: n)
         let availableOffset = 16 * n
         let usedOffset = (availableOffset + 6 + 2 * n + 4095) & ~4095
         let bytes = usedOffset + ((6 + 8 * n + 4095) & ~4095)
@@ -205,8 +216,10 @@ final class Virtqueue {
         d.storeBytes(of: UInt16(next), toByteOffset: 14, as: UInt16.self)
     }
 
-    /// Offers the chain starting at descriptor `head` to the device (visible at the next `publish`).
-    func offer(_ head: Int) {
+    /// Offers the chain starting at descriptor `head`, of which the device may write `writableLength`
+    /// bytes, to the device (visible at the next `publish`).
+    func offer(_ head: Int, writableLength: Int) {
+        inFlight.offer(head, writableLength: writableLength)
         let slot = Int(availableIndex) & (size - 1)
         (available + 4 + 2 * slot).storeBytes(of: UInt16(head), as: UInt16.self)
         availableIndex &+= 1
@@ -221,7 +234,8 @@ final class Virtqueue {
 
     func notify() { transport.write(.queueNotify, index) }
 
-    /// The next chain the device has finished with: (head descriptor, bytes it wrote).
+    /// The next chain the device has finished with: (head descriptor, bytes it wrote), both checked: the
+    /// head is one we offered and have not had back, and the length fits what it may write.
     func takeUsed() -> (head: Int, length: Int)? {
         if swiftlet_shared_load16(used + 2) == usedIndex { return nil }
         let slot = Int(usedIndex) & (size - 1)
@@ -229,6 +243,13 @@ final class Virtqueue {
         let id = element.load(as: UInt32.self)
         let length = element.load(fromByteOffset: 4, as: UInt32.self)
         usedIndex &+= 1
-        return (Int(id), Int(length))
+        do throws(VirtioUsedViolation) {
+            return try inFlight.complete(id: id, length: length)
+        } catch {
+            // Through `swiftlet_panic`, not `fatalError`: Embedded Swift drops fatalError's message in
+            // optimised builds, and this one must say which device misbehaved and how.
+            let message = name + " (virtio-mmio at 0x" + String(transport.base, radix: 16) + "): " + error.description
+            message.withCString { swiftlet_panic($0, SWIFTLET_EXIT_FATAL) }
+        }
     }
 }

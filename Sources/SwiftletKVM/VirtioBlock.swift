@@ -5,7 +5,8 @@
 // the data, and the status byte the device writes. Heap memory is identity-mapped, so it can be handed
 // to the device as it is. Requests larger than 256 KiB are split. A request waits on its own `Wake`;
 // the interrupt handler drains the used ring and completes every finished request. When every
-// descriptor is in use, new requests wait for one to come back.
+// descriptor is in use, new requests wait for one to come back. The used ring is checked by
+// `Virtqueue.takeUsed`: a completion the driver did not ask for stops the kernel.
 
 import _Concurrency
 import Swiftlet
@@ -47,7 +48,7 @@ public final class VirtioBlock: BlockDevice, @unchecked Sendable {
         isReadOnly = features & Self.featureReadOnly != 0
         hasFlush = features & Self.featureFlush != 0
         sectorCount = UInt64(transport.config32(0)) | UInt64(transport.config32(4)) << 32
-        queue = try Virtqueue(transport, index: 0, maximumSize: 128)
+        queue = try Virtqueue(transport, index: 0, maximumSize: 128, name: "virtio-blk request queue")
         freeDescriptors = Array((0..<queue.size).reversed())
         requests = Array(repeating: nil, count: queue.size)
         chainNext = Array(repeating: 0, count: queue.size)
@@ -68,6 +69,7 @@ public final class VirtioBlock: BlockDevice, @unchecked Sendable {
 
     private func complete() {
         while let used = queue.takeUsed() {
+            // `takeUsed` checked the head: one of ours, in flight, so a request is waiting on it.
             guard let r = requests[used.head] else { continue }
             requests[used.head] = nil
             // The chain's three descriptors go back to the free list.
@@ -110,7 +112,8 @@ public final class VirtioBlock: BlockDevice, @unchecked Sendable {
         chainNext[head] = data
         chainLast[head] = status
         requests[head] = r
-        queue.offer(head)
+        // The device writes the data of a read and the status byte (Virtio 1.2 §5.2.6).
+        queue.offer(head, writableLength: (deviceWrites ? r.length : 0) + 1)
         offered = true
         if !r.done {
             await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in r.wake = Wake(c) }

@@ -5,7 +5,9 @@
 // (10 bytes on legacy transports, 12 with VIRTIO_F_VERSION_1). The receive queue keeps every
 // descriptor posted with its own 2 KiB buffer; a received frame is copied out and its buffer offered
 // again at once. Transmit copies the frame into a free 2 KiB buffer of the transmit queue; completed
-// buffers are reclaimed on the next transmit (transmit interrupts are suppressed). Queue
+// buffers are reclaimed on the next transmit (transmit interrupts are suppressed). Used ids and lengths
+// are checked by `Virtqueue.takeUsed` (a device that returns a buffer it was not given, twice, or
+// overfilled stops the kernel), so the buffer arithmetic below stays in bounds. Queue
 // notifications, which are VM exits, are batched: once per run-loop turn, at its end (`flush`).
 
 import _Concurrency
@@ -47,14 +49,14 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
                                     UInt8(truncatingIfNeeded: r >> 16), UInt8(truncatingIfNeeded: r >> 24),
                                     UInt8(truncatingIfNeeded: r >> 32))
         }
-        rx = try Virtqueue(transport, index: 0, maximumSize: 256)
-        tx = try Virtqueue(transport, index: 1, maximumSize: 256)
+        rx = try Virtqueue(transport, index: 0, maximumSize: 256, name: "virtio-net receive queue")
+        tx = try Virtqueue(transport, index: 1, maximumSize: 256, name: "virtio-net transmit queue")
         rxBuffers = UnsafeMutableRawPointer(swiftlet_alloc_pages(rx.size * bufferSize))!
         txBuffers = UnsafeMutableRawPointer(swiftlet_alloc_pages(tx.size * bufferSize))!
         txFree = Array((0..<tx.size).reversed())
         for i in 0..<rx.size {
             rx.setDescriptor(i, address: address(rxBuffers, i), length: bufferSize, deviceWrites: true)
-            rx.offer(i)
+            rx.offer(i, writableLength: bufferSize)
         }
         tx.suppressInterrupts()
         transport.finishSetup()
@@ -85,7 +87,7 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: header)
         frame.bytes.withUnsafeBytes { (buffer + header).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         tx.setDescriptor(d, address: address(txBuffers, d), length: header + count, deviceWrites: false)
-        tx.offer(d)
+        tx.offer(d, writableLength: 0)
         txOffered = true
         transmitted += 1
     }
@@ -99,7 +101,7 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
                 handler(PacketBuffer(bytes: Array(UnsafeRawBufferPointer(start: start, count: length))))
                 received += 1
             }
-            rx.offer(done.head)
+            rx.offer(done.head, writableLength: bufferSize)
             rxOffered = true
             n += 1
         }

@@ -26,6 +26,19 @@ public struct IPv4Configuration: Hashable, Sendable {
     public func isBroadcast(_ a: IPv4Address) -> Bool {
         a.isBroadcast || (network.prefixLength < 31 && a == network.broadcastAddress)
     }
+
+    /// A source address no host may send from (a "martian"): datagrams from it are dropped silently
+    /// (RFC 1122 §3.2.1.3: never {0, 0} except while a host learns its address, never {-1, -1} or a
+    /// directed broadcast, never 127/8 off the host; RFC 1812 §5.3.7 adds multicast, 0/8 and class E).
+    /// The list: 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4 (multicast), 240.0.0.0/4 (class E, which holds
+    /// 255.255.255.255), this subnet's directed broadcast, and our own address (no one else may use it:
+    /// a datagram from it is a spoof, as in the LAND attack). The stack lets one case through all the
+    /// same: UDP from 0.0.0.0 to port 67, a DHCP client without an address (RFC 2131 §4.1), for a DHCP
+    /// server built on it (the stack's own client hears servers, which answer from their address).
+    public func isMartianSource(_ a: IPv4Address) -> Bool {
+        let first = a.rawValue >> 24
+        return first == 0 || first == 127 || first >= 224 || isBroadcast(a) || a == address
+    }
 }
 
 /// Errors the socket API reports.

@@ -13,6 +13,8 @@ public struct StackCounters: Sendable {
     public var framesIn = 0, framesOut = 0, framesDropped = 0
     public var malformed = 0
     public var ipv4NotForUs = 0
+    /// Datagrams from a source no host may use (`IPv4Configuration.isMartianSource`), dropped unanswered.
+    public var martianSources = 0
     public var icmpEchoRepliesSent = 0
     public var udpNoPort = 0, udpQueueFull = 0
     public var tcpResetsSent = 0, tcpBacklogDrops = 0
@@ -168,12 +170,26 @@ public final class NetworkStack<Device: NetworkDevice> {
             counters.ipv4NotForUs += 1
             return
         }
+        // RFC 1122 §3.2.1.3: a datagram from a broadcast, multicast, unspecified or loopback source is
+        // discarded silently, before it can draw a reply (to a broadcast MAC) or hold reassembly memory.
+        // One exception: a DHCP client without an address sends from 0.0.0.0 to UDP port 67 (RFC 2131 §4.1),
+        // which a DHCP server built on this stack must hear.
+        guard !ipv4.isMartianSource(header.source) || Self.isFromDHCPClient(header, packet.payload) else {
+            counters.martianSources += 1
+            return
+        }
         if packet.isFragment {
             guard let (whole, payload) = reassembly.add(header, payload: packet.payload, now: now) else { return }
             deliver(whole, payload.span, broadcast: broadcast, now: now)
         } else {
             deliver(header, packet.payload, broadcast: broadcast, now: now)
         }
+    }
+
+    /// A whole UDP datagram from 0.0.0.0 to the DHCP server port.
+    static func isFromDHCPClient(_ header: IPv4Header, _ payload: Span<UInt8>) -> Bool {
+        header.source.isUnspecified && header.protocol == .udp && header.fragmentOffset == 0 && !header.moreFragments
+            && payload.count >= 8 && payload[2] == 0 && payload[3] == 67
     }
 
     func deliver(_ header: IPv4Header, _ payload: Span<UInt8>, broadcast: Bool, now: Instant) {
