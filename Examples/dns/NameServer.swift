@@ -74,18 +74,15 @@ enum NameServer {
 
     /// Length-prefixed queries until the client closes, errs or idles for 10 s.
     static func serveTCP<F: TCPFlow>(_ flow: F, _ responder: DNSResponder) async {
-        var buffer: [UInt8] = []
+        var framer = DNSStreamFramer()  // linear in what arrives, however many queries are pipelined
         do throws(NetworkError) {
             while true {
-                while buffer.count >= 2, buffer.count >= 2 + (Int(buffer[0]) << 8 | Int(buffer[1])) {
-                    let length = Int(buffer[0]) << 8 | Int(buffer[1])
-                    let query = Array(buffer[2..<(2 + length)])
-                    buffer.removeFirst(2 + length)
+                while let query = framer.next() {
                     guard let response = responder.respond(to: query, overTCP: true) else { continue }
-                    try await flow.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response)
+                    try await flow.write(DNSStreamFramer.frame(response))
                 }
                 guard let bytes = try await flow.read(maximum: 65537, timeout: .seconds(10)), !bytes.isEmpty else { break }
-                buffer += bytes
+                framer.append(bytes)
             }
             flow.close()
         } catch {

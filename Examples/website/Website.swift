@@ -1,8 +1,9 @@
 // The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`), and
 // echoes what is POSTed to /api/echo (a route of its own, to show the router).
 //
-// On `unix` and `tap` the store is a directory (`site/` here, which links the project's docs, or
-// `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image.
+// On `unix` and `tap` the store is a directory (`site/` here, a link to the project's docs/ with its
+// index.html, or `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image. The
+// store follows no symbolic link below its root: a site is real files (docs/ARCHITECTURE.md, "Store").
 
 import Swiftlet
 import SwiftletHTTP

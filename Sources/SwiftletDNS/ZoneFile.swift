@@ -116,8 +116,12 @@ public enum ZoneFile {
         return result
     }
 
-    /// A TTL: seconds, or BIND units (`1h30m`, `2d`, `1w`).
+    /// A TTL: seconds, or BIND units (`1h30m`, `2d`, `1w`); nil when it is not one or exceeds 2^32 - 1
+    /// seconds. Every step is checked: the number so far stays at most `UInt32.max` (so `number * 10 + 9`
+    /// and `number * 604_800` fit in UInt64) and the total is bounded after every term, whatever the
+    /// number of terms (an unchecked sum of 8,000 `4294967295w` terms overflowed and trapped).
     static func ttl(_ text: String) -> UInt32? {
+        let limit = UInt64(UInt32.max)
         var total: UInt64 = 0
         var number: UInt64 = 0
         var digits = 0
@@ -126,7 +130,7 @@ public enum ZoneFile {
             if c >= 48 && c <= 57 {
                 number = number * 10 + UInt64(c - 48)
                 digits += 1
-                guard number <= UInt64(UInt32.max) else { return nil }
+                guard number <= limit else { return nil }
                 continue
             }
             guard digits > 0 else { return nil }
@@ -139,13 +143,29 @@ public enum ZoneFile {
             case UInt8(ascii: "w"): unit = 604_800
             default: return nil
             }
-            total += number * unit
+            total += number * unit  // both at most UInt32.max before: no overflow
+            guard total <= limit else { return nil }
             number = 0
             digits = 0
             sawUnit = true
         }
         if digits > 0 { total += number } else if !sawUnit { return nil }
-        return total <= UInt64(UInt32.max) ? UInt32(total) : nil
+        return total <= limit ? UInt32(total) : nil
+    }
+
+    /// Plain decimal digits (no sign, no spaces) as a `T`, nil when empty, not digits or above `T.max`:
+    /// every step checked with the overflow-reporting operations.
+    static func decimal<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], _: T.Type) -> T? {
+        guard !bytes.isEmpty else { return nil }
+        var value: T = 0
+        for c in bytes {
+            guard c >= 48 && c <= 57 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(T(c - 48))
+            guard !o1 && !o2 else { return nil }
+            value = sum
+        }
+        return value
     }
 
     /// The bytes of a character-string, `\X` and `\DDD` undone.
@@ -256,7 +276,7 @@ public enum ZoneFile {
                 guard r.count == n else { throw ZoneError(line: line, "\(type) takes \(n) value\(n == 1 ? "" : "s"), found \(r.count)") }
             }
             func number<T: FixedWidthInteger & UnsignedInteger>(_ t: Token, _: T.Type) throws(ZoneError) -> T {
-                guard let v = T(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a number from 0 to \(T.max)") }
+                guard let v = ZoneFile.decimal(t.bytes, T.self) else { throw ZoneError(line: line, "'\(t.text)' is not a number from 0 to \(T.max)") }
                 return v
             }
             func seconds(_ t: Token) throws(ZoneError) -> UInt32 {

@@ -69,14 +69,20 @@ public struct TarHeader: Equatable, Sendable {
         return digits > 0 ? v : nil
     }
 
-    /// The `path` record of a pax extended header ("LEN path=VALUE\n" records), if any.
+    /// The `path` record of a pax extended header ("LEN path=VALUE\n" records, LEN counting the whole
+    /// record), if any; nil when a record's length is not a number that covers its own "LEN " and fits
+    /// in what is left (checked digit by digit, so a long run of digits cannot overflow).
     static func paxPath(_ data: [UInt8]) -> String? {
         var i = 0
         while i < data.count {
             var length = 0
             var j = i
-            while j < data.count, data[j] >= 48 && data[j] <= 57 { length = length * 10 + Int(data[j] - 48); j += 1 }
-            guard length > 0, j < data.count, data[j] == 32, i + length <= data.count else { return nil }
+            while j < data.count, data[j] >= 48 && data[j] <= 57 {
+                length = length * 10 + Int(data[j] - 48)
+                guard length <= data.count - i else { return nil }
+                j += 1
+            }
+            guard length > 0, j < data.count, data[j] == 32, j + 1 <= i + length else { return nil }
             let record = data[(j + 1)..<(i + length)]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)

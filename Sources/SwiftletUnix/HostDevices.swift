@@ -40,6 +40,13 @@ public final class HostEntropy: Entropy, @unchecked Sendable {
 /// A read-only store over a directory: key `a/b.html` is the file `ROOT/a/b.html`. Keys may not climb
 /// out of the root (`..` components and absolute keys are refused as not found).
 ///
+/// Nothing outside the root is ever served: below the root, symbolic links are not followed (a key
+/// that names one, or passes through one, is not found, even when the link points inside the root)
+/// and only regular files and directories are served; `list` leaves links and special files out. Keys
+/// are resolved from a descriptor of the root one component at a time with O_NOFOLLOW, so renaming or
+/// swapping in a link between two checks does not help either. The root's own path may hold links:
+/// it is opened once, at the first use (a root replaced later is not seen until a restart).
+///
 /// Small files (up to `cacheFileLimit`) are kept in memory with their digest, at most `cacheLimit` bytes
 /// in all; a use checks the file's size and modification time with one stat, so an edited file is
 /// served fresh. A check of the file used last holds for `recheckAfter` (1 ms): a web server asks for
@@ -59,7 +66,9 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     }
     private var cache: [String: Cached] = [:]
     private var cachedBytes = 0
-    private var paths: [String: String] = [:]
+    private var paths: [String: [String]] = [:]
+    /// The root, opened at the first use (-1 until then).
+    private var rootDescriptor: Int32 = -1
     /// How long a check of the file used last is trusted.
     public let recheckAfter: Duration
     private let now: () -> Instant
@@ -73,30 +82,59 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
         self.now = now ?? { Sys.monotonicNow() }
     }
 
-    /// The path for `key`, or nil for keys that would leave the root (remembered for keys seen before).
-    func path(_ key: String) -> String? {
-        if let p = paths[key] { return p }
-        guard let p = computePath(key) else { return nil }
-        if paths.count < 4096 { paths[key] = p }
-        return p
-    }
+    deinit { if rootDescriptor >= 0 { Sys.close(rootDescriptor) } }
 
-    private func computePath(_ key: String) -> String? {
+    /// The components of `key`, or nil for keys that would leave the root (remembered for keys seen before).
+    func components(_ key: String) -> [String]? {
+        if let p = paths[key] { return p }
         let parts = key.split(separator: "/", omittingEmptySubsequences: true)
         for p in parts where p == ".." || p == "." { return nil }
         if key.utf8.contains(0) { return nil }
-        return parts.isEmpty ? root : root + "/" + parts.joined(separator: "/")
+        let result = parts.map(String.init)
+        if paths.count < 4096 { paths[key] = result }
+        return result
+    }
+
+    private func rootFD(_ key: String) throws(KeyValueError) -> Int32 {
+        if rootDescriptor < 0 {
+            do throws(Errno) { rootDescriptor = try Sys.openDirectory(root) } catch { throw .notFound(key) }
+        }
+        return rootDescriptor
+    }
+
+    /// `body` with the directory that holds `key`'s last component (reached without following a link)
+    /// and that component ("." for the root itself).
+    private func withParent<T>(_ key: String, _ body: (Int32, String) throws(KeyValueError) -> T) throws(KeyValueError) -> T {
+        guard let parts = components(key) else { throw .notFound(key) }
+        let root = try rootFD(key)
+        guard let last = parts.last else { return try body(root, ".") }
+        var fd = root
+        defer { if fd != root { Sys.close(fd) } }
+        for part in parts.dropLast() {
+            let next: Int32
+            do throws(Errno) { next = try Sys.openDirectory(at: fd, part) } catch { throw .notFound(key) }
+            if fd != root { Sys.close(fd) }
+            fd = next
+        }
+        return try body(fd, last)
+    }
+
+    /// A regular file's or a directory's status; anything else (a link, a device, a FIFO) is not found.
+    private func status(_ key: String) throws(KeyValueError) -> (directory: Bool, size: Int, modified: Int64) {
+        let s = try withParent(key) { (dir, name) throws(KeyValueError) in Sys.fileStatus(at: dir, name) }
+        guard let s, s.kind != .other else { throw .notFound(key) }
+        return (s.kind == .directory, s.size, s.modified)
     }
 
     /// The cached copy of a small file, refreshed when its size or modification time changed.
     private func cached(_ key: String) throws(KeyValueError) -> Cached? {
         let t = now()
         if let r = recent, r.key == key, t - r.checked < recheckAfter { return r.cached }
-        guard let p = path(key), let s = Sys.fileStatus(p) else { throw .notFound(key) }
+        let s = try status(key)
         if s.directory { throw .wrongKind(key) }
         if let c = cache[key], c.size == s.size, c.modified == s.modified { recent = (key, t, c); return c }
         guard s.size <= cacheFileLimit else { return nil }
-        let bytes = try read(key, path: p, offset: 0, length: s.size)
+        let bytes = try read(key, offset: 0, length: s.size)
         if let old = cache.removeValue(forKey: key) { cachedBytes -= old.bytes.count }
         if cachedBytes + bytes.count > cacheLimit { cache.removeAll(); cachedBytes = 0 }
         let c = Cached(size: s.size, modified: s.modified, bytes: bytes, digest: ContentDigest.of(bytes.span))
@@ -108,8 +146,7 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
 
     public func size(_ key: String) async throws(KeyValueError) -> Int {
         if let c = try cached(key) { return c.size }
-        guard let p = path(key), let s = Sys.status(p) else { throw .notFound(key) }
-        return s.size
+        return try status(key).size
     }
 
     public func get(_ key: String) async throws(KeyValueError) -> [UInt8] {
@@ -125,13 +162,13 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
         }
         let n = try await size(key)
         try KeyValueRange.check(offset: offset, length: length, size: n)
-        guard let p = path(key) else { throw .notFound(key) }
-        return try read(key, path: p, offset: offset, length: length)
+        return try read(key, offset: offset, length: length)
     }
 
-    private func read(_ key: String, path p: String, offset: Int, length: Int) throws(KeyValueError) -> [UInt8] {
-        let fd: Int32
-        do throws(Errno) { fd = try Sys.openRead(p) } catch { throw .notFound(key) }
+    private func read(_ key: String, offset: Int, length: Int) throws(KeyValueError) -> [UInt8] {
+        let fd = try withParent(key) { (dir, name) throws(KeyValueError) -> Int32 in
+            do throws(Errno) { return try Sys.openRegularFile(at: dir, name) } catch { throw .notFound(key) }
+        }
         defer { Sys.close(fd) }
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
@@ -152,13 +189,12 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     }
 
     public func list(_ directory: String) async throws(KeyValueError) -> [KeyValueEntry] {
-        guard let p = path(directory), let s = Sys.status(p) else { throw .notFound(directory) }
-        guard s.directory else { throw .wrongKind(directory) }
-        let names: [String]
-        do throws(Errno) { names = try Sys.listDirectory(p) } catch { throw .notFound(directory) }
-        return names.sorted().map { name in
-            let d = Sys.status(p + "/" + name)?.directory ?? false
-            return KeyValueEntry(name: name, kind: d ? .directory : .value)
+        guard try status(directory).directory else { throw .wrongKind(directory) }
+        let entries = try withParent(directory) { (dir, name) throws(KeyValueError) -> [(name: String, kind: Sys.FileKind)] in
+            do throws(Errno) { return try Sys.listDirectory(try Sys.openDirectory(at: dir, name)) } catch { throw .notFound(directory) }
+        }
+        return entries.filter { $0.kind != .other }.sorted { $0.name < $1.name }.map { e in
+            KeyValueEntry(name: e.name, kind: e.kind == .directory ? .directory : .value)
         }
     }
 

@@ -260,39 +260,72 @@ enum Sys {
     }
 
     // MARK: - Files (the directory key-value store)
+    //
+    // The store resolves keys below a directory descriptor one component at a time with O_NOFOLLOW and
+    // AT_SYMLINK_NOFOLLOW, so a symbolic link is never followed below the root, whatever is renamed or
+    // replaced between two calls.
 
-    static func openRead(_ path: String) throws(Errno) -> Int32 {
-        try retrying { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+    enum FileKind { case regular, directory, other }
+
+    /// Opens the directory at `path` (symbolic links in `path` itself are followed: it names the root).
+    static func openDirectory(_ path: String) throws(Errno) -> Int32 {
+        try retrying { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     }
 
-    /// (is a directory, size in bytes), or nil when nothing is at `path`.
+    /// Opens the directory `name` in `directory`; ELOOP or ENOTDIR when `name` is a symbolic link.
+    static func openDirectory(at directory: Int32, _ name: String) throws(Errno) -> Int32 {
+        try retrying { Glibc.openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    }
+
+    /// Opens the regular file `name` in `directory` for reading; fails for a symbolic link (ELOOP) and for
+    /// anything but a regular file (EINVAL; O_NONBLOCK so a FIFO swapped in cannot block the open).
+    static func openRegularFile(at directory: Int32, _ name: String) throws(Errno) -> Int32 {
+        let fd = try retrying { Glibc.openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        var s = stat()
+        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(fd)
+            throw Errno(EINVAL)
+        }
+        return fd
+    }
+
+    /// Kind, size and modification time (nanoseconds) of `name` in `directory`, the link itself when it
+    /// is a symbolic link (kind `other`); nil when nothing is there.
+    static func fileStatus(at directory: Int32, _ name: String) -> (kind: FileKind, size: Int, modified: Int64)? {
+        var s = stat()
+        guard fstatat(directory, name, &s, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        let modified = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        let type = s.st_mode & S_IFMT
+        let kind: FileKind = type == S_IFDIR ? .directory : type == S_IFREG ? .regular : .other
+        return (kind, Int(s.st_size), modified)
+    }
+
+    /// (is a directory, size in bytes), or nil when nothing is at `path` (links followed).
     static func status(_ path: String) -> (directory: Bool, size: Int)? {
-        fileStatus(path).map { ($0.directory, $0.size) }
-    }
-
-    /// Kind, size and modification time (nanoseconds) of what is at `path`.
-    static func fileStatus(_ path: String) -> (directory: Bool, size: Int, modified: Int64)? {
         var s = stat()
         guard stat(path, &s) == 0 else { return nil }
-        let modified = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
-        return ((s.st_mode & S_IFMT) == S_IFDIR, Int(s.st_size), modified)
+        return ((s.st_mode & S_IFMT) == S_IFDIR, Int(s.st_size))
     }
 
     static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(Errno) -> Int {
         try retrying { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
     }
 
-    static func listDirectory(_ path: String) throws(Errno) -> [String] {
-        guard let dir = opendir(path) else { throw Errno.current }
+    /// The names in the open directory `fd` with their kinds (links themselves, not followed), without
+    /// `.` and `..`. Takes `fd` over: it is closed.
+    static func listDirectory(_ fd: Int32) throws(Errno) -> [(name: String, kind: FileKind)] {
+        guard let dir = fdopendir(fd) else { let e = Errno.current; Glibc.close(fd); throw e }
         defer { closedir(dir) }
-        var names: [String] = []
+        var entries: [(name: String, kind: FileKind)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name == "." || name == ".." { continue }
+            guard let s = fileStatus(at: dirfd(dir), name) else { continue }
+            entries.append((name, s.kind))
         }
-        return names
+        return entries
     }
 
     static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer) {

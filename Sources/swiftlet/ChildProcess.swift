@@ -18,7 +18,28 @@ private func forwardSignal(_ signal: Int32) {
     if childPID > 0 { kill(childPID, signal) }
 }
 
+/// Nesting depth of `ChildProcess.forwardingSignals` (its handlers stay while it is above 0).
+nonisolated(unsafe) private var signalScopes = 0
+
 enum ChildProcess {
+    /// Runs `body` with SIGINT and SIGTERM caught (passed on to whichever child runs, and remembered in
+    /// `forwardedSignal`), so that cleanup after `body` runs even for a signal between two children.
+    static func forwardingSignals<T>(_ body: () throws -> T) rethrows -> T {
+        if signalScopes == 0 {
+            signal(SIGINT, forwardSignal)
+            signal(SIGTERM, forwardSignal)
+        }
+        signalScopes += 1
+        defer {
+            signalScopes -= 1
+            if signalScopes == 0 {
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
+            }
+        }
+        return try body()
+    }
+
     /// Runs `executable` and returns its exit status (128 + signal when a signal ended it).
     /// `quiet` keeps standard output for errors only (builds print progress to stderr through `say`).
     /// `watch` sees each line of standard output, which is still copied to ours as it comes.
@@ -40,21 +61,19 @@ enum ChildProcess {
             }
         }
         // A handler, not SIG_IGN: an ignored signal would stay ignored in the child across exec.
-        signal(SIGINT, forwardSignal)
-        signal(SIGTERM, forwardSignal)
-        defer {
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-            childPID = 0
+        let started: Int32? = forwardingSignals { () -> Int32? in
+            defer { childPID = 0 }
+            do {
+                try p.run()
+            } catch {
+                say("cannot start \(executable.path): \(error.localizedDescription)")
+                return nil
+            }
+            childPID = p.processIdentifier
+            p.waitUntilExit()
+            return p.processIdentifier
         }
-        do {
-            try p.run()
-        } catch {
-            say("cannot start \(executable.path): \(error.localizedDescription)")
-            return 127
-        }
-        childPID = p.processIdentifier
-        p.waitUntilExit()
+        if started == nil { return 127 }
         if watch != nil {
             pipe.fileHandleForReading.readabilityHandler = nil
             let rest = pipe.fileHandleForReading.readDataToEndOfFile()

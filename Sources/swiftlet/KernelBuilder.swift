@@ -9,6 +9,10 @@
 
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Toolchain {
     let bin: URL
     var swiftc: URL { bin.appendingPathComponent("swiftc") }
@@ -81,6 +85,8 @@ struct KernelBuilder {
     /// Builds the kernel; returns the bootable image.
     func build(generatedSources: [URL]) throws -> URL {
         let t = try Toolchain.find()
+        // The store's files first: a link in it is refused before anything is compiled.
+        let store = manifest.has(.store) ? try embeddedFiles() : []
         let fm = FileManager.default
         try fm.createDirectory(at: cache, withIntermediateDirectories: true)
         try fm.createDirectory(at: generated, withIntermediateDirectories: true)
@@ -154,7 +160,6 @@ struct KernelBuilder {
         // The files of the store device, embedded in the image (an empty table when there is none).
         let storeSource = generated.appendingPathComponent("store.S")
         let storeObject = generated.appendingPathComponent("store.o")
-        let store = manifest.has(.store) ? try embeddedFiles() : []
         try writeIfChanged(Self.storeAssembly(store), to: storeSource)
         try compileIfStale(t.clang, inputs: [storeSource] + store.map(\.file), output: storeObject,
                            arguments: cFlags(t) + ["-c", storeSource.path, "-o", storeObject.path])
@@ -191,32 +196,41 @@ struct KernelBuilder {
         return names
     }
 
-    /// The files under the manifest's store directory (symbolic links followed, hidden files skipped),
-    /// with their keys.
+    /// The files under the manifest's store directory, with their keys (hidden files skipped). Nothing
+    /// outside the root is embedded: a symbolic link below the root (to a file or a folder, pointing in
+    /// or out) or anything but a regular file or folder stops the build with its path, as the hosted
+    /// store would not serve it (DirectoryStore). The root's own path may be a link.
     func embeddedFiles() throws -> [(key: String, file: URL)] {
         let root = folder.appendingPathComponent(manifest.storeDirectory).resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("store directory '\(manifest.storeDirectory)' does not exist in \(folder.path)")
         }
+        return try Self.storeFiles(under: root)
+    }
+
+    /// The regular files under `root` (walked with lstat, never through a link), keys relative to it.
+    static func storeFiles(under root: URL) throws -> [(key: String, file: URL)] {
         var found: [(key: String, file: URL)] = []
-        var visited = Set<String>()
         func walk(_ dir: URL, _ prefix: String, depth: Int) throws {
-            let real = dir.resolvingSymlinksInPath().path
-            guard depth < 32, visited.insert(real).inserted else { return }  // a link cycle
+            guard depth < 64 else { throw CLIError("\(dir.path): the store is nested more than 64 folders deep") }
             for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where !name.hasPrefix(".") {
                 let url = dir.appendingPathComponent(name)
                 let key = prefix.isEmpty ? name : prefix + "/" + name
-                var directory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory) else { continue }
-                if directory.boolValue {
+                var s = stat()
+                guard lstat(url.path, &s) == 0 else { throw CLIError("\(url.path): cannot be read (\(String(cString: strerror(errno))))") }
+                switch s.st_mode & S_IFMT {
+                case S_IFDIR:
                     try walk(url, key, depth: depth + 1)
-                } else {
-                    let path = url.resolvingSymlinksInPath().path
-                    guard !path.contains("\""), !path.contains("\\"), !path.contains("\n"), !key.contains("\"") else {
+                case S_IFREG:
+                    guard !url.path.contains("\""), !url.path.contains("\\"), !url.path.contains("\n"), !key.contains("\"") else {
                         throw CLIError("\(url.path): a store file's path may not contain quotes, backslashes or newlines")
                     }
-                    found.append((key, URL(fileURLWithPath: path)))
+                    found.append((key, url))
+                case S_IFLNK:
+                    throw CLIError("\(url.path) is a symbolic link: the store embeds only real files and folders below \(root.path), never what a link names (copy the file in, or make the store folder itself the link)")
+                default:
+                    throw CLIError("\(url.path) is not a regular file or a folder: the store embeds only those")
                 }
             }
         }

@@ -120,7 +120,8 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingCLIErrors {
             let (target, folder) = try options.resolved()
-            // Options that cannot work are refused before the build.
+            // Everything that can be refused is refused here, before the build and before the tap: a run
+            // that fails leaves nothing behind (the tap leaked on a bad --port or a missing --disk).
             if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
                 throw CLIError("--disk, --accel, --modern-virtio and --boot-report apply to the kvm target")
             }
@@ -131,10 +132,22 @@ struct Run: ParsableCommand {
             if disk != nil, !manifest.has(.block), !manifest.storeFromDisk {
                 throw CLIError("--disk: \(manifest.name) has no block device and its store is embedded only; to serve a tar archive from the disk, write .store(\"\(manifest.storeDirectory)\", disk: true) in Swiftlet.swift")
             }
-            let binary = try Builder(folder: folder, target: target).build()
+            if let disk, !FileManager.default.fileExists(atPath: disk) {
+                throw CLIError("--disk \(disk): no such file (make one: truncate -s 64M \(disk))")
+            }
+            var accelerator = QEMU.Accelerator.tcg
+            if target == .kvm {
+                _ = try QEMU.find()
+                accelerator = QEMU.usableAccelerator()
+                if let accel {
+                    guard let a = QEMU.Accelerator(rawValue: accel) else { throw CLIError("--accel '\(accel)': kvm or tcg") }
+                    accelerator = a
+                }
+            }
+            let portForwards = try forwards.map { try PortForward(parsing: $0) }
             let needsTap = target == .tap || (target == .kvm && manifest.devices.contains(.network))
             var arguments: [String] = []
-            var createdTap = false
+            var tapToCreate: (name: String, hostAddress: String)? = nil
             if needsTap {
                 guard geteuid() == 0 else {
                     throw CLIError("the \(target.rawValue) target needs root to create and open a tap (try: sudo \(CommandLine.arguments.joined(separator: " ")))")
@@ -144,9 +157,7 @@ struct Run: ParsableCommand {
                 if !FileManager.default.fileExists(atPath: "/sys/class/net/\(tap)") {
                     let network = ipv4 ?? "10.0.0.2/24"
                     let host = try TapSetup.hostAddress(for: network)
-                    try TapSetup.create(tap, hostAddress: host)
-                    createdTap = true
-                    say("created tap \(tap) with host address \(host)")
+                    tapToCreate = (tap, host)
                     if guest == nil && !dhcp {
                         guest = network
                         gw = gw ?? String(host.split(separator: "/")[0])
@@ -161,45 +172,48 @@ struct Run: ParsableCommand {
                     ? "--ipv4, --gateway and --dhcp need the network device in the manifest"
                     : "--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
             }
-            let portForwards = try forwards.map { try PortForward(parsing: $0) }
-            if !portForwards.isEmpty {
-                // Where the application listens: the host itself (unix) or its address on the tap.
-                var guestAddress = IPv4Address(127, 0, 0, 1)
-                if needsTap {
-                    guard let i = arguments.firstIndex(of: "--ipv4"), let a = IPv4Network(arguments[i + 1])?.address else {
-                        throw CLIError("--port needs the application's address: give --ipv4 (with --dhcp or an existing tap it is not known in advance)")
-                    }
-                    guestAddress = a
+            // Where the application listens for --port: the host itself (unix) or its address on the tap.
+            var guestAddress = IPv4Address(127, 0, 0, 1)
+            if needsTap && !portForwards.isEmpty {
+                guard let i = arguments.firstIndex(of: "--ipv4"), let a = IPv4Network(arguments[i + 1])?.address else {
+                    throw CLIError("--port needs the application's address: give --ipv4 (with --dhcp or an existing tap it is not known in advance)")
                 }
-                let needed = portForwards.filter { !(target == .unix && $0.host == $0.guest) }  // unix: already there
-                try PortForward.start(needed, to: guestAddress)
+                guestAddress = a
             }
             if let store { arguments += ["--store", store] }
             if bootReport { arguments += ["--report", "boot"] }
             if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
-            let status: Int32
-            if target == .kvm {
-                if arguments.contains(where: { $0.contains(" ") }) {
-                    throw CLIError("the kvm kernel's command line splits at spaces: arguments cannot contain one")
-                }
-                var accelerator = QEMU.usableAccelerator()
-                if let accel {
-                    guard let a = QEMU.Accelerator(rawValue: accel) else { throw CLIError("--accel '\(accel)': kvm or tcg") }
-                    accelerator = a
-                }
-                var qemu = QEMU(image: binary, symbols: binary.deletingPathExtension().appendingPathExtension("elf"),
-                                accelerator: accelerator)
-                qemu.forced = accel != nil
-                qemu.memoryMiB = memory
-                qemu.tap = needsTap ? tap : nil
-                qemu.disk = disk
-                qemu.legacyVirtio = !modernVirtio
-                qemu.commandLine = arguments
-                status = try qemu.run()
-            } else {
-                status = ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+            if target == .kvm && arguments.contains(where: { $0.contains(" ") }) {
+                throw CLIError("the kvm kernel's command line splits at spaces: arguments cannot contain one")
             }
-            if createdTap { TapSetup.remove(tap) }
+
+            let binary = try Builder(folder: folder, target: target).build()
+            // From here on SIGINT and SIGTERM are caught for the whole run (not only while a child runs),
+            // and the tap swiftlet creates is removed on every way out, thrown errors included.
+            let status: Int32 = try ChildProcess.forwardingSignals { () throws -> Int32 in
+                var createdTap: String? = nil
+                defer { if let createdTap { TapSetup.remove(createdTap) } }
+                if let t = tapToCreate {
+                    try TapSetup.create(t.name, hostAddress: t.hostAddress)
+                    createdTap = t.name
+                    say("created tap \(t.name) with host address \(t.hostAddress)")
+                }
+                let needed = portForwards.filter { !(target == .unix && $0.host == $0.guest) }  // unix: already there
+                try PortForward.start(needed, to: guestAddress)
+                if forwardedSignal != 0 { return 128 + forwardedSignal }  // stopped before the application started
+                if target == .kvm {
+                    var qemu = QEMU(image: binary, symbols: binary.deletingPathExtension().appendingPathExtension("elf"),
+                                    accelerator: accelerator)
+                    qemu.forced = accel != nil
+                    qemu.memoryMiB = memory
+                    qemu.tap = needsTap ? tap : nil
+                    qemu.disk = disk
+                    qemu.legacyVirtio = !modernVirtio
+                    qemu.commandLine = arguments
+                    return try qemu.run()
+                }
+                return ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+            }
             throw ExitCode(status)
         }
     }

@@ -117,7 +117,7 @@ new_website_project() {  # new_website_project NAME
     mkdir -p "$WORK/projects"
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" --template website) || { echo "swiftlet new failed"; return 1; }
     grep -q "name: \"$1\"," "$NEW_PROJECT/Swiftlet.swift" || { echo "the manifest does not carry the name $1"; return 1; }
-    [ -f "$NEW_PROJECT/site/docs/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site/docs" ] || { echo "the site's docs were not copied"; return 1; }
+    [ -f "$NEW_PROJECT/site/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site" ] || { echo "the site's docs were not copied"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" 2>&1) | grep -q "exists and is not empty" || { echo "swiftlet new overwrote a project"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new Bad_Name 2>&1) | grep -q "lower-case letters, digits and '-'" || { echo "swiftlet new took a bad name"; return 1; }
     [ ! -e "$WORK/projects/Bad_Name" ] || { echo "swiftlet new left a folder for a bad name"; return 1; }
@@ -138,7 +138,7 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
     local c=("${run[@]}" curl -s --max-time 10)
     "${c[@]}" -o "$WORK/index" "$base/" || { echo "GET / failed"; return 1; }
     cmp -s "$WORK/index" Examples/website/site/index.html || { echo "GET / body differs from site/index.html"; return 1; }
-    "${c[@]}" -o "$WORK/doc" "$base/docs/ARCHITECTURE.md" && cmp -s "$WORK/doc" docs/ARCHITECTURE.md || { echo "docs/ARCHITECTURE.md differs"; return 1; }
+    "${c[@]}" -o "$WORK/doc" "$base/ARCHITECTURE.md" && cmp -s "$WORK/doc" docs/ARCHITECTURE.md || { echo "docs/ARCHITECTURE.md differs"; return 1; }
     local head
     head=$("${c[@]}" -I "$base/")
     echo "$head" | grep -q "^HTTP/1.1 200" || { echo "HEAD: $head"; return 1; }
@@ -152,9 +152,9 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/")" = 416 ] || { echo "no 416"; return 1; }
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/missing")" = 404 ] || { echo "no 404"; return 1; }
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ] || { echo "no 405"; return 1; }
-    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/docs/ROADMAP.md" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
+    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.md" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
     local answers
-    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /docs/ROADMAP.md HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
+    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /ROADMAP.md HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
         timeout 10 "${run[@]}" nc -q5 "$2" "$3" | grep -c '^HTTP/1.1 200')
     [ "$answers" = 2 ] || { echo "pipelining gave $answers responses"; return 1; }
     [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }

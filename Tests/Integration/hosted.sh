@@ -315,7 +315,43 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up new-project manifest api-docs doctor describe)
+test_run_errors_leave_no_tap() {
+    # A `swiftlet run` that fails leaves no tap behind: an unparsable --port and a missing --disk are
+    # refused before anything is created (the tap leaked on both before). Run inside a namespace, so a
+    # leaked tap dies with it.
+    local ns out status
+    new_namespace noleak || return 1
+    ns=$NS
+    out=$(ip netns exec "$ns" timeout 120 "$SWIFTLET" run --target tap --port abc Examples/echo 2>&1); status=$?
+    [ $status -ne 0 ] || { echo "--port abc: status 0"; return 1; }
+    echo "$out" | grep -q "port 'abc': HOST:GUEST" || { echo "--port abc: $out"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "--port abc left tap swl0 behind"; return 1; }
+    out=$(ip netns exec "$ns" timeout 600 "$SWIFTLET" run --target kvm --disk "$WORK/no-such.img" Examples/website 2>&1); status=$?
+    [ $status -ne 0 ] || { echo "missing --disk: status 0"; return 1; }
+    echo "$out" | grep -q "no such file" || { echo "missing --disk: $out"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "a missing --disk left tap swl0 behind"; return 1; }
+    # A --port that needs an address swiftlet cannot know (DHCP) is refused before the tap is made, too.
+    out=$(ip netns exec "$ns" timeout 120 "$SWIFTLET" run --target tap --dhcp --port 8080:80 Examples/echo 2>&1); status=$?
+    [ $status -ne 0 ] && echo "$out" | grep -q "needs the application's address" || { echo "--dhcp --port: $out"; return 1; }
+    ip netns exec "$ns" ip link show swl0 >/dev/null 2>&1 && { echo "--dhcp --port left tap swl0 behind"; return 1; }
+    return 0
+}
+
+test_store_links_refused() {
+    # A kernel's embedded store takes nothing from outside its folder: a symbolic link in it stops the
+    # build, before anything is compiled, with the link's path (it was followed and embedded before).
+    local app="$WORK/projects/linky" out status
+    mkdir -p "$WORK/projects"
+    (cd "$WORK/projects" && "$SWIFTLET" new linky --template website >/dev/null 2>&1) || { echo "swiftlet new failed"; return 1; }
+    ln -s /etc/passwd "$app/site/passwd"
+    out=$(timeout 600 "$SWIFTLET" build --target kvm "$app" 2>&1); status=$?
+    [ $status -ne 0 ] || { echo "the build took the link: $out"; return 1; }
+    echo "$out" | grep -q "$app/site/passwd is a symbolic link" || { echo "no clear refusal: $out"; return 1; }
+    echo "$out" | grep -q "compiling" && { echo "compiled before refusing: $out"; return 1; }
+    return 0
+}
+
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

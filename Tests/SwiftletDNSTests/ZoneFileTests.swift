@@ -81,4 +81,34 @@ import SwiftletDNS
         let longString = String(repeating: "x", count: 256)
         #expect(error("$TTL 60\n$ORIGIN a.test.\n@ TXT \(longString)\n") == "line 3: a TXT string of 256 bytes (at most 255)")
     }
+
+    /// Every number in a zone file is parsed with overflow checks: out-of-range or overlong values are a
+    /// line-numbered error, never a trap. (`4294967295w` and a TTL of many unit terms trapped before: the
+    /// sum of the terms overflowed UInt64.)
+    @Test func hugeNumbersAreErrorsNotTraps() {
+        func error(_ text: String) -> String? {
+            do { _ = try ZoneFile.parse(text); return nil } catch { return error.description }
+        }
+        let prefix = "$TTL 60\n$ORIGIN a.test.\n"
+        #expect(error("$TTL 4294967295w\n") == "line 1: '4294967295w' is not a TTL")
+        #expect(error("$TTL 4294967296\n") == "line 1: '4294967296' is not a TTL")
+        #expect(error("$TTL 99999999999999999999999\n") == "line 1: '99999999999999999999999' is not a TTL")
+        let terms = String(repeating: "4294967295w", count: 8_000)
+        #expect(error("$TTL \(terms)\n") == "line 1: '\(terms)' is not a TTL")
+        #expect(error("$TTL 4294967295s1s\n") == "line 1: '4294967295s1s' is not a TTL")
+        let ttls = (try? ZoneFile.parse("$ORIGIN a.test.\na 4294967295 A 192.0.2.1\nb 4294967295s A 192.0.2.1\nc 1w1d1h1m1s A 192.0.2.1\n"))?.map(\.ttl)
+        #expect(ttls == [4_294_967_295, 4_294_967_295, 694_861])
+        #expect(error(prefix + "@ 4294967295w A 192.0.2.1\n")?.hasPrefix("line 3:") == true)
+        #expect(error(prefix + "@ MX 99999999999999999999999 mail\n") == "line 3: '99999999999999999999999' is not a number from 0 to 65535")
+        #expect(error(prefix + "@ SRV 1 65536 80 www\n") == "line 3: '65536' is not a number from 0 to 65535")
+        #expect(error(prefix + "@ SRV 1 1 -1 www\n") == "line 3: '-1' is not a number from 0 to 65535")
+        #expect(error(prefix + "@ SRV +1 1 1 www\n") == "line 3: '+1' is not a number from 0 to 65535")
+        #expect(error(prefix + "@ SOA ns hm 4294967296 1 1 1 1\n") == "line 3: '4294967296' is not a number from 0 to 4294967295")
+        #expect(error(prefix + "@ SOA ns hm 1 \(terms) 1 1 1\n") == "line 3: '\(terms)' is not a time")
+        #expect(error(prefix + "@ SOA ns hm 1 1 1 1 4294967295w\n") == "line 3: '4294967295w' is not a time")
+        #expect(error(prefix + "@ TXT \\999\n") == "line 3: a bad escape in '\\999'")
+        #expect(error(prefix + "@ A 99999999999999999999.0.0.1\n") == "line 3: '99999999999999999999.0.0.1' is not an IPv4 address")
+        #expect(error(prefix + "@ AAAA 1:fffffffffffffffffff::\n") == "line 3: '1:fffffffffffffffffff::' is not an IPv6 address")
+        #expect(error(prefix + "\\999 A 192.0.2.1\n") == "line 3: '\\999' is not a domain name")
+    }
 }

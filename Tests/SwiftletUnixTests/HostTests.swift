@@ -82,6 +82,37 @@ import SwiftletHTTP
         #expect(try await store.get("a.txt") == Array("x".utf8))
     }
 
+    /// Nothing outside the root is served: a link to a file outside, a link to a directory outside
+    /// (and a key through it), a link inside pointing inside, a FIFO: all not found, and left out of
+    /// `list`. (Before, the links were followed: the outside file was served.)
+    @Test func symbolicLinksAreNotFollowed() async throws {
+        let root = "/tmp/swiftlet-store-links-\(getpid())"
+        let outside = "/tmp/swiftlet-store-outside-\(getpid())"
+        #expect(system("rm -rf \(root) \(outside)") == 0)
+        try makeTree(root)
+        #expect(system("""
+            mkdir -p \(outside) && printf secret > \(outside)/secret.txt && \
+            ln -s \(outside)/secret.txt \(root)/secret.txt && ln -s ../../\(outside)/secret.txt \(root)/sub/relative.txt && \
+            ln -s \(outside) \(root)/out && ln -s a.txt \(root)/inside.txt && ln -s sub \(root)/subLink && \
+            mkfifo \(root)/fifo
+            """) == 0)
+        let store = DirectoryStore(root: root)
+        for key in ["secret.txt", "sub/relative.txt", "out/secret.txt", "inside.txt", "subLink/b.txt", "fifo"] {
+            await #expect(throws: KeyValueError.notFound(key)) { try await store.get(key) }
+            await #expect(throws: KeyValueError.notFound(key)) { try await store.size(key) }
+            await #expect(throws: KeyValueError.notFound(key)) { try await store.get(key, offset: 0, length: 1) }
+            await #expect(throws: KeyValueError.notFound(key)) { try await store.digest(key) }
+        }
+        await #expect(throws: KeyValueError.notFound("out")) { try await store.list("out") }
+        await #expect(throws: KeyValueError.notFound("subLink")) { try await store.list("subLink") }
+        #expect(try await store.list("").map(\.name) == ["a.txt", "sub"])
+        #expect(try await store.list("sub").map(\.name) == ["b.txt"])
+        // The root's own path may be a link (it names the root): served as the directory it names.
+        #expect(system("ln -sfn \(root) \(root)-link") == 0)
+        #expect(try await DirectoryStore(root: root + "-link").get("sub/b.txt") == Array("world".utf8))
+        #expect(system("rm -rf \(root) \(root)-link \(outside)") == 0)
+    }
+
     private func makeTree(_ root: String) throws {
         #expect(system("mkdir -p \(root)/sub && printf hello > \(root)/a.txt && printf world > \(root)/sub/b.txt") == 0)
     }
