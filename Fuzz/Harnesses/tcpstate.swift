@@ -1,7 +1,8 @@
 // The TCP state machine under arbitrary segments and application calls. The input is a program: each
 // 16-byte step picks flags, sequence and acknowledgment numbers near the connection's own (so the fuzzer
 // reaches in-window cases), a window, options and a payload length, or an application call or a jump in
-// time. The connection must never trap and must keep its buffer bounds.
+// time. The connection must never trap and must keep its buffer bounds, its out-of-order cap, and a
+// memory budget (a small one, so that refusals happen) whose accounting matches the rings it pays for.
 import Swiftlet
 import SwiftletWire
 import SwiftletNet
@@ -16,7 +17,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     config.sendBufferSize = 4096
     config.keepAliveIdle = .seconds(5)
     var now = Instant(nanoseconds: 1_000_000_000)
-    var c = TCPConnection.connect(local: a, remote: b, iss: TCPSequenceNumber(1000), tsOffset: 7, configuration: config, now: now)
+    config.maximumOutOfOrderRanges = 4
+    // Room for both rings at full size, but not always for the doubling steps on the way.
+    let budget = MemoryBudget(limit: input.count > 2 && input[1] & 1 == 0 ? 4096 + 2048 : 2 * 4096)
+    var c = TCPConnection.connect(local: a, remote: b, iss: TCPSequenceNumber(1000), tsOffset: 7, configuration: config,
+                                  budget: budget, now: now)
     let syn = c.drainOutbox()[0].header
     var peerSeq = TCPSequenceNumber(input.count > 4 ? UInt32(input[0]) << 24 | UInt32(input[1]) << 16 : 5000)
     // Half the runs start from ESTABLISHED, half stay in SYN-SENT.
@@ -66,6 +71,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         precondition(c.readable <= config.receiveBufferSize, "receive buffer bound broken")
         precondition(c.sendSpace <= config.sendBufferSize, "send buffer bound broken")
+        precondition(c.outOfOrderRangeCount <= config.maximumOutOfOrderRanges, "out-of-order cap broken")
+        precondition(budget.used == c.bufferBytesAllocated && budget.used <= budget.limit, "memory budget accounting broken")
         if c.outbox.count > 10_000 { _ = c.drainOutbox() }
     }
     return 0
