@@ -1,4 +1,5 @@
-// CSwiftletUnix: tap device set-up, getrandom, accept4, recvmmsg and sendmmsg for SwiftletUnix (Linux only).
+// CSwiftletUnix: tap device set-up, getrandom, accept4, recvmmsg, sendmmsg and malloc's figures for
+// SwiftletUnix (Linux only).
 #define _GNU_SOURCE
 #include "CSwiftletUnix.h"
 
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -73,4 +75,10 @@ int swiftlet_recvmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int co
 int swiftlet_sendmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int count, int flags) {
     int n = sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
     return n < 0 ? -errno : n;
+}
+
+void swiftlet_heap(size_t *in_use, size_t *size) {
+    struct mallinfo2 m = mallinfo2();
+    *in_use = m.uordblks + m.hblkhd;
+    *size = m.arena + m.hblkhd;
 }

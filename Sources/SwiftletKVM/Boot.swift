@@ -1,7 +1,7 @@
 // SwiftletKVM: the set-up the generated `main` of a kvm kernel calls, so that generated files stay a
 // few readable lines: the command line (from the PVH start info; QEMU's -append) and the network.
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot] [-- APPLICATION ARGUMENTS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]
 //
 // A bad command line prints one line and exits 2; a missing device exits 1 with a line naming the fix.
 
@@ -18,20 +18,30 @@ public enum Boot {
         return words
     }
 
-    /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag:
-    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot). (Words naming
-    /// virtio-mmio devices, `virtio_mmio.device=`, were taken out in C: platform.c.)
+    /// `--report memory` was given: the network's driver prints a `MemoryReport` line when it changes.
+    nonisolated(unsafe) static var reportsMemory = false
+
+    /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag, repeatable:
+    /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot); `--report memory`
+    /// prints the heap, the TCP memory budget and the connection count every second they change
+    /// (`MemoryReport`). (Words naming virtio-mmio devices, `virtio_mmio.device=`, were taken out in C:
+    /// platform.c.)
     public static func options(_ console: SerialConsole) -> LaunchOptions {
         let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
-            guard value.sameBytes("boot") else { return "--report '\(value)': the kernel reports 'boot'" }
-            kernel_info.report_boot = 1
+            if value.sameBytes("boot") {
+                kernel_info.report_boot = 1
+            } else if value.sameBytes("memory") {
+                reportsMemory = true
+            } else {
+                return "--report '\(value)': the kernel reports 'boot' or 'memory'"
+            }
             return nil
         }
         switch parsed {
         case .success(let o): return o
         case .failure(let e):
             console.log("kernel: \(e)")
-            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot] [-- APPLICATION ARGUMENTS]")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
     }
@@ -69,6 +79,7 @@ public enum Boot {
             console.log(line)
         }
         kernel.add(driver)
+        if reportsMemory { driver.reportMemory(now: Kernel.clock()) { (Kernel.heapInUse, Kernel.heapSize) } }
         let address = ipv4.map { "\($0.network)" } ?? "DHCP"
         console.log("kernel: virtio-net (\(transport.summary)) \(device.macAddress) \(address)")
         return driver

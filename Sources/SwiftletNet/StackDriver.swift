@@ -16,6 +16,8 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
     /// Frames taken from the device per turn before other work gets a turn.
     public var receiveBudget = 64
     private var dhcpOutcome: Bool? = nil
+    private var memoryReporter: MemoryReporter? = nil
+    private var heap: () -> (inUse: Int, size: Int) = { (0, 0) }
 
     /// A stack over `device` with the static `ipv4` configuration, or DHCP when it is nil. `seed` and
     /// `dhcpSeed` come from the platform's entropy (a non-generic initialiser: Embedded Swift allows no
@@ -39,6 +41,21 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
         } else {
             dhcpOutcome = true
         }
+    }
+
+    /// Logs a `MemoryReport` every `interval` when a figure changed (`--report memory`); `heap` gives the
+    /// platform allocator's bytes in use and its size.
+    public func reportMemory(every interval: Duration = .seconds(1), now: Instant,
+                             heap: @escaping () -> (inUse: Int, size: Int)) {
+        memoryReporter = MemoryReporter(interval: interval, now: now)
+        self.heap = heap
+    }
+
+    /// The report as of now.
+    public var memoryReport: MemoryReport {
+        let h = heap()
+        return MemoryReport(heapInUse: h.inUse, heapSize: h.size, tcpUsed: stack.tcpMemory.used, tcpPeak: stack.tcpMemory.peak,
+                            tcpLimit: stack.tcpMemory.limit, tcpConnections: stack.tcpConnectionCount)
     }
 
     public func turn(now: Instant) -> Bool {
@@ -67,10 +84,13 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
             }
         }
         network.wake(now: now)
+        if memoryReporter != nil, let r = memoryReporter!.due(memoryReport, now: now) { log(r.description) }
         return received >= receiveBudget
     }
 
-    public var nextDeadline: Instant { min(network.nextDeadline, device.nextDeadline) }
+    public var nextDeadline: Instant {
+        min(network.nextDeadline, device.nextDeadline, memoryReporter?.next ?? .distantFuture)
+    }
 
     /// Waits until the interface has an address: at once for a static one; for DHCP until the first
     /// lease, or until DHCP reports that no server answered (then false; DHCP keeps trying).

@@ -1,7 +1,8 @@
 // SwiftletUnix: the command line of a hosted Swiftlet program and the device set-up the generated
 // `main` calls, so that generated files stay a few readable lines.
 //
-//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [-- APP ARGS]
+//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR]
+//           [--report memory] [-- APP ARGS]
 //
 // Errors a user can make (a bad address, a tap that cannot be opened) print one line naming the fix
 // and exit with status 2 (usage) or 1 (environment).
@@ -20,19 +21,21 @@ public struct HostOptions: Sendable {
     public var impairment = Impairment()
     /// Directory behind the key-value store.
     public var store: String?
+    /// `--report memory`: the tap target's stack prints a `MemoryReport` line every second it changes.
+    public var reportsMemory = false
     /// Everything after `--`, for the application.
     public var applicationArguments: [String] = []
 
     public init() {}
 
     public static let usage = """
-        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [-- APP ARGS]
+        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--report memory] [-- APP ARGS]
         """
 
     /// Parses `arguments` (without the program name).
     public static func parse(_ arguments: [String]) -> Result<HostOptions, HostUsageError> {
         var o = HostOptions()
-        let parsed = LaunchOptions.parse(arguments, flags: ["--tap", "--impair", "--store"]) { flag, v in
+        let parsed = LaunchOptions.parse(arguments, flags: ["--tap", "--impair", "--store", "--report"]) { flag, v in
             switch flag {
             case "--tap":
                 guard !v.isEmpty, v.utf8.count < 16 else { return "--tap '\(v)': names have 1 to 15 characters" }
@@ -42,6 +45,9 @@ public struct HostOptions: Sendable {
                 case .success(let i): o.impairment = i
                 case .failure(let e): return e.description
                 }
+            case "--report":
+                guard v.sameBytes("memory") else { return "--report '\(v)': the tap target reports 'memory'" }
+                o.reportsMemory = true
             default:
                 o.store = v
             }
@@ -104,6 +110,7 @@ public enum Host {
             console.log(line)
         }
         loop.add(driver)
+        if options.reportsMemory { driver.reportMemory(now: Sys.monotonicNow()) { Sys.heap() } }
         let address = ipv4.map { "\($0.network)" } ?? "DHCP"
         let impaired = options.impairment.isActive ? ", impaired: \(options.impairment)" : ""
         console.log("swiftlet: tap \(tap.name) \(tap.macAddress) \(address)\(impaired)")

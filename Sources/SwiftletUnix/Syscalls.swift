@@ -136,6 +136,13 @@ enum Sys {
         return Instant(nanoseconds: UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec))
     }
 
+    /// malloc's bytes in use and the bytes it took from the system (for `--report memory`).
+    static func heap() -> (inUse: Int, size: Int) {
+        var inUse = 0, size = 0
+        swiftlet_heap(&inUse, &size)
+        return (inUse, size)
+    }
+
     static func wallNow() -> WallTime {
         let t = clock(CLOCK_REALTIME)
         return WallTime(nanosecondsSinceEpoch: Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec))

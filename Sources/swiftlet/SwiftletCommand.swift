@@ -113,6 +113,7 @@ struct Run: ParsableCommand {
     @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
     @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
     @Flag(help: "kvm: print boot timing and heap use when the kernel exits.") var bootReport = false
+    @Flag(help: "tap, kvm: print heap, TCP memory and connection count each second they change.") var memoryReport = false
     @Option(name: .customLong("port"), help: "Forward 127.0.0.1:HOST to the application's TCP port GUEST (HOST:GUEST, e.g. 8080:80; repeatable).")
     var forwards: [String] = []
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --).") var applicationArguments: [String] = []
@@ -127,6 +128,9 @@ struct Run: ParsableCommand {
             }
             if target == .kvm && (impair != nil || store != nil) {
                 throw CLIError("--impair and --store apply to the hosted targets")
+            }
+            if target == .unix && memoryReport {
+                throw CLIError("--memory-report applies to the tap and kvm targets (Swiftlet's own stack)")
             }
             let manifest = try Manifest.load(from: folder)
             if disk != nil, !manifest.has(.block), !manifest.storeFromDisk {
@@ -182,6 +186,7 @@ struct Run: ParsableCommand {
             }
             if let store { arguments += ["--store", store] }
             if bootReport { arguments += ["--report", "boot"] }
+            if memoryReport { arguments += ["--report", "memory"] }
             if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
             if target == .kvm && arguments.contains(where: { $0.contains(" ") }) {
                 throw CLIError("the kvm kernel's command line splits at spaces: arguments cannot contain one")

@@ -74,6 +74,92 @@ start_tap_app() {
     wait_for "$name" 120 "$ready"
 }
 
+# --- hostile peers (issue 17): a SYN flood, clients that vanish, peers that never read -----------------
+# The application under test is the echo example at 10.0.0.2 port 7 on tap swl0 in namespace NS, started
+# with --memory-report (one `memory:` line a second when a figure changes). Every packet stays in NS: the
+# flood's spoofed sources are in 198.18.0.0/15 (RFC 2544's benchmarking range), which NS routes nowhere
+# (it has no other link and does not forward), so the SYN-ACKs to them end at NS's own IP layer.
+
+HOSTILE_FULL=${SWIFTLET_HOSTILE_FULL:-}   # set: 1,000 vanishing clients and 100 that never read (minutes)
+
+# The `memory:` lines of $WORK/NAME.log: the last one's figures, and the most heap ever reported.
+memory_report() {  # memory_report NAME: sets HEAP_USED HEAP_SIZE TCP_USED TCP_PEAK TCP_LIMIT TCP_CONNECTIONS HEAP_MAX
+    local lines
+    lines=$(grep -oE "memory: heap [0-9]+ of [0-9]+ bytes, tcp [0-9]+ \(peak [0-9]+\) of [0-9]+ bytes, tcp connections [0-9]+" "$WORK/$1.log")
+    [ -n "$lines" ] || { echo "no memory report in $1.log"; return 1; }
+    read -r HEAP_USED HEAP_SIZE TCP_USED TCP_PEAK TCP_LIMIT TCP_CONNECTIONS <<<"$(tail -1 <<<"$lines" | grep -oE '[0-9]+' | tr '\n' ' ')"
+    HEAP_MAX=$(awk '{ if ($3 > m) m = $3 } END { print m }' <<<"$lines")
+}
+
+# The kernel's own figures within their bounds: TCP's peak at most its budget; the most heap ever in use
+# at most 3/4 of the heap (kvm) or, on tap where malloc grows on demand, at most 256 MiB (kvm's default).
+memory_within_budget() {  # memory_within_budget NAME kvm|tap
+    memory_report "$1" || return 1
+    log "$1: heap at most $HEAP_MAX of $HEAP_SIZE bytes; tcp peak $TCP_PEAK of $TCP_LIMIT bytes, now $TCP_USED in $TCP_CONNECTIONS connections"
+    [ "$TCP_PEAK" -le "$TCP_LIMIT" ] || { echo "tcp peak $TCP_PEAK over its budget $TCP_LIMIT"; return 1; }
+    local most=$((256 << 20))
+    [ "$2" = kvm ] && most=$((HEAP_SIZE / 4 * 3))
+    [ "$HEAP_MAX" -le "$most" ] || { echo "heap in use reached $HEAP_MAX bytes, over $most"; return 1; }
+}
+
+# ~10,000 spoofed SYNs a second at port 7 for 5 s (hping3, four sources of 198.18.0.0/15, source ports
+# counting up), while a legitimate client from 10.0.0.1 connects, sends a line and reads its echo 8
+# times, each within 1 s; then the echo still works and memory stayed within budget.
+syn_flood() {  # syn_flood NS NAME kvm|tap
+    local ns=$1 name=$2 i before after sent
+    command -v hping3 >/dev/null || { echo "hping3 is missing (apt-get install hping3)"; return 1; }
+    before=$(ip netns exec "$ns" cat /sys/class/net/swl0/statistics/tx_packets)
+    for i in 1 2 3 4; do
+        spawn "flood-$i" ip netns exec "$ns" timeout -s INT 5 hping3 -q -I swl0 -S -p 7 -a "198.18.0.$i" -i u300 10.0.0.2
+    done
+    sleep 0.5
+    ip netns exec "$ns" $PEER timed-echo 10.0.0.2 7 8 0.4 1 >"$WORK/legit.log" 2>&1
+    local legit=$?
+    log "legitimate client during the flood: $(grep -oE '[0-9.]+ s' "$WORK/legit.log" | tr '\n' ' ')"
+    [ "$legit" = 0 ] || { echo "the legitimate client was not served within 1 s:"; cat "$WORK/legit.log"; return 1; }
+    for i in 1 2 3 4; do wait "${started[-$i]}" 2>/dev/null; done
+    after=$(ip netns exec "$ns" cat /sys/class/net/swl0/statistics/tx_packets)
+    sent=$(((after - before) / 5))
+    log "flood: about $sent packets a second into swl0 for 5 s"
+    [ "$sent" -ge 5000 ] || { echo "the flood reached only $sent packets a second (want about 10,000)"; return 1; }
+    echo_roundtrip "$ns" 10.0.0.2 7 || return 1
+    sleep 2  # a memory report after the flood
+    memory_within_budget "$name" "$3"
+}
+
+# Connections that vanish and peers that never read. CLIENTS connections from 10.0.0.3 each echo a line,
+# then that address is removed from swl0: nothing they send reaches the kernel and nothing the kernel
+# sends them is answered (no FIN, no RST, ever). PEERS connections from 10.0.0.4 send until every buffer
+# is full and never read their echo. Every connection must be gone within the echo's --idle (IDLE
+# seconds, given by the caller to the application) plus 15 s, with memory within budget throughout.
+# With SWIFTLET_HOSTILE_FULL the caller passes --idle 150 and the stack's own user timeout (120 s)
+# ends the peers that never read before the application would.
+vanishing_clients() {  # vanishing_clients NS NAME kvm|tap IDLE
+    local ns=$1 name=$2 idle=$4 clients=200 peers=20
+    [ -n "$HOSTILE_FULL" ] && clients=1000 peers=100
+    ip -n "$ns" addr add 10.0.0.3/32 dev swl0 && ip -n "$ns" addr add 10.0.0.4/32 dev swl0 || return 1
+    spawn unread ip netns exec "$ns" $PEER hold 10.0.0.2 7 10.0.0.4 "$peers" unread
+    spawn vanish ip netns exec "$ns" $PEER hold 10.0.0.2 7 10.0.0.3 "$clients" echo
+    wait_for vanish 120 "holding $clients" && wait_for unread 120 "holding $peers" || return 1
+    ip -n "$ns" addr del 10.0.0.3/32 dev swl0 || return 1
+    local t0=$SECONDS
+    sleep 1.5
+    memory_report "$name" || return 1
+    log "$name: $TCP_CONNECTIONS connections held, tcp $TCP_USED bytes"
+    [ "$TCP_CONNECTIONS" -ge $((clients + peers)) ] || { echo "only $TCP_CONNECTIONS of $((clients + peers)) connections open"; return 1; }
+    local deadline=$((idle + 15))
+    while [ $((SECONDS - t0)) -le "$deadline" ]; do
+        memory_report "$name" || return 1
+        [ "$TCP_CONNECTIONS" = 0 ] && break
+        sleep 1
+    done
+    [ "$TCP_CONNECTIONS" = 0 ] || { echo "$TCP_CONNECTIONS connections left after $deadline s"; return 1; }
+    log "$name: all $((clients + peers)) connections gone $((SECONDS - t0)) s after the clients vanished (--idle $idle)"
+    memory_within_budget "$name" "$3" || return 1
+    [ "$TCP_USED" -le $((64 << 10)) ] || { echo "tcp still holds $TCP_USED bytes with no connection"; return 1; }
+    echo_roundtrip "$ns" 10.0.0.2 7
+}
+
 check() {  # check NAME COMMAND...: runs one test function, counts the outcome
     local name=$1
     shift

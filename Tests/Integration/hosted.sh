@@ -4,16 +4,35 @@
 # Each tap test runs inside a network namespace it creates and deletes, so no traffic leaves this
 # machine; the unix test stays on 127.0.0.1. Processes are ended by the PIDs this script started.
 # Needs root (tap and namespaces), iproute2, netcat-openbsd, iputils-ping, dnsmasq, python3, curl, dig,
-# kdig, nsd, wrk; scripts/test
+# kdig, nsd, wrk, hping3; scripts/test
 # installs them. Prints PASS/FAIL per test and a closing 'N passed, N failed' line.
 #
 #   Tests/Integration/hosted.sh [TEST...]     (default: all; names below, e.g. `tap-dhcp`)
 #   SWIFTLET_BULK_BYTES=N                      transfer size of the bulk tests (default 100 MB)
+#   SWIFTLET_HOSTILE_FULL=1                    tap-vanishing-clients at full size: 1,000 clients that
+#                                              vanish, 100 that never read, --idle 150 (about 3 minutes)
 
 SUITE=hosted
 source "$(dirname "$0")/common.sh"
 
 # --- the tests -------------------------------------------------------------------------------------
+
+test_tap_syn_flood() {
+    # Issue 17: the echo example answers a legitimate client within 1 s under a SYN flood (common.sh).
+    new_namespace flood || return 1
+    local ns=$NS
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" --memory-report || return 1
+    syn_flood "$ns" echo tap
+}
+
+test_tap_vanishing_clients() {
+    # Issue 17: clients that vanish and peers that never read are all gone within the echo's --idle.
+    new_namespace vanish || return 1
+    local ns=$NS idle=20
+    [ -n "$HOSTILE_FULL" ] && idle=150
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" --memory-report -- --idle $idle || return 1
+    vanishing_clients "$ns" echo tap $idle
+}
 
 test_unix_echo() {
     spawn unix-echo "$SWIFTLET" run --target unix Examples/echo -- --port 7007
@@ -351,7 +370,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-errors run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

@@ -8,6 +8,7 @@
 #
 #   Tests/Integration/kvm.sh [TEST...]        (default: all; names below, e.g. `kvm-disk`)
 #   SWIFTLET_BULK_BYTES=N                      transfer size of the bulk test (default 100 MB)
+#   SWIFTLET_HOSTILE_FULL=1                    kvm-vanishing-clients at full size (as in hosted.sh)
 
 SUITE=kvm
 source "$(dirname "$0")/common.sh"
@@ -103,6 +104,23 @@ test_kvm_echo_tcg_modern() {
     start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" --accel tcg --modern-virtio || return 1
     expect_in echo "virtio-net (virtio 1.x" || return 1
     echo_checks "$ns"
+}
+
+test_kvm_syn_flood() {
+    # Issue 17: the echo kernel answers a legitimate client within 1 s under a SYN flood (common.sh).
+    new_namespace kflood || return 1
+    local ns=$NS
+    start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" --memory-report || return 1
+    syn_flood "$ns" echo kvm
+}
+
+test_kvm_vanishing_clients() {
+    # Issue 17: clients that vanish and peers that never read are all gone within the echo's --idle.
+    new_namespace kvanish || return 1
+    local ns=$NS idle=20
+    [ -n "$HOSTILE_FULL" ] && idle=150
+    start_kernel echo "$ns" Examples/echo "listening on TCP and UDP port 7" --memory-report -- --idle $idle || return 1
+    vanishing_clients "$ns" echo kvm $idle
 }
 
 test_kvm_website() {
@@ -325,7 +343,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -333,7 +351,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|syn-flood|vanishing|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi

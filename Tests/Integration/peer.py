@@ -8,6 +8,12 @@
   peer.py server ADDR PORT               serve one Swiftlet client: sink ('send' clients) and source
                                          ('receive' clients: first line is a count); exits after one
   peer.py frames IFACE DST_MAC SRC_IP DST_IP   send malformed frames through IFACE (AF_PACKET)
+  peer.py timed-echo ADDR PORT COUNT GAP LIMIT  COUNT times, GAP seconds apart: connect, send a line, read
+                                         its echo; prints each time; exits 1 if one took over LIMIT s
+  peer.py hold ADDR PORT SOURCE N MODE   opens N connections from address SOURCE and keeps them: MODE
+                                         'echo' sends a line and reads its echo once; 'unread' sends
+                                         until its buffers are full and never reads. Prints 'holding N'
+                                         and sleeps until killed
 
 The pattern is byte i = (7*i + i // 4099) % 251 (Tests/Apps/bulk/Bulk.swift); it repeats every
 251 * 4099 bytes, so one period is computed and then sliced.
@@ -167,8 +173,80 @@ def cmd_frames(iface, dst_mac, src_ip, dst_ip):
         print("sent:", name)
 
 
+def cmd_timed_echo(addr, port, count, gap, limit):
+    import time
+    worst = 0.0
+    for i in range(int(count)):
+        t0 = time.monotonic()
+        try:
+            with socket.create_connection((addr, int(port)), timeout=10) as s:
+                line = b"legitimate client %d\n" % i
+                s.sendall(line)
+                got = b""
+                while len(got) < len(line):
+                    chunk = s.recv(len(line) - len(got))
+                    if not chunk:
+                        break
+                    got += chunk
+            took = time.monotonic() - t0
+            ok = got == line
+        except OSError as e:
+            took, ok = time.monotonic() - t0, False
+            print("connection %d: %s" % (i, e))
+        worst = max(worst, took)
+        print("connect+echo %d: %.3f s%s" % (i, took, "" if ok else " (no echo)"), flush=True)
+        if not ok or took > float(limit):
+            sys.exit(1)
+        time.sleep(float(gap))
+    print("worst %.3f s" % worst)
+
+
+def cmd_hold(addr, port, source, n, mode):
+    import resource, time
+    n = int(n)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 64)), hard))
+    held = []
+    for i in range(n):
+        s = socket.socket()
+        if mode == "unread":
+            # A small receive buffer: the window closes after a few kilobytes of echo.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.bind((source, 0))
+        s.settimeout(10)
+        s.connect((addr, int(port)))
+        if mode == "echo":
+            s.sendall(b"hello\n")
+            got = b""
+            while len(got) < 6:
+                chunk = s.recv(6 - len(got))
+                if not chunk:
+                    sys.exit("connection %d closed before its echo" % i)
+                got += chunk
+        else:
+            s.setblocking(False)
+        held.append(s)
+    if mode == "unread":
+        # Send until no socket takes more: the kernel's echo waits on a peer that never reads.
+        chunk = b"u" * 65536
+        for _ in range(200):
+            moved = 0
+            for s in held:
+                try:
+                    moved += s.send(chunk)
+                except (BlockingIOError, OSError):
+                    pass
+            if moved == 0:
+                break
+            time.sleep(0.05)
+    print("holding %d" % len(held), flush=True)
+    while True:
+        time.sleep(3600)
+
+
 if __name__ == "__main__":
-    commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames}
+    commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames,
+                "timed-echo": cmd_timed_echo, "hold": cmd_hold}
     if len(sys.argv) >= 3 and sys.argv[1] == "digest":
         h = 0xCBF29CE484222325
         for chunk in pattern_chunks(int(sys.argv[2])):

@@ -38,4 +38,8 @@ int swiftlet_sendmmsg(int fd, struct swiftlet_mmsghdr *messages, unsigned int co
 /// The calling thread's errno.
 int swiftlet_errno(void);
 
+/// malloc's figures (glibc mallinfo2): bytes in use in `in_use`, bytes taken from the system (arena and
+/// mmapped blocks) in `size`; for the memory report (`--report memory`).
+void swiftlet_heap(size_t *in_use, size_t *size);
+
 #endif
