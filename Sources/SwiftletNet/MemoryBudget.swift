@@ -28,9 +28,20 @@ public final class MemoryBudget {
         return true
     }
 
-    /// Gives back bytes reserved earlier.
-    public func release(_ bytes: Int) {
-        precondition(bytes >= 0 && bytes <= used, "MemoryBudget.release of bytes never reserved")
-        used -= bytes
+    /// Reserves `bytes` only if `leaving` bytes stay free after it: for memory that can be done without
+    /// (out-of-order data), so that it never takes what in-order data and new connections need.
+    public func reserve(_ bytes: Int, leaving: Int) -> Bool {
+        guard bytes <= limit - used - leaving else { refusals += 1; return false }
+        return reserve(bytes)
     }
+
+    /// Gives back bytes reserved earlier. More than is reserved is an accounting error (a copy of a
+    /// connection changed on its own, say): counted, and never a trap in a kernel.
+    public func release(_ bytes: Int) {
+        if bytes > used || bytes < 0 { accountingErrors += 1 }
+        used -= min(max(bytes, 0), used)
+    }
+
+    /// Releases of more than was reserved (should stay 0; the tcpstate fuzzer checks the exact count).
+    public private(set) var accountingErrors = 0
 }

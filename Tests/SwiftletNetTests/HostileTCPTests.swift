@@ -22,8 +22,9 @@ private func pass(_ from: inout TCPConnection, _ to: inout TCPConnection, now: I
 }
 
 /// A client connection established with a server (ISS 5000: the server's data starts at 5001).
-private func establishedClient(_ c: TCPConfiguration = config()) -> TCPConnection {
-    var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c, now: t0)
+private func establishedClient(_ c: TCPConfiguration = config(), budget: MemoryBudget? = nil) -> TCPConnection {
+    var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c,
+                                       budget: budget, now: t0)
     let syn = client.drainOutbox()[0].header
     var server = TCPConnection.accept(syn, local: B, remote: A, iss: TCPSequenceNumber(5000), tsOffset: 0, configuration: c, now: t0)
     pass(&server, &client)
@@ -32,9 +33,10 @@ private func establishedClient(_ c: TCPConfiguration = config()) -> TCPConnectio
 }
 
 /// A data segment from the server at `offset` bytes past its first data byte.
-private func deliver(_ c: inout TCPConnection, offset: Int, _ bytes: [UInt8], now: Instant = t0) {
+private func deliver(_ c: inout TCPConnection, offset: Int, _ bytes: [UInt8], flags: TCPFlags = .ack,
+                     ack: Int = 0, window: UInt16 = 65535, now: Instant = t0) {
     c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001) + offset,
-                       acknowledgmentNumber: TCPSequenceNumber(1001), flags: .ack, window: 65535),
+                       acknowledgmentNumber: TCPSequenceNumber(1001) + ack, flags: flags, window: window),
              payload: bytes.span, now: now)
 }
 
@@ -78,6 +80,75 @@ private func seconds(_ body: () -> Void) -> Double {
         // A segment touching a held range is still taken (it opens no hole).
         deliver(&c, offset: 3, [1])
         #expect(c.outOfOrderRangeCount == cap - 1)
+    }
+
+    /// One byte just past a hole and one at the far end of the window used to grow a whole 256 KiB ring
+    /// per connection: a few hundred such connections held the whole budget. Out-of-order growth now
+    /// leaves half the budget free, for in-order data and new connections.
+    @Test func farOutOfOrderBytesCannotTakeTheBudget() {
+        let budget = MemoryBudget(limit: 2 * 1024 * 1024)
+        var held: [TCPConnection] = []
+        for _ in 0..<20 {
+            var c = establishedClient(budget: budget)
+            deliver(&c, offset: 1, [1])
+            deliver(&c, offset: 200_000, [2])
+            held.append(c)
+        }
+        #expect(budget.used <= budget.limit / 2 + 256 * 1024)
+        #expect(held.map(\.memoryDrops).reduce(0, +) > 0)
+        // In-order data still finds room.
+        var c = establishedClient(budget: budget)
+        deliver(&c, offset: 0, [UInt8](repeating: 3, count: 60_000))
+        #expect(c.readable == 60_000)
+    }
+
+    /// Data beyond the peer's FIN is not taken: the FIN is consumed where it stands.
+    @Test func dataBeyondThePeersFinIsIgnored() {
+        var c = establishedClient()
+        deliver(&c, offset: 10, [1, 2, 3, 4, 5], flags: [.ack, .fin])  // FIN at 15, out of order
+        deliver(&c, offset: 0, [UInt8](repeating: 9, count: 100))      // claims bytes past the FIN
+        #expect(c.readable == 15)
+        #expect(c.state == .closeWait)
+    }
+
+    /// A peer that acknowledges one byte now and then is not making progress: an orphan with data to
+    /// send is given up after the user timeout (before, each such ACK restarted the clock: a year for
+    /// 256 KiB at a byte per 119 s).
+    @Test func aByteAcknowledgedNowAndThenIsNotProgress() {
+        var c = establishedClient()
+        _ = c.write([UInt8](repeating: 1, count: 100_000).span, now: t0)
+        c.close(now: t0)
+        _ = c.drainOutbox()
+        var now = t0
+        for k in 1...5 {
+            now = now + .seconds(50)
+            c.poll(now: now)
+            _ = c.drainOutbox()
+            if c.state == .closed { break }
+            deliver(&c, offset: 0, [], ack: k, window: 2, now: now)
+            _ = c.drainOutbox()
+        }
+        #expect(c.state == .closed && c.error == .timedOut)
+    }
+
+    /// A FIN resent into TIME-WAIT restarts 2×MSL, but TIME-WAIT ends within 4×MSL whatever the peer does.
+    @Test func timeWaitCannotBeKeptForEver() {
+        var c = establishedClient()
+        c.close(now: t0)
+        _ = c.drainOutbox()
+        deliver(&c, offset: 0, [], flags: [.ack, .fin], ack: 1)  // acknowledges our FIN and sends its own
+        #expect(c.state == .timeWait)
+        var now = t0
+        for _ in 0..<10 {
+            now = now + .seconds(50)
+            c.poll(now: now)
+            if c.state == .closed { break }
+            // In the window (at RCV.NXT, past the first FIN): the case that restarts the timer.
+            deliver(&c, offset: 1, [], flags: [.ack, .fin], ack: 1, now: now)
+            _ = c.drainOutbox()
+        }
+        #expect(c.state == .closed)
+        #expect(now <= t0 + .seconds(150))
     }
 
     /// Data sent in a random order, with overlaps and duplicates, comes out exact and in order.

@@ -32,14 +32,16 @@ struct ByteQueue {
 
     /// Makes room for `needed` bytes in all, linearising the ring into a bigger array. False when the
     /// budget refuses even `needed` (the storage then stays as it is).
+    /// `optional` growth (for out-of-order bytes) must leave half the budget free.
     @discardableResult
-    private mutating func grow(to needed: Int) -> Bool {
+    private mutating func grow(to needed: Int, optional: Bool = false) -> Bool {
         var size = min(limit, max(needed, storage.count * 2, 4096))
         if let budget {
+            let leaving = optional ? budget.limit / 2 : 0
             // The doubling if the budget allows it, else just what is needed.
-            if !budget.reserve(size - storage.count) {
+            if !budget.reserve(size - storage.count, leaving: leaving) {
                 size = needed
-                guard budget.reserve(size - storage.count) else { return false }
+                guard budget.reserve(size - storage.count, leaving: leaving) else { return false }
             }
         }
         var bigger = [UInt8](repeating: 0, count: size)
@@ -76,13 +78,14 @@ struct ByteQueue {
 
     /// Writes `bytes` `offset` bytes past the in-order data without counting them yet (out-of-order
     /// arrival). The caller keeps `offset + bytes.count <= free`. False (nothing written) when the
-    /// storage would have to grow and the budget refuses.
+    /// storage would have to grow and the budget refuses (such growth must leave half the budget free:
+    /// a peer that sends one byte far beyond a hole would otherwise cost a whole ring per connection).
     mutating func write(_ bytes: Span<UInt8>, at offset: Int) -> Bool {
         let n = bytes.count
         precondition(offset >= 0 && offset + n <= free, "ByteQueue.write beyond the limit")
         guard n > 0 else { return true }
         let end = count + offset + n
-        if end > storage.count, !grow(to: end) { return false }
+        if end > storage.count, !grow(to: end, optional: true) { return false }
         let at = (head + count + offset) % storage.count
         let first = min(n, storage.count - at)
         var out = storage.mutableSpan

@@ -3,8 +3,9 @@
 // cannot lock legitimate clients out.
 //
 // ISN = t (5 bits: a 64-second slot, mod 32) | m (3 bits: index into `mssTable`) | h (24 bits: a keyed
-// SipHash of both endpoints, the client's ISN and t). The returning ACK acknowledges ISN + 1; the cookie
-// is valid when h matches for a t at most one slot old (64 to 128 s). Options the ISN has no room for go,
+// SipHash of both endpoints, the client's ISN, m and the whole slot counter, not just its 5 bits, so a
+// cookie seen once cannot be replayed when the 5 bits come round again). The returning ACK acknowledges
+// ISN + 1; the cookie is valid when h matches for the current slot or the one before (64 to 128 s). Options the ISN has no room for go,
 // as Linux does, in the low 6 bits of our timestamp: the peer echoes it in every segment, so they come back
 // with the ACK. Without timestamps, a cookie connection has neither window scaling nor SACK, so the
 // SYN-ACK does not offer them. Pure functions of their inputs: no state, no clock.
@@ -30,13 +31,14 @@ struct SYNCookie {
     let key0: UInt64
     let key1: UInt64
 
-    /// The 64-second slot of `now`, mod 32.
-    static func slot(_ now: Instant) -> UInt32 { UInt32(truncatingIfNeeded: now.nanoseconds / 64_000_000_000) & 31 }
+    /// The 64-second slot of `now` (the ISN carries its low 5 bits; the hash covers all of it, so a cookie
+    /// seen once is never valid again after its two slots).
+    static func slot(_ now: Instant) -> UInt64 { UInt64(max(now.nanoseconds, 0)) / 64_000_000_000 }
 
-    private func hash(local: TCPEndpoint, remote: TCPEndpoint, clientISN: TCPSequenceNumber, slot: UInt32) -> UInt32 {
+    private func hash(local: TCPEndpoint, remote: TCPEndpoint, clientISN: TCPSequenceNumber, slot: UInt64, mssIndex: UInt32) -> UInt32 {
         var h = SipHash24(key0: key0 ^ 0x5359_4E43_4F4F_4B49, key1: key1)
         h.add(local.address.rawValue); h.add(local.port); h.add(remote.address.rawValue); h.add(remote.port)
-        h.add(clientISN.rawValue); h.add(slot)
+        h.add(clientISN.rawValue); h.add(UInt32(truncatingIfNeeded: slot)); h.add(UInt32(truncatingIfNeeded: slot >> 32)); h.add(mssIndex)
         return UInt32(truncatingIfNeeded: h.finish()) & 0xFF_FFFF
     }
 
@@ -46,7 +48,8 @@ struct SYNCookie {
         var m = 0
         for (i, v) in SYNCookie.mssTable.enumerated() where v <= peerMSS { m = i }
         let t = SYNCookie.slot(now)
-        return TCPSequenceNumber(t << 27 | UInt32(m) << 24 | hash(local: local, remote: remote, clientISN: clientISN, slot: t))
+        return TCPSequenceNumber(UInt32(truncatingIfNeeded: t & 31) << 27 | UInt32(m) << 24
+                                 | hash(local: local, remote: remote, clientISN: clientISN, slot: t, mssIndex: UInt32(m)))
     }
 
     /// The timestamp value to send: `clock` with its low bits replaced by the options, never above `clock`
@@ -63,11 +66,13 @@ struct SYNCookie {
     func validate(_ ack: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, now: Instant) -> Decoded? {
         let cookie = (ack.acknowledgmentNumber - 1).rawValue
         let clientISN = ack.sequenceNumber - 1
-        let t = cookie >> 27
         let current = SYNCookie.slot(now)
-        guard (current &- t) & 31 <= 1 else { return nil }
-        guard cookie & 0xFF_FFFF == hash(local: local, remote: remote, clientISN: clientISN, slot: t) else { return nil }
-        let mss = SYNCookie.mssTable[Int(cookie >> 24 & 7)]
+        // The slot it was made in: this one or the one before, whichever has the low bits it carries.
+        let t = UInt64(cookie >> 27) == current & 31 ? current : current &- 1
+        guard t & 31 == UInt64(cookie >> 27) else { return nil }
+        let m = cookie >> 24 & 7
+        guard cookie & 0xFF_FFFF == hash(local: local, remote: remote, clientISN: clientISN, slot: t, mssIndex: m) else { return nil }
+        let mss = SYNCookie.mssTable[Int(m)]
         guard let ts = ack.options.timestamps else {
             return Decoded(mss: mss, windowScale: nil, sackPermitted: false, timestamps: false)
         }

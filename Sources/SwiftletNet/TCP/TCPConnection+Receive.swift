@@ -131,7 +131,12 @@ extension TCPConnection {
         case .closing where finAcked: enterTimeWait(now: now)
         case .lastAck where finAcked: terminate(nil); return
         case .timeWait:
-            if f.contains(.fin) { timeWaitDeadline = now + configuration.maximumSegmentLifetime * 2; ackNow = true }
+            // A retransmitted FIN restarts 2×MSL (RFC 9293 §3.10.7.4), but TIME-WAIT never lasts beyond
+            // twice that: a peer resending its FIN cannot keep the record for ever.
+            if f.contains(.fin), let started = timeWaitStarted {
+                timeWaitDeadline = min(now + configuration.maximumSegmentLifetime * 2, started + configuration.maximumSegmentLifetime * 4)
+                ackNow = true
+            }
             return
         default: break
         }
@@ -222,7 +227,9 @@ extension TCPConnection {
         sndUna = ack
         if sndNxt < sndUna { sndNxt = sndUna }
         scoreboard.removeAll { $0.right <= sndUna }
-        stalledSince = nil  // progress (re-armed by `output` while data stays outstanding)
+        // Progress for the user timeout: a segment's worth, or everything (re-armed by `output` while
+        // data stays outstanding). A peer acknowledging a byte now and then is not progress.
+        if acked >= progressQuantum || sndUna == sndMax { stalledSince = nil }
         retransmissions = 0
         probeSent = false
         limitedTransmit = 0
@@ -359,7 +366,7 @@ extension TCPConnection {
     mutating func updateWindow(_ s: TCPHeader, scaled: Bool) {
         let before = sndWnd
         sndWnd = scaled ? scaledWindow(s) : Int(s.window)
-        if before == 0 && sndWnd > 0 { stalledSince = nil }  // the window opened: progress
+        if before == 0 && sndWnd >= progressQuantum { stalledSince = nil }  // the window opened: progress
         sndWl1 = s.sequenceNumber
         sndWl2 = s.acknowledgmentNumber
         if sndWnd > maxSendWindow { maxSendWindow = sndWnd }
@@ -380,7 +387,8 @@ extension TCPConnection {
             offset = rcvNxt - start
             start = rcvNxt
         }
-        let end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free)
+        var end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free)
+        if let fin = remoteFin, fin < end { end = fin }  // nothing after the peer's FIN (RFC 9293 §3.10.7.4)
         guard offset < payload.count, end > start else { ackNow = true; return }
         let length = end - start
         let bytes = payload.extracting(offset..<(offset + length))

@@ -146,6 +146,8 @@ public struct TCPConnection {
     /// Since when data (or a window probe) has waited without progress: nothing new acknowledged and
     /// the window never opened. After `userTimeout` of that the connection is given up (RFC 5482).
     var stalledSince: Instant? = nil
+    /// When TIME-WAIT began (its restarts are capped).
+    var timeWaitStarted: Instant? = nil
     var lastReceived: Instant
     /// The application closed the connection and will not read again (Linux's "orphan").
     public internal(set) var orphaned = false
@@ -338,6 +340,12 @@ public struct TCPConnection {
     /// arrives later draws a reset, and FIN-WAIT-2 lasts at most `finWait2Timeout`.
     public mutating func close(now: Instant) {
         orphaned = true
+        // Nothing will read again: the receive ring, in order and out of order, is given back now.
+        receiveQueue.drop(receiveQueue.count)
+        outOfOrder.removeAll()
+        recentBlocks = []
+        receiveQueue.discardBeyondCount()
+        receiveQueue.release()
         shutdownWrite(now: now)
         if state == .finWait2 { enterFinWait2(now: now) }
         if state == .timeWait || state == .closed { releaseBuffers() }
@@ -473,6 +481,7 @@ public struct TCPConnection {
         finWait2Deadline = nil
         stalledSince = nil
         timeWaitDeadline = now + configuration.maximumSegmentLifetime * 2
+        timeWaitStarted = now
         releaseBuffers()
     }
 
@@ -501,6 +510,10 @@ public struct TCPConnection {
         sendMSS = max(64, min(peerMSS, configuration.maximumSegmentSize) - (timestampsEnabled ? 12 : 0))
         congestion = CongestionController(algorithm: configuration.congestionControl, mss: sendMSS)
     }
+
+    /// What counts as progress for the user timeout: an MSS acknowledged, or the window opening by one
+    /// (half the largest window, if the peer's windows are smaller; never under 64 bytes).
+    var progressQuantum: Int { min(sendMSS, max(64, maxSendWindow / 2)) }
 
     /// Bytes of receive buffer not holding in-order data: out-of-order bytes already sit at their place
     /// inside this window.
