@@ -1,7 +1,7 @@
 // SwiftletUnix: the command line of a hosted Swiftlet program and the device set-up the generated
 // `main` calls, so that generated files stay a few readable lines.
 //
-//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR]
+//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID]
 //           [--report memory] [-- APP ARGS]
 //
 // Errors a user can make (a bad address, a tap that cannot be opened) print one line naming the fix
@@ -23,19 +23,22 @@ public struct HostOptions: Sendable {
     public var store: String?
     /// `--report memory`: the tap target's stack prints a `MemoryReport` line every second it changes.
     public var reportsMemory = false
+    /// The user and group the process becomes once its devices are open (`Host.dropPrivileges`);
+    /// `swiftlet run` gives it when it runs as root.
+    public var user: (uid: UInt32, gid: UInt32)?
     /// Everything after `--`, for the application.
     public var applicationArguments: [String] = []
 
     public init() {}
 
     public static let usage = """
-        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--report memory] [-- APP ARGS]
+        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID] [--report memory] [-- APP ARGS]
         """
 
     /// Parses `arguments` (without the program name).
     public static func parse(_ arguments: [String]) -> Result<HostOptions, HostUsageError> {
         var o = HostOptions()
-        let parsed = LaunchOptions.parse(arguments, flags: ["--tap", "--impair", "--store", "--report"]) { flag, v in
+        let parsed = LaunchOptions.parse(arguments, flags: ["--tap", "--impair", "--store", "--report", "--user"]) { flag, v in
             switch flag {
             case "--tap":
                 guard !v.isEmpty, v.utf8.count < 16 else { return "--tap '\(v)': names have 1 to 15 characters" }
@@ -48,6 +51,12 @@ public struct HostOptions: Sendable {
             case "--report":
                 guard v.sameBytes("memory") else { return "--report '\(v)': the tap target reports 'memory'" }
                 o.reportsMemory = true
+            case "--user":
+                let parts = v.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]), uid != 0, gid != 0 else {
+                    return "--user '\(v)': UID:GID, two numbers other than 0 (like 1000:1000)"
+                }
+                o.user = (uid, gid)
             default:
                 o.store = v
             }
@@ -116,6 +125,27 @@ public enum Host {
         console.log("swiftlet: tap \(tap.name) \(tap.macAddress) \(address)\(impaired)")
         return driver
     }
+
+    /// With `--user UID:GID`, called once every device is open (the tap needs root to open) and before
+    /// the run loop reads a frame or the application starts: the process becomes that user and group,
+    /// with no supplementary groups, for good. Exits with one line when it cannot. Without --user it does
+    /// nothing.
+    public static func dropPrivileges(_ options: HostOptions) {
+        guard let user = options.user else { return }
+        do throws(Errno) {
+            try Sys.becomeUser(uid: user.uid, gid: user.gid)
+        } catch {
+            fail("cannot become user \(user.uid):\(user.gid): \(error)")
+        }
+        if setuid(0) == 0 { fail("still able to become root after switching to user \(user.uid)") }
+    }
+
+    /// User `name`'s uid and primary gid, nil when there is no such user (for `swiftlet run`'s choice of
+    /// whom to run as).
+    public static func account(_ name: String) -> (uid: UInt32, gid: UInt32)? { Sys.account(name) }
+
+    /// Group `name`'s gid, nil when there is no such group.
+    public static func groupID(_ name: String) -> UInt32? { Sys.groupID(name) }
 
     /// The key-value store: the directory from `--store`, or `fallback`.
     public static func store(_ options: HostOptions, fallback: String) -> DirectoryStore {

@@ -79,6 +79,26 @@ enum Sys {
 
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// Gives up root for good: no supplementary groups, then group `gid`, then user `uid`. As root,
+    /// setgid and setuid set the real, effective and saved IDs alike, so nothing can switch back (the
+    /// caller checks that setuid(0) fails afterwards).
+    static func becomeUser(uid: UInt32, gid: UInt32) throws(Errno) {
+        _ = try check(setgroups(0, nil))
+        _ = try check(setgid(gid))
+        _ = try check(setuid(uid))
+    }
+
+    /// User `name`'s uid and primary gid from the user database (getpwnam), nil when there is none.
+    static func account(_ name: String) -> (uid: UInt32, gid: UInt32)? {
+        guard let p = getpwnam(name) else { return nil }
+        return (p.pointee.pw_uid, p.pointee.pw_gid)
+    }
+
+    /// Group `name`'s gid from the group database (getgrnam), nil when there is none.
+    static func groupID(_ name: String) -> UInt32? {
+        getgrnam(name).map { $0.pointee.gr_gid }
+    }
+
     // MARK: - Reading and writing
 
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {

@@ -133,8 +133,11 @@ enum TapSetup {
         }
     }
 
-    static func create(_ name: String, hostAddress: String) throws {
-        try ip(["tuntap", "add", "dev", name, "mode", "tap"])
+    /// Creates tap `name`, up, with `hostAddress` on the host's side; owned by `owner` (user and group)
+    /// when given, the account the application or QEMU runs as.
+    static func create(_ name: String, hostAddress: String, owner: RunAs? = nil) throws {
+        let ownership = owner.map { ["user", String($0.uid), "group", String($0.gid)] } ?? []
+        try ip(["tuntap", "add", "dev", name, "mode", "tap"] + ownership)
         do {
             try ip(["addr", "add", hostAddress, "dev", name])
             try ip(["link", "set", name, "up"])

@@ -25,6 +25,9 @@ struct QEMU {
     var disk: String?
     var legacyVirtio = true
     var commandLine: [String] = []
+    /// The user QEMU becomes once the machine is built (-runas: /dev/kvm, the tap, the kernel and the
+    /// disk are open by then), with no supplementary groups.
+    var runAs: RunAs?
 
     /// KVM when this process can open /dev/kvm read-write.
     static func usableAccelerator() -> Accelerator {
@@ -58,6 +61,7 @@ struct QEMU {
         if let disk {
             a += ["-drive", "id=disk0,file=\(disk),format=raw,if=none,cache=writeback", "-device", "virtio-blk-device,drive=disk0"]
         }
+        if let runAs { a += ["-runas", runAs.argument] }
         a += ["-kernel", image.path]
         if !commandLine.isEmpty { a += ["-append", commandLine.joined(separator: " ")] }
         return a
@@ -75,7 +79,8 @@ struct QEMU {
             throw CLIError("--disk \(disk): no such file (make one: truncate -s 64M \(disk))")
         }
         let how = accelerator == .kvm ? "KVM" : forced ? "TCG (software emulation, as asked)" : "TCG (software emulation: /dev/kvm is not usable here)"
-        say("booting \(image.lastPathComponent) on QEMU microvm with \(how)")
+        let user = runAs.map { " as \($0.who), uid \($0.uid)" } ?? ""
+        say("booting \(image.lastPathComponent) on QEMU microvm with \(how)\(user)")
         var panicAddress: String?
         let status = ChildProcess.run(qemu, arguments: arguments) { line in
             if line.hasPrefix("  rip 0x"), let word = line.split(separator: " ").dropFirst().first {

@@ -99,7 +99,8 @@ struct Run: ParsableCommand {
             10.0.0.1 unless --ipv4/--dhcp say otherwise. On a tap that exists already the application \
             uses DHCP unless --ipv4 is given. The kvm target boots the kernel on QEMU microvm (KVM when \
             /dev/kvm is usable, TCG otherwise) with the serial console on this terminal, and exits with \
-            the kernel's status.
+            the kernel's status. As root, the application (tap) or QEMU (kvm) runs as the invoking user \
+            under sudo, else as the system user swiftlet (created when missing), once the tap is open.
             """)
     @OptionGroup var options: TargetOption
     @Option(help: "tap: the application's address, ADDR/PREFIX.") var ipv4: String?
@@ -153,12 +154,14 @@ struct Run: ParsableCommand {
             var arguments: [String] = []
             var tapToCreate: (name: String, hostAddress: String)? = nil
             if needsTap {
+                let tapExists = FileManager.default.fileExists(atPath: "/sys/class/net/\(tap)")
+                // Root creates and opens the tap (then the application or QEMU drops to another user).
                 guard geteuid() == 0 else {
                     throw CLIError("the \(target.rawValue) target needs root to create and open a tap (try: sudo \(CommandLine.arguments.joined(separator: " ")))")
                 }
                 var guest = ipv4
                 var gw = gateway
-                if !FileManager.default.fileExists(atPath: "/sys/class/net/\(tap)") {
+                if !tapExists {
                     let network = ipv4 ?? "10.0.0.2/24"
                     let host = try TapSetup.hostAddress(for: network)
                     tapToCreate = (tap, host)
@@ -185,6 +188,10 @@ struct Run: ParsableCommand {
                 guestAddress = a
             }
             if let store { arguments += ["--store", store] }
+            // As root, the application (tap) and QEMU (kvm) do not stay root: they become this user once
+            // the tap (and /dev/kvm, the kernel, the disk) are open (RunAs.swift). Not root: as before.
+            let runAs = geteuid() == 0 && target != .unix ? try RunAs.choose() : nil
+            if target == .tap, let runAs { arguments += ["--user", runAs.argument] }
             if bootReport { arguments += ["--report", "boot"] }
             if memoryReport { arguments += ["--report", "memory"] }
             if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
@@ -199,7 +206,7 @@ struct Run: ParsableCommand {
                 var createdTap: String? = nil
                 defer { if let createdTap { TapSetup.remove(createdTap) } }
                 if let t = tapToCreate {
-                    try TapSetup.create(t.name, hostAddress: t.hostAddress)
+                    try TapSetup.create(t.name, hostAddress: t.hostAddress, owner: runAs)
                     createdTap = t.name
                     say("created tap \(t.name) with host address \(t.hostAddress)")
                 }
@@ -215,8 +222,10 @@ struct Run: ParsableCommand {
                     qemu.disk = disk
                     qemu.legacyVirtio = !modernVirtio
                     qemu.commandLine = arguments
+                    qemu.runAs = runAs
                     return try qemu.run()
                 }
+                if let runAs { say("running \(binary.lastPathComponent) as \(runAs.who), uid \(runAs.uid) gid \(runAs.gid), once its tap is open") }
                 return ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
             }
             throw ExitCode(status)

@@ -98,6 +98,8 @@ struct Wiring {
         }
         let (deviceLines, arguments) = try wire(device, usage: "Host.usage(")
         setup += deviceLines
+        // Root (for the tap) ends here when `swiftlet run` gave --user: every device is open, nothing read yet.
+        setup.append("Host.dropPrivileges(options)")
         var body = ["let status = loop.run {"]
         if manifest.devices.contains(.network) && target == .tap {
             body.append("    _ = await driver.waitForAddress()")

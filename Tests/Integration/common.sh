@@ -196,6 +196,25 @@ stops_cleanly() {  # stops_cleanly SIGNAL PID NS: the signal ends `swiftlet run`
     return 0
 }
 
+# "UID GID GROUPS" of the child of PID (a `swiftlet run`) whose command line matches PATTERN: UID and GID
+# only when the real, effective, saved and file IDs agree ("mixed" otherwise), GROUPS "-" when there is
+# no supplementary group. From /proc/CHILD/status.
+identity_of_child() {  # identity_of_child PID PATTERN
+    local child
+    child=$(pgrep -P "$1" -f "$2" | head -1)
+    [ -n "$child" ] || { echo "no process matching '$2' under swiftlet run (PID $1)"; return 1; }
+    awk '/^Uid:/ { u = ($2 == $3 && $2 == $4 && $2 == $5) ? $2 : "mixed" }
+         /^Gid:/ { g = ($2 == $3 && $2 == $4 && $2 == $5) ? $2 : "mixed" }
+         /^Groups:/ { $1 = ""; gr = $0; gsub(/^ +| +$/, "", gr) }
+         END { print u, g, (gr == "" ? "-" : gr) }' "/proc/$child/status"
+}
+
+# The account `swiftlet run` as root (not under sudo) runs applications and QEMU as: "UID GID".
+dedicated_account() {
+    if id -u swiftlet >/dev/null 2>&1; then echo "$(id -u swiftlet) $(id -g swiftlet)"
+    else echo "65534 $(getent group nogroup | cut -d: -f3)"; fi
+}
+
 # A new project as the README tells a user to make one: `swiftlet new` outside this checkout from the
 # website template, its page fetched through `swiftlet run --port`. Sets NEW_PROJECT.
 new_website_project() {  # new_website_project NAME

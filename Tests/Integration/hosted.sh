@@ -334,6 +334,33 @@ test_run_cleans_up() {
     stops_cleanly INT "${started[-1]}" "$ns"
 }
 
+test_tap_unprivileged() {
+    # As root, swiftlet run creates and opens the tap as root, but the application gives root up before
+    # it reads a frame: it runs as the system user swiftlet (nobody where that cannot be made) or, under
+    # sudo, as the invoking user, with no supplementary groups; the tap is that user's. Echo still works.
+    local ns id want
+    new_namespace unpriv || return 1
+    ns=$NS
+    spawn echo env -u SUDO_UID -u SUDO_GID -u SUDO_USER ip netns exec "$ns" "$SWIFTLET" run --target tap Examples/echo
+    wait_for echo 120 "listening on TCP and UDP port 7" || return 1
+    id=$(identity_of_child "${started[-1]}" /.swiftlet/tap/) || { echo "$id"; return 1; }
+    want="$(dedicated_account) -"
+    [ "$id" = "$want" ] || { echo "the application runs as '$id' (uid gid groups), want '$want'"; return 1; }
+    local owner
+    owner=$(ip netns exec "$ns" cat /sys/class/net/swl0/owner /sys/class/net/swl0/group | paste -sd ' ')
+    [ "$owner -" = "$want" ] || { echo "the tap belongs to '$owner' (uid gid), want the application's user"; return 1; }
+    echo_roundtrip "$ns" 10.0.0.2 7 || return 1
+    stops_cleanly INT "${started[-1]}" "$ns" || return 1
+    # Under sudo: the invoking user (a uid with no account is enough: nothing is looked up).
+    spawn echo-sudo env SUDO_UID=4242 SUDO_GID=4343 SUDO_USER=someone ip netns exec "$ns" "$SWIFTLET" run --target tap Examples/echo
+    wait_for echo-sudo 120 "listening on TCP and UDP port 7" || return 1
+    id=$(identity_of_child "${started[-1]}" /.swiftlet/tap/) || { echo "$id"; return 1; }
+    [ "$id" = "4242 4343 -" ] || { echo "under sudo the application runs as '$id', want '4242 4343 -'"; return 1; }
+    grep -q "as the invoking user (someone), uid 4242 gid 4343" "$WORK/echo-sudo.log" || { echo "no line saying who"; return 1; }
+    echo_roundtrip "$ns" 10.0.0.2 7 || return 1
+    stops_cleanly TERM "${started[-1]}" "$ns"
+}
+
 test_run_errors_leave_no_tap() {
     # A `swiftlet run` that fails leaves no tap behind: an unparsable --port and a missing --disk are
     # refused before anything is created (the tap leaked on both before). Run inside a namespace, so a
@@ -370,7 +397,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

@@ -98,6 +98,33 @@ test_kvm_echo() {
     stops_cleanly TERM "${started[-1]}" "$ns"
 }
 
+test_kvm_unprivileged() {
+    # As root, swiftlet run gives QEMU -runas: QEMU opens /dev/kvm, the tap, the kernel and the disk as
+    # root, then runs the machine as the system user swiftlet (nobody where that cannot be made) or, under
+    # sudo, the invoking user, with that user's group only. A disk only root can open still works.
+    new_namespace kpriv || return 1
+    local ns=$NS id want
+    spawn echo env -u SUDO_UID -u SUDO_GID -u SUDO_USER ip netns exec "$ns" "$SWIFTLET" run --target kvm Examples/echo
+    wait_for echo 300 "listening on TCP and UDP port 7" || return 1
+    id=$(identity_of_child "${started[-1]}" qemu-system-x86_64) || { echo "$id"; return 1; }
+    want=$(dedicated_account)
+    [ "$id" = "$want ${want#* }" ] || { echo "QEMU runs as '$id' (uid gid groups), want '$want ${want#* }'"; return 1; }
+    echo_checks "$ns" || return 1
+    stops_cleanly TERM "${started[-1]}" "$ns" || return 1
+    local image=$WORK/private.img
+    python3 -c "import sys; open(sys.argv[1], 'wb').write(b'swiftlet-disk-test'.ljust(16 << 20, b'\0'))" "$image"
+    chmod 600 "$image"
+    spawn echo-sudo env SUDO_UID=4242 SUDO_GID=4343 SUDO_USER=someone ip netns exec "$ns" "$SWIFTLET" run --target kvm Examples/echo
+    wait_for echo-sudo 300 "listening on TCP and UDP port 7" || return 1
+    id=$(identity_of_child "${started[-1]}" qemu-system-x86_64) || { echo "$id"; return 1; }
+    [ "$id" = "4242 4343 4343" ] || { echo "under sudo QEMU runs as '$id', want '4242 4343 4343'"; return 1; }
+    echo_checks "$ns" || return 1
+    stops_cleanly TERM "${started[-1]}" "$ns" || return 1
+    SUDO_UID=4242 SUDO_GID=4343 run_kernel disk Tests/Apps/disk --disk "$image" -- --sectors 2048
+    [ "$STATUS" = 0 ] || { echo "disk as uid 4242 exited $STATUS"; cat "$WORK/disk.log"; return 1; }
+    expect_in disk "as the invoking user" && expect_in disk "wrote, flushed and read back 1048576 bytes"
+}
+
 test_kvm_echo_tcg_modern() {
     new_namespace ktcg || return 1
     local ns=$NS
@@ -343,7 +370,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -351,7 +378,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|syn-flood|vanishing|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|unprivileged|syn-flood|vanishing|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi

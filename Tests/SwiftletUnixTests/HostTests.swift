@@ -36,6 +36,20 @@ import SwiftletHTTP
         #expect(message(["--port", "7"])?.contains("after --") == true)
         #expect(message(["--ipv4"])?.contains("needs") == true)
     }
+
+    @Test func takesTheUserToBecomeButNeverRoot() throws {
+        let o = try HostOptions.parse(["--tap", "swl0", "--user", "4242:4343", "--", "--user", "x"]).get()
+        #expect(o.user?.uid == 4242 && o.user?.gid == 4343)
+        #expect(o.applicationArguments == ["--user", "x"])
+        #expect(try HostOptions.parse(["--tap", "swl0"]).get().user == nil)
+        for bad in ["0:4343", "4242:0", "4242", "a:b", "4242:4343:1", "-1:5", ""] {
+            guard case .failure(let e) = HostOptions.parse(["--user", bad]) else {
+                Issue.record("--user '\(bad)' was taken")
+                continue
+            }
+            #expect(e.description.contains("UID:GID"))
+        }
+    }
 }
 
 @Suite struct DirectoryStoreTests {
