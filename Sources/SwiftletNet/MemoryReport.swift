@@ -29,7 +29,21 @@ public struct MemoryReport: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "memory: heap \(heapInUse) of \(heapSize) bytes, tcp \(tcpUsed) (peak \(tcpPeak)) of \(tcpLimit) bytes, tcp connections \(tcpConnections)"
+        // Appended piece by piece through one non-inlined helper: each interpolation is code in every kernel.
+        var s = "memory: heap "
+        MemoryReport.append(heapInUse, " of ", to: &s)
+        MemoryReport.append(heapSize, " bytes, tcp ", to: &s)
+        MemoryReport.append(tcpUsed, " (peak ", to: &s)
+        MemoryReport.append(tcpPeak, ") of ", to: &s)
+        MemoryReport.append(tcpLimit, " bytes, tcp connections ", to: &s)
+        MemoryReport.append(tcpConnections, "", to: &s)
+        return s
+    }
+
+    @inline(never)
+    static func append(_ value: Int, _ text: String, to s: inout String) {
+        s += String(value)
+        s += text
     }
 }
 

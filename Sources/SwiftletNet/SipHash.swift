@@ -29,6 +29,9 @@ struct SipHash24 {
         v0 ^= m
     }
 
+    // Not inlined: hashes run per connection or per SYN, never per segment, and each inlined copy of the
+    // rounds cost the kvm image about a kilobyte (the dns kernel's 400 KiB goal).
+    @inline(never)
     mutating func add(_ byte: UInt8) {
         tail |= UInt64(byte) << UInt64(8 * tailBytes)
         tailBytes += 1
@@ -39,6 +42,7 @@ struct SipHash24 {
     mutating func add(_ v: UInt32) { for i in 0..<4 { add(UInt8(truncatingIfNeeded: v >> UInt32(8 * i))) } }
     mutating func add(_ v: UInt16) { add(UInt8(truncatingIfNeeded: v)); add(UInt8(truncatingIfNeeded: v >> 8)) }
 
+    @inline(never)
     mutating func finish() -> UInt64 {
         compress(tail | UInt64(truncatingIfNeeded: length) << 56)
         v2 ^= 0xFF

@@ -16,11 +16,12 @@ public enum VirtioUsedViolation: Error, Equatable, Sendable, CustomStringConvert
     case lengthTooLarge(id: UInt32, length: UInt32, writable: Int)
 
     public var description: String {
+        // Concatenated, not interpolated: every interpolation is code in every kernel.
         switch self {
-        case .idOutOfRange(let id, let size): return "used id \(id) outside the queue (size \(size))"
-        case .notInFlight(let id): return "used id \(id) is not in flight (completed twice or never offered)"
+        case .idOutOfRange(let id, let size): return "used id " + String(id) + " outside the queue (size " + String(size) + ")"
+        case .notInFlight(let id): return "used id " + String(id) + " is not in flight (completed twice or never offered)"
         case .lengthTooLarge(let id, let length, let writable):
-            return "used id \(id) claims \(length) bytes written into a chain of \(writable) writable bytes"
+            return "used id " + String(id) + " claims " + String(length) + " bytes written into a chain of " + String(writable) + " writable bytes"
         }
     }
 }

@@ -226,7 +226,7 @@ test_kvm_readme() {
     wait_for readme-website 1200 "open http://127.0.0.1:8080/" || return 1
     ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/ | cmp -s - "$fresh/Examples/website/site/index.html" \
         || { echo "the website's index differs"; return 1; }
-    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/docs/GUIDE.md | cmp -s - "$fresh/docs/GUIDE.md" \
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/GUIDE.md | cmp -s - "$fresh/docs/GUIDE.md" \
         || { echo "the guide differs"; return 1; }
     stops_cleanly INT "${started[-1]}" "$ns" || return 1
     # README: swiftlet new mysite --template website; sudo swiftlet run --target kvm --port 8081:8080 mysite
