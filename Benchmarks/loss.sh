@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Benchmarks/run tcp-loss [tap|kvm|all] (default all): TCP through a lossy link, Swiftlet against Linux,
+# reproducing issue 18's table in one invocation. Root: network namespaces this script creates and
+# deletes (the host's network is never touched). Run it under the shared build lock, as every benchmark:
+#   flock /tmp/swiftlet-build.lock Benchmarks/run tcp-loss
+#
+# Topology (interfaces are created inside their namespaces, never in the host's):
+#   client ns (10.0.0.1, veth lc) -- veth -- bridge ns: impair-bridge lcb <-> {lsb | swlt0 | swlk0}
+#   Linux server ns (10.0.0.2, veth ls, Benchmarks/loss-peer.py echo) -- veth -- bridge ns (lsb)
+#   Swiftlet: Examples/echo at 10.0.0.2 on tap swlt0 (`swiftlet run --target tap`) or swlk0 (`--target
+#   kvm`, QEMU's virtio-net on the tap), both taps made by this script in the bridge ns with no address:
+#   `swiftlet run` on an existing tap adds nothing, so the bridge ns's kernel never answers for 10.0.0.x
+#   (its IPv6 is off too), and every frame between client and server goes through the bridge.
+#   The bridge (Benchmarks/impair-bridge.c, built here with cc -O2 into .build/) reads and writes both
+#   sides with AF_PACKET; checksum and segmentation offloads are off on every veth, so frames are at most
+#   1514 bytes and carry real checksums (a corrupted bit is caught by TCP, as on a wire).
+#
+# For each profile (each way, from the issue's table; same seed for Linux and Swiftlet) and each target,
+# a fresh bridge and a fresh Swiftlet echo; then Linux's echo behind a fresh bridge with the same profile.
+# One client (Benchmarks/loss-peer.py client): one TCP connection, SWIFTLET_LOSS_BYTES (default
+# 20,000,000) bytes sent while the echo is read, the echo checked byte for byte (length and SHA-256),
+# the time to the last echoed byte; after SWIFTLET_LOSS_TIMEOUT seconds (default 300) "did not finish".
+#   clean   no impairment
+#   1pct    1% loss
+#   5pct    5% loss, 25% reordered (held back 2 ms extra), 1% duplicated, 1 ms delay
+#   10pct   10% loss, 25% reordered (2 ms extra), 2% duplicated, 0.5% corrupted (one bit), 2 ms delay
+# SWIFTLET_LOSS_PROFILES="clean 5pct" picks some; SWIFTLET_LOSS_SEED (default 18) the generators' seed.
+# Also measured once per run: Linux over a plain veth pair (offloads off as well) on the clean profile,
+# to show what the bridge itself costs.
+# Prints per profile Linux's time, Swiftlet's, the ratio (Linux / Swiftlet: above 1 is Swiftlet faster),
+# byte-exact yes/no and the bridge's counters, and ends with one line per target and profile:
+#   RESULT tcp-loss-TARGET-PROFILE SECONDS s ratio X vs linux
+#   RESULT tcp-loss-TARGET-PROFILE >TIMEOUT s ratio <X vs linux (did not finish: N of M bytes echoed)
+#   RESULT tcp-loss-TARGET-PROFILE failed s ratio 0 vs linux (ERROR after T s: N of M bytes echoed)
+# A transfer that does not finish, or fails, is a result; a setup failure exits non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGETS=${1:-all}
+[ "$TARGETS" = all ] && TARGETS="tap kvm"
+case "$TARGETS" in tap|kvm|"tap kvm") ;; *) echo "usage: Benchmarks/run tcp-loss [tap|kvm|all]" >&2; exit 2;; esac
+BYTES=${SWIFTLET_LOSS_BYTES:-20000000}
+TIMEOUT=${SWIFTLET_LOSS_TIMEOUT:-300}
+SEED=${SWIFTLET_LOSS_SEED:-18}
+PROFILES=${SWIFTLET_LOSS_PROFILES:-clean 1pct 5pct 10pct}
+[ "$(id -u)" = 0 ] || { echo "Benchmarks/run tcp-loss: needs root (network namespaces, taps, AF_PACKET)" >&2; exit 1; }
+for tool in ip ethtool python3 cc; do
+    command -v $tool >/dev/null || { echo "Benchmarks/run tcp-loss: needs $tool (apt-get install iproute2 ethtool python3 gcc)" >&2; exit 1; }
+done
+
+profile_args() {
+    case "$1" in
+    clean) echo "" ;;
+    1pct) echo "loss=1" ;;
+    5pct) echo "loss=5 reorder=25 duplicate=1 delay=1000" ;;
+    10pct) echo "loss=10 reorder=25 duplicate=2 corrupt=0.5 delay=2000" ;;
+    *) echo "Benchmarks/run tcp-loss: unknown profile '$1' (clean 1pct 5pct 10pct)" >&2; return 1 ;;
+    esac
+}
+profile_text() {
+    case "$1" in
+    clean) echo "clean" ;;
+    1pct) echo "1% loss" ;;
+    5pct) echo "5% loss, 25% reorder, 1% dup, 1 ms delay" ;;
+    10pct) echo "10% loss, 25% reorder, 2% dup, 0.5% corrupt, 2 ms delay" ;;
+    esac
+}
+for p in $PROFILES; do profile_args "$p" >/dev/null || exit 2; done
+
+BRIDGE=$ROOT/.build/impair-bridge
+PEER="python3 $ROOT/Benchmarks/loss-peer.py"
+WORK=$(mktemp -d /tmp/swiftlet-tcp-loss.XXXXXX)
+NS_C=swl-loss-c-$$
+NS_B=swl-loss-b-$$
+NS_L=swl-loss-l-$$
+namespaces=()
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done  # its veths and taps go with it
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() { echo "Benchmarks/run tcp-loss: $*" >&2; exit 1; }
+# Waits up to $2 seconds for $3 in file $1; shows the file and fails otherwise.
+wait_log() {
+    for _ in $(seq $(($2 * 10))); do grep -qF -- "$3" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    echo "--- $1 (waited $2 s for '$3'):" >&2; tail -20 "$1" >&2; return 1
+}
+# Stops a process this script started (by PID) and waits for it.
+stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# --- build: the bridge, the tool, the echo example for each target -------------------------------
+cc -O2 -Wall -o "$BRIDGE" Benchmarks/impair-bridge.c || die "could not build Benchmarks/impair-bridge.c"
+swift build -c release --product swiftlet >/dev/null 2>&1 || swift build -c release --product swiftlet || die "could not build swiftlet"
+SWIFTLET=$ROOT/.build/release/swiftlet
+for t in $TARGETS; do
+    "$SWIFTLET" build --target "$t" Examples/echo >"$WORK/build-$t.log" 2>&1 || { cat "$WORK/build-$t.log" >&2; die "could not build Examples/echo for $t"; }
+done
+
+# --- topology -------------------------------------------------------------------------------------
+for ns in $NS_C $NS_B $NS_L; do
+    ip netns add "$ns" || die "cannot create namespace $ns"
+    namespaces+=("$ns")
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+offloads_off() { ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 || die "ethtool -K $2 failed in $1"; }
+veth() {  # veth NS_A IF_A NS_B IF_B: a pair made inside the namespaces, up, offloads off
+    ip link add name "$2" netns "$1" type veth peer name "$4" netns "$3" || die "cannot create veth $2/$4"
+    offloads_off "$1" "$2"; offloads_off "$3" "$4"
+    ip -n "$1" link set "$2" up; ip -n "$3" link set "$4" up
+}
+veth $NS_C lc $NS_B lcb
+veth $NS_L ls $NS_B lsb
+veth $NS_C lc2 $NS_L ls2   # the plain veth: no bridge
+ip -n $NS_C addr add 10.0.0.1/24 dev lc
+ip -n $NS_L addr add 10.0.0.2/24 dev ls
+ip -n $NS_C addr add 10.1.0.1/24 dev lc2
+ip -n $NS_L addr add 10.1.0.2/24 dev ls2
+for t in $TARGETS; do
+    ip netns exec $NS_B ip tuntap add dev "swl${t:0:1}0" mode tap || die "cannot create tap swl${t:0:1}0"  # swlt0, swlk0
+    ip -n $NS_B link set "swl${t:0:1}0" up
+done
+
+ip netns exec $NS_L $PEER echo 0.0.0.0 7 >"$WORK/linux-echo.log" 2>&1 &
+pids+=($!)
+wait_log "$WORK/linux-echo.log" 10 "listening" || die "the Linux echo server did not start"
+
+# --- one measurement ---------------------------------------------------------------------------------
+# measure LABEL SERVER_IF PROFILE: a fresh bridge between lcb and SERVER_IF with PROFILE, the client at
+# 10.0.0.2; sets OUT (the client's line) and COUNTERS (the bridge's two lines).
+measure() {
+    local label=$1 server_if=$2 profile=$3 bridge_pid
+    ip -n $NS_C neigh flush dev lc  # 10.0.0.2 is another MAC behind each server
+    # shellcheck disable=SC2046
+    ip netns exec $NS_B "$BRIDGE" lcb "$server_if" $(profile_args "$profile") seed="$SEED" >"$WORK/bridge-$label.log" 2>&1 &
+    bridge_pid=$!
+    pids+=("$bridge_pid")
+    wait_log "$WORK/bridge-$label.log" 10 "impair-bridge: lcb" || die "the bridge did not start"
+    OUT=$(ip netns exec $NS_C $PEER client 10.0.0.2 7 "$BYTES" "$TIMEOUT" "$SEED") || true
+    kill -0 "$bridge_pid" 2>/dev/null || { cat "$WORK/bridge-$label.log" >&2; die "the bridge died during $label"; }
+    stop "$bridge_pid"
+    COUNTERS=$(grep -E '^lcb->|->lcb ' "$WORK/bridge-$label.log" || true)
+    [ -n "$OUT" ] || die "the client printed nothing ($label)"
+    [ -n "$COUNTERS" ] || { cat "$WORK/bridge-$label.log" >&2; die "the bridge printed no counters ($label)"; }
+    if grep -qE 'oversize [1-9]' <<<"$COUNTERS"; then
+        echo "$COUNTERS" >&2; die "the bridge saw frames over 2048 bytes: an offload is still on"
+    fi
+}
+# Fields of the client's line: kind seconds sent received [exact|differs|message]
+kind() { cut -d' ' -f1 <<<"$1"; }
+secs() { cut -d' ' -f2 <<<"$1"; }
+got() { cut -d' ' -f4 <<<"$1"; }
+exact() { [ "$(kind "$1")" = done ] && [ "$(cut -d' ' -f5 <<<"$1")" = exact ] && echo yes || echo no; }
+shown() {  # the time as a person reads it
+    case "$(kind "$1")" in
+    done) printf '%.2f s' "$(secs "$1")" ;;
+    timeout) echo "did not finish in $TIMEOUT s ($(got "$1") of $BYTES bytes echoed)" ;;
+    *) echo "failed after $(secs "$1") s: $(cut -d' ' -f5- <<<"$1") ($(got "$1") of $BYTES bytes echoed)" ;;
+    esac
+}
+counters() { sed -e 's/^/      bridge /' <<<"$COUNTERS"; }
+
+results=()
+echo "tcp-loss: $BYTES bytes each way at once over one TCP connection (echo), seed $SEED, timeout $TIMEOUT s"
+echo "  ratio = Linux time / Swiftlet time (above 1: Swiftlet faster)"
+# The plain veth: the client straight to the Linux echo at 10.1.0.2 (no bridge process in the way).
+PLAIN=$(ip netns exec $NS_C $PEER client 10.1.0.2 7 "$BYTES" "$TIMEOUT" "$SEED") || true
+echo "  Linux over a plain veth (offloads off, no bridge): $(shown "$PLAIN"), byte-exact $(exact "$PLAIN")"
+for t in $TARGETS; do
+    tap="swl${t:0:1}0"
+    echo "target $t (tap $tap):"
+    for p in $PROFILES; do
+        measure "linux-$t-$p" lsb "$p"
+        linux=$OUT
+        linux_counters=$COUNTERS
+        if [ "$p" = clean ] && [ "$t" = "${TARGETS%% *}" ]; then
+            echo "  bridge cost: Linux clean through the bridge $(shown "$linux") vs plain veth $(shown "$PLAIN")"
+        fi
+        log="$WORK/swiftlet-$t-$p.log"
+        ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 Examples/echo >"$log" 2>&1 &
+        spid=$!
+        pids+=("$spid")
+        wait_log "$log" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t"
+        measure "swiftlet-$t-$p" "$tap" "$p"
+        swiftlet=$OUT
+        swiftlet_counters=$COUNTERS
+        kill -0 "$spid" 2>/dev/null || { tail -20 "$log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
+        stop "$spid"
+        ratio="-"
+        if [ "$(kind "$linux")" = done ] && [ "$(kind "$swiftlet")" = done ]; then
+            ratio=$(awk "BEGIN { printf \"%.2f\", $(secs "$linux") / $(secs "$swiftlet") }")
+        fi
+        echo "  $(profile_text "$p"):"
+        echo "    Linux    $(shown "$linux"), byte-exact $(exact "$linux")"
+        COUNTERS=$linux_counters counters
+        echo "    Swiftlet $(shown "$swiftlet"), byte-exact $(exact "$swiftlet")"
+        COUNTERS=$swiftlet_counters counters
+        echo "    ratio $ratio"
+        name="tcp-loss-$t-$p"
+        note=""
+        [ "$(exact "$linux")" = yes ] || note=" (Linux: $(shown "$linux"), byte-exact no)"
+        case "$(kind "$swiftlet")" in
+        done)
+            [ "$(exact "$swiftlet")" = yes ] || note="$note (NOT byte-exact)"
+            results+=("RESULT $name $(printf '%.2f' "$(secs "$swiftlet")") s ratio $ratio vs linux$note") ;;
+        timeout)
+            bound="-"
+            [ "$(kind "$linux")" = done ] && bound="<$(awk "BEGIN { printf \"%.3f\", $(secs "$linux") / $TIMEOUT }")"
+            results+=("RESULT $name >$TIMEOUT s ratio $bound vs linux (did not finish: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+        *)
+            results+=("RESULT $name failed s ratio 0 vs linux ($(cut -d' ' -f5- <<<"$swiftlet") after $(secs "$swiftlet") s: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+        esac
+    done
+done
+printf '%s\n' "${results[@]}"
