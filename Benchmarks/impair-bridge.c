@@ -17,11 +17,15 @@
 //   - duplication: a second copy follows 10 us after the first (as SimulatedLink does).
 // Frames wait in a time-ordered queue per direction (a binary heap on release time, then arrival order)
 // of at most `queue` frames (default 8192); a frame that finds it full is dropped and counted.
+// Each direction has a thread of its own: writing a frame into a veth runs the receiving namespace's
+// whole input path (IP, TCP) inside that write, so one thread for both directions would do the TCP
+// receive work of both ends one after the other (measured: Linux's clean 20 MB echo 0.27 s through one
+// thread, against 0.10 s over a plain veth).
 // Interfaces are read and written with AF_PACKET sockets (root); offloads must be off on both sides
 // (the caller's job: ethtool -K DEV tx off tso off gso off gro off), since a frame above 2048 bytes is
 // dropped and counted as oversize. On SIGTERM or SIGINT it prints, per direction, one line:
 //   IF_A->IF_B received N carried N lost N duplicated N corrupted N reordered N queue-full N oversize N send-errors N
-// then exits 0. Everything here is plain C and Linux system calls; build: cc -O2 -o impair-bridge impair-bridge.c
+// then exits 0. Everything here is plain C and Linux system calls; build: cc -O2 -pthread -o impair-bridge impair-bridge.c
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +34,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,15 +59,15 @@ struct direction {
     uint32_t *free_slots;
     size_t count, free_count;
     int blocked;              // the last send said EAGAIN: wait for POLLOUT
+    uint64_t order;           // arrival order, the heap's second key
+    unsigned char (*buffers)[SLOT];  // recvmmsg's
     unsigned long long received, carried, lost, duplicated, corrupted, reordered, queue_full, oversize, send_errors;
 };
 
 static double loss, reorder, duplicate, corrupt;
-static uint64_t delay_ns, reorder_ns = 2000000, seed = 1, order;
+static uint64_t delay_ns, reorder_ns = 2000000, seed = 1;
 static size_t capacity = 8192;
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int s) { (void)s; stopping = 1; }
+static _Atomic int stopping;          // set by the main thread on SIGTERM or SIGINT
 
 static uint64_t now_ns(void) {
     struct timespec t;
@@ -96,7 +101,7 @@ static void push(struct direction *d, uint64_t at, const unsigned char *bytes, s
     unsigned char *slot = d->pool + (size_t)d->free_slots[--d->free_count] * SLOT;
     memcpy(slot, bytes, len);
     size_t i = d->count++;
-    struct frame f = { at, order++, (uint16_t)len, slot };
+    struct frame f = { at, d->order++, (uint16_t)len, slot };
     while (i > 0 && earlier(&f, &d->heap[(i - 1) / 2])) { d->heap[i] = d->heap[(i - 1) / 2]; i = (i - 1) / 2; }
     d->heap[i] = f;
 }
@@ -137,13 +142,12 @@ static void take(struct direction *d, unsigned char *bytes, size_t len, uint64_t
 }
 
 static void receive(struct direction *d) {
-    static unsigned char buffers[BATCH][SLOT];
     struct mmsghdr messages[BATCH];
     struct iovec vectors[BATCH];
     struct sockaddr_ll sources[BATCH];
     for (int round = 0; round < 8; round++) {  // then let the other direction and the queue have a turn
         for (int i = 0; i < BATCH; i++) {
-            vectors[i] = (struct iovec){ buffers[i], SLOT };
+            vectors[i] = (struct iovec){ d->buffers[i], SLOT };
             messages[i].msg_hdr = (struct msghdr){ .msg_name = &sources[i], .msg_namelen = sizeof sources[i],
                                                    .msg_iov = &vectors[i], .msg_iovlen = 1 };
         }
@@ -154,7 +158,7 @@ static void receive(struct direction *d) {
             if (sources[i].sll_pkttype == PACKET_OUTGOING) continue;  // what this bridge sent out of it
             size_t len = messages[i].msg_len;
             if (len > SLOT || (messages[i].msg_hdr.msg_flags & MSG_TRUNC)) { d->received++; d->oversize++; continue; }
-            take(d, buffers[i], len, now);
+            take(d, d->buffers[i], len, now);
         }
         if (n < BATCH) return;
     }
@@ -171,6 +175,33 @@ static void release(struct direction *d, uint64_t now) {
         pop(d);
     }
     d->blocked = 0;
+}
+
+// One direction's thread: receive, queue, release on time, until `stopping` (checked at least every
+// 50 ms).
+static void *carry(void *argument) {
+    struct direction *d = argument;
+    while (!stopping) {
+        uint64_t now = now_ns();
+        release(d, now);
+        struct pollfd fds[2] = { { d->in, POLLIN, 0 }, { d->out, (short)(d->blocked ? POLLOUT : 0), 0 } };
+        uint64_t wait = 50000000;
+        if (d->count && !d->blocked) wait = d->heap[0].at > now ? d->heap[0].at - now : 0;
+        if (wait > 50000000) wait = 50000000;
+        struct timespec timeout = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+        int n = ppoll(fds, 2, &timeout, NULL);
+        if (n < 0 && errno != EINTR) { perror("impair-bridge: ppoll"); exit(1); }
+        if (n <= 0) continue;
+        if ((fds[0].revents | fds[1].revents) & POLLERR) {
+            // A packet socket reports ENETDOWN (a tap whose reader went away) through POLLERR: clear it.
+            int e;
+            socklen_t l = sizeof e;
+            getsockopt(d->in, SOL_SOCKET, SO_ERROR, &e, &l);
+            getsockopt(d->out, SOL_SOCKET, SO_ERROR, &e, &l);
+        }
+        if (fds[0].revents & POLLIN) receive(d);
+    }
+    return NULL;
 }
 
 static int open_interface(const char *name) {
@@ -200,7 +231,8 @@ static void set_up(struct direction *d, const char *from, const char *to, int in
     d->heap = calloc(capacity, sizeof *d->heap);
     d->pool = malloc(capacity * SLOT);
     d->free_slots = malloc(capacity * sizeof *d->free_slots);
-    if (!d->heap || !d->pool || !d->free_slots) { fprintf(stderr, "impair-bridge: out of memory\n"); exit(1); }
+    d->buffers = malloc(BATCH * SLOT);
+    if (!d->heap || !d->pool || !d->free_slots || !d->buffers) { fprintf(stderr, "impair-bridge: out of memory\n"); exit(1); }
     for (size_t i = 0; i < capacity; i++) d->free_slots[d->free_count++] = (uint32_t)i;
 }
 
@@ -250,47 +282,26 @@ int main(int argc, char **argv) {
     struct direction ab, ba;
     set_up(&ab, argv[1], argv[2], a, b, 0x61);
     set_up(&ba, argv[2], argv[1], b, a, 0x62);
-    sigset_t blocked, waiting;
-    sigemptyset(&blocked);
-    sigaddset(&blocked, SIGTERM);
-    sigaddset(&blocked, SIGINT);
-    sigprocmask(SIG_BLOCK, &blocked, &waiting);  // delivered only inside ppoll: no wake-up is missed
-    struct sigaction action = { .sa_handler = on_signal };
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
+    // SIGTERM and SIGINT wait for the main thread's sigwait; the directions' threads never see them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     printf("impair-bridge: %s <-> %s loss %g%% reorder %g%% (+%llu us) duplicate %g%% corrupt %g%% delay %llu us seed %llu queue %zu\n",
            argv[1], argv[2], loss * 100, reorder * 100, (unsigned long long)(reorder_ns / 1000), duplicate * 100,
            corrupt * 100, (unsigned long long)(delay_ns / 1000), (unsigned long long)seed, capacity);
     fflush(stdout);
-    while (!stopping) {
-        uint64_t now = now_ns();
-        release(&ab, now);
-        release(&ba, now);
-        struct pollfd fds[2] = {
-            { a, (short)(POLLIN | (ba.blocked ? POLLOUT : 0)), 0 },
-            { b, (short)(POLLIN | (ab.blocked ? POLLOUT : 0)), 0 },
-        };
-        uint64_t next_at = UINT64_MAX;
-        if (ab.count && !ab.blocked) next_at = ab.heap[0].at;
-        if (ba.count && !ba.blocked && ba.heap[0].at < next_at) next_at = ba.heap[0].at;
-        struct timespec wait, *timeout = NULL;
-        if (next_at != UINT64_MAX) {
-            uint64_t w = next_at > now ? next_at - now : 0;
-            wait = (struct timespec){ (time_t)(w / 1000000000u), (long)(w % 1000000000u) };
-            timeout = &wait;
-        }
-        int n = ppoll(fds, 2, timeout, &waiting);
-        if (n < 0 && errno != EINTR) { perror("impair-bridge: ppoll"); return 1; }
-        if (n <= 0) continue;
-        if (fds[0].revents & (POLLERR | POLLNVAL) || fds[1].revents & (POLLERR | POLLNVAL)) {
-            // A packet socket reports ENETDOWN (a tap whose reader went away) through POLLERR: clear it.
-            int e; socklen_t l = sizeof e;
-            getsockopt(a, SOL_SOCKET, SO_ERROR, &e, &l);
-            getsockopt(b, SOL_SOCKET, SO_ERROR, &e, &l);
-        }
-        if (fds[0].revents & POLLIN) receive(&ab);
-        if (fds[1].revents & POLLIN) receive(&ba);
+    pthread_t threads[2];
+    if (pthread_create(&threads[0], NULL, carry, &ab) || pthread_create(&threads[1], NULL, carry, &ba)) {
+        fprintf(stderr, "impair-bridge: cannot start its threads\n");
+        return 1;
     }
+    int received_signal;
+    sigwait(&stop_signals, &received_signal);
+    stopping = 1;
+    pthread_join(threads[0], NULL);
+    pthread_join(threads[1], NULL);
     report(&ab);
     report(&ba);
     return 0;

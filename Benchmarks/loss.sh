@@ -96,7 +96,7 @@ wait_log() {
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # --- build: the bridge, the tool, the echo example for each target -------------------------------
-cc -O2 -Wall -o "$BRIDGE" Benchmarks/impair-bridge.c || die "could not build Benchmarks/impair-bridge.c"
+cc -O2 -Wall -pthread -o "$BRIDGE" Benchmarks/impair-bridge.c || die "could not build Benchmarks/impair-bridge.c"
 swift build -c release --product swiftlet >/dev/null 2>&1 || swift build -c release --product swiftlet || die "could not build swiftlet"
 SWIFTLET=$ROOT/.build/release/swiftlet
 for t in $TARGETS; do
