@@ -96,19 +96,22 @@ static int earlier(const struct frame *a, const struct frame *b) {
     return a->at < b->at || (a->at == b->at && a->order < b->order);
 }
 
-static void push(struct direction *d, uint64_t at, const unsigned char *bytes, size_t len) {
-    if (d->count == capacity) { d->queue_full++; return; }
-    unsigned char *slot = d->pool + (size_t)d->free_slots[--d->free_count] * SLOT;
-    memcpy(slot, bytes, len);
+static void sift_in(struct direction *d, struct frame f) {
     size_t i = d->count++;
-    struct frame f = { at, d->order++, (uint16_t)len, slot };
     while (i > 0 && earlier(&f, &d->heap[(i - 1) / 2])) { d->heap[i] = d->heap[(i - 1) / 2]; i = (i - 1) / 2; }
     d->heap[i] = f;
 }
 
-static void pop(struct direction *d) {
-    d->free_slots[d->free_count++] = (uint32_t)((d->heap[0].data - d->pool) / SLOT);
-    struct frame last = d->heap[--d->count];
+static void push(struct direction *d, uint64_t at, const unsigned char *bytes, size_t len) {
+    if (d->count == capacity || d->free_count == 0) { d->queue_full++; return; }
+    unsigned char *slot = d->pool + (size_t)d->free_slots[--d->free_count] * SLOT;
+    memcpy(slot, bytes, len);
+    sift_in(d, (struct frame){ at, d->order++, (uint16_t)len, slot });
+}
+
+// Takes the earliest frame out of the heap; its slot stays taken until `free_slot`.
+static struct frame first(struct direction *d) {
+    struct frame f = d->heap[0], last = d->heap[--d->count];
     size_t i = 0, n = d->count;
     for (;;) {
         size_t c = 2 * i + 1;
@@ -119,6 +122,11 @@ static void pop(struct direction *d) {
         i = c;
     }
     if (n > 0) d->heap[i] = last;
+    return f;
+}
+
+static void free_slot(struct direction *d, const struct frame *f) {
+    d->free_slots[d->free_count++] = (uint32_t)((f->data - d->pool) / SLOT);
 }
 
 // One frame received: decide its fate and queue its copies.
@@ -164,17 +172,36 @@ static void receive(struct direction *d) {
     }
 }
 
+// Sends every frame that is due, up to BATCH at a time with sendmmsg. If the socket is full (EAGAIN),
+// the frames not sent go back into the queue, in their order, and the thread waits for POLLOUT.
 static void release(struct direction *d, uint64_t now) {
-    while (d->count > 0 && d->heap[0].at <= now) {
-        if (send(d->out, d->heap[0].data, d->heap[0].len, MSG_DONTWAIT) < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) { d->blocked = 1; return; }
-            d->send_errors++;  // e.g. ENETDOWN while the tap has no reader yet: that frame is gone
-        } else {
-            d->carried++;
-        }
-        pop(d);
-    }
+    struct frame out[BATCH];
+    struct mmsghdr messages[BATCH];
+    struct iovec vectors[BATCH];
     d->blocked = 0;
+    while (d->count > 0 && d->heap[0].at <= now) {
+        int k = 0;
+        while (k < BATCH && d->count > 0 && d->heap[0].at <= now) {
+            out[k] = first(d);
+            vectors[k] = (struct iovec){ out[k].data, out[k].len };
+            messages[k].msg_hdr = (struct msghdr){ .msg_iov = &vectors[k], .msg_iovlen = 1 };
+            k++;
+        }
+        int done = 0;
+        while (done < k) {
+            int r = sendmmsg(d->out, messages + done, (unsigned)(k - done), MSG_DONTWAIT);
+            if (r > 0) { d->carried += (unsigned)r; done += r; continue; }
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                for (int i = done; i < k; i++) sift_in(d, out[i]);
+                for (int i = 0; i < done; i++) free_slot(d, &out[i]);
+                d->blocked = 1;
+                return;
+            }
+            d->send_errors++;  // e.g. ENETDOWN while the tap has no reader yet: that frame is gone
+            done++;
+        }
+        for (int i = 0; i < k; i++) free_slot(d, &out[i]);
+    }
 }
 
 // One direction's thread: receive, queue, release on time, until `stopping` (checked at least every
