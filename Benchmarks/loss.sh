@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks/run tcp-loss [tap|kvm|all] (default all): TCP through a lossy link, Swiftlet against Linux,
 # reproducing issue 18's table in one invocation. Root: network namespaces this script creates and
-# deletes (the host's network is never touched). Run it under the shared build lock, as every benchmark:
-#   flock /tmp/swiftlet-build.lock Benchmarks/run tcp-loss
+# deletes (the host's network is never touched); ethtool (apt-get install ethtool). It builds the bridge,
+# the swiftlet tool and the echo example for each target first. A full run (both targets, four profiles)
+# takes a few minutes, more while Swiftlet's transfers run into SWIFTLET_LOSS_TIMEOUT.
 #
 # Topology (interfaces are created inside their namespaces, never in the host's):
 #   client ns (10.0.0.1, veth lc) -- veth -- bridge ns: impair-bridge lcb <-> {lsb | swlt0 | swlk0}
