@@ -133,6 +133,17 @@ ip netns exec $NS_L $PEER echo 0.0.0.0 7 >"$WORK/linux-echo.log" 2>&1 &
 pids+=($!)
 wait_log "$WORK/linux-echo.log" 10 "listening" || die "the Linux echo server did not start"
 
+# client ADDR: the timed echo exchange with the server at ADDR; sets OUT. In the background and waited
+# for, so that SIGINT or SIGTERM to this script ends the run at once (bash runs a trap only once a
+# foreground command has ended, and ignores SIGINT if that command did not die of it).
+client() {
+    ip netns exec $NS_C $PEER client "$1" 7 "$BYTES" "$TIMEOUT" "$SEED" >"$WORK/client.out" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait "$pid" || true
+    OUT=$(head -1 "$WORK/client.out")
+}
+
 # --- one measurement ---------------------------------------------------------------------------------
 # measure LABEL SERVER_IF PROFILE: a fresh bridge between lcb and SERVER_IF with PROFILE, the client at
 # 10.0.0.2; sets OUT (the client's line) and COUNTERS (the bridge's two lines).
@@ -144,7 +155,7 @@ measure() {
     bridge_pid=$!
     pids+=("$bridge_pid")
     wait_log "$WORK/bridge-$label.log" 10 "impair-bridge: lcb" || die "the bridge did not start"
-    OUT=$(ip netns exec $NS_C $PEER client 10.0.0.2 7 "$BYTES" "$TIMEOUT" "$SEED") || true
+    client 10.0.0.2
     kill -0 "$bridge_pid" 2>/dev/null || { cat "$WORK/bridge-$label.log" >&2; die "the bridge died during $label"; }
     stop "$bridge_pid"
     COUNTERS=$(grep -E '^lcb->|->lcb ' "$WORK/bridge-$label.log" || true)
@@ -172,7 +183,8 @@ results=()
 echo "tcp-loss: $BYTES bytes each way at once over one TCP connection (echo), seed $SEED, timeout $TIMEOUT s"
 echo "  ratio = Linux time / Swiftlet time (above 1: Swiftlet faster)"
 # The plain veth: the client straight to the Linux echo at 10.1.0.2 (no bridge process in the way).
-PLAIN=$(ip netns exec $NS_C $PEER client 10.1.0.2 7 "$BYTES" "$TIMEOUT" "$SEED") || true
+client 10.1.0.2
+PLAIN=$OUT
 echo "  Linux over a plain veth (offloads off, no bridge): $(shown "$PLAIN"), byte-exact $(exact "$PLAIN")"
 for t in $TARGETS; do
     tap="swl${t:0:1}0"
