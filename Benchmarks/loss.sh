@@ -169,7 +169,9 @@ measure() {
 kind() { cut -d' ' -f1 <<<"$1"; }
 secs() { cut -d' ' -f2 <<<"$1"; }
 got() { cut -d' ' -f4 <<<"$1"; }
-exact() { [ "$(kind "$1")" = done ] && [ "$(cut -d' ' -f5 <<<"$1")" = exact ] && echo yes || echo no; }
+exact() {  # yes, no, or - for an exchange that did not end
+    if [ "$(kind "$1")" != done ]; then echo "-"; elif [ "$(cut -d' ' -f5 <<<"$1")" = exact ]; then echo yes; else echo no; fi
+}
 shown() {  # the time as a person reads it
     case "$(kind "$1")" in
     done) printf '%.2f s' "$(secs "$1")" ;;
@@ -218,7 +220,7 @@ for t in $TARGETS; do
         echo "    ratio $ratio"
         name="tcp-loss-$t-$p"
         note=""
-        [ "$(exact "$linux")" = yes ] || note=" (Linux: $(shown "$linux"), byte-exact no)"
+        [ "$(exact "$linux")" = yes ] || note=" (Linux: $(shown "$linux"), byte-exact $(exact "$linux"))"
         case "$(kind "$swiftlet")" in
         done)
             [ "$(exact "$swiftlet")" = yes ] || note="$note (NOT byte-exact)"
