@@ -1,9 +1,10 @@
-// TCP loss recovery on its own: a scripted peer's ACKs against one sender (RFC 3042 limited transmit,
-// RFC 6675 SACK recovery, RFC 8985 §7 tail loss probes, RFC 2883 D-SACK undo of a spurious recovery).
+// TCP loss recovery on its own: a scripted peer's ACKs against one sender: RACK's time-based marking and
+// its reordering window (RFC 8985 §6), lost retransmissions found by later deliveries, PRR (RFC 6937),
+// tail loss probes (RFC 8985 §7), F-RTO (RFC 5682) and D-SACK undo of a spurious recovery (RFC 2883).
 
 import Testing
 import Swiftlet
-import SwiftletNet
+@testable import SwiftletNet
 import SwiftletWire
 
 private let A = TCPEndpoint(address: IPv4Address(10, 0, 0, 1), port: 40000)
@@ -12,10 +13,11 @@ private let t0 = Instant(nanoseconds: 1_000_000_000)
 private let mss = 1460
 
 /// A sender whose peer (port 80, ISS 5000) took the handshake; data starts at sequence 1001.
-private func sender() -> TCPConnection {
+private func sender(tailLossProbe: Bool = true) -> TCPConnection {
     var c = TCPConfiguration()
     c.timestamps = false
     c.nagle = false
+    c.tailLossProbe = tailLossProbe
     var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c, now: t0)
     let syn = client.drainOutbox()[0].header
     var options = TCPOptions(maximumSegmentSize: UInt16(mss))
@@ -58,55 +60,89 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         #expect(c.retransmittedSegments == 1)
     }
 
-    /// RFC 6675 §5: in recovery cwnd is ssthresh (7 segments for CUBIC after a flight of 10) and is not
-    /// inflated; a segment goes out only when cwnd - pipe leaves room for one, so once the pipe has drained
-    /// to cwnd, each segment the peer SACKs lets exactly one new segment out.
-    @Test func recoverySendsByThePipeNotAnInflatedWindow() {
+    /// RFC 8985 §6.2: one SACK above a hole is not yet a loss; the hole is lost once it is a reordering
+    /// window (a quarter of the minimum RTT, no reordering seen yet) older than the RTT of the segment
+    /// SACKed, and the reordering timer fires then without any further ACK.
+    @Test func rackWaitsAReorderingWindowThenMarksTheHoleLost() {
         var c = sender()
-        _ = c.write([UInt8](repeating: 4, count: 40 * mss).span, now: t0)
-        #expect(offsets(c.drainOutbox()) == Array(0..<10).map { $0 * mss }, "initial window: ten segments")
-        // Segment 0 is lost; SACKs of 1 and 2 each release one segment (limited transmit), the third
-        // starts recovery, which resends segment 0 and nothing else: pipe (9 segments) exceeds cwnd (7).
+        _ = c.write([UInt8](repeating: 6, count: 40 * mss).span, now: t0)
+        #expect(offsets(c.drainOutbox()).count == 10)
+        // 3 ms later the peer SACKs segment 1: segment 0 is late, not lost; the SACK lets one new out.
+        c.handle(peerAck(0, sack: [(mss, 2 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+        #expect(offsets(c.drainOutbox()) == [10 * mss])
+        #expect(c.retransmittedSegments == 0)
+        // RTT 3 ms, window 3 ms / 4: the timer is due 3.75 ms after segment 0 went out.
+        // (Transmissions made in one instant are a nanosecond apart: segment 1 went 1 ns after segment 0.)
+        let due = c.nextDeadline
+        #expect(due > t0 + .microseconds(3749) && due <= t0 + .microseconds(3750))
+        c.poll(now: due - .nanoseconds(1))
+        #expect(offsets(c.drainOutbox()).isEmpty, "not before")
+        c.poll(now: due)
+        #expect(offsets(c.drainOutbox()).first == 0, "segment 0 resent when the reordering window ran out")
+        #expect(c.retransmittedSegments == 1 && c.fastRecoveries == 1)
+    }
+
+    /// RFC 8985 §6.2 step 4: with DupThresh segments SACKed and no reordering seen, the window is zero: the
+    /// hole is lost at once, as RFC 6675 would have it.
+    @Test func threeSACKedSegmentsMeanLossAtOnce() {
+        var c = sender()
+        _ = c.write([UInt8](repeating: 1, count: 40 * mss).span, now: t0)
+        _ = c.drainOutbox()
         c.handle(peerAck(0, sack: [(mss, 2 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
         c.handle(peerAck(0, sack: [(mss, 3 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [10 * mss, 11 * mss])
+        #expect(c.retransmittedSegments == 0)
         c.handle(peerAck(0, sack: [(mss, 4 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [0])
-        // pipe 8, then 7: still no room.
-        c.handle(peerAck(0, sack: [(mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        c.handle(peerAck(0, sack: [(mss, 6 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [])
-        // From here on, one SACKed segment out of the network, one new segment into it.
-        for n in 7...10 {
-            c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-            #expect(offsets(c.drainOutbox()) == [(n + 5) * mss], "SACK up to segment \(n)")
-        }
+        #expect(offsets(c.drainOutbox()).contains(0))
         #expect(c.retransmittedSegments == 1)
     }
 
-    /// NextSeg's order: a second hole is resent once it counts as lost (more than two segments SACKed
-    /// above it), and before any new data.
-    @Test func aSecondLostHoleGoesBeforeNewData() {
+    /// RFC 6937 §3: during recovery PRR sends ssthresh/RecoverFS of what is delivered while the pipe is
+    /// above ssthresh (CUBIC: ssthresh 0.7 of the window), not a burst and not a stop.
+    @Test func prrSendsInProportionToWhatIsDelivered() {
         var c = sender()
-        _ = c.write([UInt8](repeating: 5, count: 40 * mss).span, now: t0)
-        _ = c.drainOutbox()
-        // Segments 0 and 5 are lost.
-        for n in 2...3 { c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3)) }
+        _ = c.write([UInt8](repeating: 4, count: 60 * mss).span, now: t0)
+        #expect(offsets(c.drainOutbox()).count == 10, "initial window: ten segments")
+        // Segment 0 lost: SACKs of 1 and 2 each let one new segment out (the pipe shrinks by one), the
+        // third SACK starts recovery with 12 segments outstanding.
+        var sent = 0
+        for n in 2...3 {
+            c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+            sent += offsets(c.drainOutbox()).count
+        }
+        #expect(sent == 2)
         c.handle(peerAck(0, sack: [(mss, 4 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        c.handle(peerAck(0, sack: [(mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [10 * mss, 11 * mss, 0])
-        // One and two segments SACKed above segment 5: not lost yet; the second SACK leaves room for one
-        // new segment.
-        c.handle(peerAck(0, sack: [(6 * mss, 7 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [])
-        c.handle(peerAck(0, sack: [(6 * mss, 8 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [12 * mss])
-        // Three above it: segment 5 is lost. It goes first, then new data with the room left.
-        c.handle(peerAck(0, sack: [(6 * mss, 9 * mss), (mss, 5 * mss)]), payload: Span(), now: t0 + .milliseconds(3))
-        #expect(offsets(c.drainOutbox()) == [5 * mss, 13 * mss])
-        // The ACK of everything up to the recovery point ends recovery.
-        c.handle(peerAck(12 * mss), payload: Span(), now: t0 + .milliseconds(5))
-        #expect(c.retransmittedSegments == 2)
+        #expect(offsets(c.drainOutbox()) == [0], "the fast retransmission, and nothing else")
+        // Eight more segments delivered, one per ACK: PRR lets out ceil(delivered * 7/12) segments in all
+        // (RecoverFS 12 segments, ssthresh 7), never more than one per ACK here.
+        var inRecovery = 1
+        for n in 5...12 {
+            c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3))
+            let out = offsets(c.drainOutbox()).count
+            #expect(out <= 1)
+            inRecovery += out
+        }
+        let delivered = 9
+        #expect(inRecovery == (delivered * 7 + 11) / 12, "PRR: \(inRecovery) segments for \(delivered) delivered")
+        #expect(c.retransmittedSegments == 1)
+    }
+
+    /// RFC 8985 §6: a retransmission that is lost again is found like any loss, once something sent after
+    /// it is delivered: no retransmission timeout.
+    @Test func aLostRetransmissionIsFoundWithoutTheTimeout() {
+        var c = sender(tailLossProbe: false)
+        _ = c.write([UInt8](repeating: 5, count: 60 * mss).span, now: t0)
+        _ = c.drainOutbox()
+        for n in 2...4 { c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3)) }
+        #expect(offsets(c.drainOutbox()).contains(0))
+        // New data goes out after the retransmission (PRR, as segments are delivered).
+        for n in 5...10 { c.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3)) }
+        let after = offsets(c.drainOutbox())
+        #expect(!after.isEmpty && after.allSatisfy { $0 >= 12 * mss })
+        // The retransmission is lost; 3 ms later everything above it arrives, including what was sent after it.
+        let top = (after.max() ?? 0) + mss
+        c.handle(peerAck(0, sack: [(mss, top)]), payload: Span(), now: t0 + .milliseconds(6))
+        #expect(offsets(c.drainOutbox()).contains(0), "segment 0 sent a third time")
+        #expect(c.retransmittedSegments == 2 && c.timeouts == 0)
     }
 
     @Test func tailLossProbeComesBeforeTheRetransmissionTimeout() {
@@ -147,5 +183,75 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         for n in 2...4 { d.handle(peerAck(0, sack: [(mss, n * mss)]), payload: Span(), now: t0 + .milliseconds(3)) }
         d.handle(peerAck(8 * mss, sack: [(2 * mss, 3 * mss)]), payload: Span(), now: t0 + .milliseconds(4))
         #expect(d.spuriousRecoveries == 0)
+    }
+
+    /// RFC 5682 §3: after a timeout the first ACK moves SND.UNA, so two new segments go instead of
+    /// retransmissions; the next ACK acknowledges data sent before the timeout and never resent: the
+    /// timeout was spurious, and the window from before it comes back (RFC 4015).
+    @Test func forwardRTOUndoesASpuriousTimeout() {
+        var c = sender(tailLossProbe: false)
+        _ = c.write([UInt8](repeating: 7, count: 60 * mss).span, now: t0)
+        _ = c.drainOutbox()
+        c.handle(peerAck(mss), payload: Span(), now: t0 + .milliseconds(2))
+        let flight = offsets(c.drainOutbox())
+        let before = c.congestionWindow
+        // The rest is only delayed, for longer than the RTO.
+        let rto = c.nextDeadline
+        c.poll(now: rto)
+        #expect(offsets(c.drainOutbox()) == [mss], "the RTO resends the first unacknowledged segment")
+        #expect(c.timeouts == 1)
+        let top = (flight.max() ?? 0) + mss
+        c.handle(peerAck(2 * mss), payload: Span(), now: rto + .milliseconds(2))
+        #expect(offsets(c.drainOutbox()) == [top, top + mss], "F-RTO: two new segments, no retransmission")
+        c.handle(peerAck(5 * mss), payload: Span(), now: rto + .milliseconds(2))
+        #expect(c.spuriousTimeouts == 1)
+        #expect(c.congestionWindow >= before)
+        #expect(c.retransmittedSegments == 1)
+    }
+
+    /// RFC 5682 §3 step 3a: the ACK after the two new segments only SACKs them: the timeout was real, and
+    /// the segments sent before it go again.
+    @Test func forwardRTOKeepsARealTimeout() {
+        var c = sender(tailLossProbe: false)
+        _ = c.write([UInt8](repeating: 8, count: 60 * mss).span, now: t0)
+        _ = c.drainOutbox()
+        c.handle(peerAck(mss), payload: Span(), now: t0 + .milliseconds(2))
+        let flight = offsets(c.drainOutbox())
+        let rto = c.nextDeadline
+        c.poll(now: rto)
+        _ = c.drainOutbox()
+        let top = (flight.max() ?? 0) + mss
+        c.handle(peerAck(2 * mss), payload: Span(), now: rto + .milliseconds(2))
+        #expect(offsets(c.drainOutbox()) == [top, top + mss])
+        c.handle(peerAck(2 * mss, sack: [(top, top + 2 * mss)]), payload: Span(), now: rto + .milliseconds(4))
+        #expect(c.spuriousTimeouts == 0)
+        #expect(offsets(c.drainOutbox()).first == 2 * mss, "back to the oldest segment lost in the timeout")
+    }
+}
+
+/// RFC 6937 on its own, with the numbers of its §3 example: RecoverFS 20 segments, ssthresh 10, one
+/// segment delivered per ACK. While the pipe is above ssthresh PRR sends one segment for every two
+/// delivered; once it is below, at most what was delivered plus one segment (PRR-SSRB), up to ssthresh.
+@Suite struct PRRTests {
+    @Test func proportionalThenSlowStartBound() {
+        var prr = PRR(flightSize: 20 * mss)
+        var sentSegments: [Int] = []
+        var pipe = 19 * mss  // one segment lost
+        for _ in 0..<10 {
+            let n = prr.allowance(deliveredNow: mss, pipe: pipe, slowStartThreshold: 10 * mss, mss: mss)
+            prr.noteSent(n)
+            sentSegments.append(n / mss)
+            pipe = pipe - mss + n
+        }
+        // The first ACK sends the retransmission; then one segment every other ACK.
+        #expect(sentSegments == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0])
+        // Below ssthresh (the pipe fell to 6): refilled up to ssthresh (4 segments), as the bound allows
+        // (delivered 11 - sent 5, + 1 segment = 7).
+        let n = prr.allowance(deliveredNow: mss, pipe: 6 * mss, slowStartThreshold: 10 * mss, mss: mss)
+        #expect(n == 4 * mss)
+        // And with little delivered beyond what was sent, the bound holds it to delivered + 1 segment.
+        var fresh = PRR(flightSize: 20 * mss)
+        fresh.noteSent(3 * mss)
+        #expect(fresh.allowance(deliveredNow: mss, pipe: 2 * mss, slowStartThreshold: 10 * mss, mss: mss) == 2 * mss)
     }
 }

@@ -92,6 +92,9 @@ struct CongestionController {
         avoidanceCredit = 0
     }
 
+    /// The window PRR computes during fast recovery (RFC 6937: cwnd = pipe + sndcnt).
+    mutating func setWindow(_ bytes: Int) { window = max(bytes, mss) }
+
     /// RFC 6582 §3.2 step 3: inflate by one MSS per duplicate ACK during recovery.
     mutating func inflate() { window += mss }
 

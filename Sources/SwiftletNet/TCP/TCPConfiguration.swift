@@ -35,6 +35,9 @@ public struct TCPConfiguration: Sendable {
     /// Tail loss probes (RFC 8985 §7): after about two round trips without an ACK, send one segment to
     /// draw SACK information instead of waiting for the retransmission timeout.
     public var tailLossProbe = true
+    /// F-RTO (RFC 5682 §3): after a first retransmission timeout, send new data and watch the next ACKs;
+    /// if data sent before the timeout is still arriving, the timeout was spurious and is undone.
+    public var forwardRTORecovery = true
     /// RFC 1122 §4.2.3.2: less than 0.5 s; 40 ms as Linux.
     public var delayedAckTimeout = Duration.milliseconds(40)
     /// TIME-WAIT lasts 2×MSL (RFC 9293 §3.4.2); MSL 30 s as Linux.

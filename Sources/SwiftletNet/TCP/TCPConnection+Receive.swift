@@ -1,6 +1,7 @@
 // SwiftletNet: segment arrival (RFC 9293 §3.10.7), in the RFC's order of checks, with RFC 5961 challenge
 // ACKs for RSTs and SYNs that are in the window but not exact, RFC 7323 PAWS and RTTM, RFC 2018 SACK
-// bookkeeping on both sides, and RFC 5681/6582 duplicate-ACK loss recovery.
+// bookkeeping on both sides (D-SACK, RFC 2883, for duplicates), and RFC 5681/6582 duplicate-ACK loss
+// recovery for peers without SACK (with SACK: TCPConnection+LossRecovery.swift).
 
 import Swiftlet
 import SwiftletWire
@@ -87,6 +88,11 @@ extension TCPConnection {
             if f.contains(.rst) { return }
             // A SYN retransmitted by a peer that lost our SYN-ACK: answer it again.
             if state == .synReceived, f.contains(.syn), seq == irs { synNeedsSending = true; sndNxt = iss; return }
+            // Data we already had: report it (D-SACK, RFC 2883 §4.1.1), so that the sender learns that its
+            // retransmission was not needed.
+            if sackEnabled, payload.count > 0, seq + payload.count <= rcvNxt, rcvNxt - seq <= maxSendWindow + 65535 {
+                duplicateReport = SACKBlock(left: seq, right: seq + payload.count)
+            }
             ackNow = true
             return
         }
@@ -193,18 +199,33 @@ extension TCPConnection {
             challengeAck()
             return false
         }
-        if sackEnabled, let first = s.options.sackBlocks.first { noteDuplicateSACK(first, ack: ack, second: s.options.sackBlocks.dropFirst().first) }
-        let sackedBefore = sackEnabled ? scoreboard.reduce(0) { $0 + ($1.right - $1.left) } : 0
-        if sackEnabled { updateScoreboard(s.options.sackBlocks) }
-        let newlySacked = sackEnabled && scoreboard.reduce(0) { $0 + ($1.right - $1.left) } > sackedBefore
-        if ack > sndUna {
+        if sackEnabled {
+            if let first = s.options.sackBlocks.first { noteDuplicateSACK(first, ack: ack, second: s.options.sackBlocks.dropFirst().first) }
+            let advanced = ack > sndUna
+            let acked = ack - sndUna
+            let delivered = deliver(ack: ack, blocks: s.options.sackBlocks, echo: timestampsEnabled ? s.options.timestamps?.echoReply : nil, now: now)
+            if advanced { newlyAcknowledged(acked, ack: ack, header: s, now: now) }
+            // A segment that delivered nothing new, carried no data and left the window as it was: a
+            // duplicate ACK. With SACK it only matters when the peer sent no SACK blocks (RFC 6675 §5).
+            if !advanced, delivered.bytes == 0, payloadLength == 0, !s.flags.contains(.fin), sndMax > sndUna, scaledWindow(s) == sndWnd {
+                duplicateAcks += 1
+            }
+            if sndMax > sndUna || inRecovery {
+                sackAcknowledgment(advanced: advanced, acked: acked, delivered: delivered, now: now)
+                // Recovery may have ended: the timer restarted by the ACK takes the state after it.
+                if advanced, sndUna != sndMax { armRetransmitTimer(now: now) }
+                if duplicateAcks >= duplicateThreshold, !inRecovery, sent.lostCount == 0, sent.sackedBytes == 0, !sent.isEmpty {
+                    sent.markLost(0)  // duplicate ACKs without SACK blocks: the RFC 5681 rule
+                    enterFastRecovery(now: now)
+                    setRecoveryWindow(deliveredNow: 0)
+                }
+            }
+        } else if ack > sndUna {
             let acked = ack - sndUna
             newlyAcknowledged(acked, ack: ack, header: s, now: now)
         } else if ack == sndUna {
-            // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding. An ACK that SACKs new
-            // data counts even when the window moved (receivers that autotune change it on every ACK).
-            let windowUnchanged = scaledWindow(s) == sndWnd
-            if payloadLength == 0, !s.flags.contains(.fin), windowUnchanged || newlySacked, sndMax > sndUna {
+            // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding.
+            if payloadLength == 0, !s.flags.contains(.fin), scaledWindow(s) == sndWnd, sndMax > sndUna {
                 duplicateAck(now: now)
             }
         }
@@ -226,7 +247,6 @@ extension TCPConnection {
         if finQueued && ack == dataEnd + 1 { finAcked = true }
         sndUna = ack
         if sndNxt < sndUna { sndNxt = sndUna }
-        scoreboard.removeAll { $0.right <= sndUna }
         // Progress for the user timeout: a segment's worth, or everything (re-armed by `output` while
         // data stays outstanding). A peer acknowledging a byte now and then is not progress.
         if acked >= progressQuantum || sndUna == sndMax { stalledSince = nil }
@@ -241,25 +261,24 @@ extension TCPConnection {
             rto.sample(now - probe.sent)
             rttProbe = nil
         }
-        // Congestion control and recovery (RFC 6582 §3.2).
-        if let recover = recoveryPoint {
-            if ack >= recover {
-                recoveryPoint = nil
-                pipeRecovery = false
-                retransmittedHoles.removeAll()
-                congestion.recoveryEnded(flight: sndMax - sndUna)
-            } else if pipeRecovery {
-                // RFC 6675: no deflation; `output` sends what cwnd - pipe allows after this ACK.
-                detectLostRetransmissions()
+        // Without SACK, congestion control and NewReno recovery (RFC 6582 §3.2); with SACK,
+        // `sackAcknowledgment` does it once the SACK blocks are in.
+        if !sackEnabled {
+            if let recover = recoveryPoint {
+                if ack >= recover {
+                    recoveryPoint = nil
+                    if !timeoutRecovery { congestion.recoveryEnded(flight: sndMax - sndUna) }
+                    timeoutRecovery = false
+                } else if timeoutRecovery {
+                    congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)  // slow start again
+                } else {
+                    // RFC 6582 §3.2 step 5: the partial ACK points at the next loss; retransmit it.
+                    congestion.partialAck(acked)
+                    _ = retransmit(from: sndUna, before: nil, now: now)
+                }
             } else {
-                // RFC 6582 §3.2 step 5: the partial ACK points at the next loss; retransmit it. With SACK
-                // (RFC 6675 NextSeg) only a hole below SACKed data counts as lost; the rest may be in flight.
-                congestion.partialAck(acked)
-                if sackEnabled { detectLostRetransmissions() }
-                retransmitHole(force: !sackEnabled, now: now)
+                congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
             }
-        } else {
-            congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
         }
         duplicateAcks = 0
         if sndUna == sndMax {
@@ -270,40 +289,22 @@ extension TCPConnection {
         }
     }
 
+    /// A duplicate ACK from a peer without SACK (RFC 5681 §3.2, RFC 6582).
     private mutating func duplicateAck(now: Instant) {
         duplicateAcks += 1
-        if pipeRecovery {
-            detectLostRetransmissions()  // `output` then sends what cwnd - pipe allows
-            return
-        }
         if recoveryPoint != nil {
-            congestion.inflate()
-            // RFC 6675 NextSeg rule 1: with SACK, holes below the highest SACKed byte are lost; resend them.
-            if sackEnabled {
-                detectLostRetransmissions()
-                retransmitHole(force: false, now: now)
-            }
+            if !timeoutRecovery { congestion.inflate() }
             return
         }
-        // RFC 6675 §5 IsLost: enter recovery once SACK shows more than (DupThresh - 1) segments above the hole.
-        let sackedBytes = scoreboard.reduce(0) { $0 + ($1.right - $1.left) }
-        if duplicateAcks == duplicateThreshold || (sackEnabled && sackedBytes > (duplicateThreshold - 1) * sendMSS && duplicateAcks >= 1) {
+        if duplicateAcks == duplicateThreshold {
             limitedTransmit = 0
-            undo = (congestion, [], 0)
+            undo = nil
             congestion.lossDetected(flight: sndMax - sndUna)
             recoveryPoint = sndMax
-            highRetransmitted = sndUna
-            retransmittedHoles.removeAll()
-            if probeArmed {
-                probeArmed = false
-                retransmitDeadline = now + rto.current
-            }
-            // With SACK, RFC 6675 from here on (cwnd stays ssthresh; `output` goes by the pipe); without,
-            // RFC 6582's window inflated by the three duplicates.
-            pipeRecovery = sackEnabled
-            if !sackEnabled { congestion.inflate(); congestion.inflate(); congestion.inflate() }
-            // Fast retransmit (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3): the segment at the oldest hole.
-            retransmitHole(force: true, now: now)
+            timeoutRecovery = false
+            // RFC 6582's window inflated by the three duplicates, and the fast retransmission.
+            congestion.inflate(); congestion.inflate(); congestion.inflate()
+            _ = retransmit(from: sndUna, before: nil, now: now)
         } else if duplicateAcks < duplicateThreshold {
             // RFC 3042 limited transmit: each duplicate ACK below the threshold lets one new segment out,
             // so that a small window still produces enough of them.
@@ -319,7 +320,14 @@ extension TCPConnection {
     /// RTO; time-based detection, RACK, is the better cure and is still to do.)
     private mutating func noteDuplicateSACK(_ first: SACKBlock, ack: TCPSequenceNumber, second: SACKBlock?) {
         let isDuplicate = first.right <= ack || second.map { first.left >= $0.left && first.right <= $0.right } ?? false
-        guard isDuplicate, var u = undo, !u.retransmitted.isEmpty else { return }
+        guard isDuplicate else { return }
+        // RACK (RFC 8985 §6.2 step 4): a retransmission turned out needless, so the reordering window
+        // grows. Only for data we sent twice: the link's own duplicates say nothing about reordering.
+        if recentRetransmissions.contains(where: { first.left < $0.right && $0.left < first.right }) {
+            needlessRetransmissions += 1
+            rack.noteDuplicateSACK(unacknowledged: sndUna, next: sndMax)
+        }
+        guard var u = undo, !u.retransmitted.isEmpty else { return }
         // Only a duplicate of a segment we retransmitted counts (the link may duplicate others).
         guard let i = u.retransmitted.firstIndex(where: { $0.left == first.left && $0.right == first.right }) else { return }
         u.retransmitted.remove(at: i)
@@ -329,24 +337,6 @@ extension TCPConnection {
         undo = nil
         spuriousRecoveries += 1
         if u.saved.window > congestion.window { congestion = u.saved }
-    }
-
-    /// Merges the peer's SACK blocks into the scoreboard (only blocks above sndUna and at most sndMax).
-    private mutating func updateScoreboard(_ blocks: SACKBlocks) {
-        for b in blocks where b.left < b.right && b.left >= sndUna && b.right <= sndMax {
-            scoreboard.append(b)
-        }
-        guard scoreboard.count > 1 else { return }
-        scoreboard.sort { $0.left < $1.left }
-        var merged: [SACKBlock] = []
-        for b in scoreboard {
-            if let last = merged.last, b.left <= last.right {
-                merged[merged.count - 1].right = TCPSequenceNumber.max(last.right, b.right)
-            } else {
-                merged.append(b)
-            }
-        }
-        scoreboard = Array(merged.prefix(32))
     }
 
     func scaledWindow(_ s: TCPHeader) -> Int { Int(s.window) << Int(sendScale) }
@@ -383,9 +373,10 @@ extension TCPConnection {
     private mutating func receiveData(seq: TCPSequenceNumber, payload: Span<UInt8>) {
         var start = seq
         var offset = 0
-        if start < rcvNxt {  // trim what we already have
+        if start < rcvNxt {  // trim what we already have, and report it (D-SACK, RFC 2883 §4.1.1)
             offset = rcvNxt - start
             start = rcvNxt
+            if sackEnabled { duplicateReport = SACKBlock(left: seq, right: TCPSequenceNumber.min(rcvNxt, seq + payload.count)) }
         }
         var end = TCPSequenceNumber.min(seq + payload.count, rcvNxt + receiveQueue.free)
         if let fin = remoteFin, fin < end { end = fin }  // nothing after the peer's FIN (RFC 9293 §3.10.7.4)
@@ -399,13 +390,18 @@ extension TCPConnection {
             if taken < length { memoryDrops += 1 }
             rcvNxt = rcvNxt + taken
             segmentsSinceAck += 1
+            if quickAcks > 0 { quickAcks -= 1; ackNow = true }
             if !outOfOrder.isEmpty {
                 pullOutOfOrder()
                 ackNow = true  // RFC 5681 §4.2: ACK at once when a segment fills a hole
             }
         } else {
             ackNow = true  // RFC 5681 §4.2: out-of-order data is acknowledged at once (duplicate ACK)
+            quickAcks = TCPConnection.quickAcksAfterDisorder
             // A segment that would open one hole too many is dropped; the peer sends it again.
+            if sackEnabled, outOfOrder.ranges.contains(where: { $0.left <= start && end <= $0.right }) {
+                duplicateReport = SACKBlock(left: start, right: end)  // RFC 2883 §4.1.2: held already
+            }
             guard outOfOrder.accepts(start, end) else { outOfOrderDrops += 1; return }
             guard receiveQueue.write(bytes, at: start - rcvNxt) else { memoryDrops += 1; return }
             let block = outOfOrder.insert(start, end)

@@ -1,5 +1,6 @@
 // SwiftletNet: what a TCP connection sends and when (RFC 9293 §3.8, §3.10; RFC 6298 timers; RFC 5681 and
-// RFC 6582 recovery without SACK; with SACK, RFC 6675 (TCPConnection+SACKRecovery.swift) decides what goes;
+// RFC 6582 recovery without SACK; with SACK, the pipe and RACK's marks (TCPConnection+LossRecovery.swift)
+// decide what goes;
 // Nagle RFC 9293 §3.7.4; zero-window probing RFC 9293 §3.8.6.1; keep-alive RFC 1122 §4.2.3.6).
 
 import Swiftlet
@@ -22,30 +23,25 @@ extension TCPConnection {
             return
         }
         var sent = false
-        // In SACK recovery (RFC 6675 §5 step C) lost holes go first, each while cwnd - pipe allows.
+        // With SACK, segments deemed lost go first (RFC 6675 NextSeg rule 1), while cwnd - pipe allows;
+        // then new data, by the pipe too (rule 2). SND.NXT never goes back: there is nothing to skip.
         var pipe = 0
-        if pipeRecovery {
-            pipe = pipeEstimate()
-            sent = retransmitHoles(lostOnly: true, pipe: &pipe, now: now)
+        if sackEnabled {
+            pipe = self.pipe
+            if self.sent.lostCount > 0, forwardRTONewData == 0 { sent = retransmitLost(pipe: &pipe, now: now) }
         }
         while true {
-            // Skip what the peer already holds when going back over old data (RFC 6675).
-            if sackEnabled, sndNxt < sndMax, let block = scoreboard.first(where: { sndNxt.isIn($0.left, $0.right) }) {
-                sndNxt = block.right
-                continue
-            }
             let inFlight = sndNxt - sndUna
-            let window = min(sndWnd, congestion.window + limitedTransmit)
             let unsent = dataEnd - sndNxt
             let sendFin = finQueued && !finAcked && sndNxt == dataEnd
             if unsent <= 0 && !sendFin { break }
-            // New data (NextSeg rule 2): in SACK recovery one segment per SMSS that cwnd - pipe leaves,
-            // within the peer's window; otherwise within the (NewReno-inflated) congestion window.
-            let budget = pipeRecovery ? (congestion.window - pipe >= sendMSS ? sndWnd - inFlight : 0) : window - inFlight
-            var length = max(0, min(unsent, sendMSS, budget))
-            if sackEnabled, sndNxt < sndMax, let next = scoreboard.first(where: { $0.left > sndNxt }) {
-                length = min(length, next.left - sndNxt)
-            }
+            if sackEnabled, sndNxt >= sndMax, !self.sent.canAppend(sndNxt) { break }  // records full: wait for ACKs
+            // Within the peer's window, and the congestion window: by the pipe with SACK, else by the bytes
+            // in flight (and NewReno's inflation).
+            let budget = forwardRTONewData > 0 ? min(sndWnd - inFlight, forwardRTONewData)
+                : sackEnabled ? min(sndWnd - inFlight, congestion.window - pipe)
+                : min(sndWnd, congestion.window + limitedTransmit) - inFlight
+            let length = max(0, min(unsent, sendMSS, budget))
             if length == 0 && !(sendFin && unsent <= 0) { break }
             // Small new segment while data is in flight: Nagle holds it unless it is the last before our
             // FIN; sender SWS avoidance holds a window-limited sliver (RFC 9293 §3.8.6.2.1).
@@ -69,12 +65,12 @@ extension TCPConnection {
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if sndNxt > sndMax { sndMax = sndNxt }
             pipe += length
+            if forwardRTONewData > 0 { forwardRTONewData = max(0, forwardRTONewData - length) }
             if retransmitDeadline == nil { armRetransmitTimer(now: now) }
             sent = true
             if fin { break }
         }
-        // NextSeg rule 3: holes below the highest SACKed byte not yet deemed lost.
-        if pipeRecovery, retransmitHoles(lostOnly: false, pipe: &pipe, now: now) { sent = true }
+        forwardRTONewData = 0
         // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
         if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
             if persistDeadline == nil { persistDeadline = now + rto.current }
@@ -147,42 +143,24 @@ extension TCPConnection {
     mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, queued: (offset: Int, length: Int)? = nil, now: Instant) {
         var options = TCPOptions()
         if timestampsEnabled { options.timestamps = TCPTimestamps(value: timestampClock(now), echoReply: tsRecent) }
-        if sackEnabled && !outOfOrder.isEmpty {
-            options.sackBlocks = SACKBlocks(Array(recentBlocks.prefix(timestampsEnabled ? 3 : 4)))
+        if sackEnabled && (!outOfOrder.isEmpty || duplicateReport != nil) {
+            // RFC 2883: a D-SACK block first, once; then the most recent blocks (RFC 2018 §4).
+            var blocks = SACKBlocks()
+            let room = timestampsEnabled ? 3 : 4
+            if let d = duplicateReport { _ = blocks.append(d); duplicateReport = nil }
+            for b in recentBlocks where blocks.count < room { _ = blocks.append(b) }
+            options.sackBlocks = blocks
         }
         let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: sequence,
                                acknowledgmentNumber: rcvNxt, flags: flags, window: windowField(), options: options)
         outbox.append(TCPOutgoing(header: header, payload: [], queued: queued))
+        let occupies = (queued?.length ?? 0) + (flags.contains(.fin) ? 1 : 0)
+        if sackEnabled, occupies > 0, state != .synSent { noteTransmission(sequence, sequence + occupies, now: now) }
         if flags.contains(.ack) {
             segmentsSinceAck = 0
             ackNow = false
             ackDeadline = nil
         }
-    }
-
-    /// Retransmits one segment at the first hole at or above HighRxt (RFC 6675 §5 NextSeg). Without
-    /// `force`, only a hole below the highest SACKed byte counts as lost.
-    mutating func retransmitHole(force: Bool, now: Instant) {
-        guard let start = firstUnretransmittedHole else { return }
-        if !force && !scoreboard.contains(where: { $0.left > start }) { return }
-        _ = retransmitSegment(at: start, now: now)
-    }
-
-    /// Retransmits one segment from `start` (up to the next SACKed block) and records it: HighRxt, the
-    /// undo list, the holes watched for a lost retransmission. Returns the end of what it sent.
-    mutating func retransmitSegment(at start: TCPSequenceNumber, now: Instant) -> TCPSequenceNumber? {
-        let nextSacked = scoreboard.first { $0.left > start }
-        guard let end = retransmit(from: start, before: nextSacked?.left, now: now) else { return nil }
-        highRetransmitted = end
-        if recoveryPoint != nil, let u = undo, u.retransmitted.count < 32 {
-            undo!.retransmitted.append(SACKBlock(left: start, right: end))
-        } else if recoveryPoint != nil {
-            undo = nil  // too many to track: this recovery cannot be undone
-        }
-        if recoveryPoint != nil && retransmittedHoles.count < 64 {
-            retransmittedHoles.append((start, end, sndMax))
-        }
-        return end
     }
 
     /// Sends old data again: one segment from `start`, stopping at `stop` (a SACKed block) and at SND.MAX,
@@ -202,25 +180,18 @@ extension TCPConnection {
         return start + dataLength + (fin ? 1 : 0)
     }
 
-    /// RFC 6675 §5 with lost retransmissions: a hole retransmitted in this recovery that is still open
-    /// although the peer has SACKed three segments sent after it is lost again; NextSeg goes back to it.
-    mutating func detectLostRetransmissions() {
-        guard let highestSacked = scoreboard.last?.right else { return }
-        retransmittedHoles.removeAll { $0.end <= sndUna }
-        guard let first = retransmittedHoles.first, highestSacked > first.sentBefore + 2 * sendMSS else { return }
-        retransmittedHoles.removeFirst()
-        if first.start < highRetransmitted { highRetransmitted = TCPSequenceNumber.max(first.start, sndUna) }
-    }
-
     /// Arms the retransmission timer: as a tail loss probe when one is allowed (RFC 8985 §7.2: PTO =
     /// 2·SRTT, plus the worst-case delayed-ACK time when one segment is in flight, never beyond the RTO),
     /// otherwise as the RTO.
     mutating func armRetransmitTimer(now: Instant) {
         let rtoNow = rto.current
-        // Only at the tail (nothing more queued to send): elsewhere later segments draw the ACKs that
-        // reveal a loss, and a probe would only add spurious retransmissions.
-        if configuration.tailLossProbe, sackEnabled, recoveryPoint == nil, !probeSent, retransmissions == 0,
-           dataEnd <= sndMax, state.isSynchronized, let srtt = rto.smoothed {
+        // Whenever the cumulative ACK may stall (RFC 8985 §7.2): if the whole flight is lost, or its last
+        // segments, a probe after two round trips draws the SACK that lets RACK repair it instead of the
+        // RTO. Also in recovery, where RFC 8985 does not probe: a lost retransmission with nothing sent
+        // after it to reveal it (the send buffer full behind the hole, say) is then sent again after two
+        // round trips, not after the RTO.
+        if configuration.tailLossProbe, sackEnabled, !probeSent, retransmissions == 0,
+           state.isSynchronized, let srtt = rto.smoothed {
             var pto = max(srtt * 2, .milliseconds(10))
             if sndMax - sndUna <= sendMSS { pto = pto + configuration.delayedAckTimeout }
             if pto < rtoNow {
@@ -239,7 +210,14 @@ extension TCPConnection {
         probeSent = true
         tailLossProbes += 1
         let unsent = dataEnd - sndMax
-        if sndNxt == sndMax, unsent > 0, sndMax - sndUna + min(unsent, sendMSS) <= sndWnd {
+        var i = 0
+        while i < sent.count, sent[i].isSacked { i += 1 }
+        if inRecovery, i < sent.count {
+            // The first segment not SACKed, most likely a lost retransmission, goes again.
+            let r = sent[i]
+            sent.markLost(i)
+            _ = retransmit(from: r.start, before: r.end, now: now)
+        } else if sndNxt == sndMax, unsent > 0, sndMax - sndUna + min(unsent, sendMSS) <= sndWnd, sent.canAppend(sndMax) {
             let length = min(unsent, sendMSS)
             let fin = finQueued && !finAcked && sndMax + length == dataEnd
             emit(flags: fin ? [.ack, .psh, .fin] : (length == unsent ? [.ack, .psh] : .ack), sequence: sndMax,
@@ -272,15 +250,18 @@ extension TCPConnection {
             retransmittedSegments += 1
             return
         }
+        duplicateAcks = 0
+        limitedTransmit = 0
+        if sackEnabled {
+            // SACK information is kept: a receiver that reneges is seen by its cumulative ACK stopping at a
+            // SACKed segment, which the RTO then sends again (the first unSACKed segment is lost).
+            sackRetransmissionTimeout(now: now)
+            return
+        }
+        timeouts += 1
         congestion.timedOut(flight: outstanding)
         recoveryPoint = sndMax
-        pipeRecovery = false
-        highRetransmitted = sndUna
-        retransmittedHoles.removeAll()
-        limitedTransmit = 0
         undo = nil
-        duplicateAcks = 0
-        scoreboard.removeAll()  // RFC 2018 §8: the receiver may renege; rely on cumulative ACKs after a timeout
         sndNxt = sndUna
     }
 

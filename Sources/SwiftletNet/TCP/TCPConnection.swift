@@ -126,8 +126,16 @@ public struct TCPConnection {
     var sackEnabled = false
     var tsRecent: UInt32 = 0
     let tsOffset: UInt32
-    /// SACK scoreboard: ranges above sndUna the peer holds (RFC 6675 §3), sorted, disjoint.
-    var scoreboard: [SACKBlock] = []
+    /// With SACK: every segment in flight, with its send time and what the peer said of it (RFC 6675
+    /// scoreboard, RFC 8985 per-segment state).
+    var sent: SentSegments
+    /// RACK's time-based loss detection (RFC 8985 §6) and its reordering timer.
+    var rack = RACK()
+    var rackDeadline: Instant? = nil
+    /// The last 16 ranges sent again, to tell a D-SACK of a needless retransmission from a link duplicate.
+    var recentRetransmissions: [SACKBlock] = []
+    /// A D-SACK block (RFC 2883) to report first in the next ACK: a segment arrived that we already had.
+    var duplicateReport: SACKBlock? = nil
 
     // Timers (absolute deadlines; nil when not running).
     var rto: RetransmissionTimer
@@ -154,29 +162,36 @@ public struct TCPConnection {
 
     // ACK generation.
     var segmentsSinceAck = 0
+    /// In-order segments still to be acknowledged at once, not delayed: after data arrived out of order
+    /// the sender is recovering, and each ACK it waits 40 ms for is a round trip's worth of sending lost
+    /// (Linux's quick-ACK mode does the same for 16 segments).
+    var quickAcks = 0
+    static let quickAcksAfterDisorder = 16
     var ackNow = false
     var synNeedsSending = false
 
     // Congestion control and loss recovery.
     var congestion: CongestionController
     var duplicateAcks = 0
+    /// Set while in loss recovery (fast recovery, or after a timeout): SND.MAX when it began.
     var recoveryPoint: TCPSequenceNumber? = nil
-    /// RFC 6675 recovery is running (entered on duplicate ACKs or SACKs with SACK in use): `output` sends
-    /// by cwnd - pipe. False in NewReno recovery and after a timeout, which also set `recoveryPoint`.
-    var pipeRecovery = false
-    /// RFC 6675 HighRxt: the end of the last hole retransmitted in this recovery.
-    var highRetransmitted = TCPSequenceNumber(0)
-    /// Holes retransmitted in this recovery, with SND.MAX when they were: once the peer SACKs data sent
-    /// well after a retransmission while the hole stays open, that retransmission was lost too.
-    var retransmittedHoles: [(start: TCPSequenceNumber, end: TCPSequenceNumber, sentBefore: TCPSequenceNumber)] = []
-    /// RFC 3042 limited transmit: bytes beyond the congestion window allowed by the first two duplicate ACKs.
+    /// Fast recovery with SACK: Proportional Rate Reduction's counts (RFC 6937). nil otherwise.
+    var prr: PRR? = nil
+    /// The recovery began with a retransmission timeout (the window grows by slow start in it).
+    var timeoutRecovery = false
+    /// F-RTO (RFC 5682 §3) after a timeout: waiting for the first ACK, or for the one after two new segments.
+    var forwardRTO: ForwardRTOPhase? = nil
+    enum ForwardRTOPhase { case firstAck, secondAck }
+    /// F-RTO step 2b: bytes of new data the next `output` sends instead of retransmissions.
+    var forwardRTONewData = 0
+    /// RFC 3042 limited transmit (without SACK): bytes beyond the congestion window allowed by the first
+    /// two duplicate ACKs. With SACK the pipe does this: each SACKed segment leaves it.
     var limitedTransmit = 0
     /// The retransmission timer is armed as a tail loss probe (RFC 8985 §7), not yet as the RTO.
     var probeArmed = false
     /// A probe went out and no ACK has advanced since: the next expiry is a real timeout.
     var probeSent = false
-    /// Duplicate ACKs (or segments' worth of SACKed data) that mean loss (RFC 5681 DupThresh). Fixed:
-    /// raising it on reordering was measured to hurt (see `noteDuplicateSACK`).
+    /// Duplicate ACKs that mean loss without SACK (RFC 5681 DupThresh); with SACK, RACK decides by time.
     let duplicateThreshold = 3
     /// The congestion state before the current or latest recovery, kept until D-SACKs tell whether that
     /// recovery was spurious (RFC 2883 §5, Eifel response RFC 4015): then it is restored.
@@ -185,6 +200,16 @@ public struct TCPConnection {
     public internal(set) var spuriousRecoveries = 0
     /// Tail loss probes sent (diagnostics).
     public internal(set) var tailLossProbes = 0
+    /// Retransmission timeouts, and those F-RTO found spurious and undid (diagnostics).
+    public internal(set) var timeouts = 0
+    /// Fast recoveries entered, and retransmissions the peer reported as duplicates (D-SACK) (diagnostics).
+    public internal(set) var fastRecoveries = 0
+    public internal(set) var needlessRetransmissions = 0
+    /// RACK's reordering window multiplier and whether it has seen reordering (diagnostics).
+    public var reorderWindowMultiplier: Int { rack.windowMultiplier }
+    public var reorderingSeen: Bool { rack.reorderingSeen }
+    public var congestionWindow: Int { congestion.window }
+    public internal(set) var spuriousTimeouts = 0
 
     public internal(set) var outbox: [TCPOutgoing] = []
     public internal(set) var error: TCPError? = nil
@@ -206,6 +231,7 @@ public struct TCPConnection {
         sendQueueSeq = iss + 1
         receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize, budget: budget)
         outOfOrder = OutOfOrderRanges(limit: configuration.maximumOutOfOrderRanges)
+        sent = SentSegments(budget: budget)
         sendMSS = 536  // RFC 9293 §3.7.1 default until the peer says otherwise
         self.tsOffset = tsOffset
         rto = RetransmissionTimer(initial: configuration.initialRetransmissionTimeout,
@@ -298,7 +324,7 @@ public struct TCPConnection {
     public var outOfOrderRangeCount: Int { outOfOrder.count }
 
     /// Bytes of memory the connection's send and receive buffers hold now (what the stack's budget counts).
-    public var bufferBytesAllocated: Int { sendQueue.allocated + receiveQueue.allocated }
+    public var bufferBytesAllocated: Int { sendQueue.allocated + receiveQueue.allocated + sent.allocatedBytes }
 
     /// True when the peer closed its side and every byte has been read.
     public var atEndOfStream: Bool { finReceived && receiveQueue.isEmpty }
@@ -431,9 +457,10 @@ public struct TCPConnection {
     mutating func releaseBuffers() {
         if sendQueue.isEmpty { sendQueue.release() }
         if receiveQueue.isEmpty { receiveQueue.release() }
-        scoreboard = []
+        sent.release()
+        rackDeadline = nil
+        recentRetransmissions = []
         recentBlocks = []
-        retransmittedHoles = []
         undo = nil
     }
 
@@ -451,6 +478,7 @@ public struct TCPConnection {
         if let d = keepAliveDeadline, d < t { t = d }
         if let d = connectDeadline, d < t { t = d }
         if let d = finWait2Deadline, d < t { t = d }
+        if let d = rackDeadline, d < t { t = d }
         if let s = stalledSince, let u = configuration.userTimeout, s + u < t { t = s + u }
         return t
     }
@@ -466,6 +494,7 @@ public struct TCPConnection {
             terminate(.timedOut)
             return
         }
+        if let d = rackDeadline, d <= now { reorderTimeout(now: now) }
         if let d = retransmitDeadline, d <= now { retransmissionTimeout(now: now) }
         if let d = persistDeadline, d <= now { persistTimeout(now: now) }
         if let d = ackDeadline, d <= now { ackDeadline = nil; ackNow = true }

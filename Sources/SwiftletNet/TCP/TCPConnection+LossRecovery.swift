@@ -1,0 +1,242 @@
+// SwiftletNet: loss recovery with SACK: RACK-TLP loss detection (RFC 8985), Proportional Rate Reduction
+// in fast recovery (RFC 6937), F-RTO after a retransmission timeout (RFC 5682 §3, the SACK variant), and
+// the pipe of RFC 6675 deciding what goes out.
+//
+// Every data segment sent is recorded (`SentSegments`) with its send time. An ACK delivers records (the
+// cumulative point removes them, SACK blocks mark them); RACK learns from each delivery which segment
+// was sent last and arrived, and every record sent before that one that has not arrived within an RTT
+// plus the reordering window is lost: it leaves the pipe and is sent again before new data. Records not
+// yet late enough arm the reordering timer. The first loss starts fast recovery: ssthresh from the
+// congestion controller, then PRR sets cwnd = pipe + its allowance on every ACK. A retransmission that is
+// lost again is found the same way (it carries its new send time), so a hole never waits for the RTO
+// while later data gets through. A retransmission timeout marks the first segment lost (and, unless F-RTO
+// runs, every segment RACK would); F-RTO then sends new data instead of going back, and if the next ACKs
+// show that original transmissions were arriving, the timeout was spurious and the congestion state
+// from before it comes back (RFC 4015). Without SACK the connection uses RFC 6582 NewReno
+// (TCPConnection+Receive.swift).
+
+import Swiftlet
+import SwiftletWire
+
+extension TCPConnection {
+    var inRecovery: Bool { recoveryPoint != nil }
+
+    /// RFC 6675 SetPipe from the records (constant time).
+    var pipe: Int { sent.pipe(outstanding: sndMax - sndUna) }
+
+    /// Records a transmission of [start, end) (data and/or FIN) made by `emit`, with SACK in use.
+    mutating func noteTransmission(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
+        if start >= sndMax {
+            sent.append(start, end, now: now)
+        } else {
+            sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now)
+            if recentRetransmissions.count >= 16 { recentRetransmissions.removeFirst() }
+            recentRetransmissions.append(SACKBlock(left: start, right: end))
+            // Remembered for D-SACK undo of a spurious recovery (`noteDuplicateSACK`).
+            if inRecovery, undo != nil {
+                if undo!.retransmitted.count < 32 { undo!.retransmitted.append(SACKBlock(left: start, right: end)) } else { undo = nil }
+            }
+        }
+        if prr != nil { prr!.noteSent(end - start) }
+    }
+
+    /// Takes an ACK's cumulative point and SACK blocks into the records; RACK learns of every segment
+    /// delivered. Returns the bytes newly delivered (acknowledged or SACKed, for PRR) and whether any of
+    /// them was sent before the recovery began and never again (for F-RTO: proof that data sent before
+    /// a timeout was still arriving).
+    mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant) -> (bytes: Int, original: Bool) {
+        var rack = self.rack
+        var bytes = 0
+        var original = false
+        let offset = tsOffset
+        let before = recoveryPoint ?? sndMax
+        // The echo is older than the segment's last transmission: it acknowledges an earlier one.
+        func older(_ sent: Instant) -> Bool {
+            guard let echo else { return false }
+            let stamp = UInt32(truncatingIfNeeded: sent.nanoseconds / 1_000_000) &+ offset
+            return Int32(bitPattern: echo &- stamp) < 0
+        }
+        sent.acknowledge(through: ack) { r, n in
+            bytes += n
+            if !r.wasRetransmitted, r.end <= before { original = true }
+            rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older(r.sent), now: now)
+        }
+        for b in blocks where b.left < b.right && b.left >= ack && b.right <= sndMax {
+            sent.sack(b.left, b.right) { r in
+                bytes += r.length
+                if !r.wasRetransmitted, r.end <= before { original = true }
+                rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older(r.sent), now: now)
+            }
+        }
+        self.rack = rack
+        return (bytes, original)
+    }
+
+    /// RFC 8985 §6.2 step 5: marks lost every record RACK says is, and arms the reordering timer for the
+    /// earliest one not yet late enough. Returns whether it marked any.
+    @discardableResult
+    mutating func detectLosses(now: Instant) -> Bool {
+        rackDeadline = nil
+        guard sackEnabled, !sent.isEmpty, rack.xmit != nil else { return false }
+        let window = rack.reorderWindow(inRecovery: inRecovery, sackedSegments: sent.sackedBytes / max(sendMSS, 1),
+                                        duplicateThreshold: duplicateThreshold, smoothedRTT: rto.smoothed)
+        var marked = false
+        var earliest: Instant? = nil
+        var i = 0
+        scan: while i < sent.count {
+            let r = sent[i]
+            if !r.isSacked && !r.isLost {
+                switch rack.verdict(sent: r.sent, end: r.end, reorderWindow: window, now: now) {
+                case .lost:
+                    sent.markLost(i)
+                    marked = true
+                case .lateAt(let t):
+                    if earliest == nil || t < earliest! { earliest = t }
+                case .unknown:
+                    // Sent after the last delivered segment; so is every later one sent only once.
+                    if !r.wasRetransmitted { break scan }
+                }
+            }
+            i += 1
+        }
+        rackDeadline = earliest
+        if marked && !inRecovery { enterFastRecovery(now: now) }
+        return marked
+    }
+
+    /// The reordering timer fired (RFC 8985 §6.2 step 6): segments that were not yet late enough may be now.
+    mutating func reorderTimeout(now: Instant) {
+        rackDeadline = nil
+        if detectLosses(now: now), prr != nil { setRecoveryWindow(deliveredNow: 0) }
+    }
+
+    /// Loss detected by RACK with SACK: fast recovery with PRR (RFC 6937), ssthresh from the controller.
+    mutating func enterFastRecovery(now: Instant) {
+        let flight = sndMax - sndUna
+        fastRecoveries += 1
+        undo = (congestion, [], 0)
+        congestion.lossDetected(flight: flight)
+        recoveryPoint = sndMax
+        timeoutRecovery = false
+        forwardRTO = nil
+        prr = PRR(flightSize: flight)
+        if probeArmed { armRetransmitTimer(now: now) }  // a probe now would resend the hole
+    }
+
+    /// PRR's window for the next sends: the pipe now plus what PRR allows for the bytes just delivered.
+    mutating func setRecoveryWindow(deliveredNow: Int) {
+        guard prr != nil else { return }
+        let p = pipe
+        let allowance = prr!.allowance(deliveredNow: deliveredNow, pipe: p, slowStartThreshold: congestion.slowStartThreshold, mss: sendMSS)
+        congestion.setWindow(p + allowance)
+    }
+
+    /// An ACK with SACK in use (after `deliver`): loss detection, the recovery's window and its end, and
+    /// F-RTO's decision after a timeout.
+    mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool), now: Instant) {
+        forwardRTONewData = 0
+        if let phase = forwardRTO { forwardRTOStep(phase, advanced: advanced, original: delivered.original, now: now) }
+        detectLosses(now: now)
+        if let recover = recoveryPoint, sndUna >= recover {
+            endRecovery()
+        } else if prr != nil {
+            setRecoveryWindow(deliveredNow: delivered.bytes)
+        } else if advanced, acked > 0 {
+            // Open, or after a timeout: slow start or congestion avoidance (RFC 5681 §3.1).
+            congestion.acknowledged(acked, now: now, smoothedRTT: rto.smoothed)
+        }
+    }
+
+    /// Recovery is over: the cumulative ACK passed the recovery point.
+    mutating func endRecovery() {
+        // RFC 6937 §3: at the end of recovery cwnd = ssthresh (the reduction is complete). Not the flight
+        // size: after a recovery that repaired everything that is near zero, and a window of one segment
+        // leaves no later segment whose ACK could reveal the next loss, only the RTO.
+        if prr != nil { congestion.setWindow(congestion.slowStartThreshold) }
+        recoveryPoint = nil
+        prr = nil
+        timeoutRecovery = false
+        forwardRTO = nil
+        rack.recoveryEnded()
+    }
+
+    /// RFC 8985 §6.3 and RFC 5682: a retransmission timeout with SACK. The first unSACKed segment is lost,
+    /// and so is every segment RACK deems lost by now; the window is one segment. On the first timeout of
+    /// an episode F-RTO then watches the next ACKs (`forwardRTOStep`).
+    mutating func sackRetransmissionTimeout(now: Instant) {
+        timeouts += 1
+        let first = retransmissions == 1 && !inRecovery
+        if first { undo = (congestion, [], 0) }
+        congestion.timedOut(flight: sndMax - sndUna)
+        recoveryPoint = sndMax
+        timeoutRecovery = true
+        prr = nil
+        forwardRTONewData = 0
+        // The peer SACKed the segment at SND.UNA yet never acknowledged it: it reneged (RFC 2018 §8).
+        // Forget what it SACKed; the cumulative ACK is all that counts.
+        if sent.first?.isSacked == true { sent.forgetSACKs() }
+        var i = 0
+        while i < sent.count, sent[i].isSacked { i += 1 }
+        if i < sent.count { sent.markLost(i) }
+        markTimedOut(now: now)
+        forwardRTO = first && configuration.forwardRTORecovery ? .firstAck : nil
+    }
+
+    /// After a timeout: every unSACKed segment sent at least an RTT and the reordering window ago is lost
+    /// (RFC 8985 §6.3).
+    mutating func markTimedOut(now: Instant) {
+        let window = rack.reorderWindow(inRecovery: true, sackedSegments: 0, duplicateThreshold: duplicateThreshold, smoothedRTT: rto.smoothed)
+        let age = (rack.xmit == nil ? (rto.smoothed ?? .zero) : rack.rtt) + window
+        for i in 0..<sent.count where !sent[i].isSacked && !sent[i].isLost && sent[i].sent + age <= now {
+            sent.markLost(i)
+        }
+    }
+
+    /// RFC 5682 §3 steps 2 and 3 on the ACKs after a timeout.
+    mutating func forwardRTOStep(_ phase: ForwardRTOPhase, advanced: Bool, original: Bool, now: Instant) {
+        switch phase {
+        case .firstAck:
+            // A duplicate ACK: the timeout was real (step 2a); the lost segments go again as marked. Or
+            // everything is acknowledged and recovery ends.
+            guard advanced, let recover = recoveryPoint, sndUna < recover else { forwardRTO = nil; return }
+            // Step 2b: two new segments instead of retransmissions, if there is new data the peer may take.
+            if dataEnd > sndMax || (finQueued && !finAcked && sndMax <= dataEnd), sndWnd > sndMax - sndUna {
+                forwardRTONewData = 2 * sendMSS
+                forwardRTO = .secondAck
+            } else {
+                forwardRTO = nil
+            }
+        case .secondAck:
+            forwardRTO = nil
+            if advanced || original {
+                // Step 3b: data sent before the timeout is still arriving: the timeout was spurious. Undo it
+                // (RFC 4015: the congestion state from before), and carry on with new data.
+                spuriousTimeouts += 1
+                if let u = undo, u.saved.window > congestion.window { congestion = u.saved }
+                undo = nil
+                sent.forgetLosses()
+                rack.forgetLastDelivery()
+                recoveryPoint = nil
+                timeoutRecovery = false
+                rack.recoveryEnded()
+            }
+            // Otherwise (step 3a) the timeout was real: the segments marked lost go again.
+        }
+    }
+
+    /// RFC 6675 NextSeg rule 1 with RACK's marks: lost segments go again, in order, while cwnd - pipe
+    /// leaves room. Returns whether it sent anything.
+    mutating func retransmitLost(pipe: inout Int, now: Instant) -> Bool {
+        var did = false
+        var from = 0
+        while let i = sent.firstLost(from: from) {
+            let r = sent[i]
+            guard congestion.window - pipe >= min(r.length, sendMSS) else { break }
+            guard let end = retransmit(from: r.start, before: r.end, now: now) else { from = i + 1; continue }
+            pipe += end - r.start
+            did = true
+            from = i
+        }
+        return did
+    }
+}
