@@ -210,7 +210,8 @@ extension TCPConnection {
             if !advanced, delivered.bytes == 0, payloadLength == 0, !s.flags.contains(.fin), sndMax > sndUna, scaledWindow(s) == sndWnd {
                 duplicateAcks += 1
             }
-            if sndMax > sndUna || inRecovery {
+            // (Also when this ACK acknowledged everything: the window grows on it.)
+            if advanced || sndMax > sndUna || inRecovery {
                 sackAcknowledgment(advanced: advanced, acked: acked, delivered: delivered, now: now)
                 // Recovery may have ended: the timer restarted by the ACK takes the state after it.
                 if advanced, sndUna != sndMax { armRetransmitTimer(now: now) }
