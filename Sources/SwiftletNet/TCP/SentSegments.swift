@@ -8,10 +8,11 @@
 // as flags change, in constant time: bytes in flight, less SACKed and lost bytes, plus retransmissions in
 // flight.
 //
-// Bounds: at most `limit` records (256, about 6 KiB), each growth of the storage asked of the stack's
-// memory budget. A segment that would need one more record than allowed is merged into the last record
-// (when that one is plain, sent once and not SACKed): loss detection is then coarser, never wrong about
-// which bytes are outstanding. Segments of a full MSS fill a 256 KiB send buffer with under 200 records.
+// Bounds: at most `limit` records (one per 512 bytes of send buffer, plus 64: 576, about 14 KiB, for the
+// default 256 KiB), each growth of the storage asked of the stack's memory budget. A segment that would
+// need one more record than allowed is merged into the last record (when that one is plain, sent once and
+// not SACKed), or waits for ACKs: loss detection is then coarser (a SACK of part of a merged record is not
+// recorded, so a loss in it resends all of it), never wrong about which bytes are outstanding.
 
 import Swiftlet
 import SwiftletWire
@@ -37,7 +38,9 @@ struct SentSegment {
 }
 
 struct SentSegments {
-    static let limit = 256
+    /// The most records: one per 512 bytes of send buffer, plus 64 (576 for 256 KiB, about 14 KiB), so
+    /// that even segments of a 536-byte MSS each keep a record of their own.
+    let limit: Int
     /// Records per growth of the storage, each growth reserved from the budget.
     static let growth = 32
     static let recordBytes = 24
@@ -63,7 +66,10 @@ struct SentSegments {
         return lastSent
     }
 
-    init(budget: MemoryBudget?) { self.budget = budget }
+    init(sendBufferSize: Int, budget: MemoryBudget?) {
+        limit = min(8192, sendBufferSize / 512 + 64)
+        self.budget = budget
+    }
 
     var count: Int { storage.count - head }
     var isEmpty: Bool { head == storage.count }
@@ -100,7 +106,7 @@ struct SentSegments {
     private mutating func grow(compacting: Bool) -> Bool {
         if compacting, head > 0, head * 2 >= storage.count { compact() }
         if count < reservedRecords + SentSegments.growth { return true }
-        guard reservedRecords + SentSegments.growth < SentSegments.limit else { return false }
+        guard reservedRecords + SentSegments.growth < limit else { return false }
         if let budget, !budget.reserve(SentSegments.growth * SentSegments.recordBytes) { return false }
         reservedRecords += SentSegments.growth
         return true

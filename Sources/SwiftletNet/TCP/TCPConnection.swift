@@ -231,7 +231,7 @@ public struct TCPConnection {
         sendQueueSeq = iss + 1
         receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize, budget: budget)
         outOfOrder = OutOfOrderRanges(limit: configuration.maximumOutOfOrderRanges)
-        sent = SentSegments(budget: budget)
+        sent = SentSegments(sendBufferSize: configuration.sendBufferSize, budget: budget)
         sendMSS = 536  // RFC 9293 §3.7.1 default until the peer says otherwise
         self.tsOffset = tsOffset
         rto = RetransmissionTimer(initial: configuration.initialRetransmissionTimeout,
