@@ -117,7 +117,7 @@ func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TC
         if !r.finished || r.up != up || r.down != down { net.dumpCapture("tcp-10mb-loss-\(loss)") }
         #expect(ContentDigest.of(r.up.span) == ContentDigest.of(up.span) && r.up.count == up.count)
         #expect(ContentDigest.of(r.down.span) == ContentDigest.of(down.span) && r.down.count == down.count)
-        let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(300)
+        let bound: Duration = loss == 0 ? .seconds(1) : loss < 0.05 ? .seconds(10) : .seconds(60)
         #expect(elapsed < bound, "took \(elapsed) of virtual time")
         #expect(loss == 0 || net.link.corrupted > 0)
         let cs = [net.a.tcpConnection(client), net.b.tcpConnection(server)].compactMap { $0 }

@@ -30,6 +30,7 @@ extension TCPConnection {
             sent.append(start, end, now: now)
         } else {
             sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now)
+            if prr != nil, recoveryRetransmitStamp == nil, timestampsEnabled { recoveryRetransmitStamp = timestampClock(now) }
             if recentRetransmissions.count >= 16 { recentRetransmissions.removeFirst() }
             recentRetransmissions.append(SACKBlock(left: start, right: end))
             // Remembered for D-SACK undo of a spurious recovery (`noteDuplicateSACK`).
@@ -120,6 +121,7 @@ extension TCPConnection {
         timeoutRecovery = false
         forwardRTO = nil
         prr = PRR(flightSize: flight)
+        recoveryRetransmitStamp = nil
         if probeArmed { armRetransmitTimer(now: now) }  // a probe now would resend the hole
     }
 
@@ -133,8 +135,12 @@ extension TCPConnection {
 
     /// An ACK with SACK in use (after `deliver`): loss detection, the recovery's window and its end, and
     /// F-RTO's decision after a timeout.
-    mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool), now: Instant) {
+    mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool), echo: UInt32?,
+                                     now: Instant) {
         forwardRTONewData = 0
+        if advanced, prr != nil, let stamp = recoveryRetransmitStamp, let echo, Int32(bitPattern: echo &- stamp) < 0 {
+            eifelUndo()
+        }
         if let phase = forwardRTO { forwardRTOStep(phase, advanced: advanced, original: delivered.original, now: now) }
         detectLosses(now: now)
         if let recover = recoveryPoint, sndUna >= recover {
@@ -147,6 +153,22 @@ extension TCPConnection {
         }
     }
 
+    /// RFC 3522 detection, RFC 4015 response: the cumulative ACK moved, and its timestamp echo is older
+    /// than our first retransmission of this recovery, so the hole was filled by the original segment,
+    /// only delayed: the recovery answered reordering, not loss. With no retransmission still in flight
+    /// the congestion state from before it comes back and the connection is open again; with some, the
+    /// recovery goes on (their fate is not known yet).
+    mutating func eifelUndo() {
+        guard sent.retransmittedBytes == 0, sent.lostCount == 0 else { return }
+        if let u = undo, u.saved.window > congestion.window { congestion = u.saved }
+        undo = nil
+        spuriousRecoveries += 1
+        recoveryPoint = nil
+        prr = nil
+        recoveryRetransmitStamp = nil
+        rack.recoveryEnded()
+    }
+
     /// Recovery is over: the cumulative ACK passed the recovery point.
     mutating func endRecovery() {
         // RFC 6937 §3: at the end of recovery cwnd = ssthresh (the reduction is complete). Not the flight
@@ -155,6 +177,7 @@ extension TCPConnection {
         if prr != nil { congestion.setWindow(congestion.slowStartThreshold) }
         recoveryPoint = nil
         prr = nil
+        recoveryRetransmitStamp = nil
         timeoutRecovery = false
         forwardRTO = nil
         rack.recoveryEnded()
@@ -180,6 +203,12 @@ extension TCPConnection {
         if i < sent.count { sent.markLost(i) }
         markTimedOut(now: now)
         forwardRTO = first && configuration.forwardRTORecovery ? .firstAck : nil
+        // RFC 6298 §5.4: the earliest unacknowledged segment goes now, whatever the pipe says (a
+        // retransmission still counted in flight could otherwise hold it back, with no timer left).
+        if i < sent.count {
+            let r = sent[i]
+            _ = retransmit(from: r.start, before: r.end, now: now)
+        }
     }
 
     /// After a timeout: every unSACKed segment sent at least an RTT and the reordering window ago is lost

@@ -212,7 +212,8 @@ extension TCPConnection {
             }
             // (Also when this ACK acknowledged everything: the window grows on it.)
             if advanced || sndMax > sndUna || inRecovery {
-                sackAcknowledgment(advanced: advanced, acked: acked, delivered: delivered, now: now)
+                sackAcknowledgment(advanced: advanced, acked: acked, delivered: delivered,
+                                   echo: timestampsEnabled ? s.options.timestamps?.echoReply : nil, now: now)
                 // Recovery may have ended: the timer restarted by the ACK takes the state after it.
                 if advanced, sndUna != sndMax { armRetransmitTimer(now: now) }
                 if duplicateAcks >= duplicateThreshold, !inRecovery, sent.lostCount == 0, sent.sackedBytes == 0, !sent.isEmpty {

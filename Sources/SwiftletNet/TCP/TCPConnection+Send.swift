@@ -84,6 +84,10 @@ extension TCPConnection {
                 ackDeadline = now + configuration.delayedAckTimeout
             }
         }
+        // Data outstanding always has a timer (RFC 6298 §5.1): never a connection waiting on nothing.
+        if sndMax > sndUna, retransmitDeadline == nil, persistDeadline == nil, state.isSynchronized {
+            armRetransmitTimer(now: now)
+        }
         // The user timeout's clock runs while something waits on the peer: data in flight or a window probe.
         if sndMax > sndUna || persistDeadline != nil {
             if stalledSince == nil, state.isSynchronized { stalledSince = now }

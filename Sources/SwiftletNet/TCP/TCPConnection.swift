@@ -196,6 +196,8 @@ public struct TCPConnection {
     /// The congestion state before the current or latest recovery, kept until D-SACKs tell whether that
     /// recovery was spurious (RFC 2883 §5, Eifel response RFC 4015): then it is restored.
     var undo: (saved: CongestionController, retransmitted: [SACKBlock], dsacked: Int)? = nil
+    /// Our timestamp on the first retransmission of the current fast recovery (Eifel detection, RFC 3522).
+    var recoveryRetransmitStamp: UInt32? = nil
     /// Recoveries undone as spurious (diagnostics).
     public internal(set) var spuriousRecoveries = 0
     /// Tail loss probes sent (diagnostics).
