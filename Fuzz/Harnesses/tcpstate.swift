@@ -47,7 +47,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             var options = TCPOptions()
             if s[7] & 1 != 0 { tsval &+= UInt32(s[8]); options.timestamps = TCPTimestamps(value: tsval, echoReply: UInt32(s[9])) }
             if s[7] & 2 != 0 {
-                options.sackBlocks.append(SACKBlock(left: ack + Int(s[10]) * 100, right: ack + Int(s[10]) * 100 + Int(s[11]) * 10))
+                _ = options.sackBlocks.append(SACKBlock(left: ack + Int(s[10]) * 100, right: ack + Int(s[10]) * 100 + Int(s[11]) * 10))
+            }
+            // More blocks for the sender's records: one further up, one reversed or below the ACK (D-SACK-like).
+            if s[7] & 8 != 0 {
+                _ = options.sackBlocks.append(SACKBlock(left: ack + Int(s[11]) * 37, right: ack + Int(s[11]) * 37 + Int(s[10]) * 23))
+            }
+            if s[7] & 16 != 0 {
+                _ = options.sackBlocks.append(SACKBlock(left: ack - Int(s[10]) * 11, right: ack - Int(s[11]) * 7))
             }
             if s[7] & 4 != 0 { options.maximumSegmentSize = UInt16(s[12]) }
             let payload = [UInt8](repeating: s[13], count: Int(s[14]) * 8)

@@ -42,6 +42,13 @@ private func seq(_ n: Int) -> TCPSequenceNumber { TCPSequenceNumber(1000) + n }
         // Once the last record is SACKed whole nothing can merge into it: the sender must wait.
         s.sack(seq(1_910), seq(10_000)) { _ in }
         #expect(s.sackedBytes == 10_000 - 1_910)
+        // A retransmission of part of a record that cannot be split marks the whole record resent (never
+        // nothing: the sender would send the same bytes again and again).
+        var r = SentSegments(sendBufferSize: 64 * 1024, budget: nil)
+        for i in 0..<1_000 { r.append(seq(i * 10), seq(i * 10 + 10), now: t0) }
+        r.markLost(r.count - 1)
+        r.retransmitted(seq(1_910), seq(2_000), now: t0 + .milliseconds(1))
+        #expect(r.lostCount == 0 && r.retransmittedBytes == 10_000 - 1_910)
         let room = s.canAppend(seq(10_000))
         #expect(!room)
     }
@@ -54,5 +61,13 @@ private func seq(_ n: Int) -> TCPSequenceNumber { TCPSequenceNumber(1000) + n }
         #expect(s.count == 64 && budget.used == budget.limit && budget.refusals > 0)
         s.release()
         #expect(budget.used == 0 && budget.accountingErrors == 0)
+    }
+
+    /// Send times may be stamped a few nanoseconds past the clock; RACK's RTT never goes below 1 µs (a
+    /// negative minimum RTT would pin the reordering window at zero for good).
+    @Test func rackNeverLearnsANegativeRTT() {
+        var rack = RACK()
+        rack.delivered(sent: t0 + .nanoseconds(3), end: seq(100), retransmitted: false, echoOlderThanSend: false, now: t0)
+        #expect((rack.minRTT ?? .zero) >= .microseconds(1))
     }
 }

@@ -176,6 +176,9 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         c.handle(peerAck(8 * mss), payload: Span(), now: t0 + .milliseconds(4))
         c.handle(peerAck(8 * mss, sack: [(0, mss)]), payload: Span(), now: t0 + .milliseconds(5))
         #expect(c.spuriousRecoveries == 1)
+        // The undo ends the recovery: left running, its end would have set cwnd to the restored ssthresh,
+        // which before any loss is unbounded (an attacker's review found the overflow that followed).
+        #expect(!c.inRecovery && c.congestionWindow <= CongestionController.maximumWindow)
         // A D-SACK of a segment the link duplicated (never retransmitted) undoes nothing.
         var d = sender()
         _ = d.write([UInt8](repeating: 3, count: 40 * mss).span, now: t0)

@@ -32,7 +32,7 @@ struct CongestionController {
 
     /// New data acknowledged outside loss recovery.
     mutating func acknowledged(_ bytes: Int, now: Instant, smoothedRTT: Duration?) {
-        guard bytes > 0 else { return }
+        guard bytes > 0, window < CongestionController.maximumWindow else { return }
         if inSlowStart {
             window += min(bytes, 2 * mss)
             return
@@ -93,7 +93,10 @@ struct CongestionController {
     }
 
     /// The window PRR computes during fast recovery (RFC 6937: cwnd = pipe + sndcnt).
-    mutating func setWindow(_ bytes: Int) { window = max(bytes, mss) }
+    mutating func setWindow(_ bytes: Int) { window = min(max(bytes, mss), CongestionController.maximumWindow) }
+
+    /// No window grows beyond 1 GiB (far beyond any buffer), so no arithmetic on it can overflow.
+    static let maximumWindow = 1 << 30
 
     /// RFC 6582 §3.2 step 3: inflate by one MSS per duplicate ACK during recovery.
     mutating func inflate() { window += mss }

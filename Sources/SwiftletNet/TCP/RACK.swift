@@ -33,7 +33,8 @@ struct RACK {
     /// the ACK cannot tell which transmission arrived (its timestamp echo is older than the last
     /// transmission, or the round trip would be shorter than the minimum RTT).
     mutating func delivered(sent: Instant, end: TCPSequenceNumber, retransmitted: Bool, echoOlderThanSend: Bool, now: Instant) {
-        let rtt = now - sent
+        // Send times may lie a few nanoseconds ahead of the clock (`SentSegments.stamp`): never below 1 µs.
+        let rtt = max(now - sent, .microseconds(1))
         if retransmitted {
             if echoOlderThanSend { return }
             if let m = minRTT, rtt < m { return }

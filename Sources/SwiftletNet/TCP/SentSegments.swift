@@ -105,10 +105,12 @@ struct SentSegments {
     /// records are part of the connection's own record (`TCPConnectionBox.recordBytes`).
     private mutating func grow(compacting: Bool) -> Bool {
         if compacting, head > 0, head * 2 >= storage.count { compact() }
-        if count < reservedRecords + SentSegments.growth { return true }
-        guard reservedRecords + SentSegments.growth < limit else { return false }
-        if let budget, !budget.reserve(SentSegments.growth * SentSegments.recordBytes) { return false }
-        reservedRecords += SentSegments.growth
+        let capacity = min(limit, reservedRecords + SentSegments.growth)
+        if count < capacity { return true }
+        guard capacity < limit else { return false }
+        let step = min(SentSegments.growth, limit - capacity)
+        if let budget, !budget.reserve(step * SentSegments.recordBytes) { return false }
+        reservedRecords += step
         return true
     }
 
@@ -120,7 +122,7 @@ struct SentSegments {
     /// [start, end) was sent again at `now`: its records are split at the edges if need be, no longer
     /// lost, and in flight once more.
     mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
-        guard let range = split(start, end) else { return }
+        guard let range = split(start, end, includeUnsplit: true) else { return }
         let now = stamp(now)
         for i in range {
             var r = storage[i]
@@ -156,6 +158,8 @@ struct SentSegments {
         if head == storage.count {
             storage.removeAll(keepingCapacity: true)
             head = 0
+        } else if head >= SentSegments.growth, head * 2 >= storage.count {
+            compact()  // records already acknowledged do not linger in the storage
         }
     }
 
@@ -226,15 +230,21 @@ struct SentSegments {
     }
 
     /// The storage indices of the records inside [left, right), splitting the records that straddle an
-    /// edge (when the cap allows; otherwise the straddling record stays whole and outside the range).
-    private mutating func split(_ left: TCPSequenceNumber, _ right: TCPSequenceNumber) -> Range<Int>? {
+    /// edge. When the cap allows no split, a straddling record stays whole: outside the range (a SACK
+    /// must not claim bytes the peer did not report), or, with `includeUnsplit` (a retransmission: bytes
+    /// sent again), inside it.
+    private mutating func split(_ left: TCPSequenceNumber, _ right: TCPSequenceNumber, includeUnsplit: Bool = false) -> Range<Int>? {
         guard !isEmpty, left < right else { return nil }
         var lo = index(containing: left)
         guard lo < storage.count else { return nil }
-        if storage[lo].start < left { lo += 1; _ = splitRecord(lo - 1, at: left) }  // else it stays outside
+        if storage[lo].start < left, !splitRecord(lo, at: left) {
+            if !includeUnsplit { lo += 1 }
+        } else if storage[lo].start < left {
+            lo += 1
+        }
         var hi = lo
         while hi < storage.count, storage[hi].end <= right { hi += 1 }
-        if hi < storage.count, storage[hi].start < right, splitRecord(hi, at: right) { hi += 1 }
+        if hi < storage.count, storage[hi].start < right, splitRecord(hi, at: right) || includeUnsplit { hi += 1 }
         return lo < hi ? lo..<hi : nil
     }
 

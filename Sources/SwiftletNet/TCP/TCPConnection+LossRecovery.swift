@@ -138,7 +138,9 @@ extension TCPConnection {
     mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool), echo: UInt32?,
                                      now: Instant) {
         forwardRTONewData = 0
-        if advanced, prr != nil, let stamp = recoveryRetransmitStamp, let echo, Int32(bitPattern: echo &- stamp) < 0 {
+        if advanced, prr != nil, let stamp = recoveryRetransmitStamp, let echo, echo != 0,
+           Int32(bitPattern: echo &- stamp) < 0, Int32(bitPattern: echo &- (stamp &- 60_000)) > 0 {
+            // (An echo of 0, or more than a minute older than the retransmission, is no evidence.)
             eifelUndo()
         }
         if let phase = forwardRTO { forwardRTOStep(phase, advanced: advanced, original: delivered.original, now: now) }
@@ -231,13 +233,16 @@ extension TCPConnection {
             // Step 2b: two new segments instead of retransmissions, if there is new data the peer may take.
             if dataEnd > sndMax || (finQueued && !finAcked && sndMax <= dataEnd), sndWnd > sndMax - sndUna {
                 forwardRTONewData = 2 * sendMSS
+                forwardRTOSentNew = false
                 forwardRTO = .secondAck
             } else {
                 forwardRTO = nil
             }
         case .secondAck:
             forwardRTO = nil
-            if advanced || original {
+            // Only an ACK of data sent before the timeout and never resent is proof (the SACK-enhanced
+            // rule); and only if step 2b really sent new data (Nagle or the window may have held it).
+            if original && forwardRTOSentNew {
                 // Step 3b: data sent before the timeout is still arriving: the timeout was spurious. Undo it
                 // (RFC 4015: the congestion state from before), and carry on with new data.
                 spuriousTimeouts += 1
@@ -264,7 +269,9 @@ extension TCPConnection {
             guard let end = retransmit(from: r.start, before: r.end, now: now) else { from = i + 1; continue }
             pipe += end - r.start
             did = true
-            from = i
+            // Normally the record is split and its first part no longer lost; if it could not be split
+            // (record cap), it was marked resent whole: either way never the same record twice.
+            from = i < sent.count && sent[i].isLost ? i + 1 : i
         }
         return did
     }

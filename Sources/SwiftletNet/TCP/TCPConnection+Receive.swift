@@ -336,6 +336,11 @@ extension TCPConnection {
         u.dsacked += 1
         undo = u
         guard u.retransmitted.isEmpty else { return }
+        // Every retransmission came back duplicated. If nothing is deemed lost or still resent in flight,
+        // the recovery answered reordering: its reduction is undone and it ends (as `eifelUndo`); else
+        // another hole is open and the recovery goes on.
+        guard prr == nil || (sent.lostCount == 0 && sent.retransmittedBytes == 0) else { return }
+        if prr != nil { eifelUndo(); return }
         undo = nil
         spuriousRecoveries += 1
         if u.saved.window > congestion.window { congestion = u.saved }

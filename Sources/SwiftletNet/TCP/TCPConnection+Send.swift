@@ -65,7 +65,10 @@ extension TCPConnection {
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if sndNxt > sndMax { sndMax = sndNxt }
             pipe += length
-            if forwardRTONewData > 0 { forwardRTONewData = max(0, forwardRTONewData - length) }
+            if forwardRTONewData > 0 {
+                forwardRTONewData = max(0, forwardRTONewData - length)
+                forwardRTOSentNew = true
+            }
             if retransmitDeadline == nil { armRetransmitTimer(now: now) }
             sent = true
             if fin { break }

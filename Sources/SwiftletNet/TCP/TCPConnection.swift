@@ -184,6 +184,7 @@ public struct TCPConnection {
     enum ForwardRTOPhase { case firstAck, secondAck }
     /// F-RTO step 2b: bytes of new data the next `output` sends instead of retransmissions.
     var forwardRTONewData = 0
+    var forwardRTOSentNew = false
     /// RFC 3042 limited transmit (without SACK): bytes beyond the congestion window allowed by the first
     /// two duplicate ACKs. With SACK the pipe does this: each SACKed segment leaves it.
     var limitedTransmit = 0
