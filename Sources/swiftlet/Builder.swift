@@ -62,6 +62,7 @@ struct Builder {
                 .build(generatedSources: configuration.generatedSources)
         }
         let started = Date()
+        forgetBuildIfSwiftletChanged()
         let firstBuild = !FileManager.default.fileExists(atPath: generated.appendingPathComponent(".build/release").path)
         say("building \(manifest.name) for \(target.rawValue) (release" + (firstBuild ? "; the first build compiles Swiftlet too, a minute or two on 2 cores)" : ")"))
         let status = ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
@@ -76,6 +77,33 @@ struct Builder {
         let size = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? 0
         say("built \(binary.path) (\(size / 1024) KB) in \(seconds(since: started))")
         return binary
+    }
+
+    /// Swiftlet is built with cross-module optimisation, so an application's objects hold copies of
+    /// Swiftlet's inlinable code. SwiftPM recompiles the application only when its own files or Swiftlet's
+    /// interfaces change, so after Swiftlet's implementation changed the application linked against
+    /// functions that no longer existed ("undefined reference to ..."). So: when any of Swiftlet's library
+    /// sources is newer than the last build, that build is removed and everything compiled again.
+    func forgetBuildIfSwiftletChanged() {
+        let fm = FileManager.default
+        let build = generated.appendingPathComponent(".build")
+        let stamp = build.appendingPathComponent("swiftlet-sources.stamp")
+        var newest = 0.0
+        if let walker = fm.enumerator(at: swiftletRoot.appendingPathComponent("Sources"), includingPropertiesForKeys: [.contentModificationDateKey]) {
+            for case let url as URL in walker where url.pathExtension == "swift" || url.pathExtension == "c" || url.pathExtension == "h" {
+                if url.path.contains("/Sources/swiftlet/") { continue }  // the tool itself is not linked in
+                let date = (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
+                newest = max(newest, date.timeIntervalSince1970)
+            }
+        }
+        let current = String(newest)
+        let previous = try? String(contentsOf: stamp, encoding: .utf8)
+        if previous != current, fm.fileExists(atPath: build.appendingPathComponent("release").path) {
+            say("Swiftlet's sources changed since the last build of \(folder.lastPathComponent): building it afresh")
+            try? fm.removeItem(at: build)
+        }
+        try? fm.createDirectory(at: build, withIntermediateDirectories: true)
+        try? current.write(to: stamp, atomically: true, encoding: .utf8)
     }
 
     /// The application's Swift files, relative to its folder (hidden folders and the manifest skipped).
