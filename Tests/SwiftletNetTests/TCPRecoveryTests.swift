@@ -188,22 +188,28 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         #expect(d.spuriousRecoveries == 0)
     }
 
-    /// RFC 5682 §3: after a timeout the first ACK moves SND.UNA, so two new segments go instead of
-    /// retransmissions; the next ACK acknowledges data sent before the timeout and never resent: the
-    /// timeout was spurious, and the window from before it comes back (RFC 4015).
-    @Test func forwardRTOUndoesASpuriousTimeout() {
+    /// A sender whose first segment was acknowledged and whose timer then ran out (nothing else came
+    /// back); its window before the timeout, and the sequence offset just past what it had sent.
+    private func timedOut(_ fill: UInt8) -> (c: TCPConnection, rto: Instant, top: Int, before: Int) {
         var c = sender(tailLossProbe: false)
-        _ = c.write([UInt8](repeating: 7, count: 60 * mss).span, now: t0)
+        _ = c.write([UInt8](repeating: fill, count: 60 * mss).span, now: t0)
         _ = c.drainOutbox()
         c.handle(peerAck(mss), payload: Span(), now: t0 + .milliseconds(2))
         let flight = offsets(c.drainOutbox())
         let before = c.congestionWindow
-        // The rest is only delayed, for longer than the RTO.
         let rto = c.nextDeadline
         c.poll(now: rto)
+        return (c, rto, (flight.max() ?? 0) + mss, before)
+    }
+
+    /// RFC 5682 §3: after a timeout the first ACK moves SND.UNA, so two new segments go instead of
+    /// retransmissions; the next ACK acknowledges data sent before the timeout and never resent: the
+    /// timeout was spurious, and the window from before it comes back (RFC 4015).
+    @Test func forwardRTOUndoesASpuriousTimeout() {
+        // The rest of the flight is only delayed, for longer than the RTO.
+        var (c, rto, top, before) = timedOut(7)
         #expect(offsets(c.drainOutbox()) == [mss], "the RTO resends the first unacknowledged segment")
         #expect(c.timeouts == 1)
-        let top = (flight.max() ?? 0) + mss
         c.handle(peerAck(2 * mss), payload: Span(), now: rto + .milliseconds(2))
         #expect(offsets(c.drainOutbox()) == [top, top + mss], "F-RTO: two new segments, no retransmission")
         c.handle(peerAck(5 * mss), payload: Span(), now: rto + .milliseconds(2))
@@ -215,15 +221,8 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
     /// RFC 5682 §3 step 3a: the ACK after the two new segments only SACKs them: the timeout was real, and
     /// the segments sent before it go again.
     @Test func forwardRTOKeepsARealTimeout() {
-        var c = sender(tailLossProbe: false)
-        _ = c.write([UInt8](repeating: 8, count: 60 * mss).span, now: t0)
+        var (c, rto, top, _) = timedOut(8)
         _ = c.drainOutbox()
-        c.handle(peerAck(mss), payload: Span(), now: t0 + .milliseconds(2))
-        let flight = offsets(c.drainOutbox())
-        let rto = c.nextDeadline
-        c.poll(now: rto)
-        _ = c.drainOutbox()
-        let top = (flight.max() ?? 0) + mss
         c.handle(peerAck(2 * mss), payload: Span(), now: rto + .milliseconds(2))
         #expect(offsets(c.drainOutbox()) == [top, top + mss])
         c.handle(peerAck(2 * mss, sack: [(top, top + 2 * mss)]), payload: Span(), now: rto + .milliseconds(4))

@@ -200,6 +200,13 @@ struct SentSegments {
         lostCount = 0
     }
 
+    /// The first record the peer has not SACKed (relative index), or nil.
+    var firstUnsacked: Int? {
+        var j = head
+        while j < storage.count, storage[j].isSacked { j += 1 }
+        return j < storage.count ? j - head : nil
+    }
+
     /// The first record deemed lost and not yet resent, as an index relative to the first record.
     func firstLost(from i: Int = 0) -> Int? {
         guard lostCount > 0 else { return nil }

@@ -51,23 +51,21 @@ extension TCPConnection {
         var original = false
         let offset = tsOffset
         let before = recoveryPoint ?? sndMax
-        // The echo is older than the segment's last transmission: it acknowledges an earlier one.
-        func older(_ sent: Instant) -> Bool {
-            guard let echo else { return false }
-            let stamp = UInt32(truncatingIfNeeded: sent.nanoseconds / 1_000_000) &+ offset
-            return Int32(bitPattern: echo &- stamp) < 0
-        }
-        sent.acknowledge(through: ack) { r, n in
+        // One record delivered (`n` of its bytes): counted, and taught to RACK. Its acknowledgment is
+        // ambiguous when the echo is older than its last transmission (it acknowledges an earlier one).
+        func delivered(_ r: SentSegment, _ n: Int) {
             bytes += n
             if !r.wasRetransmitted, r.end <= before { original = true }
-            rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older(r.sent), now: now)
-        }
-        for b in blocks where b.left < b.right && b.left >= ack && b.right <= sndMax {
-            sent.sack(b.left, b.right) { r in
-                bytes += r.length
-                if !r.wasRetransmitted, r.end <= before { original = true }
-                rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older(r.sent), now: now)
+            var older = false
+            if let echo {
+                let stamp = UInt32(truncatingIfNeeded: r.sent.nanoseconds / 1_000_000) &+ offset
+                older = Int32(bitPattern: echo &- stamp) < 0
             }
+            rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older, now: now)
+        }
+        sent.acknowledge(through: ack) { r, n in delivered(r, n) }
+        for b in blocks where b.left < b.right && b.left >= ack && b.right <= sndMax {
+            sent.sack(b.left, b.right) { r in delivered(r, r.length) }
         }
         self.rack = rack
         return (bytes, original)
@@ -200,14 +198,13 @@ extension TCPConnection {
         // The peer SACKed the segment at SND.UNA yet never acknowledged it: it reneged (RFC 2018 §8).
         // Forget what it SACKed; the cumulative ACK is all that counts.
         if sent.first?.isSacked == true { sent.forgetSACKs() }
-        var i = 0
-        while i < sent.count, sent[i].isSacked { i += 1 }
-        if i < sent.count { sent.markLost(i) }
+        let oldest = sent.firstUnsacked
+        if let i = oldest { sent.markLost(i) }
         markTimedOut(now: now)
         forwardRTO = first && configuration.forwardRTORecovery ? .firstAck : nil
         // RFC 6298 §5.4: the earliest unacknowledged segment goes now, whatever the pipe says (a
         // retransmission still counted in flight could otherwise hold it back, with no timer left).
-        if i < sent.count {
+        if let i = oldest {
             let r = sent[i]
             _ = retransmit(from: r.start, before: r.end, now: now)
         }

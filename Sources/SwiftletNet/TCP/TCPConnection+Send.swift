@@ -217,9 +217,7 @@ extension TCPConnection {
         probeSent = true
         tailLossProbes += 1
         let unsent = dataEnd - sndMax
-        var i = 0
-        while i < sent.count, sent[i].isSacked { i += 1 }
-        if inRecovery, i < sent.count {
+        if inRecovery, let i = sent.firstUnsacked {
             // The first segment not SACKed, most likely a lost retransmission, goes again.
             let r = sent[i]
             sent.markLost(i)
