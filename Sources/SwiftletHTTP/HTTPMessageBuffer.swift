@@ -119,6 +119,8 @@ struct HTTPMessageBuffer: Sendable {
     private var framingBytes = 0
     /// Bytes examined so far, over the parser's life (for tests that bound the work).
     private(set) var examined = 0
+    /// What the fields of the message being read hold: their lines' bytes and a record each.
+    private var fieldMemory = 0
 
     init(limits: HTTPLimits, startLineTooLong: HTTPParseError) {
         self.limits = limits
@@ -127,6 +129,9 @@ struct HTTPMessageBuffer: Sendable {
 
     subscript(i: Int) -> UInt8 { buffer[i] }
     var buffered: Int { buffer.count - start }
+    /// Heap bytes held for the message being read: the receive buffer's storage, the decoded chunked body,
+    /// and the fields read so far (until the message ends: a request waiting for its body holds them).
+    var memory: Int { buffer.capacity + decoded.capacity + fieldMemory }
     var end: Int { buffer.count }
 
     /// Appends received bytes; refuses them (keeping the error) once parsing has failed.
@@ -158,6 +163,7 @@ struct HTTPMessageBuffer: Sendable {
     /// The message ends where reading stopped: the next one starts there. Drops consumed bytes now and
     /// then (not at every message: that would copy the rest of a pipelined batch each time).
     mutating func endMessage() {
+        fieldMemory = 0
         start = scan
         lineStart = scan
         phase = .startLine
@@ -219,6 +225,7 @@ struct HTTPMessageBuffer: Sendable {
                 blockStart = scan
                 lineStart = scan
                 fields = []
+                fieldMemory = 0
                 noted = NotedFields()
                 continue
             }
@@ -268,9 +275,12 @@ struct HTTPMessageBuffer: Sendable {
         case .other: break
         }
         fields.append(HTTPField(name: string(range.lowerBound..<colon), value: string(first..<end)))
+        fieldMemory += range.count + Self.fieldRecordBytes
     }
 
     private enum FieldKind { case other, host, invalidHost, framing }
+    /// A field's record beside its bytes: two strings' headers and their heap blocks' own headers.
+    static let fieldRecordBytes = 64
 
     /// The colon, the value's bounds without OWS, and which of the noted fields this is.
     private static func scanField(_ bytes: Span<UInt8>, _ range: Range<Int>) throws(HTTPParseError) -> (Int, Int, Int, FieldKind) {

@@ -76,6 +76,9 @@ public struct HTTPRequestParser {
 
     /// Bytes received and not yet part of a returned request.
     public var buffered: Int { message.buffered }
+    /// Heap bytes the parser holds for requests not yet returned (buffer storage, a decoded chunked body,
+    /// the fields of a request waiting for its body): what `HTTPServer` charges to its memory budget.
+    public var memory: Int { message.memory }
     /// True when nothing is buffered (the connection is between requests).
     public var isIdle: Bool { buffered == 0 }
     /// Bytes examined so far (each received byte a bounded number of times; tests bound the work by it).

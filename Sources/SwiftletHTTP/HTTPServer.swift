@@ -9,7 +9,9 @@
 // Timeouts: a connection idle between requests is closed after `idle`; a request (head and body) must
 // arrive within `request` of its first byte, else 408 and close, so a slowloris client that trickles a
 // byte now and then holds a connection for at most that long (and at most the parser's limits in
-// memory); a response the client does not take within `write` resets the connection. Not yet:
+// memory); a response the client does not take within `write` resets the connection. A server's
+// connections together stay within its `Capacity` (HTTPServerLoad.swift): connections at once, and the
+// memory of requests being read and responses being written; beyond either, 503 and close. Not yet:
 // `Expect: 100-continue`.
 
 import Swiftlet
@@ -24,14 +26,53 @@ public enum HTTPServer {
         public init() {}
     }
 
-    /// Serves `listener` until it is closed, answering every request with `handler`.
+    /// Serves `listener` until it is closed, answering every request with `handler`, within `capacity`.
     public static func serve<L: TCPListening, C: WallClock>(
         _ listener: L, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
-        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+        capacity: Capacity = .init(), handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) async {
+        await serve(listener, clock: clock, limits: limits, timeouts: timeouts, load: Load(capacity), handler: handler)
+    }
+
+    /// Serves `listener` within `load`'s capacity (which the caller may read while it runs, or share
+    /// between listeners).
+    public static func serve<L: TCPListening, C: WallClock>(
+        _ listener: L, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
+        load: Load, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         await listener.serve { flow in
-            await connection(flow, clock: clock, limits: limits, timeouts: timeouts, handler: handler)
+            guard load.admit() else {
+                await refuse(flow, errorMessage(503, date: Array(HTTPDate.format(clock.now()).utf8), close: true))
+                return
+            }
+            await connection(flow, clock: clock, limits: limits, timeouts: timeouts, load: load, handler: handler)
+            load.leave()
         }
+    }
+
+    /// How long a refused connection's 503 may take to go out, and then how much of the rest of its
+    /// request is read and dropped before the connection is closed: at most 64 KiB in at most 16 reads
+    /// of at most a second each (a client that trickles holds it no longer than that).
+    static let refusalTimeout = Duration.seconds(1)
+    static let refusalDrain = 64 * 1024
+    static let refusalReads = 16
+
+    /// Sends `message` (a 503), then reads and drops what the client is still sending, a bounded while,
+    /// before closing: closing with unread input resets the connection (RFC 9293 §3.10.7.1), and a
+    /// reset can reach the client before the 503 does (the "lingering close" of RFC 9112 §9.6).
+    static func refuse<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async {
+        do throws(NetworkError) {
+            try await flow.write(message, timeout: refusalTimeout)
+            flow.shutdownWrite()
+            var dropped = 0
+            var reads = 0
+            while dropped < refusalDrain && reads < refusalReads,
+                  let bytes = try await flow.read(maximum: refusalDrain - dropped, timeout: refusalTimeout) {
+                dropped += bytes.count
+                reads += 1
+            }
+        } catch {}
+        flow.close()
     }
 
     /// Requests one connection may be served in a row before it lets the others run (`Task.yield`). A
@@ -44,12 +85,22 @@ public enum HTTPServer {
         (try? HTTPResponse.text(status, HTTPResponse.reason(status)).message(date: date, close: close, withBody: withBody)) ?? []
     }
 
-    /// Serves one connection until the client closes it, asks to, or sends something unparseable.
+    /// Serves one connection until the client closes it, asks to, or sends something unparseable. With
+    /// a `load`, its memory is charged there (503 and close when it does not fit); the caller admits it.
     public static func connection<F: TCPFlow, C: WallClock>(
-        _ flow: F, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
+        _ flow: F, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(), load: Load? = nil,
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) async {
         var parser = HTTPRequestParser(limits: limits)
+        var charge = HTTPConnectionCharge(load)
+        defer { charge.releaseAll() }
+        /// Over the memory capacity: 503, and the connection ends (nothing after it is read).
+        func shed() async {
+            load?.shed()
+            parser = HTTPRequestParser(limits: limits)
+            charge.releaseAll()
+            await refuse(flow, errorMessage(503, date: currentDate(), close: true))
+        }
         var requestStarted: WallTime? = nil
         // The Date field changes once a second; formatting it for every response showed in profiles.
         var dateSecond: Int64 = -1
@@ -77,9 +128,12 @@ public enum HTTPServer {
                         // A field that would split the response (CR or LF in it): never sent.
                         bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
                     }
+                    // The response is held until the client has taken it: charged with what the parser holds.
+                    guard charge.set(parser.memory + bytes.capacity) else { await shed(); return }
                     do throws(NetworkError) { try await flow.write(bytes, timeout: timeouts.write) } catch { flow.abort(); return }
                     if close { flow.close(); return }
                 }
+                guard charge.set(parser.memory) else { await shed(); return }
             } catch {
                 try? await flow.write(errorMessage(error.status, date: currentDate(), close: true))
                 flow.close()
@@ -111,6 +165,7 @@ public enum HTTPServer {
             guard let bytes = received else { flow.close(); return }
             if requestStarted == nil { requestStarted = clock.now() }
             parser.feed(bytes)
+            guard charge.set(parser.memory) else { await shed(); return }
         }
     }
 }

@@ -1,6 +1,7 @@
 // HTTP client and server over two simulated stacks (SwiftletHTTP on SwiftletNet): one fetch with its own
 // connection, then a kept-alive connection carrying a large GET, a large POST echoed back and a 404; and
-// a server that closes without answering is a typed error. Nothing is left behind afterwards.
+// a server that closes without answering is a typed error; a crowd of clients holding half-sent heads stays
+// within the server's capacity (issue 17: application memory). Nothing is left behind afterwards.
 
 import Testing
 import Swiftlet
@@ -77,6 +78,68 @@ import SwiftletTesting
         }
         #expect(await pair.run(for: .seconds(60)) { done })
         #expect(refused == .network(.refused))
+        listener.close()
+    }
+
+    /// A crowd of clients, each sending a large head and never finishing it, cannot take more than the
+    /// server's capacity: beyond 4 connections each is answered 503 at once; of those served, one whose
+    /// buffered head (about 100 KiB of heap: the buffer and the fields read from it) would pass 256 KiB
+    /// in all is answered 503 and closed; the rest get 408 after the request timeout. Memory never passed
+    /// the bound, every connection got an answer, and once they are gone a real request is answered.
+    @Test func aCrowdOfHalfSentRequestsStaysWithinTheServersCapacity() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 80)
+        var capacity = HTTPServer.Capacity()
+        capacity.connections = 4
+        capacity.memory = 256 * 1024
+        let load = HTTPServer.Load(capacity)
+        let clock = ManualWallClock(WallTime(secondsSinceEpoch: 1_800_000_000))
+        Task { @MainActor in
+            await HTTPServer.serve(listener, clock: clock, load: load) { _ in .text(200, "ok") }
+        }
+        // 40 KiB in 40 fields: within the parser's limits (64 KiB, 100 fields), so only the capacity refuses it.
+        var head = Array("GET / HTTP/1.1\r\nHost: b.test\r\n".utf8)
+        while head.count < 40 * 1024 { head += Array("X-Padding: \(String(repeating: "a", count: 1000))\r\n".utf8) }
+        let clients = 12
+        var answers: [String] = []
+        var mostMemory = 0
+        var mostConnections = 0
+        for _ in 0..<clients {
+            Task { @MainActor in
+                do throws(NetworkError) {
+                    let flow = try await pair.a.connect(to: TwoStacks.addressB, port: 80)
+                    try await flow.write(head)
+                    var reply: [UInt8] = []
+                    while let bytes = try await flow.read() { reply += bytes }
+                    answers.append(String(decoding: reply.prefix(12), as: UTF8.self))
+                    flow.close()
+                } catch {
+                    answers.append("error \(error)")
+                }
+            }
+        }
+        #expect(await pair.run(for: .seconds(60)) {
+            mostMemory = max(mostMemory, load.memory.used)
+            mostConnections = max(mostConnections, load.connections)
+            return answers.count == clients
+        })
+        let refused = answers.filter { $0 == "HTTP/1.1 503" }.count
+        let timedOut = answers.filter { $0 == "HTTP/1.1 408" }.count
+        print("crowd: \(load.refusedConnections) refused at the door, \(load.shedForMemory) shed for memory, \(timedOut) timed out; memory peak \(load.memory.peak) of \(capacity.memory)")
+        #expect(refused + timedOut == clients, "\(answers)")
+        #expect(refused == load.refusedConnections + load.shedForMemory)
+        #expect(load.refusedConnections >= 1 && load.shedForMemory >= 1 && timedOut >= 1)
+        #expect(load.peakConnections <= capacity.connections && mostConnections <= capacity.connections)
+        #expect(load.memory.peak <= capacity.memory && mostMemory <= capacity.memory)
+        #expect(load.memory.peak > 80 * 1024, "the heads were charged as they arrived")
+        #expect(load.connections == 0 && load.memory.used == 0 && load.memory.accountingErrors == 0)
+        // With the crowd gone, a real request is served.
+        var status = 0
+        Task { @MainActor in
+            if let response = try? await HTTPClient.fetch(pair.a, address: TwoStacks.addressB, port: 80) { status = response.status }
+        }
+        #expect(await pair.run(for: .seconds(10)) { status != 0 })
+        #expect(status == 200)
         listener.close()
     }
 }

@@ -1,11 +1,11 @@
-// SwiftletNet: the stack's memory budget: the most bytes that TCP buffers (send, receive and out-of-order,
-// which lives in the receive ring) and connection records may hold together. Every growth asks first, and
-// what the budget refuses is shed instead: a receive ring that may not grow drops the segment (the peer
-// sends it again), a send ring that may not grow takes fewer bytes (`write` waits), and a stack whose
-// budget is nearly spent accepts no new connection. So no network input can push a kernel's heap past the
-// budget and into a panic (docs/ARCHITECTURE.md, "Limits under attack").
+// Swiftlet: a memory budget: the most bytes a set of buffers may hold together. Every growth asks first,
+// and what the budget refuses is shed instead. The stack's TCP buffers share one (a receive ring that may
+// not grow drops the segment, a send ring that may not grow takes fewer bytes, a stack whose budget is
+// nearly spent accepts no new connection), and so do an HTTP server's request buffers and responses
+// (`HTTPServer.Load`), so that no network input can push a kernel's heap past its budgets and into a panic
+// (docs/ARCHITECTURE.md, "Limits under attack").
 
-/// Shared by a stack and its connections; used from the stack's one thread only.
+/// Shared by the holders of the buffers it counts; used from one thread (one executor) only.
 public final class MemoryBudget {
     /// The most bytes that may be reserved at once.
     public let limit: Int

@@ -1,0 +1,77 @@
+// SwiftletHTTP: what one server's connections may hold at once: how many connections it serves, and
+// the heap bytes of their unanswered requests and of the responses being written. The stack's memory
+// budget bounds what TCP holds; this bounds what the application copies out of it, so that a crowd of
+// clients, each within the parser's limits (a 64 KiB head, a 1 MiB body), cannot together take a
+// kernel's heap. What is over a bound is shed with a 503 and the connection closed (RFC 9110 §15.6.4),
+// never queued. docs/ARCHITECTURE.md, "Limits under attack", lists the defaults.
+
+import Swiftlet
+
+extension HTTPServer {
+    /// The bounds of one server; change them with `serve(_:clock:limits:timeouts:capacity:handler:)`.
+    public struct Capacity: Sendable {
+        /// Connections served at once: 1,024. One more is answered 503 and closed at once.
+        public var connections = 1024
+        /// Heap bytes all connections may hold at once for requests being read (the parsers' buffers)
+        /// and responses being written: 32 MiB. A connection whose next read or response would pass it
+        /// is answered 503 and closed.
+        public var memory = 32 << 20
+        public init() {}
+    }
+
+    /// One server's running count: its connections and the memory they hold. Shared by the server's
+    /// connection tasks, which all run on one executor (the run loop's), so no lock is needed.
+    public final class Load: @unchecked Sendable {
+        public let capacity: Capacity
+        /// Bytes held now, the most ever held, and refusals (see `MemoryBudget`).
+        public let memory: MemoryBudget
+        /// Connections being served now, and the most at once.
+        public private(set) var connections = 0
+        public private(set) var peakConnections = 0
+        /// Connections answered 503 because `capacity.connections` were being served.
+        public private(set) var refusedConnections = 0
+        /// Connections answered 503 because their memory would have passed `capacity.memory`.
+        public private(set) var shedForMemory = 0
+
+        public init(_ capacity: Capacity = .init()) {
+            self.capacity = capacity
+            memory = MemoryBudget(limit: capacity.memory)
+        }
+
+        /// Takes a connection slot; false (counted) when all are taken.
+        func admit() -> Bool {
+            guard connections < capacity.connections else { refusedConnections += 1; return false }
+            connections += 1
+            if connections > peakConnections { peakConnections = connections }
+            return true
+        }
+
+        func leave() { connections -= 1 }
+
+        func shed() { shedForMemory += 1 }
+    }
+}
+
+/// What one connection has charged to its server's `Load`: follows the parser's memory up and down, and
+/// gives everything back when the connection ends.
+struct HTTPConnectionCharge {
+    let load: HTTPServer.Load?
+    private(set) var charged = 0
+
+    init(_ load: HTTPServer.Load?) { self.load = load }
+
+    /// Charges `bytes` in all (more or less than before); false, with the charge unchanged, when the
+    /// increase does not fit.
+    mutating func set(_ bytes: Int) -> Bool {
+        guard let load else { return true }
+        if bytes > charged {
+            guard load.memory.reserve(bytes - charged) else { return false }
+        } else if bytes < charged {
+            load.memory.release(charged - bytes)
+        }
+        charged = bytes
+        return true
+    }
+
+    mutating func releaseAll() { _ = set(0) }
+}
