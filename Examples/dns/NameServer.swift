@@ -3,7 +3,9 @@
 // `-- --port N`). Written against the device protocols: the same code runs on unix, tap and kvm.
 //
 // UDP: one query per datagram. TCP (RFC 7766): queries framed with a two-byte length, several per
-// connection, pipelined; a connection idle for 10 s is closed.
+// connection, pipelined; a connection idle for 10 s is closed, and at most `maximumTCPClients` are
+// served at once (RFC 7766 §6.2.2; one more is reset at once), so that what the connections hold (at
+// most one 64 KiB message and one read each, about 34 MiB in all) stays well inside a kernel's heap.
 
 import Swiftlet
 import SwiftletWire
@@ -66,11 +68,22 @@ enum NameServer {
                 }
             }
             group.addTask {
-                await listener.serve { flow in await serveTCP(flow, responder) }
+                let clients = TCPClients()
+                await listener.serve { flow in
+                    guard clients.count < maximumTCPClients else { flow.abort(); return }
+                    clients.count += 1
+                    await serveTCP(flow, responder)
+                    clients.count -= 1
+                }
             }
         }
         return 0
     }
+
+    static let maximumTCPClients = 256
+
+    /// TCP clients being served; shared by their tasks, which all run on the one executor.
+    final class TCPClients: @unchecked Sendable { var count = 0 }
 
     /// Length-prefixed queries until the client closes, errs or idles for 10 s.
     static func serveTCP<F: TCPFlow>(_ flow: F, _ responder: DNSResponder) async {

@@ -52,6 +52,8 @@ test_unix_dns() {
     spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
     wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
     dns_checks "" 127.0.0.1 5300 || return 1
+    # The TCP client cap (Examples/dns/NameServer.swift, maximumTCPClients): 256 served, one more reset.
+    $PEER dns-tcp-cap 127.0.0.1 5300 256 || return 1
     start_nsd "" Examples/dns/zones 5301 || return 1
     compare_with_nsd "" 127.0.0.1 5300 5301
 }

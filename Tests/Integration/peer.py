@@ -14,6 +14,9 @@
                                          'echo' sends a line and reads its echo once; 'unread' sends
                                          until its buffers are full and never reads. Prints 'holding N'
                                          and sleeps until killed
+  peer.py dns-tcp-cap ADDR PORT N        N DNS-over-TCP clients, each answered once and kept open; one
+                                         more must get no answer (the server's cap is N); with the N
+                                         closed, a new client is answered again
 
 The pattern is byte i = (7*i + i // 4099) % 251 (Tests/Apps/bulk/Bulk.swift); it repeats every
 251 * 4099 bytes, so one period is computed and then sliced.
@@ -244,9 +247,53 @@ def cmd_hold(addr, port, source, n, mode):
         time.sleep(3600)
 
 
+def dns_tcp_query(s):
+    """Asks www.example.test A on the connected socket s; the answer's bytes, or None (closed, reset)."""
+    name = b"".join(bytes([len(p)]) + p for p in b"www.example.test".split(b".")) + b"\0"
+    query = struct.pack(">HHHHHH", 0x5157, 0, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1)
+    try:
+        s.sendall(struct.pack(">H", len(query)) + query)
+        got = b""
+        while len(got) < 2 or len(got) < 2 + struct.unpack(">H", got[:2])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                return None
+            got += chunk
+        return got[2:]
+    except OSError:
+        return None
+
+
+def cmd_dns_tcp_cap(addr, port, n):
+    import resource
+    n = int(n)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 64)), hard))
+    held = []
+    for i in range(n):
+        s = socket.create_connection((addr, int(port)), timeout=5)
+        answer = dns_tcp_query(s)
+        if answer is None or answer[:2] != b"\x51\x57":
+            sys.exit("client %d of %d was not answered" % (i + 1, n))
+        held.append(s)
+    extra = socket.create_connection((addr, int(port)), timeout=5)
+    if dns_tcp_query(extra) is not None:
+        sys.exit("client %d was answered: no cap at %d" % (n + 1, n))
+    extra.close()
+    for s in held:
+        s.close()
+    import time
+    time.sleep(0.5)
+    with socket.create_connection((addr, int(port)), timeout=5) as s:
+        if dns_tcp_query(s) is None:
+            sys.exit("a new client was not answered after the %d closed" % n)
+    print("ok: %d clients answered and held, client %d refused, a new one answered after" % (n, n + 1))
+
+
 if __name__ == "__main__":
     commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames,
-                "timed-echo": cmd_timed_echo, "hold": cmd_hold}
+                "timed-echo": cmd_timed_echo, "hold": cmd_hold,
+                "dns-tcp-cap": cmd_dns_tcp_cap}
     if len(sys.argv) >= 3 and sys.argv[1] == "digest":
         h = 0xCBF29CE484222325
         for chunk in pattern_chunks(int(sys.argv[2])):
