@@ -43,6 +43,43 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
 }
 
 @Suite struct TCPRecoveryTests {
+    /// RTT samples come from the send times of segments sent once (microseconds), not from timestamp
+    /// echoes (milliseconds): a 300 us round trip within one millisecond read as 0 ms, and SRTT went to
+    /// 1 us (every sample clamped), which also made RACK's reordering window (capped at SRTT) nothing.
+    /// (Round trips that straddle millisecond ticks read 0 or 1 ms and average out, noisily.)
+    @Test func roundTripsUnderAMillisecondAreMeasuredInMicroseconds() {
+        var c = TCPConfiguration()
+        c.nagle = false
+        var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c, now: t0)
+        let syn = client.drainOutbox()[0].header
+        var options = TCPOptions(maximumSegmentSize: UInt16(mss))
+        options.sackPermitted = true
+        options.windowScale = 7
+        options.timestamps = TCPTimestamps(value: 77, echoReply: syn.options.timestamps?.value ?? 0)
+        client.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5000),
+                                acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack], window: 65535, options: options),
+                      payload: Span(), now: t0 + .microseconds(300))
+        _ = client.drainOutbox()
+        #expect(client.timestampsEnabled && client.sackEnabled)
+        var acked = 0
+        for k in 1...20 {
+            // Sent 100 us into a millisecond, acknowledged 300 us later: the same millisecond.
+            var now = t0 + .milliseconds(Int64(k)) + .microseconds(100)
+            _ = client.write([UInt8](repeating: 1, count: 1000).span, now: now)
+            let out = client.drainOutbox().filter { !$0.payload.isEmpty }
+            #expect(out.count == 1)
+            guard let echo = out.first?.header.options.timestamps?.value else { break }
+            now = now + .microseconds(300)
+            acked += 1000
+            var ack = peerAck(acked)
+            ack.options.timestamps = TCPTimestamps(value: 78, echoReply: echo)
+            client.handle(ack, payload: Span(), now: now)
+            _ = client.drainOutbox()
+        }
+        let srtt = client.rto.smoothed ?? .zero
+        #expect(srtt >= .microseconds(250) && srtt <= .microseconds(350), "SRTT \(srtt) for a 300 us round trip")
+    }
+
     @Test func limitedTransmitSendsNewDataOnTheFirstTwoDuplicates() {
         var c = sender()
         _ = c.write([UInt8](repeating: 1, count: 40 * mss).span, now: t0)

@@ -42,13 +42,17 @@ extension TCPConnection {
     }
 
     /// Takes an ACK's cumulative point and SACK blocks into the records; RACK learns of every segment
-    /// delivered. Returns the bytes newly delivered (acknowledged or SACKed, for PRR) and whether any of
+    /// delivered. Returns the bytes newly delivered (acknowledged or SACKed, for PRR), whether any of
     /// them was sent before the recovery began and never again (for F-RTO: proof that data sent before
-    /// a timeout was still arriving).
-    mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant) -> (bytes: Int, original: Bool) {
+    /// a timeout was still arriving), and the round trip of the newest of them sent only once (an RTT
+    /// sample in microseconds, where timestamps give only milliseconds; Karn's rule: none from a
+    /// segment sent twice).
+    mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant)
+        -> (bytes: Int, original: Bool, rtt: Duration?) {
         var rack = self.rack
         var bytes = 0
         var original = false
+        var newestOnce: Instant? = nil
         let offset = tsOffset
         let before = recoveryPoint ?? sndMax
         // One record delivered (`n` of its bytes): counted, and taught to RACK. Its acknowledgment is
@@ -56,6 +60,7 @@ extension TCPConnection {
         func delivered(_ r: SentSegment, _ n: Int) {
             bytes += n
             if !r.wasRetransmitted, r.end <= before { original = true }
+            if !r.wasRetransmitted, newestOnce == nil || r.sent > newestOnce! { newestOnce = r.sent }
             var older = false
             if let echo {
                 let stamp = UInt32(truncatingIfNeeded: r.sent.nanoseconds / 1_000_000) &+ offset
@@ -68,7 +73,7 @@ extension TCPConnection {
             sent.sack(b.left, b.right) { r in delivered(r, r.length) }
         }
         self.rack = rack
-        return (bytes, original)
+        return (bytes, original, newestOnce.map { now - $0 })
     }
 
     /// RFC 8985 §6.2 step 5: marks lost every record RACK says is, and arms the reordering timer for the
@@ -133,7 +138,7 @@ extension TCPConnection {
 
     /// An ACK with SACK in use (after `deliver`): loss detection, the recovery's window and its end, and
     /// F-RTO's decision after a timeout.
-    mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool), echo: UInt32?,
+    mutating func sackAcknowledgment(advanced: Bool, acked: Int, delivered: (bytes: Int, original: Bool, rtt: Duration?), echo: UInt32?,
                                      now: Instant) {
         forwardRTONewData = 0
         if advanced, prr != nil, let stamp = recoveryRetransmitStamp, let echo, echo != 0,

@@ -204,7 +204,7 @@ extension TCPConnection {
             let advanced = ack > sndUna
             let acked = ack - sndUna
             let delivered = deliver(ack: ack, blocks: s.options.sackBlocks, echo: timestampsEnabled ? s.options.timestamps?.echoReply : nil, now: now)
-            if advanced { newlyAcknowledged(acked, ack: ack, header: s, now: now) }
+            if advanced { newlyAcknowledged(acked, ack: ack, header: s, measured: delivered.rtt, now: now) }
             // A segment that delivered nothing new, carried no data and left the window as it was: a
             // duplicate ACK. With SACK it only matters when the peer sent no SACK blocks (RFC 6675 §5).
             if !advanced, delivered.bytes == 0, payloadLength == 0, !s.flags.contains(.fin), sndMax > sndUna, scaledWindow(s) == sndWnd {
@@ -224,7 +224,7 @@ extension TCPConnection {
             }
         } else if ack > sndUna {
             let acked = ack - sndUna
-            newlyAcknowledged(acked, ack: ack, header: s, now: now)
+            newlyAcknowledged(acked, ack: ack, header: s, measured: nil, now: now)
         } else if ack == sndUna {
             // RFC 5681 §2 duplicate ACK: no data, window unchanged, data outstanding.
             if payloadLength == 0, !s.flags.contains(.fin), scaledWindow(s) == sndWnd, sndMax > sndUna {
@@ -238,7 +238,10 @@ extension TCPConnection {
         return true
     }
 
-    private mutating func newlyAcknowledged(_ acked: Int, ack: TCPSequenceNumber, header s: TCPHeader, now: Instant) {
+    /// `measured`: the round trip of a segment this ACK delivered that was sent once (from its record's
+    /// send time, with SACK).
+    private mutating func newlyAcknowledged(_ acked: Int, ack: TCPSequenceNumber, header s: TCPHeader, measured: Duration?,
+                                            now: Instant) {
         // Data bytes acknowledged (the FIN is one sequence number past the data).
         let dataAcked = TCPSequenceNumber.min(ack, dataEnd) - sendQueueSeq
         if dataAcked > 0 {
@@ -256,8 +259,13 @@ extension TCPConnection {
         probeSent = false
         limitedTransmit = 0
         rto.resetBackoff()
-        // RTT sample: timestamps (RFC 7323 §4.1) or a probe never retransmitted (Karn).
-        if timestampsEnabled, let ts = s.options.timestamps, ts.echoReply != 0 {
+        // RTT sample: the send time of a segment sent once (microseconds: on a LAN or between VMs the
+        // round trip is well under the timestamps' millisecond, which read it as 0 or 1 ms and left SRTT
+        // meaningless, and RACK's reordering window is capped by SRTT), else timestamps (RFC 7323 §4.1),
+        // else a probe never retransmitted (Karn).
+        if let measured {
+            rto.sample(measured)
+        } else if timestampsEnabled, let ts = s.options.timestamps, ts.echoReply != 0 {
             rto.sample(Duration.milliseconds(Int64(timestampClock(now) &- ts.echoReply)))
         } else if let probe = rttProbe, ack > probe.sequence {
             rto.sample(now - probe.sent)
