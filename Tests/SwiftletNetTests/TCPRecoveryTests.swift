@@ -43,6 +43,29 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
 }
 
 @Suite struct TCPRecoveryTests {
+    /// A peer that filled our receive window exactly and lost its last segment sends its ACKs with the
+    /// window's right edge as their sequence number. Their acknowledgments count: dropped as unacceptable
+    /// (RFC 9293's table is one short there), our data stayed unacknowledged until the peer's timeout.
+    @Test func anAcknowledgmentFromTheWindowsRightEdgeCounts() {
+        var c = sender()
+        _ = c.write([UInt8](repeating: 1, count: 1000).span, now: t0)
+        _ = c.drainOutbox()
+        let window = c.advertisableWindowForCheck
+        #expect(window > 0)
+        let ack = TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001) + window,
+                            acknowledgmentNumber: TCPSequenceNumber(1001) + 1000, flags: .ack, window: 4096, options: TCPOptions())
+        c.handle(ack, payload: Span(), now: t0 + .milliseconds(1))
+        #expect(c.sndUna == TCPSequenceNumber(1001) + 1000, "the ACK from the right edge acknowledged our data")
+        // One past the edge is still unacceptable: answered with an ACK, its acknowledgment not taken.
+        var d = sender()
+        _ = d.write([UInt8](repeating: 1, count: 1000).span, now: t0)
+        _ = d.drainOutbox()
+        let beyond = TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001) + window + 1,
+                               acknowledgmentNumber: TCPSequenceNumber(1001) + 1000, flags: .ack, window: 4096, options: TCPOptions())
+        d.handle(beyond, payload: Span(), now: t0 + .milliseconds(1))
+        #expect(d.sndUna == TCPSequenceNumber(1001))
+    }
+
     /// RTT samples come from the send times of segments sent once (microseconds), not from timestamp
     /// echoes (milliseconds): a 300 us round trip within one millisecond read as 0 ms, and SRTT went to
     /// 1 us (every sample clamped), which also made RACK's reordering window (capped at SRTT) nothing.

@@ -80,7 +80,11 @@ extension TCPConnection {
         let seq = s.sequenceNumber
         let acceptable: Bool
         if length == 0 {
-            acceptable = window == 0 ? seq == rcvNxt : seq.isIn(rcvNxt, rcvNxt + window)
+            // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: the right edge itself too (as Linux's tcp_sequence), where
+            // RFC 9293's table stops one short. A peer that filled our window exactly and lost its last
+            // segment sends its ACKs from the right edge; dropping them as unacceptable also dropped the
+            // acknowledgment of our data (measured: 200 ms stalls until the peer's retransmission timeout).
+            acceptable = seq.isIn(rcvNxt, rcvNxt + window + 1)
         } else {
             acceptable = window > 0 && (seq.isIn(rcvNxt, rcvNxt + window) || (seq + length - 1).isIn(rcvNxt, rcvNxt + window))
         }
