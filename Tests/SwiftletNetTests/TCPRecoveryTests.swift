@@ -43,6 +43,30 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
 }
 
 @Suite struct TCPRecoveryTests {
+    /// Data segments that also report SACK blocks carry less data, so that options and data together stay
+    /// within the peer's MSS (RFC 9293 §3.7.1): full-size ones were 12 bytes over and left as two IP
+    /// fragments. New data, a retransmission and the tail loss probe alike.
+    @Test func sackBlocksComeOutOfTheSegmentsData() {
+        var c = sender()
+        // The peer's data arrives with a hole: from now on our segments report a SACK block.
+        var options = TCPOptions()
+        options.timestamps = nil
+        c.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5001) + 100,
+                           acknowledgmentNumber: TCPSequenceNumber(1001), flags: .ack, window: 4096, options: options),
+                 payload: [UInt8](repeating: 7, count: 100).span, now: t0 + .milliseconds(1))
+        _ = c.drainOutbox()
+        _ = c.write([UInt8](repeating: 1, count: 6 * mss).span, now: t0 + .milliseconds(1))
+        var segments = c.drainOutbox().filter { !$0.payload.isEmpty }
+        // The first one again, by the tail loss probe's timer or the timeout.
+        if let deadline = c.retransmitDeadline { c.poll(now: deadline); segments += c.drainOutbox().filter { !$0.payload.isEmpty } }
+        #expect(segments.count >= 3)
+        for s in segments {
+            #expect(s.header.options.sackBlocks.count == 1)
+            #expect(s.payload.count + s.header.options.length <= mss, "\(s.payload.count) bytes of data and \(s.header.options.length) of options")
+        }
+        #expect(segments.contains { s in s.payload.count == mss - 12 }, "full segments carry the MSS less the SACK option")
+    }
+
     /// A peer that filled our receive window exactly and lost its last segment sends its ACKs with the
     /// window's right edge as their sequence number. Their acknowledgments count: dropped as unacceptable
     /// (RFC 9293's table is one short there), our data stayed unacknowledged until the peer's timeout.

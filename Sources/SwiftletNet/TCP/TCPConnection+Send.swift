@@ -23,6 +23,7 @@ extension TCPConnection {
             return
         }
         var sent = false
+        let mss = segmentPayloadLimit
         // With SACK, segments deemed lost go first (RFC 6675 NextSeg rule 1), while cwnd - pipe allows;
         // then new data, by the pipe too (rule 2). SND.NXT never goes back: there is nothing to skip.
         var pipe = 0
@@ -41,11 +42,11 @@ extension TCPConnection {
             let budget = forwardRTONewData > 0 ? min(sndWnd - inFlight, forwardRTONewData)
                 : sackEnabled ? min(sndWnd - inFlight, congestion.window - pipe)
                 : min(sndWnd, congestion.window + limitedTransmit) - inFlight
-            let length = max(0, min(unsent, sendMSS, budget))
+            let length = max(0, min(unsent, mss, budget))
             if length == 0 && !(sendFin && unsent <= 0) { break }
             // Small new segment while data is in flight: Nagle holds it unless it is the last before our
             // FIN; sender SWS avoidance holds a window-limited sliver (RFC 9293 §3.8.6.2.1).
-            if length > 0, length < sendMSS, sndNxt >= sndMax, inFlight > 0 {
+            if length > 0, length < mss, sndNxt >= sndMax, inFlight > 0 {
                 let nagleHolds = configuration.nagle && !(finQueued && length == unsent)
                 let sliver = length < unsent && length < maxSendWindow / 2
                 if nagleHolds || sliver { break }
@@ -144,6 +145,18 @@ extension TCPConnection {
         return UInt16(window >> Int(receiveScale))
     }
 
+    /// The data the next segment may carry: the MSS (less the timestamps, in `sendMSS`) less the room the
+    /// SACK blocks it will report take (RFC 9293 §3.7.1: the MSS counts data only, and options beyond
+    /// those assumed come out of it). A full-size segment with SACK blocks was 12 to 28 bytes over the
+    /// MTU, and IP sent it as two fragments: one more frame to lose, and dropped whole by paths that drop
+    /// fragments.
+    var segmentPayloadLimit: Int {
+        guard sackEnabled, !outOfOrder.isEmpty || duplicateReport != nil else { return sendMSS }
+        let blocks = min(timestampsEnabled ? 3 : 4, (duplicateReport != nil ? 1 : 0) + recentBlocks.count)
+        guard blocks > 0 else { return sendMSS }
+        return max(64, sendMSS - (2 + 8 * blocks + 3) / 4 * 4)  // kind, length, 8 per block; NOP-padded to 4
+    }
+
     /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks. Its data,
     /// if any, stays in the send queue (`queued`: offset from `sendQueueSeq` and length) until the stack
     /// copies it straight into the frame, or `drainOutbox` materialises it.
@@ -173,7 +186,7 @@ extension TCPConnection {
     /// Sends old data again: one segment from `start`, stopping at `stop` (a SACKed block) and at SND.MAX,
     /// with the FIN if it fits. Returns the end of what it sent.
     mutating func retransmit(from start: TCPSequenceNumber, before stop: TCPSequenceNumber?, now: Instant) -> TCPSequenceNumber? {
-        var end = TCPSequenceNumber.min(sndMax, start + sendMSS)
+        var end = TCPSequenceNumber.min(sndMax, start + segmentPayloadLimit)
         if let stop { end = TCPSequenceNumber.min(end, stop) }
         let dataStop = TCPSequenceNumber.min(end, dataEnd)
         let dataLength = max(0, dataStop - start)
@@ -222,8 +235,8 @@ extension TCPConnection {
             let r = sent[i]
             sent.markLost(i)
             _ = retransmit(from: r.start, before: r.end, now: now)
-        } else if sndNxt == sndMax, unsent > 0, sndMax - sndUna + min(unsent, sendMSS) <= sndWnd, sent.canAppend(sndMax) {
-            let length = min(unsent, sendMSS)
+        } else if sndNxt == sndMax, unsent > 0, sndMax - sndUna + min(unsent, segmentPayloadLimit) <= sndWnd, sent.canAppend(sndMax) {
+            let length = min(unsent, segmentPayloadLimit)
             let fin = finQueued && !finAcked && sndMax + length == dataEnd
             emit(flags: fin ? [.ack, .psh, .fin] : (length == unsent ? [.ack, .psh] : .ack), sequence: sndMax,
                  queued: (offset: sndMax - sendQueueSeq, length: length), now: now)
