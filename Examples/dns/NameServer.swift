@@ -92,7 +92,7 @@ enum NameServer {
             while true {
                 while let query = framer.next() {
                     guard let response = responder.respond(to: query, overTCP: true) else { continue }
-                    try await flow.write(DNSStreamFramer.frame(response))
+                    try await flow.write(DNSStreamFramer.frame(response), timeout: .seconds(10))
                 }
                 guard let bytes = try await flow.read(maximum: 65537, timeout: .seconds(10)), !bytes.isEmpty else { break }
                 framer.append(bytes)

@@ -42,7 +42,11 @@ public enum HTTPServer {
     ) async {
         await listener.serve { flow in
             guard load.admit() else {
+                // Refusals hold a task and a connection for a while too: beyond `maximumRefusing` at once
+                // the connection is reset at once instead.
+                guard load.beginRefusal() else { flow.abort(); return }
                 await refuse(flow, errorMessage(503, date: Array(HTTPDate.format(clock.now()).utf8), close: true))
+                load.endRefusal()
                 return
             }
             await connection(flow, clock: clock, limits: limits, timeouts: timeouts, load: load, handler: handler)
@@ -61,9 +65,10 @@ public enum HTTPServer {
     /// before closing: closing with unread input resets the connection (RFC 9293 §3.10.7.1), and a
     /// reset can reach the client before the 503 does (the "lingering close" of RFC 9112 §9.6).
     static func refuse<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async {
+        // A client that does not take even this (a zero window) is reset, not left an orphan holding it.
+        do throws(NetworkError) { try await flow.write(message, timeout: refusalTimeout) } catch { flow.abort(); return }
+        flow.shutdownWrite()
         do throws(NetworkError) {
-            try await flow.write(message, timeout: refusalTimeout)
-            flow.shutdownWrite()
             var dropped = 0
             var reads = 0
             while dropped < refusalDrain && reads < refusalReads,
@@ -72,6 +77,12 @@ public enum HTTPServer {
                 reads += 1
             }
         } catch {}
+        flow.close()
+    }
+
+    /// A last message (400, 408), then the end: written within `refusalTimeout` or the connection reset.
+    static func closeAfter<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async {
+        do throws(NetworkError) { try await flow.write(message, timeout: refusalTimeout) } catch { flow.abort(); return }
         flow.close()
     }
 
@@ -129,14 +140,23 @@ public enum HTTPServer {
                         bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
                     }
                     // The response is held until the client has taken it: charged with what the parser holds.
-                    guard charge.set(parser.memory + bytes.capacity) else { await shed(); return }
-                    do throws(NetworkError) { try await flow.write(bytes, timeout: timeouts.write) } catch { flow.abort(); return }
-                    if close { flow.close(); return }
+                    var last = close
+                    if !charge.set(parser.memory + bytes.capacity) {
+                        // A safe method (RFC 9110 §9.2.1) is refused: the client may simply ask again. Any
+                        // other has had its effect, so its answer goes out anyway, over the bound (counted),
+                        // and the connection ends after it.
+                        if ["GET", "HEAD", "OPTIONS", "TRACE"].contains(request.method) { await shed(); return }
+                        load?.overBudgetResponse()
+                        last = true
+                    }
+                    let message = last && !close
+                        ? ((try? response.message(date: currentDate(), close: true, withBody: request.method != "HEAD")) ?? bytes) : bytes
+                    do throws(NetworkError) { try await flow.write(message, timeout: timeouts.write) } catch { flow.abort(); return }
+                    if last { flow.close(); return }
                 }
                 guard charge.set(parser.memory) else { await shed(); return }
             } catch {
-                try? await flow.write(errorMessage(error.status, date: currentDate(), close: true))
-                flow.close()
+                await closeAfter(flow, errorMessage(error.status, date: currentDate(), close: true))
                 return
             }
             let timeout: Duration
@@ -153,10 +173,7 @@ public enum HTTPServer {
             do throws(NetworkError) {
                 received = try await flow.read(maximum: 65536, timeout: timeout)
             } catch .timedOut {
-                if !parser.isIdle {
-                    try? await flow.write(errorMessage(408, date: currentDate(), close: true))
-                }
-                flow.close()
+                if parser.isIdle { flow.close() } else { await closeAfter(flow, errorMessage(408, date: currentDate(), close: true)) }
                 return
             } catch {
                 flow.abort()

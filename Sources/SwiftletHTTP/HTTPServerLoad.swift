@@ -20,7 +20,8 @@ extension HTTPServer {
     }
 
     /// One server's running count: its connections and the memory they hold. Shared by the server's
-    /// connection tasks, which all run on one executor (the run loop's), so no lock is needed.
+    /// connection tasks, which all run on one executor (the run loop's), so no lock is needed: start
+    /// `serve` from the application's task (not a detached one), and read a `Load` from that executor.
     public final class Load: @unchecked Sendable {
         public let capacity: Capacity
         /// Bytes held now, the most ever held, and refusals (see `MemoryBudget`).
@@ -32,6 +33,13 @@ extension HTTPServer {
         public private(set) var refusedConnections = 0
         /// Connections answered 503 because their memory would have passed `capacity.memory`.
         public private(set) var shedForMemory = 0
+        /// Responses to unsafe methods sent although they did not fit (the handler had acted; a 503 would
+        /// invite a second time); each connection ends after one.
+        public private(set) var overBudgetResponses = 0
+        /// Refused connections being answered now (each holds a task and a connection for at most about
+        /// 17 s: see `HTTPServer.refuse`); beyond `maximumRefusing` they are reset at once.
+        public private(set) var refusing = 0
+        public static let maximumRefusing = 128
 
         public init(_ capacity: Capacity = .init()) {
             self.capacity = capacity
@@ -49,6 +57,16 @@ extension HTTPServer {
         func leave() { connections -= 1 }
 
         func shed() { shedForMemory += 1 }
+
+        func overBudgetResponse() { overBudgetResponses += 1 }
+
+        func beginRefusal() -> Bool {
+            guard refusing < Load.maximumRefusing else { return false }
+            refusing += 1
+            return true
+        }
+
+        func endRefusal() { refusing -= 1 }
     }
 }
 

@@ -286,6 +286,19 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
         return (c, rto, (flight.max() ?? 0) + mss, before)
     }
 
+    /// Karn's rule per ACK: the cumulative ACK that a retransmission drew also covers segments sent once,
+    /// long before (they sat at the peer behind the hole): their send times are no round trip. SRTT stays
+    /// at the 2 ms measured before, not the 200 ms since they were sent.
+    @Test func anACKThatPassedARetransmissionGivesNoSampleFromOlderSegments() {
+        var (c, rto, top, _) = timedOut(5)
+        _ = c.drainOutbox()
+        let before = c.rto.smoothed ?? .zero
+        #expect(before < .milliseconds(5))
+        c.handle(peerAck(top), payload: Span(), now: rto + .microseconds(300))
+        let after = c.rto.smoothed ?? .zero
+        #expect(after < .milliseconds(10), "SRTT \(before) -> \(after)")
+    }
+
     /// RFC 5682 §3: after a timeout the first ACK moves SND.UNA, so two new segments go instead of
     /// retransmissions; the next ACK acknowledges data sent before the timeout and never resent: the
     /// timeout was spurious, and the window from before it comes back (RFC 4015).

@@ -44,15 +44,20 @@ extension TCPConnection {
     /// Takes an ACK's cumulative point and SACK blocks into the records; RACK learns of every segment
     /// delivered. Returns the bytes newly delivered (acknowledged or SACKed, for PRR), whether any of
     /// them was sent before the recovery began and never again (for F-RTO: proof that data sent before
-    /// a timeout was still arriving), and the round trip of the newest of them sent only once (an RTT
-    /// sample in microseconds, where timestamps give only milliseconds; Karn's rule: none from a
-    /// segment sent twice).
+    /// a timeout was still arriving), and an RTT sample in microseconds (timestamps give milliseconds):
+    /// the round trip of the newest segment delivered whole that was sent only once. Karn's rule per ACK,
+    /// as Linux applies it: when the cumulative point passed a retransmitted segment, the segments it
+    /// acknowledged with it may have sat at the peer since long before (never SACKed: more holes than
+    /// blocks, lost ACKs), so none of them gives a sample, only segments SACKed by this ACK do (or the
+    /// timestamps, whose echo comes from the retransmission that filled the hole). A record partly
+    /// acknowledged gives none (a merged record's send time is its last extension).
     mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant)
         -> (bytes: Int, original: Bool, rtt: Duration?) {
         var rack = self.rack
         var bytes = 0
         var original = false
-        var newestOnce: Instant? = nil
+        var newestAcknowledged: Instant? = nil, newestSacked: Instant? = nil
+        var passedRetransmission = false
         let offset = tsOffset
         let before = recoveryPoint ?? sndMax
         // One record delivered (`n` of its bytes): counted, and taught to RACK. Its acknowledgment is
@@ -60,7 +65,6 @@ extension TCPConnection {
         func delivered(_ r: SentSegment, _ n: Int) {
             bytes += n
             if !r.wasRetransmitted, r.end <= before { original = true }
-            if !r.wasRetransmitted, newestOnce == nil || r.sent > newestOnce! { newestOnce = r.sent }
             var older = false
             if let echo {
                 let stamp = UInt32(truncatingIfNeeded: r.sent.nanoseconds / 1_000_000) &+ offset
@@ -68,12 +72,21 @@ extension TCPConnection {
             }
             rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older, now: now)
         }
-        sent.acknowledge(through: ack) { r, n in delivered(r, n) }
+        sent.acknowledge(through: ack) { r, n in
+            delivered(r, n)
+            if r.wasRetransmitted { passedRetransmission = true }
+            else if n == r.length, newestAcknowledged == nil || r.sent > newestAcknowledged! { newestAcknowledged = r.sent }
+        }
         for b in blocks where b.left < b.right && b.left >= ack && b.right <= sndMax {
-            sent.sack(b.left, b.right) { r in delivered(r, r.length) }
+            sent.sack(b.left, b.right) { r in
+                delivered(r, r.length)
+                if !r.wasRetransmitted, newestSacked == nil || r.sent > newestSacked! { newestSacked = r.sent }
+            }
         }
         self.rack = rack
-        return (bytes, original, newestOnce.map { now - $0 })
+        var newest = newestSacked
+        if !passedRetransmission, let a = newestAcknowledged, newest == nil || a > newest! { newest = a }
+        return (bytes, original, newest.map { now - $0 })
     }
 
     /// RFC 8985 §6.2 step 5: marks lost every record RACK says is, and arms the reordering timer for the

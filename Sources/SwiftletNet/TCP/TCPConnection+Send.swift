@@ -243,7 +243,7 @@ extension TCPConnection {
             sndNxt = sndMax + length + (fin ? 1 : 0)
             sndMax = sndNxt
         } else {
-            let last = TCPSequenceNumber.max(sndUna, sndMax - sendMSS)
+            let last = TCPSequenceNumber.max(sndUna, sndMax - segmentPayloadLimit)
             _ = retransmit(from: last, before: nil, now: now)
         }
         retransmitDeadline = now + rto.current
