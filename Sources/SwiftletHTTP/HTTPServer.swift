@@ -65,8 +65,7 @@ public enum HTTPServer {
     /// before closing: closing with unread input resets the connection (RFC 9293 §3.10.7.1), and a
     /// reset can reach the client before the 503 does (the "lingering close" of RFC 9112 §9.6).
     static func refuse<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async {
-        // A client that does not take even this (a zero window) is reset, not left an orphan holding it.
-        do throws(NetworkError) { try await flow.write(message, timeout: refusalTimeout) } catch { flow.abort(); return }
+        guard await sendLast(flow, message) else { return }
         flow.shutdownWrite()
         do throws(NetworkError) {
             var dropped = 0
@@ -80,10 +79,16 @@ public enum HTTPServer {
         flow.close()
     }
 
-    /// A last message (400, 408), then the end: written within `refusalTimeout` or the connection reset.
+    /// A last message (400, 408), then the end.
     static func closeAfter<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async {
-        do throws(NetworkError) { try await flow.write(message, timeout: refusalTimeout) } catch { flow.abort(); return }
-        flow.close()
+        if await sendLast(flow, message) { flow.close() }
+    }
+
+    /// Writes a connection's last message within `refusalTimeout`; a client that does not take even that
+    /// (a zero window) is reset, not left an orphan holding it. False when it was reset.
+    static func sendLast<F: TCPFlow>(_ flow: F, _ message: [UInt8]) async -> Bool {
+        do throws(NetworkError) { try await flow.write(message, timeout: refusalTimeout) } catch { flow.abort(); return false }
+        return true
     }
 
     /// Requests one connection may be served in a row before it lets the others run (`Task.yield`). A

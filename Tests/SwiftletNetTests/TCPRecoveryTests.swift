@@ -12,10 +12,11 @@ private let B = TCPEndpoint(address: IPv4Address(10, 0, 0, 2), port: 80)
 private let t0 = Instant(nanoseconds: 1_000_000_000)
 private let mss = 1460
 
-/// A sender whose peer (port 80, ISS 5000) took the handshake; data starts at sequence 1001.
-private func sender(tailLossProbe: Bool = true) -> TCPConnection {
+/// A sender whose peer (port 80, ISS 5000) took the handshake, answering `handshake` after our SYN (with
+/// timestamps if asked); data starts at sequence 1001.
+private func sender(tailLossProbe: Bool = true, timestamps: Bool = false, handshake: Duration = .milliseconds(2)) -> TCPConnection {
     var c = TCPConfiguration()
-    c.timestamps = false
+    c.timestamps = timestamps
     c.nagle = false
     c.tailLossProbe = tailLossProbe
     var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c, now: t0)
@@ -23,9 +24,10 @@ private func sender(tailLossProbe: Bool = true) -> TCPConnection {
     var options = TCPOptions(maximumSegmentSize: UInt16(mss))
     options.sackPermitted = true
     options.windowScale = 7
+    if timestamps { options.timestamps = TCPTimestamps(value: 77, echoReply: syn.options.timestamps?.value ?? 0) }
     client.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5000),
                             acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack], window: 65535, options: options),
-                  payload: Span(), now: t0 + .milliseconds(2))
+                  payload: Span(), now: t0 + handshake)
     _ = client.drainOutbox()
     return client
 }
@@ -95,18 +97,7 @@ private func offsets(_ out: [TCPOutgoing]) -> [Int] {
     /// 1 us (every sample clamped), which also made RACK's reordering window (capped at SRTT) nothing.
     /// (Round trips that straddle millisecond ticks read 0 or 1 ms and average out, noisily.)
     @Test func roundTripsUnderAMillisecondAreMeasuredInMicroseconds() {
-        var c = TCPConfiguration()
-        c.nagle = false
-        var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: c, now: t0)
-        let syn = client.drainOutbox()[0].header
-        var options = TCPOptions(maximumSegmentSize: UInt16(mss))
-        options.sackPermitted = true
-        options.windowScale = 7
-        options.timestamps = TCPTimestamps(value: 77, echoReply: syn.options.timestamps?.value ?? 0)
-        client.handle(TCPHeader(sourcePort: 80, destinationPort: 40000, sequenceNumber: TCPSequenceNumber(5000),
-                                acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack], window: 65535, options: options),
-                      payload: Span(), now: t0 + .microseconds(300))
-        _ = client.drainOutbox()
+        var client = sender(timestamps: true, handshake: .microseconds(300))
         #expect(client.timestampsEnabled && client.sackEnabled)
         var acked = 0
         for k in 1...20 {
