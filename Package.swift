@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
         .library(name: "SwiftletStore", targets: ["SwiftletStore"]),
+        .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -39,6 +40,9 @@ let package = Package(
         // Read-only stores over a list of paths (tar archives on a block device); a module of its own so that
         // kernels without a store link none of it (Embedded Swift keeps or drops a module's metadata whole).
         .target(name: "SwiftletStore", dependencies: ["Swiftlet"], swiftSettings: core),
+        // Clean-slate, constant-time cryptography (hashes, AEADs, curves, signatures, X.509) for every
+        // target. Cross-module optimisation lets an application inline the small field and block functions.
+        .target(name: "SwiftletCrypto", dependencies: ["Swiftlet"], swiftSettings: core + crossModule),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -63,6 +67,7 @@ let package = Package(
         .testTarget(name: "SwiftletDNSTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletDNS"], swiftSettings: core),
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
+        .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
     ],

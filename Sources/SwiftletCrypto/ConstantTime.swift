@@ -1,0 +1,51 @@
+// SwiftletCrypto: constant-time building blocks. Everything that handles a secret uses these instead of
+// `if`, `?:`, `==` or an index computed from the secret, so that neither the branch predictor nor the cache
+// learns it. The masks are all-ones or all-zero words made with arithmetic, never with a comparison the
+// compiler could turn into a branch.
+
+public enum ConstantTime {
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
+    @inline(__always)
+    public static func mask(_ bit: UInt64) -> UInt64 { 0 &- bit }
+
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
+    @inline(__always)
+    public static func mask32(_ bit: UInt32) -> UInt32 { 0 &- bit }
+
+    /// `a` when `bit` is 1, `b` when it is 0.
+    @inline(__always)
+    public static func select(_ bit: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
+        b ^ (mask(bit) & (a ^ b))
+    }
+
+    /// 1 when `x` is zero, else 0.
+    @inline(__always)
+    public static func isZero(_ x: UInt64) -> UInt64 {
+        // x | -x has its top bit set exactly when x is not zero.
+        1 ^ ((x | (0 &- x)) >> 63)
+    }
+
+    /// 1 when `a < b` (unsigned), else 0.
+    @inline(__always)
+    public static func lessThan(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        // The borrow out of a - b (Hacker's Delight 2-12).
+        ((~a & b) | (~(a ^ b) & (a &- b))) >> 63
+    }
+
+    /// Whether two byte sequences are equal, looking at every byte whatever it finds. A length difference
+    /// is not secret and returns false at once.
+    public static func equal(_ a: Span<UInt8>, _ b: Span<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<a.count { difference |= a[i] ^ b[i] }
+        return isZero(UInt64(difference)) == 1
+    }
+
+    /// Whether two byte arrays are equal, in time that depends only on their lengths.
+    public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool { equal(a.span, b.span) }
+
+    /// Overwrites `bytes` with zeros (key material a value no longer needs).
+    public static func wipe(_ bytes: inout [UInt8]) {
+        for i in bytes.indices { bytes[i] = 0 }
+    }
+}
