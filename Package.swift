@@ -42,7 +42,10 @@ let package = Package(
         .target(name: "SwiftletStore", dependencies: ["Swiftlet"], swiftSettings: core),
         // Clean-slate, constant-time cryptography (hashes, AEADs, curves, signatures, X.509) for every
         // target. Cross-module optimisation lets an application inline the small field and block functions.
-        .target(name: "SwiftletCrypto", dependencies: ["Swiftlet"], swiftSettings: core + crossModule),
+        .target(name: "SwiftletCrypto", dependencies: ["Swiftlet", "CSwiftletCrypto"], swiftSettings: core + crossModule),
+        // SwiftletCrypto's hardware paths (AES-NI, PCLMULQDQ), chosen by CPUID at run time; portable Swift
+        // is the fallback. Each function names its own target features, so no special flags.
+        .target(name: "CSwiftletCrypto"),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -59,7 +62,7 @@ let package = Package(
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
         // Benchmarks/run builds this in release mode.
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
-        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "CBenchPeers"],
+        .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "SwiftletCrypto", "CBenchPeers"],
                           path: "Benchmarks/Sources/swiftlet-bench", swiftSettings: core),
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletStore", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletHTTP", "SwiftletDNS", "SwiftletTesting"],

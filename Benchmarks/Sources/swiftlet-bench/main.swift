@@ -117,7 +117,8 @@ case "wire": benchWire()
 case "checksum": benchChecksum()
 case "tcp-memory": benchTCPMemory()
 case "tcp-connect": benchTCPConnect()
+case "crypto": benchCrypto()
 default:
-    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect")
+    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect|crypto")
     exit(2)
 }
