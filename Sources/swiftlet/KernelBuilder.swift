@@ -54,6 +54,7 @@ struct KernelBuilder {
         ("SwiftletHTTP", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletStore", ["Swiftlet"]),
+        ("SwiftletCrypto", ["Swiftlet"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
         ("SwiftletKVMStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM"]),
         ("SwiftletKVMDiskStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM", "SwiftletKVMStore"]),
@@ -63,6 +64,8 @@ struct KernelBuilder {
     var generated: URL { folder.appendingPathComponent(".swiftlet/kvm") }
     var cache: URL { swiftletRoot.appendingPathComponent(".build/kvm") }
     var kernelSources: URL { swiftletRoot.appendingPathComponent("Sources/CSwiftletKVM") }
+    /// SwiftletCrypto's hardware paths (AES-NI, PCLMULQDQ): ring-3 code, so SSE registers are allowed.
+    var cryptoSources: URL { swiftletRoot.appendingPathComponent("Sources/CSwiftletCrypto") }
     var elf: URL { generated.appendingPathComponent("\(manifest.name).elf") }
     var image: URL { generated.appendingPathComponent("\(manifest.name).kernel") }
 
@@ -74,7 +77,8 @@ struct KernelBuilder {
          "-Xcc", "-ffreestanding", "-Xfrontend", "-disable-stack-protector",
          "-wmo", "-parse-as-library", "-Osize", "-Xfrontend", "-function-sections",
          "-Xllvm", "-enable-machine-outliner",
-         "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)"]
+         "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)",
+         "-Xcc", "-I\(cryptoSources.appendingPathComponent("include").path)"]
     }
 
     func cFlags(_ t: Toolchain) -> [String] {
@@ -150,11 +154,19 @@ struct KernelBuilder {
             // The folder itself too: its time changes when a file is added or removed.
             let inputs = [dir] + sources + module.dependencies.map { cache.appendingPathComponent("\($0).o") }
                 + (module.name.hasPrefix("SwiftletKVM") ? headers : [])
+                + (module.name == "SwiftletCrypto" ? [cryptoSources.appendingPathComponent("include/CSwiftletCrypto.h")] : [])
             try compileIfStale(t.swiftc, inputs: inputs, output: object,
                                arguments: swiftFlags(t) + ["-module-name", module.name, "-emit-module",
                                                            "-emit-module-path", cache.appendingPathComponent("\(module.name).swiftmodule").path,
                                                            "-c"] + sources.map(\.path) + ["-o", object.path])
             if linked.contains(module.name) { objects.append(object) }
+        }
+        if linked.contains("SwiftletCrypto") {
+            let source = cryptoSources.appendingPathComponent("aesni.c")
+            let object = cache.appendingPathComponent("crypto-aesni.o")
+            try compileIfStale(t.clang, inputs: [source, cryptoSources.appendingPathComponent("include/CSwiftletCrypto.h")], output: object,
+                               arguments: cFlags(t) + ["-c", source.path, "-o", object.path])
+            objects.append(object)
         }
 
         // The files of the store device, embedded in the image (an empty table when there is none).

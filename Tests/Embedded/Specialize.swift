@@ -8,6 +8,7 @@ import SwiftletWire
 import SwiftletNet
 import SwiftletDNS
 import SwiftletHTTP
+import SwiftletCrypto
 
 final class NullDevice: NetworkDevice {
     let macAddress = MACAddress(2, 0, 0, 0, 0, 1)
@@ -129,4 +130,14 @@ public func embeddedClients() async -> Int {
     guard let addresses = try? await resolver.addresses(of: DNSName("www.example.test.")!), let first = addresses.first else { return -1 }
     guard let page = try? await HTTPClient.fetch(api, address: first, target: "/") else { return -2 }
     return page.body.count
+}
+
+/// SwiftletCrypto's generic code (HMAC and HKDF over each hash, the DRBG over an entropy device).
+public func embeddedCrypto(_ input: [UInt8]) -> Int {
+    let random = RandomGenerator(source: CounterEntropy())
+    let key = random.bytes(32)
+    let mac256 = HMAC<SHA256>.authenticationCode(for: input, key: key)
+    let mac384 = HMAC<SHA384>.authenticationCode(for: input, key: key)
+    let okm = (try? HKDF<SHA512>.deriveKey(inputKeyMaterial: input.span, salt: key.span, info: mac256.span, length: 42)) ?? []
+    return mac256.count + mac384.count + okm.count
 }

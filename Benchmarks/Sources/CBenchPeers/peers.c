@@ -50,3 +50,9 @@ int peer_parse_tcp_frame(const uint8_t *f, size_t n, uint32_t *sequence, uint16_
     *sequence = be32(t + 4);
     return 0;
 }
+
+uint64_t peer_cycles(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) :: "memory");
+    return (uint64_t)hi << 32 | lo;
+}

@@ -118,7 +118,8 @@ case "checksum": benchChecksum()
 case "tcp-memory": benchTCPMemory()
 case "tcp-connect": benchTCPConnect()
 case "crypto": benchCrypto()
+case "crypto-timing": benchCryptoTiming()
 default:
-    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect|crypto")
+    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect|crypto|crypto-timing")
     exit(2)
 }
