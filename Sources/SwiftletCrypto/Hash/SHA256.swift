@@ -79,21 +79,20 @@ public struct SHA256: HashFunction, Sendable {
         }
         var a = state[0], b = state[1], c = state[2], d = state[3]
         var e = state[4], f = state[5], g = state[6], h = state[7]
-        for t in 0..<64 {
-            let wt: UInt32
-            if t < 16 {
-                wt = w[t]
-            } else {
-                let w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15]
-                let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-                let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-                wt = w[t & 15] &+ s0 &+ w[(t - 7) & 15] &+ s1
-                w[t & 15] = wt
-            }
+        @inline(__always) func round(_ t: Int, _ wt: UInt32) {
             let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[t] &+ wt
             let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
             h = g; g = f; f = e; e = d &+ t1
             d = c; c = b; b = a; a = t1 &+ t2
+        }
+        for t in 0..<16 { round(t, w[t]) }
+        for t in 16..<64 {
+            let w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15]
+            let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+            let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+            let wt = w[t & 15] &+ s0 &+ w[(t - 7) & 15] &+ s1
+            w[t & 15] = wt
+            round(t, wt)
         }
         state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
         state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
