@@ -65,7 +65,8 @@ func timingCheck(_ name: String, count: Int, makeInput: (Int, inout SplitMix) ->
     print("RESULT timing-\(name) \(format(worst, 2)) max|t| (\(count - first) measurements; leak if > 4.5)")
 }
 
-/// 32 bytes: `fixed` repeated for class 0, random for class 1.
+/// `count` bytes: `fixed` repeated for class 0 (all zeros for scalars: the value most likely to take a
+/// shortcut in variable-time code), random for class 1.
 func secret(_ cls: Int, _ r: inout SplitMix, count: Int = 32, fixed: UInt8 = 0x5C) -> [UInt8] {
     var bytes = [UInt8](repeating: fixed, count: count)
     if cls == 1 { r.fill(&bytes) }
@@ -99,5 +100,12 @@ func benchCryptoTiming() {
     // HMAC-SHA-256: the key is the secret.
     timingCheck("hmac-sha256", count: 200_000, makeInput: { secret($0, &$1) },
                 operation: { sink &+= HMAC<SHA256>.authenticationCode(for: message, key: $0)[0] })
+    // X25519: the private scalar is the secret (the peer's point is public and fixed).
+    let peer = (try? X25519.publicKey(privateKey: [UInt8](repeating: 0x17, count: 32).span)) ?? []
+    timingCheck("x25519", count: 20_000, makeInput: { secret($0, &$1, fixed: 0) },
+                operation: { sink &+= ((try? X25519.sharedSecret(privateKey: $0.span, peerPublicKey: peer.span)) ?? [0])[0] })
+    // Ed25519 signing: the seed is the secret (key expansion and signing both timed).
+    timingCheck("ed25519-sign", count: 20_000, makeInput: { secret($0, &$1, fixed: 0) },
+                operation: { sink &+= ((try? Ed25519PrivateKey(seed: $0.span))?.signature(for: message.span) ?? [0])[0] })
     print("# sink \(sink)")
 }
