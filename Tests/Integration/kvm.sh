@@ -40,6 +40,17 @@ test_kvm_hello_tcg() {
     expect_in hello-tcg "with TCG" && expect_in hello-tcg "hello from Swiftlet" && expect_in hello-tcg "goodbye"
 }
 
+test_kvm_crypto() {
+    # SwiftletCrypto inside a kernel: the standards' known answers for every primitive (Tests/Apps/crypto),
+    # under KVM and under TCG (whose CPU model has AES-NI too, emulated).
+    run_kernel crypto Tests/Apps/crypto
+    [ "$STATUS" = 0 ] || { echo "crypto exited $STATUS"; cat "$WORK/crypto.log"; return 1; }
+    expect_in crypto "known answers passed" || return 1
+    run_kernel crypto-tcg Tests/Apps/crypto --accel tcg
+    [ "$STATUS" = 0 ] || { echo "crypto under TCG exited $STATUS"; cat "$WORK/crypto-tcg.log"; return 1; }
+    expect_in crypto-tcg "known answers passed"
+}
+
 test_kvm_crash() {
     # Each way of failing prints what happened and leaves with its own code (CSwiftletKVM.h).
     run_kernel fatal Tests/Apps/crash -- --how fatal
@@ -372,7 +383,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -386,7 +397,7 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
 
 log "building the test kernels"
-for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk; do
+for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk Tests/Apps/crypto; do
     "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
 done
 

@@ -20,6 +20,20 @@ enum KnownAnswers {
         let ikm = [UInt8](repeating: 0x0b, count: 22), salt = bytes("000102030405060708090a0b0c"), info = bytes("f0f1f2f3f4f5f6f7f8f9")
         let okm = (try? HKDF<SHA256>.deriveKey(inputKeyMaterial: ikm.span, salt: salt.span, info: info.span, length: 42)) ?? []
         results.append(("HKDF-SHA-256 RFC 5869 A.1", okm, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"))
+        // RFC 7748 §6.1: Alice's private key with Bob's public key.
+        let alice = bytes("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+        let bob = bytes("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
+        results.append(("X25519 RFC 7748 6.1", (try? X25519.sharedSecret(privateKey: alice.span, peerPublicKey: bob.span)) ?? [],
+                        "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"))
+        // RFC 8032 §7.1 TEST 1 (empty message), and its verification.
+        let seed = bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+        let empty: [UInt8] = []
+        let signature = (try? Ed25519PrivateKey(seed: seed.span))?.signature(for: empty.span) ?? []
+        results.append(("Ed25519 RFC 8032 7.1 #1", signature,
+                        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"))
+        let publicKey = bytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        let verified = (try? Ed25519.verify(signature: signature.span, message: empty.span, publicKey: publicKey.span)) != nil
+        results.append(("Ed25519 verify", [verified ? 1 : 0], "01"))
         return results
     }
 }

@@ -35,6 +35,19 @@ enum Speed {
         var sink: UInt8 = 0
         figure(console, "sha256", rate(clock: clock, batch: 20) { sink &+= SHA256.hash(message)[0] } * 16_384 / 1e9, "GB/s")
         figure(console, "sha512", rate(clock: clock, batch: 20) { sink &+= SHA512.hash(message)[0] } * 16_384 / 1e9, "GB/s")
+        let secretKey = [UInt8](repeating: 0x42, count: 32), peerSecret = [UInt8](repeating: 0x17, count: 32)
+        let peer = (try? X25519.publicKey(privateKey: peerSecret.span)) ?? []
+        figure(console, "x25519", rate(clock: clock, batch: 50) {
+            sink &+= ((try? X25519.sharedSecret(privateKey: secretKey.span, peerPublicKey: peer.span)) ?? [0])[0]
+        }, "ops/s")
+        if let signer = try? Ed25519PrivateKey(seed: secretKey.span) {
+            let short = [UInt8](repeating: 7, count: 64)
+            figure(console, "ed25519-sign", rate(clock: clock, batch: 50) { sink &+= signer.signature(for: short.span)[0] }, "ops/s")
+            let signature = signer.signature(for: short.span), publicKey = signer.publicKey
+            figure(console, "ed25519-verify", rate(clock: clock, batch: 50) {
+                if (try? Ed25519.verify(signature: signature.span, message: short.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
+            }, "ops/s")
+        }
         console.log("crypto: bench done (\(sink))")
     }
 }
