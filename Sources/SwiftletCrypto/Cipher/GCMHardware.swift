@@ -1,12 +1,10 @@
 // SwiftletCrypto: GCM (NIST SP 800-38D §7) for 96-bit nonces on the hardware AES and GHASH of
 // `HardwareAESGCM` (Audited.swift). J0 = IV || 0^31 || 1 (§7.1 step 2); the text is counted from inc32(J0);
 // the tag is E(K, J0) xor GHASH(A, C, [len(A)]64 || [len(C)]64). `open` hashes the ciphertext and checks
-// the tag in constant time before it decrypts a byte.
+// the tag in constant time before it decrypts a byte. `AESGCMBackend` (AESGCM.swift) checks the lengths
+// (§5.2.1.1) before calling these, with the same rules as the portable GCM.
 
 extension HardwareAESGCM {
-    /// The most bytes of text one nonce may cover: 2^32 - 2 blocks (§5.2.1.1).
-    static var maximumText: Int { (1 << 36) - 32 }
-
     private static func initialCounter(_ nonce: Span<UInt8>) -> InlineArray<16, UInt8> {
         var j0 = InlineArray<16, UInt8>(repeating: 0)
         for i in 0..<12 { j0[i] = nonce[i] }
