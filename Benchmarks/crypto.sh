@@ -44,3 +44,66 @@ echo "$ours" | while read -r tag key value unit; do
     printf '  %-18s Swiftlet %12s  OpenSSL %12s %s\n' "$key" "$value" "$peer" "$unit"
     echo "RESULT crypto-$key $value $unit ratio $ratio vs openssl-speed"
 done
+
+# The same code inside a kvm kernel (Tests/Apps/crypto --bench), when QEMU is here: its FIGURE lines
+# against the same OpenSSL figures.
+if command -v qemu-system-x86_64 >/dev/null; then
+    tool=$(dirname "$bin")/swiftlet
+    [ -x "$tool" ] || swift build -c release --product swiftlet >/dev/null
+    kvmout=$(timeout 300 "$tool" run --target kvm Tests/Apps/crypto -- --bench 2>&1 || true)
+    echo "$kvmout" | grep -q "known answers passed" || { echo "Benchmarks/crypto.sh: the kvm crypto kernel failed:"; echo "$kvmout" | tail -20; exit 1; }
+    echo "$kvmout" | grep '^FIGURE' | while read -r tag key value unit; do
+        peer=$(openssl_figure "$key")
+        [ -n "$peer" ] || { echo "RESULT crypto-kvm-$key $value $unit (no OpenSSL figure)"; continue; }
+        ratio=$(awk -v a="$value" -v b="$peer" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+        printf '  kvm %-14s Swiftlet %12s  OpenSSL %12s %s\n' "$key" "$value" "$peer" "$unit"
+        echo "RESULT crypto-kvm-$key $value $unit ratio $ratio vs openssl-speed (host)"
+    done
+
+    # What the primitives cost a kernel: the same small application built twice, once only drawing
+    # random bytes, once also using X25519, Ed25519 (sign and verify), AES-128-GCM and SHA-256 on them.
+    # Goal (issue 19): at most 120 KB more.
+    work=$(mktemp -d /tmp/swiftlet-cryptosize.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+    for variant in base crypto; do
+        mkdir -p "$work/$variant"
+        cat > "$work/$variant/Swiftlet.swift" <<MANIFEST
+import SwiftletManifest
+let application = Application(name: "size$variant", entry: "SizeApp", devices: [.console, .entropy])
+MANIFEST
+        {
+            echo 'import Swiftlet'
+            [ "$variant" = crypto ] && echo 'import SwiftletCrypto'
+            echo 'enum SizeApp {'
+            echo '    static func start(console: some Console, entropy: some Entropy) async {'
+            echo '        var seed = [UInt8](repeating: 0, count: 64)'
+            echo '        var span = seed.mutableSpan'
+            echo '        entropy.fill(&span)'
+            if [ "$variant" = crypto ]; then
+                echo '        let a = Array(seed[0..<32]), b = Array(seed[32..<64])'
+                echo '        let peer = (try? X25519.publicKey(privateKey: b.span)) ?? []'
+                echo '        let shared = (try? X25519.sharedSecret(privateKey: a.span, peerPublicKey: peer.span)) ?? []'
+                echo '        let signer = try? Ed25519PrivateKey(seed: shared.span)'
+                echo '        let signature = signer?.signature(for: seed.span) ?? []'
+                echo '        let publicKey = signer?.publicKey ?? []'
+                echo '        let verified = (try? Ed25519.verify(signature: signature.span, message: seed.span, publicKey: publicKey.span)) != nil'
+                echo '        let digest = SHA256.hash(seed)'
+                echo '        var text = seed'
+                echo '        var textSpan = text.mutableSpan'
+                echo '        let nonce = Array(digest[0..<12])'
+                echo '        let key = Array(shared.prefix(16))'
+                echo '        var tag: [UInt8] = []'
+                echo '        if let aes = try? AES128GCM(key: key.span) { tag = (try? aes.seal(&textSpan, nonce: nonce.span, authenticating: digest.span)) ?? [] }'
+                echo '        seed = text + tag + (verified ? [1] : [0])'
+            fi
+            echo '        console.log("size: \(seed.count) \(seed[0])")'
+            echo '    }'
+            echo '}'
+        } > "$work/$variant/SizeApp.swift"
+        "$tool" build --target kvm "$work/$variant" >/dev/null
+    done
+    base=$(stat -c %s "$work/base/.swiftlet/kvm/sizebase.kernel")
+    with=$(stat -c %s "$work/crypto/.swiftlet/kvm/sizecrypto.kernel")
+    echo "  kernel with X25519 + Ed25519 + AES-128-GCM + SHA-256: $with bytes; without: $base bytes"
+    echo "RESULT crypto-kernel-growth $(( (with - base) / 1024 )) KB (goal <= 120 KB)"
+fi

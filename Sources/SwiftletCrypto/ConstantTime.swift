@@ -3,7 +3,19 @@
 // learns it. The masks are all-ones or all-zero words made with arithmetic, never with a comparison the
 // compiler could turn into a branch.
 
+/// Always zero; never write it (see `ConstantTime.barrier`). Public and mutable so that neither Swift's
+/// optimiser nor LLVM may assume its value: an internal or constant zero was folded away (measured).
+public nonisolated(unsafe) var _constantTimeBarrier: UInt64 = 0
+
 public enum ConstantTime {
+    /// A zero the compiler cannot prove is zero. `b ^ (mask & (a ^ b))` is branch-free as written, but
+    /// when the mask's bit comes from a comparison LLVM may recognise a select and, for a large value whose
+    /// candidates sit in memory, emit a conditional jump (it did in the P-256 fixed-base table lookup on
+    /// "is this signed digit zero?", Swift 6.3 at -O). XOR-ing such a mask with this word stops it: the
+    /// mask is no longer known to be all-zeros or all-ones. Read it once per operation into a local.
+    @inline(__always)
+    public static var barrier: UInt64 { _constantTimeBarrier }
+
     /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
     @inline(__always)
     public static func mask(_ bit: UInt64) -> UInt64 { 0 &- bit }

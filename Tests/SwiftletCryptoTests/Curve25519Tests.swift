@@ -374,7 +374,7 @@ private func checkVector(_ v: SignVector) throws {
     func niels(_ p: EdwardsPoint) -> [UInt8] {
         let inv = p.z.inverted()
         let x = p.x * inv, y = p.y * inv
-        return (y + x).encoded + (y - x).encoded + (x * y * FieldElement.d2).encoded
+        return (y + x).encoded + (y - x).encoded + (x * y * Field25519.d2).encoded
     }
     func entry(_ table: [UInt64], _ i: Int) -> [UInt8] {
         let a = AffineNiels(table: table, index: i)
@@ -402,7 +402,7 @@ private func checkVector(_ v: SignVector) throws {
 }
 
 /// [a]P by plain double-and-add over the bits, for comparison.
-private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
+private func naiveMultiply(_ a: Scalar25519, _ p: EdwardsPoint) -> EdwardsPoint {
     var r = EdwardsPoint.identity
     for i in stride(from: 255, through: 0, by: -1) {
         r = r.doubled().extended
@@ -417,11 +417,11 @@ private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
     guard let b = EdwardsPoint.decode(bEncoding.span) else { Issue.record("B does not decode"); return }
     var lMinusOne = orderBytes
     lMinusOne[0] -= 1
-    var scalars = [Scalar(reducing32: [UInt8](repeating: 0, count: 32).span),
-                   Scalar(reducing32: ([1] + [UInt8](repeating: 0, count: 31)).span),
-                   Scalar(reducing32: lMinusOne.span)]
-    for _ in 0..<12 { scalars.append(Scalar(reducing64: random.bytes(64).span)) }
-    let p = naiveMultiply(Scalar(reducing64: random.bytes(64).span), b)
+    var scalars = [Scalar25519(reducing32: [UInt8](repeating: 0, count: 32).span),
+                   Scalar25519(reducing32: ([1] + [UInt8](repeating: 0, count: 31)).span),
+                   Scalar25519(reducing32: lMinusOne.span)]
+    for _ in 0..<12 { scalars.append(Scalar25519(reducing64: random.bytes(64).span)) }
+    let p = naiveMultiply(Scalar25519(reducing64: random.bytes(64).span), b)
     for a in scalars {
         #expect(EdwardsPoint.multiplyBase(a).encoded == naiveMultiply(a, b).encoded)
         for c in scalars.prefix(4) {
@@ -436,20 +436,20 @@ private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
     // differences, inverses and square roots compared with Python integers.
     var random = SeededBytes(seed: 0xf1e1d)
     let loose: UInt64 = (1 << 53) - 1
-    var elements: [FieldElement] = [
-        FieldElement(loose, loose, loose, loose, loose),
-        FieldElement((1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),
-        FieldElement(0x7ffffffffffed, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),  // p
-        FieldElement(0x7ffffffffffee, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),  // p + 1
+    var elements: [Field25519] = [
+        Field25519(loose, loose, loose, loose, loose),
+        Field25519((1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),
+        Field25519(0x7ffffffffffed, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),  // p
+        Field25519(0x7ffffffffffee, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1, (1 << 51) - 1),  // p + 1
         .zero, .one,
     ]
     for _ in 0..<40 {
         let shift = UInt64(random.below(3))   // limbs below 2^51, 2^52 or 2^53
-        elements.append(FieldElement(random.next() >> (13 - shift), random.next() >> (13 - shift),
+        elements.append(Field25519(random.next() >> (13 - shift), random.next() >> (13 - shift),
                                      random.next() >> (13 - shift), random.next() >> (13 - shift),
                                      random.next() >> (13 - shift)))
     }
-    func value(_ f: FieldElement) -> String { "\(f.l0),\(f.l1),\(f.l2),\(f.l3),\(f.l4)" }
+    func value(_ f: Field25519) -> String { "\(f.l0),\(f.l1),\(f.l2),\(f.l3),\(f.l4)" }
     var input = ""
     for (i, a) in elements.enumerated() { input += "\(value(a)) \(value(elements[(i * 7 + 3) % elements.count]))\n" }
     let script = """
@@ -472,17 +472,17 @@ private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
         #expect(hex(a.squared().encoded) == f[1], "square \(i)")
         #expect(hex((a - b).encoded) == f[2], "difference \(i)")
         #expect(hex(a.inverted().encoded) == f[3], "inverse \(i)")
-        let (root, isSquare) = FieldElement.sqrtRatio(a, b)
+        let (root, isSquare) = Field25519.sqrtRatio(a, b)
         #expect(String(isSquare) == f[4] || b.isZero == 1, "square test \(i)")
         if isSquare == 1 && b.isZero == 0 { #expect((root.squared() * b).equals(a) == 1, "root \(i)") }
     }
     // Decoding reads 255 bits; bytes >= p are flagged non-canonical.
-    #expect(FieldElement.isCanonical(bytes(hex: p25519Hex).span) == 0)
+    #expect(Field25519.isCanonical(bytes(hex: p25519Hex).span) == 0)
     var pMinusOne = bytes(hex: p25519Hex)
     pMinusOne[0] -= 1
-    #expect(FieldElement.isCanonical(pMinusOne.span) == 1)
-    #expect(FieldElement.isCanonical([UInt8](repeating: 0xff, count: 32).span) == 0)
-    #expect(hex(FieldElement(bytes: pMinusOne.span).encoded) == hex(pMinusOne))
+    #expect(Field25519.isCanonical(pMinusOne.span) == 1)
+    #expect(Field25519.isCanonical([UInt8](repeating: 0xff, count: 32).span) == 0)
+    #expect(hex(Field25519(bytes: pMinusOne.span).encoded) == hex(pMinusOne))
 }
 
 @Test func scalarArithmeticMatchesPython() throws {
@@ -507,9 +507,9 @@ private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
     for (i, line) in out.enumerated() {
         let f = line.split(separator: " ").map(String.init)
         let wa = wide[i], wb = wide[(i + 1) % wide.count], wc = wide[(i + 2) % wide.count]
-        let a = Scalar(reducing64: wa.span), b = Scalar(reducing64: wb.span), c = Scalar(reducing64: wc.span)
+        let a = Scalar25519(reducing64: wa.span), b = Scalar25519(reducing64: wb.span), c = Scalar25519(reducing64: wc.span)
         #expect(hex(a.encoded) == f[0], "reduce \(i)")
-        #expect(hex(Scalar.multiplyAdd(a, b, c).encoded) == f[1], "muladd \(i)")
+        #expect(hex(Scalar25519.multiplyAdd(a, b, c).encoded) == f[1], "muladd \(i)")
         // Radix-16 digits stay in [-8, 8] (that they rebuild the scalar is checked by
         // scalarMultiplicationsAgree, through [a]B; the 5-NAF likewise through the double multiplication).
         let digits = a.radix16()
@@ -517,8 +517,8 @@ private func naiveMultiply(_ a: Scalar, _ p: EdwardsPoint) -> EdwardsPoint {
         for j in 0..<64 where digits[j] < -8 || digits[j] > 8 { inRange = false }
         #expect(inRange)
     }
-    #expect(Scalar(canonical: orderBytes.span) == nil)
+    #expect(Scalar25519(canonical: orderBytes.span) == nil)
     var lMinusOne = orderBytes
     lMinusOne[0] -= 1
-    #expect(Scalar(canonical: lMinusOne.span) != nil)
+    #expect(Scalar25519(canonical: lMinusOne.span) != nil)
 }

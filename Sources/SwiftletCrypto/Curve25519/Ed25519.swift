@@ -1,6 +1,6 @@
 // SwiftletCrypto / Curve25519: Ed25519 signatures, pure variant (RFC 8032 §5.1; no context, no prehash).
 //
-// Signing (§5.1.6) is constant time: the secret scalar s and the nonce r only meet Scalar's constant-time
+// Signing (§5.1.6) is constant time: the secret scalar s and the nonce r only meet Scalar25519's constant-time
 // reduction and multiply-add and the constant-time fixed-base multiplication. SHA-512 is the lead's
 // (Hash/SHA512.swift).
 //
@@ -17,7 +17,7 @@
 public struct Ed25519PrivateKey: Sendable {
     /// The secret scalar s = clamp(SHA-512(seed)[0..<32]) reduced mod L (the group has order L, so
     /// [s]B and s * k mod L are unchanged by the reduction).
-    private let scalar: Scalar
+    private let scalar: Scalar25519
     /// SHA-512(seed)[32..<64], which keys the deterministic nonce.
     private let prefix: [UInt8]
     /// The 32-byte public key A = [s]B.
@@ -35,7 +35,7 @@ public struct Ed25519PrivateKey: Sendable {
         h[0] &= 248
         h[31] &= 127
         h[31] |= 64
-        scalar = Scalar(reducing32: h.span.extracting(0..<32))
+        scalar = Scalar25519(reducing32: h.span.extracting(0..<32))
         prefix = Array(h[32..<64])
         publicKey = EdwardsPoint.multiplyBase(scalar).encoded
     }
@@ -47,13 +47,13 @@ public struct Ed25519PrivateKey: Sendable {
         hasher.update(prefix.span)
         hasher.update(message)
         var nonceHash = hasher.finalize()
-        let r = Scalar(reducing64: nonceHash.span)
+        let r = Scalar25519(reducing64: nonceHash.span)
         ConstantTime.wipe(&nonceHash)
         // Step 3: R = [r]B.
         let rEncoded = EdwardsPoint.multiplyBase(r).encoded
         // Steps 4-5: k = SHA-512(R || A || M) mod L, S = (r + k s) mod L.
         let k = Ed25519.challenge(r: rEncoded.span, publicKey: publicKey.span, message: message)
-        let s = Scalar.multiplyAdd(k, scalar, r)
+        let s = Scalar25519.multiplyAdd(k, scalar, r)
         return rEncoded + s.encoded
     }
 }
@@ -74,7 +74,7 @@ public enum Ed25519 {
     public static func verify(signature: Span<UInt8>, message: Span<UInt8>, publicKey: Span<UInt8>) throws(CryptoError) {
         guard signature.count == signatureLength, publicKey.count == publicKeyLength else { throw .badLength }
         let rBytes = signature.extracting(0..<32)
-        guard let s = Scalar(canonical: signature.extracting(32..<64)) else { throw .badScalar }
+        guard let s = Scalar25519(canonical: signature.extracting(32..<64)) else { throw .badScalar }
         guard let a = EdwardsPoint.decode(publicKey) else { throw .badPoint }
         guard EdwardsPoint.decode(rBytes) != nil else { throw .badPoint }
         let k = challenge(r: rBytes, publicKey: publicKey, message: message)
@@ -85,12 +85,12 @@ public enum Ed25519 {
     }
 
     /// k = SHA-512(R || A || M) mod L (§5.1.6 step 4, §5.1.7 step 2).
-    static func challenge(r: Span<UInt8>, publicKey: Span<UInt8>, message: Span<UInt8>) -> Scalar {
+    static func challenge(r: Span<UInt8>, publicKey: Span<UInt8>, message: Span<UInt8>) -> Scalar25519 {
         var hasher = SHA512()
         hasher.update(r)
         hasher.update(publicKey)
         hasher.update(message)
         let digest = hasher.finalize()
-        return Scalar(reducing64: digest.span)
+        return Scalar25519(reducing64: digest.span)
     }
 }

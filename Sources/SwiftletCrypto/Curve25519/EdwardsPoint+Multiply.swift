@@ -1,7 +1,7 @@
 // SwiftletCrypto / Curve25519: scalar multiplication on edwards25519.
 //
 //   * `multiplyBase(_:)`: [a]B for a secret a (Ed25519 keys and nonces, X25519 public keys). CONSTANT
-//     TIME. a is written in 64 signed radix-16 digits e_i in [-8, 8] (Scalar.radix16), and
+//     TIME. a is written in 64 signed radix-16 digits e_i in [-8, 8] (Scalar25519.radix16), and
 //       a B = sum_{t=0}^{7} 16^t sum_{j=0}^{7} e_{8j+t} (2^(32j) B),
 //     evaluated by Horner's rule in t: 64 mixed additions of table entries and 28 doublings. Each lookup
 //     reads all 8 entries of its row and keeps one with masks, then negates it with masks, so neither
@@ -32,7 +32,7 @@ extension EdwardsPoint {
     }
 
     /// [a]B. Constant time in `a`.
-    static func multiplyBase(_ a: Scalar) -> EdwardsPoint {
+    static func multiplyBase(_ a: Scalar25519) -> EdwardsPoint {
         let e = a.radix16()
         var q = EdwardsPoint.identity
         for t in stride(from: 7, through: 0, by: -1) {
@@ -51,7 +51,7 @@ extension EdwardsPoint {
     }
 
     /// [a]P + [b]B. VARIABLE TIME: only for public a, b and P (verification).
-    static func doubleScalarMultiplyVartime(a: Scalar, point: EdwardsPoint, b: Scalar) -> ProjectivePoint {
+    static func doubleScalarMultiplyVartime(a: Scalar25519, point: EdwardsPoint, b: Scalar25519) -> EdwardsProjectivePoint {
         let nafA = a.nonAdjacentForm(width: 5)
         let nafB = b.nonAdjacentForm(width: 5)
 

@@ -22,7 +22,7 @@ public enum X25519 {
         var k = clamped(privateKey)
         defer { ConstantTime.wipe(&k) }
         // [k]B on Edwards25519, k reduced mod L (B has order L, so the point is the same).
-        let scalar = Scalar(reducing32: k.span)
+        let scalar = Scalar25519(reducing32: k.span)
         let point = EdwardsPoint.multiplyBase(scalar)
         // u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y). Z - Y is never 0: the clamped k is never a multiple
         // of L (L is odd and k is 8 * m with 2^254 <= k < 2^255 < 8L), so the point is not the identity.
@@ -38,7 +38,7 @@ public enum X25519 {
         guard privateKey.count == keyLength, peerPublicKey.count == keyLength else { throw .badLength }
         var k = clamped(privateKey)
         defer { ConstantTime.wipe(&k) }
-        var secret = ladder(scalar: k, u: FieldElement(bytes: peerPublicKey))
+        var secret = ladder(scalar: k, u: Field25519(bytes: peerPublicKey))
         // §6.1: check for the all-zero value in constant time over the bytes.
         var any: UInt8 = 0
         for b in secret { any |= b }
@@ -60,19 +60,19 @@ public enum X25519 {
     }
 
     /// The Montgomery ladder of RFC 7748 §5 on a clamped 32-byte scalar. `u` is the decoded peer point
-    /// (the top bit already ignored by `FieldElement(bytes:)`; non-canonical values act as their residue,
+    /// (the top bit already ignored by `Field25519(bytes:)`; non-canonical values act as their residue,
     /// as §5 requires). Constant time: the loop count is fixed and every swap is a masked exchange.
-    static func ladder(scalar k: [UInt8], u: FieldElement) -> [UInt8] {
+    static func ladder(scalar k: [UInt8], u: Field25519) -> [UInt8] {
         let x1 = u
-        var x2 = FieldElement.one, z2 = FieldElement.zero
-        var x3 = u, z3 = FieldElement.one
+        var x2 = Field25519.one, z2 = Field25519.zero
+        var x3 = u, z3 = Field25519.one
         var swap: UInt64 = 0
         var t = 254
         while t >= 0 {
             let bit = UInt64((k[t >> 3] >> UInt8(t & 7)) & 1)
             swap ^= bit
-            FieldElement.conditionalSwap(&x2, &x3, swap)
-            FieldElement.conditionalSwap(&z2, &z3, swap)
+            Field25519.conditionalSwap(&x2, &x3, swap)
+            Field25519.conditionalSwap(&z2, &z3, swap)
             swap = bit
             // Bounds: a, c are loose (sum of reduced); everything else is reduced.
             let a = x2 + z2
@@ -91,8 +91,8 @@ public enum X25519 {
             z2 = e * (aa + e.mulSmall(121665))
             t -= 1
         }
-        FieldElement.conditionalSwap(&x2, &x3, swap)
-        FieldElement.conditionalSwap(&z2, &z3, swap)
+        Field25519.conditionalSwap(&x2, &x3, swap)
+        Field25519.conditionalSwap(&z2, &z3, swap)
         return (x2 * z2.inverted()).encoded
     }
 }

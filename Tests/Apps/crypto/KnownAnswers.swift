@@ -34,6 +34,35 @@ enum KnownAnswers {
         let publicKey = bytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         let verified = (try? Ed25519.verify(signature: signature.span, message: empty.span, publicKey: publicKey.span)) != nil
         results.append(("Ed25519 verify", [verified ? 1 : 0], "01"))
+        // The GCM specification's test case 3 (McGrew and Viega; also in NIST's GCM examples), sealed and opened.
+        results.append(aead("AES-128-GCM test case 3", try? AES128GCM(key: bytes("feffe9928665731c6d6a8f9467308308").span),
+            nonce: "cafebabefacedbaddecaf888", aad: "",
+            plain: "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255",
+            sealed: "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985"
+                + "4d5c2af327cd64a62cf35abd2ba6fab4"))
+        // RFC 8439 §2.8.2.
+        var chachaKey: [UInt8] = []
+        for b: UInt8 in 0x80...0x9f { chachaKey.append(b) }
+        results.append(aead("ChaCha20-Poly1305 RFC 8439 2.8.2", try? ChaCha20Poly1305(key: chachaKey.span),
+            nonce: "070000004041424344454647", aad: "50515253c0c1c2c3c4c5c6c7",
+            plain: hex(Array("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".utf8)),
+            sealed: "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
+                + "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b61161ae10b594f09e26a7e902ecbd0600691"))
         return results
+    }
+
+    /// Seals `plain` and opens the result again: the answer is ciphertext || tag if both agree with the
+    /// expected value, else what went wrong.
+    static func aead<A: AEAD>(_ name: String, _ cipher: A?, nonce: String, aad: String, plain: String, sealed: String) -> (String, [UInt8], String) {
+        guard let cipher else { return (name, [], sealed) }
+        let n = bytes(nonce), a = bytes(aad)
+        var text = bytes(plain)
+        var span = text.mutableSpan
+        guard let tag = try? cipher.seal(&span, nonce: n.span, authenticating: a.span) else { return (name + " seal", [], sealed) }
+        let output = text + tag
+        var back = text
+        var backSpan = back.mutableSpan
+        let opened = (try? cipher.open(&backSpan, nonce: n.span, authenticating: a.span, tag: tag.span)) != nil
+        return (name, opened && back == bytes(plain) ? output : [], sealed)
     }
 }

@@ -35,6 +35,18 @@ enum Speed {
         var sink: UInt8 = 0
         figure(console, "sha256", rate(clock: clock, batch: 20) { sink &+= SHA256.hash(message)[0] } * 16_384 / 1e9, "GB/s")
         figure(console, "sha512", rate(clock: clock, batch: 20) { sink &+= SHA512.hash(message)[0] } * 16_384 / 1e9, "GB/s")
+        let nonce = [UInt8](repeating: 3, count: 12), aad = [UInt8](repeating: 4, count: 13)
+        var buffer = message
+        func aeadRate<A: AEAD>(_ aead: A) -> Double {
+            rate(clock: clock, batch: 20) {
+                var span = buffer.mutableSpan
+                sink &+= ((try? aead.seal(&span, nonce: nonce.span, authenticating: aad.span)) ?? [0])[0]
+            } * 16_384 / 1e9
+        }
+        let key16 = [UInt8](repeating: 1, count: 16), key32 = [UInt8](repeating: 2, count: 32)
+        if let aes = try? AES128GCM(key: key16.span) { figure(console, "aes128gcm", aeadRate(aes), "GB/s") }
+        if let aes = try? AES256GCM(key: key32.span) { figure(console, "aes256gcm", aeadRate(aes), "GB/s") }
+        if let chacha = try? ChaCha20Poly1305(key: key32.span) { figure(console, "chacha20poly1305", aeadRate(chacha), "GB/s") }
         let secretKey = [UInt8](repeating: 0x42, count: 32), peerSecret = [UInt8](repeating: 0x17, count: 32)
         let peer = (try? X25519.publicKey(privateKey: peerSecret.span)) ?? []
         figure(console, "x25519", rate(clock: clock, batch: 50) {

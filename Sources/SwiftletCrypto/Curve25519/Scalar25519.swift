@@ -1,7 +1,7 @@
 // SwiftletCrypto / Curve25519: integers modulo the prime group order
 // L = 2^252 + 27742317777372353535851937790883648493 of Ed25519 (RFC 8032 §5.1).
 //
-// Invariant: a `Scalar` is fully reduced, 0 <= value < L, in four little-endian 64-bit limbs.
+// Invariant: a `Scalar25519` is fully reduced, 0 <= value < L, in four little-endian 64-bit limbs.
 // Reduction is Barrett's (Handbook of Applied Cryptography, Algorithm 14.42, base b = 2^64, k = 4):
 // for x < b^8, q = floor(floor(x / b^3) * mu / b^5) with mu = floor(b^8 / L) is at most two below
 // floor(x / L), so x - q L < 3L and two masked conditional subtractions finish (Note 14.44).
@@ -10,7 +10,7 @@
 // and the per-message nonce) and use fixed loops and masks only. `nonAdjacentForm` and
 // `init(canonical:)` are used on public values only (signature S, hash k) and are marked variable time.
 
-struct Scalar {
+struct Scalar25519 {
     var limbs: InlineArray<4, UInt64>
 
     /// L, little-endian 64-bit limbs.
@@ -28,15 +28,15 @@ struct Scalar {
     /// `bytes` must have 64 elements.
     init(reducing64 bytes: Span<UInt8>) {
         var x = InlineArray<8, UInt64>(repeating: 0)
-        for i in 0..<8 { x[i] = Scalar.word(bytes, 8 * i) }
-        self = Scalar.reduce(x)
+        for i in 0..<8 { x[i] = Scalar25519.word(bytes, 8 * i) }
+        self = Scalar25519.reduce(x)
     }
 
     /// A 32-byte little-endian integer reduced mod L (an X25519 or Ed25519 clamped secret scalar).
     init(reducing32 bytes: Span<UInt8>) {
         var x = InlineArray<8, UInt64>(repeating: 0)
-        for i in 0..<4 { x[i] = Scalar.word(bytes, 8 * i) }
-        self = Scalar.reduce(x)
+        for i in 0..<4 { x[i] = Scalar25519.word(bytes, 8 * i) }
+        self = Scalar25519.reduce(x)
     }
 
     /// The 32-byte little-endian integer when it is below L, else nil (RFC 8032 §5.1.7 step 1: S must
@@ -44,8 +44,8 @@ struct Scalar {
     /// happens to be constant time anyway.
     init?(canonical bytes: Span<UInt8>) {
         var l = InlineArray<4, UInt64>(repeating: 0)
-        for i in 0..<4 { l[i] = Scalar.word(bytes, 8 * i) }
-        let (_, borrow) = Scalar.subtract(l, Scalar.order)
+        for i in 0..<4 { l[i] = Scalar25519.word(bytes, 8 * i) }
+        let (_, borrow) = Scalar25519.subtract(l, Scalar25519.order)
         guard borrow == 1 else { return nil }
         limbs = l
     }
@@ -93,7 +93,7 @@ struct Scalar {
     }
 
     /// x mod L for x < 2^512 (Barrett, HAC 14.42). Constant time.
-    static func reduce(_ x: InlineArray<8, UInt64>) -> Scalar {
+    static func reduce(_ x: InlineArray<8, UInt64>) -> Scalar25519 {
         // q1 = floor(x / 2^192): limbs 3...7.  q2 = q1 * mu (10 limbs).  q3 = floor(q2 / 2^320).
         var q2 = InlineArray<10, UInt64>(repeating: 0)
         let m = mu
@@ -108,7 +108,7 @@ struct Scalar {
             q2[i + 5] = carry
         }
         // r2 = q3 * L mod 2^320 (five limbs), r = (x mod 2^320) - r2 mod 2^320.
-        let order = Scalar.order
+        let order = Scalar25519.order
         var r2 = InlineArray<5, UInt64>(repeating: 0)
         for i in 0..<5 {
             var carry: UInt64 = 0
@@ -126,11 +126,11 @@ struct Scalar {
         // r < 3L: at most two subtractions of L (HAC Note 14.44).
         (r, high) = subtractOrderIfAbove(r, high: high)
         (r, high) = subtractOrderIfAbove(r, high: high)
-        return Scalar(limbs: r)
+        return Scalar25519(limbs: r)
     }
 
     /// (a * b + c) mod L (RFC 8032 §5.1.6 step 6: S = r + k * s). Constant time.
-    static func multiplyAdd(_ a: Scalar, _ b: Scalar, _ c: Scalar) -> Scalar {
+    static func multiplyAdd(_ a: Scalar25519, _ b: Scalar25519, _ c: Scalar25519) -> Scalar25519 {
         var x = InlineArray<8, UInt64>(repeating: 0)
         for i in 0..<4 { x[i] = c.limbs[i] }
         // x = c + a * b: each row adds a[i] * b into x at offset i; the final carry of the last row

@@ -17,7 +17,7 @@
 // Products use UInt128 with wrapping operators, which compile to one `mul` per limb product.
 
 /// An element of GF(2^255 - 19) in five 51-bit limbs. See the bounds in the file comment.
-struct FieldElement {
+struct Field25519 {
     var l0: UInt64
     var l1: UInt64
     var l2: UInt64
@@ -30,20 +30,20 @@ struct FieldElement {
     }
 
     static let mask51: UInt64 = (1 << 51) - 1
-    static var zero: FieldElement { FieldElement(0, 0, 0, 0, 0) }
-    static var one: FieldElement { FieldElement(1, 0, 0, 0, 0) }
+    static var zero: Field25519 { Field25519(0, 0, 0, 0, 0) }
+    static var one: Field25519 { Field25519(1, 0, 0, 0, 0) }
 
     /// The Edwards curve constant d = -121665/121666 (RFC 8032 §5.1).
-    static var d: FieldElement {
-        FieldElement(0x34dca135978a3, 0x1a8283b156ebd, 0x5e7a26001c029, 0x739c663a03cbb, 0x52036cee2b6ff)
+    static var d: Field25519 {
+        Field25519(0x34dca135978a3, 0x1a8283b156ebd, 0x5e7a26001c029, 0x739c663a03cbb, 0x52036cee2b6ff)
     }
     /// 2d, used by the extended-coordinate addition formulas.
-    static var d2: FieldElement {
-        FieldElement(0x69b9426b2f159, 0x35050762add7a, 0x3cf44c0038052, 0x6738cc7407977, 0x2406d9dc56dff)
+    static var d2: Field25519 {
+        Field25519(0x69b9426b2f159, 0x35050762add7a, 0x3cf44c0038052, 0x6738cc7407977, 0x2406d9dc56dff)
     }
     /// sqrt(-1) = 2^((p-1)/4) mod p (RFC 8032 §5.1.3 step 3).
-    static var sqrtMinusOne: FieldElement {
-        FieldElement(0x61b274a0ea0b0, 0xd5a5fc8f189d, 0x7ef5e9cbd0c60, 0x78595a6804c9e, 0x2b8324804fc1d)
+    static var sqrtMinusOne: Field25519 {
+        Field25519(0x61b274a0ea0b0, 0xd5a5fc8f189d, 0x7ef5e9cbd0c60, 0x78595a6804c9e, 0x2b8324804fc1d)
     }
 
     // MARK: Bytes
@@ -59,7 +59,7 @@ struct FieldElement {
             return w
         }
         let w0 = word(0), w1 = word(8), w2 = word(16), w3 = word(24)
-        let m = FieldElement.mask51
+        let m = Field25519.mask51
         self.init(w0 & m,
                   (w0 >> 51 | w1 << 13) & m,
                   (w1 >> 38 | w2 << 26) & m,
@@ -98,7 +98,7 @@ struct FieldElement {
     }
 
     /// The value in [0, p) with every limb < 2^51.
-    func fullyReduced() -> FieldElement {
+    func fullyReduced() -> Field25519 {
         // From reduced limbs, the first pass leaves l1...l4 < 2^51 and l0 < 2^51 + 19; the second leaves
         // every limb < 2^51, so the value is below 2^255 < 2p and one conditional subtraction of p ends it.
         var f = carried().carried()
@@ -109,7 +109,7 @@ struct FieldElement {
         q = (f.l3 &+ q) >> 51
         q = (f.l4 &+ q) >> 51
         // Subtract q*p: add 19q and drop bit 255.
-        let m = FieldElement.mask51
+        let m = Field25519.mask51
         f.l0 &+= 19 &* q
         f.l1 &+= f.l0 >> 51; f.l0 &= m
         f.l2 &+= f.l1 >> 51; f.l1 &= m
@@ -121,8 +121,8 @@ struct FieldElement {
 
     /// One carry pass: limbs below 2^64 in, l1...l4 < 2^51 and l0 < 2^51 + 19 * 2^13 out (reduced).
     @inline(__always)
-    func carried() -> FieldElement {
-        let m = FieldElement.mask51
+    func carried() -> Field25519 {
+        let m = Field25519.mask51
         var f = self
         f.l1 &+= f.l0 >> 51; f.l0 &= m
         f.l2 &+= f.l1 >> 51; f.l1 &= m
@@ -144,31 +144,31 @@ struct FieldElement {
     var isNegative: UInt64 { fullyReduced().l0 & 1 }
 
     /// 1 when `self` and `other` are the same element.
-    func equals(_ other: FieldElement) -> UInt64 { (self - other).isZero }
+    func equals(_ other: Field25519) -> UInt64 { (self - other).isZero }
 
     // MARK: Ring operations
 
     @inline(__always)
-    static func + (a: FieldElement, b: FieldElement) -> FieldElement {
-        FieldElement(a.l0 &+ b.l0, a.l1 &+ b.l1, a.l2 &+ b.l2, a.l3 &+ b.l3, a.l4 &+ b.l4)
+    static func + (a: Field25519, b: Field25519) -> Field25519 {
+        Field25519(a.l0 &+ b.l0, a.l1 &+ b.l1, a.l2 &+ b.l2, a.l3 &+ b.l3, a.l4 &+ b.l4)
     }
 
     /// a - b, carried. Adds 4p (limbs 2^53 - 76 and 2^53 - 4, above any loose limb) first.
     @inline(__always)
-    static func - (a: FieldElement, b: FieldElement) -> FieldElement {
-        FieldElement((a.l0 &+ 0x1f_ffff_ffff_ffb4) &- b.l0,
+    static func - (a: Field25519, b: Field25519) -> Field25519 {
+        Field25519((a.l0 &+ 0x1f_ffff_ffff_ffb4) &- b.l0,
                      (a.l1 &+ 0x1f_ffff_ffff_fffc) &- b.l1,
                      (a.l2 &+ 0x1f_ffff_ffff_fffc) &- b.l2,
                      (a.l3 &+ 0x1f_ffff_ffff_fffc) &- b.l3,
                      (a.l4 &+ 0x1f_ffff_ffff_fffc) &- b.l4).carried()
     }
 
-    static prefix func - (a: FieldElement) -> FieldElement { FieldElement.zero - a }
+    static prefix func - (a: Field25519) -> Field25519 { Field25519.zero - a }
 
     /// Carries five 128-bit column sums into a reduced element. Each column is < 2^115.
     @inline(__always)
-    static func carry(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> FieldElement {
-        let m = UInt128(FieldElement.mask51)
+    static func carry(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> Field25519 {
+        let m = UInt128(Field25519.mask51)
         var c1 = c1, c2 = c2, c3 = c3, c4 = c4
         c1 &+= c0 >> 51
         c2 &+= c1 >> 51
@@ -179,11 +179,11 @@ struct FieldElement {
         let low0 = (c0 & m) &+ (c4 >> 51) &* 19
         let r0 = UInt64(truncatingIfNeeded: low0 & m)
         let r1 = UInt64(truncatingIfNeeded: c1 & m) &+ UInt64(truncatingIfNeeded: low0 >> 51)
-        return FieldElement(r0, r1, UInt64(truncatingIfNeeded: c2 & m),
+        return Field25519(r0, r1, UInt64(truncatingIfNeeded: c2 & m),
                             UInt64(truncatingIfNeeded: c3 & m), UInt64(truncatingIfNeeded: c4 & m))
     }
 
-    static func * (a: FieldElement, b: FieldElement) -> FieldElement {
+    static func * (a: Field25519, b: Field25519) -> Field25519 {
         @inline(__always) func m(_ x: UInt64, _ y: UInt64) -> UInt128 { UInt128(x) &* UInt128(y) }
         // Limb i*j with i + j >= 5 lands at 2^(51(i+j)) = 2^255 * 2^(51(i+j-5)) = 19 * ..., so those
         // products take b's limb times 19.
@@ -196,7 +196,7 @@ struct FieldElement {
         return carry(c0, c1, c2, c3, c4)
     }
 
-    func squared() -> FieldElement {
+    func squared() -> Field25519 {
         @inline(__always) func m(_ x: UInt64, _ y: UInt64) -> UInt128 { UInt128(x) &* UInt128(y) }
         let d0 = l0 &* 2, d1 = l1 &* 2, d3 = l3 &* 2
         let l3x19 = l3 &* 19, l4x19 = l4 &* 19
@@ -205,27 +205,27 @@ struct FieldElement {
         let c2 = m(d0, l2) &+ m(l1, l1) &+ m(d3, l4x19)
         let c3 = m(d0, l3) &+ m(d1, l2) &+ m(l4, l4x19)
         let c4 = m(d0, l4) &+ m(d1, l3) &+ m(l2, l2)
-        return FieldElement.carry(c0, c1, c2, c3, c4)
+        return Field25519.carry(c0, c1, c2, c3, c4)
     }
 
     /// self^(2^n), n >= 1.
-    func squared(times n: Int) -> FieldElement {
+    func squared(times n: Int) -> Field25519 {
         var f = squared()
         for _ in 1..<n { f = f.squared() }
         return f
     }
 
     /// self * c for a small constant c < 2^17 (121666 in the X25519 ladder).
-    func mulSmall(_ c: UInt64) -> FieldElement {
+    func mulSmall(_ c: UInt64) -> Field25519 {
         let k = UInt128(c)
-        return FieldElement.carry(UInt128(l0) &* k, UInt128(l1) &* k, UInt128(l2) &* k,
+        return Field25519.carry(UInt128(l0) &* k, UInt128(l1) &* k, UInt128(l2) &* k,
                                   UInt128(l3) &* k, UInt128(l4) &* k)
     }
 
     // MARK: Exponentiation
 
     /// (self^(2^250 - 1), self^11), the common prefix of inversion and square root.
-    private func pow2250MinusOne() -> (FieldElement, FieldElement) {
+    private func pow2250MinusOne() -> (Field25519, Field25519) {
         let z2 = squared()                              // z^2
         let z9 = z2.squared(times: 2) * self            // z^9
         let z11 = z9 * z2                               // z^11
@@ -241,27 +241,27 @@ struct FieldElement {
     }
 
     /// self^(p - 2) = 1/self by Fermat's little theorem; 0 maps to 0 (RFC 7748 §5). Constant time.
-    func inverted() -> FieldElement {
+    func inverted() -> Field25519 {
         let (t, z11) = pow2250MinusOne()
         return t.squared(times: 5) * z11                // z^(2^255 - 32 + 11) = z^(p - 2)
     }
 
     /// self^((p - 5) / 8) = self^(2^252 - 3), for the square root in RFC 8032 §5.1.3.
-    func powP58() -> FieldElement {
+    func powP58() -> Field25519 {
         let (t, _) = pow2250MinusOne()
         return t.squared(times: 2) * self               // z^(2^252 - 4 + 1)
     }
 
     /// A square root of u/v (RFC 8032 §5.1.3 step 3): x = u v^3 (u v^7)^((p-5)/8), then x or x*sqrt(-1).
     /// Returns the root (either sign) and 1 when u/v is a square, else (garbage, 0). Constant time.
-    static func sqrtRatio(_ u: FieldElement, _ v: FieldElement) -> (FieldElement, UInt64) {
+    static func sqrtRatio(_ u: Field25519, _ v: Field25519) -> (Field25519, UInt64) {
         let v3 = v.squared() * v
         let v7 = v3.squared() * v
         var x = u * v3 * (u * v7).powP58()
         let check = v * x.squared()
         let isRoot = check.equals(u)
         let isMinusRoot = check.equals(-u)
-        x.select(x * FieldElement.sqrtMinusOne, when: isMinusRoot)
+        x.select(x * Field25519.sqrtMinusOne, when: isMinusRoot)
         return (x, isRoot | isMinusRoot)
     }
 
@@ -269,7 +269,7 @@ struct FieldElement {
 
     /// Replaces self with `other` when `bit` is 1; keeps it when 0.
     @inline(__always)
-    mutating func select(_ other: FieldElement, when bit: UInt64) {
+    mutating func select(_ other: Field25519, when bit: UInt64) {
         let m = ConstantTime.mask(bit)
         l0 ^= m & (l0 ^ other.l0)
         l1 ^= m & (l1 ^ other.l1)
@@ -280,7 +280,7 @@ struct FieldElement {
 
     /// Swaps a and b when `bit` is 1 (RFC 7748 §5 cswap), with masks, never a branch.
     @inline(__always)
-    static func conditionalSwap(_ a: inout FieldElement, _ b: inout FieldElement, _ bit: UInt64) {
+    static func conditionalSwap(_ a: inout Field25519, _ b: inout Field25519, _ bit: UInt64) {
         let m = ConstantTime.mask(bit)
         var t = m & (a.l0 ^ b.l0); a.l0 ^= t; b.l0 ^= t
         t = m & (a.l1 ^ b.l1); a.l1 ^= t; b.l1 ^= t
