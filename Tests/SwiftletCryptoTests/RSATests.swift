@@ -6,11 +6,11 @@ import Foundation
 import Testing
 @testable import SwiftletCrypto
 
-private func digest(_ hash: RSAHash, _ message: [UInt8]) -> [UInt8] {
+private func digest(_ hash: HashAlgorithm, _ message: [UInt8]) -> [UInt8] {
     hash.hash(message.span, [UInt8]().span, [UInt8]().span)
 }
 
-private func rsaHash(_ name: String) -> RSAHash? {
+private func rsaHash(_ name: String) -> HashAlgorithm? {
     switch name.uppercased() {
     case "SHA256": .sha256
     case "SHA384": .sha384
@@ -25,7 +25,7 @@ private func modBits(_ section: String) -> Int {
 
 /// Runs `check` on each record of a CAVP SigVer file for moduli of 2048-4096 bits and SHA-256/384/512,
 /// carrying the modulus from the record that holds it. Returns the number of records checked.
-private func forEachSigVer(_ file: String, _ check: (_ n: [UInt8], _ record: [String: String], _ hash: RSAHash) -> Void) throws -> Int {
+private func forEachSigVer(_ file: String, _ check: (_ n: [UInt8], _ record: [String: String], _ hash: HashAlgorithm) -> Void) throws -> Int {
     var n: [UInt8] = []
     var count = 0
     for record in cavpRecords(try Reference.vectorFile(file)) {
@@ -144,8 +144,8 @@ private struct PythonKey {
     var emLength: Int { (bits - 1 + 7) / 8 }
 }
 
-private let hashes: [RSAHash] = [.sha256, .sha384, .sha512]
-private func name(_ hash: RSAHash) -> String {
+private let hashes: [HashAlgorithm] = [.sha256, .sha384, .sha512]
+private func name(_ hash: HashAlgorithm) -> String {
     switch hash { case .sha256: "SHA256"; case .sha384: "SHA384"; case .sha512: "SHA512" }
 }
 
@@ -388,7 +388,7 @@ private func rawSign(_ key: RSAPrivateKey, _ em: [UInt8]) throws(CryptoError) ->
     let pub = f.pub, md = f.md, key = f.key
     // PKCS#1 v1.5 blocks that are almost right (signed raw with the private key) are refused: the DigestInfo
     // without its NULL, a short PS with garbage after the digest, block type 2, a missing 00 separator.
-    let prefix = RSAHash.sha256.digestInfoPrefix
+    let prefix = HashAlgorithm.sha256.digestInfoPrefix
     let good = [0x00, 0x01] + [UInt8](repeating: 0xff, count: 256 - 3 - 51) + [0x00] + prefix + md
     let goodSignature = try rawSign(key, good)
     try pub.verifyPKCS1v15(signature: goodSignature.span, digest: md.span, hash: .sha256)

@@ -9,7 +9,7 @@
 
 enum RSAPSS {
     /// EMSA-PSS-ENCODE (§9.1.1) of `digest` with `salt`. `badLength` when emLen < hLen + sLen + 2 (step 3).
-    static func encode(digest: Span<UInt8>, salt: Span<UInt8>, hash: RSAHash, emBits: Int) throws(CryptoError) -> [UInt8] {
+    static func encode(digest: Span<UInt8>, salt: Span<UInt8>, hash: HashAlgorithm, emBits: Int) throws(CryptoError) -> [UInt8] {
         let hLen = hash.digestLength
         let sLen = salt.count
         let emLen = (emBits + 7) / 8
@@ -33,7 +33,7 @@ enum RSAPSS {
 
     /// EMSA-PSS-VERIFY (§9.1.2): whether `encoded` (emLen bytes) is a PSS encoding of `digest` with a salt of
     /// `saltLength` bytes. Variable time: everything here is public.
-    static func verify(encoded em: [UInt8], emBits: Int, digest: Span<UInt8>, hash: RSAHash, saltLength sLen: Int) -> Bool {
+    static func verify(encoded em: [UInt8], emBits: Int, digest: Span<UInt8>, hash: HashAlgorithm, saltLength sLen: Int) -> Bool {
         let hLen = hash.digestLength
         let emLen = em.count
         // Step 3.

@@ -100,7 +100,7 @@ public struct RSAPrivateKey: Sendable {
     /// Returns `publicKey.modulusLength` bytes. `badLength` when the digest is not `hash.digestLength` bytes
     /// or the salt is too long for the modulus; `badScalar` when the signature fails its check by
     /// re-encryption (see `init`).
-    public func signPSS(digest: Span<UInt8>, hash: RSAHash, salt: Span<UInt8>) throws(CryptoError) -> [UInt8] {
+    public func signPSS(digest: Span<UInt8>, hash: HashAlgorithm, salt: Span<UInt8>) throws(CryptoError) -> [UInt8] {
         guard digest.count == hash.digestLength else { throw .badLength }
         let emBits = publicKey.bitLength - 1
         let em = try RSAPSS.encode(digest: digest, salt: salt, hash: hash, emBits: emBits)

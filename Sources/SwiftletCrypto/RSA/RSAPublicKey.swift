@@ -67,7 +67,7 @@ public struct RSAPublicKey: Sendable {
     /// parameters) is built and compared with the opened signature as a whole.
     /// `badLength` when the signature is not exactly `modulusLength` bytes or the digest not
     /// `hash.digestLength`; `authenticationFailure` when the signature does not verify.
-    public func verifyPKCS1v15(signature: Span<UInt8>, digest: Span<UInt8>, hash: RSAHash) throws(CryptoError) {
+    public func verifyPKCS1v15(signature: Span<UInt8>, digest: Span<UInt8>, hash: HashAlgorithm) throws(CryptoError) {
         guard digest.count == hash.digestLength else { throw .badLength }
         let k = modulusLength
         let prefix = hash.digestInfoPrefix
@@ -89,7 +89,7 @@ public struct RSAPublicKey: Sendable {
     /// nil, as TLS 1.3 requires: RFC 8446 §4.2.3).
     /// `badLength` when the signature is not exactly `modulusLength` bytes, the digest not
     /// `hash.digestLength` or `saltLength` negative; `authenticationFailure` when the signature does not verify.
-    public func verifyPSS(signature: Span<UInt8>, digest: Span<UInt8>, hash: RSAHash, saltLength: Int? = nil) throws(CryptoError) {
+    public func verifyPSS(signature: Span<UInt8>, digest: Span<UInt8>, hash: HashAlgorithm, saltLength: Int? = nil) throws(CryptoError) {
         guard digest.count == hash.digestLength else { throw .badLength }
         let sLen = saltLength ?? hash.digestLength
         guard sLen >= 0 else { throw .badLength }

@@ -1,40 +1,7 @@
-// SwiftletCrypto / RSA: the hash functions RSA signatures name (RFC 8017 §9.2 note 1, Appendix B.2.1 MGF1).
-//
-// A closed enum rather than a generic parameter so that a TLS signature scheme or an X.509 algorithm
-// identifier read off the wire maps to a value; each case calls the concrete SHA-2 type, no existentials.
+// SwiftletCrypto / RSA: what RSA signatures need of a hash (`HashAlgorithm`, Hash/): the DigestInfo
+// prefix (RFC 8017 §9.2 note 1) and MGF1 (Appendix B.2.1).
 
-/// The hash inside an RSA signature: SHA-256, SHA-384 or SHA-512 (FIPS 180-4).
-public enum RSAHash: Sendable, Hashable {
-    case sha256
-    case sha384
-    case sha512
-
-    /// Bytes in a digest (hLen in RFC 8017).
-    public var digestLength: Int {
-        switch self {
-        case .sha256: 32
-        case .sha384: 48
-        case .sha512: 64
-        }
-    }
-
-    /// The digest of `a || b || c`.
-    func hash(_ a: Span<UInt8>, _ b: Span<UInt8>, _ c: Span<UInt8>) -> [UInt8] {
-        switch self {
-        case .sha256: Self.hash(SHA256.self, a, b, c)
-        case .sha384: Self.hash(SHA384.self, a, b, c)
-        case .sha512: Self.hash(SHA512.self, a, b, c)
-        }
-    }
-
-    private static func hash<H: HashFunction>(_: H.Type, _ a: Span<UInt8>, _ b: Span<UInt8>, _ c: Span<UInt8>) -> [UInt8] {
-        var h = H()
-        h.update(a)
-        h.update(b)
-        h.update(c)
-        return h.finalize()
-    }
-
+extension HashAlgorithm {
     /// The DER encoding of DigestInfo up to (not including) the digest itself: RFC 8017 §9.2 note 1.
     /// SEQUENCE { SEQUENCE { OID, NULL }, OCTET STRING (hLen bytes) }.
     var digestInfoPrefix: [UInt8] {
