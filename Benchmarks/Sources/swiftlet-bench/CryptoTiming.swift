@@ -107,5 +107,25 @@ func benchCryptoTiming() {
     // Ed25519 signing: the seed is the secret (key expansion and signing both timed).
     timingCheck("ed25519-sign", count: 20_000, makeInput: { secret($0, &$1, fixed: 0) },
                 operation: { sink &+= ((try? Ed25519PrivateKey(seed: $0.span))?.signature(for: message.span) ?? [0])[0] })
+    // P-256 signing: the private scalar is the secret (fixed: 1, the smallest valid key; zero is refused).
+    let digest = SHA256.hash(message)
+    timingCheck("p256-sign", count: 20_000, makeInput: { cls, r in
+        var k = secret(cls, &r, fixed: 0)
+        if cls == 0 { k[31] = 1 } else { k[0] &= 0x7f }   // below the order
+        return k
+    }, operation: { sink &+= ((try? P256PrivateKey(rawScalar: $0.span))?.signature(forDigest: digest.span) ?? [0])[0] })
+    // AES-128-GCM (the path the CPU gets): the key is the secret; key setup and sealing 64 bytes are timed.
+    let nonce = [UInt8](repeating: 9, count: 12)
+    timingCheck("aes128gcm", count: 200_000, makeInput: { secret($0, &$1, count: 16, fixed: 0) }, operation: { key in
+        var text = message
+        var span = text.mutableSpan
+        if let aes = try? AES128GCM(key: key.span) { sink &+= ((try? aes.seal(&span, nonce: nonce.span, authenticating: nonce.span)) ?? [0])[0] }
+    })
+    // ChaCha20-Poly1305: the key is the secret.
+    timingCheck("chacha20poly1305", count: 200_000, makeInput: { secret($0, &$1, fixed: 0) }, operation: { key in
+        var text = message
+        var span = text.mutableSpan
+        if let chacha = try? ChaCha20Poly1305(key: key.span) { sink &+= ((try? chacha.seal(&span, nonce: nonce.span, authenticating: nonce.span)) ?? [0])[0] }
+    })
     print("# sink \(sink)")
 }
