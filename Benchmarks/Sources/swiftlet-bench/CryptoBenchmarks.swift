@@ -60,6 +60,22 @@ func benchCrypto() {
         if (try? Ed25519.verify(signature: signature.span, message: short.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
     }, "ops/s")
 
+    if let p256 = try? P256PrivateKey(rawScalar: secretKey.span) {
+        let digest = SHA256.hash(secretKey)
+        figure("p256-sign", operationsPerSecond(batch: 50) { sink &+= p256.signature(forDigest: digest.span)[0] }, "ops/s")
+        let signature = p256.signature(forDigest: digest.span), publicKey = p256.publicKey
+        figure("p256-verify", operationsPerSecond(batch: 20) {
+            if (try? P256.verify(signature: signature.span, digest: digest.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
+        }, "ops/s")
+    }
+    if let p384 = try? P384PrivateKey(rawScalar: SHA384.hash(secretKey).span) {
+        let digest = SHA384.hash(short)
+        let signature = p384.signature(forDigest: digest.span), publicKey = p384.publicKey
+        figure("p384-verify", operationsPerSecond(batch: 10) {
+            if (try? P384.verify(signature: signature.span, digest: digest.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
+        }, "ops/s")
+    }
+
     // RSA-2048 with e = 65537 (a key made once with Python's cryptography for this benchmark).
     let n = hexBytes(rsaKey["modulus"]!), e = hexBytes(rsaKey["publicExponent"]!), d = hexBytes(rsaKey["privateExponent"]!)
     let p = hexBytes(rsaKey["prime1"]!), q = hexBytes(rsaKey["prime2"]!), dp = hexBytes(rsaKey["exponent1"]!)

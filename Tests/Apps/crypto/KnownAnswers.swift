@@ -34,6 +34,15 @@ enum KnownAnswers {
         let publicKey = bytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         let verified = (try? Ed25519.verify(signature: signature.span, message: empty.span, publicKey: publicKey.span)) != nil
         results.append(("Ed25519 verify", [verified ? 1 : 0], "01"))
+        // RFC 6979 A.2.5: P-256, SHA-256, message "sample" (deterministic, so the signature is known).
+        let p256 = try? P256PrivateKey(rawScalar: bytes("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721").span)
+        let sample: [UInt8] = Array("sample".utf8)
+        let p256Signature = p256?.signature(for: sample.span) ?? []
+        results.append(("ECDSA P-256 RFC 6979 A.2.5", p256Signature,
+                        "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8"))
+        let p256Public = p256?.publicKey ?? []
+        let p256Verified = (try? P256.verify(signature: p256Signature.span, message: sample.span, publicKey: p256Public.span)) != nil
+        results.append(("ECDSA P-256 verify", [p256Verified ? 1 : 0], "01"))
         // The GCM specification's test case 3 (McGrew and Viega; also in NIST's GCM examples), sealed and opened.
         results.append(aead("AES-128-GCM test case 3", try? AES128GCM(key: bytes("feffe9928665731c6d6a8f9467308308").span),
             nonce: "cafebabefacedbaddecaf888", aad: "",

@@ -60,6 +60,14 @@ enum Speed {
                 if (try? Ed25519.verify(signature: signature.span, message: short.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
             }, "ops/s")
         }
+        if let p256 = try? P256PrivateKey(rawScalar: secretKey.span) {
+            let digest = SHA256.hash(secretKey)
+            figure(console, "p256-sign", rate(clock: clock, batch: 50) { sink &+= p256.signature(forDigest: digest.span)[0] }, "ops/s")
+            let signature = p256.signature(forDigest: digest.span), publicKey = p256.publicKey
+            figure(console, "p256-verify", rate(clock: clock, batch: 20) {
+                if (try? P256.verify(signature: signature.span, digest: digest.span, publicKey: publicKey.span)) != nil { sink &+= 1 }
+            }, "ops/s")
+        }
         console.log("crypto: bench done (\(sink))")
     }
 }
