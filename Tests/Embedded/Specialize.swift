@@ -141,3 +141,21 @@ public func embeddedCrypto(_ input: [UInt8]) -> Int {
     let okm = (try? HKDF<SHA512>.deriveKey(inputKeyMaterial: input.span, salt: key.span, info: mac256.span, length: 42)) ?? []
     return mac256.count + mac384.count + okm.count
 }
+
+/// Chain validation over SwiftletCrypto's own verifier, and an AEAD through the generic protocol.
+public func embeddedCertificates(_ pem: [UInt8], _ leaf: [UInt8]) -> Int {
+    guard let store = try? TrustStore(pemBundle: pem), let certificate = try? Certificate(derEncoded: leaf) else { return 0 }
+    let validator = ChainValidator(trustStore: store, verifier: SignatureVerifier())
+    return (try? validator.validate(leaf: certificate, intermediates: [], now: 0, hostName: "example.com"))?.count ?? 0
+}
+
+func embeddedSeal<A: AEAD>(_ aead: A, _ text: inout [UInt8]) -> [UInt8] {
+    let nonce = [UInt8](repeating: 0, count: A.nonceLength)
+    var span = text.mutableSpan
+    return (try? aead.seal(&span, nonce: nonce.span, authenticating: nonce.span)) ?? []
+}
+
+public func embeddedAEADs(_ key: [UInt8], _ text: inout [UInt8]) -> Int {
+    guard let chacha = try? ChaCha20Poly1305(key: key.span), let aes = try? AES256GCM(key: key.span) else { return 0 }
+    return embeddedSeal(chacha, &text).count + embeddedSeal(aes, &text).count
+}
