@@ -7,6 +7,7 @@
 //   RESULT timing-NAME MAX|t| t (N measurements)
 
 import CBenchPeers
+import Glibc
 import SwiftletCrypto
 
 /// Running mean and variance (Welford), one per class.
@@ -29,7 +30,14 @@ func welch(_ a: Moments, _ b: Moments) -> Double {
 /// Measures `operation` `count` times on inputs made up front by `makeInput(class, generator)` (class 0: the
 /// fixed secret, 1: a random one; each input in storage of its own, so both classes reach the operation in
 /// the same way). Prints the |t| of every crop and the largest.
-func timingCheck(_ name: String, count: Int, makeInput: (Int, inout SplitMix) -> [UInt8], operation: ([UInt8]) -> Void) {
+/// SWIFTLET_TIMING_SCALE=N multiplies every sample count (a real leak's |t| grows with the square root of
+/// the count; noise does not); SWIFTLET_TIMING_ONLY=NAME runs one check.
+let timingScale = max(1, Int(String(cString: getenv("SWIFTLET_TIMING_SCALE") ?? strdup("1"))) ?? 1)
+let timingOnly = getenv("SWIFTLET_TIMING_ONLY").map { String(cString: $0) }
+
+func timingCheck(_ name: String, count baseCount: Int, makeInput: (Int, inout SplitMix) -> [UInt8], operation: ([UInt8]) -> Void) {
+    if let only = timingOnly, only != name { return }
+    let count = baseCount * timingScale
     var random = SplitMix(seed: 0x7157_0000 &+ UInt64(name.utf8.count))
     var classes: [Int] = [], inputs: [[UInt8]] = []
     classes.reserveCapacity(count)
@@ -120,6 +128,12 @@ func benchCryptoTiming() {
         var text = message
         var span = text.mutableSpan
         if let aes = try? AES128GCM(key: key.span) { sink &+= ((try? aes.seal(&span, nonce: nonce.span, authenticating: nonce.span)) ?? [0])[0] }
+    })
+    // The portable (bitsliced) AES-GCM, which machines without AES-NI run.
+    timingCheck("aes128gcm-portable", count: 100_000, makeInput: { secret($0, &$1, count: 16, fixed: 0) }, operation: { key in
+        var text = message
+        var span = text.mutableSpan
+        if let aes = try? AES128GCM(key: key.span, hardware: false) { sink &+= ((try? aes.seal(&span, nonce: nonce.span, authenticating: nonce.span)) ?? [0])[0] }
     })
     // ChaCha20-Poly1305: the key is the secret.
     timingCheck("chacha20poly1305", count: 200_000, makeInput: { secret($0, &$1, fixed: 0) }, operation: { key in

@@ -143,8 +143,9 @@ public struct AES128GCM: AEAD {
         try self.init(key: key, hardware: HardwareAESGCM.available)
     }
 
-    /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests run both).
-    init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
+    /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests and
+    /// `Benchmarks/run crypto-timing` run both); with `hardware` true, AES-NI where the CPU has it.
+    public init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
         guard key.count == 16 else { throw .badLength }
         backend = AESGCMBackend(key: key, hardware: hardware)
     }
@@ -184,8 +185,9 @@ public struct AES256GCM: AEAD {
         try self.init(key: key, hardware: HardwareAESGCM.available)
     }
 
-    /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests run both).
-    init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
+    /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests and
+    /// `Benchmarks/run crypto-timing` run both); with `hardware` true, AES-NI where the CPU has it.
+    public init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
         guard key.count == 32 else { throw .badLength }
         backend = AESGCMBackend(key: key, hardware: hardware)
     }
