@@ -1,4 +1,5 @@
-// CSwiftletCrypto: AES (FIPS 197) with AES-NI and GCM (NIST SP 800-38D) with PCLMULQDQ. See the header.
+// CSwiftletCrypto: AES (FIPS 197) with AES-NI and GCM (NIST SP 800-38D) with PCLMULQDQ, and the CPU
+// feature query every path of this target is gated on (CPUID, and XGETBV for OS-enabled AVX). See the header.
 //
 // GHASH works in GF(2^128) with GCM's reflected bit order: the first bit of a block is the coefficient of
 // x^0. Blocks are byte-reversed on load (so the 128-bit register reads as a polynomial with bits reflected);
@@ -21,6 +22,16 @@ unsigned swiftlet_crypto_cpu_features(void) {
     if (c & (1u << 1)) features |= SWIFTLET_CPU_PCLMUL;
     if (c & (1u << 9)) features |= SWIFTLET_CPU_SSSE3;
     if (c & (1u << 19)) features |= SWIFTLET_CPU_SSE41;
+    // AVX2 only when the OS saves the YMM state: OSXSAVE (so XGETBV exists), XCR0 bits 1-2, and AVX.
+    unsigned max_leaf, b0, c0, d0;
+    __asm__ volatile("cpuid" : "=a"(max_leaf), "=b"(b0), "=c"(c0), "=d"(d0) : "a"(0), "c"(0));
+    if ((c & (1u << 27)) && (c & (1u << 28)) && max_leaf >= 7) {
+        unsigned xcr0_low, xcr0_high;
+        __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+        unsigned a7, b7, c7, d7;
+        __asm__ volatile("cpuid" : "=a"(a7), "=b"(b7), "=c"(c7), "=d"(d7) : "a"(7), "c"(0));
+        if ((xcr0_low & 6u) == 6u && (b7 & (1u << 5))) features |= SWIFTLET_CPU_AVX2;
+    }
     return features;
 }
 

@@ -1,7 +1,8 @@
 // SwiftletCrypto: the one file of this module with unchecked memory access, read by a reviewer in one
-// sitting: the calls into CSwiftletCrypto's hardware AES-GCM (AES-NI, PCLMULQDQ). Every pointer handed
-// to C comes from a span or an owned value whose length was checked here first, the C functions touch
-// exactly the lengths they are given, and nothing is kept past the call.
+// sitting: the calls into CSwiftletCrypto's hardware AES-GCM (AES-NI, PCLMULQDQ) and SIMD ChaCha20
+// (SSE2, SSSE3, AVX2). Every pointer handed to C comes from a span or an owned value whose length was
+// checked here first (or is fixed by its type, as InlineArray<32, UInt8> for a ChaCha20 key), the C
+// functions touch exactly the lengths they are given, and nothing is kept past the call.
 
 import CSwiftletCrypto
 
@@ -63,6 +64,30 @@ struct HardwareAESGCM {
                         swiftlet_aesni_gcm_crypt(k, c.baseAddress!.assumingMemoryBound(to: UInt8.self), t.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                                  d.baseAddress, d.count, mode)
                     }
+                }
+            }
+        }
+    }
+}
+
+/// ChaCha20 in CSwiftletCrypto's SIMD code: SSE2 (every x86-64 CPU), SSSE3, and AVX2 where the OS has
+/// enabled it.
+enum SIMDChaCha20 {
+    /// The ChaCha20 paths of this CPU beyond SSE2: SWIFTLET_CPU_SSSE3 and SWIFTLET_CPU_AVX2 bits (CPUID and
+    /// XGETBV, asked once).
+    static let features: UInt32 = swiftlet_crypto_cpu_features() & (SWIFTLET_CPU_SSSE3 | SWIFTLET_CPU_AVX2)
+
+    /// XORs the keystream from block `counter` into `text` (block i uses counter + i mod 2^32), on the
+    /// paths in `features` that this CPU has. Key and nonce lengths are fixed by their types.
+    static func xorKeystream(_ text: inout MutableSpan<UInt8>, key: ChaCha20Key, nonce: InlineArray<12, UInt8>, counter: UInt32, features: UInt32) {
+        guard !text.isEmpty else { return }
+        var keyBytes = key.bytes, nonceBytes = nonce
+        let paths = features & Self.features
+        withUnsafeBytes(of: &keyBytes) { k in
+            withUnsafeBytes(of: &nonceBytes) { n in
+                text.withUnsafeMutableBufferPointer { d in
+                    swiftlet_chacha20_xor(k.baseAddress!.assumingMemoryBound(to: UInt8.self), n.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                          counter, d.baseAddress, d.count, paths)
                 }
             }
         }

@@ -16,13 +16,15 @@ public enum ConstantTime {
     @inline(__always)
     public static var barrier: UInt64 { _constantTimeBarrier }
 
-    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. XOR-ed with `barrier`, so that
+    /// the optimiser cannot know the mask is all-ones or all-zero and rebuild a branch or a selective load
+    /// from it (it did: RSA's window lookup became "compare, jump, load only the chosen entry").
     @inline(__always)
-    public static func mask(_ bit: UInt64) -> UInt64 { 0 &- bit }
+    public static func mask(_ bit: UInt64) -> UInt64 { (0 &- bit) ^ barrier }
 
-    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. With `barrier`, as `mask`.
     @inline(__always)
-    public static func mask32(_ bit: UInt32) -> UInt32 { 0 &- bit }
+    public static func mask32(_ bit: UInt32) -> UInt32 { (0 &- bit) ^ UInt32(truncatingIfNeeded: barrier) }
 
     /// `a` when `bit` is 1, `b` when it is 0.
     @inline(__always)

@@ -1,8 +1,11 @@
 // SwiftletCryptoTests: ChaCha20, Poly1305, ChaCha20-Poly1305 (RFC 8439) and AES-128/256-GCM
 // (FIPS 197, NIST SP 800-38D). RFC vectors, the RFC 7539 appendix and OpenSSL/BoringSSL AEAD vectors and
 // NIST CAVP GCM vectors from cryptography_vectors, differential tests against Python `cryptography`
-// (OpenSSL) in both directions, and every documented refusal.
+// (OpenSSL) in both directions, and every documented refusal. ChaCha20-Poly1305 runs on each keystream
+// path: the portable Swift and CSwiftletCrypto's SSE2, SSSE3 and AVX2 code (a path the CPU lacks is
+// reported loudly and skipped), and the SIMD keystream is compared with the Swift one byte for byte.
 
+import CSwiftletCrypto
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -43,6 +46,33 @@ private func field(_ value: String?) -> [UInt8] {
         return Array(value.dropFirst().dropLast().utf8)
     }
     return bytes(hex: value)
+}
+
+/// The ChaCha20 keystream paths: the portable Swift, and the SIMD C code limited to SSE2, SSSE3 or AVX2.
+private let chachaPaths = ["portable", "sse2", "ssse3", "avx2"]
+
+/// The SIMD feature bits of a path ("sse2" is none: SSE2 is part of x86-64), or nil for "portable".
+private func simdFeatures(_ path: String) -> UInt32? {
+    switch path {
+    case "sse2": 0
+    case "ssse3": SWIFTLET_CPU_SSSE3
+    case "avx2": SWIFTLET_CPU_SSSE3 | SWIFTLET_CPU_AVX2
+    default: nil
+    }
+}
+
+/// Whether this CPU runs `path`; prints a loud line when it does not (the test then checks nothing for it).
+private func cpuHas(_ path: String, _ test: String) -> Bool {
+    guard let f = simdFeatures(path), f & SIMDChaCha20.features != f else { return true }
+    print("\(test): THIS CPU (OR ITS OS) LACKS \(path.uppercased()): the \(path) ChaCha20 path was NOT tested")
+    return false
+}
+
+/// ChaCha20-Poly1305 on one keystream path.
+private func chachaAEAD(_ key: [UInt8], _ path: String) throws(CryptoError) -> ChaCha20Poly1305 {
+    let aead = try ChaCha20Poly1305(key: key.span, hardware: path != "portable", features: simdFeatures(path) ?? 0)
+    #expect(aead.simdFeatures == simdFeatures(path))
+    return aead
 }
 
 /// Checks one AEAD vector: seal gives `ct` and `tag`, open gives `pt` back; for a vector marked invalid,
@@ -112,13 +142,21 @@ private let sunscreen = Array("Ladies and Gentlemen of the class of '99: If I co
 }
 
 /// RFC 7539/8439 Appendix A.1 #1 and A.2 #1-#3, from cryptography_vectors (ciphers/ChaCha20/rfc7539.txt).
-@Test func chacha20AppendixA() throws {
+@Test(arguments: chachaPaths) func chacha20AppendixA(path: String) throws {
+    guard cpuHas(path, "chacha20AppendixA") else { return }
     let records = cavpRecords(try Reference.vectorFile("ciphers/ChaCha20/rfc7539.txt"))
     #expect(records.count == 3)
     for r in records {
-        let cipher = ChaCha20(key: field(r["KEY"]).span, nonce: field(r["NONCE"]).span)
+        let key = field(r["KEY"]), nonce = field(r["NONCE"]), counter = UInt32(r["INITIAL_BLOCK_COUNTER"] ?? "") ?? 99
         var text = field(r["PLAINTEXT"])
-        do { var s = text.mutableSpan; cipher.xorKeystream(&s, counter: UInt32(r["INITIAL_BLOCK_COUNTER"] ?? "") ?? 99) }
+        do {
+            var s = text.mutableSpan
+            if let features = simdFeatures(path) {
+                SIMDChaCha20.xorKeystream(&s, key: ChaCha20Key(key.span), nonce: InlineArray { nonce[$0] }, counter: counter, features: features)
+            } else {
+                ChaCha20(key: key.span, nonce: nonce.span).xorKeystream(&s, counter: counter)
+            }
+        }
         #expect(hex(text) == hex(field(r["CIPHERTEXT"])), "COUNT \(r["COUNT"] ?? "?")")
     }
 }
@@ -157,8 +195,107 @@ private let sunscreen = Array("Ladies and Gentlemen of the class of '99: If I co
     }
 }
 
-@Test func chacha20Poly1305RFC8439Section2_8_2() throws {
-    let aead = try ChaCha20Poly1305(key: bytes(hex: "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"))
+/// `text` XORed with the portable Swift keystream and with the SIMD one (`features`), from `counter`.
+private func bothKeystreams(_ key: [UInt8], _ nonce: [UInt8], _ counter: UInt32, _ text: [UInt8], features: UInt32) -> (swift: [UInt8], simd: [UInt8]) {
+    var a = text, b = text
+    do { var s = a.mutableSpan; ChaCha20(key: key.span, nonce: nonce.span).xorKeystream(&s, counter: counter) }
+    do { var s = b.mutableSpan; SIMDChaCha20.xorKeystream(&s, key: ChaCha20Key(key.span), nonce: InlineArray { nonce[$0] }, counter: counter, features: features) }
+    return (a, b)
+}
+
+/// The SIMD keystream equals the Swift one at every length 0...1100 (all tails of the 4- and 8-block
+/// strides), at lengths around 256 and 512 multiples up to 16 KiB, and from counters just below the
+/// 2^32 wrap; the bytes after the given length are left alone.
+@Test(arguments: ["sse2", "ssse3", "avx2"]) func chacha20SIMDMatchesPortable(path: String) {
+    guard cpuHas(path, "chacha20SIMDMatchesPortable"), let features = simdFeatures(path) else { return }
+    var rng = SeededBytes(seed: 0x5EED_C4AC)
+    var lengths = Array(0...1100)
+    for m in [4 * 64, 8 * 64, 12 * 64, 16 * 64, 32 * 64, 256 * 64] { lengths += [m - 1, m, m + 1, m + 63, m + 64, m + 65] }
+    var mismatches = 0
+    for length in lengths {
+        let key = rng.bytes(32), nonce = rng.bytes(12), counter = UInt32(truncatingIfNeeded: rng.next())
+        let text = rng.bytes(length + 7)   // 7 bytes past the end must stay as they are
+        var buffer = text
+        do {
+            var whole = buffer.mutableSpan
+            var part = whole._mutatingExtracting(0..<length)   // 6.3 spelling of MutableSpan.extracting
+            SIMDChaCha20.xorKeystream(&part, key: ChaCha20Key(key.span), nonce: InlineArray { nonce[$0] }, counter: counter, features: features)
+        }
+        var expected = Array(text.prefix(length))
+        do { var s = expected.mutableSpan; ChaCha20(key: key.span, nonce: nonce.span).xorKeystream(&s, counter: counter) }
+        if Array(buffer.prefix(length)) != expected || Array(buffer.suffix(7)) != Array(text.suffix(7)) { mismatches += 1 }
+    }
+    #expect(mismatches == 0, "\(path): \(mismatches) of \(lengths.count) lengths differ from the Swift keystream")
+    // Counters near the wrap: the last blocks before 2^32 and, as documented, block 0 after it.
+    for back in [UInt32(0), 1, 2, 3, 4, 5, 7, 8, 9, 15] {
+        let key = rng.bytes(32), nonce = rng.bytes(12), text = rng.bytes(40 * 64 + 5)
+        let (swift, simd) = bothKeystreams(key, nonce, UInt32.max - back, text, features: features)
+        let same = swift == simd
+        #expect(same, "\(path): counter 2^32 - 1 - \(back)")
+    }
+}
+
+/// `swiftlet_chacha20_xor` from counter 0xFFFFFFFF: block 2^32 - 1, then block 0 with the same nonce
+/// (the counter wraps modulo 2^32; the nonce is not touched), as the header documents.
+@Test(arguments: ["sse2", "ssse3", "avx2"]) func chacha20SIMDCounterWraps(path: String) {
+    guard cpuHas(path, "chacha20SIMDCounterWraps"), let features = simdFeatures(path) else { return }
+    let key = Array(UInt8(0)..<32), nonce = bytes(hex: "000000090000004a00000000")
+    for length in [128, 9 * 64] {
+        let (_, simd) = bothKeystreams(key, nonce, 0xFFFF_FFFF, [UInt8](repeating: 0, count: length), features: features)
+        let cipher = ChaCha20(key: key.span, nonce: nonce.span)
+        var expected = cipher.block(counter: 0xFFFF_FFFF).bytes
+        for c in 0..<UInt32(length / 64 - 1) { expected += cipher.block(counter: c).bytes }
+        #expect(hex(simd) == hex(expected), "\(path) length \(length)")
+    }
+    // The RFC 8439 §2.3.2 block through the SIMD code.
+    let (_, block1) = bothKeystreams(key, nonce, 1, [UInt8](repeating: 0, count: 64), features: features)
+    #expect(hex(block1) == "10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e")
+}
+
+private let poly1305Script = """
+import sys
+from cryptography.hazmat.primitives.poly1305 import Poly1305
+for line in sys.stdin:
+    key, msg = [bytes.fromhex(f) for f in line.strip().split(",")]
+    print(Poly1305.generate_tag(key, msg).hex())
+"""
+
+/// Poly1305 against OpenSSL (Python `cryptography`) on seeded random keys and messages of 0..300 bytes and
+/// some longer ones, plus the carry-heavy extremes: all-0xff messages and keys, r clamped to its maximum,
+/// s = 2^128 - 1 (so + s wraps), and messages that drive h to just below and above p.
+@Test func poly1305Differential() throws {
+    var rng = SeededBytes(seed: 0x9013_05)
+    var cases: [(key: [UInt8], msg: [UInt8])] = []
+    for length in Array(0...300) + [511, 512, 1024, 4095, 4096, 16384] { cases.append((rng.bytes(32), rng.bytes(length))) }
+    let ff = [UInt8](repeating: 0xff, count: 32)
+    for length in [0, 1, 15, 16, 17, 32, 33, 64, 1000] {
+        cases.append((ff, [UInt8](repeating: 0xff, count: length)))
+        cases.append((ff, [UInt8](repeating: 0, count: length)))
+        cases.append((rng.bytes(16) + ff.prefix(16), [UInt8](repeating: 0xff, count: length)))
+        cases.append(([UInt8](repeating: 0xff, count: 16) + [UInt8](repeating: 0, count: 16), [UInt8](repeating: 0xfe, count: length)))
+    }
+    // r = 1: the tag is (sum of blocks mod p) + s, so blocks summing to p - 1, p, p + 4 hit the final reduction.
+    let one = [UInt8(1)] + [UInt8](repeating: 0, count: 15)
+    let pMinus1 = [0xfa] + [UInt8](repeating: 0xff, count: 15), fullFF = [UInt8](repeating: 0xff, count: 16)
+    for extra in [[UInt8](), [UInt8(1)], [UInt8(5)], [UInt8(6)]] {
+        cases.append((one + rng.bytes(16), pMinus1 + fullFF + fullFF + fullFF + extra))
+        cases.append((one + ff.prefix(16), fullFF + fullFF + extra))
+    }
+    var input = ""
+    for c in cases { input += hex(c.key) + "," + hex(c.msg) + "\n" }
+    let lines = try Reference.python(poly1305Script, input: input).split(separator: "\n")
+    #expect(lines.count == cases.count)
+    var mismatches = 0
+    for (c, line) in zip(cases, lines) where hex(Poly1305.authenticate(c.msg.span, key: c.key.span)) != String(line) {
+        mismatches += 1
+        if mismatches < 4 { Issue.record("Poly1305 differs from OpenSSL: key \(hex(c.key)) message length \(c.msg.count)") }
+    }
+    #expect(mismatches == 0)
+}
+
+@Test(arguments: chachaPaths) func chacha20Poly1305RFC8439Section2_8_2(path: String) throws {
+    guard cpuHas(path, "chacha20Poly1305RFC8439Section2_8_2") else { return }
+    let aead = try chachaAEAD(bytes(hex: "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"), path)
     try checkVector(aead, key: [], nonce: bytes(hex: "070000004041424344454647"), aad: bytes(hex: "50515253c0c1c2c3c4c5c6c7"),
                     pt: sunscreen,
                     ct: bytes(hex: "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116"),
@@ -167,12 +304,13 @@ private let sunscreen = Array("Ladies and Gentlemen of the class of '99: If I co
 
 /// OpenSSL's evpciph vectors (COUNT 1 is RFC 8439 Appendix A.5; COUNT 2 has a bad tag) and BoringSSL's
 /// vectors; all have 12-byte nonces (checked).
-@Test func chacha20Poly1305OpenSSLAndBoringSSLVectors() throws {
+@Test(arguments: chachaPaths) func chacha20Poly1305OpenSSLAndBoringSSLVectors(path: String) throws {
+    guard cpuHas(path, "chacha20Poly1305OpenSSLAndBoringSSLVectors") else { return }
     var checked = 0
     for r in cavpRecords(try Reference.vectorFile("ciphers/ChaCha20Poly1305/openssl.txt")) {
         let key = field(r["Key"]), nonce = field(r["IV"])
         #expect(nonce.count == 12)
-        try checkVector(try ChaCha20Poly1305(key: key), key: key, nonce: nonce, aad: field(r["AAD"]),
+        try checkVector(try chachaAEAD(key, path), key: key, nonce: nonce, aad: field(r["AAD"]),
                         pt: field(r["Plaintext"]), ct: field(r["Ciphertext"]), tag: field(r["Tag"]),
                         valid: r["Result"] == nil, "openssl COUNT \(r["COUNT"] ?? "?")")
         checked += 1
@@ -180,7 +318,7 @@ private let sunscreen = Array("Ladies and Gentlemen of the class of '99: If I co
     for r in cavpRecords(try Reference.vectorFile("ciphers/ChaCha20Poly1305/boringssl.txt")) {
         let key = field(r["KEY"]), nonce = field(r["NONCE"])
         #expect(nonce.count == 12)
-        try checkVector(try ChaCha20Poly1305(key: key), key: key, nonce: nonce, aad: field(r["AD"]),
+        try checkVector(try chachaAEAD(key, path), key: key, nonce: nonce, aad: field(r["AD"]),
                         pt: field(r["IN"]), ct: field(r["CT"]), tag: field(r["TAG"]), valid: true,
                         "boringssl COUNT \(r["COUNT"] ?? "?")")
         checked += 1
@@ -329,7 +467,7 @@ private func differential(algorithm: String, keyLength: Int, seed: UInt64,
                           make: ([UInt8]) throws(CryptoError) -> (([UInt8], [UInt8], [UInt8]) throws(CryptoError) -> ([UInt8], [UInt8]),
                                                                   ([UInt8], [UInt8], [UInt8], [UInt8]) -> (Result<[UInt8], CryptoError>, buffer: [UInt8]))) throws {
     var rng = SeededBytes(seed: seed)
-    var lengths = [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 2000]
+    var lengths = [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513, 1000, 2000]
     for _ in 0..<45 { lengths.append(rng.below(2001)) }
     var cases: [(key: [UInt8], nonce: [UInt8], aad: [UInt8], pt: [UInt8], ct: [UInt8], tag: [UInt8])] = []
     var input = ""
@@ -369,8 +507,9 @@ private func functions<A: AEAD>(_ aead: A) -> (([UInt8], [UInt8], [UInt8]) throw
     try differential(algorithm: "gcm", keyLength: 32, seed: 0xA256) { (key) throws(CryptoError) in functions(try AES256GCM(key: key.span, hardware: hardware)) }
 }
 
-@Test func chacha20Poly1305Differential() throws {
-    try differential(algorithm: "chacha", keyLength: 32, seed: 0xC20) { (key) throws(CryptoError) in functions(try ChaCha20Poly1305(key: key)) }
+@Test(arguments: chachaPaths) func chacha20Poly1305Differential(path: String) throws {
+    guard cpuHas(path, "chacha20Poly1305Differential") else { return }
+    try differential(algorithm: "chacha", keyLength: 32, seed: 0xC20) { (key) throws(CryptoError) in functions(try chachaAEAD(key, path)) }
 }
 
 // MARK: - Refusals
@@ -413,17 +552,22 @@ private func badNonceAndTag<A: AEAD>(_ aead: A) throws {
         try tamper(AES128GCM(key: k16.span, hardware: hardware), AES128GCM(key: other16.span, hardware: hardware), pt, nonce, aad)
         try tamper(AES256GCM(key: k32.span, hardware: hardware), AES256GCM(key: other32.span, hardware: hardware), pt, nonce, aad)
     }
-    try tamper(ChaCha20Poly1305(key: k32), ChaCha20Poly1305(key: rng.bytes(32)), pt, nonce, aad)
+    let otherChaCha = rng.bytes(32)
+    for path in chachaPaths where cpuHas(path, "tamperingIsRefused") {
+        try tamper(chachaAEAD(k32, path), chachaAEAD(otherChaCha, path), pt, nonce, aad)
+        // A text longer than the SIMD code's 8- and 4-block strides.
+        try tamper(chachaAEAD(k32, path), chachaAEAD(otherChaCha, path), rng.bytes(700), nonce, aad, bitStride: 13)
+    }
 }
 
-private func tamper<A: AEAD>(_ aead: A, _ otherKey: A, _ pt: [UInt8], _ nonce: [UInt8], _ aad: [UInt8]) throws {
+private func tamper<A: AEAD>(_ aead: A, _ otherKey: A, _ pt: [UInt8], _ nonce: [UInt8], _ aad: [UInt8], bitStride: Int = 1) throws {
     let (ct, tag) = try seal(aead, pt, nonce: nonce, aad: aad)
     func refused(_ c: [UInt8], _ n: [UInt8], _ a: [UInt8], _ t: [UInt8], by which: A? = nil, _ what: String) {
         let (result, buffer) = open(which ?? aead, c, nonce: n, aad: a, tag: t)
         #expect(throws: CryptoError.authenticationFailure, "\(A.self) \(what)") { try result.get() }
         #expect(buffer == c, "\(A.self) \(what): buffer changed")
     }
-    for bit in 0..<(ct.count * 8) {
+    for bit in stride(from: 0, to: ct.count * 8, by: bitStride) {
         var c = ct; c[bit / 8] ^= 1 << UInt8(bit % 8)
         refused(c, nonce, aad, tag, "ciphertext bit \(bit)")
     }

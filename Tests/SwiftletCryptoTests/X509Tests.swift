@@ -178,6 +178,10 @@ private struct TestPKI: @unchecked Sendable {
     basicConstraints = critical,CA:TRUE
     subjectKeyIdentifier = hash
     authorityKeyIdentifier = keyid
+    [int_nc_ext]
+    basicConstraints = critical,CA:TRUE
+    keyUsage = critical,keyCertSign
+    nameConstraints = permitted;DNS:.example.com
     [int_ku_ext]
     basicConstraints = critical,CA:TRUE
     keyUsage = critical,digitalSignature
@@ -243,6 +247,8 @@ private struct TestPKI: @unchecked Sendable {
     gen ca-a ec; gen ca-b ec; root ca-a "/CN=Cycle A" root_ext; root ca-b "/CN=Cycle B" root_ext
     sign a-by-b ca-a "/CN=Cycle A" ca-b int_free_ext; sign b-by-a ca-b "/CN=Cycle B" ca-a int_free_ext
     sign cycle-leaf ec-leaf "/CN=www.example.com" ca-a leaf_ext
+    gen nc-int ec; sign nc-int nc-int "/CN=Constrained" ec-root int_nc_ext
+    sign nc-leaf ec-leaf "/CN=www.example.com" nc-int leaf_ext
     gen x25519 x25519
     for k in ec-leaf rsa-leaf ed-leaf p384-leaf x25519; do openssl pkey -in $k.key -pubout -out $k.pub; done
     openssl ec -in ec-leaf.key -out ec-leaf.sec1 2>/dev/null
@@ -331,6 +337,12 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
         #expect(chainError(leaf, [int], anchors: anchors, now: leaf.notBefore - 1) == .notYetValid)
         #expect(chainError(leaf, [int], anchors: anchors, now: now, host: "mail.example.com") == .nameMismatch)
         #expect(chainError(leaf, [], anchors: anchors, now: now) == .unknownIssuer)  // intermediate missing
+        // A CA with name constraints (here not critical, permitting only .example.com) is refused: they are
+        // not processed, and ignoring them would trust it for every name.
+        #expect(chainError(try p.certificate("nc-leaf"), [try p.certificate("nc-int")], anchors: anchors, now: now) == .nameConstraints)
+        #expect(try p.certificate("nc-int").extensions.hasNameConstraints)
+        // More intermediates than the validator takes: refused before any name is compared.
+        #expect(chainError(leaf, [int] + Array(repeating: try p.certificate("other-root"), count: 16), anchors: anchors, now: now) == .tooManyCandidates)
         #expect(chainError(try p.certificate("other-leaf"), [int], anchors: anchors, now: now) == .unknownIssuer)
         #expect(chainError(try p.certificate("twin-leaf"), [int], anchors: anchors, now: now) == .badSignature)  // same name, other key
         #expect(chainError(try p.certificate("notca-leaf"), [try p.certificate("notca-int")], anchors: anchors, now: now) == .notACA)

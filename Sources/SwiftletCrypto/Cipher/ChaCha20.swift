@@ -5,7 +5,9 @@
 // 3 nonce words, all little-endian. The block function works on 16 local UInt32 values (no arrays) and
 // `xorKeystream` consumes whole 64-byte blocks, so nothing is allocated per byte or per block. Every
 // operation is an add, xor or fixed rotation: constant time by construction. Counter overflow is the
-// caller's to refuse (ChaCha20Poly1305 checks the message length before it calls in).
+// caller's to refuse (ChaCha20Poly1305 checks the message length before it calls in); past 2^32 - 1 the
+// counter wraps to 0, as CSwiftletCrypto's SIMD code does. This portable code is the fallback and the
+// reference the tests hold the SIMD code to.
 
 /// A ChaCha20 key and nonce, ready to produce keystream blocks.
 struct ChaCha20 {
@@ -71,10 +73,14 @@ struct ChaCha20 {
     }
 }
 
-/// The eight key words of a ChaCha20 key, kept by ChaCha20Poly1305 between messages.
+/// A ChaCha20 key, kept by ChaCha20Poly1305 between messages: the eight words for the portable code,
+/// the 32 bytes for the SIMD code (Audited.swift).
 struct ChaCha20Key {
     let k0, k1, k2, k3, k4, k5, k6, k7: UInt32
+    let bytes: InlineArray<32, UInt8>
+    /// `key` must hold 32 bytes (checked by the caller).
     init(_ key: Span<UInt8>) {
+        bytes = InlineArray { key[$0] }
         k0 = CipherBytes.loadLE32(key, 0); k1 = CipherBytes.loadLE32(key, 4)
         k2 = CipherBytes.loadLE32(key, 8); k3 = CipherBytes.loadLE32(key, 12)
         k4 = CipherBytes.loadLE32(key, 16); k5 = CipherBytes.loadLE32(key, 20)

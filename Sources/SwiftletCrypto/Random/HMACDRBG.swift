@@ -3,7 +3,7 @@
 // I/O: the caller supplies entropy input and nonce; `RandomGenerator` wraps it around an `Entropy` device.
 // Limits (Table 2): at most 2^16 bytes (2^19 bits) per request, at most 2^48 requests between reseeds.
 
-public struct HMACDRBG<H: HashFunction> {
+public struct HMACDRBG<H: HashFunction>: ~Copyable {
     /// The most bytes one `generate` call returns (max_number_of_bits_per_request = 2^19).
     public static var maximumRequest: Int { 1 << 16 }
     /// Requests allowed between reseeds (reseed_interval = 2^48).

@@ -46,8 +46,11 @@ public enum CertificateError: Error, Hashable, Sendable {
     case badUsage
     /// A certificate carries a critical extension that is not processed.
     case unknownCriticalExtension
-    /// The search tried `maximumCandidates` issuers without finding a path.
+    /// The search tried `maximumCandidates` issuers without finding a path, or more intermediates were
+    /// offered than `maximumIntermediates`.
     case tooManyCandidates
+    /// An issuer carries nameConstraints (critical or not), which this validator does not process.
+    case nameConstraints
 }
 
 /// Checks one certificate signature. The lead's implementation dispatches to the primitives; tests use a
@@ -103,12 +106,18 @@ public struct ChainValidator<V: CertificateSignatureVerifier> {
     public var maximumPathLength: Int
     /// The most issuer candidates the search tries (each may cost a signature verification).
     public var maximumCandidates: Int
+    /// The most intermediates a peer may offer: each search step compares names with every one of them, so
+    /// this bounds the name comparisons an attacker's chain costs (a TLS Certificate message may hold
+    /// 16 MB). Real chains have one to three.
+    public var maximumIntermediates: Int
 
-    public init(trustStore: TrustStore, verifier: V, maximumPathLength: Int = 8, maximumCandidates: Int = 32) {
+    public init(trustStore: TrustStore, verifier: V, maximumPathLength: Int = 8, maximumCandidates: Int = 32,
+                maximumIntermediates: Int = 16) {
         self.trustStore = trustStore
         self.verifier = verifier
         self.maximumPathLength = maximumPathLength
         self.maximumCandidates = maximumCandidates
+        self.maximumIntermediates = maximumIntermediates
     }
 
     /// Finds and checks a path from `leaf` through some of `intermediates` to a trust anchor, at time `now`
@@ -116,6 +125,7 @@ public struct ChainValidator<V: CertificateSignatureVerifier> {
     /// (`HostName.check`). Returns the path, leaf first, anchor last.
     public func validate(leaf: Certificate, intermediates: [Certificate], now: Int64, purpose: KeyPurpose = .serverAuth,
                          hostName: String? = nil) throws(CertificateError) -> [Certificate] {
+        guard intermediates.count <= maximumIntermediates else { throw .tooManyCandidates }
         try checkCommon(leaf, now: now)
         if let eku = leaf.extendedKeyUsage {
             let allowed = purpose == .serverAuth ? eku.serverAuth : eku.clientAuth
@@ -190,6 +200,7 @@ public struct ChainValidator<V: CertificateSignatureVerifier> {
     /// The checks on a certificate about to issue the last one of `path`.
     private func checkIssuer(_ issuer: Certificate, path: [Certificate], now: Int64) throws(CertificateError) {
         try checkCommon(issuer, now: now)
+        guard !issuer.extensions.hasNameConstraints else { throw .nameConstraints }
         guard issuer.version == 3, let constraints = issuer.extensions.basicConstraints, constraints.isCA else { throw .notACA }
         if let usage = issuer.extensions.keyUsage, !usage.contains(.keyCertSign) { throw .badUsage }
         if let limit = constraints.pathLengthConstraint {

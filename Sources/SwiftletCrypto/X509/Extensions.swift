@@ -57,6 +57,9 @@ public struct CertificateExtensions: Sendable {
     public var authorityKeyIdentifier: Range<Int>?
     /// Whether some extension marked critical was not one of those above.
     public var hasUnknownCriticalExtension = false
+    /// Whether a nameConstraints extension is present (critical or not): `ChainValidator` refuses an
+    /// issuer that has one, since it does not process them.
+    public var hasNameConstraints = false
     /// How many extensions there were.
     public var count = 0
 
@@ -86,6 +89,9 @@ public struct CertificateExtensions: Sendable {
             guard Self.isKnown(list, oid) else {
                 // Not ours to read: its value is not even parsed. Refused at validation if critical.
                 if critical { hasUnknownCriticalExtension = true }
+                // Name constraints are not processed, and ignoring them would trust a constrained CA for every
+                // name: noted whatever their criticality, and refused in an issuer (RFC 5280 §4.2.1.10).
+                if list.isOID(oid, OID.nameConstraints) { hasNameConstraints = true }
                 continue
             }
             var inner = try list.encapsulated(value)

@@ -29,6 +29,7 @@ enum OID {
     static let subjectAltName: [UInt8] = [0x55, 0x1D, 0x11]
     static let basicConstraints: [UInt8] = [0x55, 0x1D, 0x13]
     static let certificatePolicies: [UInt8] = [0x55, 0x1D, 0x20]
+    static let nameConstraints: [UInt8] = [0x55, 0x1D, 0x1E]
     static let authorityKeyIdentifier: [UInt8] = [0x55, 0x1D, 0x23]
     static let extendedKeyUsage: [UInt8] = [0x55, 0x1D, 0x25]
     // Key purposes: RFC 5280 §4.2.1.12.
