@@ -6,6 +6,11 @@
 public protocol Entropy: AnyObject, Sendable {
     /// Fills `buffer` with random bytes.
     func fill(_ buffer: inout MutableSpan<UInt8>)
+    /// Whether what `fill` gives now comes from a source an attacker cannot predict (getrandom,
+    /// RDSEED/RDRAND): false for seeded test fakes and for the kvm kernel's TSC fallback on a CPU without
+    /// RDSEED and RDRAND. Keys must not be made from a source that says false (SwiftletCrypto's
+    /// `RandomGenerator` refuses one).
+    var isUnpredictable: Bool { get }
 }
 
 extension Entropy {

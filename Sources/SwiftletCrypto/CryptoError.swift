@@ -18,4 +18,6 @@ public enum CryptoError: Error, Hashable, Sendable {
     case outputTooLong
     /// The random bit generator must be reseeded before it gives more output (NIST SP 800-90A §9.3.1).
     case reseedRequired
+    /// A random generator was to be seeded from an entropy source that says it is predictable.
+    case predictableEntropy
 }

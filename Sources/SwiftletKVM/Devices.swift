@@ -37,6 +37,8 @@ public final class HardwareEntropy: Entropy, @unchecked Sendable {
             fallback = swiftlet_rdtsc() | 1
         }
     }
+    /// False once the TSC fallback is in use (no RDSEED/RDRAND, or they failed).
+    public var isUnpredictable: Bool { fallback == 0 }
     public func fill(_ buffer: inout MutableSpan<UInt8>) {
         let ok = buffer.withUnsafeMutableBufferPointer { swiftlet_hardware_random($0.baseAddress, $0.count) }
         if ok != 0 { return }

@@ -135,6 +135,8 @@ public final class ManualWallClock: WallClock, @unchecked Sendable {
 
 /// Deterministic entropy from a seed; never use outside tests.
 public final class SeededEntropy: Entropy, @unchecked Sendable {
+    /// Seeded, so predictable by design.
+    public var isUnpredictable: Bool { false }
     private var generator: SeededRandom
     public init(seed: UInt64) { generator = SeededRandom(seed: seed) }
     public func fill(_ buffer: inout MutableSpan<UInt8>) {

@@ -30,6 +30,7 @@ public final class HostWallClock: WallClock, @unchecked Sendable {
 /// getrandom(2): the kernel's CSPRNG.
 public final class HostEntropy: Entropy, @unchecked Sendable {
     public init() {}
+    public var isUnpredictable: Bool { true }
     public func fill(_ buffer: inout MutableSpan<UInt8>) {
         buffer.withUnsafeMutableBytes { raw in
             do throws(Errno) { try Sys.getrandom(raw) } catch { fatalError("swiftlet: getrandom failed: \(error)") }

@@ -21,6 +21,7 @@ final class NullDevice: NetworkDevice {
 
 final class CounterEntropy: Entropy, @unchecked Sendable {
     var state: UInt8 = 1
+    var isUnpredictable: Bool { false }
     func fill(_ buffer: inout MutableSpan<UInt8>) {
         for i in 0..<buffer.count { state = state &* 29 &+ 7; buffer[i] = state }
     }
@@ -134,7 +135,8 @@ public func embeddedClients() async -> Int {
 
 /// SwiftletCrypto's generic code (HMAC and HKDF over each hash, the DRBG over an entropy device).
 public func embeddedCrypto(_ input: [UInt8]) -> Int {
-    let random = RandomGenerator(source: CounterEntropy())
+    let random = RandomGenerator(predictableSource: CounterEntropy())
+    _ = try? RandomGenerator(source: CounterEntropy())
     let key = random.bytes(32)
     let mac256 = HMAC<SHA256>.authenticationCode(for: input, key: key)
     let mac384 = HMAC<SHA384>.authenticationCode(for: input, key: key)

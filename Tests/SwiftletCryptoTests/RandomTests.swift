@@ -10,6 +10,9 @@ import Swiftlet
 final class CountingEntropy: Entropy, @unchecked Sendable {
     var random = SeededBytes(seed: 99)
     var calls = 0, bytesGiven = 0
+    var unpredictable = true
+    /// Pretends to be a real source unless told otherwise (the generator refuses a predictable one).
+    var isUnpredictable: Bool { unpredictable }
     func fill(_ buffer: inout MutableSpan<UInt8>) {
         calls += 1
         bytesGiven += buffer.count
@@ -74,9 +77,9 @@ final class CountingEntropy: Entropy, @unchecked Sendable {
         #expect(big.allSatisfy { $0 == 0 })
     }
 
-    @Test func randomGeneratorSeedsFromItsDeviceAndReseedsOnSchedule() {
+    @Test func randomGeneratorSeedsFromItsDeviceAndReseedsOnSchedule() throws {
         let device = CountingEntropy()
-        let generator = RandomGenerator(source: device)
+        let generator = try RandomGenerator(source: device)
         #expect(device.calls == 1 && device.bytesGiven == RandomGenerator<CountingEntropy>.seedLength + 16)
         // A request over the DRBG's 64 KiB limit is served in pieces, with different bytes in each.
         let large = generator.bytes(200_000)
@@ -87,16 +90,33 @@ final class CountingEntropy: Entropy, @unchecked Sendable {
         #expect(counts.min()! > 600 && counts.max()! < 960)   // 781 expected per value; a broken DRBG fails this by far
         // After reseedEvery requests to the DRBG the next one takes fresh entropy from the device.
         let scheduled = CountingEntropy()
-        let fresh = RandomGenerator(source: scheduled)
+        let fresh = try RandomGenerator(source: scheduled)
         for _ in 0..<Int(RandomGenerator<CountingEntropy>.reseedEvery) { _ = fresh.bytes(1) }
         #expect(scheduled.calls == 1 && fresh.reseeds == 0)
         _ = fresh.bytes(1)
         #expect(scheduled.calls == 2 && fresh.reseeds == 1)
         // Two generators over devices giving the same bytes give the same stream; another personalization not.
-        let a = RandomGenerator(source: CountingEntropy()), b = RandomGenerator(source: CountingEntropy())
+        let a = try RandomGenerator(source: CountingEntropy()), b = try RandomGenerator(source: CountingEntropy())
         let name = Array("host-a".utf8)
-        let c = RandomGenerator(source: CountingEntropy(), personalization: name.span)
+        let c = try RandomGenerator(source: CountingEntropy(), personalization: name.span)
         let first = a.bytes(64)
         #expect(first == b.bytes(64) && first != c.bytes(64))
+    }
+
+    @Test func aPredictableSourceIsRefusedAndNeverCountedAsEntropy() throws {
+        let weak = CountingEntropy()
+        weak.unpredictable = false
+        #expect(throws: CryptoError.predictableEntropy) { _ = try RandomGenerator(source: weak) }
+        #expect(weak.calls == 0)   // refused before a byte was drawn
+        // For tests it can be asked for anyway, and then says what it is.
+        #expect(!RandomGenerator(predictableSource: weak).isUnpredictable)
+        // A source that goes bad later (RDRAND failing): reseeds are skipped, not fed guessable bytes.
+        let failing = CountingEntropy()
+        let generator = try RandomGenerator(source: failing)
+        #expect(generator.isUnpredictable)
+        failing.unpredictable = false
+        generator.reseed()
+        #expect(failing.calls == 1 && generator.reseeds == 0 && generator.skippedReseeds == 1)
+        #expect(generator.bytes(16) != generator.bytes(16))
     }
 }
