@@ -55,6 +55,25 @@ pvh_start:
         movl %cr4, %eax
         orl $0x620, %eax                /* PAE, OSFXSR, OSXMMEXCPT */
         movl %eax, %cr4
+        /* AVX for ring 3 where the CPU has XSAVE and AVX: CR4.OSXSAVE, then XCR0 = x87 | SSE | AVX, so that
+         * SwiftletCrypto's AVX2 ChaCha20 may run (it checks OSXSAVE and XCR0 itself). Ring 0 never touches
+         * these registers and there is one ring-3 context, so nothing saves or restores them. */
+        pushl %ebx
+        movl $1, %eax
+        cpuid
+        popl %ebx
+        btl $26, %ecx                   /* XSAVE */
+        jnc 1f
+        btl $28, %ecx                   /* AVX */
+        jnc 1f
+        movl %cr4, %eax
+        orl $0x40000, %eax              /* OSXSAVE */
+        movl %eax, %cr4
+        xorl %ecx, %ecx
+        xorl %edx, %edx
+        movl $7, %eax
+        xsetbv
+1:
         movl %ebx, %cr3
         movl $0xc0000080, %ecx          /* EFER.LME */
         rdmsr
