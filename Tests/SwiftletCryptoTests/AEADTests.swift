@@ -430,7 +430,7 @@ private func gcmCAVP(_ file: String, keyBytes: Int, decrypt: Bool, hardware: Boo
     guard !hardware || HardwareAESGCM.available else { print("aesGCMEncryptCAVP: NO AES-NI/PCLMULQDQ on this CPU: hardware path not run"); return }
     #expect(try gcmCAVP("gcmEncryptExtIV128.rsp", keyBytes: 16, decrypt: false, hardware: hardware) == 375)
     #expect(try gcmCAVP("gcmEncryptExtIV256.rsp", keyBytes: 32, decrypt: false, hardware: hardware) == 375)
-    #expect(try AES128GCM(key: [UInt8](repeating: 1, count: 16).span, hardware: hardware).backend.isHardware == hardware)
+    #expect(try AES128GCM(key: [UInt8](repeating: 1, count: 16).span, hardware: hardware).state.backend.isHardware == hardware)
 }
 
 /// gcmDecrypt128/256.rsp, 96-bit IV and 128-bit tag: valid cases decrypt; FAIL cases are refused with

@@ -9,6 +9,7 @@
 import CBenchPeers
 import Glibc
 import SwiftletCrypto
+import SwiftletTesting
 
 /// Running mean and variance (Welford), one per class.
 struct Moments {
@@ -81,16 +82,9 @@ func secret(_ cls: Int, _ r: inout SplitMix, count: Int = 32, fixed: UInt8 = 0x5
     return bytes
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+typealias SplitMix = SeededRandom
+
+extension SeededRandom {
     mutating func fill(_ bytes: inout [UInt8]) {
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: next()) }
     }

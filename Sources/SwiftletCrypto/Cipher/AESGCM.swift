@@ -126,51 +126,34 @@ struct GCM<Cipher: GCMBlockCipher, Hash: GHashEngine> {
 
 /// AES-128-GCM (NIST SP 800-38D): 16-byte key, 12-byte nonce, 16-byte tag. Constant time, on AES-NI and
 /// PCLMULQDQ where the CPU has them, portable (bitsliced) elsewhere.
-public struct AES128GCM: AEAD {
+public struct AES128GCM: AESGCMKey {
     /// 16.
     public static var keyLength: Int { 16 }
-    /// 12 (96-bit IVs only).
-    public static var nonceLength: Int { 12 }
-    /// 16.
-    public static var tagLength: Int { 16 }
-    /// The longest text (§5.2.1.1: 2^39 - 256 bits).
-    public static var maximumTextLength: Int { GCM<BitslicedAES, GHash>.maximumTextLength }
-
-    let backend: AESGCMBackend
-
-    /// `CryptoError.badLength` unless `key` has 16 bytes. Uses AES-NI and PCLMULQDQ when the CPU has them.
-    public init(key: Span<UInt8>) throws(CryptoError) {
-        try self.init(key: key, hardware: HardwareAESGCM.available)
-    }
-
-    /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests and
-    /// `Benchmarks/run crypto-timing` run both); with `hardware` true, AES-NI where the CPU has it.
-    public init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
-        guard key.count == 16 else { throw .badLength }
-        backend = AESGCMBackend(key: key, hardware: hardware)
-    }
-
-    /// `CryptoError.badLength` unless `key` has 16 bytes.
-    public init(key: [UInt8]) throws(CryptoError) { try self.init(key: key.span) }
-
-    /// Encrypts `text` in place and returns the 16-byte tag. `.badLength` for a nonce that is not
-    /// 12 bytes, `.outputTooLong` past the §5.2.1.1 limits (nothing is written then).
-    public func seal(_ text: inout MutableSpan<UInt8>, nonce: Span<UInt8>, authenticating aad: Span<UInt8>) throws(CryptoError) -> [UInt8] {
-        try backend.seal(&text, nonce: nonce, aad: aad)
-    }
-
-    /// Checks `tag`, then decrypts `text` in place. `.authenticationFailure` (buffer untouched) when the
-    /// tag does not verify; `.badLength` for a nonce that is not 12 bytes or a tag that is not 16.
-    public func open(_ text: inout MutableSpan<UInt8>, nonce: Span<UInt8>, authenticating aad: Span<UInt8>, tag: Span<UInt8>) throws(CryptoError) {
-        try backend.open(&text, nonce: nonce, aad: aad, tag: tag)
-    }
+    public let state: AESGCMState
+    public init(state: AESGCMState) { self.state = state }
 }
 
 /// AES-256-GCM (NIST SP 800-38D): 32-byte key, 12-byte nonce, 16-byte tag. Constant time, on AES-NI and
 /// PCLMULQDQ where the CPU has them, portable (bitsliced) elsewhere.
-public struct AES256GCM: AEAD {
+public struct AES256GCM: AESGCMKey {
     /// 32.
     public static var keyLength: Int { 32 }
+    public let state: AESGCMState
+    public init(state: AESGCMState) { self.state = state }
+}
+
+/// What AES128GCM and AES256GCM share: everything but the key length.
+public protocol AESGCMKey: AEAD {
+    var state: AESGCMState { get }
+    init(state: AESGCMState)
+}
+
+/// An expanded AES-GCM key, opaque: made only by `AESGCMKey.init(key:)`.
+public struct AESGCMState {
+    let backend: AESGCMBackend
+}
+
+extension AESGCMKey {
     /// 12 (96-bit IVs only).
     public static var nonceLength: Int { 12 }
     /// 16.
@@ -178,9 +161,8 @@ public struct AES256GCM: AEAD {
     /// The longest text (§5.2.1.1: 2^39 - 256 bits).
     public static var maximumTextLength: Int { GCM<BitslicedAES, GHash>.maximumTextLength }
 
-    let backend: AESGCMBackend
-
-    /// `CryptoError.badLength` unless `key` has 32 bytes. Uses AES-NI and PCLMULQDQ when the CPU has them.
+    /// `CryptoError.badLength` unless `key` has `keyLength` bytes. Uses AES-NI and PCLMULQDQ when the CPU
+    /// has them.
     public init(key: Span<UInt8>) throws(CryptoError) {
         try self.init(key: key, hardware: HardwareAESGCM.available)
     }
@@ -188,23 +170,23 @@ public struct AES256GCM: AEAD {
     /// With `hardware` false, the portable implementation even where the CPU has AES-NI (the tests and
     /// `Benchmarks/run crypto-timing` run both); with `hardware` true, AES-NI where the CPU has it.
     public init(key: Span<UInt8>, hardware: Bool) throws(CryptoError) {
-        guard key.count == 32 else { throw .badLength }
-        backend = AESGCMBackend(key: key, hardware: hardware)
+        guard key.count == Self.keyLength else { throw .badLength }
+        self.init(state: AESGCMState(backend: AESGCMBackend(key: key, hardware: hardware)))
     }
 
-    /// `CryptoError.badLength` unless `key` has 32 bytes.
+    /// `CryptoError.badLength` unless `key` has `keyLength` bytes.
     public init(key: [UInt8]) throws(CryptoError) { try self.init(key: key.span) }
 
     /// Encrypts `text` in place and returns the 16-byte tag. `.badLength` for a nonce that is not
     /// 12 bytes, `.outputTooLong` past the §5.2.1.1 limits (nothing is written then).
     public func seal(_ text: inout MutableSpan<UInt8>, nonce: Span<UInt8>, authenticating aad: Span<UInt8>) throws(CryptoError) -> [UInt8] {
-        try backend.seal(&text, nonce: nonce, aad: aad)
+        try state.backend.seal(&text, nonce: nonce, aad: aad)
     }
 
     /// Checks `tag`, then decrypts `text` in place. `.authenticationFailure` (buffer untouched) when the
     /// tag does not verify; `.badLength` for a nonce that is not 12 bytes or a tag that is not 16.
     public func open(_ text: inout MutableSpan<UInt8>, nonce: Span<UInt8>, authenticating aad: Span<UInt8>, tag: Span<UInt8>) throws(CryptoError) {
-        try backend.open(&text, nonce: nonce, aad: aad, tag: tag)
+        try state.backend.open(&text, nonce: nonce, aad: aad, tag: tag)
     }
 }
 
