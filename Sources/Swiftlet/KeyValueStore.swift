@@ -6,7 +6,7 @@
 
 import _Concurrency
 
-public enum KeyValueError: Error, Equatable, Sendable {
+public enum KeyValueError: Error, Hashable, Sendable {
     case notFound(String)
     /// The key names a directory where a value was expected, or a value where a directory was expected.
     case wrongKind(String)

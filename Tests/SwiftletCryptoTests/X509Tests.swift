@@ -8,6 +8,7 @@
 import Foundation
 import Testing
 @testable import SwiftletCrypto
+import SwiftletUnix
 
 // MARK: helpers
 
@@ -756,6 +757,22 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
         #expect(throws: CertificateError.malformed(.unexpectedTag)) { try TrustStore(pemBundle: junk + bundle) }
         #expect(try TrustStore(pemBundle: junk + bundle, skippingMalformed: true).anchors.count == blocks.count)
         #expect(throws: CertificateError.pem(.missingEnd)) { try TrustStore(pemBundle: first, skippingMalformed: true) }
+    }
+
+    /// The hosted way to the system's anchors: a DirectoryStore over /etc/ssl/certs, through
+    /// `TrustStore.load(from:key:)` (a kvm kernel does the same with the bundle in its embedded store).
+    @Test func systemBundleThroughAStore() async throws {
+        let store = DirectoryStore(root: TrustStore.systemBundleFolder)
+        let direct = try TrustStore(pemBundle: Array(try Data(contentsOf: URL(fileURLWithPath: "/etc/ssl/certs/ca-certificates.crt"))))
+        let loaded = try await TrustStore.load(from: store, key: TrustStore.systemBundleKey)
+        #expect(loaded.anchors.count == direct.anchors.count && loaded.anchors.count > 100)
+        await #expect(throws: CertificateError.store(.notFound("no-such-bundle.pem"))) {
+            _ = try await TrustStore.load(from: store, key: "no-such-bundle.pem")
+        }
+        // Over the size limit: refused from the size alone.
+        await #expect(throws: CertificateError.pem(.tooLarge)) {
+            _ = try await TrustStore.load(from: store, key: TrustStore.systemBundleKey, maximumSize: 1000)
+        }
     }
 
     /// Speed figure for the report (run by hand: remove `.disabled`).

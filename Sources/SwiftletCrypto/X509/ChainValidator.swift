@@ -20,6 +20,8 @@
 // processing, revocation, extendedKeyUsage on intermediates, name normalisation (§7.1).
 // A leaf that is itself a trust anchor (the same DER) is accepted alone.
 
+import Swiftlet
+
 /// Why a certificate or a chain was refused.
 public enum CertificateError: Error, Hashable, Sendable {
     /// A certificate (or key) is not valid DER or breaks X.509 structure rules.
@@ -51,6 +53,8 @@ public enum CertificateError: Error, Hashable, Sendable {
     case tooManyCandidates
     /// An issuer carries nameConstraints (critical or not), which this validator does not process.
     case nameConstraints
+    /// A trust bundle could not be read from its store (`TrustStore.load(from:key:)`).
+    case store(KeyValueError)
 }
 
 /// Checks one certificate signature. The lead's implementation dispatches to the primitives; tests use a
