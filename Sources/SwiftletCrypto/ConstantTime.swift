@@ -16,15 +16,23 @@ public enum ConstantTime {
     @inline(__always)
     public static var barrier: UInt64 { _constantTimeBarrier }
 
-    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. XOR-ed with `barrier`, so that
-    /// the optimiser cannot know the mask is all-ones or all-zero and rebuild a branch or a selective load
-    /// from it (it did: RSA's window lookup became "compare, jump, load only the chosen entry").
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. For arithmetic (a borrow deciding
+    /// whether to add the modulus back); where a mask picks among candidates in memory (a table lookup, a
+    /// conditional swap) use `opaqueMask`.
     @inline(__always)
-    public static func mask(_ bit: UInt64) -> UInt64 { (0 &- bit) ^ barrier }
+    public static func mask(_ bit: UInt64) -> UInt64 { 0 &- bit }
 
-    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. With `barrier`, as `mask`.
+    /// All ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
     @inline(__always)
-    public static func mask32(_ bit: UInt32) -> UInt32 { (0 &- bit) ^ UInt32(truncatingIfNeeded: barrier) }
+    public static func mask32(_ bit: UInt32) -> UInt32 { 0 &- bit }
+
+    /// `mask(bit)` XOR-ed with `barrier`, so that the optimiser cannot know the mask is all-ones or all-zero
+    /// and rebuild a branch or a load of only the chosen entry from it (it did: RSA's window lookup became
+    /// "compare, jump, load one entry"). For every mask that selects among values in memory by a secret.
+    /// (Not in `mask` itself: in field arithmetic the global's reload on every use cost P-256 a quarter of
+    /// its speed on unix. Do not XOR a result with `barrier` again: the two would cancel.)
+    @inline(__always)
+    public static func opaqueMask(_ bit: UInt64) -> UInt64 { (0 &- bit) ^ barrier }
 
     /// `a` when `bit` is 1, `b` when it is 0.
     @inline(__always)

@@ -270,7 +270,7 @@ struct Field25519 {
     /// Replaces self with `other` when `bit` is 1; keeps it when 0.
     @inline(__always)
     mutating func select(_ other: Field25519, when bit: UInt64) {
-        let m = ConstantTime.mask(bit)
+        let m = ConstantTime.opaqueMask(bit)
         l0 ^= m & (l0 ^ other.l0)
         l1 ^= m & (l1 ^ other.l1)
         l2 ^= m & (l2 ^ other.l2)
@@ -281,7 +281,7 @@ struct Field25519 {
     /// Swaps a and b when `bit` is 1 (RFC 7748 §5 cswap), with masks, never a branch.
     @inline(__always)
     static func conditionalSwap(_ a: inout Field25519, _ b: inout Field25519, _ bit: UInt64) {
-        let m = ConstantTime.mask(bit)
+        let m = ConstantTime.opaqueMask(bit)
         var t = m & (a.l0 ^ b.l0); a.l0 ^= t; b.l0 ^= t
         t = m & (a.l1 ^ b.l1); a.l1 ^= t; b.l1 ^= t
         t = m & (a.l2 ^ b.l2); a.l2 ^= t; b.l2 ^= t

@@ -186,7 +186,7 @@ struct RSAMontgomery {
             var chosen = RSAArithmetic.zero
             var out = chosen.mutableSpan
             for i in 0..<16 {
-                let mask = ConstantTime.mask(ConstantTime.isZero(UInt64(i) ^ index))
+                let mask = ConstantTime.opaqueMask(ConstantTime.isZero(UInt64(i) ^ index))
                 for j in 0..<s { out[j] |= table[i * s + j] & mask }
             }
             _ = consume out

@@ -78,7 +78,7 @@ public struct RSAPrivateKey: Sendable {
         let s2ModP = p.reduceFully(s2)
         let (difference, borrow) = RSAArithmetic.subtract(s1, s2ModP, width: width)
         var maskedP = RSAArithmetic.zero
-        let mask = ConstantTime.mask(borrow)
+        let mask = ConstantTime.opaqueMask(borrow)
         for j in 0..<width { maskedP[j] = p.modulus[j] & mask }
         let (differenceModP, _) = RSAArithmetic.add(difference, maskedP, width: width)
         let h = p.multiplyModular(differenceModP, qInv)
