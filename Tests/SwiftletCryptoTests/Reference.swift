@@ -22,9 +22,16 @@ enum Reference {
     /// the PATH, a pyenv say, would not see them).
     static let pythonPath = "/usr/bin/python3"
 
+    /// Held while a child process is started (and, for `python`, for its whole run): the tests run in
+    /// parallel, and Foundation's Process on Linux is not known to be safe to launch from many threads at
+    /// once (a full run once died in malloc with several test processes being started).
+    static let processLock = NSLock()
+
     /// Runs `python3 -c script`, feeds `input` on its standard input and returns its standard output.
     /// A non-zero exit is an error carrying the child's standard error.
     static func python(_ script: String, input: String = "") throws -> String {
+        processLock.lock()
+        defer { processLock.unlock() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: pythonPath)
         process.arguments = ["-c", script]

@@ -19,6 +19,8 @@ private enum X509TestError: Error, CustomStringConvertible {
 
 /// Runs `script` with /bin/sh in `directory`; throws with its standard error on failure.
 private func shell(_ script: String, in directory: URL) throws {
+    Reference.processLock.lock()
+    defer { Reference.processLock.unlock() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", script]
@@ -84,6 +86,8 @@ final class PythonSignatureOracle: @unchecked Sendable {
                 let i = Pipe(), o = Pipe()
                 p.standardInput = i
                 p.standardOutput = o
+                Reference.processLock.lock()
+                defer { Reference.processLock.unlock() }
                 try p.run()
                 process = p
                 input = i.fileHandleForWriting
