@@ -1,6 +1,6 @@
-// SwiftletCrypto/X509: the object identifiers X.509 and PKCS#8 parsing recognises, as the DER contents
-// octets of the OBJECT IDENTIFIER (X.690 §8.19). OIDs are only ever compared byte for byte with these, which
-// is exact because DER allows one encoding of each OID.
+// SwiftletCrypto/X509: the object identifiers X.509 and PKCS#8 parsing recognises (and CertificateBuilder
+// writes), as the DER contents octets of the OBJECT IDENTIFIER (X.690 §8.19). OIDs are only ever compared
+// byte for byte with these, which is exact because DER allows one encoding of each OID.
 
 enum OID {
     // Signature algorithms: RFC 5758 §3.2 (ECDSA), RFC 4055 §5 and RFC 8017 App. C (RSA), RFC 8410 §3.
@@ -23,6 +23,9 @@ enum OID {
     static let ecPublicKey: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]
     static let prime256v1: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]
     static let secp384r1: [UInt8] = [0x2B, 0x81, 0x04, 0x00, 0x22]
+    // Name attributes: X.520 via RFC 5280 Appendix A.1 (id-at-commonName, id-at-organizationName).
+    static let commonName: [UInt8] = [0x55, 0x04, 0x03]
+    static let organizationName: [UInt8] = [0x55, 0x04, 0x0A]
     // Certificate extensions: RFC 5280 §4.2.1.
     static let subjectKeyIdentifier: [UInt8] = [0x55, 0x1D, 0x0E]
     static let keyUsage: [UInt8] = [0x55, 0x1D, 0x0F]
