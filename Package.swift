@@ -55,6 +55,7 @@ let package = Package(
         // The command-line tool: build and run applications for a target.
         .executableTarget(name: "swiftlet", dependencies: [
             "Swiftlet", "SwiftletUnix",  // host sockets for `run --port` forwarding
+            "SwiftletCrypto",  // `cert`: keys and certificates made with Swiftlet's own code
             "SwiftletManifest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: core),
