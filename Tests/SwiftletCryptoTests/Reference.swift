@@ -56,6 +56,27 @@ enum Reference {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Runs `executable` with `arguments` (in `directory` if given) under `processLock` for its whole run, and
+    /// returns its exit status, standard output and standard error (a non-zero exit is not an error here:
+    /// tests of refusals want the status and the message).
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        processLock.lock()
+        defer { processLock.unlock() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let errors = ErrorCollector(stderr.fileHandleForReading)
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), errors.text())
+    }
+
     /// The folder holding the vector files of Python's `cryptography_vectors` package.
     static func vectorsDirectory() throws -> String {
         let path = try python("import cryptography_vectors, os; print(os.path.dirname(cryptography_vectors.__file__))")

@@ -107,7 +107,8 @@ public struct CertificateBuilder: Sendable {
     }
 
     /// Whether `name` can be a subjectAltName entry: an IPv4 or IPv6 literal, or a DNS name (letters,
-    /// digits, '-', '_', labels of 1 to 63 octets, at most 253 octets, "*" allowed as the whole first label).
+    /// digits, '-' but not first or last in a label, '_', labels of 1 to 63 octets, at most 253 octets, "*"
+    /// allowed as the whole first label, one trailing dot ignored).
     public static func isValidName(_ name: String) -> Bool {
         (try? generalName(name)) != nil
     }
@@ -128,8 +129,8 @@ public struct CertificateBuilder: Sendable {
     ///   `.malformed(.badString)` for an empty or too long commonName or organization, or a subjectAltName
     ///   that is neither a DNS name nor an IP literal; `.malformed(.tooManyElements)` for more than
     ///   `maximumSubjectAlternativeNames`; `.malformed(.badTime)` when notBefore is after notAfter or a
-    ///   time is outside the years 0 to 9999; `.unsupportedAlgorithm` for a subject key other than P-256,
-    ///   P-384, Ed25519, X25519 or RSA.
+    ///   time is outside the years 0 to 9999; `.unsupportedAlgorithm` for a subject key of a kind
+    ///   `SubjectPublicKeyInfo` does not know (`.unsupported`).
     public func issued(for subjectKey: SubjectPublicKeyInfo, issuer: Certificate, issuerKey: CertificateSigningKey) throws(CertificateError) -> Certificate {
         guard let constraints = issuer.extensions.basicConstraints, constraints.isCA else { throw .notACA }
         guard issuer.publicKey.keyBytes == issuerKey.publicKey, issuer.publicKey.algorithm == issuerKey.algorithm else { throw .badSignature }
@@ -144,7 +145,7 @@ public struct CertificateBuilder: Sendable {
 
     private func sign(subjectKey: SubjectPublicKeyInfo, issuerName: [UInt8], authorityKeyIdentifier: [UInt8],
                       key: CertificateSigningKey) throws(CertificateError) -> Certificate {
-        guard subjectKey.algorithm != .unsupported, subjectKey.algorithm != .rsaPSS else { throw .unsupportedAlgorithm }
+        guard subjectKey.algorithm != .unsupported else { throw .unsupportedAlgorithm }
         let serial = DERWriter.integerContents(serialNumber)
         guard serial != [0] else { throw .malformed(.integerOutOfRange) }
         guard serial.count <= Self.maximumSerialNumberLength else { throw .malformed(.integerOutOfRange) }
@@ -262,7 +263,9 @@ public struct CertificateBuilder: Sendable {
     static func generalName(_ name: String) throws(CertificateError) -> (tag: UInt8, contents: [UInt8]) {
         let text = Array(name.utf8)
         if let address = HostName.parseIPv4(text) ?? HostName.parseIPv6(text) { return (DERTag.contextPrimitive(7), address) }
-        guard HostName.normalised(text, allowWildcard: true) != nil else { throw .malformed(.badString) }
+        guard let normal = HostName.normalised(text, allowWildcard: true) else { throw .malformed(.badString) }
+        // RFC 1034 §3.5 (RFC 5280 §4.2.1.6's preferred name syntax): no label starts or ends with '-'.
+        for label in normal.split(separator: 0x2E) where label.first == 0x2D || label.last == 0x2D { throw .malformed(.badString) }
         return (DERTag.contextPrimitive(2), text.last == 0x2E ? Array(text.dropLast()) : text)
     }
 }
