@@ -32,8 +32,9 @@ public struct CertificateBuilder: Sendable {
     public var commonName: String
     /// The subject's organizationName, if any (1 to `maximumNameLength` octets of UTF-8).
     public var organization: String?
-    /// The validity period, seconds since 1970 UTC, both inclusive; `notBefore <= notAfter`.
+    /// The start of the validity period, seconds since 1970 UTC, inclusive.
     public var notBefore: Int64
+    /// The end of the validity period, seconds since 1970 UTC, inclusive; not before `notBefore`.
     public var notAfter: Int64
     /// Written as a critical basicConstraints extension.
     public var basicConstraints: BasicConstraints
