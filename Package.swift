@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
         .library(name: "SwiftletStore", targets: ["SwiftletStore"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
+        .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -46,6 +47,8 @@ let package = Package(
         // SwiftletCrypto's hardware paths (AES-NI, PCLMULQDQ), chosen by CPUID at run time; portable Swift
         // is the fallback. Each function names its own target features, so no special flags.
         .target(name: "CSwiftletCrypto"),
+        // TLS 1.3 (client and server, sans-I/O), TLS over any TCP flow, and HTTPS over SwiftletHTTP.
+        .target(name: "SwiftletTLS", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletCrypto"], swiftSettings: core + crossModule),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -72,6 +75,8 @@ let package = Package(
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletUnix"], swiftSettings: core),
+        .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix"],
+                    swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
     ],

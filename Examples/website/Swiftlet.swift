@@ -1,13 +1,18 @@
 // The website example's manifest: the store is the directory site/ (the project's documentation),
 // read from disk on unix and tap, embedded in the kernel on kvm, or a tar archive of it on a kvm kernel's
 // disk when one is attached (`disk: true`; swiftlet run --target kvm --disk site.tar). `swiftlet run . -- --help` lists the
-// arguments.
+// arguments. HTTPS: `swiftlet cert --out site/.tls NAME` writes a certificate and key where the defaults
+// below look (names starting with a dot are never served), then `-- --https-port 8443`.
 import SwiftletManifest
 
 let application = Application(
     name: "website",
     entry: "Website",
-    devices: [.console, .network, .wallclock, .store("site", disk: true)],
+    devices: [.console, .network, .wallclock, .entropy, .store("site", disk: true)],
     arguments: [
         .port("port", default: 8080, help: "The TCP port to serve HTTP on."),
+        .port("https-port", default: 0, help: "The TCP port to serve HTTPS on (0: no HTTPS)."),
+        .string("tls-certificate", default: ".tls/server.pem", help: "Store key of the PEM certificate chain, leaf first."),
+        .string("tls-key", default: ".tls/server.key", help: "Store key of the PEM private key (P-256, Ed25519 or RSA)."),
+        .flag("redirect", help: "With HTTPS, answer every plain-HTTP request with a redirect to HTTPS."),
     ])

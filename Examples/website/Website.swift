@@ -1,16 +1,21 @@
 // The website example: serves the `store` device over HTTP/1.1 on port 8080 (or `-- --port N`), and
-// echoes what is POSTed to /api/echo (a route of its own, to show the router).
+// echoes what is POSTed to /api/echo (a route of its own, to show the router). With `-- --https-port N`
+// it serves the same over TLS 1.3 too, with the certificate and key read from the store (`.tls/` by
+// default; hidden names are never served), and with `--redirect` its HTTP port only redirects there.
 //
 // On `unix` and `tap` the store is a directory (`site/` here, a link to the project's docs/ with its
 // index.html, or `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image. The
 // store follows no symbolic link below its root: a site is real files (docs/ARCHITECTURE.md, "Store").
 
 import Swiftlet
+import SwiftletCrypto
 import SwiftletHTTP
+import SwiftletTLS
 
 enum Website {
-    static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, wallclock: some WallClock,
-                                                          store: Store, arguments: Arguments) async -> Int32 {
+    static func start<Net: Network, Store: KeyValueStore, Random: Entropy>(
+        console: some Console, network: Net, wallclock: some WallClock, entropy: Random, store: Store, arguments: Arguments
+    ) async -> Int32 {
         let port = arguments.port
         let listener: Net.Listener
         do throws(NetworkError) {
@@ -19,7 +24,6 @@ enum Website {
             console.log("website: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1
         }
-        console.log("website: serving on port \(port): open http://127.0.0.1:\(port)/")
         let files = StaticFiles(store: store)
         var router = HTTPRouter()
         router.get("/*") { request in await files.respond(request) }
@@ -29,7 +33,53 @@ enum Website {
                          body: request.body)
         }
         let routes = router
-        await HTTPServer.serve(listener, clock: wallclock) { request in await routes.respond(request) }
+        guard arguments.httpsPort != 0 else {
+            console.log("website: serving on port \(port): open http://127.0.0.1:\(port)/")
+            await HTTPServer.serve(listener, clock: wallclock) { request in await routes.respond(request) }
+            return 0
+        }
+
+        // HTTPS: the credential from the store, randomness from the entropy device.
+        let credential: TLSCredential
+        do throws(KeyValueError) {
+            let chain = try await store.get(arguments.tlsCertificate)
+            let key = try await store.get(arguments.tlsKey)
+            do throws(TLSError) {
+                credential = try TLSCredential(certificatePEM: chain, keyPEM: key)
+            } catch {
+                console.log("website: \(arguments.tlsCertificate) and \(arguments.tlsKey) are not a usable certificate chain and key")
+                return 1
+            }
+        } catch {
+            console.log("website: cannot read \(arguments.tlsCertificate) or \(arguments.tlsKey) from the store: \(error)"
+                        + " (make them with: swiftlet cert --out STORE/.tls NAME)")
+            return 1
+        }
+        let random: RandomGenerator<Random>
+        do throws(CryptoError) { random = try RandomGenerator(source: entropy) } catch {
+            console.log("website: the entropy device is predictable; refusing to serve HTTPS with it")
+            return 1
+        }
+        var configuration = TLSServerConfiguration(credentials: [credential])
+        configuration.applicationProtocols = [HTTPS.http11]
+        let tls = TLSServerContext(configuration: configuration, random: random)
+        let securePort = arguments.httpsPort
+        let secureListener: Net.Listener
+        do throws(NetworkError) { secureListener = try network.listen(port: securePort) } catch {
+            console.log("website: cannot listen on port \(securePort): \(error)")
+            return 1
+        }
+        console.log("website: serving on port \(port) (HTTP\(arguments.redirect ? ", redirecting" : "")) and \(securePort) (HTTPS):"
+                    + " open https://127.0.0.1:\(securePort)/")
+        let redirect = arguments.redirect
+        let toHTTPS = HTTPS.redirect(to: securePort)
+        let plain: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
+            redirect ? await toHTTPS(request) : await routes.respond(request)
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await HTTPServer.serve(listener, clock: wallclock) { request in await plain(request) } }
+            group.addTask { await HTTPS.serve(secureListener, tls: tls, clock: wallclock) { request in await routes.respond(request) } }
+        }
         return 0
     }
 }

@@ -35,6 +35,9 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPermitted
     /// The platform reported an error this list has no name for (errno on hosted targets).
     case platform(code: Int32)
+    /// A TLS layer over the connection failed with this alert (RFC 8446 §6), sent or received; the
+    /// connection is closed.
+    case tls(alert: UInt8)
 
     public var description: String {
         switch self {
@@ -49,6 +52,7 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
         case .exhausted: return "out of ports, connections or buffers"
         case .notPermitted: return "not permitted (ports below 1024 need root)"
         case .platform(let code): return "system error \(code)"
+        case .tls(let alert): return "TLS failed (alert \(alert))"
         }
     }
 }
@@ -89,6 +93,10 @@ public protocol TCPFlow: AnyObject, Sendable {
     /// As `write(_:)`, but throws `.timedOut` when the bytes could not all be queued within `timeout` (a
     /// peer that stopped reading); what was queued may still be sent, so abort or close the connection.
     func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError)
+    /// Queues as much of `bytes` as fits in the send buffer now, without waiting; returns how many bytes
+    /// it took (0 when the buffer is full or the connection is not open). For the few bytes a
+    /// synchronous close must send (TLS close_notify).
+    func writeWithoutWaiting(_ bytes: [UInt8]) -> Int
     /// Sends FIN: no more data from this side; reading goes on until the peer closes.
     func shutdownWrite()
     /// Orderly close; the target finishes the handshake on its own.

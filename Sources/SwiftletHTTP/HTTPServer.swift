@@ -54,6 +54,24 @@ public enum HTTPServer {
         }
     }
 
+    /// Serves `listener` as above, but each admitted connection is first turned into another flow by
+    /// `upgrade` (a TLS handshake: `HTTPS.serve` in SwiftletTLS); nil drops the connection (the upgrade
+    /// closed it). Over capacity a connection is reset at once: a plain-text 503 would mean nothing to a
+    /// client that expects a TLS handshake.
+    public static func serve<L: TCPListening, C: WallClock, F: TCPFlow>(
+        _ listener: L, clock: C, limits: HTTPLimits = .request, timeouts: Timeouts = .init(),
+        load: Load, upgrade: @escaping @Sendable (L.Flow) async -> F?,
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) async {
+        await listener.serve { flow in
+            guard load.admit() else { flow.abort(); return }
+            if let upgraded = await upgrade(flow) {
+                await connection(upgraded, clock: clock, limits: limits, timeouts: timeouts, load: load, handler: handler)
+            }
+            load.leave()
+        }
+    }
+
     /// How long a refused connection's 503 may take to go out, and then how much of the rest of its
     /// request is read and dropped before the connection is closed: at most 64 KiB in at most 16 reads
     /// of at most a second each (a client that trickles holds it no longer than that).

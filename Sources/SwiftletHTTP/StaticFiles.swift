@@ -4,6 +4,8 @@
 // strongly (§13.1.5: then the whole file), content types by extension. A directory named without its
 // slash is redirected to the slash form, built from the target's own path with one leading slash, so a
 // target such as `//host` never gives a protocol-relative `Location` (one that names another host).
+// Hidden names (a path segment starting with a dot, `.well-known` apart, RFC 8615) are never served: a
+// store may hold what the service itself reads, such as a TLS key under `.tls/`; they answer 404.
 
 import Swiftlet
 
@@ -19,6 +21,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
             return r
         }
         guard let path = Self.path(of: request.target) else { return .text(400, "Bad Request") }
+        guard !Self.hasHiddenSegment(path.utf8) else { return .text(404, "Not Found") }
         let key = path.hasSuffix("/") || path.isEmpty ? path + "index.html" : path
         let size: Int
         do throws(KeyValueError) {
@@ -124,6 +127,29 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
             }
         }
         return dots == 1 || dots == 2
+    }
+
+    /// Whether a slash-separated path has a segment that starts with a dot, other than `.well-known`.
+    static func hasHiddenSegment(_ u: some Collection<UInt8>) -> Bool {
+        var atSegmentStart = true
+        var i = u.startIndex
+        while i != u.endIndex {
+            let b = u[i]
+            if atSegmentStart && b == UInt8(ascii: ".") {
+                let rest = u[i...]
+                let wellKnown = Array(".well-known".utf8)
+                var matches = rest.count >= wellKnown.count
+                if matches {
+                    var j = i
+                    for w in wellKnown { if u[j] != w { matches = false; break }; j = u.index(after: j) }
+                    if matches && j != u.endIndex && u[j] != UInt8(ascii: "/") { matches = false }
+                }
+                if !matches { return true }
+            }
+            atSegmentStart = b == UInt8(ascii: "/")
+            i = u.index(after: i)
+        }
+        return false
     }
 
     enum ByteRange: Equatable { case whole, unsatisfiable, part(Int, Int) }

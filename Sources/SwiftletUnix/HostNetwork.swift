@@ -208,6 +208,15 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
         }
     }
 
+    public func writeWithoutWaiting(_ bytes: [UInt8]) -> Int {
+        guard fd >= 0, !bytes.isEmpty else { return 0 }
+        var sent = 0
+        bytes.withUnsafeBytes { all in
+            sent = (try? Sys.send(fd, all)) ?? 0
+        }
+        return sent
+    }
+
     public func shutdownWrite() {
         if fd >= 0 { Sys.shutdownWrite(fd) }
     }

@@ -38,7 +38,12 @@ struct Builder {
                 try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try fm.createSymbolicLink(at: link, withDestinationURL: folder.appendingPathComponent(relative))
             }
-            try writeIfChanged(wiring.packageManifest(swiftletRoot: swiftletRoot), to: generated.appendingPathComponent("Package.swift"))
+            // Swiftlet's optional libraries are dependencies only when the application imports them: each
+            // hosted application is its own package, and compiling SwiftletCrypto for one that never uses
+            // it would cost minutes.
+            let imported = try KernelBuilder.imports(in: appSources.map { folder.appendingPathComponent($0) })
+            try writeIfChanged(wiring.packageManifest(swiftletRoot: swiftletRoot, imports: imported),
+                               to: generated.appendingPathComponent("Package.swift"))
         }
         var written: [URL] = []
         for (name, text) in files {

@@ -55,6 +55,7 @@ struct KernelBuilder {
         ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
         ("SwiftletStore", ["Swiftlet"]),
         ("SwiftletCrypto", ["Swiftlet"]),
+        ("SwiftletTLS", ["Swiftlet", "SwiftletWire", "SwiftletHTTP", "SwiftletCrypto"]),
         ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
         ("SwiftletKVMStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM"]),
         ("SwiftletKVMDiskStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM", "SwiftletKVMStore"]),

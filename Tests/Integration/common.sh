@@ -237,6 +237,39 @@ forwarded_page() {  # forwarded_page NS PORT: the new project's index through th
         cmp -s - docs/ROADMAP.md || { echo "the forwarded upload differs"; return 1; }
 }
 
+tls_site() {  # tls_site DIR: a copy of the website's files with a certificate and key in .tls/ (swiftlet cert)
+    rm -rf "$1" && mkdir -p "$1" && cp -rL Examples/website/site/. "$1/" || return 1
+    "$SWIFTLET" cert --out "$1/.tls" localhost 127.0.0.1 10.0.0.2 >/dev/null || { echo "swiftlet cert failed"; return 1; }
+}
+
+https_checks() {  # https_checks NS ADDR PORT CA: curl --tlsv1.3 and openssl s_client against the website's HTTPS port
+    local ns=$1 base="https://$2:$3" ca=$4 run=()
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    local c=("${run[@]}" curl -s --max-time 10 --tlsv1.3 --cacert "$ca")
+    "${c[@]}" -o "$WORK/sindex" "$base/" || { echo "HTTPS GET / failed: $("${c[@]}" -v "$base/" 2>&1 | tail -5)"; return 1; }
+    cmp -s "$WORK/sindex" Examples/website/site/index.html || { echo "HTTPS GET / body differs"; return 1; }
+    "${c[@]}" -o "$WORK/sdoc" "$base/ARCHITECTURE.md" && cmp -s "$WORK/sdoc" docs/ARCHITECTURE.md || { echo "HTTPS ARCHITECTURE.md differs"; return 1; }
+    local verbose
+    verbose=$("${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.md" 2>&1)
+    echo "$verbose" | grep -q "Re-using existing connection" || { echo "no HTTPS keep-alive"; return 1; }
+    echo "$verbose" | grep -q "TLSv1.3" || { echo "not TLS 1.3: $verbose"; return 1; }
+    echo "$verbose" | grep -q "ALPN: server accepted http/1.1" || { echo "no ALPN http/1.1"; return 1; }
+    [ "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/.tls/server.key")" = 404 ] || { echo "the key is served"; return 1; }
+    "${c[@]}" -H "Transfer-Encoding: chunked" --data-binary @docs/ARCHITECTURE.md -o "$WORK/sechoed" "$base/api/echo" &&
+        cmp -s "$WORK/sechoed" docs/ARCHITECTURE.md || { echo "HTTPS chunked upload not echoed"; return 1; }
+    # TLS 1.2 only: refused with protocol_version.
+    "${run[@]}" curl -s --max-time 10 --tls-max 1.2 --cacert "$ca" -o /dev/null "$base/" && { echo "TLS 1.2 was accepted"; return 1; }
+    # openssl s_client, each suite, checking the chain.
+    local suite out
+    for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+        out=$(printf 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
+            timeout 10 "${run[@]}" openssl s_client -connect "$2:$3" -tls1_3 -ciphersuites "$suite" -CAfile "$ca" \
+                -verify_return_error -servername localhost -ign_eof 2>&1)
+        echo "$out" | grep -q "Verify return code: 0 (ok)" && echo "$out" | grep -q "Cipher is $suite" &&
+            echo "$out" | grep -q "^HTTP/1.1 200" || { echo "openssl s_client $suite: $(echo "$out" | tail -20)"; return 1; }
+    done
+}
+
 website_checks() {  # website_checks NS ADDR PORT: curl against the website example
     local ns=$1 base="http://$2:$3" run=()
     [ -n "$ns" ] && run=(ip netns exec "$ns")

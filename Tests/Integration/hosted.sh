@@ -64,6 +64,26 @@ test_unix_website() {
     website_checks "" 127.0.0.1 8088
 }
 
+test_unix_website_https() {
+    # HTTPS beside HTTP, certificate and key from the store's .tls/ (swiftlet cert); HTTP redirecting.
+    tls_site "$WORK/tlssite" || return 1
+    spawn website-https "$SWIFTLET" run --store "$WORK/tlssite" Examples/website -- --port 8089 --https-port 8449 --redirect
+    wait_for website-https 120 "serving on port 8089" || return 1
+    https_checks "" 127.0.0.1 8449 "$WORK/tlssite/.tls/ca.pem" || return 1
+    local location
+    location=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' http://127.0.0.1:8089/ROADMAP.md)
+    [ "$location" = "301 https://127.0.0.1:8449/ROADMAP.md" ] || { echo "redirect: $location"; return 1; }
+}
+
+test_tap_website_https() {
+    tls_site "$WORK/taptls" || return 1
+    local ns
+    new_namespace webtls || return 1
+    ns=$NS
+    start_tap_app website-https "$ns" Examples/website "serving on port 80" --store "$WORK/taptls" -- --port 80 --https-port 443 || return 1
+    https_checks "$ns" 10.0.0.2 443 "$WORK/taptls/.tls/ca.pem"
+}
+
 test_tap_website() {
     local ns
     new_namespace website || return 1
@@ -315,7 +335,7 @@ test_describe() {
     # The device graph per target, and a clear error where a device does not exist.
     local out
     out=$("$SWIFTLET" describe --target kvm Examples/website) || { echo "describe failed: $out"; return 1; }
-    echo "$out" | grep -q "^website for kvm: Website.start(console:network:wallclock:store:arguments:)" \
+    echo "$out" | grep -q "^website for kvm: Website.start(console:network:wallclock:entropy:store:arguments:)" \
         && echo "$out" | grep -qE "^  network +Network +AsyncStack<VirtioNet>" && echo "$out" | grep -qE "^  store +KeyValueStore +KernelStore" \
         || { echo "describe kvm: $out"; return 1; }
     out=$("$SWIFTLET" describe --target kvm Examples/dns)  # .store("zones"): embedded only, no disk
@@ -399,7 +419,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-website tap-website tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-website unix-website-https tap-website tap-website-https tap-dns tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -410,7 +430,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-website new-project manifest api-docs)
+    selected=(unix-echo unix-dns unix-website unix-website-https new-project manifest api-docs)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }

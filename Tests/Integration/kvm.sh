@@ -180,6 +180,16 @@ test_kvm_website_disk() {
     website_checks "$ns" 10.0.0.2 80
 }
 
+test_kvm_website_https() {
+    # HTTPS from a kernel: the site and its .tls/ certificate and key in a tar archive on the disk.
+    tls_site "$WORK/kvmtls" || return 1
+    tar -chf "$WORK/tlssite.tar" -C "$WORK/kvmtls" . || return 1
+    new_namespace kwebtls || return 1
+    local ns=$NS
+    start_kernel website-https "$ns" Examples/website "serving on port 80" --disk "$WORK/tlssite.tar" -- --port 80 --https-port 443 || return 1
+    https_checks "$ns" 10.0.0.2 443 "$WORK/kvmtls/.tls/ca.pem"
+}
+
 test_kvm_dns() {
     # The dns example unchanged on kvm, its zone embedded in the image; dig over UDP and TCP.
     new_namespace kdns || return 1
@@ -383,7 +393,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

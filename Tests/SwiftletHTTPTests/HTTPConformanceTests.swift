@@ -36,6 +36,7 @@ private final class ScriptedFlow: TCPFlow, @unchecked Sendable {
     func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? { try await read(maximum: maximum) }
     func write(_ bytes: [UInt8]) async throws(NetworkError) { written += bytes }
     func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError) { written += bytes }
+    func writeWithoutWaiting(_ bytes: [UInt8]) -> Int { written += bytes; return bytes.count }
     func shutdownWrite() {}
     func close() { closed = true }
     func abort() { closed = true }
@@ -176,5 +177,22 @@ private func serve(_ input: [String], _ respond: @escaping @Sendable (HTTPReques
         }
         let dir = await files.respond(HTTPRequest(method: "GET", target: "/dir"))
         #expect(dir.status == 301 && dir.fields.contains(HTTPField(name: "Location", value: "/dir/")))
+    }
+
+    /// Hidden names are never served (a TLS key may live in the store under `.tls/`), however the target
+    /// spells them; `.well-known` (RFC 8615) is served.
+    @Test func hiddenNamesAreNotServed() async {
+        let files = StaticFiles(store: MemoryKeyValueStore([
+            ".tls/server.key": [1], "a/.secret": [2], ".well-known/x": [3], "ok.txt": [4], "a.b/c": [5],
+        ]))
+        for target in ["/.tls/server.key", "/%2Etls/server.key", "//.tls/server.key", "/a/.secret", "/.well-knownx/x"] {
+            let r = await files.respond(HTTPRequest(method: "GET", target: target))
+            #expect(r.status == 404 || r.status == 400, "\(target): \(r.status)")
+            #expect(r.body != [1] && r.body != [2], "\(target)")
+        }
+        for (target, body) in [("/.well-known/x", [UInt8(3)]), ("/ok.txt", [4]), ("/a.b/c", [5])] {
+            let r = await files.respond(HTTPRequest(method: "GET", target: target))
+            #expect(r.status == 200 && r.body == body, "\(target)")
+        }
     }
 }

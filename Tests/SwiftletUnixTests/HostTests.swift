@@ -361,6 +361,7 @@ private final class PipelinedFlow: TCPFlow, @unchecked Sendable {
     func read(maximum: Int, timeout: Duration) async throws(NetworkError) -> [UInt8]? { try await read(maximum: maximum) }
     func write(_ bytes: [UInt8]) async throws(NetworkError) {}
     func write(_ bytes: [UInt8], timeout: Duration) async throws(NetworkError) {}
+    func writeWithoutWaiting(_ bytes: [UInt8]) -> Int { bytes.count }
     func shutdownWrite() {}
     func close() {}
     func abort() {}

@@ -229,6 +229,10 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
         }
     }
 
+    public func writeWithoutWaiting(_ bytes: [UInt8]) -> Int {
+        (try? owner.stack.tcpWrite(id, bytes.span, now: owner.now)) ?? 0
+    }
+
     /// No more data from us; reading continues until the peer closes.
     public func shutdownWrite() { owner.stack.tcpShutdownWrite(id, now: owner.now) }
 

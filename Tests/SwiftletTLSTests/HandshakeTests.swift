@@ -1,0 +1,319 @@
+// Whole handshakes between Swiftlet's TLS client and server in memory: every suite, group and key type,
+// HelloRetryRequest, resumption, ALPN, SNI, KeyUpdate, close_notify, and the refusals of issue 20 item 5.
+import Testing
+import Swiftlet
+import SwiftletCrypto
+@testable import SwiftletTLS
+
+typealias Connection = TLSConnection<TestEntropy>
+
+/// Moves bytes between a client and a server until neither has anything to send.
+struct Pair {
+    var client: Connection
+    var server: Connection
+    var now = Instant(nanoseconds: 1_000_000_000)
+    var clientEvents = TLSEvents()
+    var serverEvents = TLSEvents()
+
+    mutating func pump() throws(TLSError) {
+        for _ in 0..<32 {
+            let toServer = client.takeOutput(), toClient = server.takeOutput()
+            if toServer.isEmpty && toClient.isEmpty { return }
+            if !toServer.isEmpty && server.state != .closed {
+                let e = try server.receive(toServer, now: now)
+                if e.handshakeCompleted { serverEvents.handshakeCompleted = true }
+                if e.peerClosed { serverEvents.peerClosed = true }
+            }
+            if !toClient.isEmpty && client.state != .closed {
+                let e = try client.receive(toClient, now: now)
+                if e.handshakeCompleted { clientEvents.handshakeCompleted = true }
+                if e.peerClosed { clientEvents.peerClosed = true }
+                if let s = e.session { clientEvents.session = s }
+            }
+        }
+    }
+}
+
+func serverContext(_ credentials: [TLSCredential], seed: UInt64 = 1, configure: (inout TLSServerConfiguration) -> Void = { _ in }) -> TLSServerContext<TestEntropy> {
+    var configuration = TLSServerConfiguration(credentials: credentials)
+    configure(&configuration)
+    return TLSServerContext(configuration: configuration, random: TestEntropy(seed: seed))
+}
+
+func clientContext(seed: UInt64 = 2, configure: (inout TLSClientConfiguration) -> Void = { _ in }) throws -> TLSClientContext<TestEntropy> {
+    var configuration = TLSClientConfiguration(trustStore: try TestPKI.trust())
+    configure(&configuration)
+    return TLSClientContext(configuration: configuration, random: TestEntropy(seed: seed))
+}
+
+func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientContext<TestEntropy>, name: String = "localhost",
+               now: Instant = Instant(nanoseconds: 1_000_000_000)) throws -> Pair {
+    var pair = Pair(client: try .client(context: client, serverName: name, now: now, validationTime: TestPKI.nowSeconds),
+                    server: .server(context: server), now: now)
+    try pair.pump()
+    return pair
+}
+
+@Suite struct HandshakeTests {
+    @Test(arguments: [CipherSuite.aes128GCMSHA256, .aes256GCMSHA384, .chacha20Poly1305SHA256])
+    func everySuiteCarriesDataBothWays(suite: CipherSuite) throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)])
+        let client = try clientContext { $0.cipherSuites = [suite] }
+        var pair = try handshake(server, client)
+        #expect(pair.client.state == .connected && pair.server.state == .connected)
+        #expect(pair.clientEvents.handshakeCompleted && pair.serverEvents.handshakeCompleted)
+        #expect(pair.client.cipherSuite == suite && pair.server.cipherSuite == suite)
+        let big = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try pair.client.send(big)
+        try pair.server.send(Array("pong".utf8))
+        try pair.pump()
+        #expect(pair.server.takeApplicationData() == big)
+        #expect(pair.client.takeApplicationData() == Array("pong".utf8))
+    }
+
+    @Test(arguments: [NamedGroup.x25519, .secp256r1])
+    func bothGroups(group: NamedGroup) throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)])
+        let client = try clientContext { $0.groups = [group] }
+        let pair = try handshake(server, client)
+        #expect(pair.client.state == .connected && pair.server.state == .connected)
+    }
+
+    @Test func eachKeyTypeSigns() throws {
+        let pki = try TestPKI.get()
+        for (leaf, name) in [(pki.p256, "p256.test"), (pki.ed25519, "ed25519.test"), (pki.rsa, "rsa.test")] {
+            let server = serverContext([try TestPKI.credential(leaf)])
+            let pair = try handshake(server, try clientContext(), name: name)
+            #expect(pair.client.state == .connected, "\(name)")
+        }
+    }
+
+    /// §4.1.4: the client shares x25519, the server only does P-256: one HelloRetryRequest, then success.
+    @Test func helloRetryRequest() throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)]) { $0.groups = [.secp256r1] }
+        let pair = try handshake(server, try clientContext { $0.groups = [.x25519, .secp256r1] })
+        #expect(pair.client.state == .connected && pair.server.state == .connected)
+        #expect(pair.client.clientSide.retried)
+    }
+
+    @Test func resumptionWithATicket() throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)])
+        let client = try clientContext()
+        var first = try handshake(server, client)
+        try first.pump()
+        #expect(first.clientEvents.session != nil)
+        #expect(!first.client.resumed)
+        let second = try handshake(server, client)
+        #expect(second.client.state == .connected && second.server.state == .connected)
+        #expect(second.client.resumed && second.server.resumed)
+        // A ticket is used once: a third connection has none left until the second's arrives.
+        #expect(second.clientEvents.session != nil)
+    }
+
+    @Test func expiredTicketGivesAFullHandshake() throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)]) { $0.ticketLifetimeSeconds = 10 }
+        let client = try clientContext()
+        _ = try handshake(server, client)
+        let later = try handshake(server, client, now: Instant(nanoseconds: 1_000_000_000 + 11_000_000_000))
+        #expect(later.client.state == .connected && !later.client.resumed)
+    }
+
+    @Test func ticketKeysRotateAfterTwoPeriods() throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)]) { $0.ticketLifetimeSeconds = 100 }
+        let client = try clientContext()
+        _ = try handshake(server, client)
+        // Rotations at 101 s and 202 s: the ticket's key is gone at the second, whatever the lifetime says.
+        _ = try handshake(server, try clientContext(seed: 9), now: Instant(nanoseconds: 102_000_000_000))
+        _ = try handshake(server, try clientContext(seed: 10), now: Instant(nanoseconds: 203_000_000_000))
+        #expect(server.ticketKeys.open(client.sessions.first?.ticket ?? []) == nil)
+    }
+
+    @Test func alpnPicksTheServersPreference() throws {
+        let server = serverContext([try TestPKI.credential(TestPKI.get().p256)]) {
+            $0.applicationProtocols = [Array("h2".utf8), Array("http/1.1".utf8)]
+        }
+        let pair = try handshake(server, try clientContext { $0.applicationProtocols = [Array("http/1.1".utf8), Array("h2".utf8)] })
+        #expect(pair.client.applicationProtocol == Array("h2".utf8) && pair.server.applicationProtocol == Array("h2".utf8))
+        // No protocol in common: no_application_protocol (RFC 7301 §3.2).
+        var none = Pair(client: try .client(context: try clientContext { $0.applicationProtocols = [Array("spdy/3".utf8)] },
+                                            serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds),
+                        server: .server(context: server))
+        #expect(throws: TLSError.alert(.noApplicationProtocol)) { try none.pump() }
+        #expect(none.server.closingAlert == .alert(.noApplicationProtocol))
+        // The alert reaches the client.
+        #expect(throws: TLSError.peerAlert(.noApplicationProtocol)) { _ = try none.client.receive(none.server.takeOutput(), now: .zero) }
+    }
+
+    @Test func sniChoosesTheCertificate() throws {
+        let pki = try TestPKI.get()
+        let server = serverContext([try TestPKI.credential(pki.p256), try TestPKI.credential(pki.other)])
+        let a = try handshake(server, try clientContext(), name: "other.test")
+        #expect(a.client.state == .connected && a.server.serverName == Array("other.test".utf8))
+        let b = try handshake(server, try clientContext(), name: "p256.test")
+        #expect(b.client.state == .connected)
+        // A name no certificate has: unrecognized_name (RFC 6066 §3).
+        let c = try? handshake(server, try clientContext(), name: "nobody.test")
+        #expect(c == nil)
+        var d = Pair(client: try .client(context: try clientContext(), serverName: "nobody.test", now: .zero, validationTime: TestPKI.nowSeconds),
+                     server: .server(context: server))
+        #expect(throws: TLSError.alert(.unrecognizedName)) { try d.pump() }
+    }
+
+    @Test func theClientChecksTheChainAndTheName() throws {
+        let pki = try TestPKI.get()
+        // Wrong name: the certificate is for localhost / p256.test.
+        var wrong = Pair(client: try .client(context: try clientContext(), serverName: "rsa.test", now: .zero, validationTime: TestPKI.nowSeconds),
+                         server: .server(context: serverContext([try TestPKI.credential(pki.p256)]) { $0.refuseUnknownServerName = false }))
+        #expect(throws: TLSError.alert(.badCertificate)) { try wrong.pump() }
+        // Expired.
+        var expired = Pair(client: try .client(context: try clientContext(), serverName: "expired.test", now: .zero, validationTime: TestPKI.nowSeconds),
+                           server: .server(context: serverContext([try TestPKI.credential(pki.expired)])))
+        #expect(throws: TLSError.alert(.certificateExpired)) { try expired.pump() }
+        // Unknown CA: a client trusting nothing.
+        var unknown = Pair(client: try .client(context: try clientContext { $0.trustStore = TrustStore(anchors: []) }, serverName: "localhost",
+                                               now: .zero, validationTime: TestPKI.nowSeconds),
+                           server: .server(context: serverContext([try TestPKI.credential(pki.p256)])))
+        #expect(throws: TLSError.alert(.unknownCA)) { try unknown.pump() }
+    }
+
+    @Test func keyUpdateBothWays() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        try pair.client.updateKeys(requestPeerUpdate: true)
+        try pair.pump()
+        try pair.client.send([1, 2, 3])
+        try pair.server.send([4, 5])
+        try pair.pump()
+        #expect(pair.server.takeApplicationData() == [1, 2, 3])
+        #expect(pair.client.takeApplicationData() == [4, 5])
+    }
+
+    @Test func closeNotifyEndsEachDirection() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        pair.client.close()
+        try pair.pump()
+        #expect(pair.serverEvents.peerClosed && pair.server.peerClosed)
+        // The server may still send (half-close, §6.1).
+        try pair.server.send([9])
+        pair.server.close()
+        try pair.pump()
+        #expect(pair.client.takeApplicationData() == [9])
+        #expect(pair.client.isClosed && pair.server.isClosed)
+        #expect(throws: TLSError.closed) { try pair.client.send([1]) }
+    }
+
+    @Test func exporterAgrees() throws {
+        let pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        let a = try pair.client.exportKeyingMaterial(label: "test", context: [1], length: 32)
+        let b = try pair.server.exportKeyingMaterial(label: "test", context: [1], length: 32)
+        #expect(a == b && a.count == 32)
+    }
+}
+
+/// Issue 20 item 5: each bad input gives its alert, closes the connection and never traps.
+@Suite struct BadInputTests {
+    @Test func tamperedRecordIsBadRecordMAC() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        try pair.client.send(Array("hello".utf8))
+        var bytes = pair.client.takeOutput()
+        bytes[bytes.count - 3] ^= 1
+        #expect(throws: TLSError.alert(.badRecordMAC)) { _ = try pair.server.receive(bytes, now: .zero) }
+        #expect(pair.server.state == .closed)
+        // The alert goes out (encrypted) and the connection takes nothing more.
+        #expect(!pair.server.takeOutput().isEmpty)
+        #expect(throws: TLSError.closed) { _ = try pair.server.receive([23, 3, 3, 0, 0], now: .zero) }
+    }
+
+    @Test func oversizedRecordIsRecordOverflow() throws {
+        var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+        #expect(throws: TLSError.alert(.recordOverflow)) { _ = try server.receive([22, 3, 1, 0x48, 0x01] + [UInt8](repeating: 0, count: 10), now: .zero) }
+    }
+
+    @Test func tls12ClientGetsProtocolVersion() throws {
+        // A TLS 1.2 ClientHello: no supported_versions.
+        var w = TLSWriter()
+        w.u16(0x0303)
+        w.append([UInt8](repeating: 7, count: 32))
+        w.opaque(lengthBytes: 1, [])
+        w.vector(lengthBytes: 2) { $0.u16(0xC02F); $0.u16(0x009C) }
+        w.opaque(lengthBytes: 1, [0])
+        w.vector(lengthBytes: 2) { _ in }
+        var h = TLSWriter()
+        h.u8(1)
+        h.opaque(lengthBytes: 3, w.bytes)
+        var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+        #expect(throws: TLSError.alert(.protocolVersion)) {
+            _ = try server.receive(RecordWriter.plaintextRecords(type: .handshake, content: h.bytes, legacyVersion: 0x0301), now: .zero)
+        }
+        #expect(server.takeOutput() == [21, 3, 3, 0, 2, 2, 70])
+    }
+
+    @Test func reorderedHandshakeIsUnexpectedMessage() throws {
+        // A Finished as the first message.
+        var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+        #expect(throws: TLSError.alert(.unexpectedMessage)) {
+            _ = try server.receive(RecordWriter.plaintextRecords(type: .handshake, content: [20, 0, 0, 32] + [UInt8](repeating: 0, count: 32)), now: .zero)
+        }
+    }
+
+    @Test func truncatedClientHelloIsDecodeError() throws {
+        let client = try Connection.client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        var c = client
+        let hello = c.takeOutput()
+        let body = Array(hello[5...])
+        for cut in stride(from: 4, to: body.count, by: 7) {
+            var truncated = Array(body[0..<cut])
+            // Claim the shorter length so the message is complete but its contents are cut.
+            let length = cut - 4
+            truncated[1] = UInt8(length >> 16); truncated[2] = UInt8((length >> 8) & 255); truncated[3] = UInt8(length & 255)
+            var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+            do {
+                _ = try server.receive(RecordWriter.plaintextRecords(type: .handshake, content: truncated), now: .zero)
+                Issue.record("a ClientHello cut at \(cut) was accepted")
+            } catch {
+                #expect(server.state == .closed)
+            }
+        }
+    }
+
+    @Test func unaskedClientCertificateIsUnexpectedMessage() throws {
+        var pair = Pair(client: try .client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds),
+                        server: .server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)])))
+        // Run to the point where the server waits for the client's Finished, then send a Certificate
+        // under the client's handshake key instead.
+        let hello = pair.client.takeOutput()
+        _ = try pair.server.receive(hello, now: .zero)
+        let flight = pair.server.takeOutput()
+        _ = try pair.client.receive(flight, now: .zero)
+        #expect(pair.server.state == .serverWaitFinished)
+        var protection = try RecordProtection(suite: pair.server.cipherSuite!, trafficSecret: pair.server.clientHandshakeSecret)
+        let record = try protection.seal(CertificateMessage(requestContext: [], entries: []).encoded(), type: .handshake)
+        #expect(throws: TLSError.alert(.unexpectedMessage)) { _ = try pair.server.receive(record, now: .zero) }
+    }
+
+    @Test func downgradeSentinelIsIllegalParameter() throws {
+        // A server answering TLS 1.2 with the sentinel in its random (§4.1.3).
+        var client = try Connection.client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        let sent = client.takeOutput()
+        let hello = try ClientHello(parsing: Array(sent[9...]))
+        let random = [UInt8](repeating: 1, count: 24) + ServerHello.downgradeTLS12
+        let serverHello = ServerHello(legacyVersion: .tls12, random: random, legacySessionIDEcho: hello.legacySessionID,
+                                      cipherSuite: CipherSuite(rawValue: 0xC02F), legacyCompressionMethod: 0, extensions: [])
+        #expect(throws: TLSError.alert(.illegalParameter)) {
+            _ = try client.receive(RecordWriter.plaintextRecords(type: .handshake, content: serverHello.encoded()), now: .zero)
+        }
+    }
+
+    @Test func garbageNeverTraps() throws {
+        var state: UInt64 = 12345
+        for round in 0..<300 {
+            var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+            var bytes: [UInt8] = []
+            for _ in 0..<(round % 64 + 5) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            if round % 2 == 0 { bytes[0] = 22; bytes[1] = 3; bytes[2] = 1 }
+            _ = try? server.receive(bytes, now: .zero)
+        }
+    }
+}
