@@ -240,6 +240,10 @@ forwarded_page() {  # forwarded_page NS PORT: the new project's index through th
 tls_site() {  # tls_site DIR: a copy of the website's files with a certificate and key in .tls/ (swiftlet cert)
     rm -rf "$1" && mkdir -p "$1" && cp -rL Examples/website/site/. "$1/" || return 1
     "$SWIFTLET" cert --out "$1/.tls" localhost 127.0.0.1 10.0.0.2 >/dev/null || { echo "swiftlet cert failed"; return 1; }
+    # The key is written mode 0600 for root; tap applications run as an unprivileged user (swiftlet run
+    # drops root once the tap is open), which must read it.
+    chmod a+r "$1/.tls/server.key"
+    chmod -R a+rX "$1" && chmod o+x "$(dirname "$1")"
 }
 
 https_checks() {  # https_checks NS ADDR PORT CA: curl --tlsv1.3 and openssl s_client against the website's HTTPS port
