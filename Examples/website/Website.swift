@@ -76,9 +76,11 @@ enum Website {
         let plain: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             redirect ? await toHTTPS(request) : await routes.respond(request)
         }
+        // One capacity for both ports: connections and memory are the machine's, not the listener's.
+        let load = HTTPServer.Load()
         await withDiscardingTaskGroup { group in
-            group.addTask { await HTTPServer.serve(listener, clock: wallclock) { request in await plain(request) } }
-            group.addTask { await HTTPS.serve(secureListener, tls: tls, clock: wallclock) { request in await routes.respond(request) } }
+            group.addTask { await HTTPServer.serve(listener, clock: wallclock, load: load) { request in await plain(request) } }
+            group.addTask { await HTTPS.serve(secureListener, tls: tls, clock: wallclock, load: load) { request in await routes.respond(request) } }
         }
         return 0
     }

@@ -80,8 +80,25 @@ public enum Host {
     /// The process's options, or exit 2 with a one-line message.
     public static func options() -> HostOptions {
         switch HostOptions.parse(Array(CommandLine.arguments.dropFirst())) {
-        case .success(let o): return o
+        case .success(let o):
+            openKeyLog()
+            return o
         case .failure(let e): fail("\(e)\n\(HostOptions.usage)", status: 2)
+        }
+    }
+
+    /// SSLKEYLOGFILE: TLS secrets appended to that file (created mode 0600), for Wireshark. Opened here,
+    /// before privileges are dropped.
+    static func openKeyLog() {
+        guard let path = getenv("SSLKEYLOGFILE"), path.pointee != 0 else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            var line = "swiftlet: cannot open SSLKEYLOGFILE \(String(cString: path)) (errno \(errno)); no key log\n"
+            line.withUTF8 { b in _ = Glibc.write(2, b.baseAddress, b.count) }
+            return
+        }
+        KeyLog.sink = { lines in
+            lines.withUnsafeBytes { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
         }
     }
 

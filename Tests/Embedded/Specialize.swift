@@ -9,6 +9,7 @@ import SwiftletNet
 import SwiftletDNS
 import SwiftletHTTP
 import SwiftletCrypto
+import SwiftletTLS
 
 final class NullDevice: NetworkDevice {
     let macAddress = MACAddress(2, 0, 0, 0, 0, 1)
@@ -98,7 +99,7 @@ public func embeddedWebsite() async -> Int32 {
     let stack = NetworkStack(device: NullDevice(), ipv4: IPv4Configuration(network: IPv4Network(address: IPv4Address(10, 0, 0, 2), prefixLength: 24)!),
                              seed: StackSeed(CounterEntropy()))
     let api = AsyncStack(stack, now: .zero)
-    return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), store: OneFileStore(), arguments: Website.Arguments())
+    return await Website.start(console: NullConsole(), network: api, wallclock: ZeroClock(), entropy: CounterEntropy(), store: OneFileStore(), arguments: Website.Arguments())
 }
 
 /// A disk of zeros: enough to specialise the tar store as a kernel serving a `--disk` would.
@@ -160,4 +161,13 @@ func embeddedSeal<A: AEAD>(_ aead: A, _ text: inout [UInt8]) -> [UInt8] {
 public func embeddedAEADs(_ key: [UInt8], _ text: inout [UInt8]) -> Int {
     guard let chacha = try? ChaCha20Poly1305(key: key.span), let aes = try? AES256GCM(key: key.span) else { return 0 }
     return embeddedSeal(chacha, &text).count + embeddedSeal(aes, &text).count
+}
+
+/// SwiftletTLS's client state machine over an entropy device (the server's is reached through the
+/// website's HTTPS above).
+public func embeddedTLSClient(_ input: [UInt8]) -> Int {
+    let context = TLSClientContext(configuration: TLSClientConfiguration(trustStore: TrustStore(anchors: [])), random: CounterEntropy())
+    guard var connection = try? TLSConnection.client(context: context, serverName: "example.org", now: .zero, validationTime: 0) else { return 0 }
+    _ = try? connection.receive(input, now: .zero)
+    return connection.takeOutput().count
 }

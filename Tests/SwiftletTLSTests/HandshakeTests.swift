@@ -316,4 +316,59 @@ func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientConte
             _ = try? server.receive(bytes, now: .zero)
         }
     }
+
+    /// §4.6.3: requests that arrive together get one answer; 32 records in a row without data end the
+    /// connection (each costs a derivation and a decryption).
+    @Test func keyUpdateRequestsAreAnsweredOnceAndFloodsEnd() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        for _ in 0..<3 { try pair.client.updateKeys(requestPeerUpdate: true) }
+        _ = try pair.server.receive(pair.client.takeOutput(), now: .zero)
+        let answer = pair.server.takeOutput()
+        #expect(answer.count == 5 + 5 + 1 + 16, "one KeyUpdate record, got \(answer.count) bytes")
+        _ = try pair.client.receive(answer, now: .zero)
+        try pair.client.send([7])
+        _ = try pair.server.receive(pair.client.takeOutput(), now: .zero)
+        #expect(pair.server.takeApplicationData() == [7])
+        for _ in 0..<(Connection.maximumRecordsWithoutData + 1) { try pair.client.updateKeys(requestPeerUpdate: false) }
+        #expect(throws: TLSError.alert(.unexpectedMessage)) { _ = try pair.server.receive(pair.client.takeOutput(), now: .zero) }
+    }
+
+    /// §5.1: no other record type while a handshake message is partly received; a post-handshake message
+    /// to a server longer than a KeyUpdate is refused from its header.
+    @Test func interleavedAndOversizedPostHandshakeMessages() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        try pair.client.writeRecord(type: .handshake, content: [24, 0, 0, 1])
+        try pair.client.writeRecord(type: .applicationData, content: [1])
+        #expect(throws: TLSError.alert(.unexpectedMessage)) { _ = try pair.server.receive(pair.client.takeOutput(), now: .zero) }
+        var other = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        try other.client.writeRecord(type: .handshake, content: [24, 0, 0, 100])
+        #expect(throws: TLSError.alert(.illegalParameter)) { _ = try other.server.receive(other.client.takeOutput(), now: .zero) }
+    }
+
+    /// §6.1: what follows close_notify is ignored.
+    @Test func recordsAfterCloseNotifyAreIgnored() throws {
+        var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
+        pair.client.close()
+        try pair.client.writeRecord(type: .applicationData, content: [1, 2, 3])
+        let events = try pair.server.receive(pair.client.takeOutput(), now: .zero)
+        #expect(events.peerClosed && pair.server.receivedCount == 0)
+    }
+
+    @Test func aKeyThatIsNotTheCertificatesIsRefused() throws {
+        let pki = try TestPKI.get()
+        #expect(throws: TLSError.alert(.internalError)) { _ = try TLSCredential(certificatePEM: pki.p256.chainPEM, keyPEM: pki.other.keyPEM) }
+        #expect(throws: TLSError.alert(.internalError)) { _ = try TLSCredential(certificatePEM: pki.rsa.chainPEM, keyPEM: pki.p256.keyPEM) }
+        _ = try TLSCredential(certificatePEM: pki.rsa.chainPEM, keyPEM: pki.rsa.keyPEM)
+    }
+
+    /// Bounds on lists a ClientHello names: key shares (16) and host names (255 bytes).
+    @Test func clientHelloListBounds() throws {
+        var w = TLSWriter()
+        w.vector(lengthBytes: 2) { w in for g in 0..<17 { w.u16(UInt16(g + 0x100)); w.opaque(lengthBytes: 2, [1]) } }
+        #expect(throws: TLSError.alert(.illegalParameter)) { _ = try KeyShareExtension.parseClient(w.bytes) }
+        #expect(throws: TLSError.alert(.illegalParameter)) {
+            _ = try ServerNameExtension.parse(ServerNameExtension.emit(hostName: [UInt8](repeating: 97, count: 256)))
+        }
+        #expect(try ServerNameExtension.parse(ServerNameExtension.emit(hostName: [UInt8](repeating: 97, count: 255)))?.count == 255)
+    }
 }

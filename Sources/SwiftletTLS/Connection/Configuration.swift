@@ -22,8 +22,26 @@ public struct TLSCredential: Sendable {
             throw TLSError.alert(.internalError)
         }
         do { leaf = try Certificate(derEncoded: first) } catch { throw TLSError.alert(.internalError) }
+        // A key that is not the leaf's would fail every handshake at the client (decrypt_error): refuse it
+        // here, where the operator sees why.
+        guard Self.keyMatches(key, leaf.publicKey) else { throw TLSError.alert(.internalError) }
         self.chain = chain
         self.key = key
+    }
+
+    /// Whether `key` is the private half of `publicKey`: the public points compared for P-256 and
+    /// Ed25519; for RSA a signature made with `key` checked against `publicKey`.
+    static func keyMatches(_ key: TLSSigningKey, _ publicKey: SubjectPublicKeyInfo) -> Bool {
+        switch key {
+        case .ecdsaP256(let k): return publicKey.algorithm == .ecdsaP256 && k.publicKey == publicKey.keyBytes
+        case .ed25519(let k): return publicKey.algorithm == .ed25519 && k.publicKey == publicKey.keyBytes
+        case .rsa, .rsaPSS:
+            guard let scheme = key.schemes.first else { return false }
+            let content = Array("Swiftlet key check".utf8)
+            // The salt of a signature that is never sent needs no randomness.
+            guard let signature = try? key.sign(scheme: scheme, content: content, random: ZeroEntropy()) else { return false }
+            return (try? TLSSignatureCheck.verify(scheme: scheme, publicKey: publicKey, content: content, signature: signature)) != nil
+        }
     }
 
     /// A credential from PEM text: the certificates (leaf first) and a private key file.
@@ -91,4 +109,10 @@ public struct TLSSession: Sendable, Hashable {
     /// When the ticket arrived, on the connection's clock.
     public let received: Instant
     public let applicationProtocol: [UInt8]?
+}
+
+/// Zero bytes: for the salt of `TLSCredential.keyMatches`'s self-check signature only.
+final class ZeroEntropy: Entropy, @unchecked Sendable {
+    func fill(_ buffer: inout MutableSpan<UInt8>) { for i in 0..<buffer.count { buffer[i] = 0 } }
+    var isUnpredictable: Bool { false }
 }

@@ -297,6 +297,7 @@ extension TLSConnection {
         logSecret("EXPORTER_SECRET", exporterMasterSecret)
         readApplicationSecret = serverApplication
         try setReadKey(serverApplication)
+        limitPostHandshakeMessages()
 
         // 4. The client's flight: change_cipher_spec (§D.4), an empty Certificate when one was asked for
         // (§4.4.2.4: this client has none), Finished.

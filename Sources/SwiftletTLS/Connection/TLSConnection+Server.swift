@@ -324,6 +324,7 @@ extension TLSConnection {
         resumptionMasterSecret = keys.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         readApplicationSecret = pendingReadApplicationSecret
         try setReadKey(readApplicationSecret)
+        limitPostHandshakeMessages()
         earlyDataToSkip = 0
         state = .connected
         events.handshakeCompleted = true

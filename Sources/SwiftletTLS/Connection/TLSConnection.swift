@@ -58,6 +58,15 @@ public struct TLSConnection<Random: Entropy> {
     /// Bytes of undecryptable early data a server skips after refusing 0-RTT (§4.2.10); a client that
     /// sends more is broken or hostile.
     static var maximumSkippedEarlyData: Int { 1 << 16 }
+    /// The longest ClientHello a server takes (real ones are under 2 KiB, with post-quantum shares).
+    static var maximumClientHelloLength: Int { 32768 }
+    /// After the handshake: the longest post-handshake message a server takes (KeyUpdate has one byte),
+    /// and a client (NewSessionTicket, with a ticket of some kilobytes at most).
+    static var maximumPostHandshakeMessageToServer: Int { 16 }
+    static var maximumPostHandshakeMessageToClient: Int { 16384 }
+    /// Records in a row that bring no application data (empty records, KeyUpdates, tickets, user_canceled)
+    /// before the connection is closed as a flood (OpenSSL and BoringSSL use 32).
+    static var maximumRecordsWithoutData: Int { 32 }
 
     let role: Role
     public internal(set) var state: TLSState
@@ -86,6 +95,10 @@ public struct TLSConnection<Random: Entropy> {
     public var keyLogEnabled = false
     var keyLog: [UInt8] = []
     var changeCipherSpecs = 0
+    var recordsWithoutData = 0
+    /// A KeyUpdate with update_requested arrived: one of ours goes out at the end of this `receive`,
+    /// however many asked for it (§4.6.3).
+    var owesKeyUpdate = false
     var sentChangeCipherSpec = false
     var earlyDataToSkip = 0
     /// The peer sent close_notify.
@@ -119,6 +132,14 @@ public struct TLSConnection<Random: Entropy> {
     init(role: Role, state: TLSState) {
         self.role = role
         self.state = state
+        if case .server = role { handshake = HandshakeReassembler(maximumMessageLength: Self.maximumClientHelloLength) }
+    }
+
+    /// Once connected, post-handshake messages are short: a smaller limit for the reassembler. Called
+    /// after the read key changed, so nothing is buffered.
+    mutating func limitPostHandshakeMessages() {
+        handshake = HandshakeReassembler(maximumMessageLength: isServer
+            ? Self.maximumPostHandshakeMessageToServer : Self.maximumPostHandshakeMessageToClient)
     }
 
     /// Whether application data can be sent.
@@ -178,6 +199,10 @@ public struct TLSConnection<Random: Entropy> {
             while state != .closed, let record = try records.next() {
                 try process(record, now: now, events: &events)
             }
+            if owesKeyUpdate {
+                owesKeyUpdate = false
+                if !closeSent { try updateKeys(requestPeerUpdate: false) }
+            }
             try flushHandshake()
         } catch {
             fail(error)
@@ -198,6 +223,8 @@ public struct TLSConnection<Random: Entropy> {
     }
 
     mutating func process(_ record: TLSRecord, now: Instant, events: inout TLSEvents) throws(TLSError) {
+        // §6.1: anything after the peer's close_notify is ignored.
+        if peerClosed { return }
         // §D.4: a plaintext change_cipher_spec of one byte 0x01, between the first ClientHello and the
         // peer's Finished, is ignored; any other is unexpected_message (§5).
         if record.header.type == .changeCipherSpec {
@@ -227,6 +254,17 @@ public struct TLSConnection<Random: Entropy> {
             guard type == .handshake || type == .alert else { throw TLSError.alert(.unexpectedMessage) }
             // §5.1: a plaintext record holds at most 2^14 bytes.
             guard content.count <= 16384 else { throw TLSError.alert(.recordOverflow) }
+        }
+        // §5.1: a handshake message must not be interleaved with other record types.
+        if type != .handshake && handshake.hasPartialMessage { throw TLSError.alert(.unexpectedMessage) }
+        // A flood of records that carry no data (each costs a decryption, KeyUpdates a derivation).
+        if state == .connected {
+            if type == .applicationData && !content.isEmpty {
+                recordsWithoutData = 0
+            } else {
+                recordsWithoutData += 1
+                guard recordsWithoutData <= Self.maximumRecordsWithoutData else { throw TLSError.alert(.unexpectedMessage) }
+            }
         }
         switch type {
         case .handshake:
@@ -379,8 +417,9 @@ public struct TLSConnection<Random: Entropy> {
         guard let suite = cipherSuite else { throw TLSError.alert(.internalError) }
         readApplicationSecret = KeySchedule.nextApplicationTrafficSecret(suite.hash, readApplicationSecret)
         try setReadKey(readApplicationSecret)
-        // §4.6.3: answer a request with an update of our own (not requesting one back), unless closed.
-        if update.requestUpdate && !closeSent { try updateKeys(requestPeerUpdate: false) }
+        // §4.6.3: answer a request with an update of our own (not requesting one back), unless closed;
+        // once, at the end of this `receive`, however many requests came in it.
+        if update.requestUpdate { owesKeyUpdate = true }
     }
 
     /// Derives keying material from the exporter master secret (RFC 8446 §7.5), once connected.

@@ -24,8 +24,8 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
     public private(set) var failure: TLSError?
     /// The transport ended without close_notify.
     public private(set) var truncated = false
-    /// Receives key log lines (NSS format) when set before the handshake: hosted targets write them to
-    /// the file `SSLKEYLOGFILE` names. Debugging only.
+    /// Receives key log lines (NSS format): the one given to `accept`/`connect`, else `KeyLog.sink`
+    /// (on hosted targets, the file `SSLKEYLOGFILE` names). Debugging only.
     public let keyLog: (@Sendable ([UInt8]) -> Void)?
 
     /// The longest a handshake may take by default.
@@ -35,8 +35,8 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
         self.underlying = underlying
         self.connection = connection
         self.clock = clock
-        self.keyLog = keyLog
-        self.connection.keyLogEnabled = keyLog != nil
+        self.keyLog = keyLog ?? KeyLog.sink
+        self.connection.keyLogEnabled = self.keyLog != nil
     }
 
     public var remote: Endpoint { underlying.remote }
@@ -105,7 +105,8 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
         } catch {
             failure = error
             logKeys()
-            _ = underlying.writeWithoutWaiting(connection.takeOutput())
+            // The alert goes after whatever part of a record is still unsent, never into it.
+            sendWithoutWaiting(connection.takeOutput())
             underlying.close()
             throw NetworkError.tls(alert: Self.alertCode(error))
         }
@@ -150,7 +151,11 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
         try await read(maximum: maximum, timeout: Optional(timeout))
     }
 
+    /// One deadline for the whole call: bytes that bring no application data (part of a record, an
+    /// empty record, a KeyUpdate) do not restart it, so a peer trickling them cannot hold a reader that
+    /// asked for a timeout.
     func read(maximum: Int, timeout: Duration?) async throws(NetworkError) -> [UInt8]? {
+        let deadline = timeout.map { clock.now().nanosecondsSinceEpoch &+ $0.nanoseconds }
         while pendingStart >= pending.count {
             pending = connection.takeApplicationData()
             pendingStart = 0
@@ -158,14 +163,22 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
             if let failure { throw NetworkError.tls(alert: Self.alertCode(failure)) }
             if connection.peerClosed || truncated { return nil }
             let bytes: [UInt8]?
-            if let timeout { bytes = try await underlying.read(maximum: 65536, timeout: timeout) } else { bytes = try await underlying.read(maximum: 65536) }
+            if let deadline {
+                let left = Duration.nanoseconds(deadline &- clock.now().nanosecondsSinceEpoch)
+                guard left > .zero else { throw NetworkError.timedOut }
+                bytes = try await underlying.read(maximum: 65536, timeout: left)
+            } else {
+                bytes = try await underlying.read(maximum: 65536)
+            }
             guard let bytes else {
+                // The transport ended without close_notify (§6.1): the end of the stream, marked as a
+                // truncation for callers that must tell (HTTPS.fetch with a body delimited by the close).
                 truncated = true
                 return nil
             }
             try await receive(bytes, timeout: timeout ?? .seconds(60))
         }
-        let end = min(pending.count, pendingStart + max(1, maximum))
+        let end = pendingStart + min(pending.count - pendingStart, max(1, maximum))
         let chunk = Array(pending[pendingStart..<end])
         pendingStart = end
         return chunk
@@ -186,11 +199,11 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
         if let timeout { try await underlying.write(out, timeout: timeout) } else { try await underlying.write(out) }
     }
 
-    /// Takes all of `bytes` (sealed records cannot be split back), or none when not connected. What the
-    /// transport does not take now goes ahead of the next write's records, and is lost if the flow is
-    /// closed first.
+    /// Takes all of `bytes` (sealed records cannot be split back), or none when not connected or when
+    /// records of an earlier call still wait. What the transport does not take now goes ahead of the next
+    /// write's records, and is lost if the flow is closed first.
     public func writeWithoutWaiting(_ bytes: [UInt8]) -> Int {
-        guard failure == nil, connection.isConnected else { return 0 }
+        guard failure == nil, connection.isConnected, unsent.isEmpty else { return 0 }
         do throws(TLSError) { try connection.send(bytes) } catch { return 0 }
         sendWithoutWaiting(connection.takeOutput())
         return bytes.count
@@ -202,7 +215,7 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
     func sendWithoutWaiting(_ records: [UInt8]) {
         unsent.append(contentsOf: records)
         let taken = underlying.writeWithoutWaiting(unsent)
-        unsent.removeFirst(min(taken, unsent.count))
+        unsent = taken >= unsent.count ? [] : Array(unsent[taken...])
     }
 
     public func shutdownWrite() {

@@ -58,6 +58,13 @@ public enum HTTPS {
         var connection = HTTPClientConnection(flow: secure, host: host, timeout: timeout)
         do throws(HTTPClientError) {
             let response = try await connection.request(method, target, fields: fields + [HTTPField(name: "Connection", value: "close")], body: body)
+            // A body delimited by the close must end with close_notify: without it an attacker who
+            // injected a FIN could cut the body short unseen (RFC 8446 §6.1).
+            let delimited = response.field("Content-Length") != nil || response.field("Transfer-Encoding") != nil
+            if secure.truncated && !delimited {
+                secure.abort()
+                throw .network(.tls(alert: AlertDescription.closeNotify.rawValue))
+            }
             secure.close()
             return response
         } catch {

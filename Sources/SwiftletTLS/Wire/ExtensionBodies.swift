@@ -44,6 +44,9 @@ public enum ServerNameExtension {
     /// name types are read as `opaque<1..2^16-1>` and skipped. More than one host_name is illegal_parameter
     /// (RFC 6066 §3: "MUST NOT contain more than one name of the same name_type"); an empty list or name is
     /// decode_error. A server's acknowledgement is an empty body: check it with `parseAcknowledgement`.
+    /// The longest host_name accepted.
+    public static let maximumHostNameLength = 255
+
     public static func parse(_ body: [UInt8]) throws(TLSError) -> [UInt8]? {
         var r = TLSReader(body)
         var list = try r.vector(lengthBytes: 2)
@@ -55,6 +58,8 @@ public enum ServerNameExtension {
             let name = try list.opaque(lengthBytes: 2, allowed: 1...65535)
             if nameType == 0 {
                 guard hostName == nil else { throw TLSError.alert(.illegalParameter) }
+                // A DNS name has at most 253 bytes (RFC 1035 §2.3.4, as text); longer is not a host name.
+                guard name.count <= ServerNameExtension.maximumHostNameLength else { throw TLSError.alert(.illegalParameter) }
                 hostName = name
             }
         }
@@ -80,8 +85,12 @@ public enum ServerNameExtension {
 
 /// supported_groups (§4.2.7): `NamedGroup named_group_list<2..2^16-1>`.
 public enum SupportedGroupsExtension {
+    /// The most groups a list may name here (the registry has about 70; clients send a dozen at most).
+    public static let maximumCount = 128
     public static func parse(_ body: [UInt8]) throws(TLSError) -> [NamedGroup] {
-        try parseU16List(body, lengthBytes: 2, allowed: 2...65534).map { NamedGroup(rawValue: $0) }
+        let list = try parseU16List(body, lengthBytes: 2, allowed: 2...65534)
+        guard list.count <= maximumCount else { throw TLSError.alert(.illegalParameter) }
+        return list.map { NamedGroup(rawValue: $0) }
     }
     public static func emit(_ groups: [NamedGroup]) -> [UInt8] {
         emitU16List(groups.map { $0.rawValue }, lengthBytes: 2)
@@ -144,6 +153,8 @@ public struct KeyShareEntry: Hashable, Sendable {
 /// key_share (§4.2.8): ClientHello `KeyShareEntry client_shares<0..2^16-1>`; ServerHello one
 /// `server_share`; HelloRetryRequest one `selected_group`.
 public enum KeyShareExtension {
+    /// The most shares a ClientHello may carry here.
+    public static let maximumClientShares = 16
     /// The client's shares, in order. A repeated group is illegal_parameter (§4.2.8: "Clients MUST NOT
     /// offer multiple KeyShareEntry values for the same group... Servers MAY check for violations of
     /// these rules and abort the handshake with an "illegal_parameter" alert"); an empty key is decode_error.
@@ -153,6 +164,9 @@ public enum KeyShareExtension {
         try r.finish()
         var shares: [KeyShareEntry] = []
         while !v.isAtEnd {
+            // Real clients send one to three shares; the bound keeps the duplicate check and the server's
+            // group matching small however many a peer packs into 64 KiB.
+            guard shares.count < maximumClientShares else { throw TLSError.alert(.illegalParameter) }
             let e = try KeyShareEntry.read(&v)
             for s in shares where s.group == e.group { throw TLSError.alert(.illegalParameter) }
             shares.append(e)
