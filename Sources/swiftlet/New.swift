@@ -22,6 +22,11 @@ struct New: ParsableCommand {
             try New.create(at: folder, template: template)
             say("created \(folder.path) from the \(template) example")
             say("next: swiftlet run \(path)   (or --target tap|kvm; swiftlet run --help for the options)")
+            if template == "website" {
+                say("HTTPS: swiftlet cert --out \(path)/site/.tls localhost 127.0.0.1   (a development CA and a certificate for those names)")
+                say("       swiftlet run \(path) -- --https-port 8443   then: curl --cacert \(path)/site/.tls/ca.pem https://localhost:8443/")
+                say("       (names starting with a dot are never served; on kvm the key is in the image or its --disk archive: keep both private)")
+            }
         }
     }
 
@@ -50,7 +55,8 @@ struct New: ParsableCommand {
             throw CLIError("\(source.path)/\(Manifest.fileName): expected one '\(declared)' to rename")
         }
         try text.replacingOccurrences(of: declared, with: "name: \"\(name)\",").write(to: manifestURL, atomically: true, encoding: .utf8)
-        try ".swiftlet/\n".write(to: folder.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
+        // .tls/ holds the website's TLS key (swiftlet cert): never committed.
+        try ".swiftlet/\n.tls/\n".write(to: folder.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
         _ = try Manifest.load(from: folder)  // the result must load as it stands
     }
 
