@@ -2,7 +2,8 @@
 // read from disk on unix and tap, embedded in the kernel on kvm, or a tar archive of it on a kvm kernel's
 // disk when one is attached (`disk: true`; swiftlet run --target kvm --disk site.tar). `swiftlet run . -- --help` lists the
 // arguments. HTTPS: `swiftlet cert --out site/.tls NAME` writes a certificate and key where the defaults
-// below look (names starting with a dot are never served), then `-- --https-port 8443`.
+// below look (names starting with a dot are never served, nor embedded in a kernel: on kvm the site with
+// its .tls/ comes as a tar archive on the disk), then `-- --https-port 8443`.
 import SwiftletManifest
 
 let application = Application(

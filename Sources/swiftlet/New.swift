@@ -25,7 +25,7 @@ struct New: ParsableCommand {
             if template == "website" {
                 say("HTTPS: swiftlet cert --out \(path)/site/.tls localhost 127.0.0.1   (a development CA and a certificate for those names)")
                 say("       swiftlet run \(path) -- --https-port 8443   then: curl --cacert \(path)/site/.tls/ca.pem https://localhost:8443/")
-                say("       (names starting with a dot are never served; on kvm the key is in the image or its --disk archive: keep both private)")
+                say("       (names starting with a dot are never served nor embedded in a kernel: on kvm give the site as a --disk tar archive)")
             }
         }
     }
