@@ -199,6 +199,15 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
         if let timeout { try await underlying.write(out, timeout: timeout) } else { try await underlying.write(out) }
     }
 
+    /// Sends a KeyUpdate (RFC 8446 §4.6.3) and moves this side's write key on; with `requestPeerUpdate`
+    /// the peer is asked to move its own on too (its KeyUpdate is handled by `read`, like any record).
+    /// - Throws: `.notConnected` before the handshake or after close; the transport's error.
+    public func updateKeys(requestPeerUpdate: Bool) async throws(NetworkError) {
+        if let failure { throw NetworkError.tls(alert: Self.alertCode(failure)) }
+        do throws(TLSError) { try connection.updateKeys(requestPeerUpdate: requestPeerUpdate) } catch { throw NetworkError.notConnected }
+        try await underlying.write(takeOutput())
+    }
+
     /// Takes all of `bytes` (sealed records cannot be split back), or none when not connected or when
     /// records of an earlier call still wait. What the transport does not take now goes ahead of the next
     /// write's records, and is lost if the flow is closed first.
