@@ -187,6 +187,38 @@ func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientConte
         #expect(pair.client.takeApplicationData() == [4, 5])
     }
 
+    /// Found by InteropTests against `openssl s_client -verify_return_error` with a CA it does not trust:
+    /// OpenSSL's client refuses the server's certificate before it switches to its handshake key, so its
+    /// alert (unknown_ca) comes in plaintext after the server's encrypted flight. The server took that
+    /// for unexpected_message (and answered it); it now reads it as the client's alert, as OpenSSL's
+    /// server does, but only until a record has opened under the client's handshake key.
+    @Test func plaintextAlertBeforeTheClientsFirstEncryptedRecord() throws {
+        let context = serverContext([try TestPKI.credential(TestPKI.get().p256)])
+        let plaintextAlert: [UInt8] = [21, 3, 3, 0, 2, 2, 48]
+        var client = try Connection.client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        var server = Connection.server(context: context)
+        _ = try server.receive(client.takeOutput(), now: .zero)
+        #expect(server.state == .serverWaitFinished)
+        _ = server.takeOutput()
+        #expect(throws: TLSError.peerAlert(.unknownCA)) { _ = try server.receive(plaintextAlert, now: .zero) }
+        #expect(server.state == .closed && server.takeOutput().isEmpty)
+
+        // Once a record has opened under the client's handshake key (here the first byte of a Finished),
+        // a plaintext alert is unexpected_message again.
+        client = try Connection.client(context: try clientContext(seed: 3), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        server = Connection.server(context: context)
+        _ = try server.receive(client.takeOutput(), now: .zero)
+        _ = server.takeOutput()
+        var clientKey = try RecordProtection(suite: #require(server.cipherSuite), trafficSecret: server.clientHandshakeSecret)
+        _ = try server.receive(try clientKey.seal([20], type: .handshake), now: .zero)
+        #expect(server.state == .serverWaitFinished)
+        #expect(throws: TLSError.alert(.unexpectedMessage)) { _ = try server.receive(plaintextAlert, now: .zero) }
+
+        // After the handshake too.
+        var pair = try handshake(context, try clientContext(seed: 4))
+        #expect(throws: TLSError.alert(.unexpectedMessage)) { _ = try pair.server.receive(plaintextAlert, now: .zero) }
+    }
+
     @Test func closeNotifyEndsEachDirection() throws {
         var pair = try handshake(serverContext([try TestPKI.credential(TestPKI.get().p256)]), try clientContext())
         pair.client.close()

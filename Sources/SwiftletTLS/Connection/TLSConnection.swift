@@ -237,7 +237,12 @@ public struct TLSConnection<Random: Entropy> {
         }
         var type = record.header.type
         var content = record.fragment
-        if readProtection != nil {
+        if let protection = readProtection, type == .alert, state == .serverWaitFinished, protection.sequenceNumber == 0 {
+            // A client that refuses the server's flight (its certificate, say) before it has switched to
+            // its handshake key sends its alert in plaintext: OpenSSL's does. Read it as the client's
+            // alert until a record has opened under that key (OpenSSL's server allows the same).
+            guard content.count <= 16384 else { throw TLSError.alert(.recordOverflow) }
+        } else if readProtection != nil {
             guard type == .applicationData else { throw TLSError.alert(.unexpectedMessage) }
             do throws(TLSError) {
                 guard var protection = readProtection else { throw TLSError.alert(.internalError) }
