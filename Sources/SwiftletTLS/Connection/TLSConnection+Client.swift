@@ -289,12 +289,7 @@ extension TLSConnection {
                                          received: finished.verifyData)
         else { throw TLSError.alert(.decryptError) }
         transcript.add(message.encoded)
-        let throughServerFinished = transcript.currentHash()
-        let (clientApplication, serverApplication) = keys.applicationSecrets(transcriptHash: throughServerFinished)
-        exporterMasterSecret = keys.exporterMasterSecret(transcriptHash: throughServerFinished)
-        logSecret("CLIENT_TRAFFIC_SECRET_0", clientApplication)
-        logSecret("SERVER_TRAFFIC_SECRET_0", serverApplication)
-        logSecret("EXPORTER_SECRET", exporterMasterSecret)
+        let (clientApplication, serverApplication) = deriveApplicationSecrets(&keys, transcriptHash: transcript.currentHash())
         readApplicationSecret = serverApplication
         try setReadKey(serverApplication)
         limitPostHandshakeMessages()

@@ -281,11 +281,7 @@ extension TLSConnection {
         let verifyData = KeySchedule.finishedVerifyData(suite.hash, baseKey: serverSecret, transcriptHash: transcript.currentHash())
         sendHandshake(Finished(verifyData: verifyData).encoded())
         let throughServerFinished = transcript.currentHash()
-        let (clientApplication, serverApplication) = keys.applicationSecrets(transcriptHash: throughServerFinished)
-        exporterMasterSecret = keys.exporterMasterSecret(transcriptHash: throughServerFinished)
-        logSecret("CLIENT_TRAFFIC_SECRET_0", clientApplication)
-        logSecret("SERVER_TRAFFIC_SECRET_0", serverApplication)
-        logSecret("EXPORTER_SECRET", exporterMasterSecret)
+        let (clientApplication, serverApplication) = deriveApplicationSecrets(&keys, transcriptHash: throughServerFinished)
         serverSide.expectedClientFinished = KeySchedule.finishedVerifyData(suite.hash, baseKey: clientSecret,
                                                                            transcriptHash: throughServerFinished)
         schedule = keys

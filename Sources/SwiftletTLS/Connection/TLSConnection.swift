@@ -176,6 +176,17 @@ public struct TLSConnection<Random: Entropy> {
         keyLog.append(UInt8(ascii: "\n"))
     }
 
+    /// The application traffic secrets and the exporter master secret from the transcript through the
+    /// server's Finished (§7.1), logged when key logging is on. Returns (client, server).
+    mutating func deriveApplicationSecrets(_ keys: inout KeySchedule, transcriptHash: [UInt8]) -> ([UInt8], [UInt8]) {
+        let (client, server) = keys.applicationSecrets(transcriptHash: transcriptHash)
+        exporterMasterSecret = keys.exporterMasterSecret(transcriptHash: transcriptHash)
+        logSecret("CLIENT_TRAFFIC_SECRET_0", client)
+        logSecret("SERVER_TRAFFIC_SECRET_0", server)
+        logSecret("EXPORTER_SECRET", exporterMasterSecret)
+        return (client, server)
+    }
+
     /// Whether bytes wait for the transport.
     public var hasOutput: Bool { !output.isEmpty }
 
