@@ -27,12 +27,14 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: String = 
         let expected = [
             "/img/Logo.SVG": "image/svg+xml", "/v1.2/notes": "application/octet-stream",
             "/archive.tar.gz": "application/octet-stream", "/a.toolongext": "application/octet-stream",
-            "/.md": "text/markdown; charset=utf-8", "/data.JSON": "application/json",
+            "/data.JSON": "application/json",
         ]
         for (target, type) in expected {
             let r = await files.respond(get(target))
             #expect(r.status == 200 && r.fields.first { $0.name == "Content-Type" }?.value == type, "\(target)")
         }
+        // A name that is only an extension is hidden, and hidden names are never served.
+        #expect(await files.respond(get("/.md")).status == 404)
     }
 
     /// The head is built byte by byte: status line, Date, Server, fields, Content-Length, Connection.
