@@ -67,9 +67,15 @@ test_unix_website() {
 test_unix_website_https() {
     # HTTPS beside HTTP, certificate and key from the store's .tls/ (swiftlet cert); HTTP redirecting.
     tls_site "$WORK/tlssite" || return 1
-    spawn website-https "$SWIFTLET" run --store "$WORK/tlssite" Examples/website -- --port 8089 --https-port 8449 --redirect
+    spawn website-https env SSLKEYLOGFILE="$WORK/server-keys" "$SWIFTLET" run --store "$WORK/tlssite" Examples/website -- --port 8089 --https-port 8449 --redirect
     wait_for website-https 120 "serving on port 8089" || return 1
     https_checks "" 127.0.0.1 8449 "$WORK/tlssite/.tls/ca.pem" || return 1
+    # SSLKEYLOGFILE: the server's key log holds, for curl's connection, the very secrets curl logged itself.
+    SSLKEYLOGFILE="$WORK/curl-keys" curl -s --max-time 10 --tlsv1.3 --cacert "$WORK/tlssite/.tls/ca.pem" -o /dev/null https://127.0.0.1:8449/ ||
+        { echo "curl with a key log failed"; return 1; }
+    local line
+    line=$(grep '^CLIENT_TRAFFIC_SECRET_0 ' "$WORK/curl-keys" | tail -1)
+    [ -n "$line" ] && grep -qxF "$line" "$WORK/server-keys" || { echo "the server's key log lacks curl's secret: $line"; return 1; }
     local location
     location=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' http://127.0.0.1:8089/ROADMAP.md)
     [ "$location" = "301 https://127.0.0.1:8449/ROADMAP.md" ] || { echo "redirect: $location"; return 1; }
