@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletUnix"], swiftSettings: core),
-        .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix"],
+        .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix", "SwiftletTesting"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),

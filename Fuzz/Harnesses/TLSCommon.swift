@@ -23,26 +23,13 @@
 import Swiftlet
 import SwiftletCrypto
 @testable import SwiftletTLS
+import SwiftletTesting
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// splitmix64, reseeded for every input so that a run replays exactly.
-final class FuzzEntropy: Entropy, @unchecked Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    func reseed(_ seed: UInt64) { state = seed }
-    func fill(_ buffer: inout MutableSpan<UInt8>) {
-        for i in 0..<buffer.count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            buffer[i] = UInt8(truncatingIfNeeded: z ^ (z >> 31))
-        }
-    }
-    var isUnpredictable: Bool { true }
-}
+/// SwiftletTesting's seeded entropy, reseeded for every input so that a run replays exactly.
+typealias FuzzEntropy = SeededEntropy
 
 typealias FuzzConnection = TLSConnection<FuzzEntropy>
 
@@ -67,7 +54,7 @@ enum FuzzTLS {
     static let now = Instant(nanoseconds: 5_000_000_000)
     static let inputSeed: UInt64 = 0x5EED_F00D
 
-    static let entropy = FuzzEntropy(seed: 1)
+    static let entropy = FuzzEntropy(seed: 1, claimsUnpredictable: true)
     static let tracing = getenv("FUZZ_TLS_TRACE") != nil
 
     static func trace(_ mode: UInt8, _ connection: FuzzConnection) {
@@ -148,6 +135,38 @@ enum FuzzTLS {
     /// A record-list entry (for seeds).
     static func entry(_ control: UInt8, _ content: [UInt8]) -> [UInt8] {
         [control, UInt8(content.count >> 8), UInt8(truncatingIfNeeded: content.count)] + content
+    }
+
+    // MARK: the harnesses' entry points
+
+    /// LLVMFuzzerInitialize of both harnesses: `touch` builds the snapshots; with FUZZ_TLS_SEEDS=DIR the
+    /// seed corpus `seeds` gives is written to DIR and the process exits.
+    static func initialize(touch: () -> Void, seeds: () -> [(String, [UInt8])]) {
+        touch()
+        guard let dir = getenv("FUZZ_TLS_SEEDS").map({ String(cString: $0) }) else { return }
+        for (name, bytes) in seeds() {
+            guard let f = fopen(dir + "/" + name, "wb") else { fatalError("cannot write \(dir)/\(name)") }
+            _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+        }
+        exit(0)
+    }
+
+    /// Read sizes that take a seed's flight whole.
+    static let wholeReads: [UInt8] = [0xFF, 0xFF, 0xFF]
+
+    /// LLVMFuzzerTestOneInput of both harnesses: the connection `start` gives for the input's mode (0 to 3)
+    /// reads the payload, as transport bytes in modes 0 and 1, as a record list in modes 2 and 3.
+    static func run(_ data: UnsafePointer<UInt8>, _ size: Int, start: (UInt8) -> FuzzConnection) {
+        guard size >= 4 else { return }
+        let input = Array(UnsafeBufferPointer(start: data, count: size))
+        let payload = Array(input[4...])
+        let mode = input[0] & 3
+        var reads = Reads(input)
+        entropy.reseed(inputSeed)
+        var connection = start(mode)
+        if mode < 2 { feed(payload, to: &connection, reads: &reads) } else { feedRecords(payload, to: &connection, reads: &reads) }
+        trace(mode, connection)
     }
 
     // MARK: feeding

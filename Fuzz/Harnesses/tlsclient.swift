@@ -17,9 +17,6 @@
 import Swiftlet
 import SwiftletCrypto
 @testable import SwiftletTLS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 private struct Snapshots {
     let server = FuzzTLS.serverContext(groups: [.x25519, .secp256r1])
@@ -81,10 +78,10 @@ private struct Snapshots {
 
 nonisolated(unsafe) private var snapshots = withoutLeakChecks { Snapshots() }
 
-private func writeSeeds(_ dir: String) {
+private func seeds() -> [(String, [UInt8])] {
     let s = snapshots
-    let reads: [UInt8] = [0xFF, 0xFF, 0xFF]
-    let seeds: [(String, [UInt8])] = [
+    let reads = FuzzTLS.wholeReads
+    return [
         ("serverhello", [0] + reads + s.serverFlight),
         ("serverhello-split", [0, 2, 30, 0] + s.serverFlight),
         ("hrr", [0] + reads + s.retry),
@@ -97,47 +94,23 @@ private func writeSeeds(_ dir: String) {
         ("data-close", [3] + reads + FuzzTLS.entry(0x42, Array("HTTP/1.1 200 OK\r\n\r\n".utf8)) + FuzzTLS.entry(1, [1, 0])),
         ("alert", [3] + reads + FuzzTLS.entry(1, [2, 40])),
     ]
-    for (name, bytes) in seeds {
-        guard let f = fopen(dir + "/" + name, "wb") else { fatalError("cannot write \(dir)/\(name)") }
-        _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        fclose(f)
-    }
 }
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>) -> CInt {
-    _ = snapshots.connected.state
-    if let dir = getenv("FUZZ_TLS_SEEDS") {
-        writeSeeds(String(cString: dir))
-        exit(0)
-    }
+    FuzzTLS.initialize(touch: { _ = snapshots.connected.state }, seeds: seeds)
     return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard size >= 4 else { return 0 }
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    let payload = Array(input[4...])
-    var reads = FuzzTLS.Reads(input)
-    FuzzTLS.entropy.reseed(FuzzTLS.inputSeed)
-    switch input[0] & 3 {
-    case 0:
-        var client = snapshots.fresh
-        FuzzTLS.feed(payload, to: &client, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, client)
-    case 1:
-        var client = snapshots.afterRetry
-        FuzzTLS.feed(payload, to: &client, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, client)
-    case 2:
-        var client = snapshots.waitEncryptedExtensions
-        FuzzTLS.feedRecords(payload, to: &client, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, client)
-    default:
-        var client = snapshots.connected
-        FuzzTLS.feedRecords(payload, to: &client, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, client)
+    FuzzTLS.run(data, size) { mode in
+        switch mode {
+        case 0: snapshots.fresh
+        case 1: snapshots.afterRetry
+        case 2: snapshots.waitEncryptedExtensions
+        default: snapshots.connected
+        }
     }
     return 0
 }

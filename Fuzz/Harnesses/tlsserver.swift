@@ -16,9 +16,6 @@
 import Swiftlet
 import SwiftletCrypto
 @testable import SwiftletTLS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 private struct Snapshots {
     let bothGroups = FuzzTLS.serverContext(groups: [.x25519, .secp256r1])
@@ -65,10 +62,10 @@ private struct Snapshots {
 
 nonisolated(unsafe) private var snapshots = withoutLeakChecks { Snapshots() }
 
-private func writeSeeds(_ dir: String) {
+private func seeds() -> [(String, [UInt8])] {
     let s = snapshots
-    let reads: [UInt8] = [0xFF, 0xFF, 0xFF]
-    var seeds: [(String, [UInt8])] = [
+    let reads = FuzzTLS.wholeReads
+    return [
         ("clienthello", [0] + reads + s.clientHello),
         ("clienthello-split", [0, 3, 40, 0] + s.clientHello),
         ("resume", [0] + reads + s.resumingHello),
@@ -79,49 +76,25 @@ private func writeSeeds(_ dir: String) {
         ("data-close", [3] + reads + FuzzTLS.entry(0x42, Array("hello".utf8)) + FuzzTLS.entry(1, [1, 0])),
         ("alert", [3] + reads + FuzzTLS.entry(1, [2, 20])),
         ("ccs-raw", [2] + reads + FuzzTLS.entry(0x80, [20, 3, 3, 0, 1, 1]) + s.clientFinished),
+        ("both-flights", [0] + reads + s.clientHello + s.retryFlight),
     ]
-    seeds.append(("both-flights", [0] + reads + s.clientHello + s.retryFlight))
-    for (name, bytes) in seeds {
-        guard let f = fopen(dir + "/" + name, "wb") else { fatalError("cannot write \(dir)/\(name)") }
-        _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        fclose(f)
-    }
 }
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>) -> CInt {
-    _ = snapshots.connected.state
-    if let dir = getenv("FUZZ_TLS_SEEDS") {
-        writeSeeds(String(cString: dir))
-        exit(0)
-    }
+    FuzzTLS.initialize(touch: { _ = snapshots.connected.state }, seeds: seeds)
     return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard size >= 4 else { return 0 }
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    let payload = Array(input[4...])
-    var reads = FuzzTLS.Reads(input)
-    FuzzTLS.entropy.reseed(FuzzTLS.inputSeed)
-    switch input[0] & 3 {
-    case 0:
-        var server = FuzzConnection.server(context: snapshots.bothGroups)
-        FuzzTLS.feed(payload, to: &server, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, server)
-    case 1:
-        var server = FuzzConnection.server(context: snapshots.p256Only)
-        FuzzTLS.feed(payload, to: &server, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, server)
-    case 2:
-        var server = snapshots.waitFinished
-        FuzzTLS.feedRecords(payload, to: &server, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, server)
-    default:
-        var server = snapshots.connected
-        FuzzTLS.feedRecords(payload, to: &server, reads: &reads)
-        FuzzTLS.trace(input[0] & 3, server)
+    FuzzTLS.run(data, size) { mode in
+        switch mode {
+        case 0: FuzzConnection.server(context: snapshots.bothGroups)
+        case 1: FuzzConnection.server(context: snapshots.p256Only)
+        case 2: snapshots.waitFinished
+        default: snapshots.connected
+        }
     }
     return 0
 }

@@ -133,12 +133,18 @@ public final class ManualWallClock: WallClock, @unchecked Sendable {
     public func now() -> WallTime { current }
 }
 
-/// Deterministic entropy from a seed; never use outside tests.
+/// Deterministic entropy from a seed; never use outside tests and fuzzers.
 public final class SeededEntropy: Entropy, @unchecked Sendable {
-    /// Seeded, so predictable by design.
-    public var isUnpredictable: Bool { false }
+    /// Seeded, so predictable by design; `claimsUnpredictable` makes it say otherwise, so that code which
+    /// refuses predictable entropy (key generation, TLS) runs in a test or a fuzzer and replays exactly.
+    public let isUnpredictable: Bool
     private var generator: SeededRandom
-    public init(seed: UInt64) { generator = SeededRandom(seed: seed) }
+    public init(seed: UInt64, claimsUnpredictable: Bool = false) {
+        generator = SeededRandom(seed: seed)
+        isUnpredictable = claimsUnpredictable
+    }
+    /// Starts the sequence again from `seed` (a fuzzer does for every input).
+    public func reseed(_ seed: UInt64) { generator = SeededRandom(seed: seed) }
     public func fill(_ buffer: inout MutableSpan<UInt8>) {
         var i = 0
         while i < buffer.count {

@@ -3,6 +3,7 @@
 import Testing
 import Swiftlet
 import SwiftletCrypto
+import SwiftletTesting
 @testable import SwiftletTLS
 
 typealias Connection = TLSConnection<TestEntropy>
@@ -37,13 +38,13 @@ struct Pair {
 func serverContext(_ credentials: [TLSCredential], seed: UInt64 = 1, configure: (inout TLSServerConfiguration) -> Void = { _ in }) -> TLSServerContext<TestEntropy> {
     var configuration = TLSServerConfiguration(credentials: credentials)
     configure(&configuration)
-    return TLSServerContext(configuration: configuration, random: TestEntropy(seed: seed))
+    return TLSServerContext(configuration: configuration, random: TestEntropy(seed: seed, claimsUnpredictable: true))
 }
 
 func clientContext(seed: UInt64 = 2, configure: (inout TLSClientConfiguration) -> Void = { _ in }) throws -> TLSClientContext<TestEntropy> {
     var configuration = TLSClientConfiguration(trustStore: try TestPKI.trust())
     configure(&configuration)
-    return TLSClientContext(configuration: configuration, random: TestEntropy(seed: seed))
+    return TLSClientContext(configuration: configuration, random: TestEntropy(seed: seed, claimsUnpredictable: true))
 }
 
 func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientContext<TestEntropy>, name: String = "localhost",
@@ -94,6 +95,67 @@ func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientConte
         let pair = try handshake(server, try clientContext { $0.groups = [.x25519, .secp256r1] })
         #expect(pair.client.state == .connected && pair.server.state == .connected)
         #expect(pair.client.clientSide.retried)
+    }
+
+    /// §4.2.10: a client that offers early data gets a 1-RTT handshake; its 0-RTT records, which the
+    /// server cannot open, are skipped up to 64 KiB, and one more is bad_record_mac.
+    @Test func earlyDataIsSkippedUpToALimit() throws {
+        var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]))
+        var client = try Connection.client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        _ = try server.receive(withEarlyData(client.takeOutput()), now: .zero)
+        #expect(server.state == .serverWaitFinished)
+        let record: [UInt8] = [23, 3, 3, 0x40, 0x00] + [UInt8](repeating: 0x5A, count: 0x4000)
+        for _ in 0..<4 { _ = try server.receive(record, now: .zero) }
+        #expect(server.state == .serverWaitFinished)
+        #expect(throws: TLSError.alert(.badRecordMAC)) { _ = try server.receive(record, now: .zero) }
+    }
+
+    /// §4.2.10: early data sent before the client saw a HelloRetryRequest is skipped by its outer type
+    /// until the second ClientHello; after it, such a record is bad_record_mac.
+    @Test func earlyDataBeforeAHelloRetryRequestIsSkipped() throws {
+        var server = Connection.server(context: serverContext([try TestPKI.credential(TestPKI.get().p256)]) { $0.groups = [.secp256r1] })
+        var client = try Connection.client(context: try clientContext { $0.groups = [.x25519, .secp256r1] }, serverName: "localhost",
+                                           now: .zero, validationTime: TestPKI.nowSeconds)
+        _ = try server.receive(withEarlyData(client.takeOutput()), now: .zero)
+        #expect(server.state == .serverWaitSecondClientHello)
+        let record: [UInt8] = [23, 3, 3, 0, 100] + [UInt8](repeating: 0x5A, count: 100)
+        for _ in 0..<3 { _ = try server.receive(record, now: .zero) }
+        #expect(server.state == .serverWaitSecondClientHello)
+        _ = try client.receive(server.takeOutput(), now: .zero)
+        _ = try server.receive(client.takeOutput(), now: .zero)
+        #expect(server.state == .serverWaitFinished)
+        #expect(throws: TLSError.alert(.badRecordMAC)) { _ = try server.receive(record, now: .zero) }
+    }
+
+    /// §4.2: an extension the client did not offer, in ServerHello or EncryptedExtensions, is
+    /// unsupported_extension; an offered one in the wrong message is illegal_parameter.
+    @Test(arguments: [(0, UInt16(0xFFFF), AlertDescription.unsupportedExtension), (0, 16, .unsupportedExtension), (0, 13, .illegalParameter),
+                      (1, 0xFFFF, .unsupportedExtension), (1, 42, .unsupportedExtension), (1, 51, .illegalParameter)])
+    func unsolicitedExtensionsAreRefused(inEncryptedExtensions: Int, type: UInt16, alert: AlertDescription) throws {
+        let credential = try TestPKI.credential(TestPKI.get().p256)
+        var server = Connection.server(context: serverContext([credential]))
+        var client = try Connection.client(context: try clientContext(), serverName: "localhost", now: .zero, validationTime: TestPKI.nowSeconds)
+        _ = try server.receive(client.takeOutput(), now: .zero)
+        var records = splitRecords(server.takeOutput())
+        let extra = TLSExtension(type: ExtensionType(rawValue: type), body: type == 13 ? [0, 2, 4, 3] : [])
+        if inEncryptedExtensions == 0 {
+            var hello = try ServerHello(parsing: Array(records[0][9...]))
+            hello.extensions.append(extra)
+            records[0] = RecordWriter.plaintextRecords(type: .handshake, content: hello.encoded())
+        } else {
+            // Re-seal the server's first encrypted record as an EncryptedExtensions with one more extension.
+            var opener = try RecordProtection(suite: server.cipherSuite!, trafficSecret: server.serverHandshakeSecret)
+            let index = records.firstIndex { $0[0] == 23 }!
+            let (_, content) = try opener.open(headerBytes: Array(records[index][0..<5]), fragment: Array(records[index][5...]))
+            let length = Int(content[1]) << 16 | Int(content[2]) << 8 | Int(content[3])
+            var encrypted = try EncryptedExtensions(parsing: Array(content[4..<(4 + length)]))
+            encrypted.extensions.append(extra)
+            var sealer = try RecordProtection(suite: server.cipherSuite!, trafficSecret: server.serverHandshakeSecret)
+            records[index] = try sealer.seal(encrypted.encoded(), type: .handshake)
+            records = Array(records[...index])
+        }
+        #expect(throws: TLSError.alert(alert)) { _ = try client.receive(records.flatMap { $0 }, now: .zero) }
+        #expect(client.state == .closed)
     }
 
     @Test func resumptionWithATicket() throws {
@@ -403,4 +465,23 @@ func handshake(_ server: TLSServerContext<TestEntropy>, _ client: TLSClientConte
         }
         #expect(try ServerNameExtension.parse(ServerNameExtension.emit(hostName: [UInt8](repeating: 97, count: 255)))?.count == 255)
     }
+}
+
+/// The client's first flight with an empty early_data extension added (first, so pre_shared_key stays last).
+func withEarlyData(_ flight: [UInt8]) throws -> [UInt8] {
+    var hello = try ClientHello(parsing: Array(flight[9...]))
+    hello.extensions.insert(TLSExtension(type: .earlyData, body: []), at: 0)
+    return RecordWriter.plaintextRecords(type: .handshake, content: hello.encoded())
+}
+
+/// The records of a flight, each with its header.
+func splitRecords(_ bytes: [UInt8]) -> [[UInt8]] {
+    var records: [[UInt8]] = []
+    var i = 0
+    while i + 5 <= bytes.count {
+        let end = i + 5 + (Int(bytes[i + 3]) << 8 | Int(bytes[i + 4]))
+        records.append(Array(bytes[i..<end]))
+        i = end
+    }
+    return records
 }

@@ -3,23 +3,11 @@
 import Foundation
 import Swiftlet
 import SwiftletCrypto
+import SwiftletTesting
 @testable import SwiftletTLS
 
-/// A deterministic Entropy for tests (splitmix64); claims to be unpredictable so that key generation runs.
-final class TestEntropy: Entropy, @unchecked Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    func fill(_ buffer: inout MutableSpan<UInt8>) {
-        for i in 0..<buffer.count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            buffer[i] = UInt8(truncatingIfNeeded: z ^ (z >> 31))
-        }
-    }
-    var isUnpredictable: Bool { true }
-}
+/// The tests' deterministic Entropy; made with `claimsUnpredictable: true` so that key generation runs.
+typealias TestEntropy = SeededEntropy
 
 enum TestPKI {
     struct Leaf { let chainPEM: [UInt8]; let keyPEM: [UInt8] }

@@ -26,6 +26,8 @@ struct ClientHandshakeState {
     var peerCertificate: Certificate?
     var validationTime: Int64 = 0
     var offeredSchemes: [SignatureScheme] = []
+    /// The extension types of the last ClientHello: a server may answer only these (§4.2).
+    var offeredExtensions: [ExtensionType] = []
 }
 
 extension TLSConnection {
@@ -127,7 +129,18 @@ extension TLSConnection {
             offered.binders = [KeySchedule.binder(hash, binderKey: binderKey, truncatedTranscriptHash: transcriptHash)]
             hello.extensions[hello.extensions.count - 1] = TLSExtension(type: .preSharedKey, body: offered.emit())
         }
+        clientSide.offeredExtensions = hello.extensions.map { $0.type }
         sendHandshake(hello.encoded())
+    }
+
+    /// §4.2: a server sends no extension the client did not offer (but a cookie in a HelloRetryRequest),
+    /// else unsupported_extension; and in each message only those that message may carry, else
+    /// illegal_parameter.
+    func checkAnswered(_ extensions: [TLSExtension], allowed: [ExtensionType], unsolicited: [ExtensionType] = []) throws(TLSError) {
+        for ext in extensions where !unsolicited.contains(ext.type) {
+            guard clientSide.offeredExtensions.contains(ext.type) else { throw TLSError.alert(.unsupportedExtension) }
+            guard allowed.contains(ext.type) else { throw TLSError.alert(.illegalParameter) }
+        }
     }
 
     // MARK: 2. ServerHello or HelloRetryRequest
@@ -154,6 +167,7 @@ extension TLSConnection {
         if hello.isHelloRetryRequest {
             // §4.1.4: one retry, for a group offered but not yet shared, that changes something.
             guard !clientSide.retried else { throw TLSError.alert(.unexpectedMessage) }
+            try checkAnswered(hello.extensions, allowed: [.supportedVersions, .keyShare], unsolicited: [.cookie])
             guard let shareBody = hello.extensions.body(of: .keyShare) else { throw TLSError.alert(.illegalParameter) }
             let group = try KeyShareExtension.parseHelloRetryRequest(shareBody)
             guard configuration.groups.contains(group), KeySharePrivate.isSupported(group),
@@ -173,6 +187,7 @@ extension TLSConnection {
             return
         }
 
+        try checkAnswered(hello.extensions, allowed: [.supportedVersions, .keyShare, .preSharedKey])
         guard let shareBody = hello.extensions.body(of: .keyShare) else { throw TLSError.alert(.missingExtension) }
         let share = try KeyShareExtension.parseServer(shareBody)
         guard let ours = clientSide.shares.last, ours.group == share.group else { throw TLSError.alert(.illegalParameter) }
@@ -207,13 +222,10 @@ extension TLSConnection {
     mutating func clientReceiveEncryptedExtensions(_ message: HandshakeMessage) throws(TLSError) {
         guard let context = clientContext else { throw TLSError.alert(.internalError) }
         let encrypted = try EncryptedExtensions(parsing: message.body)
-        for ext in encrypted.extensions {
-            // §4.2: these belong in ServerHello (or nowhere); in EncryptedExtensions they are illegal.
-            if ext.type == .keyShare || ext.type == .supportedVersions || ext.type == .preSharedKey
-                || ext.type == .signatureAlgorithms || ext.type == .pskKeyExchangeModes || ext.type == .cookie {
-                throw TLSError.alert(.illegalParameter)
-            }
-        }
+        // §4.2: of what the client offers, EncryptedExtensions may answer the name (empty), the groups
+        // (the server's preference) and ALPN; the rest belong in ServerHello or nowhere.
+        try checkAnswered(encrypted.extensions, allowed: [.serverName, .supportedGroups, .applicationLayerProtocolNegotiation])
+        if let body = encrypted.extensions.body(of: .serverName), !body.isEmpty { throw TLSError.alert(.decodeError) }
         if let body = encrypted.extensions.body(of: .applicationLayerProtocolNegotiation) {
             let chosen = try ALPNExtension.parse(body)
             guard chosen.count == 1, context.configuration.applicationProtocols.contains(chosen[0]) else {
@@ -221,7 +233,6 @@ extension TLSConnection {
             }
             applicationProtocol = chosen[0]
         }
-        if encrypted.extensions.body(of: .earlyData) != nil { throw TLSError.alert(.unsupportedExtension) }
         transcript.add(message.encoded)
         state = resumed ? .clientWaitFinished : .clientWaitCertificate
     }
@@ -239,6 +250,8 @@ extension TLSConnection {
         // §4.4.2: the server's request context is empty; §4.4.2.4: an empty chain is decode_error.
         guard certificate.requestContext.isEmpty else { throw TLSError.alert(.illegalParameter) }
         guard let first = certificate.entries.first else { throw TLSError.alert(.decodeError) }
+        // §4.4.2: entry extensions answer status_request or signed_certificate_timestamp, never offered.
+        for entry in certificate.entries { try checkAnswered(entry.extensions, allowed: []) }
         let leaf: Certificate
         var intermediates: [Certificate] = []
         do {

@@ -110,8 +110,9 @@ extension TLSConnection {
         if isRetry {
             // §4.1.4: the second ClientHello must let the server keep the suite it chose.
             guard suite == serverSide.retrySuite else { throw TLSError.alert(.illegalParameter) }
-            // §4.2.10: no early data after a HelloRetryRequest.
+            // §4.2.10: no early data after a HelloRetryRequest, and the skipping of the first flight's ends.
             guard extensions.body(of: .earlyData) == nil else { throw TLSError.alert(.illegalParameter) }
+            earlyDataToSkip = 0
         }
 
         // SNI (RFC 6066 §3).
@@ -148,6 +149,9 @@ extension TLSConnection {
                   let group = configuration.groups.first(where: { KeySharePrivate.isSupported($0) && clientGroups.contains($0) })
             else { throw TLSError.alert(.handshakeFailure) }
             try sendHelloRetryRequest(hello, encoded: message.encoded, suite: suite, group: group)
+            // §4.2.10: the client may already be sending 0-RTT records under keys the server never
+            // derives; they are skipped by their outer type until the second ClientHello, up to a limit.
+            if extensions.body(of: .earlyData) != nil { earlyDataToSkip = Self.maximumSkippedEarlyData }
             return
         }
 

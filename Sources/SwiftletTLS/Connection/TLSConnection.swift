@@ -266,6 +266,11 @@ public struct TLSConnection<Random: Entropy> {
                 return
             }
             earlyDataToSkip = 0
+        } else if type == .applicationData, state == .serverWaitSecondClientHello, !handshake.hasPartialMessage,
+                  earlyDataToSkip >= content.count {
+            // §4.2.10: early data sent before the client saw the HelloRetryRequest.
+            earlyDataToSkip -= content.count
+            return
         } else {
             guard type == .handshake || type == .alert else { throw TLSError.alert(.unexpectedMessage) }
             // §5.1: a plaintext record holds at most 2^14 bytes.
