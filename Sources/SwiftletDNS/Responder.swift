@@ -6,6 +6,10 @@
 // above 0 gets BADVERS; zone transfers and names outside every zone get REFUSED. Over UDP the response
 // fits the requestor's EDNS payload size (at least 512, at most ours) or is cut to the question with TC
 // set, so the client retries over TCP.
+//
+// Header bits: RD is copied; CD is cleared, as an authoritative server should (RFC 4035 §3.1.6); the DO
+// bit of the query's OPT is copied into the response's (RFC 3225 §3). A DS question for the apex of a
+// zone whose parent zone is also served here is answered from the parent (RFC 4035 §3.1.4.1).
 
 import Swiftlet
 import SwiftletWire
@@ -42,9 +46,8 @@ public struct DNSResponder: Sendable {
         } catch {
             return emit(DNSMessage(header: DNSHeader(id: id, isResponse: true, opcode: opcode, rcode: .formatError)), limit: 512)
         }
-        var header = DNSHeader(id: id, isResponse: true, opcode: opcode, recursionDesired: message.header.recursionDesired,
-                               checkingDisabled: message.header.checkingDisabled)
-        let edns = message.edns.map { _ in EDNS(udpPayloadSize: udpPayloadSize) }
+        var header = DNSHeader(id: id, isResponse: true, opcode: opcode, recursionDesired: message.header.recursionDesired)
+        let edns = message.edns.map { EDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
         let limit = overTCP ? 65535 : message.edns.map { max(512, min(Int($0.udpPayloadSize), Int(udpPayloadSize))) } ?? 512
         func refuse(_ code: DNSRCode, extendedError: UInt16? = nil) -> [UInt8]? {
             header.rcode = code
@@ -58,7 +61,11 @@ public struct DNSResponder: Sendable {
         let question = message.questions[0]
         guard question.type != .axfr, question.type.rawValue != 251 else { return refuse(.refused) }  // AXFR, IXFR
         // Outside every zone: REFUSED, with Extended DNS Error 20 "Not Authoritative" when EDNS is on (RFC 8914).
-        guard let z = zoneIndex(for: question.name) else { return refuse(.refused, extendedError: 20) }
+        guard var z = zoneIndex(for: question.name) else { return refuse(.refused, extendedError: 20) }
+        if question.type == Zone.dsType, zones[z].apex == question.name, !question.name.isRoot,
+           let parent = zoneIndex(for: question.name.parent) {
+            z = parent
+        }
         let answer = zones[z].answer(question)
         header.authoritative = answer.authoritative
         header.rcode = answer.rcode

@@ -7,7 +7,8 @@
 // question re-spells them too.
 //
 // Only plain queries take the fast path: opcode QUERY, one question with an uncompressed name, no answer or
-// authority records, and either no additional record or exactly one bare OPT (version 0, no options).
+// authority records, and either no additional record or exactly one bare OPT (version 0, no options, the
+// DO bit either way: it is part of the key, as the response copies it).
 // Everything else goes to `DNSResponder.respond`, which answers every case. The cache holds at most
 // `capacity` responses and starts empty again when full (a flood of distinct names cannot grow it). Its
 // hash is Swift's `Hasher` (SipHash, seeded at random per process), so names cannot be chosen to collide.
@@ -27,7 +28,8 @@ public struct DNSResponseCache: Sendable {
         /// The question in lowercase wire form (name, type, class).
         var question: [UInt8]
         var limit: Int
-        var edns: Bool
+        /// 0: no EDNS; 1: EDNS; 2: EDNS with the DO bit.
+        var edns: UInt8
         var response: [UInt8]
     }
     /// An open-addressing table (linear probing) over `entries`: index + 1, 0 for empty. Twice the
@@ -85,13 +87,12 @@ public struct DNSResponseCache: Sendable {
         return response
     }
 
-    /// The query's ID, RD and CD bits and question spelling, written into a cached response.
+    /// The query's ID, RD bit and question spelling, written into a cached response (CD is always clear).
     private static func patch(_ response: inout [UInt8], from q: Span<UInt8>, questionEnd: Int) {
         var r = response.mutableSpan
         r[0] = q[0]
         r[1] = q[1]
         r[2] = r[2] & ~0x01 | q[2] & 0x01  // RD
-        r[3] = r[3] & ~0x10 | q[3] & 0x10  // CD
         for i in 12..<questionEnd { r[i] = q[i] }
     }
 
@@ -109,7 +110,7 @@ public struct DNSResponseCache: Sendable {
 
     /// The question's hash (lowercase, with type and class), the response's size limit, whether the query
     /// had EDNS and the end of the question; nil when the query is not plain (see the top).
-    private func plainQuery(_ query: [UInt8], overTCP: Bool) -> (hash: Int, limit: Int, edns: Bool, end: Int)? {
+    private func plainQuery(_ query: [UInt8], overTCP: Bool) -> (hash: Int, limit: Int, edns: UInt8, end: Int)? {
         let q = query.span
         guard q.count >= 17, q[2] & 0xF8 == 0,  // QR 0, opcode QUERY (AA, TC ignored as the responder does)
               q[4] == 0, q[5] == 1, q[6] == 0, q[7] == 0, q[8] == 0, q[9] == 0, q[10] == 0, q[11] <= 1 else { return nil }
@@ -135,23 +136,23 @@ public struct DNSResponseCache: Sendable {
         guard i + 5 <= q.count, i - 12 + 1 <= 255 else { return nil }
         let end = i + 5
         hasher.combine(word)
-        var edns = false
+        var edns: UInt8 = 0
         var payload = 512
         if q[11] == 1 {
-            // A bare OPT: root name, type 41, CLASS = payload size, TTL = 0 extended RCODE, version 0, flags;
-            // no options; and nothing after it.
+            // A bare OPT: root name, type 41, CLASS = payload size, TTL = 0 extended RCODE, version 0, flags
+            // (DO or nothing); no options; and nothing after it.
             guard q.count == end + 11, q[end] == 0, q[end + 1] == 0, q[end + 2] == 41, q[end + 5] == 0, q[end + 6] == 0,
                   q[end + 9] == 0, q[end + 10] == 0 else { return nil }
-            edns = true
+            edns = q[end + 7] & 0x80 != 0 ? 2 : 1  // the DO bit, the flags' top bit
             payload = Int(q[end + 3]) << 8 | Int(q[end + 4])
         } else {
             guard q.count == end else { return nil }
         }
-        let limit = overTCP ? 65535 : edns ? max(512, min(payload, Int(responder.udpPayloadSize))) : 512
-        // Type, class, the question's length, the limit and EDNS in one word (each combine is a SipHash
-        // round): 32 + 15 + 16 + 1 bits.
+        let limit = overTCP ? 65535 : edns > 0 ? max(512, min(payload, Int(responder.udpPayloadSize))) : 512
+        // Type, class, the question's length, DO, the limit and EDNS in one word (each combine is a SipHash
+        // round): 32 bits, then DO at bit 31, the length (at most 272) from bit 17, the limit from bit 1.
         let typeAndClass = UInt64(q[i + 1]) << 24 | UInt64(q[i + 2]) << 16 | UInt64(q[i + 3]) << 8 | UInt64(q[i + 4])
-        hasher.combine(typeAndClass << 32 | UInt64(end) << 17 | UInt64(limit) << 1 | (edns ? 1 : 0))
+        hasher.combine(typeAndClass << 32 | UInt64(edns >> 1) << 31 | UInt64(end) << 17 | UInt64(limit) << 1 | UInt64(edns & 1))
         return (hasher.finalize(), limit, edns, end)
     }
 }

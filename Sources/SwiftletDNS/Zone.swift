@@ -4,6 +4,13 @@
 // Sans-I/O: `answer(_:)` turns a question into sections and an RCODE; the server puts them in a message.
 // Names compare case-insensitively (DNSName). Empty non-terminals (names with descendants but no records
 // of their own) exist: they get NODATA, not NXDOMAIN.
+//
+// Redirections: a CNAME is followed inside the zone, and the RCODE is that of the last name in the chain
+// (RFC 6604 §2: a chain ending at a name the zone does not have is NXDOMAIN). A DNAME (RFC 6672) above the
+// name asked for is answered with itself and a CNAME synthesised from it (TTL the DNAME's), which is then
+// followed like any other; a result longer than 255 octets is YXDOMAIN (§2.2). On the way down from the
+// apex the highest delegation or DNAME met decides. A DS question for a delegation point is the parent's to
+// answer (RFC 4035 §3.1.4.1): it gets the DS RRset (or NODATA) authoritatively, not a referral.
 
 import Swiftlet
 import SwiftletWire
@@ -29,6 +36,8 @@ public struct Zone: Sendable {
     private var existing: Set<DNSName> = []
     /// Delegation points below the apex (names with NS records).
     private var cuts: Set<DNSName> = []
+    /// Owners of DNAME records, and their targets (RFC 6672).
+    private var dnames: [DNSName: DNSName] = [:]
 
     /// CNAMEs followed within the zone before giving up (a loop).
     public static let maximumChain = 8
@@ -48,6 +57,14 @@ public struct Zone: Sendable {
                 n = n.parent
             }
             if r.type == .ns && r.name != apex { cuts.insert(r.name) }
+            if r.type == Self.dnameType {
+                guard let target = Self.dnameTarget(r) else { throw ZoneLoadError("\(r.name): a DNAME's data is not one domain name") }
+                guard dnames[r.name] == nil else { throw ZoneLoadError("\(r.name) has more than one DNAME (RFC 6672 §2.4)") }
+                dnames[r.name] = target
+            }
+        }
+        for (owner, _) in dnames where nodes[owner]?.contains(where: { $0.type == .cname }) == true {
+            throw ZoneLoadError("\(owner) has a DNAME and a CNAME (RFC 6672 §2.4)")
         }
         for (name, rs) in nodes where rs.contains(where: { $0.type == .cname }) {
             guard rs.allSatisfy({ $0.type == .cname }), rs.count == 1 else {
@@ -74,8 +91,27 @@ public struct Zone: Sendable {
         var name = question.name
         var seen: [DNSName] = []  // CNAME owners followed (at most maximumChain): a list, no hashing
         while true {
-            // A delegation on the way down from the apex: a referral, not an answer.
-            if let cut = delegation(above: name) {
+            // A delegation on the way down from the apex: a referral, not an answer; unless it is the
+            // delegation point itself asked for its DS, which is the parent's data (RFC 4035 §3.1.4.1).
+            var cut = delegation(above: name)
+            if cut == name && question.type == Self.dsType { cut = nil }
+            // A DNAME higher up than the delegation (or with none) redirects the whole subtree below it.
+            if let redirect = dname(above: name), cut == nil || redirect.owner.labelCount < cut!.labelCount,
+               let record = nodes[redirect.owner]?.first(where: { $0.type == Self.dnameType }) {
+                result.answer.append(record)
+                let labels = name.labels
+                let kept = Array(labels[0..<(labels.count - redirect.owner.labelCount)])
+                guard let synthesised = try? DNSName(labels: kept + redirect.target.labels) else {
+                    result.rcode = .nameExists
+                    return result
+                }
+                result.answer.append(DNSRecord(name: name, ttl: record.ttl, data: .cname(synthesised)))
+                seen.append(name)
+                guard synthesised.isSubdomain(of: apex), !seen.contains(synthesised), seen.count < Self.maximumChain else { return result }
+                name = synthesised
+                continue
+            }
+            if let cut {
                 if result.answer.isEmpty {
                     result.authoritative = false
                     result.authority = nodes[cut]!.filter { $0.type == .ns }
@@ -91,7 +127,8 @@ public struct Zone: Sendable {
             } else if let wild = wildcard(for: name) {
                 records = wild.map { var r = $0; r.name = name; return r }
             } else {
-                if result.answer.isEmpty { result.rcode = .nameError }
+                // RFC 6604 §2: the RCODE is the last name's, after a CNAME too.
+                result.rcode = .nameError
                 result.authority = [negativeSOA]
                 return result
             }
@@ -135,6 +172,45 @@ public struct Zone: Sendable {
             n = n.parent
         }
         for candidate in chain.reversed() where cuts.contains(candidate) { return candidate }
+        return nil
+    }
+
+    /// The highest DNAME owner strictly above `name` (RFC 6672 §2.3: the DNAME's own name is not
+    /// redirected), with its target.
+    private func dname(above name: DNSName) -> (owner: DNSName, target: DNSName)? {
+        guard !dnames.isEmpty, name != apex else { return nil }
+        var best: (owner: DNSName, target: DNSName)? = nil
+        if dnames.count <= 16 {
+            for (owner, target) in dnames where owner != name && name.isSubdomain(of: owner) {
+                if best == nil || owner.labelCount < best!.owner.labelCount { best = (owner, target) }
+            }
+            return best
+        }
+        var n = name.parent
+        while true {
+            if let target = dnames[n] { best = (n, target) }
+            if n == apex || n.isRoot { break }
+            n = n.parent
+        }
+        return best
+    }
+
+    /// DNAME (RFC 6672), held as its uncompressed wire RDATA; DS (RFC 4034 §5).
+    static let dnameType = DNSType(rawValue: 39)
+    static let dsType = DNSType(rawValue: 43)
+
+    /// A DNAME record's target: its RDATA must be exactly one uncompressed name.
+    static func dnameTarget(_ record: DNSRecord) -> DNSName? {
+        guard case .unknown(_, let bytes) = record.data else { return nil }
+        var labels: [[UInt8]] = []
+        var i = 0
+        while i < bytes.count {
+            let n = Int(bytes[i])
+            if n == 0 { return i + 1 == bytes.count ? try? DNSName(labels: labels) : nil }
+            guard n <= 63, i + 1 + n < bytes.count else { return nil }
+            labels.append(Array(bytes[(i + 1)...(i + n)]))
+            i += 1 + n
+        }
         return nil
     }
 

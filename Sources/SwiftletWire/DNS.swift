@@ -24,6 +24,9 @@ public struct DNSRCode: RawRepresentable, Hashable, Sendable {
     public static let nameError = DNSRCode(rawValue: 3)
     public static let notImplemented = DNSRCode(rawValue: 4)
     public static let refused = DNSRCode(rawValue: 5)
+    /// YXDOMAIN: a name that should not exist does (RFC 2136); also a DNAME substitution whose result
+    /// would be longer than 255 octets (RFC 6672 §2.2).
+    public static let nameExists = DNSRCode(rawValue: 6)
     /// EDNS version not supported (RFC 6891 §6.1.3); needs the extended bits.
     public static let badVersion = DNSRCode(rawValue: 16)
 }

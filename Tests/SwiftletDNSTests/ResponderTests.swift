@@ -86,4 +86,24 @@ import SwiftletDNS
         let tcp = try Self.parse(Self.responder.respond(to: Self.query("big.example.test.", .txt), overTCP: true))
         #expect(!tcp.header.truncated && tcp.answers.count == 20)
     }
+
+    /// RFC 3225 §3: DO is copied into the response's OPT; RFC 4035 §3.1.6: CD is clear in the response.
+    @Test func theDOBitIsCopiedAndCDCleared() throws {
+        var q = Self.query("www.example.test.", .a, edns: EDNS(dnssecOK: true))
+        q[3] |= 0x10  // CD
+        let r = try Self.parse(Self.responder.respond(to: q))
+        #expect(r.edns?.dnssecOK == true && !r.header.checkingDisabled && r.header.authoritative)
+        let plain = try Self.parse(Self.responder.respond(to: Self.query("www.example.test.", .a, edns: EDNS())))
+        #expect(plain.edns?.dnssecOK == false)
+    }
+
+    /// RFC 4035 §3.1.4.1: DS for sub.example.test, whose parent is served too, comes from the parent
+    /// (NODATA there: the parent's SOA); other types from the child.
+    @Test func dsForAChildApexComesFromTheParent() throws {
+        let ds = try Self.parse(Self.responder.respond(to: Self.query("sub.example.test.", DNSType(rawValue: 43))))
+        #expect(ds.header.authoritative && ds.answers.isEmpty)
+        #expect(ds.authorities.map(\.name) == [DNSName("example.test.")!])
+        let soa = try Self.parse(Self.responder.respond(to: Self.query("sub.example.test.", .soa)))
+        #expect(soa.answers.map(\.name) == [DNSName("sub.example.test.")!])
+    }
 }

@@ -1,5 +1,5 @@
 // Responses built once and reused (SwiftletDNS/ResponseCache.swift): a hit is byte for byte what the
-// responder would have sent (ID, RD/CD bits and the question's spelling patched in), the shapes that
+// responder would have sent (ID, RD bit and the question's spelling patched in; CD always clear), the shapes that
 // change a response are separate entries, queries that are not plain bypass the cache, and it stays bounded.
 
 import Testing
@@ -23,6 +23,7 @@ import SwiftletDNS
             Self.query("WWW.example.TEST.", .a, id: 2, rd: false),       // DNS 0x20 spelling, RD clear
             Self.query("wWw.ExAmPlE.tEsT.", .a, id: 3, cd: true),
             Self.query("www.example.test.", .a, id: 4, edns: EDNS()),     // EDNS: another entry
+            Self.query("www.example.test.", .a, id: 11, edns: EDNS(dnssecOK: true)),  // DO: another entry
             Self.query("nope.example.test.", .a, id: 5),
             Self.query("NOPE.example.test.", .a, id: 6),
             Self.query("big.example.test.", .txt, id: 7),                 // TC over UDP

@@ -73,6 +73,66 @@ import SwiftletDNS
         #expect(loop.answer.count == 2 && loop.rcode == .noError)
     }
 
+    /// RFC 6604 §2: a chain's RCODE is its last name's: a CNAME to a name the zone lacks is NXDOMAIN, to
+    /// a name without the type NODATA, both with the SOA.
+    @Test func aChainsRCodeIsItsLastNames() {
+        let zone = try! Zone(records: try! ZoneFile.parse(Self.text + "\ndangling CNAME nowhere\nnodata CNAME www\n"))
+        let dangling = zone.answer(DNSQuestion(name: Self.n("dangling.example.test."), type: .a))
+        #expect(dangling.rcode == .nameError && dangling.authoritative && dangling.answer.map(\.type) == [.cname])
+        #expect(dangling.authority == [Self.negativeSOA])
+        let nodata = zone.answer(DNSQuestion(name: Self.n("nodata.example.test."), type: .txt))
+        #expect(nodata.rcode == .noError && nodata.answer.map(\.type) == [.cname] && nodata.authority == [Self.negativeSOA])
+    }
+
+    static let dname = DNSType(rawValue: 39), ds = DNSType(rawValue: 43)
+    /// A zone with a DNAME (RFC 6672) and a DS at its delegation: records built directly (wire RDATA).
+    static let redirecting: Zone = {
+        var records = try! ZoneFile.parse(text)
+        records.append(DNSRecord(name: n("old.example.test."), ttl: 600, data: .unknown(dname, n("new.example.test.").wire)))
+        records.append(DNSRecord(name: n("out.example.test."), ttl: 600, data: .unknown(dname, n("elsewhere.test.").wire)))
+        records.append(DNSRecord(name: n("host.new.example.test."), ttl: 60, data: .a(IPv4Address(192, 0, 2, 40))))
+        let long = String(repeating: "x", count: 60)
+        records.append(DNSRecord(name: n("long.example.test."), ttl: 600,
+                                 data: .unknown(dname, n("\(long).\(long).\(long).example.test.").wire)))
+        records.append(DNSRecord(name: n("sub.example.test."), ttl: 3600, data: .unknown(ds, [0x12, 0x34, 13, 2] + Array(repeating: 0xAB, count: 32))))
+        return try! Zone(records: records)
+    }()
+
+    @Test func dnameRedirectsTheSubtreeBelowIt() {
+        let a = Self.redirecting.answer(DNSQuestion(name: Self.n("host.old.example.test."), type: .a))
+        #expect(a.rcode == .noError && a.authoritative)
+        #expect(a.answer == [
+            DNSRecord(name: Self.n("old.example.test."), ttl: 600, data: .unknown(Self.dname, Self.n("new.example.test.").wire)),
+            DNSRecord(name: Self.n("host.old.example.test."), ttl: 600, data: .cname(Self.n("host.new.example.test."))),
+            DNSRecord(name: Self.n("host.new.example.test."), ttl: 60, data: .a(IPv4Address(192, 0, 2, 40))),
+        ])
+        // The DNAME's own name is not redirected (§2.3).
+        let own = Self.redirecting.answer(DNSQuestion(name: Self.n("old.example.test."), type: Self.dname))
+        #expect(own.answer.map(\.type) == [Self.dname])
+        #expect(Self.redirecting.answer(DNSQuestion(name: Self.n("old.example.test."), type: .a)).answer.isEmpty)
+        // A target that does not exist: NXDOMAIN after the DNAME and the CNAME (RFC 6604).
+        let missing = Self.redirecting.answer(DNSQuestion(name: Self.n("nope.old.example.test."), type: .a))
+        #expect(missing.rcode == .nameError && missing.answer.map(\.type) == [Self.dname, .cname])
+        // Out of the zone: the DNAME and the CNAME, the resolver goes on.
+        let out = Self.redirecting.answer(DNSQuestion(name: Self.n("a.b.out.example.test."), type: .a))
+        #expect(out.rcode == .noError && out.answer.last?.data == .cname(Self.n("a.b.elsewhere.test.")))
+        // Too long after substitution: YXDOMAIN (§2.2).
+        let long = String(repeating: "y", count: 60)
+        let tooLong = Self.redirecting.answer(DNSQuestion(name: Self.n("\(long).\(long).long.example.test."), type: .a))
+        #expect(tooLong.rcode == .nameExists && tooLong.answer.map(\.type) == [Self.dname])
+    }
+
+    /// RFC 4035 §3.1.4.1: the parent answers DS at a delegation point, authoritatively; other types there
+    /// are still referrals.
+    @Test func dsAtADelegationIsTheParents() {
+        let ds = Self.redirecting.answer(DNSQuestion(name: Self.n("sub.example.test."), type: Self.ds))
+        #expect(ds.authoritative && ds.rcode == .noError && ds.answer.map(\.type) == [Self.ds])
+        let none = Self.ask("sub.example.test.", Self.ds)
+        #expect(none.authoritative && none.answer.isEmpty && none.authority == [Self.negativeSOA])
+        #expect(!Self.redirecting.answer(DNSQuestion(name: Self.n("sub.example.test."), type: .a)).authoritative)
+        #expect(!Self.redirecting.answer(DNSQuestion(name: Self.n("x.sub.example.test."), type: Self.ds)).authoritative)
+    }
+
     @Test func wildcardsAnswerForNamesThatDoNotExist() {
         let one = Self.ask("x.wild.example.test.", .a)
         #expect(one.answer == [DNSRecord(name: Self.n("x.wild.example.test."), ttl: 3600, data: .a(IPv4Address(192, 0, 2, 9)))])
@@ -107,5 +167,15 @@ import SwiftletDNS
         #expect(load("@ SOA ns hm 1 2 3 4 5\n@ NS ns\nx.other.test. A 192.0.2.1\n") == "x.other.test. is outside the zone z.test.")
         #expect(load("@ SOA ns hm 1 2 3 4 5\n@ NS ns\nw CNAME x\nw A 192.0.2.1\n") == "w.z.test. has a CNAME and other data (RFC 1034 §3.6.2)")
         #expect(load("@ SOA ns hm 1 2 3 4 5\n") == "the apex z.test. has no NS record")
+        func loadRecords(_ extra: [DNSRecord]) -> String? {
+            do { _ = try Zone(records: try ZoneFile.parse("$ORIGIN z.test.\n$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n") + extra); return nil }
+            catch let e as ZoneLoadError { return e.description } catch { return "\(error)" }
+        }
+        let d = DNSName("d.z.test.")!
+        #expect(loadRecords([DNSRecord(name: d, ttl: 60, data: .unknown(Self.dname, [3, 0x61]))]) == "d.z.test.: a DNAME's data is not one domain name")
+        #expect(loadRecords([DNSRecord(name: d, ttl: 60, data: .unknown(Self.dname, Self.n("a.test.").wire)),
+                             DNSRecord(name: d, ttl: 60, data: .unknown(Self.dname, Self.n("b.test.").wire))]) == "d.z.test. has more than one DNAME (RFC 6672 §2.4)")
+        #expect(loadRecords([DNSRecord(name: d, ttl: 60, data: .unknown(Self.dname, Self.n("a.test.").wire)),
+                             DNSRecord(name: d, ttl: 60, data: .cname(Self.n("a.test.")))]) == "d.z.test. has a DNAME and a CNAME (RFC 6672 §2.4)")
     }
 }
