@@ -48,6 +48,7 @@ public struct DNSResponder: Sendable {
         }
         var header = DNSHeader(id: id, isResponse: true, opcode: opcode, recursionDesired: message.header.recursionDesired)
         let edns = message.edns.map { EDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
+        let dnssecOK = message.edns?.dnssecOK ?? false
         let limit = overTCP ? 65535 : message.edns.map { max(512, min(Int($0.udpPayloadSize), Int(udpPayloadSize))) } ?? 512
         func refuse(_ code: DNSRCode, extendedError: UInt16? = nil) -> [UInt8]? {
             header.rcode = code
@@ -66,7 +67,7 @@ public struct DNSResponder: Sendable {
            let parent = zoneIndex(for: question.name.parent) {
             z = parent
         }
-        let answer = zones[z].answer(question)
+        let answer = zones[z].answer(question, dnssecOK: dnssecOK)
         header.authoritative = answer.authoritative
         header.rcode = answer.rcode
         let full = DNSMessage(header: header, questions: message.questions, answers: answer.answer,

@@ -38,6 +38,8 @@ public struct Zone: Sendable {
     private var cuts: Set<DNSName> = []
     /// Owners of DNAME records, and their targets (RFC 6672).
     private var dnames: [DNSName: DNSName] = [:]
+    /// RRSIGs and the NSEC or NSEC3 chain of a signed zone (empty when unsigned).
+    private var dnssec = DNSSECIndex()
 
     /// CNAMEs followed within the zone before giving up (a loop).
     public static let maximumChain = 8
@@ -67,13 +69,16 @@ public struct Zone: Sendable {
             throw ZoneLoadError("\(owner) has a DNAME and a CNAME (RFC 6672 §2.4)")
         }
         for (name, rs) in nodes where rs.contains(where: { $0.type == .cname }) {
-            guard rs.allSatisfy({ $0.type == .cname }), rs.count == 1 else {
+            // DNSSEC's RRSIG and NSEC may sit beside a CNAME (RFC 4035 §2.5).
+            let data = rs.filter { $0.type != DNSSECType.rrsig && $0.type != DNSSECType.nsec }
+            guard data.count == 1 else {
                 throw ZoneLoadError("\(name) has a CNAME and other data (RFC 1034 §3.6.2)")
             }
         }
         guard nodes[apex]?.contains(where: { $0.type == .ns }) == true else {
             throw ZoneLoadError("the apex \(apex) has no NS record")
         }
+        dnssec = try DNSSECIndex(records: records, apex: apex)
     }
 
     /// The SOA for negative answers, its TTL capped by the SOA minimum (RFC 2308 §3).
@@ -83,10 +88,12 @@ public struct Zone: Sendable {
         return r
     }
 
-    /// The answer to `question`.
-    public func answer(_ question: DNSQuestion) -> DNSAnswer {
+    /// The answer to `question`; with `dnssecOK` (the query's DO bit) a signed zone adds its RRSIGs and
+    /// denial proofs (Signed.swift).
+    public func answer(_ question: DNSQuestion, dnssecOK: Bool = false) -> DNSAnswer {
         guard question.class == .internet || question.class == .any else { return DNSAnswer(rcode: .refused, authoritative: false) }
         guard question.name.isSubdomain(of: apex) else { return DNSAnswer(rcode: .refused, authoritative: false) }
+        let signed = dnssecOK && dnssec.isSigned
         var result = DNSAnswer(rcode: .noError, authoritative: true)
         var name = question.name
         var seen: [DNSName] = []  // CNAME owners followed (at most maximumChain): a list, no hashing
@@ -99,6 +106,7 @@ public struct Zone: Sendable {
             if let redirect = dname(above: name), cut == nil || redirect.owner.labelCount < cut!.labelCount,
                let record = nodes[redirect.owner]?.first(where: { $0.type == Self.dnameType }) {
                 result.answer.append(record)
+                if signed { result.answer += dnssec.signatures(redirect.owner, Self.dnameType) }
                 let labels = name.labels
                 let kept = Array(labels[0..<(labels.count - redirect.owner.labelCount)])
                 guard let synthesised = try? DNSName(labels: kept + redirect.target.labels) else {
@@ -115,26 +123,42 @@ public struct Zone: Sendable {
                 if result.answer.isEmpty {
                     result.authoritative = false
                     result.authority = nodes[cut]!.filter { $0.type == .ns }
+                    if signed {
+                        result.authority += dnssec.delegationProof(cut, ds: nodes[cut]!.filter { $0.type == Self.dsType }, apex: apex)
+                    }
                     result.additional = glue(for: result.authority)
                 }
                 return result
             }
             let records: [DNSRecord]
+            var wildcardOwner: DNSName? = nil
             if let own = nodes[name] {
                 records = own
             } else if existing.contains(name) {
                 records = []  // an empty non-terminal
             } else if let wild = wildcard(for: name) {
-                records = wild.map { var r = $0; r.name = name; return r }
+                wildcardOwner = wild.owner
+                records = wild.records.map { var r = $0; r.name = name; return r }
             } else {
                 // RFC 6604 §2: the RCODE is the last name's, after a CNAME too.
                 result.rcode = .nameError
                 result.authority = [negativeSOA]
+                if signed {
+                    result.authority += dnssec.signatures(apex, .soa)
+                    result.authority += dnssec.nameErrorProof(name, encloser: closestEncloser(of: name), apex: apex)
+                }
                 return result
+            }
+            /// The RRSIGs of `owner`'s RRset of `type` as this answer uses it (renamed for a wildcard).
+            func signatures(_ type: DNSType) -> [DNSRecord] {
+                guard signed else { return [] }
+                return dnssec.signatures(wildcardOwner ?? name, type, as: wildcardOwner == nil ? nil : name)
             }
             // QTYPE ANY matches a CNAME too: the CNAME is the answer, not followed (RFC 1034 §4.3.2 step 3a).
             if question.type != .cname, question.type != .any, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
                 result.answer.append(cname)
+                result.answer += signatures(.cname)
+                if signed, let wildcardOwner { result.authority += dnssec.wildcardAnswerProof(name, wildcard: wildcardOwner) }
                 seen.append(name)
                 // Follow the chain inside the zone; outside it the resolver takes over.
                 guard target.isSubdomain(of: apex), !seen.contains(target), seen.count < Self.maximumChain else { return result }
@@ -142,17 +166,30 @@ public struct Zone: Sendable {
                 continue
             }
             // ANY gets one RRset, the first the zone lists for the name (RFC 8482 §4.1: a full ANY answer is an
-            // amplifier and no client needs it; NSD answers the same way).
-            let wanted = question.type == .any ? records.first?.type : question.type
+            // amplifier and no client needs it; NSD answers the same way). Signatures are not an RRset of their own.
+            let wanted = question.type == .any ? records.first(where: { $0.type != DNSSECType.rrsig })?.type : question.type
             let matching = records.filter { $0.type == wanted }
             if matching.isEmpty {
                 result.authority = [negativeSOA]  // NODATA
+                if signed {
+                    result.authority += dnssec.signatures(apex, .soa)
+                    result.authority += dnssec.noDataProof(name, wildcard: wildcardOwner, apex: apex)
+                }
             } else {
                 result.answer += matching
+                if let wanted, wanted != DNSSECType.rrsig { result.answer += signatures(wanted) }
+                if signed, let wildcardOwner { result.authority += dnssec.wildcardAnswerProof(name, wildcard: wildcardOwner) }
                 result.additional = glue(for: matching)  // addresses for NS, MX and SRV targets
             }
             return result
         }
+    }
+
+    /// The closest ancestor of `name` (a name the zone does not have) that exists.
+    private func closestEncloser(of name: DNSName) -> DNSName {
+        var encloser = name.parent
+        while !existing.contains(encloser) && encloser != apex && !encloser.isRoot { encloser = encloser.parent }
+        return encloser
     }
 
     /// The highest delegation point strictly below the apex on the way to `name` (at `name` itself too,
@@ -214,15 +251,11 @@ public struct Zone: Sendable {
         return nil
     }
 
-    /// RFC 4592: the records of `*.<closest encloser>` when the closest existing ancestor has a wildcard.
-    private func wildcard(for name: DNSName) -> [DNSRecord]? {
-        var encloser = name.parent
-        while !existing.contains(encloser) {
-            guard encloser != apex, encloser.isSubdomain(of: apex) else { break }
-            encloser = encloser.parent
-        }
-        guard let star = try? encloser.prepending(Array("*".utf8)), let records = nodes[star] else { return nil }
-        return records
+    /// RFC 4592: the owner and records of `*.<closest encloser>` when the closest existing ancestor has a
+    /// wildcard.
+    private func wildcard(for name: DNSName) -> (owner: DNSName, records: [DNSRecord])? {
+        guard let star = try? closestEncloser(of: name).prepending(Array("*".utf8)), let records = nodes[star] else { return nil }
+        return (star, records)
     }
 
     /// Addresses in the zone for the names the records point at (NS targets, MX exchanges, SRV targets).
