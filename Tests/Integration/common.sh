@@ -352,6 +352,100 @@ dns_checks() {  # dns_checks NS ADDR PORT: dig against the dns example's zone ov
     "${k[@]}" +tcp nope.example.test A | grep -q "status: NXDOMAIN" || { echo "kdig: no NXDOMAIN over TCP"; return 1; }
 }
 
+# --- DNSSEC (issue 21): pre-signed zones checked by a validating resolver ----------------------------
+# Signs the dns example's zone three ways into DIR/zones (the store of a dns example run): example.test
+# with NSEC and nsec3.test with NSEC3 (salt, 1 iteration, opt-out off), both by ldns-signzone; and
+# tampered.test signed by BIND's dnssec-signzone with one signature then damaged. One ECDSA P-256 key per
+# zone (KSK and ZSK in one); the DNSKEYs go to DIR/anchors, unbound's trust anchors.
+dnssec_zones() {  # dnssec_zones DIR
+    local dir=$1 zone key
+    command -v ldns-signzone >/dev/null || { echo "ldns-signzone is missing (apt-get install ldnsutils)"; return 1; }
+    command -v dnssec-signzone >/dev/null || { echo "dnssec-signzone is missing (apt-get install bind9-utils)"; return 1; }
+    mkdir -p "$dir/zones" "$dir/keys"
+    : >"$dir/anchors"
+    for zone in example.test nsec3.test tampered.test; do
+        { echo "\$ORIGIN $zone."; grep -v '^;' Examples/dns/zones/example.test.zone; } >"$dir/keys/$zone.zone"
+        if [ "$zone" = tampered.test ]; then
+            (cd "$dir/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -f KSK "$zone" >/dev/null \
+                && dnssec-signzone -q -S -z -O full -K . -o "$zone" -e +31536000 -f "$zone.signed" "$zone.zone" >/dev/null) || return 1
+            # Damage www's A signature: one base64 character of the signature changed.
+            python3 - "$dir/keys/$zone.signed" <<'PY' || return 1
+import re, sys
+path = sys.argv[1]
+lines = open(path).read().split("\n")
+for i, line in enumerate(lines):
+    if re.match(r"^www\.tampered\.test\.\s+\d+\s+IN\s+RRSIG\s+A\s", line):
+        last = line.rstrip()[-6]
+        lines[i] = line.rstrip()[:-6] + ("A" if last != "A" else "B") + line.rstrip()[-5:]
+        break
+else:
+    sys.exit("no RRSIG A for www in " + path)
+open(path, "w").write("\n".join(lines))
+PY
+        else
+            key=$(cd "$dir/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$zone") || return 1
+            local nsec3=()
+            [ "$zone" = nsec3.test ] && nsec3=(-n -s aabbccdd -t 1)
+            (cd "$dir/keys" && ldns-signzone "${nsec3[@]}" -o "$zone" -e 20370101000000 -f "$zone.signed" "$zone.zone" "$key") || return 1
+        fi
+        cp "$dir/keys/$zone.signed" "$dir/zones/$zone.zone"
+        grep -hE "^$zone\.?\s.*DNSKEY\s+257" "$dir/keys"/K"$zone"*.key >>"$dir/anchors"
+    done
+    [ "$(grep -c DNSKEY "$dir/anchors")" = 3 ] || { echo "trust anchors: $(cat "$dir/anchors")"; return 1; }
+}
+
+# Starts unbound in namespace NS (which has no route anywhere: nothing it asks leaves NS) on 127.0.0.1
+# port 5354, validating with DIR/anchors, the three test zones stubbed to ADDR port PORT.
+start_unbound() {  # start_unbound NS DIR ADDR PORT
+    local ns=$1 dir=$2 conf="$2/unbound.conf" zone
+    command -v unbound >/dev/null || { echo "unbound is missing (apt-get install unbound)"; return 1; }
+    {
+        printf 'server:\n  interface: 127.0.0.1\n  port: 5354\n  do-daemonize: no\n  username: ""\n  chroot: ""\n'
+        printf '  directory: "%s"\n  pidfile: "%s/unbound.pid"\n  logfile: ""\n  use-syslog: no\n  verbosity: 1\n' "$dir" "$dir"
+        printf '  do-ip6: no\n  do-not-query-localhost: no\n  module-config: "validator iterator"\n'
+        printf '  trust-anchor-file: "%s/anchors"\n  val-log-level: 2\n  access-control: 127.0.0.0/8 allow\n' "$dir"
+        printf '  qname-minimisation: no\n  harden-referral-path: no\n  target-fetch-policy: "0 0 0 0 0"\n'
+        for zone in example.test nsec3.test tampered.test; do
+            printf 'stub-zone:\n  name: "%s"\n  stub-addr: %s@%s\n' "$zone" "$3" "$4"
+        done
+    } >"$conf"
+    spawn "unbound-$ns" ip netns exec "$ns" unbound -d -c "$conf"
+    wait_for "unbound-$ns" 20 "start of service" || return 1
+}
+
+# Asks unbound (127.0.0.1:5354 in NS) about the signed zones: names, CNAMEs, wildcards, NXDOMAIN and
+# NODATA, in the NSEC and the NSEC3 zone, must all come back validated (AD set); the tampered zone's
+# damaged RRset is bogus (SERVFAIL), and its intact records still validate.
+dnssec_checks() {  # dnssec_checks NS ADDR PORT: unbound in NS, the dns example at ADDR PORT
+    local ns=$1 out zone
+    expect_ad() {  # expect_ad STATUS NAME TYPE: validated (AD) with that status
+        out=$(ip netns exec "$ns" dig @127.0.0.1 -p 5354 +time=5 +tries=2 +dnssec "$2" "$3")
+        echo "$out" | grep -q "status: $1" && echo "$out" | grep -qE "flags: qr rd ra ad;" \
+            || { echo "unbound: $2 $3: want $1 with AD:"; echo "$out"; return 1; }
+    }
+    for zone in example.test nsec3.test; do
+        expect_ad NOERROR "www.$zone" A || return 1
+        expect_ad NOERROR "$zone" MX || return 1
+        expect_ad NOERROR "alias.$zone" A || return 1
+        expect_ad NOERROR "anything.wild.$zone" A || return 1     # a wildcard answer: no closer name proved
+        expect_ad NXDOMAIN "nope.$zone" A || return 1              # NXDOMAIN: name and wildcard denied
+        expect_ad NXDOMAIN "a.b.nope.$zone" TXT || return 1
+        expect_ad NOERROR "www.$zone" MX || return 1               # NODATA: the type denied
+        expect_ad NOERROR "anything.wild.$zone" MX || return 1     # wildcard NODATA
+        expect_ad NOERROR "$zone" DNSKEY || return 1
+        expect_ad NOERROR "sub.$zone" DS || return 1               # no DS at the insecure delegation, proved
+    done
+    expect_ad NOERROR "mail.tampered.test" A || return 1
+    out=$(ip netns exec "$ns" dig @127.0.0.1 -p 5354 +time=5 +tries=2 +dnssec www.tampered.test A)
+    echo "$out" | grep -q "status: SERVFAIL" || { echo "unbound: the damaged signature was not bogus:"; echo "$out"; return 1; }
+    # Straight to the server: with DO the answer carries its RRSIG, without DO none.
+    out=$(ip netns exec "$ns" dig @"$2" -p "$3" +time=3 +tries=2 +dnssec +norecurse www.example.test A)
+    echo "$out" | grep -qE "^www.example.test.\s+[0-9]+\s+IN\s+RRSIG\s+A " || { echo "no RRSIG with DO:"; echo "$out"; return 1; }
+    out=$(ip netns exec "$ns" dig @"$2" -p "$3" +time=3 +tries=2 +nodnssec +norecurse www.example.test A)
+    echo "$out" | grep -q RRSIG && { echo "an RRSIG without DO:"; echo "$out"; return 1; }
+    log "unbound validated the NSEC and NSEC3 zones (AD) and found the damaged one bogus"
+}
+
 # Starts NSD (the reference authoritative server) in namespace NS ("" for this one) on 127.0.0.1 port
 # PORT serving the zone files in DIR (one per zone, named ZONE.zone); waits until it answers.
 start_nsd() {  # start_nsd NS DIR PORT

@@ -190,6 +190,19 @@ test_kvm_website_https() {
     https_checks "$ns" 10.0.0.2 443 "$WORK/kvmtls/.tls/ca.pem"
 }
 
+test_kvm_dns_dnssec() {
+    # The dns example with the signed zones embedded (a copy of the example whose zones/ holds them: the
+    # kvm store is embedded only), validated by unbound in the kernel's namespace.
+    dnssec_zones "$WORK/dnssec" || return 1
+    local app="$WORK/dns-signed"
+    mkdir -p "$app" && cp Examples/dns/*.swift "$app/" && cp -r "$WORK/dnssec/zones" "$app/zones" || return 1
+    new_namespace kdnssec || return 1
+    local ns=$NS
+    start_kernel dns-dnssec "$ns" "$app" "on UDP and TCP port 53" || return 1
+    start_unbound "$ns" "$WORK/dnssec" 10.0.0.2 53 || return 1
+    dnssec_checks "$ns" 10.0.0.2 53
+}
+
 test_kvm_dns() {
     # The dns example unchanged on kvm, its zone embedded in the image; dig over UDP and TCP.
     new_namespace kdns || return 1
@@ -393,7 +406,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
