@@ -31,6 +31,8 @@ public struct ZoneLoadError: Error, Equatable, CustomStringConvertible {
 public struct Zone: Sendable {
     public let apex: DNSName
     public let soa: DNSRecord
+    /// Every record, as loaded (what a transfer sends).
+    public let records: [DNSRecord]
     private var nodes: [DNSName: [DNSRecord]] = [:]
     /// Every name that exists: owners and their ancestors up to the apex (empty non-terminals).
     private var existing: Set<DNSName> = []
@@ -49,6 +51,7 @@ public struct Zone: Sendable {
         guard soas.count == 1 else { throw ZoneLoadError("a zone has exactly one SOA record (found \(soas.count))") }
         soa = soas[0]
         apex = soa.name
+        self.records = records
         for r in records {
             guard r.name.isSubdomain(of: apex) else { throw ZoneLoadError("\(r.name) is outside the zone \(apex)") }
             nodes[r.name, default: []].append(r)

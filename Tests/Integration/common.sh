@@ -448,8 +448,8 @@ dnssec_checks() {  # dnssec_checks NS ADDR PORT: unbound in NS, the dns example 
 
 # Starts NSD (the reference authoritative server) in namespace NS ("" for this one) on 127.0.0.1 port
 # PORT serving the zone files in DIR (one per zone, named ZONE.zone); waits until it answers.
-start_nsd() {  # start_nsd NS DIR PORT
-    local ns=$1 dir=$2 port=$3 run=() conf="$WORK/nsd-$3"
+start_nsd() {  # start_nsd NS DIR PORT [ZONE OPTIONS]: ZONE OPTIONS (nsd.conf lines) go into every zone
+    local ns=$1 dir=$2 port=$3 options=${4:-} run=() conf="$WORK/nsd-$3"
     command -v nsd >/dev/null || { echo "nsd is missing (apt-get install nsd)"; return 1; }
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     mkdir -p "$conf"
@@ -458,7 +458,9 @@ start_nsd() {  # start_nsd NS DIR PORT
         printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n' "$ROOT/$dir" "$conf"
         printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$conf" "$conf"
         printf 'remote-control:\n  control-enable: no\n'
-        for f in "$ROOT/$dir"/*.zone; do printf 'zone:\n  name: %s\n  zonefile: %s\n' "$(basename "$f" .zone)" "$(basename "$f")"; done
+        for f in "$ROOT/$dir"/*.zone; do
+            printf 'zone:\n  name: %s\n  zonefile: %s\n%s' "$(basename "$f" .zone)" "$(basename "$f")" "$options"
+        done
     } > "$conf/nsd.conf"
     spawn "nsd-$port" "${run[@]}" nsd -d -c "$conf/nsd.conf"
     wait_for "nsd-$port" 20 "nsd started" || return 1
@@ -470,15 +472,34 @@ start_nsd() {  # start_nsd NS DIR PORT
 # without records (NXDOMAIN, NODATA, referrals) the authority and additional sections. Positive answers'
 # authority and additional sections are not compared: NSD adds the zone's NS records and their addresses
 # there, Swiftlet sends minimal responses (docs/ARCHITECTURE.md).
-compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT
-    local ns=$1 run=() name type transport edns batch="$WORK/nsd-queries"
+# Starts NSD in namespace NS on 127.0.0.1 port PORT as a secondary of PRIMARY (ADDR@PORT) for example.test,
+# taking NOTIFY from the primary's address; waits until it has transferred the zone.
+start_nsd_secondary() {  # start_nsd_secondary NS PORT PRIMARY
+    local ns=$1 port=$2 primary=$3 run=() conf="$WORK/nsd-$2"
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    mkdir -p "$conf"
+    {
+        printf 'server:\n  ip-address: 127.0.0.1@%s\n  port: %s\n  username: ""\n  chroot: ""\n  verbosity: 2\n' "$port" "$port"
+        printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n' "$conf" "$conf"
+        printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$conf" "$conf"
+        printf 'remote-control:\n  control-enable: no\n'
+        printf 'zone:\n  name: example.test\n  zonefile: example.test.zone\n  request-xfr: AXFR %s NOKEY\n  allow-notify: %s NOKEY\n' \
+            "$primary" "${primary%@*}"
+    } > "$conf/nsd.conf"
+    spawn "nsd-$port" "${run[@]}" nsd -d -c "$conf/nsd.conf"
+    wait_for "nsd-$port" 20 "nsd started" || return 1
+    wait_for "nsd-$port" 30 "zone example.test serial" || return 1
+}
+
+compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT [TYPES]
+    local ns=$1 run=() name type transport edns batch="$WORK/nsd-queries" types=${5:-A AAAA NS CNAME SOA PTR MX TXT SRV ANY}
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     : > "$batch"
     for name in example.test www.example.test WWW.EXAMPLE.test ns1.example.test mail.example.test alias.example.test \
                 _http._tcp.example.test _tcp.example.test x.wild.example.test a.b.wild.example.test wild.example.test \
                 sub.example.test host.sub.example.test ns.sub.example.test big.example.test nope.example.test \
                 deep.nope.example.test www.other.test; do
-        for type in A AAAA NS CNAME SOA PTR MX TXT SRV ANY; do
+        for type in $types; do
             for transport in +notcp +tcp; do
                 for edns in +edns +noedns; do echo "$name $type $transport $edns" >> "$batch"; done
             done
