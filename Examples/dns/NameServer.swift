@@ -6,14 +6,23 @@
 // connection, pipelined; a connection idle for 10 s is closed, and at most `maximumTCPClients` are
 // served at once (RFC 7766 §6.2.2; one more is reset at once), so that what the connections hold (at
 // most one 64 KiB message and one read each, about 34 MiB in all) stays well inside a kernel's heap.
+//
+// Response rate limiting (SwiftletDNS/RateLimiter.swift), on by default with NSD's defaults: at most
+// `--rrl-rate` responses a second (200; 0 turns it off) of one kind to one `--rrl-ipv4-prefix` network
+// (/24) over UDP; beyond that every `--rrl-slip`th response (2; 0: none) goes out truncated so a real
+// client retries over TCP, and the rest are dropped. TCP is never limited. DNS cookies (RFC 7873, with
+// RFC 9018 server cookies) are answered with a secret drawn from the entropy device at start; a client
+// that returns a valid server cookie is not rate limited (unless that device is predictable).
 
 import Swiftlet
 import SwiftletWire
 import SwiftletDNS
 
 enum NameServer {
-    static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, store: Store,
-                                                          arguments: Arguments) async -> Int32 {
+    static func start<Net: Network, Clock: MonotonicClock, Random: Entropy, Store: KeyValueStore>(
+        console: some Console, network: Net, clock: Clock, wallclock: some WallClock, entropy: Random, store: Store,
+        arguments: Arguments
+    ) async -> Int32 {
         let port = arguments.port
         var zones: [Zone] = []
         do throws(KeyValueError) {
@@ -44,6 +53,20 @@ enum NameServer {
             return 1
         }
         let responder = DNSResponder(zones: zones)
+        // The rate limiter's hash key and the cookie secret: 16 random bytes each.
+        var random = [UInt8](repeating: 0, count: 32)
+        var span = random.mutableSpan
+        entropy.fill(&span)
+        let limiter = DNSRateLimiter(rate: arguments.rrlRate, slip: arguments.rrlSlip, ipv4PrefixLength: arguments.rrlIpv4Prefix,
+                                     key: random[0..<16].span)
+        let start = clock.now()
+        var front = DNSServerFront(responder: responder, limiter: limiter, cookieSecret: random[16..<32].span,
+                                   unixTimeAtZero: wallclock.now().secondsSinceEpoch - Int64(start.nanoseconds / 1_000_000_000))
+        if !entropy.isUnpredictable {
+            // Cookies made from a guessable secret could be forged: they still work, but exempt nobody.
+            front.validCookiesAreExempt = false
+            console.log("dns: the entropy device is predictable: DNS cookies exempt no client from rate limiting")
+        }
         let udp: Net.Datagrams
         let listener: Net.Listener
         do throws(NetworkError) {
@@ -52,14 +75,16 @@ enum NameServer {
             console.log("dns: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1
         }
-        console.log("dns: serving \(zones.map { "\($0.apex)" }.joined(separator: " ")) on UDP and TCP port \(port)")
+        let configured = front
+        console.log("dns: serving \(zones.map { "\($0.apex)" }.joined(separator: " ")) on UDP and TCP port \(port)"
+                    + (limiter.isOn ? ", rate limit \(limiter.rate)/s per /\(limiter.ipv4PrefixLength), slip \(limiter.slip)" : ", no rate limit"))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                var cache = DNSResponseCache(responder: responder)
+                var front = configured
                 while true {
                     do throws(NetworkError) {
                         let d = try await udp.receive()
-                        if let response = cache.respond(to: d.payload) {
+                        if let response = front.respond(to: d.payload, from: d.source, now: clock.now()) {
                             try udp.send(response, to: d.source, port: d.sourcePort)
                         }
                     } catch {
@@ -72,7 +97,7 @@ enum NameServer {
                 await listener.serve { flow in
                     guard clients.count < maximumTCPClients else { flow.abort(); return }
                     clients.count += 1
-                    await serveTCP(flow, responder)
+                    await serveTCP(flow, configured, clock)
                     clients.count -= 1
                 }
             }
@@ -86,12 +111,12 @@ enum NameServer {
     final class TCPClients: @unchecked Sendable { var count = 0 }
 
     /// Length-prefixed queries until the client closes, errs or idles for 10 s.
-    static func serveTCP<F: TCPFlow>(_ flow: F, _ responder: DNSResponder) async {
+    static func serveTCP<F: TCPFlow>(_ flow: F, _ front: DNSServerFront, _ clock: some MonotonicClock) async {
         var framer = DNSStreamFramer()  // linear in what arrives, however many queries are pipelined
         do throws(NetworkError) {
             while true {
                 while let query = framer.next() {
-                    guard let response = responder.respond(to: query, overTCP: true) else { continue }
+                    guard let response = front.respondOverTCP(to: query, from: flow.remote.address, now: clock.now()) else { continue }
                     try await flow.write(DNSStreamFramer.frame(response), timeout: .seconds(10))
                 }
                 guard let bytes = try await flow.read(maximum: 65537, timeout: .seconds(10)), !bytes.isEmpty else { break }

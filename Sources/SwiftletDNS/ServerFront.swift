@@ -29,6 +29,9 @@ public struct DNSServerFront: Sendable {
     /// The Unix time (seconds) at `Instant.zero`, for cookie timestamps: the wall clock minus the
     /// monotonic clock, read once.
     public var unixTimeAtZero: Int64
+    /// Whether a query with a valid server cookie of ours skips rate limiting (true; turn it off when the
+    /// cookie secret could be guessed).
+    public var validCookiesAreExempt = true
 
     /// A front for `responder`, limiting with `limiter`, making server cookies with the 16-byte
     /// `cookieSecret` (take it from the Entropy device).
@@ -54,7 +57,7 @@ public struct DNSServerFront: Sendable {
         var exempt = false
         if let option = Self.cookieOption(in: query) {
             let reply = cookieReply(option, from: source, now: now)
-            if case .cookie(_, validServerCookie: true) = reply { exempt = true }
+            if case .cookie(_, validServerCookie: true) = reply { exempt = validCookiesAreExempt }
             guard let r = cache.responder.respond(to: query, overTCP: false, cookie: reply) else { return nil }
             response = r
         } else {
