@@ -141,4 +141,36 @@ import SwiftletDNS
         let formerr = try ResponderTests.parse(answer)
         #expect(formerr.header.rcode == .formatError)
     }
+
+    /// Damaged queries (seeded mutations of ones with cookies, options and compression) through the front,
+    /// and arbitrary bytes through the limiter's reading of a response: answers or silence, never a trap.
+    @Test func damagedInputNeverTraps() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        let seeds = [Self.query(cookie: hexBytes("0102030405060708")),
+                     Self.query(cookie: hexBytes("0102030405060708010000005cf79f111f8130c3eee29480")),
+                     try DNSMessage(header: DNSHeader(id: 1, opcode: .query),
+                                    questions: [DNSQuestion(name: DNSName("a.example.test.")!, type: .a)],
+                                    edns: EDNS(options: [EDNSOption(code: 3, data: [1, 2]), EDNSOption(code: 10, data: Array(repeating: 9, count: 8))])).emit(),
+                     RateLimiterTests.response("nope.example.test."), RateLimiterTests.response("h.child.example.test.")]
+        var f = Self.front(rate: 3)
+        var limiter = DNSRateLimiter(rate: 2, key: RateLimiterTests.key.span)
+        for i in 0..<20_000 {
+            var q = seeds[i % seeds.count]
+            for _ in 0..<(1 + Int(next() % 4)) {
+                let at = Int(next() % UInt64(q.count))
+                switch next() % 4 {
+                case 0: q[at] = UInt8(truncatingIfNeeded: next())
+                case 1: q[at] = 0xC0 | UInt8(truncatingIfNeeded: next() & 0x3F)  // a pointer anywhere
+                case 2: q.removeLast(Int(next() % UInt64(min(q.count, 8))))
+                default: q[at] ^= 0xFF
+                }
+                if q.isEmpty { q = [0] }
+            }
+            _ = f.respond(to: q, from: IPv4Address(rawValue: UInt32(truncatingIfNeeded: next())), now: Instant(nanoseconds: UInt64(i) * 1000),
+                          overTCP: i % 7 == 0)
+            _ = limiter.decide(q, to: Self.other, now: .zero)
+            _ = DNSRateLimiter.truncated(q)
+        }
+    }
 }
