@@ -102,8 +102,8 @@ public enum DNSCookies {
         for i in 0..<8 { out[16 + i] = UInt8(truncatingIfNeeded: h >> UInt64(8 * i)) }
     }
 
-    /// The server cookie for a client cookie (`client`), with version, reserved and timestamp (`header`,
-    /// 8 bytes) at offsets 0..<8 and 8..<16 of the two spans (RFC 9018 §4.4).
+    /// Our 16-byte server cookie for `clientCookie` (8 bytes) from a client at `clientAddress`, made at
+    /// `unixTime` (RFC 9018 §4.4: version 1, reserved zero).
     public static func serverCookie(clientCookie: Span<UInt8>, unixTime: UInt32, clientAddress: Span<UInt8>, secret: Secret) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: clientCookieLength + serverCookieLength)
         for i in 0..<min(clientCookieLength, clientCookie.count) { out[i] = clientCookie[i] }

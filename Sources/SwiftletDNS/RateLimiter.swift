@@ -20,10 +20,10 @@
 // BIND's). So a flood from one prefix gets at most `rate` full responses per second (plus one second's
 // worth at its start), and half of the rest as 12-byte-plus-question stand-ins.
 //
-// Table. A fixed number of accounts (`tableSize`, a power of two, allocated once), in sets of four; an
-// account lives in the set its keyed hash picks, and a new account takes the set's least recently used
-// place. Nothing grows or slows with the number of sources: a flood of distinct sources only recycles
-// places. The hash is SipHash-2-4 under a per-process random key (pass it from the Entropy device), so
+// Table. A fixed number of accounts (`tableSize`, a power of two, allocated once, at the first
+// decision), in sets of four; an account lives in the set its keyed hash picks, and a new account takes
+// the set's least recently used place. Nothing grows or slows with the number of sources: a flood of
+// distinct sources only recycles places. The hash is SipHash-2-4 under a per-process random key (pass it from the Entropy device), so
 // sources cannot be chosen to collide with, or to evict, a given account except by chance.
 //
 // Defaults: NSD's (rrl-ratelimit 200, rrl-slip 2, rrl-ipv4-prefix-length 24); BIND has no default rate.
@@ -39,7 +39,7 @@ public struct DNSRateLimiter: Sendable {
     public static let defaultSlip = 2
     /// NSD's and BIND's default IPv4 prefix.
     public static let defaultIPv4PrefixLength = 24
-    /// Accounts held: 16,384 (0.6 MiB). NSD holds a million (rrl-size); a unikernel's heap is smaller,
+    /// Accounts held: 16,384 (512 KiB: 32 bytes each). NSD holds a million (rrl-size); a unikernel's heap is smaller,
     /// and 4,096 sets of four keep every busy prefix of a server's real clients.
     public static let defaultTableSize = 16_384
     /// The largest table and rate accepted (the rate keeps the token arithmetic inside 64 bits).
@@ -101,7 +101,7 @@ public struct DNSRateLimiter: Sendable {
         var size = Self.ways
         while size < min(tableSize, Self.maximumTableSize) { size *= 2 }
         self.tableSize = size
-        accounts = self.rate == 0 ? [] : Array(repeating: Account(), count: size)
+        accounts = []  // allocated at the first decision: copies made before it (a server's TCP side) share nothing
         k0 = SipHasher24.littleEndianWord(key, 0)
         k1 = SipHasher24.littleEndianWord(key, 8)
     }
@@ -115,6 +115,7 @@ public struct DNSRateLimiter: Sendable {
     /// What to do with `response`, about to go over UDP to `source` at `now`.
     public mutating func decide(_ response: [UInt8], to source: IPv4Address, now: Instant) -> Decision {
         guard rate > 0 else { return .send }
+        if accounts.isEmpty { accounts = Array(repeating: Account(), count: tableSize) }
         let key = accountKey(response.span, source: source)
         let t = now.nanoseconds
         let cap = Int64(rate) * Self.unit
