@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks/run dns: queries per second for the dns example against NSD (one server process, response
-# rate limiting off: rrl-ratelimit 0) on the same zone, with the same dnsperf command in the same run.
+# rate limiting off on both: rrl-ratelimit 0, --rrl-rate 0) on the same zone, with the same dnsperf command
+# in the same run.
 # unix: both on 127.0.0.1; as root also tap and kvm: Swiftlet's own stack in a namespace, NSD on the
 # namespace's loopback. Needs dnsperf and nsd (apt-get install dnsperf nsd; installed here when root).
 set -euo pipefail
@@ -64,7 +65,7 @@ qps() { local server=$1 port=$2; shift 2; "$@" dnsperf -s "$server" -p "$port" -
 swift build -c release --product swiftlet >/dev/null
 SWIFTLET=$PWD/.build/release/swiftlet
 "$SWIFTLET" build Examples/dns >/dev/null 2>&1
-Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15353 >"$work/unix.log" 2>&1 &
+Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15353 --rrl-rate 0 >"$work/unix.log" 2>&1 &
 pids+=($!)
 nsd -d -c "$work/nsd.conf" >"$work/nsd.log" 2>&1 &
 pids+=($!)
@@ -78,7 +79,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     ns=swl-bench-dns-$$
     ip netns add "$ns" && ip -n "$ns" link set lo up
     "$SWIFTLET" build --target tap Examples/dns >/dev/null 2>&1
-    ip netns exec "$ns" "$SWIFTLET" run --target tap Examples/dns >"$work/tap.log" 2>&1 &
+    ip netns exec "$ns" "$SWIFTLET" run --target tap Examples/dns -- --rrl-rate 0 >"$work/tap.log" 2>&1 &
     pids+=($!)
     wait_log "$work/tap.log" "serving example.test."
     sed "s|$work/nsd.pid|$work/nsd-ns.pid|" "$work/nsd.conf" >"$work/nsd-ns.conf"
@@ -94,7 +95,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         kill "${pids[-2]}" 2>/dev/null || true
         for _ in $(seq 50); do ip -n "$ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
         "$SWIFTLET" build --target kvm Examples/dns >/dev/null 2>&1
-        ip netns exec "$ns" "$SWIFTLET" run --target kvm Examples/dns >"$work/kvm.log" 2>&1 &
+        ip netns exec "$ns" "$SWIFTLET" run --target kvm Examples/dns -- --rrl-rate 0 >"$work/kvm.log" 2>&1 &
         pids+=($!)
         wait_log "$work/kvm.log" "serving example.test."
         kvm=$(qps 10.0.0.2 53 ip netns exec "$ns")

@@ -10,14 +10,24 @@
 // Zone transfers (Transfers.swift): AXFR (and IXFR, answered in full) over TCP to the addresses
 // `--allow-transfer` lists; NOTIFY to the `--notify` secondaries once the zones load; and secondary zones
 // (`--secondary ZONE=PRIMARY`) loaded by AXFR and refreshed by their SOA's timers or a NOTIFY.
+//
+// Response rate limiting (SwiftletDNS/RateLimiter.swift), on by default with NSD's defaults: at most
+// `--rrl-rate` responses a second (200; 0 turns it off) of one kind to one `--rrl-ipv4-prefix` network
+// (/24) over UDP; beyond that every `--rrl-slip`th response (2; 0: none) goes out truncated so a real
+// client retries over TCP, and the rest are dropped. TCP is never limited. DNS cookies (RFC 7873, with
+// RFC 9018 server cookies) are answered with a secret drawn from the entropy device at start; a client
+// that returns a valid server cookie is not rate limited (unless that device is predictable).
+
 
 import Swiftlet
 import SwiftletWire
 import SwiftletDNS
 
 enum NameServer {
-    static func start<Net: Network, Store: KeyValueStore>(console: some Console, network: Net, timers: some Timers, store: Store,
-                                                          arguments: Arguments) async -> Int32 {
+    static func start<Net: Network, Clock: MonotonicClock, Random: Entropy, Store: KeyValueStore>(
+        console: some Console, network: Net, timers: some Timers, clock: Clock, wallclock: some WallClock, entropy: Random,
+        store: Store, arguments: Arguments
+    ) async -> Int32 {
         let port = arguments.port
         let transfers: Transfers
         do throws(TransferError) {
@@ -58,7 +68,21 @@ enum NameServer {
             console.log("dns: no NAME.zone files in the store and no --secondary zone")
             return 1
         }
-        let served = ServedZones(zones)
+        // The rate limiter's hash key and the cookie secret: 16 random bytes each.
+        var random = [UInt8](repeating: 0, count: 32)
+        var span = random.mutableSpan
+        entropy.fill(&span)
+        let limiter = DNSRateLimiter(rate: arguments.rrlRate, slip: arguments.rrlSlip, ipv4PrefixLength: arguments.rrlIpv4Prefix,
+                                     key: random[0..<16].span)
+        let start = clock.now()
+        var front = DNSServerFront(responder: DNSResponder(zones: zones), limiter: limiter, cookieSecret: random[16..<32].span,
+                                   unixTimeAtZero: wallclock.now().secondsSinceEpoch - Int64(start.nanoseconds / 1_000_000_000))
+        if !entropy.isUnpredictable {
+            // Cookies made from a guessable secret could be forged: they still work, but exempt nobody.
+            front.validCookiesAreExempt = false
+            console.log("dns: the entropy device is predictable: DNS cookies exempt no client from rate limiting")
+        }
+        let served = ServedZones(zones, front: front)
         let primaries = zones
         let udp: Net.Datagrams
         let listener: Net.Listener
@@ -69,21 +93,16 @@ enum NameServer {
             return 1
         }
         let names = zones.map { "\($0.apex)" } + transfers.secondaries.map { "\($0.apex) (secondary of \($0.primary))" }
-        console.log("dns: serving \(names.joined(separator: " ")) on UDP and TCP port \(port)")
+        console.log("dns: serving \(names.joined(separator: " ")) on UDP and TCP port \(port)"
+                    + (limiter.isOn ? ", rate limit \(limiter.rate)/s per /\(limiter.ipv4PrefixLength), slip \(limiter.slip)" : ", no rate limit"))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                var generation = served.generation
-                var cache = DNSResponseCache(responder: served.responder)
                 while true {
                     do throws(NetworkError) {
                         let d = try await udp.receive()
-                        if served.generation != generation {
-                            generation = served.generation
-                            cache = DNSResponseCache(responder: served.responder)
-                        }
                         if let response = transfers.handleNotifyTraffic(d.payload, from: d.source, served: served) {
                             try udp.send(response, to: d.source, port: d.sourcePort)
-                        } else if let response = cache.respond(to: d.payload) {
+                        } else if let response = served.front.respond(to: d.payload, from: d.source, now: clock.now()) {
                             try udp.send(response, to: d.source, port: d.sourcePort)
                         }
                     } catch {
@@ -96,7 +115,7 @@ enum NameServer {
                 await listener.serve { flow in
                     guard clients.count < maximumTCPClients else { flow.abort(); return }
                     clients.count += 1
-                    await serveTCP(flow, served, transfers)
+                    await serveTCP(flow, served, transfers, clock)
                     clients.count -= 1
                 }
             }
@@ -118,7 +137,7 @@ enum NameServer {
     final class TCPClients: @unchecked Sendable { var count = 0 }
 
     /// Length-prefixed queries until the client closes, errs or idles for 10 s.
-    static func serveTCP<F: TCPFlow>(_ flow: F, _ served: ServedZones, _ transfers: Transfers) async {
+    static func serveTCP<F: TCPFlow>(_ flow: F, _ served: ServedZones, _ transfers: Transfers, _ clock: some MonotonicClock) async {
         var framer = DNSStreamFramer()  // linear in what arrives, however many queries are pipelined
         do throws(NetworkError) {
             while true {
@@ -127,7 +146,7 @@ enum NameServer {
                         for m in messages { try await flow.write(DNSStreamFramer.frame(m), timeout: .seconds(10)) }
                         continue
                     }
-                    guard let response = served.responder.respond(to: query, overTCP: true) else { continue }
+                    guard let response = served.front.respondOverTCP(to: query, from: flow.remote.address, now: clock.now()) else { continue }
                     try await flow.write(DNSStreamFramer.frame(response), timeout: .seconds(10))
                 }
                 guard let bytes = try await flow.read(maximum: 65537, timeout: .seconds(10)), !bytes.isEmpty else { break }
@@ -140,33 +159,27 @@ enum NameServer {
     }
 }
 
-/// The zones served now, shared by the tasks (all on the one executor). A secondary zone loaded, refreshed
-/// or expired replaces the list and moves `generation` on, so that the UDP task rebuilds its cache.
+/// The zones served now and the front that answers from them, shared by the tasks (all on the one
+/// executor). A secondary zone loaded, refreshed or expired replaces the zone list and the front's responder.
 final class ServedZones: @unchecked Sendable {
     private(set) var zones: [Zone]
-    private(set) var generation = 0
-    private(set) var responder: DNSResponder
+    var front: DNSServerFront
 
-    init(_ zones: [Zone]) {
+    init(_ zones: [Zone], front: DNSServerFront) {
         self.zones = zones
-        responder = DNSResponder(zones: zones)
+        self.front = front
     }
 
     func replace(_ zone: Zone) {
         zones.removeAll { $0.apex == zone.apex }
         zones.append(zone)
-        changed()
+        front.replace(responder: DNSResponder(zones: zones))
     }
 
     func remove(_ apex: DNSName) {
         zones.removeAll { $0.apex == apex }
-        changed()
+        front.replace(responder: DNSResponder(zones: zones))
     }
 
     func zone(_ apex: DNSName) -> Zone? { zones.first { $0.apex == apex } }
-
-    private func changed() {
-        responder = DNSResponder(zones: zones)
-        generation += 1
-    }
 }

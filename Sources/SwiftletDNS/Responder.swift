@@ -33,8 +33,10 @@ public struct DNSResponder: Sendable {
         return best
     }
 
-    /// The response to `query`, or nil when nothing should be sent.
-    public func respond(to query: [UInt8], overTCP: Bool = false) -> [UInt8]? {
+    /// The response to `query`, or nil when nothing should be sent. `cookie` is the caller's reply to the
+    /// query's COOKIE option (`DNSServerFront` makes it; it needs the client's address and the time):
+    /// `.malformed` makes the response FORMERR, `.cookie` puts the option into the response's OPT.
+    public func respond(to query: [UInt8], overTCP: Bool = false, cookie: DNSCookies.Reply? = nil) -> [UInt8]? {
         guard query.count >= 12 else { return nil }
         let id = UInt16(query[0]) << 8 | UInt16(query[1])
         guard query[2] & 0x80 == 0 else { return nil }  // a response: never answered
@@ -47,15 +49,17 @@ public struct DNSResponder: Sendable {
             return emit(DNSMessage(header: DNSHeader(id: id, isResponse: true, opcode: opcode, rcode: .formatError)), limit: 512)
         }
         var header = DNSHeader(id: id, isResponse: true, opcode: opcode, recursionDesired: message.header.recursionDesired)
-        let edns = message.edns.map { EDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
+        var edns = message.edns.map { EDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
         let dnssecOK = message.edns?.dnssecOK ?? false
+        if case .cookie(let data, _) = cookie { edns?.options.append(EDNSOption(code: DNSCookies.optionCode, data: data)) }
         let limit = overTCP ? 65535 : message.edns.map { max(512, min(Int($0.udpPayloadSize), Int(udpPayloadSize))) } ?? 512
         func refuse(_ code: DNSRCode, extendedError: UInt16? = nil) -> [UInt8]? {
             header.rcode = code
             var e = edns
-            if let info = extendedError { e?.options = [EDNSOption(code: EDNSOption.extendedError, data: [UInt8(info >> 8), UInt8(info & 0xFF)])] }
+            if let info = extendedError { e?.options.append(EDNSOption(code: EDNSOption.extendedError, data: [UInt8(info >> 8), UInt8(info & 0xFF)])) }
             return emit(DNSMessage(header: header, questions: message.questions, edns: e), limit: limit)
         }
+        if cookie == .malformed { return refuse(.formatError) }  // RFC 7873 §5.2.2
         guard opcode == .query else { return refuse(.notImplemented) }
         guard message.questions.count == 1 else { return refuse(.formatError) }
         if let e = message.edns, e.version > 0 { return refuse(.badVersion) }

@@ -102,6 +102,32 @@ test_tap_dns_dnssec() {
     dnssec_checks "$ns" 10.0.0.2 53
 }
 
+test_unix_dns_rrl() {
+    # Response rate limiting with its defaults (200 a second per /24 and response kind, slip 2): a flood
+    # of 2,000 queries in one second from 127.0.0.2 gets about 200 + 200 full answers, half the rest as
+    # TC=1 stand-ins, nothing for the others, while 127.0.1.3 (another /24) asking the same question 20
+    # times meanwhile is answered in full every time.
+    spawn dns-rrl "$SWIFTLET" run Examples/dns -- --port 5302
+    wait_for dns-rrl 120 "on UDP and TCP port 5302, rate limit 200/s per /24, slip 2" || return 1
+    $PEER dns-rrl 127.0.0.1 5302 127.0.0.2 127.0.1.3 2000 1 20 200 2 || return 1
+    # Over TCP the flooding source is answered in full.
+    dig @127.0.0.1 -p 5302 -b 127.0.0.2 +tcp +short www.example.test A | grep -qx "192.0.2.3" || { echo "no TCP answer for the flooder"; return 1; }
+    # DNS cookies (RFC 7873): dig's client cookie gets a 16-byte server cookie (RFC 9018) back; sent back,
+    # it is valid and, being younger than half an hour, returned as it came.
+    local out cookie again
+    out=$(dig @127.0.0.1 -p 5302 +cookie www.example.test A)
+    cookie=$(echo "$out" | sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p')
+    [ ${#cookie} = 48 ] && echo "$out" | grep -q "; COOKIE: $cookie (good)" || { echo "no server cookie: $out"; return 1; }
+    again=$(dig @127.0.0.1 -p 5302 +cookie="$cookie" www.example.test A | sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p')
+    [ "$again" = "$cookie" ] || { echo "the server cookie sent back came back as '$again', not '$cookie'"; return 1; }
+    # A malformed COOKIE option (5 bytes) is FORMERR.
+    dig @127.0.0.1 -p 5302 +cookie=0102030405 www.example.test A | grep -q "status: FORMERR" || { echo "a 5-byte cookie was not FORMERR"; return 1; }
+    # Switched off (--rrl-rate 0), the same flood is answered in full.
+    spawn dns-norrl "$SWIFTLET" run Examples/dns -- --port 5303 --rrl-rate 0
+    wait_for dns-norrl 120 "on UDP and TCP port 5303, no rate limit" || return 1
+    $PEER dns-rrl 127.0.0.1 5303 127.0.0.2 127.0.1.3 2000 1 20 0 0
+}
+
 test_unix_website() {
     spawn website "$SWIFTLET" run Examples/website -- --port 8088
     wait_for website 120 "serving on port 8088" || return 1
@@ -469,7 +495,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-dnssec tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-dnssec tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

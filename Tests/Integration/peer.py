@@ -17,6 +17,13 @@
   peer.py dns-tcp-cap ADDR PORT N        N DNS-over-TCP clients, each answered once and kept open; one
                                          more must get no answer (the server's cap is N); with the N
                                          closed, a new client is answered again
+  peer.py dns-rrl ADDR PORT FLOOD_SRC OTHER_SRC N SECONDS M RATE SLIP
+                                         response rate limiting: N queries for www.example.test A over
+                                         SECONDS from FLOOD_SRC, counted as full answers, TC=1 stand-ins
+                                         or none; meanwhile M from OTHER_SRC, which must all be answered
+                                         in full. Checks the flood's shape against RATE and SLIP (full
+                                         answers: RATE to start with plus RATE a second; every SLIPth
+                                         limited one truncated)
 
 The pattern is byte i = (7*i + i // 4099) % 251 (Tests/Apps/bulk/Bulk.swift); it repeats every
 251 * 4099 bytes, so one period is computed and then sliced.
@@ -296,10 +303,86 @@ def cmd_dns_tcp_cap(addr, port, n):
     print("ok: %d clients answered and held, client %d refused, a new one answered after" % (n, n + 1))
 
 
+def dns_query(qid, name=b"www.example.test"):
+    labels = b"".join(bytes([len(p)]) + p for p in name.split(b".")) + b"\0"
+    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + labels + struct.pack(">HH", 1, 1)
+
+
+def cmd_dns_rrl(addr, port, flood_src, other_src, n, seconds, m, rate, slip):
+    import select
+    import time
+    n, seconds, m, rate, slip = int(n), float(seconds), int(m), int(rate), int(slip)
+    dest = (addr, int(port))
+    socks = {}
+    for role, src in (("flood", flood_src), ("other", other_src)):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        s.bind((src, 0))
+        s.setblocking(False)
+        socks[role] = s
+    got = {"flood": {}, "other": {}}
+
+    def drain(timeout):
+        ready, _, _ = select.select(list(socks.values()), [], [], timeout)
+        for role, s in socks.items():
+            if s not in ready:
+                continue
+            while True:
+                try:
+                    data = s.recv(4096)
+                except BlockingIOError:
+                    break
+                if len(data) < 12:
+                    continue
+                qid, flags, qd, an = struct.unpack(">HHHH", data[:8])
+                got[role][qid] = "tc" if flags & 0x0200 else ("full" if an >= 1 and flags & 0x000F == 0 else "other")
+
+    start = time.monotonic()
+    every = max(1, n // max(1, m))
+    sent_other = 0
+    for i in range(n):
+        # Paced: query i leaves at start + i * seconds / n.
+        due = start + i * seconds / n
+        while time.monotonic() < due:
+            drain(max(0.0, min(0.001, due - time.monotonic())))
+        socks["flood"].sendto(dns_query(i), dest)
+        if i % every == 0 and sent_other < m:
+            socks["other"].sendto(dns_query(sent_other), dest)
+            sent_other += 1
+    elapsed = time.monotonic() - start
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:
+        drain(0.05)
+    flood = list(got["flood"].values())
+    full, tc, odd = flood.count("full"), flood.count("tc"), flood.count("other")
+    none = n - len(flood)
+    other_full = list(got["other"].values()).count("full")
+    print("flood from %s: %d queries in %.2f s: %d full, %d truncated (TC=1), %d unanswered, %d other; "
+          "from %s: %d of %d answered in full" % (flood_src, n, elapsed, full, tc, none, odd, other_src, other_full, sent_other))
+    problems = []
+    if other_full != sent_other or sent_other != m:
+        problems.append("the other source was not answered in full")
+    if odd:
+        problems.append("responses that are neither full nor TC=1")
+    # At most RATE to start with and RATE a second after; at least the first RATE (the time the queries
+    # took bounds it above; +2 for the edges).
+    if rate == 0:
+        if full != n:
+            problems.append("%d full answers with no rate limit, not %d" % (full, n))
+    elif not rate <= full <= rate + rate * elapsed + 2:
+        problems.append("%d full answers, not within %d..%d" % (full, rate, rate + rate * elapsed + 2))
+    limited = n - full
+    if slip > 0 and abs(tc - limited // slip) > 2:
+        problems.append("%d truncated of %d limited: not every %dth" % (tc, limited, slip))
+    if problems:
+        sys.exit("; ".join(problems))
+    print("ok")
+
+
 if __name__ == "__main__":
     commands = {"send": cmd_send, "receive": cmd_receive, "server": cmd_server, "frames": cmd_frames,
                 "timed-echo": cmd_timed_echo, "hold": cmd_hold,
-                "dns-tcp-cap": cmd_dns_tcp_cap}
+                "dns-tcp-cap": cmd_dns_tcp_cap, "dns-rrl": cmd_dns_rrl}
     if len(sys.argv) >= 3 and sys.argv[1] == "digest":
         h = 0xCBF29CE484222325
         for chunk in pattern_chunks(int(sys.argv[2])):
