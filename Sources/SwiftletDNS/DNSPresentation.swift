@@ -14,7 +14,8 @@ import SwiftletWire
 public enum DNSPresentation {
     /// One master-file line: `owner TTL CLASS TYPE rdata` (no newline).
     public static func record(_ r: DNSRecord) -> String {
-        "\(DNSText.name(r.name)) \(r.ttl) \(r.class) \(r.type) \(rdata(r.data))"
+        let data = rdata(r.data)
+        return "\(DNSText.name(r.name)) \(r.ttl) \(r.class) \(r.type)" + (data.isEmpty ? "" : " " + data)
     }
 
     /// The record data as presentation text.

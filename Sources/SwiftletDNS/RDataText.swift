@@ -374,6 +374,18 @@ struct RDataReader {
             params.append((key, value))
         }
         params.sort { $0.0 < $1.0 }
+        // RFC 9460 §8: every key the mandatory list names is present.
+        if let mandatory = params.first(where: { $0.0 == SvcParamKey.mandatory })?.1 {
+            var k = 0
+            while k + 1 < mandatory.count {
+                let listed = UInt16(mandatory[k]) << 8 | UInt16(mandatory[k + 1])
+                guard params.contains(where: { $0.0 == listed }) else {
+                    let name = Int(listed) < SvcParamKey.names.count ? SvcParamKey.names[Int(listed)] : "key\(listed)"
+                    throw error("the mandatory list names \(name), which is not there")
+                }
+                k += 2
+            }
+        }
         for (key, value) in params {
             put(UInt64(key), 2); put(UInt64(value.count), 2); out += value
         }
