@@ -6,7 +6,9 @@
 // previous owner; `@` is the origin; a name without a trailing dot is relative to the origin. TTL and
 // class come in either order and may be left out (the TTL then comes from `$TTL`, else the last explicit
 // one). TTLs may use BIND's units (`1h30m`, `2d`, `1w`). Types: A, AAAA, NS, CNAME, SOA, PTR, MX, TXT,
-// SRV. Every error names its line.
+// SRV here; every other type with a `DNSRDataFormat` in RDataText.swift, and any type in RFC 3597 §5's
+// generic form `TYPEnnn \# LENGTH HEX` (checked against the type's format when it has one). Classes: IN,
+// or CLASS1; any other class is refused, as NSD refuses it. Every error names its line.
 
 import Swiftlet
 import SwiftletWire
@@ -211,11 +213,21 @@ public enum ZoneFile {
             return origin
         }
         guard let parsed = DNSName(text) else { throw ZoneError(line: line, "'\(text)' is not a domain name") }
-        if text.hasByteSuffix(".") && !text.hasByteSuffix("\\.") { return parsed }
+        if isAbsolute(token.bytes) { return parsed }
         guard let origin else { throw ZoneError(line: line, "relative name '\(text)' with no origin (add $ORIGIN or end it with '.')") }
         do throws(WireError) { return try parsed.appending(origin) } catch {
             throw ZoneError(line: line, "'\(text)' is longer than 255 bytes with the origin")
         }
+    }
+
+    /// True when the name ends with a dot that is not escaped: an even number of backslashes before it
+    /// (`a\\.` is absolute, its label ends with a backslash; `a\.` is relative).
+    static func isAbsolute(_ b: [UInt8]) -> Bool {
+        guard b.last == UInt8(ascii: ".") else { return false }
+        var backslashes = 0
+        var i = b.count - 2
+        while i >= 0, b[i] == UInt8(ascii: "\\") { backslashes += 1; i -= 1 }
+        return backslashes % 2 == 0
     }
 
     /// An IPv6 address, also with a dotted IPv4 tail (`::ffff:192.0.2.1`, RFC 4291 §2.2 form 3).
