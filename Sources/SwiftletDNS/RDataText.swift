@@ -13,6 +13,8 @@ import SwiftletWire
 extension ZoneFile {
     /// Most SvcParams in one SVCB/HTTPS record (each takes at least 4 octets of a 65,535-octet RDATA).
     static let maximumSvcParams = 16_384
+    /// RDLENGTH is 16 bits (RFC 1035 §3.2.1).
+    static let maximumRDATA = 65_535
 
     /// The record data of `type` from the tokens after the type.
     static func rdata(_ type: DNSType, _ tokens: [Token], origin: DNSName?, line: Int) throws(ZoneError) -> DNSRecordData {
@@ -26,6 +28,9 @@ extension ZoneFile {
         for field in fields { try reader.read(field) }
         guard reader.next == tokens.count else {
             throw ZoneError(line: line, "\(type): unexpected '\(tokens[reader.next].text)' after the data")
+        }
+        guard reader.out.count <= maximumRDATA else {
+            throw ZoneError(line: line, "\(type): \(reader.out.count) octets of data (at most \(maximumRDATA))")
         }
         do throws(WireError) { return try DNSRecordData(type: type, rdata: reader.out) } catch {
             throw ZoneError(line: line, "\(type): the data is not valid for the type (\(error))")
@@ -63,7 +68,8 @@ struct RDataReader {
         self.type = type; self.tokens = tokens; self.line = line; self.origin = origin
     }
 
-    func error(_ message: String) -> ZoneError { ZoneError(line: line, "\(type): \(message)") }
+    @inline(never)
+    func error(_ message: String) -> ZoneError { ZoneError(line: line, type.description + ": " + message) }
 
     mutating func token(_ what: String) throws(ZoneError) -> ZoneFile.Token {
         guard next < tokens.count else { throw error("missing \(what)") }
@@ -78,10 +84,21 @@ struct RDataReader {
         return all
     }
 
-    mutating func number<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws(ZoneError) -> T {
-        let t = try token("a number from 0 to \(T.max)")
-        guard let v = ZoneFile.decimal(t.bytes, T.self) else { throw error("'\(t.text)' is not a number from 0 to \(T.max)") }
-        return v
+    /// The next token as a decimal of `octets` octets (one copy for every width: the kernel is small).
+    @inline(never)
+    mutating func number(_ octets: Int) throws(ZoneError) -> UInt64 {
+        let max: UInt64 = octets == 1 ? 255 : octets == 2 ? 65535 : 4_294_967_295
+        guard next < tokens.count else { throw error("missing a number from 0 to \(max)") }
+        let t = tokens[next]
+        next += 1
+        guard let v = ZoneFile.decimal(t.bytes, UInt32.self), UInt64(v) <= max else { throw error("'\(t.text)' is not a number from 0 to \(max)") }
+        return UInt64(v)
+    }
+
+    /// "'TEXT' is not WHAT", out of line: each call site is then a call, not an interpolation.
+    @inline(never)
+    func bad(_ t: ZoneFile.Token, _ what: StaticString) -> ZoneError {
+        error("'" + t.text + "' is not " + what.description)
     }
 
     mutating func put(_ v: UInt64, _ octets: Int) {
@@ -90,38 +107,38 @@ struct RDataReader {
 
     mutating func read(_ field: DNSRDataField) throws(ZoneError) {
         switch field {
-        case .u8: put(UInt64(try number(UInt8.self)), 1)
-        case .u16: put(UInt64(try number(UInt16.self)), 2)
-        case .u32: put(UInt64(try number(UInt32.self)), 4)
+        case .u8: put(try number(1), 1)
+        case .u16: put(try number(2), 2)
+        case .u32: put(try number(4), 4)
         case .algorithm:
             let t = try token("an algorithm")
-            guard let v = ZoneFile.decimal(t.bytes, UInt8.self) ?? RDataReader.lookup(t.bytes, RDataReader.algorithms) else {
-                throw error("'\(t.text)' is not an algorithm number or mnemonic")
+            guard let v = ZoneFile.decimal(t.bytes, UInt8.self).map(UInt16.init) ?? RDataReader.lookup(t.bytes, RDataReader.algorithms) else {
+                throw bad(t, "an algorithm number or mnemonic")
             }
             put(UInt64(v), 1)
         case .certType:
             let t = try token("a certificate type")
             guard let v = ZoneFile.decimal(t.bytes, UInt16.self) ?? RDataReader.lookup(t.bytes, RDataReader.certTypes) else {
-                throw error("'\(t.text)' is not a certificate type number or mnemonic")
+                throw bad(t, "a certificate type number or mnemonic")
             }
             put(UInt64(v), 2)
         case .type:
             let t = try token("a record type")
-            guard let v = DNSType(mnemonic: t.text) else { throw error("'\(t.text)' is not a record type") }
+            guard let v = DNSType(mnemonic: t.text) else { throw bad(t, "a record type") }
             put(UInt64(v.rawValue), 2)
         case .time:
             let t = try token("a time (YYYYMMDDHHmmSS or seconds)")
             guard let v = t.bytes.count == 14 ? DNSText.date(decoding: t.bytes) : ZoneFile.decimal(t.bytes, UInt32.self) else {
-                throw error("'\(t.text)' is not a time (YYYYMMDDHHmmSS or seconds since 1970)")
+                throw bad(t, "a time (YYYYMMDDHHmmSS or seconds since 1970)")
             }
             put(UInt64(v), 4)
         case .ipv4:
             let t = try token("an IPv4 address")
-            guard let a = IPv4Address(t.text) else { throw error("'\(t.text)' is not an IPv4 address") }
+            guard let a = IPv4Address(t.text) else { throw bad(t, "an IPv4 address") }
             put(UInt64(a.rawValue), 4)
         case .ipv6:
             let t = try token("an IPv6 address")
-            guard let a = ZoneFile.ipv6(t.text) else { throw error("'\(t.text)' is not an IPv6 address") }
+            guard let a = ZoneFile.ipv6(t.text) else { throw bad(t, "an IPv6 address") }
             put(a.high, 8); put(a.low, 8)
         case .eui48, .eui64:
             let octets = field == .eui48 ? 6 : 8
@@ -141,7 +158,7 @@ struct RDataReader {
         case .caaTag:
             let t = try token("a tag")
             guard !t.quoted, !t.bytes.isEmpty, t.bytes.count <= 255, t.bytes.allSatisfy(isAlphanumeric) else {
-                throw error("'\(t.text)' is not a tag of ASCII letters and digits (RFC 8659 §4.1.1)")
+                throw bad(t, "a tag of ASCII letters and digits (RFC 8659 §4.1.1)")
             }
             out.append(UInt8(t.bytes.count)); out += t.bytes
         case .text:
@@ -158,20 +175,20 @@ struct RDataReader {
             let t = try token("a salt (hex, or - for none)")
             if t.bytes == [UInt8(ascii: "-")] { out.append(0); break }
             guard let v = DNSText.hex(decoding: t.bytes), !v.isEmpty, v.count <= 255 else {
-                throw error("'\(t.text)' is not a salt: 1 to 255 octets in hex, or - for none")
+                throw bad(t, "a salt: 1 to 255 octets in hex, or - for none")
             }
             out.append(UInt8(v.count)); out += v
         case .hash:
             let t = try token("a hashed owner name (base32hex)")
             guard let v = DNSText.base32hex(decoding: t.bytes), !v.isEmpty, v.count <= 255 else {
-                throw error("'\(t.text)' is not a hash in base32hex (RFC 4648 §7) of 1 to 255 octets")
+                throw bad(t, "a hash in base32hex (RFC 4648 §7) of 1 to 255 octets")
             }
             out.append(UInt8(v.count)); out += v
         case .typeBitmaps:
             var types: [UInt16] = []
             while next < tokens.count {
                 let t = tokens[next]
-                guard let v = DNSType(mnemonic: t.text) else { throw error("'\(t.text)' is not a record type") }
+                guard let v = DNSType(mnemonic: t.text) else { throw bad(t, "a record type") }
                 types.append(v.rawValue)
                 next += 1
             }
@@ -181,10 +198,10 @@ struct RDataReader {
             switch out.count >= 2 ? out[1] : 255 {
             case 0: guard t.bytes == [UInt8(ascii: ".")] else { throw error("gateway type 0 takes '.' as its gateway") }
             case 1:
-                guard let a = IPv4Address(t.text) else { throw error("'\(t.text)' is not an IPv4 address (gateway type 1)") }
+                guard let a = IPv4Address(t.text) else { throw bad(t, "an IPv4 address (gateway type 1)") }
                 put(UInt64(a.rawValue), 4)
             case 2:
-                guard let a = ZoneFile.ipv6(t.text) else { throw error("'\(t.text)' is not an IPv6 address (gateway type 2)") }
+                guard let a = ZoneFile.ipv6(t.text) else { throw bad(t, "an IPv6 address (gateway type 2)") }
                 put(a.high, 8); put(a.low, 8)
             case 3: out += try ZoneFile.resolve(t, origin: origin, line: line).wire
             default: throw error("gateway type \(out.count >= 2 ? out[1] : 0) is not 0, 1, 2 or 3 (RFC 4025 §2.3)")
@@ -212,9 +229,9 @@ struct RDataReader {
         ("URI", 253), ("OID", 254),
     ]
 
-    static func lookup<T: FixedWidthInteger>(_ bytes: [UInt8], _ table: [(String, UInt16)]) -> T? {
+    static func lookup(_ bytes: [UInt8], _ table: [(String, UInt16)]) -> UInt16? {
         for (name, value) in table where bytes.count == name.utf8.count {
-            if zip(bytes, name.utf8).allSatisfy({ lowerASCII($0) == lowerASCII($1) }) { return T(exactly: value) }
+            if zip(bytes, name.utf8).allSatisfy({ lowerASCII($0) == lowerASCII($1) }) { return value }
         }
         return nil
     }
@@ -261,14 +278,14 @@ struct RDataReader {
         // Altitude in centimetres above a base 100,000 m below the WGS 84 ellipsoid.
         guard let altitude = DNSText.fixed(decoding: meters(altitudeToken.bytes), decimals: 2, limit: 4_294_967_295, signed: true),
               altitude + 10_000_000 >= 0, altitude + 10_000_000 <= 4_294_967_295 else {
-            throw error("'\(altitudeToken.text)' is not an altitude from -100000.00m to 42849672.95m")
+            throw bad(altitudeToken, "an altitude from -100000.00m to 42849672.95m")
         }
         var sizes: [UInt8] = [0x12, 0x16, 0x13]  // defaults: 1 m, 10,000 m, 10 m
         for k in 0..<3 where next < tokens.count {
             let t = tokens[next]
             next += 1
             guard let cm = DNSText.fixed(decoding: meters(t.bytes), decimals: 2, limit: 9_000_000_000) else {
-                throw error("'\(t.text)' is not a size from 0 to 90000000.00m")
+                throw bad(t, "a size from 0 to 90000000.00m")
             }
             var mantissa = cm, exponent: UInt8 = 0
             while mantissa > 9 { mantissa /= 10; exponent += 1 }
@@ -305,7 +322,7 @@ struct RDataReader {
             case 1: value = ZoneFile.decimal(t.bytes, UInt8.self).map(Int64.init).flatMap { $0 <= 59 ? $0 : nil }
             default: value = DNSText.fixed(decoding: t.bytes, decimals: 3, limit: 59_999)
             }
-            guard let value else { throw error("'\(t.text)' is not a \(["degree", "minute", "second"][parts.count]) value") }
+            guard let value else { throw bad(t, "a degree, minute or second value") }
             parts.append(value)
         }
     }
@@ -323,16 +340,16 @@ struct RDataReader {
             guard let colon = b.firstIndex(of: UInt8(ascii: ":")), let slash = b.lastIndex(of: UInt8(ascii: "/")), colon < slash,
                   let family = ZoneFile.decimal(Array(b[..<colon]), UInt16.self),
                   let prefix = ZoneFile.decimal(Array(b[(slash + 1)...]), UInt8.self) else {
-                throw error("'\(t.text)' is not an APL item ([!]family:address/prefix)")
+                throw bad(t, "an APL item ([!]family:address/prefix)")
             }
             let text = String(decoding: b[(colon + 1)..<slash], as: UTF8.self)
             var address: [UInt8]
             switch family {
             case 1:
-                guard let a = IPv4Address(text), prefix <= 32 else { throw error("'\(t.text)' is not an IPv4 item with a prefix up to 32") }
+                guard let a = IPv4Address(text), prefix <= 32 else { throw bad(t, "an IPv4 item with a prefix up to 32") }
                 address = (0..<4).map { a.octet($0) }
             case 2:
-                guard let a = ZoneFile.ipv6(text), prefix <= 128 else { throw error("'\(t.text)' is not an IPv6 item with a prefix up to 128") }
+                guard let a = ZoneFile.ipv6(text), prefix <= 128 else { throw bad(t, "an IPv6 item with a prefix up to 128") }
                 address = (0..<16).map { a.octet($0) }
             default: throw error("address family \(family) in '\(t.text)' is not 1 or 2")
             }
@@ -357,11 +374,10 @@ struct RDataReader {
                 t = ZoneFile.Token(bytes: t.bytes + tokens[next].bytes, quoted: true)
                 next += 1
             }
-            guard !t.quoted || t.bytes.contains(UInt8(ascii: "=")) else { throw error("'\(t.text)' is not a SvcParam") }
+            guard !t.quoted || t.bytes.contains(UInt8(ascii: "=")) else { throw bad(t, "a SvcParam") }
             let equals = t.bytes.firstIndex(of: UInt8(ascii: "="))
             let keyBytes = Array(t.bytes[..<(equals ?? t.bytes.count)])
             guard let key = RDataReader.svcKey(keyBytes) else { throw error("'\(String(decoding: keyBytes, as: UTF8.self))' is not a SvcParamKey") }
-            guard !params.contains(where: { $0.0 == key }) else { throw error("the SvcParamKey \(String(decoding: keyBytes, as: UTF8.self)) appears twice") }
             guard params.count < ZoneFile.maximumSvcParams else { throw error("more than \(ZoneFile.maximumSvcParams) SvcParams") }
             var value: [UInt8] = []
             if let equals {
@@ -374,14 +390,18 @@ struct RDataReader {
             params.append((key, value))
         }
         params.sort { $0.0 < $1.0 }
-        // RFC 9460 §8: every key the mandatory list names is present.
-        if let mandatory = params.first(where: { $0.0 == SvcParamKey.mandatory })?.1 {
-            var k = 0
+        func keyName(_ key: UInt16) -> String { Int(key) < SvcParamKey.names.count ? SvcParamKey.names[Int(key)] : "key\(key)" }
+        for k in params.indices.dropFirst() where params[k].0 == params[k - 1].0 {
+            throw error("the SvcParamKey \(keyName(params[k].0)) appears twice")
+        }
+        // RFC 9460 §8: every key the mandatory list names is present (both ascend: one merge walk).
+        if let mandatory = params.first?.0 == SvcParamKey.mandatory ? params.first?.1 : nil {
+            var k = 0, j = 0
             while k + 1 < mandatory.count {
                 let listed = UInt16(mandatory[k]) << 8 | UInt16(mandatory[k + 1])
-                guard params.contains(where: { $0.0 == listed }) else {
-                    let name = Int(listed) < SvcParamKey.names.count ? SvcParamKey.names[Int(listed)] : "key\(listed)"
-                    throw error("the mandatory list names \(name), which is not there")
+                while j < params.count, params[j].0 < listed { j += 1 }
+                guard j < params.count, params[j].0 == listed else {
+                    throw error("the mandatory list names \(keyName(listed)), which is not there")
                 }
                 k += 2
             }
@@ -415,12 +435,16 @@ struct RDataReader {
         case SvcParamKey.mandatory:
             var keys: [UInt16] = []
             for item in try list(v, text) {
-                guard let k = RDataReader.svcKey(item), k != SvcParamKey.mandatory, !keys.contains(k) else {
+                guard let k = RDataReader.svcKey(item), k != SvcParamKey.mandatory else {
                     throw error("'\(text)': the mandatory list must name other keys, each once")
                 }
                 keys.append(k)
             }
-            for k in keys.sorted() { out.append(UInt8(k >> 8)); out.append(UInt8(k & 0xFF)) }
+            keys.sort()
+            for k in keys.indices.dropFirst() where keys[k] == keys[k - 1] {
+                throw error("'\(text)': the mandatory list must name other keys, each once")
+            }
+            for k in keys { out.append(UInt8(k >> 8)); out.append(UInt8(k & 0xFF)) }
         case SvcParamKey.alpn:
             for item in try list(v, text) {
                 guard item.count <= 255 else { throw error("'\(text)': an ALPN id over 255 octets") }

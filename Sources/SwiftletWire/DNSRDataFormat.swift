@@ -66,10 +66,6 @@ public enum DNSRDataField: Hashable, Sendable {
 }
 
 public enum DNSRDataFormat {
-    /// Most SvcParams one record may hold: bounds the mandatory-key check (each key is two octets, so a
-    /// 65,535-octet RDATA holds at most 16,383).
-    static let maximumSvcParams = 16_384
-
     /// The format of `type`, or nil when this layer has none for it: the typed cases of `DNSRecordData`
     /// (A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT) are read by their own code, and other types are
     /// opaque octets.
@@ -212,7 +208,8 @@ public enum DNSRDataFormat {
         return out
     }
 
-    /// RFC 9460 §2.2: keys strictly ascending, each value within the RDATA and of its key's form (§7, §8);
+    /// RFC 9460 §2.2: bounded by RDLENGTH (at most 16,383 params of 4 octets, 32,767 mandatory keys of 2).
+    /// Keys strictly ascending, each value within the RDATA and of its key's form (§7, §8);
     /// the keys `mandatory` lists are present, ascending, and do not include `mandatory` itself.
     static func svcParams(_ m: Span<UInt8>, from start: Int, to end: Int) throws(WireError) {
         var keys: [UInt16] = []
@@ -231,7 +228,6 @@ public enum DNSRDataFormat {
                 while k < v + n {
                     let listed = m.u16(k)
                     guard listed != SvcParamKey.mandatory, mandatory.last.map({ listed > $0 }) ?? true else { throw .badField(.dns) }
-                    guard mandatory.count < maximumSvcParams else { throw .badField(.dns) }
                     mandatory.append(listed)
                     k += 2
                 }
@@ -250,11 +246,15 @@ public enum DNSRDataFormat {
             case SvcParamKey.ech: guard n > 0 else { throw .badField(.dns) }
             default: break
             }
-            guard keys.count < maximumSvcParams else { throw .badField(.dns) }
             keys.append(key)
             i = v + n
         }
-        for k in mandatory where !keys.contains(k) { throw .badField(.dns) }
+        // Both lists ascend strictly: one merge walk, linear in the two.
+        var j = 0
+        for k in mandatory {
+            while j < keys.count, keys[j] < k { j += 1 }
+            guard j < keys.count, keys[j] == k else { throw .badField(.dns) }
+        }
     }
 
     /// A LOC size or precision octet: mantissa and exponent 0-9, and 0 only as 0e0 (RFC 1876 §2).

@@ -34,7 +34,7 @@ import SwiftletDNS
         ("x NSEC next A BOGUS", "NSEC: 'BOGUS' is not a record type"),
         ("x NSEC3 1 1 12 aabbcc zzz", "NSEC3: 'zzz' is not a hash"),
         ("x NSEC3 1 1 12 xyz 2t7b4g4vsa5smi47k61mv5bv1a22bojr", "NSEC3: 'xyz' is not a salt"),
-        ("x LOC 91 0 0 N 0 E 0", "LOC: '91' is not a degree value"),
+        ("x LOC 91 0 0 N 0 E 0", "LOC: '91' is not a degree, minute or second value"),
         ("x LOC 90 0 1 N 0 E 0", "LOC: more than 90 degrees"),
         ("x LOC 42 21 54 X 71 06 18 W -24m", "LOC: 'X' where N or S was expected"),
         ("x LOC 42 N 71 W -100001m", "LOC: '-100001m' is not an altitude"),
@@ -67,6 +67,25 @@ import SwiftletDNS
             #expect(error.line == 3, "\(error)")
             #expect(error.message.hasPrefix(message), "\(error) (expected: \(message))")
         }
+    }
+
+    /// The bounds: at most ZoneFile.maximumSvcParams params in one record, at most 65,535 octets of data.
+    @Test func boundsAreErrorsWithTheirLine() {
+        func error(_ line: String) -> String? {
+            do throws(ZoneError) { _ = try ZoneFile.parse("$ORIGIN example.\n$TTL 60\n" + line + "\n"); return nil } catch {
+                return error.description
+            }
+        }
+        // Keys from 10 up: no value needed. 16,383 of them fill the 65,535 octets exactly.
+        let many = (10..<10 + 16_385).map { "key\($0)" }.joined(separator: " ")
+        #expect(error("x SVCB 1 . " + many) == "line 3: SVCB: more than 16384 SvcParams")
+        let fitting = (10..<10 + 16_383).map { "key\($0)" }.joined(separator: " ")
+        #expect(error("x SVCB 1 . " + fitting) == nil)
+        #expect(error("x SVCB 1 . " + fitting + " key65000") == "line 3: SVCB: 65539 octets of data (at most 65535)")
+        let long = String(repeating: "a", count: 65_536)
+        #expect(error("x CAA 0 issue \"\(long)\"") == "line 3: CAA: a string of 65536 octets (at most 65535)")
+        let tooMuch = String(repeating: "a", count: 65_530)
+        #expect(error("x CAA 0 issue \"\(tooMuch)\"") == "line 3: CAA: 65537 octets of data (at most 65535)")
     }
 
     /// Uncompressed RDATA the wire reader refuses, with the error.
