@@ -67,7 +67,7 @@ public enum DNSPresentation {
     /// One field's text from its octets (already checked against the format).
     static func format(_ field: DNSRDataField, _ b: [UInt8], rdata: [UInt8]) -> String {
         switch field {
-        case .u8, .u16, .u32, .algorithm, .certType: return String(number(b))
+        case .u8, .u16, .u32, .seconds, .algorithm, .certType: return String(number(b))
         case .type: return DNSType(rawValue: UInt16(truncatingIfNeeded: number(b))).description
         case .time: return DNSText.date(UInt32(truncatingIfNeeded: number(b)))
         case .ipv4: return IPv4Address(rawValue: UInt32(truncatingIfNeeded: number(b))).description

@@ -21,7 +21,7 @@ extension ZoneFile {
         if let first = tokens.first, !first.quoted, first.bytes == [UInt8(ascii: "\\"), UInt8(ascii: "#")] {
             return try generic(type, Array(tokens.dropFirst()), line: line)
         }
-        guard let fields = DNSRDataFormat.fields(of: type) else {
+        guard let fields = textFields(of: type) else {
             throw ZoneError(line: line, "\(type) has no presentation format here: write its data as \\# LENGTH HEX (RFC 3597 §5)")
         }
         var reader = RDataReader(type: type, tokens: tokens, line: line, origin: origin)
@@ -32,8 +32,24 @@ extension ZoneFile {
         guard reader.out.count <= maximumRDATA else {
             throw ZoneError(line: line, "\(type): \(reader.out.count) octets of data (at most \(maximumRDATA))")
         }
-        do throws(WireError) { return try DNSRecordData(type: type, rdata: reader.out) } catch {
-            throw ZoneError(line: line, "\(type): the data is not valid for the type (\(error))")
+        guard let data = try? DNSRecordData(type: type, rdata: reader.out) else {
+            throw ZoneError(line: line, type.description + ": the data is not valid for the type")
+        }
+        return data
+    }
+
+    /// The presentation fields of `type`: the typed cases' own (their wire reading is `DNSRecordData`'s
+    /// code), else `DNSRDataFormat`'s list.
+    static func textFields(of type: DNSType) -> [DNSRDataField]? {
+        switch type {
+        case .a: [.ipv4]
+        case .aaaa: [.ipv6]
+        case .ns, .cname, .ptr: [.compressibleName]
+        case .mx: [.u16, .compressibleName]
+        case .srv: [.u16, .u16, .u16, .name]
+        case .soa: [.compressibleName, .compressibleName, .u32, .seconds, .seconds, .seconds, .seconds]
+        case .txt: [.strings]
+        default: DNSRDataFormat.fields(of: type)
         }
     }
 
@@ -49,9 +65,10 @@ extension ZoneFile {
         guard bytes.count == Int(length) else {
             throw ZoneError(line: line, "\\# says \(length) octets but the hex holds \(bytes.count)")
         }
-        do throws(WireError) { return try DNSRecordData(type: type, rdata: bytes) } catch {
-            throw ZoneError(line: line, "\\# data is not valid \(type) data (\(error))")
+        guard let data = try? DNSRecordData(type: type, rdata: bytes) else {
+            throw ZoneError(line: line, "\\# data is not valid " + type.description + " data")
         }
+        return data
     }
 }
 
@@ -95,6 +112,15 @@ struct RDataReader {
         return UInt64(v)
     }
 
+    @inline(never)
+    func escapeError(_ t: ZoneFile.Token) -> ZoneError { error("a bad escape in '" + t.text + "'") }
+
+    /// "'PARAM': WHAT" (a SvcParam's error), out of line.
+    @inline(never)
+    func param(_ text: String, _ what: StaticString, colon: Bool = true) -> ZoneError {
+        error("'" + text + (colon ? "': " : "' ") + what.description)
+    }
+
     /// "'TEXT' is not WHAT", out of line: each call site is then a call, not an interpolation.
     @inline(never)
     func bad(_ t: ZoneFile.Token, _ what: StaticString) -> ZoneError {
@@ -110,6 +136,10 @@ struct RDataReader {
         case .u8: put(try number(1), 1)
         case .u16: put(try number(2), 2)
         case .u32: put(try number(4), 4)
+        case .seconds:
+            let t = try token("a time")
+            guard let v = ZoneFile.ttl(t.text) else { throw bad(t, "a time") }
+            put(UInt64(v), 4)
         case .algorithm:
             let t = try token("an algorithm")
             guard let v = ZoneFile.decimal(t.bytes, UInt8.self).map(UInt16.init) ?? RDataReader.lookup(t.bytes, RDataReader.algorithms) else {
@@ -214,7 +244,7 @@ struct RDataReader {
 
     /// A character-string's octets (escapes undone), after a length octet when `withLength`.
     func string(_ t: ZoneFile.Token, limit: Int, withLength: Bool) throws(ZoneError) -> [UInt8] {
-        guard let s = ZoneFile.unescape(t.bytes) else { throw error("a bad escape in '\(t.text)'") }
+        guard let s = ZoneFile.unescape(t.bytes) else { throw escapeError(t) }
         guard s.count <= limit else { throw error("a string of \(s.count) octets (at most \(limit))") }
         return withLength ? [UInt8(s.count)] + s : s
     }
@@ -249,21 +279,16 @@ struct RDataReader {
     }
 
     /// Type bitmaps for a set of types (RFC 4034 §4.1.2): windows ascending, trailing zero octets left out.
+    /// A presence set of all 65,536 types (8 KiB) orders them without sorting.
     static func bitmaps(_ types: [UInt16]) -> [UInt8] {
+        var present = [UInt8](repeating: 0, count: 8192)
+        for t in types { present[Int(t >> 3)] |= 0x80 >> UInt8(t & 7) }
         var out: [UInt8] = []
-        let sorted = types.sorted()
-        var i = 0
-        while i < sorted.count {
-            let window = sorted[i] >> 8
-            var map = [UInt8](repeating: 0, count: 32)
+        for window in 0..<256 {
             var length = 0
-            while i < sorted.count, sorted[i] >> 8 == window {
-                let low = Int(sorted[i] & 0xFF)
-                map[low / 8] |= 0x80 >> UInt8(low % 8)
-                length = max(length, low / 8 + 1)
-                i += 1
-            }
-            out.append(UInt8(window)); out.append(UInt8(length)); out += map[0..<length]
+            for k in 0..<32 where present[window * 32 + k] != 0 { length = k + 1 }
+            guard length > 0 else { continue }
+            out.append(UInt8(window)); out.append(UInt8(length)); out += present[(window * 32)..<(window * 32 + length)]
         }
         return out
     }
@@ -305,15 +330,16 @@ struct RDataReader {
         var parts: [Int64] = []
         while true {
             let t = try token("\(hemispheres.0) or \(hemispheres.1) after the degrees")
-            let upper = t.text.asciiUppercased
-            if upper.sameBytes(hemispheres.0) || upper.sameBytes(hemispheres.1) {
+            let letter = t.bytes.count == 1 ? lowerASCII(t.bytes[0]) : 0
+            let positive = letter == lowerASCII(hemispheres.0.utf8.first ?? 0)
+            if positive || letter == lowerASCII(hemispheres.1.utf8.first ?? 0) {
                 guard !parts.isEmpty else { throw error("degrees before '\(t.text)'") }
                 var total = parts[0] * 3_600_000
                 if parts.count > 1 { total += parts[1] * 60_000 }
                 if parts.count > 2 { total += parts[2] }
                 guard total <= maximumDegrees * 3_600_000 else { throw error("more than \(maximumDegrees) degrees") }
                 let centre: Int64 = 1 << 31
-                return UInt32(upper.sameBytes(hemispheres.0) ? centre + total : centre - total)
+                return UInt32(positive ? centre + total : centre - total)
             }
             guard parts.count < 3 else { throw error("'\(t.text)' where \(hemispheres.0) or \(hemispheres.1) was expected") }
             let value: Int64?
@@ -381,7 +407,7 @@ struct RDataReader {
             guard params.count < ZoneFile.maximumSvcParams else { throw error("more than \(ZoneFile.maximumSvcParams) SvcParams") }
             var value: [UInt8] = []
             if let equals {
-                guard let v = ZoneFile.unescape(Array(t.bytes[(equals + 1)...])) else { throw error("a bad escape in '\(t.text)'") }
+                guard let v = ZoneFile.unescape(Array(t.bytes[(equals + 1)...])) else { throw escapeError(t) }
                 value = try svcValue(key, v, t.text, hasValue: true)
             } else {
                 value = try svcValue(key, [], t.text, hasValue: false)
@@ -389,7 +415,9 @@ struct RDataReader {
             guard value.count <= 65535 else { throw error("the value of '\(t.text)' is too long") }
             params.append((key, value))
         }
-        params.sort { $0.0 < $1.0 }
+        var order = params.indices.map { UInt32(params[$0].0) << 16 | UInt32($0) }  // at most 16,384: fits 16 bits
+        order.sort()
+        params = order.map { params[Int($0 & 0xFFFF)] }
         func keyName(_ key: UInt16) -> String { Int(key) < SvcParamKey.names.count ? SvcParamKey.names[Int(key)] : "key\(key)" }
         for k in params.indices.dropFirst() where params[k].0 == params[k - 1].0 {
             throw error("the SvcParamKey \(keyName(params[k].0)) appears twice")
@@ -424,10 +452,10 @@ struct RDataReader {
     func svcValue(_ key: UInt16, _ v: [UInt8], _ text: String, hasValue: Bool) throws(ZoneError) -> [UInt8] {
         switch key {
         case SvcParamKey.noDefaultALPN, SvcParamKey.ohttp:
-            guard v.isEmpty else { throw error("'\(text)': this key takes no value") }
+            guard v.isEmpty else { throw param(text, "this key takes no value") }
             return []
         case SvcParamKey.mandatory, SvcParamKey.alpn, SvcParamKey.ipv4hint, SvcParamKey.ipv6hint, SvcParamKey.port, SvcParamKey.ech:
-            guard !v.isEmpty else { throw error("'\(text)' needs a value") }
+            guard !v.isEmpty else { throw param(text, "needs a value", colon: false) }
         default: break
         }
         var out: [UInt8] = []
@@ -436,35 +464,39 @@ struct RDataReader {
             var keys: [UInt16] = []
             for item in try list(v, text) {
                 guard let k = RDataReader.svcKey(item), k != SvcParamKey.mandatory else {
-                    throw error("'\(text)': the mandatory list must name other keys, each once")
+                    throw param(text, "the mandatory list must name other keys, each once")
                 }
                 keys.append(k)
             }
-            keys.sort()
-            for k in keys.indices.dropFirst() where keys[k] == keys[k - 1] {
-                throw error("'\(text)': the mandatory list must name other keys, each once")
+            // Each once, written ascending: through a presence set of the 65,536 keys, as type bitmaps are.
+            var present = [UInt8](repeating: 0, count: 8192)
+            for k in keys {
+                guard present[Int(k >> 3)] & (0x80 >> UInt8(k & 7)) == 0 else {
+                    throw param(text, "the mandatory list must name other keys, each once")
+                }
+                present[Int(k >> 3)] |= 0x80 >> UInt8(k & 7)
             }
-            for k in keys { out.append(UInt8(k >> 8)); out.append(UInt8(k & 0xFF)) }
+            for k in 0..<65536 where present[k >> 3] & (0x80 >> UInt8(k & 7)) != 0 { out.append(UInt8(k >> 8)); out.append(UInt8(k & 0xFF)) }
         case SvcParamKey.alpn:
             for item in try list(v, text) {
-                guard item.count <= 255 else { throw error("'\(text)': an ALPN id over 255 octets") }
+                guard item.count <= 255 else { throw param(text, "an ALPN id over 255 octets") }
                 out.append(UInt8(item.count)); out += item
             }
         case SvcParamKey.port:
-            guard let p = ZoneFile.decimal(v, UInt16.self) else { throw error("'\(text)': the port is not a number from 0 to 65535") }
+            guard let p = ZoneFile.decimal(v, UInt16.self) else { throw param(text, "the port is not a number from 0 to 65535") }
             out.append(UInt8(p >> 8)); out.append(UInt8(p & 0xFF))
         case SvcParamKey.ipv4hint:
             for item in try list(v, text) {
-                guard let a = IPv4Address(String(decoding: item, as: UTF8.self)) else { throw error("'\(text)': not IPv4 addresses") }
+                guard let a = IPv4Address(String(decoding: item, as: UTF8.self)) else { throw param(text, "not IPv4 addresses") }
                 for k in 0..<4 { out.append(a.octet(k)) }
             }
         case SvcParamKey.ipv6hint:
             for item in try list(v, text) {
-                guard let a = ZoneFile.ipv6(String(decoding: item, as: UTF8.self)) else { throw error("'\(text)': not IPv6 addresses") }
+                guard let a = ZoneFile.ipv6(String(decoding: item, as: UTF8.self)) else { throw param(text, "not IPv6 addresses") }
                 for k in 0..<16 { out.append(a.octet(k)) }
             }
         case SvcParamKey.ech:
-            guard let b = DNSText.base64(decoding: v) else { throw error("'\(text)': the ECH config is not base64") }
+            guard let b = DNSText.base64(decoding: v) else { throw param(text, "the ECH config is not base64") }
             out = b
         default:
             out = v  // dohpath and unknown keys: the octets
@@ -496,7 +528,7 @@ struct RDataReader {
     }
 
     func list(_ v: [UInt8], _ text: String) throws(ZoneError) -> [[UInt8]] {
-        guard let items = RDataReader.list(v) else { throw error("'\(text)': an empty item in the list") }
+        guard let items = RDataReader.list(v) else { throw param(text, "an empty item in the list") }
         return items
     }
 }

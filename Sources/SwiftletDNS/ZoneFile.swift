@@ -314,58 +314,8 @@ public enum ZoneFile {
             records.append(DNSRecord(name: owner, ttl: recordTTL, data: data))
         }
 
-        func data(_ dnsType: DNSType, _ r: [Token], line: Int) throws(ZoneError) -> DNSRecordData {
-            let type = dnsType.description
-            func count(_ n: Int) throws(ZoneError) {
-                guard r.count == n else { throw ZoneError(line: line, "\(type) takes \(n) value\(n == 1 ? "" : "s"), found \(r.count)") }
-            }
-            func number<T: FixedWidthInteger & UnsignedInteger>(_ t: Token, _: T.Type) throws(ZoneError) -> T {
-                guard let v = ZoneFile.decimal(t.bytes, T.self) else { throw ZoneError(line: line, "'\(t.text)' is not a number from 0 to \(T.max)") }
-                return v
-            }
-            func seconds(_ t: Token) throws(ZoneError) -> UInt32 {
-                guard let v = ZoneFile.ttl(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a time") }
-                return v
-            }
-            guard r.first.map({ $0.quoted || $0.bytes != [UInt8(ascii: "\\"), UInt8(ascii: "#")] }) ?? true else {
-                return try ZoneFile.rdata(dnsType, r, origin: origin, line: line)  // the generic form
-            }
-            switch ByteKey(type) {
-            case "A":
-                try count(1)
-                guard let a = IPv4Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv4 address") }
-                return .a(a)
-            case "AAAA":
-                try count(1)
-                guard let a = ZoneFile.ipv6(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv6 address") }
-                return .aaaa(a)
-            case "NS": try count(1); return .ns(try name(r[0], line: line))
-            case "CNAME": try count(1); return .cname(try name(r[0], line: line))
-            case "PTR": try count(1); return .ptr(try name(r[0], line: line))
-            case "MX":
-                try count(2)
-                return .mx(preference: try number(r[0], UInt16.self), exchange: try name(r[1], line: line))
-            case "SRV":
-                try count(4)
-                return .srv(priority: try number(r[0], UInt16.self), weight: try number(r[1], UInt16.self),
-                            port: try number(r[2], UInt16.self), target: try name(r[3], line: line))
-            case "SOA":
-                try count(7)
-                return .soa(DNSSOA(primary: try name(r[0], line: line), mailbox: try name(r[1], line: line),
-                                   serial: try number(r[2], UInt32.self), refresh: try seconds(r[3]), retry: try seconds(r[4]),
-                                   expire: try seconds(r[5]), minimum: try seconds(r[6])))
-            case "TXT":
-                guard !r.isEmpty else { throw ZoneError(line: line, "TXT takes one or more strings") }
-                var strings: [[UInt8]] = []
-                for t in r {
-                    guard let s = ZoneFile.unescape(t.bytes) else { throw ZoneError(line: line, "a bad escape in '\(t.text)'") }
-                    guard s.count <= 255 else { throw ZoneError(line: line, "a TXT string of \(s.count) bytes (at most 255)") }
-                    strings.append(s)
-                }
-                return .txt(strings)
-            default:
-                return try ZoneFile.rdata(dnsType, r, origin: origin, line: line)
-            }
+        func data(_ type: DNSType, _ r: [Token], line: Int) throws(ZoneError) -> DNSRecordData {
+            try ZoneFile.rdata(type, r, origin: origin, line: line)
         }
     }
 }

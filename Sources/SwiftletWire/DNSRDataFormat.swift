@@ -24,6 +24,8 @@ import Swiftlet
 /// (`algorithm`, `type`, `time`, `certType` are integers; `base64` and `hex` are octets to the end).
 public enum DNSRDataField: Hashable, Sendable {
     case u8, u16, u32
+    /// u32: seconds, BIND's units (`1h30m`) accepted in text (SOA timers).
+    case seconds
     /// u8: a DNSSEC algorithm number (RFC 4034 Appendix A.1); mnemonics are accepted in text.
     case algorithm
     /// u16: a record type, presented by mnemonic (RRSIG's type covered).
@@ -145,7 +147,7 @@ public enum DNSRDataFormat {
             switch field {
             case .u8, .algorithm: try take(1)
             case .u16, .type, .certType: try take(2)
-            case .u32, .time, .ipv4: try take(4)
+            case .u32, .time, .seconds, .ipv4: try take(4)
             case .ipv6: try take(16)
             case .eui48: try take(6)
             case .eui64: try take(8)

@@ -56,8 +56,8 @@ import SwiftletDNS
         ("x HTTPS 1 . ipv4hint=192.0.2.300", "HTTPS: 'ipv4hint=192.0.2.300': not IPv4 addresses"),
         ("x HTTPS 1 . port=65536", "HTTPS: 'port=65536': the port is not a number"),
         ("x URI 10 1", "URI: missing a string"),
-        ("x TXT \\999", "a bad escape in '\\999'"),
-        ("x AAAA 2001:db8::300.1.2.3", "'2001:db8::300.1.2.3' is not an IPv6 address"),
+        ("x TXT \\999", "TXT: a bad escape in '\\999'"),
+        ("x AAAA 2001:db8::300.1.2.3", "AAAA: '2001:db8::300.1.2.3' is not an IPv6 address"),
     ])
     func zoneRefusal(_ line: String, _ message: String) {
         do {
