@@ -6,7 +6,9 @@
 // previous owner; `@` is the origin; a name without a trailing dot is relative to the origin. TTL and
 // class come in either order and may be left out (the TTL then comes from `$TTL`, else the last explicit
 // one). TTLs may use BIND's units (`1h30m`, `2d`, `1w`). Types: A, AAAA, NS, CNAME, SOA, PTR, MX, TXT,
-// SRV. Every error names its line.
+// SRV here; every other type with a `DNSRDataFormat` in RDataText.swift, and any type in RFC 3597 §5's
+// generic form `TYPEnnn \# LENGTH HEX` (checked against the type's format when it has one). Classes: IN,
+// or CLASS1; any other class is refused, as NSD refuses it. Every error names its line.
 
 import Swiftlet
 import SwiftletWire
@@ -25,6 +27,8 @@ public enum ZoneFile {
     struct Token {
         var bytes: [UInt8]
         var quoted: Bool
+        /// Begun right where the previous token ended, with no space between (`key="value"` in SVCB).
+        var attached: Bool = false
         var text: String { String(decoding: bytes, as: UTF8.self) }
     }
 
@@ -52,6 +56,7 @@ public enum ZoneFile {
         var depth = 0
         var current: Entry? = nil
         var atLineStart = true
+        var lastTokenEnd = -1
         func finish() {
             if let e = current, !e.tokens.isEmpty { result.append(e) }
             current = nil
@@ -85,6 +90,7 @@ public enum ZoneFile {
                 i += 1
             case UInt8(ascii: "\""):
                 var bytes: [UInt8] = []
+                let start = i
                 i += 1
                 while true {
                     guard i < b.count else { throw ZoneError(line: line, "a quoted string is not closed") }
@@ -97,9 +103,11 @@ public enum ZoneFile {
                     bytes.append(b[i])
                     i += 1
                 }
-                current!.tokens.append(Token(bytes: bytes, quoted: true))
+                current!.tokens.append(Token(bytes: bytes, quoted: true, attached: start == lastTokenEnd))
+                lastTokenEnd = i
             default:
                 var bytes: [UInt8] = []
+                let start = i
                 while i < b.count {
                     let d = b[i]
                     if d == 32 || d == 9 || d == 10 || d == 13 || d == UInt8(ascii: ";") || d == UInt8(ascii: "(")
@@ -108,7 +116,8 @@ public enum ZoneFile {
                     bytes.append(d)
                     i += 1
                 }
-                current!.tokens.append(Token(bytes: bytes, quoted: false))
+                current!.tokens.append(Token(bytes: bytes, quoted: false, attached: start == lastTokenEnd))
+                lastTokenEnd = i
             }
         }
         guard depth == 0 else { throw ZoneError(line: line, "'(' without ')' at the end of the file") }
@@ -196,6 +205,42 @@ public enum ZoneFile {
         return out
     }
 
+    /// A name token: `@` is the origin, a name without a trailing dot is relative to it.
+    static func resolve(_ token: Token, origin: DNSName?, line: Int) throws(ZoneError) -> DNSName {
+        let text = token.text
+        if text.sameBytes("@") {
+            guard let origin else { throw ZoneError(line: line, "'@' with no origin (add $ORIGIN)") }
+            return origin
+        }
+        guard let parsed = DNSName(text) else { throw ZoneError(line: line, "'\(text)' is not a domain name") }
+        if isAbsolute(token.bytes) { return parsed }
+        guard let origin else { throw ZoneError(line: line, "relative name '\(text)' with no origin (add $ORIGIN or end it with '.')") }
+        do throws(WireError) { return try parsed.appending(origin) } catch {
+            throw ZoneError(line: line, "'\(text)' is longer than 255 bytes with the origin")
+        }
+    }
+
+    /// True when the name ends with a dot that is not escaped: an even number of backslashes before it
+    /// (`a\\.` is absolute, its label ends with a backslash; `a\.` is relative).
+    static func isAbsolute(_ b: [UInt8]) -> Bool {
+        guard b.last == UInt8(ascii: ".") else { return false }
+        var backslashes = 0
+        var i = b.count - 2
+        while i >= 0, b[i] == UInt8(ascii: "\\") { backslashes += 1; i -= 1 }
+        return backslashes % 2 == 0
+    }
+
+    /// An IPv6 address, also with a dotted IPv4 tail (`::ffff:192.0.2.1`, RFC 4291 §2.2 form 3).
+    static func ipv6(_ text: String) -> IPv6Address? {
+        let b = Array(text.utf8)
+        guard let dot = b.firstIndex(of: UInt8(ascii: ".")) else { return IPv6Address(text) }
+        guard let colon = b[..<dot].lastIndex(of: UInt8(ascii: ":")),
+              let v4 = IPv4Address(String(decoding: b[(colon + 1)...], as: UTF8.self)) else { return nil }
+        let high = String(decoding: DNSText.hex([v4.octet(0), v4.octet(1)]).utf8, as: UTF8.self)
+        let low = String(decoding: DNSText.hex([v4.octet(2), v4.octet(3)]).utf8, as: UTF8.self)
+        return IPv6Address(String(decoding: b[...colon], as: UTF8.self) + high + ":" + low)
+    }
+
     struct State {
         var origin: DNSName?
         var defaultTTL: UInt32? = nil
@@ -206,17 +251,7 @@ public enum ZoneFile {
         init(origin: DNSName?) { self.origin = origin }
 
         func name(_ token: Token, line: Int) throws(ZoneError) -> DNSName {
-            let text = token.text
-            if text.sameBytes("@") {
-                guard let origin else { throw ZoneError(line: line, "'@' with no origin (add $ORIGIN)") }
-                return origin
-            }
-            guard let parsed = DNSName(text) else { throw ZoneError(line: line, "'\(text)' is not a domain name") }
-            if text.hasByteSuffix(".") && !text.hasByteSuffix("\\.") { return parsed }
-            guard let origin else { throw ZoneError(line: line, "relative name '\(text)' with no origin (add $ORIGIN or end it with '.')") }
-            do throws(WireError) { return try parsed.appending(origin) } catch {
-                throw ZoneError(line: line, "'\(text)' is longer than 255 bytes with the origin")
-            }
+            try ZoneFile.resolve(token, origin: origin, line: line)
         }
 
         mutating func apply(_ entry: Entry) throws(ZoneError) {
@@ -248,9 +283,11 @@ public enum ZoneFile {
             var sawClass = false
             while let t = tokens.first, !t.quoted {
                 let upper = t.text.asciiUppercased
-                if upper.sameBytes("IN") || upper.sameBytes("CH") || upper.sameBytes("HS") {
+                if upper.sameBytes("IN") || upper.sameBytes("CH") || upper.sameBytes("HS") || upper.hasBytePrefix("CLASS"),
+                   let cls = DNSClass(mnemonic: upper) {
                     guard !sawClass else { throw ZoneError(line: line, "two classes") }
-                    guard upper.sameBytes("IN") else { throw ZoneError(line: line, "class \(upper) is not served (only IN)") }
+                    // As NSD: a zone is class IN, and a record of another class is refused (CLASS1 is IN).
+                    guard cls == .internet else { throw ZoneError(line: line, "class \(upper) is not served (only IN)") }
                     sawClass = true
                 } else if let first = t.bytes.first, first >= 48 && first <= 57, ttl == nil, let value = ZoneFile.ttl(t.text) {
                     ttl = value
@@ -266,59 +303,19 @@ public enum ZoneFile {
             guard let recordTTL = ttl ?? defaultTTL ?? lastTTL else {
                 throw ZoneError(line: line, "no TTL for this record (give one, or add $TTL)")
             }
-            let data = try self.data(typeToken.text.asciiUppercased, rdata, line: line)
+            guard let type = DNSType(mnemonic: typeToken.text) else {
+                throw ZoneError(line: line, "unknown record type '\(typeToken.text)' (any type can be written TYPEnnn \\# LENGTH HEX, RFC 3597 §5)")
+            }
+            guard type != .opt, type.rawValue < 128 || type.rawValue > 255 else {
+                throw ZoneError(line: line, "\(type) is a meta type, not a record (RFC 6895 §3.1)")
+            }
+            let data = try self.data(type, rdata, line: line)
             lastOwner = owner
             records.append(DNSRecord(name: owner, ttl: recordTTL, data: data))
         }
 
-        func data(_ type: String, _ r: [Token], line: Int) throws(ZoneError) -> DNSRecordData {
-            func count(_ n: Int) throws(ZoneError) {
-                guard r.count == n else { throw ZoneError(line: line, "\(type) takes \(n) value\(n == 1 ? "" : "s"), found \(r.count)") }
-            }
-            func number<T: FixedWidthInteger & UnsignedInteger>(_ t: Token, _: T.Type) throws(ZoneError) -> T {
-                guard let v = ZoneFile.decimal(t.bytes, T.self) else { throw ZoneError(line: line, "'\(t.text)' is not a number from 0 to \(T.max)") }
-                return v
-            }
-            func seconds(_ t: Token) throws(ZoneError) -> UInt32 {
-                guard let v = ZoneFile.ttl(t.text) else { throw ZoneError(line: line, "'\(t.text)' is not a time") }
-                return v
-            }
-            switch ByteKey(type) {
-            case "A":
-                try count(1)
-                guard let a = IPv4Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv4 address") }
-                return .a(a)
-            case "AAAA":
-                try count(1)
-                guard let a = IPv6Address(r[0].text) else { throw ZoneError(line: line, "'\(r[0].text)' is not an IPv6 address") }
-                return .aaaa(a)
-            case "NS": try count(1); return .ns(try name(r[0], line: line))
-            case "CNAME": try count(1); return .cname(try name(r[0], line: line))
-            case "PTR": try count(1); return .ptr(try name(r[0], line: line))
-            case "MX":
-                try count(2)
-                return .mx(preference: try number(r[0], UInt16.self), exchange: try name(r[1], line: line))
-            case "SRV":
-                try count(4)
-                return .srv(priority: try number(r[0], UInt16.self), weight: try number(r[1], UInt16.self),
-                            port: try number(r[2], UInt16.self), target: try name(r[3], line: line))
-            case "SOA":
-                try count(7)
-                return .soa(DNSSOA(primary: try name(r[0], line: line), mailbox: try name(r[1], line: line),
-                                   serial: try number(r[2], UInt32.self), refresh: try seconds(r[3]), retry: try seconds(r[4]),
-                                   expire: try seconds(r[5]), minimum: try seconds(r[6])))
-            case "TXT":
-                guard !r.isEmpty else { throw ZoneError(line: line, "TXT takes one or more strings") }
-                var strings: [[UInt8]] = []
-                for t in r {
-                    guard let s = ZoneFile.unescape(t.bytes) else { throw ZoneError(line: line, "a bad escape in '\(t.text)'") }
-                    guard s.count <= 255 else { throw ZoneError(line: line, "a TXT string of \(s.count) bytes (at most 255)") }
-                    strings.append(s)
-                }
-                return .txt(strings)
-            default:
-                throw ZoneError(line: line, "record type '\(type)' is not supported (A, AAAA, NS, CNAME, SOA, PTR, MX, TXT, SRV)")
-            }
+        func data(_ type: DNSType, _ r: [Token], line: Int) throws(ZoneError) -> DNSRecordData {
+            try ZoneFile.rdata(type, r, origin: origin, line: line)
         }
     }
 }

@@ -168,7 +168,8 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads a possibly compressed name at `offset` in `message`; returns it and the offset just past its
     /// in-place encoding (after the first pointer, if any).
-    static func read(from message: Span<UInt8>, at offset: Int) throws(WireError) -> (DNSName, Int) {
+    /// With `pointers` false a compression pointer is `badPointer` (names RFC 3597 §4 forbids compressing).
+    static func read(from message: Span<UInt8>, at offset: Int, pointers: Bool = true) throws(WireError) -> (DNSName, Int) {
         var w: [UInt8] = []
         var i = offset
         var end: Int? = nil
@@ -190,6 +191,7 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
                 for k in 0..<n { w.append(message[i + 1 + k]) }
                 i += n + 1
             case 0xC0:
+                guard pointers else { throw .badPointer }
                 guard i + 1 < message.count else { throw .truncated(.dns, needed: i + 2, available: message.count) }
                 let target = Int(length & 0x3F) << 8 | Int(message[i + 1])
                 guard target < lowestJump else { throw .badPointer }

@@ -3,51 +3,43 @@
 //
 // RDATA is parsed strictly: the fields must consume exactly RDLENGTH octets. Names inside RDATA may be
 // compressed for the RFC 1035 types (NS, CNAME, SOA, PTR, MX) and are written compressed only for those
-// (RFC 3597 §4); SRV targets are never compressed on emit (RFC 2782). Unknown types keep their bytes.
+// (RFC 3597 §4); SRV targets are read compressed (RFC 2052 servers, RFC 3597 §4) but never written so
+// (RFC 2782). Every other type is `.unknown(type, uncompressed RDATA)`: checked and decompressed by `DNSRDataFormat` when this layer
+// knows the type's format, kept as octets when it does not, and written back as they are.
 
 import Swiftlet
 
-public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let a = DNSType(rawValue: 1)
-    public static let ns = DNSType(rawValue: 2)
-    public static let cname = DNSType(rawValue: 5)
-    public static let soa = DNSType(rawValue: 6)
-    public static let ptr = DNSType(rawValue: 12)
-    public static let mx = DNSType(rawValue: 15)
-    public static let txt = DNSType(rawValue: 16)
-    public static let aaaa = DNSType(rawValue: 28)
-    public static let srv = DNSType(rawValue: 33)
-    public static let opt = DNSType(rawValue: 41)
-    public static let axfr = DNSType(rawValue: 252)
-    public static let any = DNSType(rawValue: 255)
-
-    public var description: String {
-        switch self {
-        case .a: "A"
-        case .ns: "NS"
-        case .cname: "CNAME"
-        case .soa: "SOA"
-        case .ptr: "PTR"
-        case .mx: "MX"
-        case .txt: "TXT"
-        case .aaaa: "AAAA"
-        case .srv: "SRV"
-        case .opt: "OPT"
-        case .axfr: "AXFR"
-        case .any: "ANY"
-        default: "TYPE\(rawValue)"
-        }
-    }
-}
-
-public struct DNSClass: RawRepresentable, Hashable, Sendable {
+public struct DNSClass: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
     public static let internet = DNSClass(rawValue: 1)
     public static let chaos = DNSClass(rawValue: 3)
+    public static let none = DNSClass(rawValue: 254)
     public static let any = DNSClass(rawValue: 255)
+
+    /// `IN`, `CH`, `HS`, `NONE`, `ANY`, else RFC 3597 §5's `CLASSnnn`.
+    public var description: String {
+        switch rawValue {
+        case 1: "IN"
+        case 3: "CH"
+        case 4: "HS"
+        case 254: "NONE"
+        case 255: "ANY"
+        default: "CLASS\(rawValue)"
+        }
+    }
+
+    /// Parses `IN`, `CH`, `HS`, `NONE`, `ANY` (any case) or `CLASSnnn` (RFC 3597 §5); nil for anything else.
+    public init?(mnemonic text: String) {
+        let bytes = Array(text.utf8)
+        for (value, name) in [(UInt16(1), "IN"), (3, "CH"), (4, "HS"), (254, "NONE"), (255, "ANY")]
+        where asciiEqualIgnoringCase(bytes, name) {
+            self.init(rawValue: value)
+            return
+        }
+        guard let n = prefixedNumber(bytes, "CLASS") else { return nil }
+        self.init(rawValue: n)
+    }
 }
 
 public struct DNSSOA: Hashable, Sendable {
@@ -86,7 +78,24 @@ public enum DNSRecordData: Hashable, Sendable {
     case txt([[UInt8]])
     case srv(priority: UInt16, weight: UInt16, port: UInt16, target: DNSName)
     case opt([EDNSOption])
+    /// Any other type, held as its uncompressed wire RDATA, checked against the type's format when the
+    /// type is known (`DNSRDataFormat`). Written as it is: names inside are never compressed (RFC 3597 §4).
     case unknown(DNSType, [UInt8])
+
+    /// The record data of `type` from its uncompressed wire RDATA (RFC 3597 §5's generic form carries
+    /// this): a typed case where there is one, else `.unknown`, checked against the type's format. A
+    /// compression pointer anywhere is `badPointer`.
+    public init(type: DNSType, rdata: [UInt8]) throws(WireError) {
+        self = try DNSRecordData.read(type: type, from: rdata.span, at: 0, length: rdata.count, pointers: false)
+    }
+
+    /// The uncompressed wire RDATA (what RFC 3597 §5's generic form shows).
+    public var rdata: [UInt8] {
+        var out: [UInt8] = []
+        var compressor = DNSNameCompressor()
+        try? write(into: &out, compressor: &compressor, compress: false)
+        return out
+    }
 
     public var type: DNSType {
         switch self {
@@ -104,12 +113,16 @@ public enum DNSRecordData: Hashable, Sendable {
         }
     }
 
-    static func read(type: DNSType, from message: Span<UInt8>, at start: Int, length: Int) throws(WireError) -> DNSRecordData {
+    /// Reads RDATA strictly (exactly `length` octets). With `pointers`, names may be compressed where
+    /// RFC 3597 §4 lets a receiver meet that (the RFC 1035 types, and `DNSRDataFormat`'s compressible
+    /// names); other types' names must not be.
+    static func read(type: DNSType, from message: Span<UInt8>, at start: Int, length: Int,
+                     pointers: Bool = true) throws(WireError) -> DNSRecordData {
         let end = start + length
         guard end <= message.count else { throw .truncated(.dns, needed: end, available: message.count) }
         let rdata = message.extracting(0..<end)  // names may point anywhere before, never past the RDATA
         func name(_ at: Int) throws(WireError) -> (DNSName, Int) {
-            let (n, next) = try DNSName.read(from: rdata, at: at)
+            let (n, next) = try DNSName.read(from: rdata, at: at, pointers: pointers)
             return (n, next)
         }
         func expect(_ at: Int) throws(WireError) { guard at == end else { throw .badLength(.dns) } }
@@ -164,22 +177,25 @@ public enum DNSRecordData: Hashable, Sendable {
             }
             return .opt(options)
         default:
-            return .unknown(type, message.copy(start, length))
+            guard let fields = DNSRDataFormat.fields(of: type) else { return .unknown(type, message.copy(start, length)) }
+            var starts: [Int] = []
+            return .unknown(type, try DNSRDataFormat.decode(fields, from: message, at: start, length: length,
+                                                            pointers: pointers, starts: &starts))
         }
     }
 
-    func write(into out: inout [UInt8], compressor: inout DNSNameCompressor) throws(WireError) {
+    func write(into out: inout [UInt8], compressor: inout DNSNameCompressor, compress: Bool = true) throws(WireError) {
         switch self {
         case .a(let a): out.put32(a.rawValue)
         case .aaaa(let a): for i in 0..<16 { out.append(a.octet(i)) }
-        case .ns(let n), .cname(let n), .ptr(let n): compressor.write(n, into: &out, compress: true)
+        case .ns(let n), .cname(let n), .ptr(let n): compressor.write(n, into: &out, compress: compress)
         case .soa(let s):
-            compressor.write(s.primary, into: &out, compress: true)
-            compressor.write(s.mailbox, into: &out, compress: true)
+            compressor.write(s.primary, into: &out, compress: compress)
+            compressor.write(s.mailbox, into: &out, compress: compress)
             for v in [s.serial, s.refresh, s.retry, s.expire, s.minimum] { out.put32(v) }
         case .mx(let preference, let exchange):
             out.put16(preference)
-            compressor.write(exchange, into: &out, compress: true)
+            compressor.write(exchange, into: &out, compress: compress)
         case .txt(let strings):
             guard !strings.isEmpty else { throw .badLength(.dns) }
             for s in strings {

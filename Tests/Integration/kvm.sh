@@ -218,13 +218,13 @@ test_kvm_dns() {
     if nm "$elf" | grep -E '_swift_stdlib_(nfd|nfc|mappings|graphemeBreak)|TarStore'; then
         echo "the dns kernel links Unicode tables or the tar store (above)"; return 1
     fi
-    # The goal for the dns image is at most 400 KB (KiB, as `swiftlet build` prints sizes). Issue 18's loss
-    # recovery (RACK, PRR, F-RTO, per-segment records) took it from 409,232 to 417,424 bytes; until that is
-    # won back (docs/ROADMAP.md) the check holds it at 408 KiB, so that it cannot grow further unnoticed.
+    # The goal for the dns image was at most 400 KB (KiB, as `swiftlet build` prints sizes). Issue 18's loss
+    # recovery (RACK, PRR, F-RTO, per-segment records) took it from 409,232 to 417,424 bytes; issue 21 (every
+    # record type in zone files) allows it 450 KB = 460,800 bytes, the issue's own ceiling.
     local size
     size=$(stat -c %s Examples/dns/.swiftlet/kvm/dns.kernel)
-    log "dns kernel: $size bytes (goal 400 KiB: $((400 * 1024)) bytes)"
-    [ "$size" -le $((408 * 1024)) ] || { echo "the dns kernel is $size bytes, over its 408 KiB limit (goal 400 KiB)"; return 1; }
+    log "dns kernel: $size bytes (limit 450 KB: 460800 bytes)"
+    [ "$size" -le 460800 ] || { echo "the dns kernel is $size bytes, over its 450 KB limit (460,800 bytes)"; return 1; }
     local out
     out=$($SWIFTLET run --target kvm --disk "$elf" Examples/dns 2>&1) && { echo "--disk was accepted"; return 1; }
     grep -qF 'store("zones", disk: true)' <<<"$out" || { echo "unexpected: $out"; return 1; }
