@@ -6,15 +6,6 @@ import Testing
 import Swiftlet
 import SwiftletDNS
 
-func hexBytes(_ s: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var high: UInt8? = nil
-    for c in s.utf8 {
-        let v: UInt8 = c >= 0x61 ? c - 0x61 + 10 : c - 0x30
-        if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-    }
-    return out
-}
 
 @Suite struct SipHashTests {
     /// The 64 outputs of SipHash-2-4 in the reference implementation's vectors.h (github.com/veorq/SipHash):
