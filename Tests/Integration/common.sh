@@ -405,6 +405,7 @@ start_unbound() {  # start_unbound NS DIR ADDR PORT
         printf '  do-ip6: no\n  do-not-query-localhost: no\n  module-config: "validator iterator"\n'
         printf '  trust-anchor-file: "%s/anchors"\n  val-log-level: 2\n  access-control: 127.0.0.0/8 allow\n' "$dir"
         printf '  qname-minimisation: no\n  harden-referral-path: no\n  target-fetch-policy: "0 0 0 0 0"\n'
+        printf '  local-zone: "test." nodefault\n'  # unbound answers .test (RFC 6761) itself unless told not to
         for zone in example.test nsec3.test tampered.test; do
             printf 'stub-zone:\n  name: "%s"\n  stub-addr: %s@%s\n' "$zone" "$3" "$4"
         done
