@@ -392,6 +392,8 @@ PY
         grep -hE "^$zone\.?\s.*DNSKEY\s+257" "$dir/keys"/K"$zone"*.key >>"$dir/anchors"
     done
     [ "$(grep -c DNSKEY "$dir/anchors")" = 3 ] || { echo "trust anchors: $(cat "$dir/anchors")"; return 1; }
+    # The tap application runs as another user: it must be able to read the zones.
+    chmod -R a+rX "$dir/zones" && chmod o+x "$dir" "$(dirname "$dir")"
 }
 
 # Starts unbound in namespace NS (which has no route anywhere: nothing it asks leaves NS) on 127.0.0.1
