@@ -361,6 +361,7 @@ dnssec_zones() {  # dnssec_zones DIR
     local dir=$1 zone key
     command -v ldns-signzone >/dev/null || { echo "ldns-signzone is missing (apt-get install ldnsutils)"; return 1; }
     command -v dnssec-signzone >/dev/null || { echo "dnssec-signzone is missing (apt-get install bind9-utils)"; return 1; }
+    rm -rf "$dir"  # fresh keys every time: the anchors are every key file found
     mkdir -p "$dir/zones" "$dir/keys"
     : >"$dir/anchors"
     for zone in example.test nsec3.test tampered.test; do
