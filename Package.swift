@@ -64,6 +64,8 @@ let package = Package(
         ], swiftSettings: core),
         // Test helpers: fakes of every device protocol.
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),
+        // Test helper (host only): running the independent programs the tests compare with.
+        .target(name: "ChildProcess", path: "Tests/Support/ChildProcess"),
         // Benchmarks/run builds this in release mode.
         .target(name: "CBenchPeers", path: "Benchmarks/Sources/CBenchPeers"),
         .executableTarget(name: "swiftlet-bench", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletTesting", "SwiftletCrypto", "CBenchPeers"],
@@ -71,12 +73,12 @@ let package = Package(
         .testTarget(name: "SwiftletTests", dependencies: ["Swiftlet", "SwiftletStore", "SwiftletTesting"], exclude: ["Fixtures"], swiftSettings: core),
         .testTarget(name: "SwiftletNetTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet", "SwiftletHTTP", "SwiftletDNS", "SwiftletTesting"],
                     swiftSettings: core),
-        .testTarget(name: "SwiftletDNSTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletDNS"], exclude: ["Fixtures"],
+        .testTarget(name: "SwiftletDNSTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletDNS", "ChildProcess"], exclude: ["Fixtures"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletHTTPTests", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletUnixTests", dependencies: ["Swiftlet", "SwiftletUnix", "SwiftletHTTP", "SwiftletTesting"], swiftSettings: core),
-        .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletUnix"], swiftSettings: core),
-        .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix", "SwiftletTesting"],
+        .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletUnix", "ChildProcess"], swiftSettings: core),
+        .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix", "SwiftletTesting", "ChildProcess"],
                     swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),

@@ -74,6 +74,11 @@ enum DNSText {
     // MARK: base32hex, no padding
 
     static func base32hex(_ bytes: [UInt8]) -> String {
+        String(decoding: base32hexOctets(bytes), as: UTF8.self)
+    }
+
+    /// `bytes` in base32hex as octets, uppercase (NSEC3 owner labels lowercase them).
+    static func base32hexOctets(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         var buffer: UInt32 = 0, bits = 0
         for b in bytes {
@@ -86,7 +91,7 @@ enum DNSText {
             buffer &= (1 << UInt32(bits)) - 1
         }
         if bits > 0 { out.append(base32Alphabet[Int(buffer << UInt32(5 - bits) & 0x1F)]) }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Decodes unpadded base32hex (either case); nil for a character outside the alphabet, a length no

@@ -20,26 +20,8 @@ enum NSEC3Hash {
     static func label(of name: DNSName, salt: [UInt8], iterations: Int) -> [UInt8] {
         var digest = sha1(name.canonicalWire + salt)
         if iterations > 0 { for _ in 0..<iterations { digest = sha1(digest + salt) } }
-        return base32hex(digest)
-    }
-
-    /// RFC 4648 §7, lowercase, without padding (RFC 5155 §3.3).
-    static func base32hex(_ bytes: [UInt8]) -> [UInt8] {
-        let alphabet = Array("0123456789abcdefghijklmnopqrstuv".utf8)
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for b in bytes {
-            buffer = buffer << 8 | UInt32(b)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                out.append(alphabet[Int((buffer >> UInt32(bits)) & 31)])
-            }
-            buffer &= (1 << UInt32(bits)) - 1
-        }
-        if bits > 0 { out.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
-        return out
+        // RFC 4648 §7 without padding (RFC 5155 §3.3), lowercase as owner names are compared.
+        return DNSText.base32hexOctets(digest).map { $0 | 0x20 }
     }
 
     /// SHA-1 of `message`, in one piece.

@@ -67,7 +67,7 @@ public struct DNSResponder: Sendable {
         guard question.type != .axfr, question.type.rawValue != 251 else { return refuse(.refused) }  // AXFR, IXFR
         // Outside every zone: REFUSED, with Extended DNS Error 20 "Not Authoritative" when EDNS is on (RFC 8914).
         guard var z = zoneIndex(for: question.name) else { return refuse(.refused, extendedError: 20) }
-        if question.type == Zone.dsType, zones[z].apex == question.name, !question.name.isRoot,
+        if question.type == .ds, zones[z].apex == question.name, !question.name.isRoot,
            let parent = zoneIndex(for: question.name.parent) {
             z = parent
         }

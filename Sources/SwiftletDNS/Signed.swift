@@ -13,16 +13,6 @@
 import Swiftlet
 import SwiftletWire
 
-/// The DNSSEC record types a signed zone holds (RFC 4034, RFC 5155).
-enum DNSSECType {
-    static let ds = DNSType(rawValue: 43)
-    static let rrsig = DNSType(rawValue: 46)
-    static let nsec = DNSType(rawValue: 47)
-    static let dnskey = DNSType(rawValue: 48)
-    static let nsec3 = DNSType(rawValue: 50)
-    static let nsec3param = DNSType(rawValue: 51)
-}
-
 struct DNSSECIndex: Sendable {
     /// RRSIGs by owner, each with the type it covers.
     var byOwner: [DNSName: [(covered: DNSType, record: DNSRecord)]] = [:]
@@ -45,20 +35,20 @@ struct DNSSECIndex: Sendable {
         for r in records {
             guard case .unknown(let type, let bytes) = r.data else { continue }
             switch type {
-            case DNSSECType.rrsig:
+            case DNSType.rrsig:
                 guard bytes.count >= 18 else { throw ZoneLoadError("\(r.name): an RRSIG shorter than 18 octets") }
                 byOwner[r.name, default: []].append((DNSType(rawValue: UInt16(bytes[0]) << 8 | UInt16(bytes[1])), r))
-            case DNSSECType.nsec:
+            case DNSType.nsec:
                 guard nsecByOwner[r.name] == nil else { throw ZoneLoadError("\(r.name) has more than one NSEC") }
                 nsecByOwner[r.name] = r
-            case DNSSECType.nsec3:
+            case DNSType.nsec3:
                 guard let p = Self.nsec3Parameters(bytes) else { throw ZoneLoadError("\(r.name): a malformed NSEC3") }
                 if let q = params, q.salt != p.salt || q.iterations != p.iterations {
                     throw ZoneLoadError("\(r.name): NSEC3 records with different salts or iterations")
                 }
                 params = p
                 nsec3Records.append(r)
-            case DNSSECType.nsec3param where r.name == apex:
+            case DNSType.nsec3param where r.name == apex:
                 guard let p = Self.nsec3Parameters(bytes, param: true) else { throw ZoneLoadError("\(r.name): a malformed NSEC3PARAM") }
                 if let q = params, q.salt != p.salt || q.iterations != p.iterations {
                     throw ZoneLoadError("\(r.name): the NSEC3PARAM's salt or iterations differ from the NSEC3 records'")
@@ -139,7 +129,7 @@ struct DNSSECIndex: Sendable {
     func signatures(of records: [DNSRecord]) -> [DNSRecord] {
         var out: [DNSRecord] = []
         var done: [(DNSName, DNSType)] = []
-        for r in records where r.type != DNSSECType.rrsig && !done.contains(where: { $0.0 == r.name && $0.1 == r.type }) {
+        for r in records where r.type != DNSType.rrsig && !done.contains(where: { $0.0 == r.name && $0.1 == r.type }) {
             done.append((r.name, r.type))
             out += signatures(r.name, r.type)
         }
@@ -255,7 +245,7 @@ struct DNSSECIndex: Sendable {
     /// A referral: the DS RRset and its RRSIGs, or the proof that the delegation has none (RFC 4035
     /// §3.1.4, RFC 5155 §7.2.7: the NSEC3 matching the cut, else the opt-out proof).
     func delegationProof(_ cut: DNSName, ds: [DNSRecord], apex: DNSName) -> [DNSRecord] {
-        if !ds.isEmpty { return ds + signatures(cut, DNSSECType.ds) }
+        if !ds.isEmpty { return ds + signatures(cut, DNSType.ds) }
         var out: [DNSRecord] = []
         if usesNSEC3 {
             if let m = nsec3For(cut), m.matches { add(m.record, to: &out) } else {

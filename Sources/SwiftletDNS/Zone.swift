@@ -62,7 +62,7 @@ public struct Zone: Sendable {
                 n = n.parent
             }
             if r.type == .ns && r.name != apex { cuts.insert(r.name) }
-            if r.type == Self.dnameType {
+            if r.type == .dname {
                 guard let target = Self.dnameTarget(r) else { throw ZoneLoadError("\(r.name): a DNAME's data is not one domain name") }
                 guard dnames[r.name] == nil else { throw ZoneLoadError("\(r.name) has more than one DNAME (RFC 6672 §2.4)") }
                 dnames[r.name] = target
@@ -73,7 +73,7 @@ public struct Zone: Sendable {
         }
         for (name, rs) in nodes where rs.contains(where: { $0.type == .cname }) {
             // DNSSEC's RRSIG and NSEC may sit beside a CNAME (RFC 4035 §2.5).
-            let data = rs.filter { $0.type != DNSSECType.rrsig && $0.type != DNSSECType.nsec }
+            let data = rs.filter { $0.type != DNSType.rrsig && $0.type != DNSType.nsec }
             guard data.count == 1 else {
                 throw ZoneLoadError("\(name) has a CNAME and other data (RFC 1034 §3.6.2)")
             }
@@ -104,12 +104,12 @@ public struct Zone: Sendable {
             // A delegation on the way down from the apex: a referral, not an answer; unless it is the
             // delegation point itself asked for its DS, which is the parent's data (RFC 4035 §3.1.4.1).
             var cut = delegation(above: name)
-            if cut == name && question.type == Self.dsType { cut = nil }
+            if cut == name && question.type == .ds { cut = nil }
             // A DNAME higher up than the delegation (or with none) redirects the whole subtree below it.
             if let redirect = dname(above: name), cut == nil || redirect.owner.labelCount < cut!.labelCount,
-               let record = nodes[redirect.owner]?.first(where: { $0.type == Self.dnameType }) {
+               let record = nodes[redirect.owner]?.first(where: { $0.type == .dname }) {
                 result.answer.append(record)
-                if signed { result.answer += dnssec.signatures(redirect.owner, Self.dnameType) }
+                if signed { result.answer += dnssec.signatures(redirect.owner, .dname) }
                 let labels = name.labels
                 let kept = Array(labels[0..<(labels.count - redirect.owner.labelCount)])
                 guard let synthesised = try? DNSName(labels: kept + redirect.target.labels) else {
@@ -127,7 +127,7 @@ public struct Zone: Sendable {
                     result.authoritative = false
                     result.authority = nodes[cut]!.filter { $0.type == .ns }
                     if signed {
-                        result.authority += dnssec.delegationProof(cut, ds: nodes[cut]!.filter { $0.type == Self.dsType }, apex: apex)
+                        result.authority += dnssec.delegationProof(cut, ds: nodes[cut]!.filter { $0.type == .ds }, apex: apex)
                     }
                     result.additional = glue(for: result.authority)
                 }
@@ -170,7 +170,7 @@ public struct Zone: Sendable {
             }
             // ANY gets one RRset, the first the zone lists for the name (RFC 8482 §4.1: a full ANY answer is an
             // amplifier and no client needs it; NSD answers the same way). Signatures are not an RRset of their own.
-            let wanted = question.type == .any ? records.first(where: { $0.type != DNSSECType.rrsig })?.type : question.type
+            let wanted = question.type == .any ? records.first(where: { $0.type != DNSType.rrsig })?.type : question.type
             let matching = records.filter { $0.type == wanted }
             if matching.isEmpty {
                 result.authority = [negativeSOA]  // NODATA
@@ -180,7 +180,7 @@ public struct Zone: Sendable {
                 }
             } else {
                 result.answer += matching
-                if let wanted, wanted != DNSSECType.rrsig { result.answer += signatures(wanted) }
+                if let wanted, wanted != DNSType.rrsig { result.answer += signatures(wanted) }
                 if signed, let wildcardOwner { result.authority += dnssec.wildcardAnswerProof(name, wildcard: wildcardOwner) }
                 result.additional = glue(for: matching)  // addresses for NS, MX and SRV targets
             }
@@ -235,23 +235,10 @@ public struct Zone: Sendable {
         return best
     }
 
-    /// DNAME (RFC 6672), held as its uncompressed wire RDATA; DS (RFC 4034 §5).
-    static let dnameType = DNSType(rawValue: 39)
-    static let dsType = DNSType(rawValue: 43)
-
     /// A DNAME record's target: its RDATA must be exactly one uncompressed name.
     static func dnameTarget(_ record: DNSRecord) -> DNSName? {
         guard case .unknown(_, let bytes) = record.data else { return nil }
-        var labels: [[UInt8]] = []
-        var i = 0
-        while i < bytes.count {
-            let n = Int(bytes[i])
-            if n == 0 { return i + 1 == bytes.count ? try? DNSName(labels: labels) : nil }
-            guard n <= 63, i + 1 + n < bytes.count else { return nil }
-            labels.append(Array(bytes[(i + 1)...(i + n)]))
-            i += 1 + n
-        }
-        return nil
+        return DNSName(wholeWire: bytes)
     }
 
     /// RFC 4592: the owner and records of `*.<closest encloser>` when the closest existing ancestor has a

@@ -166,6 +166,14 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         return s
     }
 
+    /// The name whose uncompressed wire form is exactly `bytes` (RDATA held as raw octets, such as a
+    /// DNAME's); nil if the octets are not one whole name.
+    public init?(wholeWire bytes: [UInt8]) {
+        let span = bytes.span
+        guard let read = try? DNSName.read(from: span, at: 0, pointers: false), read.1 == bytes.count else { return nil }
+        self = read.0
+    }
+
     /// Reads a possibly compressed name at `offset` in `message`; returns it and the offset just past its
     /// in-place encoding (after the first pointer, if any).
     /// With `pointers` false a compression pointer is `badPointer` (names RFC 3597 §4 forbids compressing).

@@ -5,6 +5,7 @@
 // path: the portable Swift and CSwiftletCrypto's SSE2, SSSE3 and AVX2 code (a path the CPU lacks is
 // reported loudly and skipped), and the SIMD keystream is compared with the Swift one byte for byte.
 
+import ChildProcess
 import CSwiftletCrypto
 import Foundation
 import Testing
@@ -283,7 +284,7 @@ for line in sys.stdin:
     }
     var input = ""
     for c in cases { input += hex(c.key) + "," + hex(c.msg) + "\n" }
-    let lines = try Reference.python(poly1305Script, input: input).split(separator: "\n")
+    let lines = try ChildProcess.python(poly1305Script, input: input).split(separator: "\n")
     #expect(lines.count == cases.count)
     var mismatches = 0
     for (c, line) in zip(cases, lines) where hex(Poly1305.authenticate(c.msg.span, key: c.key.span)) != String(line) {
@@ -478,7 +479,7 @@ private func differential(algorithm: String, keyLength: Int, seed: UInt64,
         cases.append((key, nonce, aad, pt, ct, tag))
         input += [algorithm, hex(key), hex(nonce), hex(aad), hex(pt), hex(ct), hex(tag)].joined(separator: ",") + "\n"
     }
-    let lines = try Reference.python(differentialScript, input: input).split(separator: "\n")
+    let lines = try ChildProcess.python(differentialScript, input: input).split(separator: "\n")
     #expect(lines.count == cases.count)
     for (c, line) in zip(cases, lines) {
         let parts = line.split(separator: ",", omittingEmptySubsequences: false)

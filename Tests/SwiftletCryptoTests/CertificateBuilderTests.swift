@@ -4,6 +4,7 @@
 // x509 -text, pkey) and by Python's `cryptography` (which verifies the signatures and reads every field),
 // so a certificate only passes if two independent X.509 implementations accept it as we meant it.
 
+import ChildProcess
 import Foundation
 import Testing
 import Swiftlet
@@ -193,7 +194,7 @@ private struct IssuedPair: @unchecked Sendable {
 private func pairs() throws -> [IssuedPair] { try IssuedPair.all.get() }
 
 private func openssl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    try Reference.run("/usr/bin/openssl", arguments)
+    try ChildProcess.run("/usr/bin/openssl", arguments)
 }
 
 private func validationError(_ pair: IssuedPair, now: Int64, host: String? = nil) -> CertificateError? {
@@ -359,7 +360,7 @@ private func validationError(_ pair: IssuedPair, now: Int64, host: String? = nil
                        c.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
             print('ok')
             """
-            let lines = try Reference.python(script).split(separator: "\n").map(String.init)
+            let lines = try ChildProcess.python(script).split(separator: "\n").map(String.init)
             var serial = "0"
             for b in p.leaf.serialNumber { serial = decimalTimes256Plus(serial, Int(b)) }
             #expect(lines == ["localhost,www.example.test,*.apps.example.test 127.0.0.1,::1",
@@ -492,7 +493,7 @@ private func decimalTimes256Plus(_ decimal: String, _ add: Int) -> String {
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let first = try Reference.run(tool, ["cert", "localhost", "127.0.0.1", "::1"], in: work)
+        let first = try ChildProcess.run(tool, ["cert", "localhost", "127.0.0.1", "::1"], in: work)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("certs/ca.pem      new development CA") && first.stdout.contains("try: curl --cacert certs/ca.pem https://localhost:PORT/"),
                 "\(first.stdout)")
@@ -521,7 +522,7 @@ private func decimalTimes256Plus(_ decimal: String, _ add: Int) -> String {
 
         // A second run keeps the CA (same bytes) and issues a new key and certificate under it.
         let caBefore = try file("ca.pem"), caKeyBefore = try file("ca.key"), serverBefore = try file("server.pem")
-        let second = try Reference.run(tool, ["cert", "--key-type", "ed25519", "--days", "30", "example.test"], in: work)
+        let second = try ChildProcess.run(tool, ["cert", "--key-type", "ed25519", "--days", "30", "example.test"], in: work)
         #expect(second.status == 0 && second.stdout.contains("development CA reused"), "\(second.stdout) \(second.stderr)")
         #expect(try file("ca.pem") == caBefore && file("ca.key") == caKeyBefore && file("server.pem") != serverBefore)
         let again = try Certificate.all(pem: try file("server.pem"))
@@ -529,7 +530,7 @@ private func decimalTimes256Plus(_ decimal: String, _ add: Int) -> String {
         _ = try validator.validate(leaf: again[0], intermediates: [], now: now, hostName: "example.test")
 
         // --out elsewhere; refusals say what is wrong and write nothing.
-        let other = try Reference.run(tool, ["cert", "--out", "elsewhere/tls", "--key-type", "ed25519", "10.0.0.2"], in: work)
+        let other = try ChildProcess.run(tool, ["cert", "--out", "elsewhere/tls", "--key-type", "ed25519", "10.0.0.2"], in: work)
         #expect(other.status == 0, "\(other.stderr)")
         let otherCA = try Certificate.all(pem: Array(try Data(contentsOf: work.appendingPathComponent("elsewhere/tls/ca.pem"))))
         #expect(otherCA[0].publicKey.algorithm == .ed25519 && otherCA[0].bytes != ca[0].bytes)
@@ -537,13 +538,13 @@ private func decimalTimes256Plus(_ decimal: String, _ add: Int) -> String {
                                      (["cert", "--key-type", "rsa", "x.test"], "--key-type 'rsa': p256 or ed25519"),
                                      (["cert", "--days", "0", "x.test"], "--days 0"),
                                      (["cert", String(repeating: "a", count: 60) + ".test"], "at most 64 bytes")] {
-            let refused = try Reference.run(tool, arguments + ["--out", "refused"], in: work)
+            let refused = try ChildProcess.run(tool, arguments + ["--out", "refused"], in: work)
             #expect(refused.status == 1 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("refused").path))
         // A CA key without its certificate is not silently replaced.
         try FileManager.default.removeItem(at: certs.appendingPathComponent("ca.pem"))
-        let orphan = try Reference.run(tool, ["cert", "localhost"], in: work)
+        let orphan = try ChildProcess.run(tool, ["cert", "localhost"], in: work)
         #expect(orphan.status == 1 && orphan.stderr.contains("certs/ca.key is there without certs/ca.pem"), "\(orphan.stderr)")
         #expect(try file("ca.key") == caKeyBefore)
     }

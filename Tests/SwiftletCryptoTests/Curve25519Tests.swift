@@ -3,6 +3,7 @@
 // random inputs in both directions, and every documented refusal. The field and scalar layers are checked
 // against Python integers at their limb bounds.
 
+import ChildProcess
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -125,7 +126,7 @@ private func add32(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         print(raw(ka), raw(kb), kb.exchange(X25519PublicKey.from_public_bytes(apub)).hex(),
               ka.exchange(X25519PublicKey.from_public_bytes(u)).hex())
     """
-    let out = lines(try Reference.python(script, input: input))
+    let out = lines(try ChildProcess.python(script, input: input))
     #expect(out.count == cases.count)
     for (c, line) in zip(cases, out) {
         let f = line.split(separator: " ").map(String.init)
@@ -249,7 +250,7 @@ private func checkVector(_ v: SignVector) throws {
             ok = "bad"
         print(pub.hex(), k.sign(msg).hex(), ok)
     """
-    let out = lines(try Reference.python(script, input: input))
+    let out = lines(try ChildProcess.python(script, input: input))
     #expect(out.count == cases.count)
     var corrupted = ""
     var ourVerdicts: [String] = []
@@ -271,7 +272,7 @@ private func checkVector(_ v: SignVector) throws {
             ourVerdicts.append(verifyResult(bad, c.message, key.publicKey) == nil ? "ok" : "bad")
         }
     }
-    let theirs = lines(try Reference.python(script, input: corrupted)).map { String($0.split(separator: " ")[2]) }
+    let theirs = lines(try ChildProcess.python(script, input: corrupted)).map { String($0.split(separator: " ")[2]) }
     #expect(theirs == ourVerdicts)
     #expect(!ourVerdicts.contains("ok"))
 }
@@ -463,7 +464,7 @@ private func naiveMultiply(_ a: Scalar25519, _ p: EdwardsPoint) -> EdwardsPoint 
         sq = pow(r, (p - 1) // 2, p) == 1 or r == 0
         print(h(a * b), h(a * a), h(a - b), h(pow(a, p - 2, p)), "1" if sq else "0")
     """
-    let out = lines(try Reference.python(script, input: input))
+    let out = lines(try ChildProcess.python(script, input: input))
     #expect(out.count == elements.count)
     for (i, line) in out.enumerated() {
         let f = line.split(separator: " ").map(String.init)
@@ -502,7 +503,7 @@ private func naiveMultiply(_ a: Scalar25519, _ p: EdwardsPoint) -> EdwardsPoint 
         a, b, c = [n(t) % L for t in line.split()]
         print(h(a), h((a * b + c) % L))
     """
-    let out = lines(try Reference.python(script, input: input))
+    let out = lines(try ChildProcess.python(script, input: input))
     #expect(out.count == wide.count)
     for (i, line) in out.enumerated() {
         let f = line.split(separator: " ").map(String.init)

@@ -1,6 +1,7 @@
 // Tests of the strict DER reader and of PEM/Base64: one case per documented refusal, plus Base64 compared
 // with Foundation's encoder on seeded random inputs in both directions.
 
+import ChildProcess
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -266,7 +267,7 @@ private func structureError(_ bytes: [UInt8]) -> DERError? { derError(bytes) { (
         let text = PEM.encode(label: "CERTIFICATE", der: der)
         #expect(try PEM.decode(text, label: "CERTIFICATE") == der)
         // Python's reading of our encoding: the same bytes.
-        let python = try Reference.python("import sys,base64; t=sys.stdin.read(); b=t.split('-----')[2]; print(base64.b64decode(b).hex())",
+        let python = try ChildProcess.python("import sys,base64; t=sys.stdin.read(); b=t.split('-----')[2]; print(base64.b64decode(b).hex())",
                                           input: String(decoding: text, as: UTF8.self))
         #expect(python.trimmingCharacters(in: .whitespacesAndNewlines) == hex(der))
         let body = Data(der).base64EncodedString()

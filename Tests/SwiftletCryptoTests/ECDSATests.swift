@@ -3,6 +3,7 @@
 // cryptography_vectors; differential tests against Python `cryptography` (OpenSSL) on seeded random keys
 // and messages in both directions, for ECDSA and ECDH; and every documented refusal.
 
+import ChildProcess
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -315,7 +316,7 @@ private func differentialPython(_ curve: Curve) throws {
     let script = pythonECDSA.replacingOccurrences(of: "CURVE", with: "\"\(curve.python)\"")
         .replacingOccurrences(of: "HASH", with: "\"\(curve.pythonHash)\"")
         .replacingOccurrences(of: "SIZE", with: "\(curve.size)")
-    let lines = try Reference.python(script, input: input).split(separator: "\n")
+    let lines = try ChildProcess.python(script, input: input).split(separator: "\n")
     #expect(lines.count == count)
     for (i, line) in lines.enumerated() {
         let fields = line.split(separator: " ").map(String.init)

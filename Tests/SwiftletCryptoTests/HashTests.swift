@@ -2,6 +2,7 @@
 // ShortMsg, LongMsg and Monte Carlo files), RFC 4231 and RFC 5869, and against OpenSSL (through Python's
 // `cryptography` and `hashlib`) on seeded random inputs fed in random pieces.
 
+import ChildProcess
 import Testing
 @testable import SwiftletCrypto
 
@@ -164,7 +165,7 @@ import Testing
                   hmac.new(k, m, 'sha256').hexdigest(), hmac.new(k, m, 'sha384').hexdigest(),
                   hmac.new(k, m, 'sha512').hexdigest(), okm.hex())
         """
-        let theirs = try Reference.python(script, input: lines.joined(separator: "\n") + "\n").split(separator: "\n").map(String.init)
+        let theirs = try ChildProcess.python(script, input: lines.joined(separator: "\n") + "\n").split(separator: "\n").map(String.init)
         #expect(theirs.count == ours.count)
         for (i, (a, b)) in zip(ours, theirs).enumerated() { #expect(a == b, "input \(i): \(lines[i].prefix(60))") }
     }

@@ -2,6 +2,7 @@
 // Laboratories PKCS #1 v2.1 PSS example 10 (its 2048-bit CRT key), differential tests against Python's
 // `cryptography` (OpenSSL) on freshly generated keys in both directions, and every documented refusal.
 
+import ChildProcess
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -199,7 +200,7 @@ private func name(_ hash: HashAlgorithm) -> String {
             c = k.sign(m, padding.PSS(mgf=padding.MGF1(H[hn]), salt_length=padding.PSS.MAX_LENGTH), H[hn])
             print('sig', i, hn, a.hex(), b.hex(), c.hex())
     """
-    let output = try Reference.python(script, input: messages.map(hex).joined(separator: "\n"))
+    let output = try ChildProcess.python(script, input: messages.map(hex).joined(separator: "\n"))
     var keys: [PythonKey] = []
     var checked = 0
     for line in output.split(separator: "\n") {
@@ -258,7 +259,7 @@ private func name(_ hash: HashAlgorithm) -> String {
             }
         }
     }
-    let verdicts = try Reference.python("""
+    let verdicts = try ChildProcess.python("""
     import sys
     from cryptography.hazmat.primitives.asymmetric import rsa, padding
     from cryptography.hazmat.primitives import hashes
@@ -281,7 +282,7 @@ private func name(_ hash: HashAlgorithm) -> String {
 
 /// A fresh 2048-bit key from Python: n, e and [d, p, q, dP, dQ, qInv].
 private func freshKey() throws -> (n: [UInt8], e: [UInt8], parts: [[UInt8]]) {
-    let out = try Reference.python("""
+    let out = try ChildProcess.python("""
     from cryptography.hazmat.primitives.asymmetric import rsa
     v = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_numbers()
     h = lambda x: '%x' % x if len('%x' % x) % 2 == 0 else '0%x' % x

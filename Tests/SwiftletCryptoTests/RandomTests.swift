@@ -2,6 +2,7 @@
 // algorithm in Python (its `hmac` module, written from the standard's pseudocode, sharing no code with
 // ours), and the limits and reseeding of `RandomGenerator` over a counting entropy device.
 
+import ChildProcess
 import Testing
 import Swiftlet
 @testable import SwiftletCrypto
@@ -62,7 +63,7 @@ final class CountingEntropy: Entropy, @unchecked Sendable {
             a = d.gen(n1, f[4]); d.up(f[3] + f[4]); b = d.gen(n2, f[4])
             print(a.hex(), b.hex())
         """
-        let theirs = try Reference.python(script, input: lines.joined(separator: "\n") + "\n").split(separator: "\n").map(String.init)
+        let theirs = try ChildProcess.python(script, input: lines.joined(separator: "\n") + "\n").split(separator: "\n").map(String.init)
         #expect(theirs == ours)
     }
 

@@ -3,83 +3,23 @@
 // process; NIST CAVP and RFC vector files come from the `cryptography_vectors` package (scripts/test installs
 // python3-cryptography and python3-cryptography-vectors when they are missing).
 
+import ChildProcess
 import Foundation
 import Testing
 
 enum ReferenceError: Error, CustomStringConvertible {
-    case pythonFailed(status: Int32, stderr: String)
     case vectorsMissing(String)
     var description: String {
         switch self {
-        case .pythonFailed(let status, let stderr): "python3 exited with \(status): \(stderr)"
         case .vectorsMissing(let why): "cryptography_vectors not found (apt-get install python3-cryptography-vectors): \(why)"
         }
     }
 }
 
 enum Reference {
-    /// Debian's Python, whose `cryptography` and `cryptography_vectors` come from apt (a `python3` earlier on
-    /// the PATH, a pyenv say, would not see them).
-    static let pythonPath = "/usr/bin/python3"
-
-    /// Held while a child process is started (and, for `python`, for its whole run): the tests run in
-    /// parallel, and Foundation's Process on Linux is not known to be safe to launch from many threads at
-    /// once (a full run once died in malloc with several test processes being started).
-    static let processLock = NSLock()
-
-    /// Runs `python3 -c script`, feeds `input` on its standard input and returns its standard output.
-    /// A non-zero exit is an error carrying the child's standard error.
-    static func python(_ script: String, input: String = "") throws -> String {
-        processLock.lock()
-        defer { processLock.unlock() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pythonPath)
-        process.arguments = ["-c", script]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Write on another thread: a child that answers as it reads would otherwise fill its pipe and stall.
-        let data = Data(input.utf8)
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(data)
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let errors = ErrorCollector(stderr.fileHandleForReading)
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ReferenceError.pythonFailed(status: process.terminationStatus, stderr: errors.text())
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Runs `executable` with `arguments` (in `directory` if given) under `processLock` for its whole run, and
-    /// returns its exit status, standard output and standard error (a non-zero exit is not an error here:
-    /// tests of refusals want the status and the message).
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        processLock.lock()
-        defer { processLock.unlock() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let errors = ErrorCollector(stderr.fileHandleForReading)
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), errors.text())
-    }
-
     /// The folder holding the vector files of Python's `cryptography_vectors` package.
     static func vectorsDirectory() throws -> String {
-        let path = try python("import cryptography_vectors, os; print(os.path.dirname(cryptography_vectors.__file__))")
+        let path = try ChildProcess.python("import cryptography_vectors, os; print(os.path.dirname(cryptography_vectors.__file__))")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard FileManager.default.fileExists(atPath: path) else { throw ReferenceError.vectorsMissing(path) }
         return path
@@ -92,22 +32,6 @@ enum Reference {
             throw ReferenceError.vectorsMissing("no file \(path)")
         }
         return text
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-private final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

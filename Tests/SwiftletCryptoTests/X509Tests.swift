@@ -5,6 +5,7 @@
 // every certificate and key of the cryptography_vectors corpus is parsed and compared with what Python
 // accepts.
 
+import ChildProcess
 import Foundation
 import Testing
 @testable import SwiftletCrypto
@@ -19,8 +20,8 @@ private enum X509TestError: Error, CustomStringConvertible {
 
 /// Runs `script` with /bin/sh in `directory`; throws with its standard error on failure.
 private func shell(_ script: String, in directory: URL) throws {
-    Reference.processLock.lock()
-    defer { Reference.processLock.unlock() }
+    ChildProcess.lock.lock()
+    defer { ChildProcess.lock.unlock() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", script]
@@ -81,13 +82,13 @@ final class PythonSignatureOracle: @unchecked Sendable {
         do {
             if process == nil {
                 let p = Process()
-                p.executableURL = URL(fileURLWithPath: Reference.pythonPath)
+                p.executableURL = URL(fileURLWithPath: ChildProcess.pythonPath)
                 p.arguments = ["-c", Self.script]
                 let i = Pipe(), o = Pipe()
                 p.standardInput = i
                 p.standardOutput = o
-                Reference.processLock.lock()
-                defer { Reference.processLock.unlock() }
+                ChildProcess.lock.lock()
+                defer { ChildProcess.lock.unlock() }
                 try p.run()
                 process = p
                 input = i.fileHandleForWriting
@@ -449,7 +450,7 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
                 ','.join(sorted(u._name for u in eku.value)) if eku else '-']
             print(' '.join(fields))
         """
-        let out = try Reference.python("import os; os.chdir('\(p.directory.path)')\n" + script, input: names.joined(separator: " "))
+        let out = try ChildProcess.python("import os; os.chdir('\(p.directory.path)')\n" + script, input: names.joined(separator: " "))
         var lines = 0
         for line in out.split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
@@ -526,7 +527,7 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
                 print(name, 'ed25519' if isinstance(k, ed25519.Ed25519PrivateKey) else 'x25519', k.private_bytes(*raw).hex())
         """
         let files = ["ec-leaf.key", "ec-leaf.sec1", "p384-leaf.key", "p384-leaf.sec1", "rsa-leaf.key", "rsa-leaf.pkcs1", "ed-leaf.key", "x25519.key"]
-        let out = try Reference.python("import os; os.chdir('\(p.directory.path)')\n" + script, input: files.joined(separator: " "))
+        let out = try ChildProcess.python("import os; os.chdir('\(p.directory.path)')\n" + script, input: files.joined(separator: " "))
         var seen = 0
         for line in out.split(separator: "\n") {
             let f = line.split(separator: " ").map(String.init)
@@ -629,7 +630,7 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
                 print(name, 'fail', type(e).__name__)
         """
         let input = certs.map { "\($0.0) \($0.1.isEmpty ? "00" : hex($0.1))" }.joined(separator: "\n") + "\n"
-        let out = try Reference.python(script, input: input)
+        let out = try ChildProcess.python(script, input: input)
         var python: [String: Bool] = [:]
         for line in out.split(separator: "\n") {
             let f = line.split(separator: " ")
@@ -699,7 +700,7 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
                     pass
             print(name, res)
         """
-        let out = try Reference.python("import os; os.chdir('\(root)')\n" + script, input: files.joined(separator: " "))
+        let out = try ChildProcess.python("import os; os.chdir('\(root)')\n" + script, input: files.joined(separator: " "))
         var agree = 0, disagree: [String] = []
         for line in out.split(separator: "\n") {
             let f = line.split(separator: " ").map(String.init)
@@ -744,7 +745,7 @@ private func chainError(_ leaf: Certificate, _ intermediates: [Certificate], anc
         let blocks = try PEM.decodeAll(bundle)
         var parsed = 0
         for b in blocks { if (try? Certificate(derEncoded: b.der)) != nil { parsed += 1 } }
-        let count = try Reference.python("""
+        let count = try ChildProcess.python("""
         from cryptography import x509
         text = open('/etc/ssl/certs/ca-certificates.crt').read()
         end = '-----END CERTIFICATE-----'

@@ -4,6 +4,7 @@
 // original to BIND's `named-checkzone -D` (bind9-utils), which prints both in its canonical form.
 // Also: every record's presentation parses back to the same wire octets.
 
+import ChildProcess
 import Foundation
 import Testing
 import Swiftlet
@@ -90,17 +91,9 @@ import SwiftletDNS
         let ours = directory.appendingPathComponent("ours.zone")
         try printed.write(to: ours, atomically: true, encoding: .utf8)
         func canonical(_ file: URL) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = ["-q", "-D", "-i", "none", "-n", "ignore", "-k", "ignore", "-o", "-", "every.test", file.path]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "named-checkzone refused \(file.lastPathComponent)")
-            return String(decoding: data, as: UTF8.self)
+            let result = try ChildProcess.run(tool, ["-q", "-D", "-i", "none", "-n", "ignore", "-k", "ignore", "-o", "-", "every.test", file.path])
+            #expect(result.status == 0, "named-checkzone refused \(file.lastPathComponent): \(result.stderr)")
+            return result.stdout
         }
         let expected = try canonical(Self.fixture)
         let got = try canonical(ours)

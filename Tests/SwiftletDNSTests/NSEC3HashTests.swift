@@ -1,6 +1,7 @@
 // The NSEC3 owner hash (SwiftletDNS/NSEC3Hash.swift): RFC 5155 Appendix A's hashed names (salt aabbccdd,
 // 12 iterations), and SHA-1 against Python's hashlib on inputs of every length across two blocks.
 
+import ChildProcess
 import Foundation
 import Testing
 import Swiftlet
@@ -24,14 +25,7 @@ import SwiftletWire
     @Test func sha1AgreesWithHashlib() throws {
         let lengths = Array(0...130)
         let script = "import hashlib,sys\nfor n in range(131): print(hashlib.sha1(bytes((i * 7 + n) & 255 for i in range(n))).hexdigest())"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", script]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try ChildProcess.python(script)
         let expected = text.split(separator: "\n").map(String.init)
         #expect(expected.count == lengths.count)
         for (n, want) in zip(lengths, expected) {
@@ -42,10 +36,10 @@ import SwiftletWire
     }
 
     @Test func base32hexSortsAsTheBytes() {
-        #expect(NSEC3Hash.base32hex([]) == [])
-        #expect(NSEC3Hash.base32hex(Array("f".utf8)) == Array("co".utf8))       // RFC 4648 §10, lowercase, no padding
-        #expect(NSEC3Hash.base32hex(Array("foobar".utf8)) == Array("cpnmuoj1e8".utf8))
-        #expect(DNSSECIndex.bytesBefore(NSEC3Hash.base32hex([0x01, 0xFF]), NSEC3Hash.base32hex([0x02, 0x00])))
+        #expect(DNSText.base32hexOctets([]) == [])
+        #expect(DNSText.base32hexOctets(Array("f".utf8)) == Array("CO".utf8))       // RFC 4648 §10, no padding
+        #expect(DNSText.base32hexOctets(Array("foobar".utf8)) == Array("CPNMUOJ1E8".utf8))
+        #expect(DNSSECIndex.bytesBefore(DNSText.base32hexOctets([0x01, 0xFF]), DNSText.base32hexOctets([0x02, 0x00])))
     }
 
     /// RFC 4034 §6.1's example order.

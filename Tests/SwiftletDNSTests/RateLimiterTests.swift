@@ -11,18 +11,7 @@ import SwiftletDNS
 @Suite struct RateLimiterTests {
     static let key = [UInt8](repeating: 0x42, count: 16)
     static let responder: DNSResponder = {
-        let text = """
-            $ORIGIN example.test.
-            $TTL 60
-            @   SOA ns1 hostmaster 1 7200 1800 1209600 300
-                NS  ns1
-            ns1 A   192.0.2.1
-            www A   192.0.2.3
-            mail A  192.0.2.4
-            child NS ns.child
-            ns.child A 192.0.2.9
-
-            """
+        let text = ResponderTests.exampleZone + "mail A 192.0.2.4\nchild NS ns.child\nns.child A 192.0.2.9\n"
         return DNSResponder(zones: [try! Zone(records: try! ZoneFile.parse(text))])
     }()
     static func response(_ name: String, _ type: DNSType = .a) -> [UInt8] {

@@ -7,16 +7,18 @@ import SwiftletWire
 import SwiftletDNS
 
 @Suite struct ResponderTests {
-    static let responder: DNSResponder = {
-        var text = """
-            $ORIGIN example.test.
-            $TTL 60
-            @   SOA ns1 hostmaster 1 7200 1800 1209600 300
-                NS  ns1
-            ns1 A   192.0.2.1
-            www A   192.0.2.3
+    /// The zone these tests and RateLimiterTests start from.
+    static let exampleZone = """
+        $ORIGIN example.test.
+        $TTL 60
+        @   SOA ns1 hostmaster 1 7200 1800 1209600 300
+            NS  ns1
+        ns1 A   192.0.2.1
+        www A   192.0.2.3
 
-            """
+        """
+    static let responder: DNSResponder = {
+        var text = exampleZone
         // A TXT set of about 4 KB: too big for 512 bytes and for 1232.
         for i in 0..<20 { text += "big TXT \"\(String(repeating: Character(String(i % 10)), count: 200))\"\n" }
         let sub = "$ORIGIN sub.example.test.\n$TTL 60\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.77\n"

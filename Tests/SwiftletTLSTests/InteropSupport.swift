@@ -10,6 +10,7 @@
 // - loopback only: our listeners bind 127.0.0.1, peers are pointed at 127.0.0.1;
 // - a missing peer program is a failure, never a skip (scripts/test installs them all).
 
+import ChildProcess
 import Foundation
 import Testing
 import Swiftlet
@@ -75,15 +76,9 @@ enum InteropFiles {
         }
         try Programs.require(Programs.openssl)
         let stranger = directory + "/stranger.pem", strangerKey = directory + "/stranger-key.pem"
-        let req = Process()
-        req.executableURL = URL(fileURLWithPath: Programs.openssl)
-        req.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", strangerKey, "-out", stranger]
-        req.standardOutput = FileHandle.nullDevice
-        req.standardError = FileHandle.nullDevice
-        try req.run()
-        req.waitUntilExit()
-        guard req.terminationStatus == 0 else { throw InteropError.peer("openssl req failed to make the stranger certificate") }
+        let req = try ChildProcess.run(Programs.openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", strangerKey, "-out", stranger])
+        guard req.status == 0 else { throw InteropError.peer("openssl req failed to make the stranger certificate: \(req.stderr)") }
         let set = Set(ca: try write("ca.pem", pki.caPEM), p256: try pair("p256", pki.p256), ed25519: try pair("ed25519", pki.ed25519),
                       rsa: try pair("rsa", pki.rsa), other: try pair("other", pki.other),
                       stranger: stranger, strangerKey: strangerKey, directory: directory)

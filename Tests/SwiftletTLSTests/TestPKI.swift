@@ -1,5 +1,6 @@
 // Test certificates and randomness for the TLS tests: a CA and leaves for P-256, Ed25519 and RSA-2048,
 // made once per run by Debian's Python `cryptography` (an independent implementation), kept in memory.
+import ChildProcess
 import Foundation
 import Swiftlet
 import SwiftletCrypto
@@ -56,15 +57,7 @@ for key, names, serial, days, start in [
     out += [c, k]
 sys.stdout.write("\n=====\n".join(out))
 """#
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let parts = String(decoding: data, as: UTF8.self).components(separatedBy: "\n=====\n").map { Array($0.utf8) }
+        let parts = try ChildProcess.python(script).components(separatedBy: "\n=====\n").map { Array($0.utf8) }
         guard parts.count == 11 else { throw TLSError.alert(.internalError) }
         let set = Set(caPEM: parts[0], p256: Leaf(chainPEM: parts[1], keyPEM: parts[2]), ed25519: Leaf(chainPEM: parts[3], keyPEM: parts[4]),
                       rsa: Leaf(chainPEM: parts[5], keyPEM: parts[6]), other: Leaf(chainPEM: parts[7], keyPEM: parts[8]),
