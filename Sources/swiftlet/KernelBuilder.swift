@@ -80,7 +80,8 @@ struct KernelBuilder {
          "-enable-upcoming-feature", "NonisolatedNonsendingByDefault",
          "-Xcc", "-ffreestanding", "-Xfrontend", "-disable-stack-protector",
          "-wmo", "-parse-as-library", "-Osize", "-Xfrontend", "-function-sections",
-         "-Xllvm", "-enable-machine-outliner",
+         // Bitcode: ld.lld optimises the whole kernel at once (docs/ARCHITECTURE.md, "Kernel size, measured").
+         "-lto=llvm-full",
          "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)",
          "-Xcc", "-I\(cryptoSources.appendingPathComponent("include").path)"]
     }
@@ -195,7 +196,9 @@ struct KernelBuilder {
         objects.insert(app, at: 0)
 
         let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
-        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
+        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic",
+                        // Code is generated here (LTO), so here is where LLVM's machine outliner runs.
+                        "-mllvm", "-enable-machine-outliner", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
                         "-o", elf.path] + objects.map(\.path) + libraries)
         try run(t.objcopy, ["--strip-all", elf.path, image.path])
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
