@@ -59,6 +59,7 @@ let package = Package(
         .executableTarget(name: "swiftlet", dependencies: [
             "Swiftlet", "SwiftletUnix",  // host sockets for `run --port` forwarding
             "SwiftletCrypto",  // `cert`: keys and certificates made with Swiftlet's own code
+            "SwiftletWire", "SwiftletDNS",  // `.store(DIR, compileZones: true)`: zone files compiled for kvm images
             "SwiftletManifest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: core),

@@ -1,6 +1,8 @@
 // The dns example: an authoritative name server for the zones in its store (`NAME.zone` files in
 // RFC 1035 master format, the zone's name taken from the file's), over UDP and TCP on port 53 (or
-// `-- --port N`). Written against the device protocols: the same code runs on unix, tap and kvm.
+// `-- --port N`). Written against the device protocols: the same code runs on unix, tap and kvm. On kvm
+// the zone files are parsed when the image is built (the manifest's `compileZones`, SwiftletDNS
+// ZoneImage), so a broken zone stops the build and the kernel carries no zone-file parser.
 //
 // UDP: one query per datagram. TCP (RFC 7766): queries framed with a two-byte length, several per
 // connection, pipelined; a connection idle for 10 s is closed, and at most `maximumTCPClients` are
@@ -49,13 +51,20 @@ enum NameServer {
                     console.log("dns: \(entry.name): \(origin) is also a secondary zone; it is loaded from its primary")
                     return 1
                 }
-                do throws(ZoneError) {
-                    let records = try ZoneFile.parse(String(decoding: bytes, as: UTF8.self), origin: origin)
-                    do throws(ZoneLoadError) { zones.append(try Zone(records: records)) } catch {
-                        console.log("dns: \(entry.name): \(error)")
-                        return 1
-                    }
-                } catch {
+                let records: [DNSRecord]
+                #if SWIFTLET_COMPILED_ZONES
+                // Parsed by `swiftlet build` (the manifest's compileZones): the kernel carries no zone-file parser.
+                do throws(TransferError) { records = try ZoneImage.records(bytes, apex: origin) } catch {
+                    console.log("dns: \(entry.name): \(error)")
+                    return 1
+                }
+                #else
+                do throws(ZoneError) { records = try ZoneFile.parse(String(decoding: bytes, as: UTF8.self), origin: origin) } catch {
+                    console.log("dns: \(entry.name): \(error)")
+                    return 1
+                }
+                #endif
+                do throws(ZoneLoadError) { zones.append(try Zone(records: records)) } catch {
                     console.log("dns: \(entry.name): \(error)")
                     return 1
                 }

@@ -13,11 +13,15 @@ public struct Device: Codable, Sendable, Hashable {
     /// The store device only: whether a kvm kernel serves the tar archive on a virtio-blk disk instead of
     /// its embedded files when one is attached (`swiftlet run --target kvm --disk FILE`).
     public let disk: Bool?
+    /// The store device only: its `NAME.zone` files are DNS zone files, compiled when they are embedded
+    /// in a kvm image (see `store(_:disk:compileZones:)`).
+    public let compileZones: Bool?
 
-    init(_ kind: Kind, directory: String? = nil, disk: Bool? = nil) {
+    init(_ kind: Kind, directory: String? = nil, disk: Bool? = nil, compileZones: Bool? = nil) {
         self.kind = kind
         self.directory = directory
         self.disk = disk
+        self.compileZones = compileZones
     }
 
     /// Console: log lines (standard output, the serial port).
@@ -39,5 +43,13 @@ public struct Device: Codable, Sendable, Hashable {
     /// kvm kernel started with a disk (`--disk site.tar`) serves that tar archive instead, which costs
     /// the image the tar reader (25 KB of the dns kernel); leave it out when the files
     /// are fixed at build time.
-    public static func store(_ directory: String, disk: Bool = false) -> Device { Device(.store, directory: directory, disk: disk) }
+    ///
+    /// With `compileZones: true` the store's `NAME.zone` files are DNS zone files (RFC 1035 §5): when they
+    /// are embedded in a kvm image (no `disk`), `swiftlet build` parses them on the host, stops on a broken
+    /// one with its file and line, and embeds each as its AXFR in wire form (SwiftletDNS `ZoneImage`); the
+    /// application is then compiled with the condition `SWIFTLET_COMPILED_ZONES` and reads them with
+    /// `ZoneImage.records`, so the kernel carries no zone-file parser (64 KB of the dns kernel).
+    public static func store(_ directory: String, disk: Bool = false, compileZones: Bool = false) -> Device {
+        Device(.store, directory: directory, disk: disk, compileZones: compileZones)
+    }
 }

@@ -8,6 +8,8 @@
 // the code the application reaches; generic code was specialised for it by the compiler.
 
 import Foundation
+import SwiftletDNS
+import SwiftletWire
 
 #if canImport(Glibc)
 import Glibc
@@ -95,7 +97,8 @@ struct KernelBuilder {
     func build(generatedSources: [URL]) throws -> URL {
         let t = try Toolchain.find()
         // The store's files first: a link in it is refused before anything is compiled.
-        let store = manifest.has(.store) ? try embeddedFiles() : []
+        var store = manifest.has(.store) ? try embeddedFiles() : []
+        if manifest.compilesZones { store = try compiledZones(store) }
         let fm = FileManager.default
         try fm.createDirectory(at: cache, withIntermediateDirectories: true)
         try fm.createDirectory(at: generated, withIntermediateDirectories: true)
@@ -192,7 +195,8 @@ struct KernelBuilder {
         // The application with its generated main.
         let app = generated.appendingPathComponent("app.o")
         let sources = generatedSources + appSources.map { folder.appendingPathComponent($0) }
-        try run(t.swiftc, swiftFlags(t) + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
+        let conditions = manifest.compilesZones ? ["-D", "SWIFTLET_COMPILED_ZONES"] : []
+        try run(t.swiftc, swiftFlags(t) + conditions + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
         objects.insert(app, at: 0)
 
         let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
@@ -229,6 +233,35 @@ struct KernelBuilder {
             throw CLIError("store directory '\(manifest.storeDirectory)' does not exist in \(folder.path)")
         }
         return try Self.storeFiles(under: root)
+    }
+
+    /// `.store(DIR, compileZones: true)`: each `NAME.zone` parsed here, on the host, and replaced by its
+    /// compiled form (SwiftletDNS `ZoneImage`) in `.swiftlet/kvm/zones/`; a zone that does not parse or load
+    /// stops the build with its file and line, as it would have stopped the kernel at boot.
+    func compiledZones(_ files: [(key: String, file: URL)]) throws -> [(key: String, file: URL)] {
+        let out = generated.appendingPathComponent("zones")
+        try? FileManager.default.removeItem(at: out)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var compiled: [(key: String, file: URL)] = []
+        for (n, entry) in files.enumerated() {
+            guard entry.key.hasSuffix(".zone"), !entry.key.contains("/") else { compiled.append(entry); continue }
+            let name = String(entry.key.dropLast(5))
+            guard let origin = DNSName(name + ".") else { throw CLIError("\(entry.file.path): '\(name)' is not a domain name") }
+            let text = try String(contentsOf: entry.file, encoding: .utf8)
+            let image: [UInt8]
+            do {
+                let zone = try Zone(records: try ZoneFile.parse(text, origin: origin))
+                image = try ZoneImage.compile(zone)
+            } catch let error as ZoneError {
+                throw CLIError("\(entry.file.path):\(error.line): \(error.message)")
+            } catch {
+                throw CLIError("\(entry.file.path): \(error)")
+            }
+            let file = out.appendingPathComponent("\(n).zone")
+            try Data(image).write(to: file)
+            compiled.append((entry.key, file))
+        }
+        return compiled
     }
 
     /// The regular files under `root` (walked with lstat, never through a link), keys relative to it.

@@ -24,6 +24,8 @@ extension Application {
     var storeDirectory: String { devices.first { $0.kind == .store }?.directory ?? "data" }
     /// The store may come from a tar archive on a kvm kernel's disk (`.store(DIR, disk: true)`).
     var storeFromDisk: Bool { devices.first { $0.kind == .store }?.disk ?? false }
+    /// The store's zone files are compiled when embedded (`.store(DIR, compileZones: true)`, no disk).
+    var compilesZones: Bool { !storeFromDisk && (devices.first { $0.kind == .store }?.compileZones ?? false) }
 
     static func load(from folder: URL) throws -> Application {
         try ManifestLoader(folder: folder).load()
