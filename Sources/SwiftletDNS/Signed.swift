@@ -24,14 +24,20 @@ struct DNSSECIndex: Sendable {
     var nsec3Iterations = 0
     var nsec3: [(label: [UInt8], record: DNSRecord)] = []
 
-    var isSigned: Bool { !byOwner.isEmpty }
+    /// Whether the zone is signed: its apex has an RRSIG over the DNSKEY RRset, NSD's test. RRSIGs elsewhere
+    /// alone (a zone holding them as data) do not make answers to DO queries carry signatures and proofs.
+    private(set) var isSigned = false
     var usesNSEC3: Bool { !nsec3.isEmpty }
 
     init() {}
 
     init(records: [DNSRecord], apex: DNSName) throws(ZoneLoadError) {
-        var nsec3Records: [DNSRecord] = []
-        var params: (salt: [UInt8], iterations: Int)? = nil
+        // A zone may hold more than one NSEC3 chain (while its salt or iterations change, RFC 5155 §10.4):
+        // the chain answers use is the first NSEC3PARAM at the apex that has NSEC3 records (RFC 5155 §4,
+        // as NSD chooses), or without one the chain all the NSEC3 records share. Records of another chain
+        // stay in the zone as data, outside the proofs.
+        var nsec3Records: [(record: DNSRecord, salt: [UInt8], iterations: Int)] = []
+        var apexParams: [(salt: [UInt8], iterations: Int)] = []
         for r in records {
             guard case .unknown(let type, let bytes) = r.data else { continue }
             switch type {
@@ -43,29 +49,31 @@ struct DNSSECIndex: Sendable {
                 nsecByOwner[r.name] = r
             case DNSType.nsec3:
                 guard let p = Self.nsec3Parameters(bytes) else { throw ZoneLoadError("\(r.name): a malformed NSEC3") }
-                if let q = params, q.salt != p.salt || q.iterations != p.iterations {
-                    throw ZoneLoadError("\(r.name): NSEC3 records with different salts or iterations")
-                }
-                params = p
-                nsec3Records.append(r)
+                nsec3Records.append((r, p.salt, p.iterations))
             case DNSType.nsec3param where r.name == apex:
                 guard let p = Self.nsec3Parameters(bytes, param: true) else { throw ZoneLoadError("\(r.name): a malformed NSEC3PARAM") }
-                if let q = params, q.salt != p.salt || q.iterations != p.iterations {
-                    throw ZoneLoadError("\(r.name): the NSEC3PARAM's salt or iterations differ from the NSEC3 records'")
-                }
-                params = p
+                apexParams.append(p)
             default: continue
             }
         }
         nsecOwners = nsecByOwner.keys.sorted(by: Self.canonicallyBefore)
-        if let p = params {
-            guard p.iterations <= NSEC3Hash.maximumIterations else {
-                throw ZoneLoadError("NSEC3 with \(p.iterations) iterations (at most \(NSEC3Hash.maximumIterations), RFC 9276)")
+        isSigned = byOwner[apex]?.contains { $0.covered == DNSType.dnskey } ?? false
+        var params: (salt: [UInt8], iterations: Int)? = nil
+        if apexParams.isEmpty {
+            if let first = nsec3Records.first,
+               nsec3Records.allSatisfy({ $0.salt == first.salt && $0.iterations == first.iterations }) {
+                params = (first.salt, first.iterations)
             }
-            nsec3Salt = p.salt
-            nsec3Iterations = p.iterations
+        } else {
+            params = apexParams.first { p in nsec3Records.contains { $0.salt == p.salt && $0.iterations == p.iterations } }
         }
-        for r in nsec3Records {
+        guard let p = params else { return }
+        guard p.iterations <= NSEC3Hash.maximumIterations else {
+            throw ZoneLoadError("NSEC3 with \(p.iterations) iterations (at most \(NSEC3Hash.maximumIterations), RFC 9276)")
+        }
+        nsec3Salt = p.salt
+        nsec3Iterations = p.iterations
+        for (r, salt, iterations) in nsec3Records where salt == p.salt && iterations == p.iterations {
             guard let first = r.name.labels.first, r.name.parent == apex else {
                 throw ZoneLoadError("\(r.name): an NSEC3 owner must be one hashed label under the apex")
             }

@@ -54,6 +54,9 @@ public struct Zone: Sendable {
         self.records = records
         for r in records {
             guard r.name.isSubdomain(of: apex) else { throw ZoneLoadError("\(r.name) is outside the zone \(apex)") }
+            // NSEC3 records live in the DNSSEC index only: their owners are hashes, not names of the zone,
+            // and a name with nothing else does not exist (RFC 5155 §7.2.8; NSD answers so too).
+            if r.type == DNSType.nsec3 { continue }
             nodes[r.name, default: []].append(r)
             var n = r.name
             while true {
@@ -158,7 +161,8 @@ public struct Zone: Sendable {
                 return dnssec.signatures(wildcardOwner ?? name, type, as: wildcardOwner == nil ? nil : name)
             }
             // QTYPE ANY matches a CNAME too: the CNAME is the answer, not followed (RFC 1034 §4.3.2 step 3a).
-            if question.type != .cname, question.type != .any, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
+            // QTYPE NSEC3 matches nothing (no name owns NSEC3 records, above): NODATA, as NSD answers it.
+            if question.type != .cname, question.type != .any, question.type != DNSType.nsec3, let cname = records.first(where: { $0.type == .cname }), case .cname(let target) = cname.data {
                 result.answer.append(cname)
                 result.answer += signatures(.cname)
                 if signed, let wildcardOwner { result.authority += dnssec.wildcardAnswerProof(name, wildcard: wildcardOwner) }
@@ -168,9 +172,9 @@ public struct Zone: Sendable {
                 name = target
                 continue
             }
-            // ANY gets one RRset, the first the zone lists for the name (RFC 8482 §4.1: a full ANY answer is an
-            // amplifier and no client needs it; NSD answers the same way). Signatures are not an RRset of their own.
-            let wanted = question.type == .any ? records.first(where: { $0.type != DNSType.rrsig })?.type : question.type
+            // ANY gets one RRset (RFC 8482 §4.1: a full ANY answer is an amplifier and no client needs it),
+            // chosen as NSD chooses (`anyType`).
+            let wanted = question.type == .any ? Self.anyType(records, signed: signed) : question.type
             let matching = records.filter { $0.type == wanted }
             if matching.isEmpty {
                 result.authority = [negativeSOA]  // NODATA
@@ -186,6 +190,23 @@ public struct Zone: Sendable {
             }
             return result
         }
+    }
+
+    /// The RRset an ANY question gets, as NSD picks it, by RRsets in the order the zone lists them: the
+    /// first A, AAAA, SOA, MX or PTR; else the last of any other type but DNSKEY, RRSIG and NSEC; else
+    /// the last of those. When `signed` answers carry signatures anyway, so RRSIG is not a candidate.
+    static func anyType(_ records: [DNSRecord], signed: Bool) -> DNSType? {
+        var seen: [DNSType] = []
+        var normal: DNSType? = nil, unpreferred: DNSType? = nil
+        for r in records where !seen.contains(r.type) && !(signed && r.type == DNSType.rrsig) {
+            seen.append(r.type)
+            switch r.type {
+            case .a, .aaaa, .soa, .mx, .ptr: return r.type
+            case DNSType.dnskey, DNSType.rrsig, DNSType.nsec: unpreferred = r.type
+            default: normal = r.type
+            }
+        }
+        return normal ?? unpreferred
     }
 
     /// The closest ancestor of `name` (a name the zone does not have) that exists.

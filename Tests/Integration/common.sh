@@ -450,19 +450,31 @@ dnssec_checks() {  # dnssec_checks NS ADDR PORT: unbound in NS, the dns example 
     log "unbound validated the NSEC and NSEC3 zones (AD) and found the damaged one bogus"
 }
 
+# The "server:" lines of start_nsd's and start_nsd_secondary's nsd.conf (the caller adds zonesdir): NSD
+# listens on 127.0.0.1 and, if given, ALSO (the tap's host address 10.0.0.1, where a kvm kernel reaches
+# it) port PORT, keeps its files in CONF, and limits no rate (NSD is the reference here: every query of a
+# test's burst must be answered, not dropped or slipped with TC=1 as its default of 200 a second would).
+nsd_server_conf() {  # nsd_server_conf PORT CONF [ALSO]
+    printf 'server:\n  ip-address: 127.0.0.1@%s\n' "$1"
+    [ -n "${3:-}" ] && printf '  ip-address: %s@%s\n' "$3" "$1"
+    printf '  port: %s\n  username: ""\n  chroot: ""\n  rrl-ratelimit: 0\n' "$1"
+    printf '  database: ""\n  zonelistfile: "%s/zone.list"\n' "$2"
+    printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$2" "$2"
+}
+
 # Starts NSD (the reference authoritative server) in namespace NS ("" for this one) on 127.0.0.1 port
-# PORT serving the zone files in DIR (one per zone, named ZONE.zone); waits until it answers.
-start_nsd() {  # start_nsd NS DIR PORT [ZONE OPTIONS]: ZONE OPTIONS (nsd.conf lines) go into every zone
-    local ns=$1 dir=$2 port=$3 options=${4:-} run=() conf="$WORK/nsd-$3"
+# PORT (and on ALSO, if given) serving the zone files in DIR (relative to the checkout, or absolute; one
+# per zone, named ZONE.zone); waits until it answers.
+start_nsd() {  # start_nsd NS DIR PORT [ZONE OPTIONS [ALSO]]: ZONE OPTIONS (nsd.conf lines) go into every zone
+    local ns=$1 dir=$2 port=$3 options=${4:-} also=${5:-} run=() conf="$WORK/nsd-$3"
     command -v nsd >/dev/null || { echo "nsd is missing (apt-get install nsd)"; return 1; }
     [ -n "$ns" ] && run=(ip netns exec "$ns")
+    [ "${dir#/}" = "$dir" ] && dir=$ROOT/$dir
     mkdir -p "$conf"
     {
-        printf 'server:\n  ip-address: 127.0.0.1@%s\n  port: %s\n  username: ""\n  chroot: ""\n' "$port" "$port"
-        printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n' "$ROOT/$dir" "$conf"
-        printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$conf" "$conf"
-        printf 'remote-control:\n  control-enable: no\n'
-        for f in "$ROOT/$dir"/*.zone; do
+        nsd_server_conf "$port" "$conf" "$also"
+        printf '  zonesdir: "%s"\nremote-control:\n  control-enable: no\n' "$dir"
+        for f in "$dir"/*.zone; do
             printf 'zone:\n  name: %s\n  zonefile: %s\n%s' "$(basename "$f" .zone)" "$(basename "$f")" "$options"
         done
     } > "$conf/nsd.conf"
@@ -470,23 +482,17 @@ start_nsd() {  # start_nsd NS DIR PORT [ZONE OPTIONS]: ZONE OPTIONS (nsd.conf li
     wait_for "nsd-$port" 20 "nsd started" || return 1
 }
 
-# Asks the dns example's zone a set of questions (every owner and record type, names that do not exist,
-# wildcards, the delegation, case variants, another zone; over UDP and TCP, with and without EDNS) of both
-# servers and compares: RCODE, the AA and TC flags, EDNS options, the answer section, and for answers
-# without records (NXDOMAIN, NODATA, referrals) the authority and additional sections. Positive answers'
-# authority and additional sections are not compared: NSD adds the zone's NS records and their addresses
-# there, Swiftlet sends minimal responses (docs/ARCHITECTURE.md).
-# Starts NSD in namespace NS on 127.0.0.1 port PORT as a secondary of PRIMARY (ADDR@PORT) for example.test,
-# taking NOTIFY from the primary's address; waits until it has transferred the zone.
-start_nsd_secondary() {  # start_nsd_secondary NS PORT PRIMARY
-    local ns=$1 port=$2 primary=$3 run=() conf="$WORK/nsd-$2"
+# Starts NSD in namespace NS on 127.0.0.1 port PORT (and on ALSO, if given) as a secondary of PRIMARY
+# (ADDR@PORT) for example.test, taking NOTIFY from the primary's address; waits until it has transferred
+# the zone.
+start_nsd_secondary() {  # start_nsd_secondary NS PORT PRIMARY [ALSO]
+    local ns=$1 port=$2 primary=$3 also=${4:-} run=() conf="$WORK/nsd-$2"
+    command -v nsd >/dev/null || { echo "nsd is missing (apt-get install nsd)"; return 1; }
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     mkdir -p "$conf"
     {
-        printf 'server:\n  ip-address: 127.0.0.1@%s\n  port: %s\n  username: ""\n  chroot: ""\n  verbosity: 2\n' "$port" "$port"
-        printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n' "$conf" "$conf"
-        printf '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n  server-count: 1\n' "$conf" "$conf"
-        printf 'remote-control:\n  control-enable: no\n'
+        nsd_server_conf "$port" "$conf" "$also"
+        printf '  zonesdir: "%s"\n  verbosity: 2\nremote-control:\n  control-enable: no\n' "$conf"
         printf 'zone:\n  name: example.test\n  zonefile: example.test.zone\n  request-xfr: AXFR %s NOKEY\n  allow-notify: %s NOKEY\n' \
             "$primary" "${primary%@*}"
     } > "$conf/nsd.conf"
@@ -495,24 +501,60 @@ start_nsd_secondary() {  # start_nsd_secondary NS PORT PRIMARY
     wait_for "nsd-$port" 30 "zone example.test serial" || return 1
 }
 
-compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT [TYPES]
+# The zone of every record type (issue 21): the unit tests' fixture, which also holds the RFC 3597 generic
+# forms (TYPE65534, TYPE65280 with no data, CLASS1) and a DNAME, CNAME and two delegations.
+EVERY_TYPE_ZONE=Tests/SwiftletDNSTests/Fixtures/every-type.zone
+
+# Copies the zone of every type to DIR/every.test.zone (readable by the tap application's user) and sets
+# EVERY_NAMES and EVERY_TYPES for compare_with_nsd: every owner name and every type in the zone as BIND's
+# named-checkzone reads it (an independent reader), and besides them names that do not exist (below the
+# apex, below a name that does not exist, in another zone), names below the DNAME and below both
+# delegations, empty non-terminals, a case variant; and types no name has (TYPE1234, NULL) and ANY.
+every_type_zone() {  # every_type_zone DIR
+    command -v named-checkzone >/dev/null || { echo "named-checkzone is missing (apt-get install bind9-utils)"; return 1; }
+    mkdir -p "$1" && cp "$EVERY_TYPE_ZONE" "$1/every.test.zone" || return 1
+    local canonical
+    canonical=$(named-checkzone -q -D -i none -n ignore -k ignore -o - every.test "$1/every.test.zone") \
+        || { echo "named-checkzone refused $EVERY_TYPE_ZONE: $canonical"; return 1; }
+    EVERY_NAMES="$(awk '!/^;/ && NF >= 4 { print $1 }' <<<"$canonical" | sort -u | tr '\n' ' ')"
+    EVERY_NAMES+="nope.every.test deep.nope.every.test www.other.test x.dname.every.test a.b.dname.every.test"
+    EVERY_NAMES+=" host.sub.every.test x.ns.every.test tlsa.every.test _tcp.tlsa.every.test _tcp.every.test CName.EVERY.test"
+    EVERY_TYPES="$(awk '!/^;/ && NF >= 4 { print $4 }' <<<"$canonical" | sort -u | tr '\n' ' ')TYPE1234 NULL ANY"
+    local names types
+    names=$(wc -w <<<"$EVERY_NAMES") types=$(wc -w <<<"$EVERY_TYPES")
+    [ "$names" -ge 60 ] && [ "$types" -ge 45 ] || { echo "the zone of every type read as $names names and $types types"; return 1; }
+    log "the zone of every type: $names names x $types types"
+    chmod -R a+rX "$1" && chmod o+x "$(dirname "$1")"
+}
+
+# Asks a set of questions of both servers (by default of the dns example's zone: every owner and record
+# type, names that do not exist, wildcards, the delegation, case variants, another zone; NAMES and TYPES
+# replace the names and types), each over UDP and TCP, with and without EDNS (VARIANTS, dig options,
+# replace "+edns +noedns"; "+dnssec" adds queries with the DO bit), and compares: RCODE, the AA and TC
+# flags, EDNS options, the answer section, and for answers without records (NXDOMAIN, NODATA, referrals)
+# the authority and additional sections. Positive answers' authority and additional sections are not
+# compared: NSD adds the zone's NS records and their addresses there, Swiftlet sends minimal responses
+# (docs/ARCHITECTURE.md). NSD is asked at 127.0.0.1 in NS.
+compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT [TYPES [NAMES [VARIANTS]]]
     local ns=$1 run=() name type transport edns batch="$WORK/nsd-queries" types=${5:-A AAAA NS CNAME SOA PTR MX TXT SRV ANY}
-    [ -n "$ns" ] && run=(ip netns exec "$ns")
-    : > "$batch"
-    for name in example.test www.example.test WWW.EXAMPLE.test ns1.example.test mail.example.test alias.example.test \
+    local names=${6:-example.test www.example.test WWW.EXAMPLE.test ns1.example.test mail.example.test alias.example.test \
                 _http._tcp.example.test _tcp.example.test x.wild.example.test a.b.wild.example.test wild.example.test \
                 sub.example.test host.sub.example.test ns.sub.example.test big.example.test nope.example.test \
-                deep.nope.example.test www.other.test; do
+                deep.nope.example.test www.other.test} variants=${7:-+edns +noedns}
+    [ -n "$ns" ] && run=(ip netns exec "$ns")
+    : > "$batch"
+    for name in $names; do
         for type in $types; do
             for transport in +notcp +tcp; do
-                for edns in +edns +noedns; do echo "$name $type $transport $edns" >> "$batch"; done
+                for edns in $variants; do echo "$name $type $transport $edns" >> "$batch"; done
             done
         done
     done
-    # One dig per server for the whole batch; each answer becomes lines "QUERY<TAB>PART", sorted within it.
+    # One dig per server for the whole batch; each answer becomes lines "QUERY<TAB>PART", QUERY being the
+    # batch line as dig's banner repeats it (a packet dig cannot read gets no banner, so no lines), sorted.
     ask() {  # ask SERVER PORT
         "${run[@]}" dig @"$1" -p "$2" +norec +time=3 +tries=2 +nocookie +ignore -f "$batch" | awk -v OFS='\t' '
-            /^; <<>> DiG/ { q++; sec = ""; next }
+            /^; <<>> DiG/ { q = $0; sub(/^; <<>> DiG [^ ]+ <<>> /, "", q); sub(/ +$/, "", q); sec = ""; next }
             /^;; ->>HEADER<<-/ { sub(/, id: [0-9]+/, ""); print q, $0; next }
             /^;; flags:/ { f = $0; sub(/^;; flags: /, "", f); sub(/;.*$/, "", f); n = split(f, a, " "); s = ""
                            for (i = 1; i <= n; i++) if (a[i] == "aa" || a[i] == "tc" || a[i] == "qr") s = s " " a[i]
@@ -523,24 +565,27 @@ compare_with_nsd() {  # compare_with_nsd NS ADDR PORT NSD_PORT [TYPES]
             /^;; ADDITIONAL SECTION:/ { sec = "additional"; next }
             /^;;/ || /^$/ { sec = ""; next }
             sec == "answer" || (sec != "" && empty) { gsub(/[ \t]+/, " "); print q, sec ": " $0 }
-        ' | sort -t "$(printf '\t')" -k1,1n -k2
+        ' | LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2
     }
     ask "$2" "$3" > "$WORK/nsd-ours"
     ask 127.0.0.1 "$4" > "$WORK/nsd-theirs"
-    local compared differ
+    local compared differ queries
     compared=$(wc -l < "$batch")
-    differ=$(diff "$WORK/nsd-ours" "$WORK/nsd-theirs" | grep -E '^[<>]' | cut -f1 | cut -c3- | sort -un | wc -l)
+    queries=$(diff "$WORK/nsd-ours" "$WORK/nsd-theirs" | grep -E '^[<>]' | cut -f1 | cut -c3- | sort -u)
+    differ=$(grep -c . <<<"$queries")
     if [ "$differ" -gt 0 ]; then
-        for q in $(diff "$WORK/nsd-ours" "$WORK/nsd-theirs" | grep -E '^[<>]' | cut -f1 | cut -c3- | sort -un | head -5); do
-            echo "--- query $q: $(sed -n "${q}p" "$batch") (< Swiftlet, > NSD)"
-            diff <(grep -P "^$q\t" "$WORK/nsd-ours") <(grep -P "^$q\t" "$WORK/nsd-theirs")
-        done
+        while IFS= read -r q; do
+            echo "--- $q (< Swiftlet, > NSD)"
+            diff <(awk -F '\t' -v q="$q" '$1 == q { print $2 }' "$WORK/nsd-ours") \
+                 <(awk -F '\t' -v q="$q" '$1 == q { print $2 }' "$WORK/nsd-theirs") | grep '^[<>]'
+        done < <(head -"${SWIFTLET_DIFFERENCES:-5}" <<<"$queries")
     fi
     # Every query must have been answered by both (a header line each).
-    local answered
+    local answered theirs
     answered=$(grep -cP '\t;; ->>HEADER' "$WORK/nsd-ours")
-    log "compared $compared answers with NSD's: $differ differ ($answered answered by Swiftlet)"
-    [ "$answered" -eq "$compared" ] && [ "$differ" -eq 0 ]
+    theirs=$(grep -cP '\t;; ->>HEADER' "$WORK/nsd-theirs")
+    log "compared $compared answers with NSD's: $differ differ ($answered answered by Swiftlet, $theirs by NSD)"
+    [ "$answered" -eq "$compared" ] && [ "$theirs" -eq "$compared" ] && [ "$differ" -eq 0 ]
 }
 
 bulk_transfer() {  # bulk_transfer NS ADDR: BULK_BYTES to the sink on 5001 and from the source on 5002, checked

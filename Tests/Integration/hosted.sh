@@ -58,6 +58,18 @@ test_unix_dns() {
     compare_with_nsd "" 127.0.0.1 5300 5301
 }
 
+test_unix_dns_every_type() {
+    # Issue 21: the zone of every record type (common.sh, every_type_zone) served by the dns example and by
+    # NSD: every name asked for every type, the RFC 3597 generic ones, types no name has and names that do
+    # not exist among them, over UDP and TCP, with and without EDNS and with DO, answered alike. No rate
+    # limit on either side: the comparison sends about 17,000 queries as fast as the servers answer.
+    every_type_zone "$WORK/every" || return 1
+    spawn dns-every "$SWIFTLET" run --store "$WORK/every" Examples/dns -- --port 5300 --rrl-rate 0
+    wait_for dns-every 120 "serving every.test. on UDP and TCP port 5300" || return 1
+    start_nsd "" "$WORK/every" 5301 || return 1
+    compare_with_nsd "" 127.0.0.1 5300 5301 "$EVERY_TYPES" "$EVERY_NAMES" "+edns +noedns +dnssec"
+}
+
 test_unix_dns_transfers() {
     # Swiftlet as primary: NSD, its secondary, is sent a NOTIFY and transfers the zone (AXFR); then the
     # answers of both agree. Swiftlet as secondary of NSD: the zone comes by AXFR, and the answers agree.
@@ -177,6 +189,16 @@ test_tap_dns() {
     dns_checks "$ns" 10.0.0.2 53 || return 1
     start_nsd "$ns" Examples/dns/zones 5301 || return 1
     compare_with_nsd "$ns" 10.0.0.2 53 5301
+}
+
+test_tap_dns_every_type() {
+    # The zone of every record type, as in unix-dns-every-type, through Swiftlet's own UDP and TCP.
+    every_type_zone "$WORK/every" || return 1
+    new_namespace devery || return 1
+    local ns=$NS
+    start_tap_app dns-every "$ns" Examples/dns "on UDP and TCP port 53" --store "$WORK/every" -- --rrl-rate 0 || return 1
+    start_nsd "$ns" "$WORK/every" 5301 || return 1
+    compare_with_nsd "$ns" 10.0.0.2 53 5301 "$EVERY_TYPES" "$EVERY_NAMES" "+edns +noedns +dnssec"
 }
 
 test_tap_ping_arp_echo() {
@@ -495,7 +517,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-dnssec tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -506,7 +528,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-website unix-website-https new-project manifest api-docs)
+    selected=(unix-echo unix-dns unix-dns-every-type unix-website unix-website-https new-project manifest api-docs)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
