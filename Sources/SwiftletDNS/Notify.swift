@@ -68,7 +68,7 @@ public struct NotifySender: Sendable {
     public func wake(now: Instant) -> Instant? {
         if isDone { return nil }
         if inFlight.contains(where: { $0.answered }) || (inFlight.count < Self.maximumInFlight && !allStarted) { return now }
-        return inFlight.map(\.nextSend).min()
+        return inFlight.map { $0.nextSend }.min()
     }
 
     private var allStarted: Bool { started >= zones.count * targets.count }
