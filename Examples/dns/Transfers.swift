@@ -32,6 +32,7 @@ final class Transfers: @unchecked Sendable {
     init(allow: String, notify: String, secondary: String) throws(TransferError) {
         settings = try TransferSettings(allow: allow, notify: notify, secondary: secondary)
         zones = settings.secondaries.map { SecondaryZone(apex: $0.apex, primary: $0.primary) }
+        exchanges = Array(repeating: nil, count: zones.count)
     }
 
     private func newID() -> UInt16 {
@@ -73,69 +74,132 @@ final class Transfers: @unchecked Sendable {
     }
 
     /// NOTIFY for every zone to every `notify` target, as `NotifySender` says, until all are answered or
-    /// given up.
+    /// given up. (The async functions here only wait and do I/O; what they do next comes from the
+    /// non-generic functions below them, kept out of line so that the code is not copied into every
+    /// suspension point of an async function.)
     func sendNotifies<U: UDPSocketProtocol>(for zones: [Zone], on udp: U, served: ServedZones, timers: some Timers,
                                              console: some Console) async {
         notifier = NotifySender(zones: zones, targets: notify, seed: newID())
         while let wake = notifier.wake(now: timers.now) {
             await timers.sleep(until: wake)
-            for event in notifier.step(now: timers.now) {
-                switch event {
-                case .send(let message, let target):
-                    do throws(NetworkError) { try udp.send(message, to: target.address, port: target.port) } catch {
-                        console.log("dns: NOTIFY to \(target): \(error)")
-                    }
-                case .answered(let apex, let target): console.log("dns: NOTIFY \(apex) to \(target): answered")
-                case .unanswered(let apex, let target):
-                    console.log("dns: NOTIFY \(apex) to \(target): no answer after \(NotifySender.tries) tries")
-                case .failed(let apex, let target, let error): console.log("dns: NOTIFY \(apex) to \(target): \(error)")
-                }
+            for send in notifyStep(now: timers.now) {  // a send that fails is retried; the last word is logged
+                try? udp.send(send.message, to: send.target.address, port: send.target.port)
+            }
+            flush(console)
+        }
+    }
+
+    /// The NOTIFYs to send at `now`; answers and give-ups are logged.
+    @inline(never)
+    private func notifyStep(now: Instant) -> [(message: [UInt8], target: Endpoint)] {
+        var sends: [(message: [UInt8], target: Endpoint)] = []
+        for event in notifier.step(now: now) {
+            switch event {
+            case .send(let message, let target): sends.append((message, target))
+            case .finished(let apex, let target, let result):
+                lines.append("dns: NOTIFY " + apex.description + " to " + target.description + ": " + result.description)
             }
         }
+        return sends
+    }
+
+    /// Log lines not printed yet.
+    private var lines: [String] = []
+
+    private func flush(_ console: some Console) {
+        for line in lines { console.log(line) }
+        lines.removeAll()
     }
 
     // MARK: in
 
-    /// Loads `secondary` from its primary and keeps it fresh, forever: runs what its `SecondaryZone` asks for.
+    /// Loads `secondary` from its primary and keeps it fresh, forever: runs what its `SecondaryZone` asks for,
+    /// one exchange (a SOA check or an AXFR) at a time.
     func keepLoaded<Net: Network>(_ secondary: Secondary, network: Net, timers: some Timers, served: ServedZones,
                                   console: some Console) async {
         guard let index = secondaries.firstIndex(of: secondary) else { return }
-        let apex = secondary.apex, primary = secondary.primary
+        let primary = secondary.primary
         while true {
-            let expire = zones[index].timers.expire
-            guard let action = zones[index].next(now: timers.now) else {
+            let query = begin(index, now: timers.now, served: served)
+            flush(console)
+            guard let query else {
                 await timers.sleep(for: Self.idle)
                 continue
             }
-            if action == .expire {
-                served.remove(apex)
-                console.log("dns: \(apex): expired (no successful check for \(expire)); no longer served")
-                continue
-            }
-            var exchange = PrimaryExchange(action, apex: apex, id: newID(), now: timers.now)
-            if exchange.isRunning {
+            do throws(NetworkError) {
+                let flow = try await network.connect(to: primary.address, port: primary.port)
                 do throws(NetworkError) {
-                    let flow = try await network.connect(to: primary.address, port: primary.port)
-                    do throws(NetworkError) {
-                        try await flow.write(exchange.query, timeout: exchange.timeout(now: timers.now))
-                        while !exchange.receive(try await flow.read(maximum: PrimaryExchange.readSize,
-                                                                     timeout: exchange.timeout(now: timers.now)), now: timers.now) {}
-                    } catch {
-                        flow.abort()
-                        throw error
-                    }
-                    if case .failed = exchange.state { flow.abort() } else { flow.close() }
+                    try await flow.write(query, timeout: timeout(index, now: timers.now))
+                    while !take(index, try await flow.read(maximum: PrimaryExchange.readSize, timeout: timeout(index, now: timers.now)),
+                                now: timers.now) {}
                 } catch {
-                    exchange.failed(error, now: timers.now)
+                    flow.abort()
+                    throw error
                 }
+                if succeeded(index) { flow.close() } else { flow.abort() }
+            } catch {
+                failed(index, error, now: timers.now)
             }
-            switch zones[index].finish(exchange, now: timers.now) {
-            case .current, .newer: break
-            case .loaded(let zone, let records):
-                served.replace(zone)
-                console.log("dns: \(apex): serial \(zones[index].serial ?? 0) transferred from \(primary), \(records) records")
-            case .failed(let error): console.log("dns: \(apex): from \(primary): \(error)")
-            }
+            end(index, now: timers.now, served: served)
+            flush(console)
         }
     }
+
+    /// The exchange each secondary zone's task is running.
+    private var exchanges: [PrimaryExchange?] = []
+
+    /// What secondary `index` does at `now`: the framed query of the exchange it starts, or nil (nothing is
+    /// due; an expiry is carried out here).
+    @inline(never)
+    private func begin(_ index: Int, now: Instant, served: ServedZones) -> [UInt8]? {
+        let expire = zones[index].timers.expire
+        guard let action = zones[index].next(now: now) else { return nil }
+        let apex = zones[index].apex
+        if action == .expire {
+            served.remove(apex)
+            say(apex, "expired (no successful check for " + expire.description + "); no longer served")
+            return nil
+        }
+        let exchange = PrimaryExchange(action, apex: apex, id: newID(), now: now)
+        exchanges[index] = exchange
+        guard exchange.isRunning else {  // the query could not be built: a failure, retried later
+            end(index, now: now, served: served)
+            return nil
+        }
+        return exchange.query
+    }
+
+    @inline(never)
+    private func timeout(_ index: Int, now: Instant) -> Duration { exchanges[index]?.timeout(now: now) ?? .milliseconds(1) }
+
+    /// Gives what a read brought to the exchange: true when it is over.
+    @inline(never)
+    private func take(_ index: Int, _ bytes: [UInt8]?, now: Instant) -> Bool { exchanges[index]?.receive(bytes, now: now) ?? true }
+
+    @inline(never)
+    private func succeeded(_ index: Int) -> Bool {
+        if case .failed = exchanges[index]?.state { return false }
+        return true
+    }
+
+    @inline(never)
+    private func failed(_ index: Int, _ error: NetworkError, now: Instant) { exchanges[index]?.failed(error, now: now) }
+
+    /// Feeds the finished exchange to the zone's state and serves, keeps or logs what it came to.
+    @inline(never)
+    private func end(_ index: Int, now: Instant, served: ServedZones) {
+        guard let exchange = exchanges[index] else { return }
+        exchanges[index] = nil
+        let apex = zones[index].apex, primary = zones[index].primary
+        switch zones[index].finish(exchange, now: now) {
+        case .current, .newer: break
+        case .loaded(let zone, let records):
+            served.replace(zone)
+            say(apex, "serial " + String(zones[index].serial ?? 0) + " transferred from " + primary.description + ", " + String(records) + " records")
+        case .failed(let error): say(apex, "from " + primary.description + ": " + error.description)
+        }
+    }
+
+    @inline(never)
+    private func say(_ apex: DNSName, _ text: String) { lines.append("dns: " + apex.description + ": " + text) }
 }

@@ -26,12 +26,26 @@ public struct NotifySender: Sendable {
     public enum Event: Equatable, Sendable {
         /// Send this NOTIFY message over UDP.
         case send([UInt8], to: Endpoint)
-        /// The target answered the NOTIFY for the zone.
-        case answered(DNSName, Endpoint)
-        /// The target did not answer any of the `tries` sends.
-        case unanswered(DNSName, Endpoint)
+        /// The NOTIFY of the zone to the target is over.
+        case finished(DNSName, Endpoint, Result)
+    }
+
+    /// How a NOTIFY ended.
+    public enum Result: Equatable, Sendable, CustomStringConvertible {
+        /// The target answered.
+        case answered
+        /// The target answered none of the `tries` sends.
+        case unanswered
         /// The NOTIFY could not be built.
-        case failed(DNSName, Endpoint, WireError)
+        case failed(WireError)
+
+        public var description: String {
+            switch self {
+            case .answered: return "answered"
+            case .unanswered: return "no answer after 5 tries"
+            case .failed(let error): return "\(error)"
+            }
+        }
     }
 
     private struct InFlight: Sendable {
@@ -81,16 +95,17 @@ public struct NotifySender: Sendable {
         for var f in inFlight {
             let apex = zones[f.zone].apex
             if f.answered {
-                events.append(.answered(apex, f.target))
+                events.append(.finished(apex, f.target, .answered))
                 continue
             }
             if now >= f.nextSend {
                 if f.sent >= Self.tries {
-                    events.append(.unanswered(apex, f.target))
+                    events.append(.finished(apex, f.target, .unanswered))
                     continue
                 }
-                events.append(send(&f, now: now))
-                if case .failed = events[events.count - 1] { continue }
+                let event = send(&f, now: now)
+                events.append(event)
+                if case .finished = event { continue }
             }
             kept.append(f)
         }
@@ -102,7 +117,7 @@ public struct NotifySender: Sendable {
             started += 1
             let event = send(&f, now: now)
             events.append(event)
-            if case .failed = event { continue }
+            if case .finished = event { continue }
             inFlight.append(f)
         }
         return events
@@ -115,7 +130,7 @@ public struct NotifySender: Sendable {
             f.nextSend = now + Self.interval
             return .send(message, to: f.target)
         } catch {
-            return .failed(zones[f.zone].apex, f.target, error)
+            return .finished(zones[f.zone].apex, f.target, .failed(error))
         }
     }
 

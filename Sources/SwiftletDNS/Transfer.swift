@@ -202,19 +202,12 @@ public struct TransferSettings: Sendable {
     /// by default; empty items are skipped). A list longer than its bound, a zone given twice, or an item
     /// that does not parse is refused with a message naming the argument.
     public init(allow: String, notify: String, secondary: String) throws(TransferError) {
-        let allowItems = Self.items(allow), notifyItems = Self.items(notify), secondaryItems = Self.items(secondary)
-        guard allowItems.count <= Self.maximumAllowed else {
-            throw TransferError("--allow-transfer: \(allowItems.count) addresses, more than \(Self.maximumAllowed)")
-        }
-        guard notifyItems.count <= Self.maximumNotifyTargets else {
-            throw TransferError("--notify: \(notifyItems.count) targets, more than \(Self.maximumNotifyTargets)")
-        }
-        guard secondaryItems.count <= Self.maximumSecondaryZones else {
-            throw TransferError("--secondary: \(secondaryItems.count) zones, more than \(Self.maximumSecondaryZones)")
-        }
+        let allowItems = try Self.items(allow, "--allow-transfer", "addresses", Self.maximumAllowed)
+        let notifyItems = try Self.items(notify, "--notify", "targets", Self.maximumNotifyTargets)
+        let secondaryItems = try Self.items(secondary, "--secondary", "zones", Self.maximumSecondaryZones)
         var allowed: [IPv4Address] = []
         for item in allowItems {
-            guard let a = IPv4Address(item) else { throw TransferError("--allow-transfer: '\(item)' is not an IPv4 address") }
+            guard let a = IPv4Address(item) else { throw Self.refusal("--allow-transfer", item, "is not an IPv4 address") }
             allowed.append(a)
         }
         var targets: [Endpoint] = []
@@ -222,14 +215,12 @@ public struct TransferSettings: Sendable {
         var secondaries: [Secondary] = []
         for item in secondaryItems {
             let bytes = Array(item.utf8)
-            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else {
-                throw TransferError("--secondary: '\(item)' is not ZONE=ADDRESS[:PORT]")
-            }
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw Self.refusal("--secondary", item, "is not ZONE=ADDRESS[:PORT]") }
             let zoneText = String(decoding: bytes[..<eq], as: UTF8.self)
             guard let apex = DNSName(zoneText.hasByteSuffix(".") ? zoneText : zoneText + ".") else {
-                throw TransferError("--secondary: '\(zoneText)' is not a domain name")
+                throw Self.refusal("--secondary", zoneText, "is not a domain name")
             }
-            guard !secondaries.contains(where: { $0.apex == apex }) else { throw TransferError("--secondary: \(apex) is given twice") }
+            guard !secondaries.contains(where: { $0.apex == apex }) else { throw Self.refusal("--secondary", apex.description, "is given twice") }
             let primary = try Self.endpoint(String(decoding: bytes[(eq + 1)...], as: UTF8.self), argument: "--secondary")
             secondaries.append(Secondary(apex: apex, primary: primary))
         }
@@ -238,9 +229,19 @@ public struct TransferSettings: Sendable {
         self.secondaries = secondaries
     }
 
-    /// The comma-separated items of an argument (bytes: no Unicode tables in the kernel).
-    static func items(_ text: String) -> [String] {
-        Array(text.utf8).split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+    /// The comma-separated items of `argument`'s `text` (bytes: no Unicode tables in the kernel), at most
+    /// `maximum` of them.
+    static func items(_ text: String, _ argument: String, _ what: String, _ maximum: Int) throws(TransferError) -> [String] {
+        let items = Array(text.utf8).split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+        guard items.count <= maximum else {
+            throw TransferError(argument + ": " + String(items.count) + " " + what + ", more than " + String(maximum))
+        }
+        return items
+    }
+
+    @inline(never)
+    static func refusal(_ argument: String, _ item: String, _ problem: String) -> TransferError {
+        TransferError(argument + ": '" + item + "' " + problem)
     }
 
     static func endpoint(_ text: String, argument: String) throws(TransferError) -> Endpoint {
@@ -251,13 +252,13 @@ public struct TransferSettings: Sendable {
             address = String(decoding: bytes[..<colon], as: UTF8.self)
             var value = 0
             for c in bytes[(colon + 1)...] {
-                guard c >= 48, c <= 57, value <= 6553 else { throw TransferError("\(argument): '\(text)' has a bad port") }
+                guard c >= 48, c <= 57, value <= 6553 else { throw refusal(argument, text, "has a bad port") }
                 value = value * 10 + Int(c - 48)
             }
-            guard value >= 1, value <= 65535 else { throw TransferError("\(argument): '\(text)' has a bad port") }
+            guard value >= 1, value <= 65535 else { throw refusal(argument, text, "has a bad port") }
             port = UInt16(value)
         }
-        guard let a = IPv4Address(address) else { throw TransferError("\(argument): '\(address)' is not an IPv4 address") }
+        guard let a = IPv4Address(address) else { throw refusal(argument, address, "is not an IPv4 address") }
         return Endpoint(address: a, port: port)
     }
 }

@@ -128,17 +128,18 @@ import SwiftletDNS
         expectThat(n.answered(id: first[0].id, from: a.address))
         expectThat(!n.answered(id: first[0].id, from: a.address))        // once
         let apex = DNSName("z0.test.")!
-        expectThat(n.step(now: Self.t0 + .seconds(1)) == [.answered(apex, a)])
+        expectThat(n.step(now: Self.t0 + .seconds(1)) == [.finished(apex, a, .answered)])
         var sendsToB = 1, now = Self.t0 + .seconds(1)
         while let wake = n.wake(now: now) {
             #expect(wake >= now)
             now = wake
             for event in n.step(now: now) {
                 if case .send(_, let t) = event { #expect(t == b); sendsToB += 1 }
-                if case .unanswered(let z, let t) = event { #expect(z == apex && t == b && now == Self.t0 + .seconds(10)) }
+                if case .finished(let z, let t, .unanswered) = event { #expect(z == apex && t == b && now == Self.t0 + .seconds(10)) }
             }
         }
         #expect(sendsToB == NotifySender.tries && n.isDone)
+        #expect(NotifySender.Result.unanswered.description == "no answer after \(NotifySender.tries) tries")
     }
 
     @Test func atMostSixtyFourNotifiesWaitAtOnce() {
@@ -154,8 +155,8 @@ import SwiftletDNS
             #expect(Set(s.map(\.id)).count == s.count)
             peak = max(peak, n.inFlightCount)
             for e in events {
-                if case .unanswered = e { unanswered += 1 }
-                if case .answered = e { answered += 1 }
+                if case .finished(_, _, .unanswered) = e { unanswered += 1 }
+                if case .finished(_, _, .answered) = e { answered += 1 }
             }
             // Every third step, the first NOTIFY of it is answered.
             if step % 3 == 0, let f = s.first { expectThat(n.answered(id: f.id, from: f.target.address)) }
@@ -193,7 +194,7 @@ import SwiftletDNS
         #expect(Self.settingsError(secondary: "example.test") == "--secondary: 'example.test' is not ZONE=ADDRESS[:PORT]")
         #expect(Self.settingsError(secondary: "a..b=192.0.2.1") == "--secondary: 'a..b' is not a domain name")
         #expect(Self.settingsError(secondary: "example.test=host") == "--secondary: 'host' is not an IPv4 address")
-        #expect(Self.settingsError(secondary: "example.test=192.0.2.1,Example.Test.=192.0.2.2") == "--secondary: Example.Test. is given twice")
+        #expect(Self.settingsError(secondary: "example.test=192.0.2.1,Example.Test.=192.0.2.2") == "--secondary: 'Example.Test.' is given twice")
     }
 
     @Test func transferArgumentListsAreBounded() {
