@@ -176,7 +176,7 @@ public struct SecondaryZone: Sendable {
             let zone: Zone
             do throws(ZoneLoadError) { zone = try Zone(records: records) } catch {
                 failed(now: now)
-                return .failed(TransferError("the transferred zone does not load: \(error)"))
+                return .failed(TransferError("the transferred zone does not load: " + error.description))
             }
             guard case .soa(let soa) = zone.soa.data else {
                 failed(now: now)
@@ -281,7 +281,7 @@ public struct PrimaryExchange: Sendable {
             }
             bytesReceived += bytes.count
             guard bytesReceived <= maximumBytes else {
-                throw TransferError("the primary sent more than \(maximumBytes) bytes")
+                throw TransferError("the primary sent more than " + String(maximumBytes) + " bytes")
             }
             framer.append(bytes)
             while let message = framer.next() {
@@ -305,10 +305,10 @@ public struct PrimaryExchange: Sendable {
     /// The connection failed at `now` (connect, write or read): the exchange is over.
     public mutating func failed(_ error: NetworkError, now: Instant) {
         guard isRunning else { return }
-        state = .failed(now >= deadline ? deadlineError : TransferError("the connection failed: \(error)"))
+        state = .failed(now >= deadline ? deadlineError : TransferError("the connection failed: " + error.description))
     }
 
     private var deadlineError: TransferError {
-        TransferError("no complete answer within \(allowed) (a stalled primary)")
+        TransferError("no complete answer within " + allowed.description + " (a stalled primary)")
     }
 }

@@ -72,7 +72,7 @@ public enum ZoneTransfer {
     public static func serial(inAnswer bytes: [UInt8], apex: DNSName, id: UInt16) throws(TransferError) -> UInt32 {
         let message = try parse(bytes, id: id)
         guard let soa = message.answers.first(where: { $0.type == .soa && $0.name == apex }), case .soa(let s) = soa.data else {
-            throw TransferError("the answer to the SOA query has no SOA for \(apex)")
+            throw TransferError("the answer to the SOA query has no SOA for " + apex.description)
         }
         return s.serial
     }
@@ -83,9 +83,9 @@ public enum ZoneTransfer {
             throw TransferError("a malformed message from the primary: \(error)")
         }
         guard message.header.isResponse, message.header.id == id, message.header.opcode == .query else {
-            throw TransferError("a message that is not the answer to our query (ID \(message.header.id))")
+            throw TransferError("a message that is not the answer to our query (ID " + String(message.header.id) + ")")
         }
-        guard message.header.rcode == .noError else { throw TransferError("the primary answered RCODE \(message.header.rcode.rawValue)") }
+        guard message.header.rcode == .noError else { throw TransferError("the primary answered RCODE " + String(message.header.rcode.rawValue)) }
         return message
     }
 }
@@ -155,13 +155,13 @@ public struct AXFRReceiver: Sendable {
         guard !isComplete else { throw TransferError("a message after the end of the transfer") }
         let message = try ZoneTransfer.parse(bytes, id: id)
         for r in message.answers {
-            guard r.class == .internet else { throw TransferError("\(r.name): a record of class \(r.class.rawValue) in an IN zone") }
-            guard r.name.isSubdomain(of: apex) else { throw TransferError("\(r.name) is outside the zone \(apex)") }
+            guard r.class == .internet else { throw TransferError(r.name.description + ": a record of class " + String(r.class.rawValue) + " in an IN zone") }
+            guard r.name.isSubdomain(of: apex) else { throw TransferError(r.name.description + " is outside the zone " + apex.description) }
             guard !isComplete else { throw TransferError("records after the closing SOA") }
             if r.type == .soa, r.name == apex, case .soa(let s) = r.data {
                 if let serial {
                     // §2.2: the closing SOA is the opening one.
-                    guard s.serial == serial else { throw TransferError("the closing SOA's serial \(s.serial) is not \(serial)") }
+                    guard s.serial == serial else { throw TransferError("the closing SOA's serial " + String(s.serial) + " is not " + String(serial)) }
                     isComplete = true
                     continue
                 }
@@ -170,7 +170,7 @@ public struct AXFRReceiver: Sendable {
                 throw TransferError("the transfer does not start with the zone's SOA")
             }
             records.append(r)
-            guard records.count <= maximumRecords else { throw TransferError("more than \(maximumRecords) records") }
+            guard records.count <= maximumRecords else { throw TransferError("more than " + String(maximumRecords) + " records") }
         }
         return isComplete
     }
