@@ -151,8 +151,8 @@ enum NameServer {
         do throws(NetworkError) {
             while true {
                 while let query = framer.next() {
-                    if let messages = transfers.outgoing(query, from: flow.remote.address, served: served) {
-                        for m in messages { try await flow.write(DNSStreamFramer.frame(m), timeout: .seconds(10)) }
+                    if var transfer = transfers.outgoing(query, from: flow.remote.address, served: served) {
+                        while let m = try? transfer.next() { try await flow.write(DNSStreamFramer.frame(m), timeout: .seconds(10)) }
                         continue
                     }
                     guard let response = served.respondOverTCP(to: query, from: flow.remote.address, now: clock.now()) else { continue }

@@ -1,87 +1,38 @@
-// The dns example's zone transfers: who may transfer a zone (AXFR, RFC 5936; IXFR answered with the whole
-// zone, RFC 1995 §4, as no journal is kept), whom to tell when the zones load (NOTIFY, RFC 1996: up to
-// `notifyTries` sends, 2 s apart, until the secondary answers), and the secondary zones: loaded by AXFR
-// from their primary over TCP, checked by a SOA query every refresh interval of their SOA (RFC 1034 §4.3.5)
-// or at once when the primary sends a NOTIFY, retried every retry interval after a failure, and dropped
-// (REFUSED from then on) once expire has passed without a successful check. A transfer that fails, or brings
-// a zone that does not load, leaves the zone served before in place. Messages are built and checked by
-// SwiftletDNS (ZoneTransfer, AXFRReceiver); this file does the I/O and keeps the timers.
+// The dns example's zone transfers: the I/O around SwiftletDNS's sans-I/O parts, which decide everything.
+// Out: AXFR (and IXFR, answered with the whole zone, RFC 1995 §4, as no journal is kept) over TCP to the
+// --allow-transfer addresses (RFC 5936), made one message at a time by `AXFRWriter`; NOTIFY (RFC 1996) to the
+// --notify secondaries once the zones load, as `NotifySender` says (up to 5 sends 2 s apart, at most 64
+// waiting at once). In: each --secondary zone has a task that runs what its `SecondaryZone` asks for (a SOA
+// check or an AXFR, each one `PrimaryExchange` over TCP with a per-read timeout, a deadline and a byte bound;
+// RFC 1034 §4.3.5's refresh, retry and expire, clamped), then serves, keeps or drops the zone as the outcome
+// says: a transfer that fails, or brings a zone that does not load, leaves the zone served before in place.
+// A NOTIFY from a zone's primary makes its task check at once (within the 1 s the task sleeps between looks).
+// The arguments are read and bounded by `TransferSettings`.
 
 import Swiftlet
 import SwiftletWire
 import SwiftletDNS
 
 final class Transfers: @unchecked Sendable {
-    struct Secondary: Sendable {
-        let apex: DNSName
-        let primary: Endpoint
-    }
+    typealias Secondary = TransferSettings.Secondary
 
-    /// Addresses that may transfer the zones.
-    let allowed: [IPv4Address]
+    let settings: TransferSettings
     /// Secondaries to NOTIFY.
-    let notify: [Endpoint]
-    let secondaries: [Secondary]
-    /// NOTIFYs sent and not yet answered, by message ID.
-    private var unanswered: [UInt16: Endpoint] = [:]
-    /// Secondary zones whose primary has sent a NOTIFY since they were last checked.
-    private var notified: [DNSName] = []
+    var notify: [Endpoint] { settings.notify }
+    var secondaries: [Secondary] { settings.secondaries }
+    /// Each secondary zone's timers, in `secondaries`' order: changed by its task and by NOTIFYs.
+    private var zones: [SecondaryZone]
+    private var notifier = NotifySender(zones: [], targets: [])
     private var nextID: UInt16 = 0x5EED
 
-    static let notifyTries = 5
-    /// Timers before a secondary zone has loaded (then its SOA's are used): a first try every 5 s.
-    static let firstRetry = Duration.seconds(5)
-    /// How long one TCP read from a primary may take.
-    static let readTimeout = Duration.seconds(10)
+    /// How long a secondary zone's task sleeps when nothing is due (how soon a NOTIFY is seen).
+    static let idle = Duration.seconds(1)
 
-    /// Parses the arguments: `allow` "ADDR,ADDR", `notify` "ADDR[:PORT],...", `secondary` "ZONE=ADDR[:PORT],...".
+    /// Parses the arguments (see `TransferSettings`).
     init(allow: String, notify: String, secondary: String) throws(TransferError) {
-        var allowed: [IPv4Address] = []
-        for item in Self.items(allow) {
-            guard let a = IPv4Address(item) else { throw TransferError("--allow-transfer: '\(item)' is not an IPv4 address") }
-            allowed.append(a)
-        }
-        var targets: [Endpoint] = []
-        for item in Self.items(notify) { targets.append(try Self.endpoint(item, argument: "--notify")) }
-        var secondaries: [Secondary] = []
-        for item in Self.items(secondary) {
-            let bytes = Array(item.utf8)
-            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else {
-                throw TransferError("--secondary: '\(item)' is not ZONE=ADDRESS[:PORT]")
-            }
-            let zoneText = String(decoding: bytes[..<eq], as: UTF8.self)
-            guard let apex = DNSName(zoneText.hasByteSuffix(".") ? zoneText : zoneText + ".") else {
-                throw TransferError("--secondary: '\(zoneText)' is not a domain name")
-            }
-            secondaries.append(Secondary(apex: apex, primary: try Self.endpoint(String(decoding: bytes[(eq + 1)...], as: UTF8.self),
-                                                                               argument: "--secondary")))
-        }
-        self.allowed = allowed
-        self.notify = targets
-        self.secondaries = secondaries
-    }
-
-    /// The comma-separated items of an argument (bytes: no Unicode tables in the kernel).
-    static func items(_ text: String) -> [String] {
-        Array(text.utf8).split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
-    }
-
-    static func endpoint(_ text: String, argument: String) throws(TransferError) -> Endpoint {
-        let bytes = Array(text.utf8)
-        var address = text
-        var port: UInt16 = 53
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            address = String(decoding: bytes[..<colon], as: UTF8.self)
-            var value = 0
-            for c in bytes[(colon + 1)...] {
-                guard c >= 48, c <= 57, value <= 6553 else { throw TransferError("\(argument): '\(text)' has a bad port") }
-                value = value * 10 + Int(c - 48)
-            }
-            guard value >= 1, value <= 65535 else { throw TransferError("\(argument): '\(text)' has a bad port") }
-            port = UInt16(value)
-        }
-        guard let a = IPv4Address(address) else { throw TransferError("\(argument): '\(address)' is not an IPv4 address") }
-        return Endpoint(address: a, port: port)
+        settings = try TransferSettings(allow: allow, notify: notify, secondary: secondary)
+        zones = settings.secondaries.map { SecondaryZone(apex: $0.apex, primary: $0.primary) }
+        exchanges = Array(repeating: nil, count: zones.count)
     }
 
     private func newID() -> UInt16 {
@@ -91,14 +42,14 @@ final class Transfers: @unchecked Sendable {
 
     // MARK: out
 
-    /// The messages of a transfer when `query` asks for one (AXFR or IXFR over TCP) from an allowed address
-    /// for a zone served here; nil otherwise (the responder then refuses it).
-    func outgoing(_ query: [UInt8], from address: IPv4Address, served: ServedZones) -> [[UInt8]]? {
-        guard query.count >= 12, query[2] & 0xF8 == 0, allowed.contains(address) else { return nil }
+    /// The transfer `query` asks for (AXFR or IXFR over TCP) from an allowed address for a zone served
+    /// here; nil otherwise (the responder then refuses it).
+    func outgoing(_ query: [UInt8], from address: IPv4Address, served: ServedZones) -> AXFRWriter? {
+        guard query.count >= 12, query[2] & 0xF8 == 0, settings.allowed.contains(address) else { return nil }
         guard let message = try? DNSMessage(parsing: query.span), message.questions.count == 1 else { return nil }
         let q = message.questions[0]
         guard q.type == .axfr || q.type.rawValue == 251, q.class == .internet, let zone = served.zone(q.name) else { return nil }
-        return try? ZoneTransfer.messages(for: zone, id: message.header.id, question: q)
+        return AXFRWriter(zone: zone, id: message.header.id, question: q)
     }
 
     /// NOTIFY traffic on the UDP port: a secondary's answer to our NOTIFY (nothing to send back), or a
@@ -108,154 +59,147 @@ final class Transfers: @unchecked Sendable {
         guard payload.count >= 12, (payload[2] >> 3) & 0xF == DNSOpcode.notify.rawValue else { return nil }
         guard let message = try? DNSMessage(parsing: payload.span) else { return nil }
         if message.header.isResponse {
-            if let target = unanswered[message.header.id], target.address == address { unanswered[message.header.id] = nil }
+            _ = notifier.answered(id: message.header.id, from: address)
             return nil
         }
         var header = DNSHeader(id: message.header.id, isResponse: true, opcode: .notify)
         if message.questions.count == 1, message.questions[0].type == .soa,
-           let secondary = secondaries.first(where: { $0.apex == message.questions[0].name }), secondary.primary.address == address {
+           let i = zones.firstIndex(where: { $0.apex == message.questions[0].name }), zones[i].primary.address == address {
             header.authoritative = true
-            if !notified.contains(secondary.apex) { notified.append(secondary.apex) }
+            zones[i].notified()
         } else {
             header.rcode = .refused  // RFC 1996 §3.10: only the zone's primary may notify
         }
         return try? DNSMessage(header: header, questions: message.questions).emit()
     }
 
-    /// NOTIFY for every zone to every `notify` target, resent every 2 s until answered, `notifyTries` times.
+    /// NOTIFY for every zone to every `notify` target, as `NotifySender` says, until all are answered or
+    /// given up. (The async functions here only wait and do I/O; what they do next comes from the
+    /// non-generic functions below them, kept out of line so that the code is not copied into every
+    /// suspension point of an async function.)
     func sendNotifies<U: UDPSocketProtocol>(for zones: [Zone], on udp: U, served: ServedZones, timers: some Timers,
                                              console: some Console) async {
-        var pending: [(id: UInt16, zone: Zone, target: Endpoint)] = []
-        for zone in zones {
-            for target in notify {
-                let id = newID()
-                unanswered[id] = target
-                pending.append((id, zone, target))
+        notifier = NotifySender(zones: zones, targets: notify, seed: newID())
+        while let wake = notifier.wake(now: timers.now) {
+            await timers.sleep(until: wake)
+            for send in notifyStep(now: timers.now) {  // a send that fails is retried; the last word is logged
+                try? udp.send(send.message, to: send.target.address, port: send.target.port)
+            }
+            flush(console)
+        }
+    }
+
+    /// The NOTIFYs to send at `now`; answers and give-ups are logged.
+    @inline(never)
+    private func notifyStep(now: Instant) -> [(message: [UInt8], target: Endpoint)] {
+        var sends: [(message: [UInt8], target: Endpoint)] = []
+        for event in notifier.step(now: now) {
+            switch event {
+            case .send(let message, let target): sends.append((message, target))
+            case .finished(let apex, let target, let result):
+                lines.append("dns: NOTIFY " + apex.description + " to " + target.description + ": " + result.description)
             }
         }
-        for _ in 0..<Self.notifyTries {
-            for p in pending where unanswered[p.id] != nil {
-                guard let message = try? ZoneTransfer.notify(p.zone, id: p.id) else { continue }
-                do throws(NetworkError) { try udp.send(message, to: p.target.address, port: p.target.port) } catch {
-                    console.log("dns: NOTIFY \(p.zone.apex) to \(p.target): \(error)")
-                }
-            }
-            await timers.sleep(for: .seconds(2))
-            if pending.allSatisfy({ unanswered[$0.id] == nil }) { break }
-        }
-        for p in pending {
-            if unanswered[p.id] == nil {
-                console.log("dns: NOTIFY \(p.zone.apex) to \(p.target): answered")
-            } else {
-                unanswered[p.id] = nil
-                console.log("dns: NOTIFY \(p.zone.apex) to \(p.target): no answer after \(Self.notifyTries) tries")
-            }
-        }
+        return sends
+    }
+
+    /// Log lines not printed yet.
+    private var lines: [String] = []
+
+    private func flush(_ console: some Console) {
+        for line in lines { console.log(line) }
+        lines.removeAll()
     }
 
     // MARK: in
 
-    /// Loads `secondary` from its primary and keeps it fresh, forever.
+    /// Loads `secondary` from its primary and keeps it fresh, forever: runs what its `SecondaryZone` asks for,
+    /// one exchange (a SOA check or an AXFR) at a time.
     func keepLoaded<Net: Network>(_ secondary: Secondary, network: Net, timers: some Timers, served: ServedZones,
                                   console: some Console) async {
-        let apex = secondary.apex
-        var serial: UInt32? = nil
-        var refresh = Self.firstRetry, retry = Self.firstRetry, expire = Duration.seconds(0)
-        var lastChecked: Instant? = nil
-        var nextCheck = timers.now
+        guard let index = secondaries.firstIndex(of: secondary) else { return }
+        let primary = secondary.primary
         while true {
-            let now = timers.now
-            if now >= nextCheck || notified.contains(apex) {
-                notified.removeAll { $0 == apex }
-                do throws(TransferError) {
-                    let current = try await querySerial(apex, from: secondary.primary, network: network)
-                    if serial.map({ ZoneTransfer.serial($0, isBefore: current) }) ?? true {
-                        let records = try await transfer(apex, from: secondary.primary, network: network)
-                        let zone: Zone
-                        do throws(ZoneLoadError) { zone = try Zone(records: records) } catch {
-                            throw TransferError("the transferred zone does not load: \(error)")
-                        }
-                        served.replace(zone)
-                        if case .soa(let s) = zone.soa.data {
-                            serial = s.serial
-                            refresh = .seconds(Int64(s.refresh)); retry = .seconds(Int64(s.retry)); expire = .seconds(Int64(s.expire))
-                        }
-                        console.log("dns: \(apex): serial \(serial ?? 0) transferred from \(secondary.primary), \(records.count) records")
-                    }
-                    lastChecked = timers.now
-                    nextCheck = timers.now + refresh
+            let query = begin(index, now: timers.now, served: served)
+            flush(console)
+            guard let query else {
+                await timers.sleep(for: Self.idle)
+                continue
+            }
+            do throws(NetworkError) {
+                let flow = try await network.connect(to: primary.address, port: primary.port)
+                do throws(NetworkError) {
+                    try await flow.write(query, timeout: timeout(index, now: timers.now))
+                    while !take(index, try await flow.read(maximum: PrimaryExchange.readSize, timeout: timeout(index, now: timers.now)),
+                                now: timers.now) {}
                 } catch {
-                    console.log("dns: \(apex): from \(secondary.primary): \(error)")
-                    nextCheck = timers.now + retry
-                    if let lastChecked, serial != nil, timers.now - lastChecked > expire {
-                        served.remove(apex)
-                        serial = nil
-                        refresh = Self.firstRetry; retry = Self.firstRetry
-                        console.log("dns: \(apex): expired (no successful check for \(expire)); no longer served")
-                    }
+                    flow.abort()
+                    throw error
                 }
+                if succeeded(index) { flow.close() } else { flow.abort() }
+            } catch {
+                failed(index, error, now: timers.now)
             }
-            await timers.sleep(for: .seconds(1))
+            end(index, now: timers.now, served: served)
+            flush(console)
         }
     }
 
-    /// The primary's SOA serial for `apex`, asked over TCP.
-    private func querySerial<Net: Network>(_ apex: DNSName, from primary: Endpoint, network: Net) async throws(TransferError) -> UInt32 {
-        let id = newID()
-        var serial: UInt32 = 0
-        try await exchange(try Self.query(apex, .soa, id), with: primary, network: network) { message throws(TransferError) in
-            serial = try ZoneTransfer.serial(inAnswer: message, apex: apex, id: id)
-            return true
+    /// The exchange each secondary zone's task is running.
+    private var exchanges: [PrimaryExchange?] = []
+
+    /// What secondary `index` does at `now`: the framed query of the exchange it starts, or nil (nothing is
+    /// due; an expiry is carried out here).
+    @inline(never)
+    private func begin(_ index: Int, now: Instant, served: ServedZones) -> [UInt8]? {
+        let expire = zones[index].timers.expire
+        guard let action = zones[index].next(now: now) else { return nil }
+        let apex = zones[index].apex
+        if action == .expire {
+            served.remove(apex)
+            say(apex, "expired (no successful check for " + expire.description + "); no longer served")
+            return nil
         }
-        return serial
+        let exchange = PrimaryExchange(action, apex: apex, id: newID(), now: now)
+        exchanges[index] = exchange
+        guard exchange.isRunning else {  // the query could not be built: a failure, retried later
+            end(index, now: now, served: served)
+            return nil
+        }
+        return exchange.query
     }
 
-    /// The zone's records by AXFR from `primary`.
-    private func transfer<Net: Network>(_ apex: DNSName, from primary: Endpoint, network: Net) async throws(TransferError) -> [DNSRecord] {
-        var receiver = AXFRReceiver(apex: apex, id: newID())
-        try await exchange(try Self.query(apex, .axfr, receiver.id), with: primary, network: network) { message throws(TransferError) in
-            try receiver.receive(message)
-        }
-        return receiver.records
+    @inline(never)
+    private func timeout(_ index: Int, now: Instant) -> Duration { exchanges[index]?.timeout(now: now) ?? .milliseconds(1) }
+
+    /// Gives what a read brought to the exchange: true when it is over.
+    @inline(never)
+    private func take(_ index: Int, _ bytes: [UInt8]?, now: Instant) -> Bool { exchanges[index]?.receive(bytes, now: now) ?? true }
+
+    @inline(never)
+    private func succeeded(_ index: Int) -> Bool {
+        if case .failed = exchanges[index]?.state { return false }
+        return true
     }
 
-    private static func query(_ apex: DNSName, _ type: DNSType, _ id: UInt16) throws(TransferError) -> [UInt8] {
-        do throws(WireError) { return try ZoneTransfer.query(apex, type: type, id: id) } catch {
-            throw TransferError("cannot build the query: \(error)")
+    @inline(never)
+    private func failed(_ index: Int, _ error: NetworkError, now: Instant) { exchanges[index]?.failed(error, now: now) }
+
+    /// Feeds the finished exchange to the zone's state and serves, keeps or logs what it came to.
+    @inline(never)
+    private func end(_ index: Int, now: Instant, served: ServedZones) {
+        guard let exchange = exchanges[index] else { return }
+        exchanges[index] = nil
+        let apex = zones[index].apex, primary = zones[index].primary
+        switch zones[index].finish(exchange, now: now) {
+        case .current, .newer: break
+        case .loaded(let zone, let records):
+            served.replace(zone)
+            say(apex, "serial " + String(zones[index].serial ?? 0) + " transferred from " + primary.description + ", " + String(records) + " records")
+        case .failed(let error): say(apex, "from " + primary.description + ": " + error.description)
         }
     }
 
-    /// Sends `query` over a new TCP connection to `primary` and gives each answer message to `take` until it
-    /// returns true.
-    private func exchange<Net: Network>(_ query: [UInt8], with primary: Endpoint, network: Net,
-                                        take: ([UInt8]) throws(TransferError) -> Bool) async throws(TransferError) {
-        let flow: Net.Flow
-        do throws(NetworkError) { flow = try await network.connect(to: primary.address, port: primary.port) } catch {
-            throw TransferError("cannot connect: \(error)")
-        }
-        var framer = DNSStreamFramer()
-        var failure = TransferError("the primary closed the connection before the answer was complete")
-        do throws(NetworkError) {
-            try await flow.write(DNSStreamFramer.frame(query), timeout: Self.readTimeout)
-            reading: while true {
-                while let message = framer.next() {
-                    do throws(TransferError) {
-                        if try take(message) {
-                            flow.close()
-                            return
-                        }
-                    } catch {
-                        failure = error
-                        break reading
-                    }
-                }
-                guard let bytes = try await flow.read(maximum: 65537, timeout: Self.readTimeout), !bytes.isEmpty else { break }
-                framer.append(bytes)
-            }
-        } catch {
-            failure = TransferError("the connection failed: \(error)")
-        }
-        flow.abort()
-        throw failure
-    }
+    @inline(never)
+    private func say(_ apex: DNSName, _ text: String) { lines.append("dns: " + apex.description + ": " + text) }
 }

@@ -1,13 +1,16 @@
 // SwiftletDNS: zone transfers, sans I/O. Out: the messages of an AXFR (RFC 5936 §2.2): the SOA, every other
-// record, the SOA again, packed into messages of about `messageSize` bytes, the question in the first; an
-// IXFR (RFC 1995) is answered the same way, as a full transfer, since no journal is kept (§4). NOTIFY (RFC
-// 1996 §3.7): the message a primary sends its secondaries. In: `AXFRReceiver` takes a primary's messages
-// one at a time and checks them (RFC 5936 §2.2, §6: the ID, the RCODE, a first record that is the zone's SOA,
-// the same SOA at the end, only records of the zone, at most `maximumRecords`), so that a transfer that
-// fails leaves the zone served before in place. Serial numbers compare as RFC 1982 says.
+// record, the SOA again, packed into messages of about `messageSize` bytes, the question in the first, made
+// one at a time by `AXFRWriter` so that a transfer holds one message, not the whole zone, in memory; an IXFR
+// (RFC 1995) is answered the same way, as a full transfer, since no journal is kept (§4). NOTIFY (RFC 1996
+// §3.7): the message a primary sends its secondaries (Notify.swift sends them). In: `AXFRReceiver` takes a
+// primary's messages one at a time and checks them (RFC 5936 §2.2, §6: the ID, the RCODE, a first record that
+// is the zone's SOA, the same SOA at the end, only records of the zone, at most `maximumRecords`), so that a
+// transfer that fails leaves the zone served before in place (Secondary.swift adds a deadline and a byte
+// bound). Serial numbers compare as RFC 1982 says.
 //
-// Who may transfer and when to refresh are the server's business (Examples/dns/NameServer.swift): this file
-// builds and checks messages only.
+// `TransferSettings` reads the dns example's --allow-transfer, --notify and --secondary arguments, each list
+// bounded (`maximumAllowed`, `maximumNotifyTargets`, `maximumSecondaryZones`) and refused with a message when
+// longer. When to refresh is Secondary.swift's business; this file builds and checks messages only.
 
 import Swiftlet
 import SwiftletWire
@@ -23,27 +26,12 @@ public enum ZoneTransfer {
     /// Records a transfer in may bring at most (as a zone file).
     public static let maximumRecords = ZoneFile.maximumRecords
 
-    /// The messages answering an AXFR or IXFR `question` for `zone` (its apex), with the query's `id`.
+    /// The messages answering an AXFR or IXFR `question` for `zone` (its apex), with the query's `id`, all
+    /// at once (`AXFRWriter` makes them one at a time).
     public static func messages(for zone: Zone, id: UInt16, question: DNSQuestion) throws(WireError) -> [[UInt8]] {
+        var writer = AXFRWriter(zone: zone, id: id, question: question)
         var messages: [[UInt8]] = []
-        var batch: [DNSRecord] = [zone.soa]
-        var size = estimatedSize(zone.soa)
-        func flush() throws(WireError) {
-            let header = DNSHeader(id: id, isResponse: true, opcode: .query, authoritative: true)
-            let message = DNSMessage(header: header, questions: messages.isEmpty ? [question] : [], answers: batch)
-            messages.append(try message.emit())
-            batch = []
-            size = 0
-        }
-        for r in zone.records where r.type != .soa {
-            let s = estimatedSize(r)
-            if size + s > messageSize && !batch.isEmpty { try flush() }
-            batch.append(r)
-            size += s
-        }
-        if size + estimatedSize(zone.soa) > messageSize && !batch.isEmpty { try flush() }
-        batch.append(zone.soa)
-        try flush()
+        while let m = try writer.next() { messages.append(m) }
         return messages
     }
 
@@ -84,7 +72,7 @@ public enum ZoneTransfer {
     public static func serial(inAnswer bytes: [UInt8], apex: DNSName, id: UInt16) throws(TransferError) -> UInt32 {
         let message = try parse(bytes, id: id)
         guard let soa = message.answers.first(where: { $0.type == .soa && $0.name == apex }), case .soa(let s) = soa.data else {
-            throw TransferError("the answer to the SOA query has no SOA for \(apex)")
+            throw TransferError("the answer to the SOA query has no SOA for " + apex.description)
         }
         return s.serial
     }
@@ -95,9 +83,54 @@ public enum ZoneTransfer {
             throw TransferError("a malformed message from the primary: \(error)")
         }
         guard message.header.isResponse, message.header.id == id, message.header.opcode == .query else {
-            throw TransferError("a message that is not the answer to our query (ID \(message.header.id))")
+            throw TransferError("a message that is not the answer to our query (ID " + String(message.header.id) + ")")
         }
-        guard message.header.rcode == .noError else { throw TransferError("the primary answered RCODE \(message.header.rcode.rawValue)") }
+        guard message.header.rcode == .noError else { throw TransferError("the primary answered RCODE " + String(message.header.rcode.rawValue)) }
+        return message
+    }
+}
+
+/// The sending side of an AXFR (RFC 5936 §2.2): the messages of one transfer, made one at a time. Each
+/// holds records of about `ZoneTransfer.messageSize` bytes; the first carries the question and opens with
+/// the SOA, the last closes with it.
+public struct AXFRWriter: Sendable {
+    public let zone: Zone
+    public let id: UInt16
+    public let question: DNSQuestion
+    /// The next record of `zone.records` to send.
+    private var index = 0
+    private var messagesMade = 0
+    public private(set) var isComplete = false
+
+    public init(zone: Zone, id: UInt16, question: DNSQuestion) {
+        self.zone = zone; self.id = id; self.question = question
+    }
+
+    /// The next message, nil once the closing SOA has gone.
+    public mutating func next() throws(WireError) -> [UInt8]? {
+        guard !isComplete else { return nil }
+        var batch: [DNSRecord] = messagesMade == 0 ? [zone.soa] : []
+        var size = messagesMade == 0 ? ZoneTransfer.estimatedSize(zone.soa) : 0
+        while index < zone.records.count {
+            let r = zone.records[index]
+            if r.type == .soa { index += 1; continue }
+            let s = ZoneTransfer.estimatedSize(r)
+            if size + s > ZoneTransfer.messageSize && !batch.isEmpty { return try emit(batch) }
+            batch.append(r)
+            size += s
+            index += 1
+        }
+        if size + ZoneTransfer.estimatedSize(zone.soa) > ZoneTransfer.messageSize && !batch.isEmpty { return try emit(batch) }
+        batch.append(zone.soa)
+        let last = try emit(batch)
+        isComplete = true
+        return last
+    }
+
+    private mutating func emit(_ batch: [DNSRecord]) throws(WireError) -> [UInt8] {
+        let header = DNSHeader(id: id, isResponse: true, opcode: .query, authoritative: true)
+        let message = try DNSMessage(header: header, questions: messagesMade == 0 ? [question] : [], answers: batch).emit()
+        messagesMade += 1
         return message
     }
 }
@@ -122,13 +155,13 @@ public struct AXFRReceiver: Sendable {
         guard !isComplete else { throw TransferError("a message after the end of the transfer") }
         let message = try ZoneTransfer.parse(bytes, id: id)
         for r in message.answers {
-            guard r.class == .internet else { throw TransferError("\(r.name): a record of class \(r.class.rawValue) in an IN zone") }
-            guard r.name.isSubdomain(of: apex) else { throw TransferError("\(r.name) is outside the zone \(apex)") }
+            guard r.class == .internet else { throw TransferError(r.name.description + ": a record of class " + String(r.class.rawValue) + " in an IN zone") }
+            guard r.name.isSubdomain(of: apex) else { throw TransferError(r.name.description + " is outside the zone " + apex.description) }
             guard !isComplete else { throw TransferError("records after the closing SOA") }
             if r.type == .soa, r.name == apex, case .soa(let s) = r.data {
                 if let serial {
                     // §2.2: the closing SOA is the opening one.
-                    guard s.serial == serial else { throw TransferError("the closing SOA's serial \(s.serial) is not \(serial)") }
+                    guard s.serial == serial else { throw TransferError("the closing SOA's serial " + String(s.serial) + " is not " + String(serial)) }
                     isComplete = true
                     continue
                 }
@@ -137,8 +170,95 @@ public struct AXFRReceiver: Sendable {
                 throw TransferError("the transfer does not start with the zone's SOA")
             }
             records.append(r)
-            guard records.count <= maximumRecords else { throw TransferError("more than \(maximumRecords) records") }
+            guard records.count <= maximumRecords else { throw TransferError("more than " + String(maximumRecords) + " records") }
         }
         return isComplete
+    }
+}
+
+/// The dns example's transfer arguments, read and bounded (see the top of the file).
+public struct TransferSettings: Sendable {
+    /// A zone loaded from a primary.
+    public struct Secondary: Equatable, Sendable {
+        public let apex: DNSName
+        public let primary: Endpoint
+        public init(apex: DNSName, primary: Endpoint) { self.apex = apex; self.primary = primary }
+    }
+
+    /// Addresses in --allow-transfer, at most (each query for a transfer is checked against the list).
+    public static let maximumAllowed = 64
+    /// Targets in --notify, at most (each zone is notified to each, `NotifySender.tries` times).
+    public static let maximumNotifyTargets = 16
+    /// Zones in --secondary, at most (each has its own task and timers).
+    public static let maximumSecondaryZones = 64
+
+    /// Addresses that may transfer the zones.
+    public let allowed: [IPv4Address]
+    /// Secondaries to NOTIFY.
+    public let notify: [Endpoint]
+    public let secondaries: [Secondary]
+
+    /// Parses `allow` "ADDR,ADDR", `notify` "ADDR[:PORT],..." and `secondary` "ZONE=ADDR[:PORT],..." (port 53
+    /// by default; empty items are skipped). A list longer than its bound, a zone given twice, or an item
+    /// that does not parse is refused with a message naming the argument.
+    public init(allow: String, notify: String, secondary: String) throws(TransferError) {
+        let allowItems = try Self.items(allow, "--allow-transfer", "addresses", Self.maximumAllowed)
+        let notifyItems = try Self.items(notify, "--notify", "targets", Self.maximumNotifyTargets)
+        let secondaryItems = try Self.items(secondary, "--secondary", "zones", Self.maximumSecondaryZones)
+        var allowed: [IPv4Address] = []
+        for item in allowItems {
+            guard let a = IPv4Address(item) else { throw Self.refusal("--allow-transfer", item, "is not an IPv4 address") }
+            allowed.append(a)
+        }
+        var targets: [Endpoint] = []
+        for item in notifyItems { targets.append(try Self.endpoint(item, argument: "--notify")) }
+        var secondaries: [Secondary] = []
+        for item in secondaryItems {
+            let bytes = Array(item.utf8)
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw Self.refusal("--secondary", item, "is not ZONE=ADDRESS[:PORT]") }
+            let zoneText = String(decoding: bytes[..<eq], as: UTF8.self)
+            guard let apex = DNSName(zoneText.hasByteSuffix(".") ? zoneText : zoneText + ".") else {
+                throw Self.refusal("--secondary", zoneText, "is not a domain name")
+            }
+            guard !secondaries.contains(where: { $0.apex == apex }) else { throw Self.refusal("--secondary", apex.description, "is given twice") }
+            let primary = try Self.endpoint(String(decoding: bytes[(eq + 1)...], as: UTF8.self), argument: "--secondary")
+            secondaries.append(Secondary(apex: apex, primary: primary))
+        }
+        self.allowed = allowed
+        self.notify = targets
+        self.secondaries = secondaries
+    }
+
+    /// The comma-separated items of `argument`'s `text` (bytes: no Unicode tables in the kernel), at most
+    /// `maximum` of them.
+    static func items(_ text: String, _ argument: String, _ what: String, _ maximum: Int) throws(TransferError) -> [String] {
+        let items = Array(text.utf8).split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+        guard items.count <= maximum else {
+            throw TransferError(argument + ": " + String(items.count) + " " + what + ", more than " + String(maximum))
+        }
+        return items
+    }
+
+    @inline(never)
+    static func refusal(_ argument: String, _ item: String, _ problem: String) -> TransferError {
+        TransferError(argument + ": '" + item + "' " + problem)
+    }
+
+    static func endpoint(_ text: String, argument: String) throws(TransferError) -> Endpoint {
+        let bytes = Array(text.utf8)
+        var address = text
+        var port: UInt16 = 53
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            address = String(decoding: bytes[..<colon], as: UTF8.self)
+            var value = 0
+            for c in bytes[(colon + 1)...] {
+                guard c >= 48, c <= 57, value <= 6553 else { throw refusal(argument, text, "has a bad port") }
+                value = value * 10 + Int(c - 48)
+            }
+            guard value >= 1, value <= 65535 else { throw refusal(argument, text, "has a bad port") }
+            port = UInt16(value)
+        }
+        guard let a = IPv4Address(address) else { throw refusal(argument, address, "is not an IPv4 address") }
+        return Endpoint(address: a, port: port)
     }
 }
