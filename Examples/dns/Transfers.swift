@@ -36,7 +36,7 @@ final class Transfers: @unchecked Sendable {
     }
 
     private func newID() -> UInt16 {
-        nextID = nextID &* 25_173 &+ 13_849
+        nextID = ZoneTransfer.nextID(after: nextID)
         return nextID
     }
 

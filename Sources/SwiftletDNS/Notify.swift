@@ -42,7 +42,7 @@ public struct NotifySender: Sendable {
         public var description: String {
             switch self {
             case .answered: return "answered"
-            case .unanswered: return "no answer after 5 tries"
+            case .unanswered: return "no answer after " + String(NotifySender.tries) + " tries"
             case .failed(let error): return "\(error)"
             }
         }
@@ -111,7 +111,7 @@ public struct NotifySender: Sendable {
         }
         inFlight = kept
         while inFlight.count < Self.maximumInFlight && !allStarted {
-            lastID = lastID &* 25_173 &+ 13_849  // full period modulo 2^16 (c odd, a - 1 divisible by 4)
+            lastID = ZoneTransfer.nextID(after: lastID)
             var f = InFlight(zone: started / targets.count, target: targets[started % targets.count], id: lastID, sent: 0,
                              nextSend: now, answered: false)
             started += 1

@@ -124,15 +124,17 @@ public struct SecondaryZone: Sendable {
 
     /// A check found the primary's serial `primarySerial` at `now`. Newer than ours (RFC 1982): the transfer
     /// is due at once. Otherwise the zone is current: the next check is a refresh interval away and
-    /// expiry restarts.
-    public mutating func checked(serial primarySerial: UInt32, now: Instant) {
+    /// expiry restarts. Returns whether the zone is current.
+    @discardableResult
+    public mutating func checked(serial primarySerial: UInt32, now: Instant) -> Bool {
         lastExchangeEnded = now
         if let serial, !ZoneTransfer.serial(serial, isBefore: primarySerial) {
             nextAttempt = now + timers.refresh
             expiresAt = now + timers.expire
-        } else {
-            newerSerial = true
+            return true
         }
+        newerSerial = true
+        return false
     }
 
     /// The zone with `soa` was transferred and is served from `now`: its timers are the SOA's, clamped.
@@ -169,9 +171,7 @@ public struct SecondaryZone: Sendable {
     public mutating func finish(_ exchange: PrimaryExchange, now: Instant) -> Outcome {
         switch exchange.state {
         case .serial(let s):
-            let current = serial.map { !ZoneTransfer.serial($0, isBefore: s) } ?? false
-            checked(serial: s, now: now)
-            return current ? .current(serial: s) : .newer(serial: s)
+            return checked(serial: s, now: now) ? .current(serial: s) : .newer(serial: s)
         case .records(let records):
             let zone: Zone
             do throws(ZoneLoadError) { zone = try Zone(records: records) } catch {

@@ -23,6 +23,10 @@ public struct TransferError: Error, Equatable, CustomStringConvertible {
 public enum ZoneTransfer {
     /// Bytes of records a transfer message holds at most (estimated uncompressed; well under 64 KiB).
     public static let messageSize = 16_384
+    /// The message ID after `id` in a full-period sequence modulo 2^16 (c odd, a - 1 divisible by 4), so
+    /// IDs in use at once are distinct; seed it from the Entropy device where IDs must not be guessed.
+    public static func nextID(after id: UInt16) -> UInt16 { id &* 25_173 &+ 13_849 }
+
     /// Records a transfer in may bring at most (as a zone file).
     public static let maximumRecords = ZoneFile.maximumRecords
 
