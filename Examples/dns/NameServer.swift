@@ -35,7 +35,7 @@ enum NameServer {
         do throws(TransferError) {
             transfers = try Transfers(allow: arguments.allowTransfer, notify: arguments.notify, secondary: arguments.secondary)
         } catch {
-            console.log("dns: \(error)")
+            console.log("dns: " + error.description)
             return 1
         }
         var zones: [Zone] = []
@@ -44,33 +44,33 @@ enum NameServer {
                 let name = String(decoding: entry.name.utf8.dropLast(5), as: UTF8.self)  // bytes: no Unicode tables in the kernel
                 let bytes = try await store.get(entry.name)
                 guard let origin = DNSName(name + ".") else {
-                    console.log("dns: \(entry.name): '\(name)' is not a domain name")
+                    console.log("dns: " + entry.name + ": '" + name + "' is not a domain name")
                     return 1
                 }
                 guard !transfers.secondaries.contains(where: { $0.apex == origin }) else {
-                    console.log("dns: \(entry.name): \(origin) is also a secondary zone; it is loaded from its primary")
+                    console.log("dns: " + entry.name + ": " + origin.description + " is also a secondary zone; it is loaded from its primary")
                     return 1
                 }
                 let records: [DNSRecord]
                 #if SWIFTLET_COMPILED_ZONES
                 // Parsed by `swiftlet build` (the manifest's compileZones): the kernel carries no zone-file parser.
                 do throws(TransferError) { records = try ZoneImage.records(bytes, apex: origin) } catch {
-                    console.log("dns: \(entry.name): \(error)")
+                    console.log("dns: " + entry.name + ": " + error.description)
                     return 1
                 }
                 #else
                 do throws(ZoneError) { records = try ZoneFile.parse(String(decoding: bytes, as: UTF8.self), origin: origin) } catch {
-                    console.log("dns: \(entry.name): \(error)")
+                    console.log("dns: " + entry.name + ": " + error.description)
                     return 1
                 }
                 #endif
                 do throws(ZoneLoadError) { zones.append(try Zone(records: records)) } catch {
-                    console.log("dns: \(entry.name): \(error)")
+                    console.log("dns: " + entry.name + ": " + error.description)
                     return 1
                 }
             }
         } catch {
-            console.log("dns: reading the zones: \(error)")
+            console.log("dns: reading the zones: " + error.description)
             return 1
         }
         guard !zones.isEmpty || !transfers.secondaries.isEmpty else {
@@ -98,12 +98,14 @@ enum NameServer {
         do throws(NetworkError) {
             (listener, udp) = try network.listenTCPAndUDP(port: port)
         } catch {
-            console.log("dns: cannot listen on port \(port): \(error) (another port: -- --port N)")
+            console.log("dns: cannot listen on port " + String(port) + ": " + error.description + " (another port: -- --port N)")
             return 1
         }
-        let names = zones.map { "\($0.apex)" } + transfers.secondaries.map { "\($0.apex) (secondary of \($0.primary))" }
-        console.log("dns: serving \(names.joined(separator: " ")) on UDP and TCP port \(port)"
-                    + (limiter.isOn ? ", rate limit \(limiter.rate)/s per /\(limiter.ipv4PrefixLength), slip \(limiter.slip)" : ", no rate limit"))
+        let names = zones.map { $0.apex.description } + transfers.secondaries.map { $0.apex.description + " (secondary of " + $0.primary.description + ")" }
+        // Concatenation, not interpolation: each interpolation site costs a kernel about a kilobyte.
+        console.log("dns: serving " + names.joined(separator: " ") + " on UDP and TCP port " + String(port)
+                    + (limiter.isOn ? ", rate limit " + String(limiter.rate) + "/s per /" + String(limiter.ipv4PrefixLength)
+                                      + ", slip " + String(limiter.slip) : ", no rate limit"))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while true {
@@ -115,7 +117,7 @@ enum NameServer {
                             try udp.send(response, to: d.source, port: d.sourcePort)
                         }
                     } catch {
-                        console.log("dns: udp: \(error)")
+                        console.log("dns: udp: " + error.description)
                     }
                 }
             }

@@ -16,6 +16,18 @@ public enum KeyValueError: Error, Hashable, Sendable {
     case storage(String)
 }
 
+extension KeyValueError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notFound(let key): return "no entry '" + key + "'"
+        case .wrongKind(let key): return "'" + key + "' is a directory where a value was expected, or a value where a directory was"
+        case .badRange(let offset, let length, let size):
+            return "bytes " + String(offset) + "+" + String(length) + " are outside a value of " + String(size)
+        case .storage(let why): return "the store failed: " + why
+        }
+    }
+}
+
 public struct KeyValueEntry: Hashable, Sendable {
     public enum Kind: Hashable, Sendable { case value, directory }
     /// The entry's name inside the listed directory (no slashes).

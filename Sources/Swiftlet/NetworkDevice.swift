@@ -18,6 +18,17 @@ public enum NetworkDeviceError: Error, Equatable, Sendable {
     case platform(code: Int32)
 }
 
+extension NetworkDeviceError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .frameTooLarge(let size, let limit): return "a frame of " + String(size) + " bytes is over the device's " + String(limit)
+        case .queueFull: return "the transmit queue is full"
+        case .down: return "the device is down"
+        case .platform(let code): return "platform error " + String(code)
+        }
+    }
+}
+
 public protocol NetworkDevice: AnyObject {
     /// The device's own address.
     var macAddress: MACAddress { get }

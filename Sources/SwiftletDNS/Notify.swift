@@ -43,7 +43,7 @@ public struct NotifySender: Sendable {
             switch self {
             case .answered: return "answered"
             case .unanswered: return "no answer after " + String(NotifySender.tries) + " tries"
-            case .failed(let error): return "\(error)"
+            case .failed(let error): return error.description
             }
         }
     }

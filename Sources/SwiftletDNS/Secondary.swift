@@ -252,7 +252,7 @@ public struct PrimaryExchange: Sendable {
             do throws(WireError) {
                 query = DNSStreamFramer.frame(try ZoneTransfer.query(apex, type: isTransfer ? .axfr : .soa, id: id))
             } catch {
-                state = .failed(TransferError("cannot build the query: \(error)"))
+                state = .failed(TransferError("cannot build the query: " + error.description))
             }
         }
         self.query = query

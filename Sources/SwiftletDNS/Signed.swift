@@ -42,16 +42,16 @@ struct DNSSECIndex: Sendable {
             guard case .unknown(let type, let bytes) = r.data else { continue }
             switch type {
             case DNSType.rrsig:
-                guard bytes.count >= 18 else { throw ZoneLoadError("\(r.name): an RRSIG shorter than 18 octets") }
+                guard bytes.count >= 18 else { throw ZoneLoadError(r.name.description + ": an RRSIG shorter than 18 octets") }
                 byOwner[r.name, default: []].append((DNSType(rawValue: UInt16(bytes[0]) << 8 | UInt16(bytes[1])), r))
             case DNSType.nsec:
-                guard nsecByOwner[r.name] == nil else { throw ZoneLoadError("\(r.name) has more than one NSEC") }
+                guard nsecByOwner[r.name] == nil else { throw ZoneLoadError(r.name.description + " has more than one NSEC") }
                 nsecByOwner[r.name] = r
             case DNSType.nsec3:
-                guard let p = Self.nsec3Parameters(bytes) else { throw ZoneLoadError("\(r.name): a malformed NSEC3") }
+                guard let p = Self.nsec3Parameters(bytes) else { throw ZoneLoadError(r.name.description + ": a malformed NSEC3") }
                 nsec3Records.append((r, p.salt, p.iterations))
             case DNSType.nsec3param where r.name == apex:
-                guard let p = Self.nsec3Parameters(bytes, param: true) else { throw ZoneLoadError("\(r.name): a malformed NSEC3PARAM") }
+                guard let p = Self.nsec3Parameters(bytes, param: true) else { throw ZoneLoadError(r.name.description + ": a malformed NSEC3PARAM") }
                 apexParams.append(p)
             default: continue
             }
@@ -69,13 +69,13 @@ struct DNSSECIndex: Sendable {
         }
         guard let p = params else { return }
         guard p.iterations <= NSEC3Hash.maximumIterations else {
-            throw ZoneLoadError("NSEC3 with \(p.iterations) iterations (at most \(NSEC3Hash.maximumIterations), RFC 9276)")
+            throw ZoneLoadError("NSEC3 with " + String(p.iterations) + " iterations (at most " + String(NSEC3Hash.maximumIterations) + ", RFC 9276)")
         }
         nsec3Salt = p.salt
         nsec3Iterations = p.iterations
         for (r, salt, iterations) in nsec3Records where salt == p.salt && iterations == p.iterations {
             guard let first = r.name.labels.first, r.name.parent == apex else {
-                throw ZoneLoadError("\(r.name): an NSEC3 owner must be one hashed label under the apex")
+                throw ZoneLoadError(r.name.description + ": an NSEC3 owner must be one hashed label under the apex")
             }
             nsec3.append((first.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, r))
         }

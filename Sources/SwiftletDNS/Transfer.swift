@@ -84,7 +84,7 @@ public enum ZoneTransfer {
     static func parse(_ bytes: [UInt8], id: UInt16) throws(TransferError) -> DNSMessage {
         let message: DNSMessage
         do throws(WireError) { message = try DNSMessage(parsing: bytes.span) } catch {
-            throw TransferError("a malformed message from the primary: \(error)")
+            throw TransferError("a malformed message from the primary: " + error.description)
         }
         guard message.header.isResponse, message.header.id == id, message.header.opcode == .query else {
             throw TransferError("a message that is not the answer to our query (ID " + String(message.header.id) + ")")

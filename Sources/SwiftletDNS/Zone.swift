@@ -48,12 +48,12 @@ public struct Zone: Sendable {
 
     public init(records: [DNSRecord]) throws(ZoneLoadError) {
         let soas = records.filter { $0.type == .soa }
-        guard soas.count == 1 else { throw ZoneLoadError("a zone has exactly one SOA record (found \(soas.count))") }
+        guard soas.count == 1 else { throw ZoneLoadError("a zone has exactly one SOA record (found " + String(soas.count) + ")") }
         soa = soas[0]
         apex = soa.name
         self.records = records
         for r in records {
-            guard r.name.isSubdomain(of: apex) else { throw ZoneLoadError("\(r.name) is outside the zone \(apex)") }
+            guard r.name.isSubdomain(of: apex) else { throw ZoneLoadError(r.name.description + " is outside the zone " + apex.description) }
             // NSEC3 records live in the DNSSEC index only: their owners are hashes, not names of the zone,
             // and a name with nothing else does not exist (RFC 5155 §7.2.8; NSD answers so too).
             if r.type == DNSType.nsec3 { continue }
@@ -66,23 +66,23 @@ public struct Zone: Sendable {
             }
             if r.type == .ns && r.name != apex { cuts.insert(r.name) }
             if r.type == .dname {
-                guard let target = Self.dnameTarget(r) else { throw ZoneLoadError("\(r.name): a DNAME's data is not one domain name") }
-                guard dnames[r.name] == nil else { throw ZoneLoadError("\(r.name) has more than one DNAME (RFC 6672 §2.4)") }
+                guard let target = Self.dnameTarget(r) else { throw ZoneLoadError(r.name.description + ": a DNAME's data is not one domain name") }
+                guard dnames[r.name] == nil else { throw ZoneLoadError(r.name.description + " has more than one DNAME (RFC 6672 §2.4)") }
                 dnames[r.name] = target
             }
         }
         for (owner, _) in dnames where nodes[owner]?.contains(where: { $0.type == .cname }) == true {
-            throw ZoneLoadError("\(owner) has a DNAME and a CNAME (RFC 6672 §2.4)")
+            throw ZoneLoadError(owner.description + " has a DNAME and a CNAME (RFC 6672 §2.4)")
         }
         for (name, rs) in nodes where rs.contains(where: { $0.type == .cname }) {
             // DNSSEC's RRSIG and NSEC may sit beside a CNAME (RFC 4035 §2.5).
             let data = rs.filter { $0.type != DNSType.rrsig && $0.type != DNSType.nsec }
             guard data.count == 1 else {
-                throw ZoneLoadError("\(name) has a CNAME and other data (RFC 1034 §3.6.2)")
+                throw ZoneLoadError(name.description + " has a CNAME and other data (RFC 1034 §3.6.2)")
             }
         }
         guard nodes[apex]?.contains(where: { $0.type == .ns }) == true else {
-            throw ZoneLoadError("the apex \(apex) has no NS record")
+            throw ZoneLoadError("the apex " + apex.description + " has no NS record")
         }
         dnssec = try DNSSECIndex(records: records, apex: apex)
     }

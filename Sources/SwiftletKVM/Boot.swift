@@ -33,14 +33,14 @@ public enum Boot {
             } else if value.sameBytes("memory") {
                 reportsMemory = true
             } else {
-                return "--report '\(value)': the kernel reports 'boot' or 'memory'"
+                return "--report '" + value + "': the kernel reports 'boot' or 'memory'"
             }
             return nil
         }
         switch parsed {
         case .success(let o): return o
         case .failure(let e):
-            console.log("kernel: \(e)")
+            console.log("kernel: " + e.description)
             console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
@@ -49,14 +49,14 @@ public enum Boot {
     /// The application's arguments could not be read: prints the help (asked for: status 0) or the one
     /// line of error (status 2) on the console and exits.
     public static func usage(_ console: SerialConsole, _ error: UsageError) -> Never {
-        guard error.isHelp else { fail(console, "\(error)", status: 2) }
+        guard error.isHelp else { fail(console, error.description, status: 2) }
         console.log(error.description)
         swiftlet_exit(0)
     }
 
     /// Prints `message` and exits with `status`.
     public static func fail(_ console: SerialConsole, _ message: String, status: Int32 = 1) -> Never {
-        console.log("kernel: \(message)")
+        console.log("kernel: " + message)
         swiftlet_exit(status)
     }
 
@@ -72,7 +72,7 @@ public enum Boot {
         do throws(VirtioError) {
             device = try VirtioNet(transport, kernel: kernel, random: entropy.next64())
         } catch {
-            fail(console, "virtio-net: \(error)")
+            fail(console, "virtio-net: " + error.description)
         }
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
         let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Kernel.clock()) { line in
@@ -80,8 +80,8 @@ public enum Boot {
         }
         kernel.add(driver)
         if reportsMemory { driver.reportMemory(now: Kernel.clock()) { (Kernel.heapInUse, Kernel.heapSize) } }
-        let address = ipv4.map { "\($0.network)" } ?? "DHCP"
-        console.log("kernel: virtio-net (\(transport.summary)) \(device.macAddress) \(address)")
+        let address = ipv4.map { $0.network.description } ?? "DHCP"
+        console.log("kernel: virtio-net (" + transport.summary + ") " + device.macAddress.description + " " + address)
         return driver
     }
 
@@ -93,10 +93,10 @@ public enum Boot {
         do throws(VirtioError) {
             let disk = try VirtioBlock(transport, kernel: kernel)
             let ro = disk.isReadOnly ? ", read-only" : ""
-            console.log("kernel: virtio-blk (\(transport.summary)) \(disk.sectorCount) sectors of \(disk.sectorSize) bytes\(ro)")
+            console.log("kernel: virtio-blk (" + transport.summary + ") " + disk.sectorCount.description + " sectors of " + disk.sectorSize.description + " bytes" + ro)
             return disk
         } catch {
-            fail(console, "virtio-blk: \(error)")
+            fail(console, "virtio-blk: " + error.description)
         }
     }
 }

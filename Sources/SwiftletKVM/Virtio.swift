@@ -25,9 +25,9 @@ public enum VirtioError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noDevice(let kind): return "no virtio-mmio \(kind) device (QEMU: -device virtio-\(kind)-device,...)"
+        case .noDevice(let kind): return "no virtio-mmio " + kind.description + " device (QEMU: -device virtio-" + kind.description + "-device,...)"
         case .featuresRefused: return "the device refused the features the driver needs"
-        case .queueUnavailable(let i): return "the device has no queue \(i)"
+        case .queueUnavailable(let i): return "the device has no queue " + i.description
         }
     }
 }

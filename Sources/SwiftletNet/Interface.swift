@@ -55,6 +55,22 @@ public enum StackError: Error, Equatable, Sendable {
     case device(NetworkDeviceError)
 }
 
+extension StackError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .portInUse(let port): return "port " + String(port) + " is in use"
+        case .noSuchSocket: return "no such socket"
+        case .noRoute(let address): return "no route to " + address.description
+        case .connection(let error): return "connection " + error.description
+        case .notConnected: return "not connected"
+        case .messageTooLong(let size): return "a message of " + String(size) + " bytes is too long"
+        case .noEphemeralPort: return "no ephemeral port is free"
+        case .resourcesExhausted: return "the connection cap or memory budget is reached"
+        case .device(let error): return error.description
+        }
+    }
+}
+
 extension NetworkError {
     /// The application-level error for a stack error (the async API throws these).
     public init(_ error: StackError) {

@@ -48,7 +48,7 @@ public struct EchoReply: Hashable, Sendable {
 public struct TCPSocketID: Hashable, Sendable, CustomStringConvertible {
     public var localPort: UInt16
     public var remote: TCPEndpoint
-    public var description: String { ":\(localPort)<->\(remote)" }
+    public var description: String { ":" + localPort.description + "<->" + remote.description }
     /// One 64-bit word to the hasher instead of three fields (one lookup per segment; callgrind).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(UInt64(localPort) << 48 | UInt64(remote.port) << 32 | UInt64(remote.address.rawValue))

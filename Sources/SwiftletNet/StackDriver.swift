@@ -33,9 +33,9 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
         if ipv4 == nil {
             do throws(StackError) {
                 try stack.startDHCP(seed: dhcpSeed, hostName: "swiftlet", now: now)
-                log("dhcp: asking for an address on \(device.macAddress)")
+                log("dhcp: asking for an address on " + device.macAddress.description)
             } catch {
-                log("dhcp: cannot start: \(error)")
+                log("dhcp: cannot start: " + error.description)
                 dhcpOutcome = false
             }
         } else {
@@ -65,21 +65,21 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
                 stack.receive(frame: frame.bytes, now: now)
             }
         } catch {
-            log("network: device error: \(error)")
+            log("network: device error: " + error.description)
         }
         _ = stack.poll(now: now)
         for event in stack.takeDHCPEvents() {
             switch event {
             case .leased(let lease):
-                let gateway = lease.gateway.map { " gateway \($0)" } ?? ""
-                log("dhcp: leased \(lease.network)\(gateway) from \(lease.server) for \(lease.leaseTime)")
+                let gateway = lease.gateway.map { " gateway " + $0.description } ?? ""
+                log("dhcp: leased " + lease.network.description + gateway + " from " + lease.server.description + " for " + lease.leaseTime.description)
                 dhcpOutcome = true
             case .refused:
                 log("dhcp: the server refused our request; asking again")
             case .expired:
                 log("dhcp: the lease expired; the address is no longer used")
             case .noServer(let attempts, let waited):
-                log("dhcp: no server answered \(attempts) DISCOVERs in \(waited); still asking (use --ipv4 ADDR/PREFIX for a static address)")
+                log("dhcp: no server answered " + attempts.description + " DISCOVERs in " + waited.description + "; still asking (use --ipv4 ADDR/PREFIX for a static address)")
                 if dhcpOutcome == nil { dhcpOutcome = false }
             }
         }

@@ -25,7 +25,7 @@ public struct DNSClass: RawRepresentable, Hashable, Sendable, CustomStringConver
         case 4: "HS"
         case 254: "NONE"
         case 255: "ANY"
-        default: "CLASS\(rawValue)"
+        default: "CLASS" + rawValue.description
         }
     }
 

@@ -78,7 +78,7 @@ public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvert
     /// The mnemonic (`RRSIG`), or `TYPEnnn` for a type without one (RFC 3597 §5).
     public var description: String {
         for (value, name) in DNSType.mnemonics where value == rawValue { return name }
-        return "TYPE\(rawValue)"
+        return "TYPE" + rawValue.description
     }
 
     /// Parses a mnemonic (any case) or `TYPEnnn` (RFC 3597 §5, nnn at most 65535); nil for anything else.

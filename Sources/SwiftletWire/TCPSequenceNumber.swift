@@ -31,5 +31,5 @@ public struct TCPSequenceNumber: Hashable, Sendable, CustomStringConvertible {
     /// `low <= self < high` in sequence space.
     public func isIn(_ low: TCPSequenceNumber, _ high: TCPSequenceNumber) -> Bool { low <= self && self < high }
 
-    public var description: String { "\(rawValue)" }
+    public var description: String { rawValue.description }
 }

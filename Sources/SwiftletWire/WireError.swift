@@ -33,6 +33,41 @@ public enum WireError: Error, Hashable, Sendable {
     case bufferTooSmall(needed: Int, available: Int)
 }
 
+extension WireFormat: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .ethernet: return "Ethernet"
+        case .arp: return "ARP"
+        case .ipv4: return "IPv4"
+        case .icmpv4: return "ICMP"
+        case .udp: return "UDP"
+        case .tcp: return "TCP"
+        case .dhcpv4: return "DHCP"
+        case .dns: return "DNS"
+        }
+    }
+}
+
+extension WireError: CustomStringConvertible {
+    /// Built by concatenation, not interpolation: each interpolation site costs a kernel about a kilobyte.
+    public var description: String {
+        switch self {
+        case .truncated(let format, let needed, let available):
+            return format.description + " truncated: needs " + String(needed) + " bytes, has " + String(available)
+        case .badLength(let format): return format.description + ": a length contradicts the bytes"
+        case .badChecksum(let format): return format.description + ": bad checksum"
+        case .badVersion(let format): return format.description + ": unsupported version"
+        case .badField(let format): return format.description + ": a field holds a forbidden or unsupported value"
+        case .badOption(let format): return format.description + ": a malformed option"
+        case .nameTooLong: return "DNS: a name over 255 octets"
+        case .badLabel: return "DNS: a label over 63 octets or of a reserved type"
+        case .badPointer: return "DNS: a compression pointer that does not point backwards"
+        case .bufferTooSmall(let needed, let available):
+            return "the buffer is too small: needs " + String(needed) + " bytes, has " + String(available)
+        }
+    }
+}
+
 @inline(__always)
 func require(_ bytes: borrowing Span<UInt8>, _ needed: Int, _ format: WireFormat) throws(WireError) {
     guard bytes.count >= needed else { throw .truncated(format, needed: needed, available: bytes.count) }

@@ -181,4 +181,18 @@ private func parseAll(_ bytes: [UInt8]) -> [WireError] {
         #expect(m.options.serverIdentifier == IPv4Address(10, 0, 0, 1))
         #expect(m.serverName == nil && m.bootFile == nil)
     }
+
+    /// What a kernel logs for a malformed packet: its description (built without interpolation), which
+    /// names the layer and the figures, not "(cannot print value)".
+    @Test func errorsDescribeThemselves() throws {
+        let short = [UInt8](repeating: 0, count: 7)
+        do {
+            _ = try IPv4Header(parsing: short.span)
+            Issue.record("a 7-byte IPv4 header parsed")
+        } catch {
+            #expect(error.description == "IPv4 truncated: needs 20 bytes, has 7")
+        }
+        #expect(WireError.badPointer.description.contains("compression pointer"))
+        #expect(WireError.bufferTooSmall(needed: 9, available: 4).description == "the buffer is too small: needs 9 bytes, has 4")
+    }
 }

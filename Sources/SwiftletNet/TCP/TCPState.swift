@@ -29,3 +29,14 @@ public enum TCPError: Error, Hashable, Sendable {
     /// The application aborted it.
     case aborted
 }
+
+extension TCPError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .refused: return "refused"
+        case .reset: return "reset by the peer"
+        case .timedOut: return "timed out"
+        case .aborted: return "aborted"
+        }
+    }
+}
