@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v dnsperf >/dev/null || ! command -v nsd >/dev/null; then
     [ "$(id -u)" = 0 ] || { echo "Benchmarks/dns.sh: needs dnsperf and nsd (apt-get install dnsperf nsd)" >&2; exit 1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsperf nsd >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsperf nsd >/dev/null
 fi
 DURATION=${SWIFTLET_BENCH_SECONDS:-10}
 work=$(mktemp -d /tmp/swiftlet-dns.XXXXXX)

@@ -1,7 +1,7 @@
 # The Linux ends of `Benchmarks/run tcp-loss` (Benchmarks/loss.sh; issue 18): the client that times one
 # echo exchange, and the reference echo server (RFC 862, like Examples/echo) Linux's stack is measured with.
 #
-#   python3 loss-peer.py client ADDR PORT BYTES TIMEOUT SEED
+#   python3 loss-peer.py client ADDR PORT BYTES TIMEOUT SEED [CC]
 #       One TCP connection: sends BYTES seeded pseudo-random bytes while reading the echo at the same time
 #       (non-blocking, select, 256 KiB writes and reads), then shuts down its sending side. Prints one line:
 #         done SECONDS SENT RECEIVED exact|differs    every byte came back; SECONDS up to the last one
@@ -10,8 +10,11 @@
 #       "exact" means the echo had exactly BYTES bytes with the SHA-256 of what was sent, and nothing more
 #       came before the server's FIN (waited for up to 5 s after the last byte, outside SECONDS).
 #       Exit status 0 for done, 3 for timeout, 4 for error: all three are results for the caller.
-#   python3 loss-peer.py echo ADDR PORT
+#   python3 loss-peer.py echo ADDR PORT [CC]
 #       Echoes every connection, one at a time, until killed; 256 KiB reads, blocking writes.
+#   CC: Linux's congestion control for the connection (TCP_CONGESTION; the listener's is inherited by
+#   what it accepts). As root any the kernel has may be chosen, not only net.ipv4.tcp_allowed_congestion_control;
+#   without CC the namespace's default. The client fails (exit 2) if the kernel does not take it.
 import hashlib
 import random
 import select
@@ -22,7 +25,15 @@ import time
 CHUNK = 256 * 1024
 
 
-def client(addr, port, total, timeout, seed):
+def congestion_control(s, cc):
+    if cc:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+        got = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
+        if got != cc:
+            raise SystemExit(f"loss-peer: asked for congestion control {cc}, the socket has {got}")
+
+
+def client(addr, port, total, timeout, seed, cc=None):
     data = random.Random(seed).randbytes(total)
     sent_digest = hashlib.sha256(data).hexdigest()
     received_digest = hashlib.sha256()
@@ -34,7 +45,10 @@ def client(addr, port, total, timeout, seed):
         print(f"{kind} {time.monotonic() - start:.3f} {sent} {received}{extra}", flush=True)
 
     try:
-        s = socket.create_connection((addr, port), timeout=min(timeout, 30))
+        s = socket.socket()
+        congestion_control(s, cc)
+        s.settimeout(min(timeout, 30))
+        s.connect((addr, port))
         s.setblocking(False)
         shut = False
         while received < total:
@@ -89,8 +103,9 @@ def client(addr, port, total, timeout, seed):
         return 4
 
 
-def echo(addr, port):
+def echo(addr, port, cc=None):
     listener = socket.socket()
+    congestion_control(listener, cc)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((addr, port))
     listener.listen(4)
@@ -109,10 +124,10 @@ def echo(addr, port):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 7 and sys.argv[1] == "client":
-        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])))
-    elif len(sys.argv) == 4 and sys.argv[1] == "echo":
-        echo(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (7, 8) and sys.argv[1] == "client":
+        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), *sys.argv[7:]))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "echo":
+        echo(sys.argv[2], int(sys.argv[3]), *sys.argv[4:])
     else:
-        print(__doc__ if __doc__ else "usage: loss-peer.py client ADDR PORT BYTES TIMEOUT SEED | echo ADDR PORT", file=sys.stderr)
+        print(__doc__ if __doc__ else "usage: loss-peer.py client ADDR PORT BYTES TIMEOUT SEED [CC] | echo ADDR PORT [CC]", file=sys.stderr)
         sys.exit(2)

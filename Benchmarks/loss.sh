@@ -26,13 +26,21 @@
 #   5pct    5% loss, 25% reordered (held back 2 ms extra), 1% duplicated, 1 ms delay
 #   10pct   10% loss, 25% reordered (2 ms extra), 2% duplicated, 0.5% corrupted (one bit), 2 ms delay
 # SWIFTLET_LOSS_PROFILES="clean 5pct" picks some; SWIFTLET_LOSS_SEED (default 18) the generators' seed.
+# Linux's congestion control (TCP_CONGESTION on the client's and the Linux echo's sockets; a namespace's
+# default can only be one the host allows): the reference runs once per name in SWIFTLET_LOSS_LINUX_CC
+# (default "cubic bbr"), each against its own Linux echo (port 7000, 7001, ...). The
+# first is the like-for-like reference: Swiftlet's congestion control is CUBIC, the ratio on the RESULT
+# line is against it, and the client uses it in Swiftlet's runs too (the client-to-server half of the
+# echo is Linux's sending). The others are printed with their own ratio. This matters: a machine's
+# default may be BBR (this one's is), which does not take loss as a congestion signal, so it moves data
+# through a random-loss link an order of magnitude faster than any loss-based controller.
 # Also measured once per run: Linux over a plain veth pair (offloads off as well) on the clean profile,
 # to show what the bridge itself costs.
 # Prints per profile Linux's time, Swiftlet's, the ratio (Linux / Swiftlet: above 1 is Swiftlet faster),
 # byte-exact yes/no and the bridge's counters, and ends with one line per target and profile:
-#   RESULT tcp-loss-TARGET-PROFILE SECONDS s ratio X vs linux
-#   RESULT tcp-loss-TARGET-PROFILE >TIMEOUT s ratio <X vs linux (did not finish: N of M bytes echoed)
-#   RESULT tcp-loss-TARGET-PROFILE failed s ratio 0 vs linux (ERROR after T s: N of M bytes echoed)
+#   RESULT tcp-loss-TARGET-PROFILE SECONDS s ratio X vs linux-CC [(ratio Y vs Linux OTHER_CC)]
+#   RESULT tcp-loss-TARGET-PROFILE >TIMEOUT s ratio <X vs linux-CC (did not finish: N of M bytes echoed)
+#   RESULT tcp-loss-TARGET-PROFILE failed s ratio 0 vs linux-CC (ERROR after T s: N of M bytes echoed)
 # A transfer that does not finish, or fails, is a result; a setup failure exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +52,15 @@ BYTES=${SWIFTLET_LOSS_BYTES:-20000000}
 TIMEOUT=${SWIFTLET_LOSS_TIMEOUT:-300}
 SEED=${SWIFTLET_LOSS_SEED:-18}
 PROFILES=${SWIFTLET_LOSS_PROFILES:-clean 1pct 5pct 10pct}
+LINUX_CC=${SWIFTLET_LOSS_LINUX_CC:-cubic bbr}
+FIRST_CC=${LINUX_CC%% *}
 [ "$(id -u)" = 0 ] || { echo "Benchmarks/run tcp-loss: needs root (network namespaces, taps, AF_PACKET)" >&2; exit 1; }
-for tool in ip ethtool python3 cc; do
-    command -v $tool >/dev/null || { echo "Benchmarks/run tcp-loss: needs $tool (apt-get install iproute2 ethtool python3 gcc)" >&2; exit 1; }
-done
+missing=()
+for tool in ip:iproute2 ethtool:ethtool python3:python3 cc:gcc; do command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || { echo "Benchmarks/run tcp-loss: needs ${missing[*]} (apt-get install ${missing[*]}), and installing them failed" >&2; exit 1; }
+fi
 
 profile_args() {
     case "$1" in
@@ -129,15 +142,22 @@ for t in $TARGETS; do
     ip -n $NS_B link set "swl${t:0:1}0" up
 done
 
-ip netns exec $NS_L $PEER echo 0.0.0.0 7 >"$WORK/linux-echo.log" 2>&1 &
-pids+=($!)
-wait_log "$WORK/linux-echo.log" 10 "listening" || die "the Linux echo server did not start"
+i=0
+declare -A echo_port=()
+for cc in $LINUX_CC; do
+    echo_port[$cc]=$((7000 + i))
+    ip netns exec $NS_L $PEER echo 0.0.0.0 "${echo_port[$cc]}" "$cc" >"$WORK/linux-echo-$cc.log" 2>&1 &
+    pids+=($!)
+    wait_log "$WORK/linux-echo-$cc.log" 10 "listening" \
+        || die "the Linux echo server with congestion control $cc did not start (available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control))"
+    i=$((i + 1))
+done
 
-# client ADDR: the timed echo exchange with the server at ADDR; sets OUT. In the background and waited
+# client ADDR PORT: the timed echo exchange with the server at ADDR, the client with $FIRST_CC; sets OUT. In the background and waited
 # for, so that SIGINT or SIGTERM to this script ends the run at once (bash runs a trap only once a
 # foreground command has ended, and ignores SIGINT if that command did not die of it).
 client() {
-    ip netns exec $NS_C $PEER client "$1" 7 "$BYTES" "$TIMEOUT" "$SEED" >"$WORK/client.out" 2>&1 &
+    ip netns exec $NS_C $PEER client "$1" "$2" "$BYTES" "$TIMEOUT" "$SEED" "${3:-$FIRST_CC}" >"$WORK/client.out" 2>&1 &
     local pid=$!
     pids+=("$pid")
     wait "$pid" || true
@@ -145,17 +165,17 @@ client() {
 }
 
 # --- one measurement ---------------------------------------------------------------------------------
-# measure LABEL SERVER_IF PROFILE: a fresh bridge between lcb and SERVER_IF with PROFILE, the client at
-# 10.0.0.2; sets OUT (the client's line) and COUNTERS (the bridge's two lines).
+# measure LABEL SERVER_IF PROFILE PORT [CC]: a fresh bridge between lcb and SERVER_IF with PROFILE, the
+# client (with congestion control CC, default $FIRST_CC) at 10.0.0.2 PORT; sets OUT (the client's line) and COUNTERS (the bridge's two lines).
 measure() {
-    local label=$1 server_if=$2 profile=$3 bridge_pid
+    local label=$1 server_if=$2 profile=$3 port=$4 cc=${5:-$FIRST_CC} bridge_pid
     ip -n $NS_C neigh flush dev lc  # 10.0.0.2 is another MAC behind each server
     # shellcheck disable=SC2046
     ip netns exec $NS_B "$BRIDGE" lcb "$server_if" $(profile_args "$profile") seed="$SEED" >"$WORK/bridge-$label.log" 2>&1 &
     bridge_pid=$!
     pids+=("$bridge_pid")
     wait_log "$WORK/bridge-$label.log" 10 "impair-bridge: lcb" || die "the bridge did not start"
-    client 10.0.0.2
+    client 10.0.0.2 "$port" "$cc"
     kill -0 "$bridge_pid" 2>/dev/null || { cat "$WORK/bridge-$label.log" >&2; die "the bridge died during $label"; }
     stop "$bridge_pid"
     COUNTERS=$(grep -E '^lcb->|->lcb ' "$WORK/bridge-$label.log" || true)
@@ -183,54 +203,68 @@ counters() { sed -e 's/^/      bridge /' <<<"$COUNTERS"; }
 
 results=()
 echo "tcp-loss: $BYTES bytes each way at once over one TCP connection (echo), seed $SEED, timeout $TIMEOUT s"
-echo "  ratio = Linux time / Swiftlet time (above 1: Swiftlet faster)"
+echo "  ratio = Linux time / Swiftlet time (above 1: Swiftlet faster); Linux with congestion control: $LINUX_CC"
+echo "  (Swiftlet uses CUBIC; in its runs the Linux client uses $FIRST_CC, and the RESULT ratio is against Linux with $FIRST_CC)"
 # The plain veth: the client straight to the Linux echo at 10.1.0.2 (no bridge process in the way).
-client 10.1.0.2
+client 10.1.0.2 "${echo_port[$FIRST_CC]}"
 PLAIN=$OUT
-echo "  Linux over a plain veth (offloads off, no bridge): $(shown "$PLAIN"), byte-exact $(exact "$PLAIN")"
+echo "  Linux ($FIRST_CC) over a plain veth (offloads off, no bridge): $(shown "$PLAIN"), byte-exact $(exact "$PLAIN")"
 for t in $TARGETS; do
     tap="swl${t:0:1}0"
     echo "target $t (tap $tap):"
     for p in $PROFILES; do
-        measure "linux-$t-$p" lsb "$p"
-        linux=$OUT
-        linux_counters=$COUNTERS
+        declare -A linux_out=() linux_counters=()
+        for cc in $LINUX_CC; do
+            measure "linux-$cc-$t-$p" lsb "$p" "${echo_port[$cc]}" "$cc"
+            linux_out[$cc]=$OUT
+            linux_counters[$cc]=$COUNTERS
+        done
+        linux=${linux_out[$FIRST_CC]}
         if [ "$p" = clean ] && [ "$t" = "${TARGETS%% *}" ]; then
-            echo "  bridge cost: Linux clean through the bridge $(shown "$linux") vs plain veth $(shown "$PLAIN")"
+            echo "  bridge cost: Linux ($FIRST_CC) clean through the bridge $(shown "$linux") vs plain veth $(shown "$PLAIN")"
         fi
         log="$WORK/swiftlet-$t-$p.log"
         ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 Examples/echo >"$log" 2>&1 &
         spid=$!
         pids+=("$spid")
         wait_log "$log" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t"
-        measure "swiftlet-$t-$p" "$tap" "$p"
+        measure "swiftlet-$t-$p" "$tap" "$p" 7
         swiftlet=$OUT
         swiftlet_counters=$COUNTERS
         kill -0 "$spid" 2>/dev/null || { tail -20 "$log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
         stop "$spid"
-        ratio="-"
-        if [ "$(kind "$linux")" = done ] && [ "$(kind "$swiftlet")" = done ]; then
-            ratio=$(awk "BEGIN { printf \"%.2f\", $(secs "$linux") / $(secs "$swiftlet") }")
-        fi
+        ratio_to() {  # ratio_to LINUX_LINE: Linux's time over Swiftlet's, or - if either did not finish
+            if [ "$(kind "$1")" = done ] && [ "$(kind "$swiftlet")" = done ]; then
+                awk "BEGIN { printf \"%.2f\", $(secs "$1") / $(secs "$swiftlet") }"
+            else echo "-"; fi
+        }
+        ratio=$(ratio_to "$linux")
         echo "  $(profile_text "$p"):"
-        echo "    Linux    $(shown "$linux"), byte-exact $(exact "$linux")"
-        COUNTERS=$linux_counters counters
-        echo "    Swiftlet $(shown "$swiftlet"), byte-exact $(exact "$swiftlet")"
+        for cc in $LINUX_CC; do
+            printf '    Linux (%s)%*s %s, byte-exact %s\n' "$cc" $((6 - ${#cc})) "" "$(shown "${linux_out[$cc]}")" "$(exact "${linux_out[$cc]}")"
+            COUNTERS=${linux_counters[$cc]} counters
+        done
+        echo "    Swiftlet      $(shown "$swiftlet"), byte-exact $(exact "$swiftlet")"
         COUNTERS=$swiftlet_counters counters
-        echo "    ratio $ratio"
+        others=""
+        for cc in $LINUX_CC; do
+            [ "$cc" = "$FIRST_CC" ] || others="$others, $(ratio_to "${linux_out[$cc]}") vs Linux $cc"
+        done
+        echo "    ratio $ratio vs Linux $FIRST_CC$others"
         name="tcp-loss-$t-$p"
         note=""
-        [ "$(exact "$linux")" = yes ] || note=" (Linux: $(shown "$linux"), byte-exact $(exact "$linux"))"
+        [ -z "$others" ] || note=" (ratio${others#,})"
+        [ "$(exact "$linux")" = yes ] || note="$note (Linux: $(shown "$linux"), byte-exact $(exact "$linux"))"
         case "$(kind "$swiftlet")" in
         done)
             [ "$(exact "$swiftlet")" = yes ] || note="$note (NOT byte-exact)"
-            results+=("RESULT $name $(printf '%.2f' "$(secs "$swiftlet")") s ratio $ratio vs linux$note") ;;
+            results+=("RESULT $name $(printf '%.2f' "$(secs "$swiftlet")") s ratio $ratio vs linux-$FIRST_CC$note") ;;
         timeout)
             bound="-"
             [ "$(kind "$linux")" = done ] && bound="<$(awk "BEGIN { printf \"%.3f\", $(secs "$linux") / $TIMEOUT }")"
-            results+=("RESULT $name >$TIMEOUT s ratio $bound vs linux (did not finish: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+            results+=("RESULT $name >$TIMEOUT s ratio $bound vs linux-$FIRST_CC (did not finish: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
         *)
-            results+=("RESULT $name failed s ratio 0 vs linux ($(cut -d' ' -f5- <<<"$swiftlet") after $(secs "$swiftlet") s: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+            results+=("RESULT $name failed s ratio 0 vs linux-$FIRST_CC ($(cut -d' ' -f5- <<<"$swiftlet") after $(secs "$swiftlet") s: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
         esac
     done
 done
