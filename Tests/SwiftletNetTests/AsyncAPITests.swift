@@ -138,6 +138,37 @@ final class AsyncPair {
         if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(5) && gaveUpAt - start < .seconds(6)) }
     }
 
+    /// A send buffer that may not grow (the stack's TCP memory budget is spent) is full, whatever its
+    /// limit says: the writer waits and its timeout fires. Before, the readiness said "room" from the
+    /// limit, the queue took nothing, and the writer asked again at once, for ever, without suspending:
+    /// the whole executor hung (one task at 100% CPU, the run loop never turning again).
+    @Test(.timeLimit(.minutes(1)))
+    func writeWithTimeoutThrowsTimedOutWhenTheMemoryBudgetIsSpent() async throws {
+        var small = TCPConfiguration()
+        small.memoryBudget = 48 * 1024
+        let pair = AsyncPair(TwoStacks(tcp: small, tcpB: TCPConfiguration()))
+        let listener = try pair.b.listen(port: 80)
+        var outcome: NetworkError? = nil
+        var gaveUpAt: Instant? = nil
+        var start: Instant? = nil
+        Task { @MainActor in
+            guard let flow = await listener.accept() else { return }
+            _ = flow  // accepted and never read
+            await pair.b.sleep(for: .seconds(100))
+        }
+        Task { @MainActor in
+            guard let c = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { return }
+            start = pair.a.now
+            do throws(NetworkError) { try await c.write(pattern(2_000_000, seed: 3), timeout: .seconds(2)) } catch { outcome = error }
+            gaveUpAt = pair.a.now
+            c.abort()
+        }
+        #expect(await pair.run(for: .seconds(30)) { gaveUpAt != nil })
+        #expect(outcome == .timedOut)
+        if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(2) && gaveUpAt - start < .seconds(3)) }
+        #expect(pair.net.a.tcpMemory.peak <= small.memoryBudget)
+    }
+
     @Test func refusedConnectThrows() async {
         let pair = AsyncPair()
         var outcome: NetworkError? = nil

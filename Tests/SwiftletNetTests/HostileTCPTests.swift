@@ -365,6 +365,39 @@ func transfer(_ net: TwoStacks, _ data: [UInt8], from: (NetworkStack<SimulatedDe
         #expect(net.a.tcpMemory.used == 0)
     }
 
+    /// What a connection says it can take is what it takes: with the memory budget spent, the send
+    /// space is 0 (a writer waiting on it would otherwise be told "room" and get nothing, for ever), and
+    /// once the peer reads and the queue drains, there is room again.
+    @Test func sendSpaceIsWhatAWriteTakesWhenTheBudgetIsSpent() throws {
+        var small = TCPConfiguration()
+        small.memoryBudget = 48 * 1024
+        let net = TwoStacks(tcp: small, tcpB: TCPConfiguration())
+        try net.b.tcpListen(port: 7, backlog: 4)
+        let client = try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: 7), now: net.now)
+        net.run(for: .milliseconds(50), until: { net.a.tcpState(client) == .established })
+        let data = pattern(1_000_000, seed: 9)
+        var sent = 0
+        var sawBudgetLimit = false
+        net.run(for: .seconds(5), step: {
+            guard let r = net.a.tcpReadiness(client) else { return }
+            let took = (try? net.a.tcpWrite(client, data.span.extracting(sent...), now: net.now)) ?? 0
+            // The invariant the async writer relies on: room promised is room given.
+            #expect((r.sendSpace > 0) == (took > 0))
+            sent += took
+            if r.sendSpace == 0 && net.a.tcpMemory.refusals > 0 { sawBudgetLimit = true }
+        }, until: { false })
+        #expect(sawBudgetLimit)
+        #expect(net.a.tcpMemory.peak <= small.memoryBudget)
+        #expect(net.a.tcpReadiness(client)?.sendSpace == 0)
+        // The peer reads everything: the queue drains, and there is room again.
+        let server = try #require(net.b.tcpAccept(port: 7))
+        net.run(for: .seconds(5), step: { _ = try? net.b.tcpRead(server, maximum: 1 << 20, now: net.now) }, until: {
+            (net.a.tcpReadiness(client)?.sendSpace ?? 0) > 0
+        })
+        #expect((net.a.tcpReadiness(client)?.sendSpace ?? 0) > 0)
+        #expect(sent > 256 * 1024)
+    }
+
     /// The memory budget holds however many peers send data nobody reads: beyond it, segments are dropped
     /// and new connections refused; once they go, every byte is returned.
     @Test func theMemoryBudgetIsNeverExceeded() throws {

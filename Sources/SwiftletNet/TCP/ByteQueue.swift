@@ -26,6 +26,13 @@ struct ByteQueue {
 
     var capacity: Int { limit }
     var free: Int { limit - count }
+    /// Bytes `append` would take now: `free`, less what the memory budget cannot give the storage. A
+    /// writer waits while this is 0; waiting on `free` alone, it would be told there is room that
+    /// `append` then refuses, and try again at once, for ever, without letting the run loop turn.
+    var writable: Int {
+        guard let budget else { return free }
+        return min(free, max(0, storage.count - count + max(0, budget.available)))
+    }
     var isEmpty: Bool { count == 0 }
     /// Bytes of memory held now.
     var allocated: Int { storage.count }
@@ -62,8 +69,11 @@ struct ByteQueue {
         var n = min(bytes.count, free)
         guard n > 0 else { return 0 }
         if count + n > storage.count, !grow(to: count + n) {
-            // Over budget: only what the storage already has room for.
-            n = min(n, storage.count - count)
+            // Over budget: as much as the budget lets the storage grow by (not nothing because all of
+            // `bytes` would not fit), else what the storage already has room for.
+            n = min(n, writable)
+            guard n > 0 else { return 0 }
+            if count + n > storage.count, !grow(to: count + n) { n = min(n, storage.count - count) }
             guard n > 0 else { return 0 }
         }
         let tail = (head + count) % storage.count

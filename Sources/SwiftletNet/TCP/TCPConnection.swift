@@ -310,7 +310,7 @@ public struct TCPConnection {
     // MARK: - Application side
 
     /// Bytes the application can still queue.
-    public var sendSpace: Int { state.canSend && !finQueued ? sendQueue.free : 0 }
+    public var sendSpace: Int { state.canSend && !finQueued ? sendQueue.writable : 0 }
 
     /// Queues bytes for sending; returns how many were taken (0 when the buffer is full).
     public mutating func write(_ bytes: Span<UInt8>, now: Instant) -> Int {
