@@ -2,9 +2,28 @@
 // unikernel's run loop): echo over TCP, writes that wait for a full buffer, UDP, ping, refused connects.
 
 import Testing
+import Dispatch
+import Synchronization
+import Foundation
 import Swiftlet
 import SwiftletNet
 import SwiftletTesting
+
+/// Runs jobs on the main dispatch queue, the main actor's, one at a time and in order with its own: a
+/// task started with it as its executor preference keeps its child tasks (a server's per-connection
+/// handlers) on the one thread that drives the stacks, as a kernel's single executor does. Without it
+/// those children ran on the global pool, beside the main actor and the stacks it drives: data races in
+/// tests that the targets cannot have (the unix run loop gives its tasks such a preference; kvm has one
+/// thread). Found while looking for why a starved test run once grew to 23.7 GB (not shown to be the
+/// cause). Checked by handlersRunOnTheDrivingThread.
+final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = MainThreadExecutor()
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        DispatchQueue.main.async { job.runSynchronously(on: executor) }
+    }
+}
 
 @MainActor
 final class AsyncPair {
@@ -16,6 +35,12 @@ final class AsyncPair {
         self.net = net
         a = AsyncStack(net.a, now: net.now)
         b = AsyncStack(net.b, now: net.now)
+    }
+
+    /// Starts `body` on the main actor with `MainThreadExecutor` as its executor preference, so that its
+    /// child tasks stay on the driving thread too. Servers start here.
+    func task(_ body: @escaping @MainActor @Sendable () async -> Void) {
+        Task(executorPreference: MainThreadExecutor.shared, operation: body)
     }
 
     /// The run loop: process the network, wake tasks, let them run, advance time. Stops when `done`.
@@ -167,6 +192,24 @@ final class AsyncPair {
         #expect(outcome == .timedOut)
         if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(2) && gaveUpAt - start < .seconds(3)) }
         #expect(pair.net.a.tcpMemory.peak <= small.memoryBudget)
+    }
+
+    /// A server's handlers run on the thread that drives the stacks (the main actor's), as on a kernel's
+    /// one executor, never beside it.
+    @Test func handlersRunOnTheDrivingThread() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 9)
+        let handlerThread = Mutex<pthread_t?>(nil)
+        pair.task {
+            await listener.serve { flow in
+                handlerThread.withLock { $0 = pthread_self() }
+                flow.close()
+            }
+        }
+        Task { @MainActor in _ = try? await pair.a.connect(to: TwoStacks.addressB, port: 9) }
+        #expect(await pair.run(for: .seconds(5)) { handlerThread.withLock { $0 } != nil })
+        #expect(handlerThread.withLock { $0 } == pthread_self())  // this test runs on the main actor
+        listener.close()
     }
 
     @Test func refusedConnectThrows() async {

@@ -25,7 +25,7 @@ import SwiftletTesting
         let listener = try pair.b.listen(port: 80)
         let router = Self.router()
         let clock = ManualWallClock(WallTime(secondsSinceEpoch: 1_800_000_000))
-        Task { @MainActor in await HTTPServer.serve(listener, clock: clock) { await router.respond($0) } }
+        pair.task { await HTTPServer.serve(listener, clock: clock) { await router.respond($0) } }
         var results: [HTTPClientResponse] = []
         var failure: HTTPClientError? = nil
         var done = false
@@ -94,7 +94,7 @@ import SwiftletTesting
         capacity.memory = 256 * 1024
         let load = HTTPServer.Load(capacity)
         let clock = ManualWallClock(WallTime(secondsSinceEpoch: 1_800_000_000))
-        Task { @MainActor in
+        pair.task {
             await HTTPServer.serve(listener, clock: clock, load: load) { _ in .text(200, "ok") }
         }
         // 40 KiB in 40 fields: within the parser's limits (64 KiB, 100 fields), so only the capacity refuses it.
