@@ -2,7 +2,9 @@
 // loss, duplication, reordering (extra delay for some frames), corruption (one flipped bit), fixed delay,
 // bandwidth (serialisation time per direction) and an MTU (oversized frames are dropped and counted).
 // Time is a `ManualClock` the test advances; the same seed gives the same run. Every frame handed to the
-// link can be recorded in a pcap (`capture`) for Wireshark.
+// link can be recorded in a pcap (`capture`) for Wireshark. Bounded like a real link: at most
+// `SimulatedLink.frameLimit` frames in flight and as many waiting in each device's receive queue; beyond
+// that a frame is dropped and counted (`overflowed`), so a runaway sender in a test grows no memory.
 
 import Swiftlet
 
@@ -42,6 +44,13 @@ public final class SimulatedDevice: NetworkDevice {
         link.carry(frame, from: self)
     }
 
+    /// Queues a delivered frame; false (dropped) when `SimulatedLink.frameLimit` are already waiting.
+    func accept(_ frame: PacketBuffer) -> Bool {
+        guard inbox.count < SimulatedLink.frameLimit else { return false }
+        inbox.append(frame)
+        return true
+    }
+
     public func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int {
         let n = min(limit, inbox.count)
         let batch = Array(inbox.prefix(n))
@@ -78,6 +87,11 @@ public final class SimulatedLink {
     private static var delivered: PacketBuffer { PacketBuffer(bytes: []) }
 
     @exclusivity(unchecked) public private(set) var carried = 0, lost = 0, duplicated = 0, corrupted = 0, reordered = 0, oversized = 0
+    /// Frames dropped because `frameLimit` were in flight, or waiting at the receiving device.
+    @exclusivity(unchecked) public private(set) var overflowed = 0
+    /// The most frames in flight, and the most waiting at each device (about 100 MB of full frames):
+    /// far above what any test's windows put on the link, so only a runaway sender meets it.
+    public static let frameLimit = 65_536
 
     public init(clock: ManualClock, seed: UInt64, impairment: LinkImpairment = .perfect,
                 macA: MACAddress = MACAddress(2, 0, 0, 0, 0, 1), macB: MACAddress = MACAddress(2, 0, 0, 0, 0, 2)) {
@@ -126,6 +140,7 @@ public final class SimulatedLink {
     }
 
     private func enqueue(_ at: Instant, _ toA: Bool, _ frame: PacketBuffer) {
+        guard queue.count - head < Self.frameLimit else { overflowed += 1; return }
         order += 1
         let entry = (at: at, order: order, toA: toA, frame: frame)
         // Arrivals are nearly in order: search from the back.
@@ -143,8 +158,7 @@ public final class SimulatedLink {
             let first = queue[head]
             queue[head].frame = SimulatedLink.delivered
             head += 1
-            (first.toA ? a : b).inbox.append(first.frame)
-            n += 1
+            if (first.toA ? a : b).accept(first.frame) { n += 1 } else { overflowed += 1 }
         }
         if head > 64 && head * 2 > queue.count {
             queue.removeFirst(head)

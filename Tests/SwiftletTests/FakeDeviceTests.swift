@@ -39,6 +39,25 @@ private func readBack<B: BlockDevice>(_ disk: B) async throws -> [UInt8] {
     }
 
     // On one executor (the main actor here, the run loop's in Swiftlet), as every target runs.
+    /// The simulated link holds at most `frameLimit` frames in flight and as many at each device: a
+    /// sender that never stops (a runaway loop in a test) is dropped and counted, not stored.
+    @Test func simulatedLinkBoundsWhatItHolds() throws {
+        let clock = ManualClock()
+        let link = SimulatedLink(clock: clock, seed: 1)
+        let frame = PacketBuffer(bytes: [UInt8](repeating: 1, count: 60))
+        for _ in 0..<(SimulatedLink.frameLimit + 10) { try link.a.transmit(frame) }
+        #expect(link.framesInFlight == SimulatedLink.frameLimit)
+        #expect(link.overflowed == 10)
+        clock.advance(by: .seconds(1))
+        #expect(link.deliverDue() == SimulatedLink.frameLimit)
+        // Nobody reads b: the next burst fills nothing beyond its receive queue.
+        for _ in 0..<10 { try link.a.transmit(frame) }
+        clock.advance(by: .seconds(1))
+        #expect(link.deliverDue() == 0)
+        #expect(link.b.pending == SimulatedLink.frameLimit)
+        #expect(link.overflowed == 20)
+    }
+
     @Test @MainActor func waitForFramesSuspendsUntilDelivery() async throws {
         let d = FakeNetworkDevice(macAddress: MACAddress(2, 0, 0, 0, 0, 3))
         var woke = false
