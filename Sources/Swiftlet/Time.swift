@@ -87,9 +87,13 @@ public protocol MonotonicClock: AnyObject, Sendable {
     func now() -> Instant
 }
 
-/// A wall clock (may jump when set).
+/// A wall clock (may jump when set), with the steady reading beside it that intervals are measured on.
 public protocol WallClock: AnyObject, Sendable {
     func now() -> WallTime
+    /// The time since an arbitrary start, never going back and not moved when the wall clock is set: for
+    /// deadlines and timeouts (a request's, a handshake's), which the wall time would stretch or cut short
+    /// whenever it is stepped.
+    func elapsed() -> Instant
 }
 
 @inline(__always)

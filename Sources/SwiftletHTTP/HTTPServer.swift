@@ -135,7 +135,8 @@ public enum HTTPServer {
             charge.releaseAll()
             await refuse(flow, errorMessage(503, date: currentDate(), close: true))
         }
-        var requestStarted: WallTime? = nil
+        // On the clock's steady reading: a wall clock that is set would stretch or cut the request timeout.
+        var requestStarted: Instant? = nil
         // The Date field changes once a second; formatting it for every response showed in profiles.
         var dateSecond: Int64 = -1
         var date: [UInt8] = []
@@ -187,10 +188,9 @@ public enum HTTPServer {
                 requestStarted = nil
                 timeout = timeouts.idle
             } else {
-                let started = requestStarted ?? clock.now()
+                let started = requestStarted ?? clock.elapsed()
                 requestStarted = started
-                let elapsed = Duration.nanoseconds(clock.now().nanosecondsSinceEpoch - started.nanosecondsSinceEpoch)
-                timeout = max(timeouts.request - elapsed, .milliseconds(1))
+                timeout = max(timeouts.request - (clock.elapsed() - started), .milliseconds(1))
             }
             let received: [UInt8]?
             do throws(NetworkError) {
@@ -203,7 +203,7 @@ public enum HTTPServer {
                 return
             }
             guard let bytes = received else { flow.close(); return }
-            if requestStarted == nil { requestStarted = clock.now() }
+            if requestStarted == nil { requestStarted = clock.elapsed() }
             parser.feed(bytes)
             guard charge.set(parser.memory) else { await shed(); return }
         }

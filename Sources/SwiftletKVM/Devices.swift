@@ -22,6 +22,7 @@ public final class KernelClock: MonotonicClock, @unchecked Sendable {
 public final class KernelWallClock: WallClock, @unchecked Sendable {
     public init() {}
     public func now() -> WallTime { WallTime(nanosecondsSinceEpoch: swiftlet_wall_ns()) }
+    public func elapsed() -> Instant { Kernel.clock() }
 }
 
 /// RDSEED (RDRAND where RDSEED runs dry or is absent). A CPU with neither gets a loud warning on the

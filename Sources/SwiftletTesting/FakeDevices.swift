@@ -127,10 +127,23 @@ public final class ManualClock: MonotonicClock, @unchecked Sendable {
 }
 
 /// A wall clock set by the test.
+/// A wall clock a test sets. Alone it stands still (`current`, and `steady` for `elapsed`); made
+/// `following:` a simulation's `ManualClock`, both move with it, as a real clock's do with real time.
 public final class ManualWallClock: WallClock, @unchecked Sendable {
     public var current: WallTime
-    public init(_ t: WallTime) { current = t }
-    public func now() -> WallTime { current }
+    public var steady: Instant = .zero
+    let following: ManualClock?
+    let start: Instant
+    public init(_ t: WallTime, following clock: ManualClock? = nil) {
+        current = t
+        following = clock
+        start = clock?.now() ?? .zero
+    }
+    public func now() -> WallTime {
+        guard let following else { return current }
+        return WallTime(nanosecondsSinceEpoch: current.nanosecondsSinceEpoch &+ Int64(clamping: (following.now() - start).nanoseconds))
+    }
+    public func elapsed() -> Instant { following?.now() ?? steady }
 }
 
 /// Deterministic entropy from a seed; never use outside tests and fuzzers.

@@ -25,6 +25,7 @@ public final class HostMonotonicClock: MonotonicClock, @unchecked Sendable {
 public final class HostWallClock: WallClock, @unchecked Sendable {
     public init() {}
     public func now() -> WallTime { Sys.wallNow() }
+    public func elapsed() -> Instant { Sys.monotonicNow() }
 }
 
 /// getrandom(2): the kernel's CSPRNG.

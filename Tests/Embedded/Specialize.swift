@@ -73,6 +73,7 @@ public func embeddedExamples() async -> Int32 {
 
 final class ZeroClock: WallClock, @unchecked Sendable {
     func now() -> WallTime { WallTime(secondsSinceEpoch: 0) }
+    func elapsed() -> Instant { .zero }
 }
 
 /// A store with one file, enough to specialise the static-file handler.

@@ -53,6 +53,43 @@ import SwiftletTesting
         #expect(await pair.run(for: .seconds(120)) { pair.net.a.tcpConnectionCount == 0 && pair.net.b.tcpConnectionCount == 0 })
     }
 
+    /// A client that trickles its head gets 408 when the request timeout (30 s) has passed on the
+    /// clock's steady reading, however the wall clock is set meanwhile: here it is set back an hour
+    /// mid-request, which on the wall time alone gave the client an hour more (and a clock set forward
+    /// would cut every request short).
+    @Test func theRequestTimeoutHoldsWhenTheWallClockIsSetBack() async throws {
+        let pair = AsyncPair()
+        let listener = try pair.b.listen(port: 80)
+        let clock = ManualWallClock(WallTime(secondsSinceEpoch: 1_800_000_000), following: pair.net.clock)
+        pair.task { await HTTPServer.serve(listener, clock: clock) { _ in .text(200, "ok") } }
+        var answer: [UInt8] = []
+        var answeredAfter: Duration? = nil
+        var done = false
+        Task { @MainActor in
+            guard let flow = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { done = true; return }
+            let start = pair.a.now
+            let head = Array("GET / HTTP/1.1\r\nHost: b.test\r\nX-Slow: ".utf8)
+            var sent = 0
+            while sent < head.count {
+                try? await flow.write([head[sent]])
+                sent += 1
+                if sent == 2 { clock.current = WallTime(secondsSinceEpoch: 1_800_000_000 - 3600) }
+                // A byte every 5 s: each read is well inside any per-read timeout.
+                if let got = try? await flow.read(maximum: 4096, timeout: .seconds(5)) {
+                    answer += got
+                    answeredAfter = pair.a.now - start
+                    break
+                }
+            }
+            flow.abort()
+            done = true
+        }
+        #expect(await pair.run(for: .seconds(300)) { done })
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408"))
+        #expect(answeredAfter.map { $0 >= .seconds(30) && $0 < .seconds(36) } == true)
+        listener.close()
+    }
+
     @Test func aServerThatClosesIsATypedError() async throws {
         let pair = AsyncPair()
         let listener = try pair.b.listen(port: 80)

@@ -1,7 +1,8 @@
 // SwiftletTLS / Flow: TLS over any TCP flow, as a TCP flow (`TLSFlow` conforms to `TCPFlow`), so a service
 // switches to TLS by wrapping the flows it accepts or opens; nothing else in it changes. The state machine
 // (`TLSConnection`) does the protocol; this file only moves bytes between it and the transport, with the
-// time from the wall clock.
+// time from the wall clock (tickets' ages, certificates' validity) and deadlines on its steady reading
+// (`WallClock.elapsed`), which setting the clock does not move.
 //
 // - `accept` / `connect` run the handshake within a deadline (a peer that stalls it is cut off);
 // - `read` returns application data; nil at the peer's close_notify, or when the transport ends without
@@ -80,11 +81,11 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
     }
 
     func handshake(timeout: Duration) async throws(NetworkError) {
-        let deadline = clock.now().nanosecondsSinceEpoch &+ timeout.nanoseconds
+        let deadline = clock.elapsed() + timeout
         do throws(NetworkError) {
             try await flush(timeout: timeout)
             while !connection.isConnected {
-                let left = Duration.nanoseconds(deadline &- clock.now().nanosecondsSinceEpoch)
+                let left = deadline - clock.elapsed()
                 guard left > .zero else { throw NetworkError.timedOut }
                 guard let bytes = try await underlying.read(maximum: 32768, timeout: left) else {
                     truncated = true
@@ -155,7 +156,7 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
     /// empty record, a KeyUpdate) do not restart it, so a peer trickling them cannot hold a reader that
     /// asked for a timeout.
     func read(maximum: Int, timeout: Duration?) async throws(NetworkError) -> [UInt8]? {
-        let deadline = timeout.map { clock.now().nanosecondsSinceEpoch &+ $0.nanoseconds }
+        let deadline = timeout.map { clock.elapsed() + $0 }
         while pendingStart >= pending.count {
             pending = connection.takeApplicationData()
             pendingStart = 0
@@ -164,7 +165,7 @@ public final class TLSFlow<Underlying: TCPFlow, Random: Entropy, Clock: WallCloc
             if connection.peerClosed || truncated { return nil }
             let bytes: [UInt8]?
             if let deadline {
-                let left = Duration.nanoseconds(deadline &- clock.now().nanosecondsSinceEpoch)
+                let left = deadline - clock.elapsed()
                 guard left > .zero else { throw NetworkError.timedOut }
                 bytes = try await underlying.read(maximum: 65536, timeout: left)
             } else {
