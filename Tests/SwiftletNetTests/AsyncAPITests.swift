@@ -138,14 +138,12 @@ final class AsyncPair {
         #expect(later == [1, 2, 3])
     }
 
-    /// A peer that never reads: a write with a timeout gives up (before, `write` had no timeout and waited
-    /// for as long as the peer answered window probes).
-    @Test func writeWithTimeoutThrowsTimedOutWhenThePeerNeverReads() async throws {
-        let pair = AsyncPair()
+    /// Writes 2 MB with `timeout` to a peer that accepts and never reads; returns how the write ended and
+    /// how long it took (nil: it had not ended after 30 s).
+    private func writeToAPeerThatNeverReads(_ pair: AsyncPair, timeout: Duration) async throws -> (NetworkError?, Duration)? {
         let listener = try pair.b.listen(port: 80)
         var outcome: NetworkError? = nil
-        var gaveUpAt: Instant? = nil
-        var start: Instant? = nil
+        var took: Duration? = nil
         Task { @MainActor in
             guard let flow = await listener.accept() else { return }
             _ = flow  // accepted and never read
@@ -153,14 +151,21 @@ final class AsyncPair {
         }
         Task { @MainActor in
             guard let c = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { return }
-            start = pair.a.now
-            do throws(NetworkError) { try await c.write(pattern(2_000_000, seed: 1), timeout: .seconds(5)) } catch { outcome = error }
-            gaveUpAt = pair.a.now
+            let start = pair.a.now
+            do throws(NetworkError) { try await c.write(pattern(2_000_000, seed: 1), timeout: timeout) } catch { outcome = error }
+            took = pair.a.now - start
             c.abort()
         }
-        #expect(await pair.run(for: .seconds(30)) { gaveUpAt != nil })
-        #expect(outcome == .timedOut)
-        if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(5) && gaveUpAt - start < .seconds(6)) }
+        guard await pair.run(for: .seconds(30), until: { took != nil }), let took else { return nil }
+        return (outcome, took)
+    }
+
+    /// A peer that never reads: a write with a timeout gives up (before, `write` had no timeout and waited
+    /// for as long as the peer answered window probes).
+    @Test func writeWithTimeoutThrowsTimedOutWhenThePeerNeverReads() async throws {
+        let ended = try await writeToAPeerThatNeverReads(AsyncPair(), timeout: .seconds(5))
+        #expect(ended?.0 == .timedOut)
+        #expect(ended.map { $0.1 >= .seconds(5) && $0.1 < .seconds(6) } == true)
     }
 
     /// A send buffer that may not grow (the stack's TCP memory budget is spent) is full, whatever its
@@ -172,25 +177,9 @@ final class AsyncPair {
         var small = TCPConfiguration()
         small.memoryBudget = 48 * 1024
         let pair = AsyncPair(TwoStacks(tcp: small, tcpB: TCPConfiguration()))
-        let listener = try pair.b.listen(port: 80)
-        var outcome: NetworkError? = nil
-        var gaveUpAt: Instant? = nil
-        var start: Instant? = nil
-        Task { @MainActor in
-            guard let flow = await listener.accept() else { return }
-            _ = flow  // accepted and never read
-            await pair.b.sleep(for: .seconds(100))
-        }
-        Task { @MainActor in
-            guard let c = try? await pair.a.connect(to: TwoStacks.addressB, port: 80) else { return }
-            start = pair.a.now
-            do throws(NetworkError) { try await c.write(pattern(2_000_000, seed: 3), timeout: .seconds(2)) } catch { outcome = error }
-            gaveUpAt = pair.a.now
-            c.abort()
-        }
-        #expect(await pair.run(for: .seconds(30)) { gaveUpAt != nil })
-        #expect(outcome == .timedOut)
-        if let start, let gaveUpAt { #expect(gaveUpAt - start >= .seconds(2) && gaveUpAt - start < .seconds(3)) }
+        let ended = try await writeToAPeerThatNeverReads(pair, timeout: .seconds(2))
+        #expect(ended?.0 == .timedOut)
+        #expect(ended.map { $0.1 >= .seconds(2) && $0.1 < .seconds(3) } == true)
         #expect(pair.net.a.tcpMemory.peak <= small.memoryBudget)
     }
 
