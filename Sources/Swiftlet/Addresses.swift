@@ -143,6 +143,48 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
 
     public func group(_ i: Int) -> UInt16 { UInt16(octet(2 * i)) << 8 | UInt16(octet(2 * i + 1)) }
 
+    public static let unspecified = IPv6Address(high: 0, low: 0)
+    public static let loopback = IPv6Address(high: 0, low: 1)
+    /// ff02::1 and ff02::2, all nodes and all routers on the link (RFC 4291 §2.7.1).
+    public static let allNodes = IPv6Address(high: 0xFF02 << 48, low: 1)
+    public static let allRouters = IPv6Address(high: 0xFF02 << 48, low: 2)
+    /// ff02::16, where MLDv2 reports go (RFC 3810 §5.2.14).
+    public static let allMLDv2Routers = IPv6Address(high: 0xFF02 << 48, low: 0x16)
+
+    public var isUnspecified: Bool { high == 0 && low == 0 }
+    public var isLoopback: Bool { high == 0 && low == 1 }
+    /// ff00::/8 (RFC 4291 §2.7).
+    public var isMulticast: Bool { high >> 56 == 0xFF }
+    /// fe80::/10 (RFC 4291 §2.5.6).
+    public var isLinkLocal: Bool { high >> 54 == 0xFE80 >> 6 }
+    /// A multicast address's scope (RFC 4291 §2.7: 1 interface, 2 link, 5 site, 0xE global).
+    public var multicastScope: UInt8 { UInt8(truncatingIfNeeded: high >> 48) & 0xF }
+    /// ::ffff:0:0/96, an IPv4 address written as IPv6 (RFC 4291 §2.5.5.2).
+    public var isIPv4Mapped: Bool { high == 0 && low >> 32 == 0xFFFF }
+    /// The solicited-node multicast address for this one, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1).
+    public var solicitedNode: IPv6Address {
+        IPv6Address(high: 0xFF02 << 48, low: 0x1_FF00_0000 | low & 0xFF_FFFF)
+    }
+    /// The Ethernet address a multicast IPv6 address maps to: 33:33 and its last 32 bits (RFC 2464 §7).
+    public var multicastMAC: MACAddress { MACAddress(rawValue: 0x3333 << 32 | low & 0xFFFF_FFFF) }
+    /// The link-local address fe80::/64 with `interfaceID` (RFC 4291 §2.5.6).
+    public static func linkLocal(interfaceID: UInt64) -> IPv6Address {
+        IPv6Address(high: 0xFE80 << 48, low: interfaceID)
+    }
+    /// The modified EUI-64 interface identifier of a MAC address (RFC 4291 appendix A): ff:fe in the
+    /// middle and the universal/local bit inverted.
+    public static func interfaceID(eui48 mac: MACAddress) -> UInt64 {
+        let m = mac.rawValue
+        return ((m >> 24) << 40 | 0xFF_FE << 24 | m & 0xFF_FFFF) ^ (0x02 << 56)
+    }
+    /// The first `length` bits, the rest zero.
+    public func masked(to length: Int) -> IPv6Address {
+        if length <= 0 { return .unspecified }
+        if length >= 128 { return self }
+        if length <= 64 { return IPv6Address(high: length == 64 ? high : high & ~(~UInt64(0) >> UInt64(length)), low: 0) }
+        return IPv6Address(high: high, low: low & ~(~UInt64(0) >> UInt64(length - 64)))
+    }
+
     /// Parses RFC 4291 §2.2 text forms 1 and 2 (hex groups, one `::`); the dotted-quad tail is not accepted.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
@@ -202,6 +244,31 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         }
         return s
     }
+}
+
+/// An IPv6 prefix such as `2001:db8::/64`, with the address it was written with.
+public struct IPv6Network: Hashable, Sendable, CustomStringConvertible {
+    public let address: IPv6Address
+    public let prefixLength: Int
+
+    public init?(address: IPv6Address, prefixLength: Int) {
+        guard (0...128).contains(prefixLength) else { return nil }
+        self.address = address
+        self.prefixLength = prefixLength
+    }
+
+    /// Parses `ADDR/PREFIX`.
+    public init?(_ text: String) {
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 2, let addr = IPv6Address(String(Substring(parts[0]))),
+              parts[1].count <= 3, let len = Int(String(Substring(parts[1]))) else { return nil }
+        self.init(address: addr, prefixLength: len)
+    }
+
+    public var prefix: IPv6Address { address.masked(to: prefixLength) }
+    public func contains(_ other: IPv6Address) -> Bool { other.masked(to: prefixLength) == prefix }
+
+    public var description: String { address.description + "/" + String(prefixLength) }
 }
 
 // MARK: - Hex helpers shared by the address types.

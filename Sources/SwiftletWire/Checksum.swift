@@ -87,6 +87,24 @@ public struct InternetChecksum: Sendable {
         return c
     }
 
+    /// A checksum primed with the IPv6 pseudo-header (RFC 8200 §8.1): both addresses, the upper-layer
+    /// length as 32 bits and the upper-layer protocol (the final next header, after any extension headers).
+    public static func pseudoHeader(source: IPv6Address, destination: IPv6Address,
+                                    protocol proto: IPProtocol, length: Int) -> InternetChecksum {
+        var c = InternetChecksum()
+        c.add(source)
+        c.add(destination)
+        c.add(UInt32(truncatingIfNeeded: length))
+        c.add(UInt32(proto.rawValue))
+        return c
+    }
+
+    /// Adds the 16 octets of an IPv6 address.
+    public mutating func add(_ address: IPv6Address) {
+        add(UInt32(truncatingIfNeeded: address.high >> 32)); add(UInt32(truncatingIfNeeded: address.high))
+        add(UInt32(truncatingIfNeeded: address.low >> 32)); add(UInt32(truncatingIfNeeded: address.low))
+    }
+
     /// RFC 1624 eqn. 3: the new checksum field after one 16-bit word of the covered data changed from
     /// `old` to `new`: HC' = ~(~HC + ~m + m').
     public static func update(_ checksum: UInt16, old: UInt16, new: UInt16) -> UInt16 {

@@ -19,4 +19,11 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let icmp = IPProtocol(rawValue: 1)
     public static let tcp = IPProtocol(rawValue: 6)
     public static let udp = IPProtocol(rawValue: 17)
+    /// IPv6 extension headers and ICMPv6 (RFC 8200 §4, RFC 4443).
+    public static let ipv6HopByHop = IPProtocol(rawValue: 0)
+    public static let ipv6Routing = IPProtocol(rawValue: 43)
+    public static let ipv6Fragment = IPProtocol(rawValue: 44)
+    public static let icmpv6 = IPProtocol(rawValue: 58)
+    public static let ipv6NoNextHeader = IPProtocol(rawValue: 59)
+    public static let ipv6DestinationOptions = IPProtocol(rawValue: 60)
 }

@@ -44,11 +44,25 @@ public struct TCPSegment: ~Escapable {
     /// `bytes` is the whole segment (the IPv4 payload); the checksum is verified against the pseudo-header.
     @_lifetime(copy bytes)
     public init(validating bytes: Span<UInt8>, source: IPv4Address, destination: IPv4Address) throws(WireError) {
+        try self.init(validating: bytes, pseudoHeader: .pseudoHeader(source: source, destination: destination,
+                                                                      protocol: .tcp, length: bytes.count))
+    }
+
+    /// Over IPv6 (RFC 8200 §8.1 pseudo-header).
+    @_lifetime(copy bytes)
+    public init(validating bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address) throws(WireError) {
+        try self.init(validating: bytes, pseudoHeader: .pseudoHeader(source: source, destination: destination,
+                                                                      protocol: .tcp, length: bytes.count))
+    }
+
+    /// With the checksum primed by the network layer's pseudo-header for this segment.
+    @_lifetime(copy bytes)
+    public init(validating bytes: Span<UInt8>, pseudoHeader: InternetChecksum) throws(WireError) {
         try require(bytes, Field.minimumLength, .tcp)
         let headerLength = Int(bytes.u8(Field.offsetFlags) >> 4) * 4
         guard headerLength >= Field.minimumLength else { throw .badLength(.tcp) }
         try require(bytes, headerLength, .tcp)
-        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination, protocol: .tcp, length: bytes.count)
+        var sum = pseudoHeader
         sum.add(bytes)
         guard sum.verifies else { throw .badChecksum(.tcp) }
         options = try TCPOptions(parsing: bytes.extracting(Field.minimumLength..<headerLength))
@@ -106,11 +120,27 @@ public struct TCPHeader: Hashable, Sendable {
         self.init(try TCPSegment(validating: bytes, source: source, destination: destination))
     }
 
+    public init(parsing bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address) throws(WireError) {
+        self.init(try TCPSegment(validating: bytes, source: source, destination: destination))
+    }
+
     public var length: Int { TCPSegment.Field.minimumLength + options.length }
 
     /// Writes the header at the start of `segment` (header + data already in place; its count is the
     /// segment length) and fills in the checksum.
     public func emit(into segment: inout MutableSpan<UInt8>, source: IPv4Address, destination: IPv4Address) throws(WireError) {
+        try emit(into: &segment, pseudoHeader: .pseudoHeader(source: source, destination: destination, protocol: .tcp,
+                                                             length: segment.count))
+    }
+
+    /// Over IPv6 (RFC 8200 §8.1 pseudo-header).
+    public func emit(into segment: inout MutableSpan<UInt8>, source: IPv6Address, destination: IPv6Address) throws(WireError) {
+        try emit(into: &segment, pseudoHeader: .pseudoHeader(source: source, destination: destination, protocol: .tcp,
+                                                             length: segment.count))
+    }
+
+    /// With the checksum primed by the network layer's pseudo-header for this segment.
+    public func emit(into segment: inout MutableSpan<UInt8>, pseudoHeader: InternetChecksum) throws(WireError) {
         typealias F = TCPSegment.Field
         let optionLength = options.length
         guard optionLength <= 40 else { throw .badOption(.tcp) }
@@ -126,7 +156,7 @@ public struct TCPHeader: Hashable, Sendable {
         segment.set16(0, F.checksum)
         segment.set16(urgentPointer, F.urgent)
         _ = options.emit(into: &segment, at: F.minimumLength)
-        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination, protocol: .tcp, length: segment.count)
+        var sum = pseudoHeader
         sum.add(segment.span)
         segment.set16(sum.value, F.checksum)
     }

@@ -7,7 +7,7 @@ import Swiftlet
 
 /// Which packet format an error is about.
 public enum WireFormat: Hashable, Sendable {
-    case ethernet, arp, ipv4, icmpv4, udp, tcp, dhcpv4, dns
+    case ethernet, arp, ipv4, icmpv4, udp, tcp, dhcpv4, dns, ipv6, icmpv6, ndp, mld
 }
 
 public enum WireError: Error, Hashable, Sendable {
@@ -44,6 +44,10 @@ extension WireFormat: CustomStringConvertible {
         case .tcp: return "TCP"
         case .dhcpv4: return "DHCP"
         case .dns: return "DNS"
+        case .ipv6: return "IPv6"
+        case .icmpv6: return "ICMPv6"
+        case .ndp: return "NDP"
+        case .mld: return "MLD"
         }
     }
 }

@@ -47,6 +47,15 @@ private let crashers: [(name: String, bytes: [UInt8])] = {
                 var span = out.mutableSpan
                 try h.emit(into: &span)
                 #expect(try IPv4Header(parsing: out.span) == h)
+            case "ipv6", "ndp":
+                // Parsing only (the harnesses' own round trips run in them): nothing may trap.
+                if let p = try? IPv6Packet(validating: bytes.span) { _ = try? p.walkExtensionHeaders() }
+                let v6 = IPv6Address.allNodes
+                if let icmp = try? ICMPv6Packet(validating: bytes.span, source: v6, destination: v6) {
+                    _ = try? icmp.quotedDatagram()
+                    _ = try? NDPMessage(icmp, hopLimit: 255, source: v6, destination: v6)
+                    _ = try? MLDv2Report(icmp)
+                }
             default:
                 // Every other harness only parses; a trap here fails the whole test run.
                 _ = try? EthernetHeader(parsing: bytes.span)
