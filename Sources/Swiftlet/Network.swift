@@ -25,6 +25,8 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case aborted
     /// No route or no link-layer answer for the destination.
     case unreachable(IPv4Address)
+    /// No route or no neighbour answer for the IPv6 destination.
+    case unreachableIPv6(IPv6Address)
     /// The socket is closed, or not connected yet.
     case notConnected
     /// The datagram does not fit (size given).
@@ -47,6 +49,7 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut: return "timed out"
         case .aborted: return "connection aborted"
         case .unreachable(let a): return "\(a) is unreachable"
+        case .unreachableIPv6(let a): return a.description + " is unreachable"
         case .notConnected: return "not connected"
         case .messageTooLong(let n): return "message too long (\(n) bytes)"
         case .exhausted: return "out of ports, connections or buffers"

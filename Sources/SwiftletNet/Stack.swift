@@ -23,6 +23,10 @@ public struct StackCounters: Sendable {
     public var tcpCookiesSent = 0, tcpCookiesAccepted = 0, tcpHalfOpenEvicted = 0
     public var tcpConnectionLimitDrops = 0, tcpMemoryDrops = 0
     public var transmitErrors = 0
+    /// IPv6 packets for no address or group of ours; packets of what the IPv6 side does not carry yet
+    /// (TCP, UDP, fragments, other upper layers); NDP messages RFC 4861 says to discard; advertisements
+    /// for an address we hold; ICMPv6 errors not sent by the rate limit.
+    public var ipv6NotForUs = 0, ipv6Unsupported = 0, ndpInvalid = 0, ipv6AddressConflicts = 0, icmpv6ErrorsLimited = 0
 }
 
 /// Secrets for a stack, drawn from entropy once. (A struct, because Embedded Swift does not allow generic
@@ -88,6 +92,12 @@ public final class NetworkStack<Device: NetworkDevice> {
     /// What TCP's buffers and connection records may hold in all (`TCPConfiguration.memoryBudget`).
     public let tcpMemory: MemoryBudget
     let cookies: SYNCookie
+    /// IPv6 (Stack+IPv6.swift): nil when the stack was made without it.
+    @exclusivity(unchecked) public internal(set) var ipv6: IPv6Autoconfiguration?
+    @exclusivity(unchecked) public internal(set) var neighbors: NeighborCache
+    var ipv6Events: [IPv6Autoconfiguration.Action] = []
+    var icmpv6ErrorTokens = 10
+    var icmpv6ErrorRefill = Instant.zero
 
     struct Listener {
         var backlog: Int
@@ -107,7 +117,8 @@ public final class NetworkStack<Device: NetworkDevice> {
     /// `seed` (drawn from the platform's entropy) keys the ISN and port hashes and IP identification.
     public init(device: Device, ipv4: IPv4Configuration, seed: StackSeed,
                 tcp: TCPConfiguration = TCPConfiguration(), arp: ARPCache.Configuration = .init(),
-                reassembly: IPv4Reassembly.Configuration = .init()) {
+                reassembly: IPv4Reassembly.Configuration = .init(), ipv6: IPv6Autoconfiguration.Configuration? = nil,
+                neighbors: NeighborCache.Configuration = .init()) {
         self.device = device
         self.ipv4 = ipv4
         tcpConfiguration = tcp
@@ -117,19 +128,23 @@ public final class NetworkStack<Device: NetworkDevice> {
         identification = seed.identification
         tcpMemory = MemoryBudget(limit: tcp.memoryBudget)
         cookies = SYNCookie(key0: seed.key1 ^ 0x636F_6F6B, key1: seed.key0)
+        self.ipv6 = ipv6.map { IPv6Autoconfiguration(interfaceID: IPv6Address.interfaceID(eui48: device.macAddress), configuration: $0) }
+        self.neighbors = NeighborCache(configuration: neighbors)
     }
 
     public var macAddress: MACAddress { device.macAddress }
 
     /// Announces our address with a gratuitous ARP request (RFC 5227 §3).
+    /// Starts IPv6 too, when the stack has it (link-local address, DAD, router solicitation).
     public func start(now: Instant) {
         sendARP(.request, targetMAC: .zero, targetIP: ipv4.address, to: .broadcast)
+        startIPv6(now: now)
     }
 
     /// Changes the address (DHCP); open connections keep their old address and will fail.
     public func configure(_ configuration: IPv4Configuration, now: Instant) {
         ipv4 = configuration
-        start(now: now)
+        sendARP(.request, targetMAC: .zero, targetIP: ipv4.address, to: .broadcast)
     }
 
     // MARK: - Input
@@ -139,11 +154,16 @@ public final class NetworkStack<Device: NetworkDevice> {
         counters.framesIn += 1
         guard let eth = try? EthernetFrame(validating: frame) else { counters.malformed += 1; return }
         let dst = eth.destination
-        guard dst == device.macAddress || dst.isBroadcast else { counters.framesDropped += 1; return }
+        // IPv6 multicast (33:33:...) is taken when the stack speaks IPv6; the IPv6 layer checks the group.
+        guard dst == device.macAddress || dst.isBroadcast || (ipv6 != nil && dst.rawValue >> 32 == 0x3333) else {
+            counters.framesDropped += 1
+            return
+        }
         guard eth.vlan == nil else { counters.framesDropped += 1; return }
         switch eth.etherType {
         case .arp: receiveARP(eth.payload, now: now)
         case .ipv4: receiveIPv4(eth.payload, linkBroadcast: dst.isBroadcast, now: now)
+        case .ipv6: receiveIPv6(eth.payload, now: now)
         default: counters.framesDropped += 1
         }
     }
@@ -216,6 +236,7 @@ public final class NetworkStack<Device: NetworkDevice> {
             sendICMPError(.timeExceeded(code: 1), about: header, leading.span, now: now)
         }
         if dhcp != nil { serviceDHCP(now: now) }
+        if ipv6 != nil { serviceIPv6(now: now) }
         for (id, deadline) in timers where deadline <= now {
             guard let box = connections[id] else { timers[id] = nil; continue }
             box.tcb.poll(now: now)
@@ -226,6 +247,7 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     public var nextDeadline: Instant {
         var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline, dhcp?.nextDeadline ?? .distantFuture)
+        if let v6 = ipv6 { t = Swift.min(t, v6.nextDeadline, neighbors.nextDeadline) }
         for d in timers.values where d < t { t = d }
         return t
     }
@@ -291,10 +313,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     }
 
     func transmitIPv4(_ packet: consuming PacketBuffer, to mac: MACAddress) {
-        let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: .ipv4)
-        do { try packet.prepend(eth.length) } catch { counters.transmitErrors += 1; return }
-        packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
-        transmitFrame(packet)
+        transmit(packet, etherType: .ipv4, to: mac)
     }
 
     func transmitFrame(_ frame: PacketBuffer) {

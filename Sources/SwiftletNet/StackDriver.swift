@@ -23,11 +23,13 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
     /// `dhcpSeed` come from the platform's entropy (a non-generic initialiser: Embedded Swift allows no
     /// generic methods on classes).
     public init(device: Device, ipv4: IPv4Configuration?, seed: StackSeed, dhcpSeed: UInt64, now: Instant,
-                            tcp: TCPConfiguration = TCPConfiguration(), log: @escaping (String) -> Void) {
+                            tcp: TCPConfiguration = TCPConfiguration(),
+                            ipv6: IPv6Autoconfiguration.Configuration? = IPv6Autoconfiguration.Configuration(),
+                            log: @escaping (String) -> Void) {
         self.device = device
         self.log = log
         let unconfigured = IPv4Configuration(network: IPv4Network(address: .any, prefixLength: 0)!)
-        stack = NetworkStack(device: device, ipv4: ipv4 ?? unconfigured, seed: seed, tcp: tcp)
+        stack = NetworkStack(device: device, ipv4: ipv4 ?? unconfigured, seed: seed, tcp: tcp, ipv6: ipv6)
         network = AsyncStack(stack, now: now)
         stack.start(now: now)
         if ipv4 == nil {
@@ -81,6 +83,13 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
             case .noServer(let attempts, let waited):
                 log("dhcp: no server answered " + attempts.description + " DISCOVERs in " + waited.description + "; still asking (use --ipv4 ADDR/PREFIX for a static address)")
                 if dhcpOutcome == nil { dhcpOutcome = false }
+            }
+        }
+        for event in stack.takeIPv6Events() {
+            switch event {
+            case .configured(let network): log("ipv6: configured " + network.description)
+            case .duplicate(let address): log("ipv6: " + address.description + " is in use by another node; not using it")
+            default: break
             }
         }
         network.wake(now: now)

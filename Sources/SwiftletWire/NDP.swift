@@ -82,7 +82,8 @@ public struct NDPOptions: Hashable, Sendable {
             case Kind.prefix:
                 guard length == 32 else { throw .badOption(.ndp) }
                 let prefixLength = Int(body.u8(2))
-                guard let network = IPv6Network(address: body.ipv6(16), prefixLength: prefixLength) else {
+                // Bits past the prefix length are ignored by the receiver (§4.6.2).
+                guard let network = IPv6Network(address: body.ipv6(16).masked(to: prefixLength), prefixLength: prefixLength) else {
                     throw .badOption(.ndp)
                 }
                 prefixes.append(NDPPrefixInformation(prefix: network, onLink: body.u8(3) & 0x80 != 0,

@@ -74,6 +74,39 @@ start_tap_app() {
     wait_for "$name" 120 "$ready"
 }
 
+# IPv6 (issue 22) on the application logging to $WORK/NAME.log behind link DEV in namespace NS: the
+# link-local address it configured answers ping -6 and Linux's neighbour solicitations; radvd on DEV
+# advertises 2001:db8:1::/64 (MTU 1400, an RDNSS), the application forms 2001:db8:1::IID by SLAAC, and
+# that address answers ping -6 too.
+ipv6_checks() {
+    local ns=$1 name=$2 dev=$3 link global
+    wait_for "$name" 20 "ipv6: configured fe80::" || return 1
+    link=$(grep -o 'ipv6: configured fe80::[0-9a-f:]*' "$WORK/$name.log" | head -1 | cut -d' ' -f3)
+    # Linux's own link-local address on DEV must be past its DAD before it can ping or advertise.
+    for _ in $(seq 50); do
+        ip -n "$ns" -6 addr show dev "$dev" scope link | grep -q tentative || break
+        sleep 0.1
+    done
+    ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$link%$dev" || return 1
+    ip -n "$ns" -6 neigh show "$link" dev "$dev" | grep -q lladdr || { echo "no neighbour entry for $link"; return 1; }
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip -n "$ns" addr add 2001:db8:1::1/64 dev "$dev"
+    cat >"$WORK/radvd-$name.conf" <<EOF
+interface $dev {
+    AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10; AdvLinkMTU 1400;
+    prefix 2001:db8:1::/64 { AdvOnLink on; AdvAutonomous on; };
+    RDNSS 2001:db8:1::1 { };
+};
+EOF
+    spawn "radvd-$name" ip netns exec "$ns" radvd -n -m stderr -C "$WORK/radvd-$name.conf" -p "$WORK/radvd-$name.pid"
+    wait_for "$name" 30 "ipv6: configured 2001:db8:1:" || { tail -5 "$WORK/radvd-$name.log"; return 1; }
+    global=$(grep -o 'ipv6: configured 2001:db8:1:[0-9a-f:]*' "$WORK/$name.log" | head -1 | cut -d' ' -f3)
+    # SLAAC: the prefix and the same interface identifier as the link-local address.
+    python3 -c 'import ipaddress, sys; a, b = (int(ipaddress.ip_address(x)) & (2**64 - 1) for x in sys.argv[1:]); sys.exit(a != b)' \
+        "$global" "$link" || { echo "SLAAC address $global does not match $link"; return 1; }
+    ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$global" || return 1
+}
+
 # --- hostile peers (issue 17): a SYN flood, clients that vanish, peers that never read -----------------
 # The application under test is the echo example at 10.0.0.2 port 7 on tap swl0 in namespace NS, started
 # with --memory-report (one `memory:` line a second when a figure changes). Every packet stays in NS: the

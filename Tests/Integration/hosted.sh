@@ -216,6 +216,15 @@ test_tap_ping_arp_echo() {
     echo_roundtrip "$ns" 10.0.0.2 7
 }
 
+test_tap_ipv6() {
+    # Issue 22: the link-local address after DAD, answering Linux's neighbour solicitations and ping -6;
+    # then radvd in the namespace advertises 2001:db8:1::/64 and the stack forms its address by SLAAC.
+    new_namespace ipv6 || return 1
+    local ns=$NS
+    start_tap_app echo6 "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
+    ipv6_checks "$ns" echo6 swl0
+}
+
 test_tap_client() {
     local ns
     new_namespace client || return 1
@@ -517,7 +526,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

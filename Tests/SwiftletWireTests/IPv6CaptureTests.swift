@@ -2,6 +2,7 @@
 // the values tshark read from it, and what this layer emits for the same values is the same bytes.
 
 import Testing
+import SwiftletTesting
 @testable import SwiftletWire
 import Swiftlet
 
@@ -69,7 +70,8 @@ private let macB = MACAddress(2, 0, 0, 0, 0, 2)
         #expect(target == hostB && options.sourceLinkLayer == macA)
         #expect(ns.encoded(source: nsHeader.source, destination: nsHeader.destination) == nsBody)
         // The frame goes to the solicited-node group's MAC (RFC 2464 §7).
-        #expect(try EthernetHeader(parsing: IPv6Captures.neighborSolicitation.span).destination == hostB.solicitedNode.multicastMAC)
+        let nsFrame = IPv6Captures.neighborSolicitation
+        #expect(try EthernetHeader(parsing: nsFrame.span).destination == hostB.solicitedNode.multicastMAC)
 
         let (naHeader, na, naBody) = try ndp(IPv6Captures.neighborAdvertisement)
         #expect(na == .neighborAdvertisement(NeighborAdvertisement(

@@ -1,0 +1,276 @@
+// SwiftletNet: IPv6 in the stack (RFC 8200, RFC 4443, RFC 4861, RFC 4862, RFC 3810): packets for this
+// interface's addresses and groups, the extension header walk with its parameter problems, echo,
+// neighbour discovery (answering solicitations, resolving next hops through `NeighborCache`),
+// router advertisements into `IPv6Autoconfiguration`, duplicate address detection and the MLDv2 reports
+// that keep the solicited-node groups joined.
+//
+// What is not built yet, and what happens instead: transport over IPv6 (TCP and UDP segments to an
+// IPv6 address are counted in `ipv6Unsupported` and dropped), reassembly (fragments are counted and
+// dropped), fragmentation on send (a packet over the link MTU is not sent), Redirect (ignored).
+//
+// ICMPv6 errors follow RFC 4443 §2.4: never about an error message, a packet from :: or a multicast
+// source, or (codes other than parameter problem 2) a packet to a multicast address; and at most
+// `icmpv6ErrorBurst` at once, refilled one every `icmpv6ErrorInterval` (§2.4(f)).
+
+import Swiftlet
+import SwiftletWire
+
+extension NetworkStack {
+    static var ipv6Header: Int { IPv6Header.length }
+    static var icmpv6ErrorBurst: Int { 10 }
+    static var icmpv6ErrorInterval: Duration { .milliseconds(100) }
+
+    /// Begins IPv6: the link-local address (and any manual ones) through DAD, router solicitation.
+    func startIPv6(now: Instant) {
+        guard ipv6 != nil else { return }
+        let actions = ipv6!.start(now: now)
+        perform(actions, now: now)
+    }
+
+    func receiveIPv6(_ bytes: Span<UInt8>, now: Instant) {
+        guard ipv6 != nil else { counters.framesDropped += 1; return }
+        guard let packet = try? IPv6Packet(validating: bytes) else { counters.malformed += 1; return }
+        let header = IPv6Header(packet)
+        let destination = header.destination
+        // A tentative address hears only duplicate address detection, which comes to its solicited-node group.
+        guard ipv6!.accepts(destination) else { counters.ipv6NotForUs += 1; return }
+        // RFC 4291 §2.7: a multicast source is never valid; ::1 never arrives on a link (RFC 4291 §2.5.3).
+        guard !header.source.isMulticast, !header.source.isLoopback else { counters.martianSources += 1; return }
+        let chain: IPv6Chain
+        do throws(WireError) { chain = try packet.walkExtensionHeaders() } catch { counters.malformed += 1; return }
+        switch chain {
+        case .upperLayer(let proto, let offset):
+            let payload = packet.bytes.extracting(offset...)
+            switch proto {
+            case .icmpv6:
+                receiveICMPv6(header, payload, now: now)
+            case .tcp, .udp:
+                counters.ipv6Unsupported += 1
+            default:
+                // Unrecognised next header (RFC 8200 §4): answered when it is the fixed header's own field.
+                counters.ipv6Unsupported += 1
+                if offset == IPv6Header.length {
+                    sendICMPv6Error(.parameterProblem(code: 1, pointer: 6), about: packet.bytes, header, now: now)
+                }
+            }
+        case .fragment:
+            counters.ipv6Unsupported += 1
+        case .discard:
+            counters.framesDropped += 1
+        case .parameterProblem(let code, let pointer, let unlessMulticast):
+            counters.malformed += 1
+            if !(unlessMulticast && destination.isMulticast) {
+                sendICMPv6Error(.parameterProblem(code: code, pointer: UInt32(pointer)), about: packet.bytes, header,
+                                now: now, evenToMulticast: code == 2)
+            }
+        }
+    }
+
+    func receiveICMPv6(_ ip: IPv6Header, _ bytes: Span<UInt8>, now: Instant) {
+        guard let icmp = try? ICMPv6Packet(validating: bytes, source: ip.source, destination: ip.destination) else {
+            counters.malformed += 1
+            return
+        }
+        switch icmp.type {
+        case .echoRequest:
+            guard case .echoRequest(let id, let seq) = icmp.message, !ip.source.isUnspecified,
+                  let source = ip.destination.isMulticast ? ipv6!.sourceAddress(for: ip.source) : ip.destination else { return }
+            let data = icmp.data
+            var p = makePacket(transportLength: ICMPv6Header.length + data.count)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+                for i in 0..<data.count { b[ICMPv6Header.length + i] = data[i] }
+                try! ICMPv6Header(.echoReply(identifier: id, sequence: seq)).emit(into: &b, source: source, destination: ip.source)
+            }
+            if (try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)) != nil {
+                counters.icmpEchoRepliesSent += 1
+            }
+        case .routerSolicitation, .routerAdvertisement, .neighborSolicitation, .neighborAdvertisement, .redirect:
+            guard let message = try? NDPMessage(icmp, hopLimit: ip.hopLimit, source: ip.source, destination: ip.destination) else {
+                counters.ndpInvalid += 1
+                return
+            }
+            receiveNDP(message, ip, now: now)
+        case .multicastListenerQuery:
+            // RFC 3810 §6.2: answered with the groups this interface is in (at once: one interface, few groups).
+            guard ip.hopLimit == 1, ip.source.isLinkLocal, (try? MLDQuery(icmp)) != nil else { return }
+            sendMLDReport(now: now)
+        default:
+            break  // errors about our own traffic: no transport over IPv6 uses them yet
+        }
+    }
+
+    func receiveNDP(_ message: NDPMessage, _ ip: IPv6Header, now: Instant) {
+        switch message {
+        case .neighborSolicitation(let target, let options):
+            if ipv6!.isTentative(target) {
+                // §5.4.3: another node's DAD for the same address means a duplicate; other solicitations for
+                // a tentative address are not answered.
+                if ip.source.isUnspecified { perform(ipv6!.duplicateDetected(target), now: now) }
+                return
+            }
+            guard ipv6!.isAssigned(target) else { return }
+            if let mac = options.sourceLinkLayer, !ip.source.isUnspecified {
+                for waiting in neighbors.learnUnsolicited(ip.source, is: mac, now: now) { transmit(waiting, etherType: .ipv6, to: mac) }
+            }
+            var answer = NDPOptions()
+            answer.targetLinkLayer = device.macAddress
+            let reply = NDPMessage.neighborAdvertisement(NeighborAdvertisement(
+                solicited: !ip.source.isUnspecified, override: true, target: target, options: answer))
+            // To the solicitor (its link-layer address from the option, else the cache), or to all nodes for DAD.
+            let destination = ip.source.isUnspecified ? IPv6Address.allNodes : ip.source
+            sendNDP(reply, from: target, to: destination, linkAddress: options.sourceLinkLayer, now: now)
+        case .neighborAdvertisement(let na):
+            if ipv6!.isTentative(na.target) {
+                perform(ipv6!.duplicateDetected(na.target), now: now)
+                return
+            }
+            if ipv6!.isAssigned(na.target) { counters.ipv6AddressConflicts += 1; return }
+            for waiting in neighbors.advertisement(na, now: now) {
+                if let mac = neighbors.linkLayerAddress(of: na.target) { transmit(waiting, etherType: .ipv6, to: mac) }
+            }
+        case .routerAdvertisement(let ra):
+            if let mac = ra.options.sourceLinkLayer {
+                for waiting in neighbors.learnUnsolicited(ip.source, is: mac, isRouter: true, now: now) {
+                    transmit(waiting, etherType: .ipv6, to: mac)
+                }
+            }
+            perform(ipv6!.routerAdvertisement(ra, from: ip.source, now: now), now: now)
+        case .routerSolicitation, .redirect:
+            break  // a host answers no solicitations for routers (§6.2.6); redirects are not followed yet
+        }
+    }
+
+    /// Carries out what the autoconfiguration asked for, and keeps the log's events.
+    func perform(_ actions: [IPv6Autoconfiguration.Action], now: Instant) {
+        for action in actions {
+            switch action {
+            case .detectDuplicate(let address):
+                sendNDP(.neighborSolicitation(target: address, options: NDPOptions()), from: .unspecified,
+                        to: address.solicitedNode, linkAddress: nil, now: now)
+            case .solicitRouters:
+                var options = NDPOptions()
+                let source = ipv6!.isAssigned(ipv6!.linkLocal) ? ipv6!.linkLocal : IPv6Address.unspecified
+                if !source.isUnspecified { options.sourceLinkLayer = device.macAddress }
+                sendNDP(.routerSolicitation(options), from: source, to: .allRouters, linkAddress: nil, now: now)
+            case .join:
+                sendMLDReport(now: now)
+            case .configured, .duplicate:
+                if ipv6Events.count < 16 { ipv6Events.append(action) }
+            }
+        }
+    }
+
+    /// The addresses configured or found duplicate since the last call (for the log).
+    public func takeIPv6Events() -> [IPv6Autoconfiguration.Action] {
+        defer { ipv6Events.removeAll() }
+        return ipv6Events
+    }
+
+    func serviceIPv6(now: Instant) {
+        for solicitation in neighbors.poll(now: now) {
+            switch solicitation {
+            case .multicast(let target):
+                solicitNeighbor(target, linkAddress: nil, now: now)
+            case .unicast(let target, let mac):
+                solicitNeighbor(target, linkAddress: mac, now: now)
+            }
+        }
+        let actions = ipv6!.poll(now: now)
+        if !actions.isEmpty { perform(actions, now: now) }
+    }
+
+    /// Address resolution (multicast, §7.2.2) or a reachability probe (unicast, §7.3.3) for `target`.
+    func solicitNeighbor(_ target: IPv6Address, linkAddress: MACAddress?, now: Instant) {
+        guard let source = ipv6!.sourceAddress(for: target) ?? (ipv6!.isAssigned(ipv6!.linkLocal) ? ipv6!.linkLocal : nil) else {
+            return
+        }
+        var options = NDPOptions()
+        options.sourceLinkLayer = device.macAddress
+        sendNDP(.neighborSolicitation(target: target, options: options), from: source,
+                to: linkAddress == nil ? target.solicitedNode : target, linkAddress: linkAddress, now: now)
+    }
+
+    func sendNDP(_ message: NDPMessage, from source: IPv6Address, to destination: IPv6Address, linkAddress: MACAddress?,
+                 now: Instant) {
+        let bytes = message.encoded(source: source, destination: destination)
+        var p = makePacket(transportLength: bytes.count)
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in for i in 0..<bytes.count { b[i] = bytes[i] } }
+        try? sendIPv6(p, nextHeader: .icmpv6, to: destination, from: source, hopLimit: 255, linkAddress: linkAddress, now: now)
+    }
+
+    /// An MLDv2 report for every group but all-nodes (RFC 3810 §6: that one is never reported), from the
+    /// link-local address once it is assigned, before that from :: (§5.2.13).
+    func sendMLDReport(now: Instant) {
+        let records = ipv6!.groups.filter { $0 != .allNodes }.map {
+            MLDv2Record(type: MLDv2Record.changeToExclude, address: $0)
+        }
+        guard !records.isEmpty else { return }
+        let source = ipv6!.isAssigned(ipv6!.linkLocal) ? ipv6!.linkLocal : IPv6Address.unspecified
+        let body = MLDv2Report(records: records).encoded(source: source)
+        let hopByHop = ipv6RouterAlertHeader(next: .icmpv6)
+        var p = makePacket(transportLength: hopByHop.count + body.count)
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+            for i in 0..<hopByHop.count { b[i] = hopByHop[i] }
+            for i in 0..<body.count { b[hopByHop.count + i] = body[i] }
+        }
+        try? sendIPv6(p, nextHeader: .ipv6HopByHop, to: .allMLDv2Routers, from: source, hopLimit: 1, linkAddress: nil, now: now)
+    }
+
+    /// An ICMPv6 error about `invoking` (the whole packet as received), quoting as much as fits in 1280 bytes.
+    func sendICMPv6Error(_ message: ICMPv6Message, about invoking: Span<UInt8>, _ ip: IPv6Header, now: Instant,
+                         evenToMulticast: Bool = false) {
+        guard !ip.source.isUnspecified, !ip.source.isMulticast, evenToMulticast || !ip.destination.isMulticast else { return }
+        // Never about an ICMPv6 error (§2.4(e.1)); the fixed header's next header is all that is checked.
+        if ip.nextHeader == .icmpv6, invoking.count > IPv6Header.length, invoking[IPv6Header.length] < 128 { return }
+        guard takeICMPv6ErrorToken(now: now), let source = ipv6!.sourceAddress(for: ip.source) else { return }
+        let quoted = Swift.min(invoking.count, ICMPv6Header.maximumQuote)
+        var p = makePacket(transportLength: ICMPv6Header.length + quoted)
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+            for i in 0..<quoted { b[ICMPv6Header.length + i] = invoking[i] }
+            try! ICMPv6Header(message).emit(into: &b, source: source, destination: ip.source)
+        }
+        try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)
+    }
+
+    /// The error rate limit's token bucket.
+    func takeICMPv6ErrorToken(now: Instant) -> Bool {
+        let interval = NetworkStack.icmpv6ErrorInterval
+        while icmpv6ErrorTokens < NetworkStack.icmpv6ErrorBurst, icmpv6ErrorRefill + interval <= now {
+            icmpv6ErrorTokens += 1
+            icmpv6ErrorRefill = icmpv6ErrorRefill + interval
+        }
+        if icmpv6ErrorTokens == NetworkStack.icmpv6ErrorBurst { icmpv6ErrorRefill = now }
+        guard icmpv6ErrorTokens > 0 else { counters.icmpv6ErrorsLimited += 1; return false }
+        icmpv6ErrorTokens -= 1
+        return true
+    }
+
+    /// Prepends the fixed header to an upper-layer packet and sends it: to `linkAddress` when given, to
+    /// the group's MAC for multicast, else through neighbour resolution of the next hop.
+    func sendIPv6(_ packet: consuming PacketBuffer, nextHeader: IPProtocol, to destination: IPv6Address,
+                  from source: IPv6Address, hopLimit: UInt8? = nil, linkAddress: MACAddress? = nil,
+                  now: Instant) throws(StackError) {
+        let header = IPv6Header(nextHeader: nextHeader, hopLimit: hopLimit ?? ipv6!.hopLimit, source: source,
+                                destination: destination, payloadLength: packet.count)
+        guard IPv6Header.length + packet.count <= Swift.min(device.mtu, ipv6!.linkMTU ?? device.mtu) else {
+            throw .messageTooLong(packet.count)
+        }
+        try! packet.prepend(IPv6Header.length)
+        packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
+        if let mac = linkAddress { transmit(packet, etherType: .ipv6, to: mac); return }
+        if destination.isMulticast { transmit(packet, etherType: .ipv6, to: destination.multicastMAC); return }
+        guard let hop = ipv6!.nextHop(for: destination) else { throw .noRouteIPv6(destination) }
+        switch neighbors.resolve(hop, holding: packet, now: now) {
+        case .resolved(let mac): transmit(packet, etherType: .ipv6, to: mac)
+        case .queuedSendSolicitation: solicitNeighbor(hop, linkAddress: nil, now: now)
+        case .queued, .dropped: break
+        }
+    }
+
+    func transmit(_ packet: consuming PacketBuffer, etherType: EtherType, to mac: MACAddress) {
+        let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: etherType)
+        do { try packet.prepend(eth.length) } catch { counters.transmitErrors += 1; return }
+        packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! eth.emit(into: &b) }
+        transmitFrame(packet)
+    }
+}

@@ -1,0 +1,230 @@
+// The stack's IPv6 side on a fake device, frame by frame: what it sends when it starts (DAD from ::,
+// an MLDv2 report, a router solicitation), the link-local address after DAD, neighbour solicitations
+// answered and echo requests replied to, SLAAC from the router advertisement radvd sent (captured),
+// a duplicate found during DAD, parameter problems and their rate limit, and the NDP that RFC 4861 says
+// to ignore ignored.
+
+import Testing
+import Swiftlet
+import SwiftletWire
+import SwiftletTesting
+@testable import SwiftletNet
+
+private let ourMAC = MACAddress(2, 0, 0, 0, 0, 0x10)
+private let peerMAC = MACAddress(2, 0, 0, 0, 0, 2)
+private let peer = IPv6Address("fe80::ff:fe00:2")!
+private let ours = IPv6Address.linkLocal(interfaceID: IPv6Address.interfaceID(eui48: ourMAC))
+
+private func at(_ seconds: Double) -> Instant { .zero + .milliseconds(Int64(seconds * 1000)) }
+
+/// An Ethernet frame holding an IPv6 packet with `payload` after the fixed header.
+private func frame(to mac: MACAddress = ourMAC, from source: IPv6Address = peer, to destination: IPv6Address = ours,
+                   next: IPProtocol = .icmpv6, hopLimit: UInt8 = 255, _ payload: [UInt8]) -> PacketBuffer {
+    var bytes = [UInt8](repeating: 0, count: 14 + 40) + payload
+    var span = bytes.mutableSpan
+    var eth = span._mutatingExtracting(0..<14)
+    try! EthernetHeader(destination: mac, source: peerMAC, etherType: .ipv6).emit(into: &eth)
+    var ip = span._mutatingExtracting(14..<54)
+    try! IPv6Header(nextHeader: next, hopLimit: hopLimit, source: source, destination: destination,
+                    payloadLength: payload.count).emit(into: &ip)
+    return PacketBuffer(bytes: bytes)
+}
+
+/// What the stack sent: each frame's IPv6 header and ICMPv6 message (skipping a hop-by-hop header).
+private func sent(_ device: FakeNetworkDevice) -> [(mac: MACAddress, ip: IPv6Header, icmp: [UInt8])] {
+    device.transmitted.compactMap { f in
+        let bytes = f.array
+        guard let eth = try? EthernetHeader(parsing: bytes.span), eth.etherType == .ipv6,
+              let p = try? IPv6Packet(validating: bytes.span.extracting(14...)),
+              case .upperLayer(.icmpv6, let offset)? = try? p.walkExtensionHeaders() else { return nil }
+        return (eth.destination, IPv6Header(p), Array(bytes[(14 + offset)...]))
+    }
+}
+
+private func ndp(_ s: (mac: MACAddress, ip: IPv6Header, icmp: [UInt8])) -> NDPMessage? {
+    guard let icmp = try? ICMPv6Packet(validating: s.icmp.span, source: s.ip.source, destination: s.ip.destination) else {
+        return nil
+    }
+    return try? NDPMessage(icmp, hopLimit: s.ip.hopLimit, source: s.ip.source, destination: s.ip.destination)
+}
+
+/// A stack with IPv6 on, started at 0 and past DAD for its link-local address.
+private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetworkDevice> {
+    let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                             seed: StackSeed(SeededEntropy(seed: 7)), ipv6: IPv6Autoconfiguration.Configuration())
+    stack.start(now: at(0))
+    stack.poll(now: at(1.1))
+    return stack
+}
+
+@Suite struct IPv6StackTests {
+    @Test func startingSendsDADAReportAndASolicitationThenTheLinkLocalAddressIsUsable() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                 seed: StackSeed(SeededEntropy(seed: 7)), ipv6: IPv6Autoconfiguration.Configuration())
+        stack.start(now: at(0))
+        let out = sent(device)
+        let dad = try #require(out.first { ndp($0) == .neighborSolicitation(target: ours, options: NDPOptions()) })
+        #expect(dad.ip.source == .unspecified && dad.ip.destination == ours.solicitedNode && dad.ip.hopLimit == 255)
+        #expect(dad.mac == ours.solicitedNode.multicastMAC)
+        let report = try #require(out.first { $0.ip.destination == .allMLDv2Routers })
+        #expect(report.ip.nextHeader == .ipv6HopByHop && report.ip.hopLimit == 1)
+        let mld = try MLDv2Report(ICMPv6Packet(validating: report.icmp.span, source: report.ip.source,
+                                               destination: report.ip.destination))
+        #expect(mld.records.map(\.address) == [ours.solicitedNode])
+        #expect(out.contains { $0.ip.destination == .allRouters && ndp($0) == .routerSolicitation(NDPOptions()) })
+        // Tentative: a solicitation for it is not answered.
+        #expect(stack.ipv6?.isTentative(ours) == true)
+        stack.poll(now: at(1.1))
+        #expect(stack.ipv6?.isAssigned(ours) == true)
+        #expect(stack.takeIPv6Events() == [.configured(IPv6Network(address: ours, prefixLength: 64)!)])
+        // Router solicitations go on every 4 s, three in all, while no router answers.
+        device.clearTransmitted()
+        for t in [4.1, 8.2, 12.3, 16.4] { stack.poll(now: at(t)) }
+        #expect(sent(device).filter { $0.ip.destination == .allRouters }.count == 2)
+    }
+
+    @Test func solicitationsAreAnsweredAndEchoRepliedToTheNeighbourLearned() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        device.clearTransmitted()
+        var options = NDPOptions()
+        options.sourceLinkLayer = peerMAC
+        let ns = NDPMessage.neighborSolicitation(target: ours, options: options).encoded(source: peer, destination: ours.solicitedNode)
+        stack.receive(frame: frame(to: ours.solicitedNode.multicastMAC, to: ours.solicitedNode, ns).bytes, now: at(2))
+        let answer = try #require(sent(device).first)
+        var target = NDPOptions()
+        target.targetLinkLayer = ourMAC
+        #expect(ndp(answer) == .neighborAdvertisement(NeighborAdvertisement(solicited: true, override: true, target: ours,
+                                                                              options: target)))
+        #expect(answer.mac == peerMAC && answer.ip.destination == peer && answer.ip.source == ours)
+        #expect(stack.neighbors.state(of: peer) == .stale)
+
+        device.clearTransmitted()
+        var echo = [UInt8](repeating: 0, count: 8) + Array("swiftlet".utf8)
+        var span = echo.mutableSpan
+        try ICMPv6Header(.echoRequest(identifier: 0x77, sequence: 3)).emit(into: &span, source: peer, destination: ours)
+        stack.receive(frame: frame(hopLimit: 64, echo).bytes, now: at(2.5))
+        let reply = try #require(sent(device).first)
+        let icmp = try ICMPv6Packet(validating: reply.icmp.span, source: reply.ip.source, destination: reply.ip.destination)
+        #expect(icmp.message == .echoReply(identifier: 0x77, sequence: 3) && Array(copying: icmp.data) == Array("swiftlet".utf8))
+        #expect(reply.mac == peerMAC && reply.ip.destination == peer && stack.counters.icmpEchoRepliesSent == 1)
+        // Using the stale entry starts NUD: a unicast probe after DELAY_FIRST_PROBE_TIME.
+        device.clearTransmitted()
+        stack.poll(now: at(7.6))
+        #expect(sent(device).contains { $0.mac == peerMAC && ndp($0).map { if case .neighborSolicitation(peer, _) = $0 { true } else { false } } == true })
+    }
+
+    @Test func ndpThatCrossedARouterOrIsForAnotherIsIgnored() {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        device.clearTransmitted()
+        let ns = NDPMessage.neighborSolicitation(target: ours, options: NDPOptions()).encoded(source: peer, destination: ours)
+        stack.receive(frame: frame(hopLimit: 254, ns).bytes, now: at(2))
+        #expect(device.transmitted.isEmpty && stack.counters.ndpInvalid == 1)
+        // A solicitation for an address that is not ours draws nothing.
+        let other = NDPMessage.neighborSolicitation(target: IPv6Address("fe80::99")!, options: NDPOptions())
+            .encoded(source: peer, destination: IPv6Address("fe80::99")!.solicitedNode)
+        stack.receive(frame: frame(to: IPv6Address("fe80::99")!.solicitedNode.multicastMAC,
+                                   to: IPv6Address("fe80::99")!.solicitedNode, other).bytes, now: at(2))
+        #expect(device.transmitted.isEmpty && stack.counters.ipv6NotForUs == 1)
+    }
+
+    @Test func radvdsAdvertisementConfiguresAnAddressARouterAndTheMTU() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        _ = stack.takeIPv6Events()
+        device.clearTransmitted()
+        // The advertisement radvd sent (Tests/SwiftletWireTests/IPv6Captures.swift's), as captured.
+        let ra = PacketBuffer(bytes: IPv6Captures.routerAdvertisement)
+        stack.receive(frame: ra.bytes, now: at(3))
+        let global = IPv6Address(high: IPv6Address("2001:db8:1::")!.high, low: ours.low)
+        #expect(stack.ipv6?.isTentative(global) == true)
+        #expect(sent(device).contains { ndp($0) == .neighborSolicitation(target: global, options: NDPOptions()) })
+        stack.poll(now: at(4.1))
+        #expect(stack.ipv6?.isAssigned(global) == true)
+        #expect(stack.takeIPv6Events() == [.configured(IPv6Network(address: global, prefixLength: 64)!)])
+        let v6 = try #require(stack.ipv6)
+        #expect(v6.routers.map(\.address) == [peer] && v6.linkMTU == 1400)
+        #expect(v6.dnsServers.map(\.address) == [IPv6Address("2001:db8:1::53")!])
+        #expect(v6.nextHop(for: IPv6Address("2001:db8:99::1")!) == peer)
+        #expect(v6.nextHop(for: IPv6Address("2001:db8:1::77")!) == IPv6Address("2001:db8:1::77")!)
+        #expect(v6.sourceAddress(for: IPv6Address("2001:db8:99::1")!) == global)
+        #expect(v6.sourceAddress(for: peer) == ours)
+        #expect(stack.neighbors.state(of: peer) == .stale)
+        // The router's lifetime (90 s) runs out.
+        stack.poll(now: at(94))
+        #expect(stack.ipv6?.routers.isEmpty == true && stack.ipv6?.nextHop(for: IPv6Address("2001:db8:99::1")!) == nil)
+    }
+
+    @Test func aDuplicateFoundDuringDADIsNeverUsed() {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                 seed: StackSeed(SeededEntropy(seed: 7)), ipv6: IPv6Autoconfiguration.Configuration())
+        stack.start(now: at(0))
+        // Another node answers for our tentative address.
+        var options = NDPOptions()
+        options.targetLinkLayer = peerMAC
+        let na = NDPMessage.neighborAdvertisement(NeighborAdvertisement(solicited: false, override: true, target: ours,
+                                                                        options: options))
+            .encoded(source: ours, destination: .allNodes)
+        stack.receive(frame: frame(to: IPv6Address.allNodes.multicastMAC, from: ours, to: .allNodes, na).bytes, now: at(0.5))
+        stack.poll(now: at(2))
+        #expect(stack.ipv6?.isAssigned(ours) == false)
+        #expect(stack.takeIPv6Events() == [.duplicate(ours)])
+        // Another node's DAD for the same address counts as well (RFC 4862 §5.4.3).
+        let second = NetworkStack(device: FakeNetworkDevice(macAddress: ourMAC),
+                                  ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                  seed: StackSeed(SeededEntropy(seed: 8)), ipv6: IPv6Autoconfiguration.Configuration())
+        second.start(now: at(0))
+        let dad = NDPMessage.neighborSolicitation(target: ours, options: NDPOptions())
+            .encoded(source: .unspecified, destination: ours.solicitedNode)
+        second.receive(frame: frame(to: ours.solicitedNode.multicastMAC, from: .unspecified, to: ours.solicitedNode, dad).bytes,
+                       now: at(0.5))
+        second.poll(now: at(2))
+        #expect(second.ipv6?.isAssigned(ours) == false && second.takeIPv6Events() == [.duplicate(ours)])
+    }
+
+    @Test func unknownOptionsDrawParameterProblemsWithinTheRateLimit() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        // The peer is a known neighbour (its solicitation), so the errors go straight out.
+        var options = NDPOptions()
+        options.sourceLinkLayer = peerMAC
+        let ns = NDPMessage.neighborSolicitation(target: ours, options: options).encoded(source: peer, destination: ours)
+        stack.receive(frame: frame(ns).bytes, now: at(1.5))
+        device.clearTransmitted()
+        // Destination options with an unknown option of type 10xxxxxx, then UDP.
+        let bad: [UInt8] = [17, 0, 0x9E, 4, 0, 0, 0, 0]
+        stack.receive(frame: frame(next: .ipv6DestinationOptions, hopLimit: 64, bad).bytes, now: at(2))
+        let problem = try #require(sent(device).first)
+        let icmp = try ICMPv6Packet(validating: problem.icmp.span, source: problem.ip.source, destination: problem.ip.destination)
+        #expect(icmp.message == .parameterProblem(code: 2, pointer: 42) && problem.ip.destination == peer)
+        #expect(try icmp.quotedDatagram().header.nextHeader == .ipv6DestinationOptions)
+        // A flood gets at most the bucket's ten answers at once, then one per 100 ms.
+        device.clearTransmitted()
+        for _ in 0..<1000 { stack.receive(frame: frame(next: .ipv6DestinationOptions, hopLimit: 64, bad).bytes, now: at(2)) }
+        #expect(sent(device).count == 9 && stack.counters.icmpv6ErrorsLimited == 991)
+        stack.receive(frame: frame(next: .ipv6DestinationOptions, hopLimit: 64, bad).bytes, now: at(2.1))
+        #expect(sent(device).count == 10)
+        // No error about a packet to a multicast address, unless the option's type says so (11xxxxxx: never).
+        device.clearTransmitted()
+        let multicastBad: [UInt8] = [17, 0, 0xDE, 4, 0, 0, 0, 0]
+        stack.receive(frame: frame(to: IPv6Address.allNodes.multicastMAC, to: .allNodes, next: .ipv6DestinationOptions,
+                                   hopLimit: 64, multicastBad).bytes, now: at(5))
+        #expect(sent(device).isEmpty)
+    }
+
+    @Test func aStackWithoutIPv6IgnoresIt() {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                 seed: StackSeed(SeededEntropy(seed: 7)))
+        stack.start(now: at(0))
+        #expect(sent(device).isEmpty)
+        var echo = [UInt8](repeating: 0, count: 8)
+        var span = echo.mutableSpan
+        try! ICMPv6Header(.echoRequest(identifier: 1, sequence: 1)).emit(into: &span, source: peer, destination: ours)
+        stack.receive(frame: frame(hopLimit: 64, echo).bytes, now: at(1))
+        #expect(sent(device).isEmpty)
+    }
+}
