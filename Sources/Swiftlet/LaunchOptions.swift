@@ -1,7 +1,8 @@
 // Swiftlet: the command line every target's program takes (a hosted process's arguments, the kvm
 // kernel's command line):
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [PLATFORM FLAGS] [-- APPLICATION ARGUMENTS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [PLATFORM FLAGS]
+//   [-- APPLICATION ARGUMENTS]
 //
 // The platform backends add their own flags (the hosted targets' --tap, --impair, --store); each bad
 // input gives one line that names the fix.
@@ -10,6 +11,11 @@ public struct LaunchOptions: Sendable {
     /// Static address for Swiftlet's own stack; DHCP when nil.
     public var ipv4: IPv4Network?
     public var gateway: IPv4Address?
+    /// IPv6 on Swiftlet's own stack: on (link-local address, SLAAC when a router advertises) unless
+    /// `--ipv6 off`; `--ipv6 ADDR/PREFIX` adds a static address, `--gateway6` a static default router.
+    public var ipv6Enabled = true
+    public var ipv6: IPv6Network?
+    public var gateway6: IPv6Address?
     /// Everything after `--`, for the application.
     public var applicationArguments: [String] = []
 
@@ -29,11 +35,13 @@ public struct LaunchOptions: Sendable {
                 o.applicationArguments = Array(arguments[(i + 1)...])
                 break
             }
-            guard a.sameBytes("--ipv4") || a.sameBytes("--gateway") || flags.contains(where: { $0.sameBytes(a) }) else {
+            let ours = a.sameBytes("--ipv4") || a.sameBytes("--gateway") || a.sameBytes("--ipv6") || a.sameBytes("--gateway6")
+            guard ours || flags.contains(where: { $0.sameBytes(a) }) else {
                 return .failure(UsageError("unknown option '\(a)' (application arguments go after --)"))
             }
             guard i + 1 < arguments.count else {
-                let what = a.sameBytes("--ipv4") ? "ADDR/PREFIX" : a.sameBytes("--gateway") ? "an address" : "a value"
+                let what = a.sameBytes("--ipv4") || a.sameBytes("--ipv6") ? "ADDR/PREFIX"
+                    : a.sameBytes("--gateway") || a.sameBytes("--gateway6") ? "an address" : "a value"
                 return .failure(UsageError("\(a) needs \(what)"))
             }
             let v = arguments[i + 1]
@@ -47,6 +55,17 @@ public struct LaunchOptions: Sendable {
             case "--gateway":
                 guard let g = IPv4Address(v) else { return .failure(UsageError("--gateway '\(v)' is not an IPv4 address")) }
                 o.gateway = g
+            case "--ipv6":
+                if v.sameBytes("off") { o.ipv6Enabled = false; continue }
+                guard let n = IPv6Network(v), !n.address.isMulticast, !n.address.isUnspecified else {
+                    return .failure(UsageError("--ipv6 '" + v + "' is not ADDR/PREFIX (like 2001:db8::2/64) or off"))
+                }
+                o.ipv6 = n
+            case "--gateway6":
+                guard let g = IPv6Address(v), !g.isMulticast, !g.isUnspecified else {
+                    return .failure(UsageError("--gateway6 '" + v + "' is not an IPv6 unicast address"))
+                }
+                o.gateway6 = g
             default:
                 if let problem = apply(a, v) { return .failure(UsageError(problem)) }
             }
@@ -54,7 +73,15 @@ public struct LaunchOptions: Sendable {
         if o.gateway != nil && o.ipv4 == nil {
             return .failure(UsageError("--gateway needs --ipv4 (with DHCP the server names the gateway)"))
         }
+        if !o.ipv6Enabled && (o.ipv6 != nil || o.gateway6 != nil) {
+            return .failure(UsageError("--ipv6 off leaves no use for --ipv6 ADDR/PREFIX or --gateway6"))
+        }
         return .success(o)
+    }
+
+    /// The stack's IPv6 settings these options ask for; nil for `--ipv6 off`.
+    public var ipv6Settings: (manual: [IPv6Network], router: IPv6Address?)? {
+        ipv6Enabled ? (ipv6.map { [$0] } ?? [], gateway6) : nil
     }
 }
 

@@ -1,7 +1,7 @@
 // SwiftletKVM: the set-up the generated `main` of a kvm kernel calls, so that generated files stay a
 // few readable lines: the command line (from the PVH start info; QEMU's -append) and the network.
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]
 //
 // A bad command line prints one line and exits 2; a missing device exits 1 with a line naming the fix.
 
@@ -41,7 +41,7 @@ public enum Boot {
         case .success(let o): return o
         case .failure(let e):
             console.log("kernel: " + e.description)
-            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
     }
@@ -75,7 +75,9 @@ public enum Boot {
             fail(console, "virtio-net: " + error.description)
         }
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
-        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Kernel.clock()) { line in
+        let ipv6 = options.ipv6Settings.map { IPv6Autoconfiguration.Configuration(manual: $0.manual, router: $0.router) }
+        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Kernel.clock(),
+                                 ipv6: ipv6) { line in
             console.log(line)
         }
         kernel.add(driver)

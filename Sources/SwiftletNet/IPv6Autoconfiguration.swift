@@ -31,6 +31,11 @@ public struct IPv6Autoconfiguration {
         public var maximumPrefixes = 8
         public var maximumDNSServers = 4
         public init() {}
+        /// With the static address and router of the command line (`LaunchOptions.ipv6Settings`).
+        public init(manual: [IPv6Network], router: IPv6Address?) {
+            self.manual = manual
+            manualRouter = router
+        }
     }
 
     public enum AddressState: Equatable, Sendable {
@@ -156,12 +161,15 @@ public struct IPv6Autoconfiguration {
         var actions: [Action] = []
         if ra.currentHopLimit != 0 { hopLimit = ra.currentHopLimit }
         if let mtu = ra.options.mtu, mtu >= 1280 { linkMTU = Int(Swift.min(mtu, 65535)) }
-        // Default router list (§6.3.4).
-        routers.removeAll { $0.address == router }
-        if ra.routerLifetime > 0, routers.count < configuration.maximumRouters {
-            routers.append(Router(address: router, expires: now + .seconds(Int64(ra.routerLifetime))))
-            nextSolicitation = nil  // a router answered: stop soliciting
+        // Default router list (§6.3.4), updated in place: a router that keeps advertising keeps its rank.
+        let expires = now + .seconds(Int64(ra.routerLifetime))
+        if let i = routers.firstIndex(where: { $0.address == router }) {
+            if ra.routerLifetime > 0 { routers[i].expires = expires } else { routers.remove(at: i) }
+        } else if ra.routerLifetime > 0 {
+            IPv6Autoconfiguration.insert(Router(address: router, expires: expires), into: &routers,
+                                         limit: configuration.maximumRouters) { $0.expires }
         }
+        if ra.routerLifetime > 0 { nextSolicitation = nil }  // a router answered: stop soliciting
         for p in ra.options.prefixes where !p.prefix.prefix.isLinkLocal {
             if p.onLink { onLink(p, now: now) }
             if p.autonomous, configuration.autoconfigure { autoconfigure(p, now: now, actions: &actions) }
@@ -169,20 +177,33 @@ public struct IPv6Autoconfiguration {
         for entry in ra.options.dnsServers {
             for server in entry.addresses {
                 dnsServers.removeAll { $0.address == server }
-                if entry.lifetime > 0, dnsServers.count < configuration.maximumDNSServers {
-                    dnsServers.append(DNSServer(address: server, expires: now + IPv6Autoconfiguration.lifetime(entry.lifetime)))
+                if entry.lifetime > 0 {
+                    IPv6Autoconfiguration.insert(DNSServer(address: server, expires: now + IPv6Autoconfiguration.lifetime(entry.lifetime)),
+                                                 into: &dnsServers, limit: configuration.maximumDNSServers) { $0.expires }
                 }
             }
         }
         return actions
     }
 
+    /// Appends to a bounded list; when it is full, the entry that expires first makes room if it expires
+    /// before the newcomer (so a list filled by one advertiser does not lock out the rest for good).
+    static func insert<T>(_ item: T, into list: inout [T], limit: Int, expiry: (T) -> Instant) {
+        if list.count < limit { list.append(item); return }
+        guard let i = list.indices.min(by: { expiry(list[$0]) < expiry(list[$1]) }), expiry(list[i]) < expiry(item) else { return }
+        list[i] = item
+    }
+
     /// The prefix list (§6.3.4): a zero lifetime removes the prefix.
+    /// Prefixes shorter than /16 are not taken: ::/0 on-link would make every destination a neighbour to
+    /// resolve (a hardening of this stack's; RFC 4861 sets no minimum).
     private mutating func onLink(_ p: NDPPrefixInformation, now: Instant) {
+        guard p.prefix.prefixLength >= 16 else { return }
         let prefix = p.prefix.prefix
         prefixes.removeAll { $0.network.prefix == prefix && $0.network.prefixLength == p.prefix.prefixLength }
-        if p.validLifetime > 0, prefixes.count < configuration.maximumPrefixes {
-            prefixes.append(Prefix(network: p.prefix, expires: now + IPv6Autoconfiguration.lifetime(p.validLifetime)))
+        if p.validLifetime > 0 {
+            IPv6Autoconfiguration.insert(Prefix(network: p.prefix, expires: now + IPv6Autoconfiguration.lifetime(p.validLifetime)),
+                                         into: &prefixes, limit: configuration.maximumPrefixes) { $0.expires }
         }
     }
 
@@ -207,7 +228,14 @@ public struct IPv6Autoconfiguration {
             if addresses[i].state == .deprecated, preferred > now { addresses[i].state = .preferred }
             return
         }
-        guard p.validLifetime > 0, addresses.count < configuration.maximumAddresses else { return }
+        guard p.validLifetime > 0 else { return }
+        if addresses.count >= configuration.maximumAddresses {
+            // Full: an autoconfigured address that expires sooner than this one makes room.
+            guard let i = addresses.indices.filter({ addresses[$0].origin == .autoconfigured })
+                    .min(by: { (addresses[$0].validUntil ?? .distantFuture) < (addresses[$1].validUntil ?? .distantFuture) }),
+                  (addresses[i].validUntil ?? .distantFuture) < valid else { return }
+            addresses.remove(at: i)
+        }
         add(IPv6Network(address: address, prefixLength: 64)!, origin: .autoconfigured, valid: valid, preferred: preferred,
             now: now, actions: &actions)
     }
@@ -220,9 +248,9 @@ public struct IPv6Autoconfiguration {
         actions.append(.detectDuplicate(network.address))
     }
 
-    /// Seconds of an advertised lifetime; 0xFFFFFFFF is infinity.
+    /// Seconds of an advertised lifetime; 0xFFFFFFFF is infinity (Instant arithmetic saturates).
     static func lifetime(_ seconds: UInt32) -> Duration {
-        seconds == .max ? .seconds(Int64(Int32.max)) : .seconds(Int64(seconds))
+        seconds == .max ? .max : .seconds(Int64(seconds))
     }
 
     /// Runs the timers: DAD that ends, lifetimes that run out, router solicitations still to send.
@@ -268,11 +296,12 @@ public struct IPv6Autoconfiguration {
 
     /// The next hop for `destination` (RFC 4861 §5.2): itself when on-link (link-local, multicast, in an
     /// on-link prefix or a manual address's prefix), else a default router; nil when there is none.
-    public func nextHop(for destination: IPv6Address) -> IPv6Address? {
+    /// Among routers, the first that `unreachable` does not rule out (§6.3.6: neighbour discovery failing for it).
+    public func nextHop(for destination: IPv6Address, unreachable: (IPv6Address) -> Bool = { _ in false }) -> IPv6Address? {
         if destination.isLinkLocal || destination.isMulticast { return destination }
         if prefixes.contains(where: { $0.network.contains(destination) }) { return destination }
         if addresses.contains(where: { $0.origin == .manual && $0.network.contains(destination) }) { return destination }
-        return routers.first?.address ?? configuration.manualRouter
+        return routers.first(where: { !unreachable($0.address) })?.address ?? routers.first?.address ?? configuration.manualRouter
     }
 
     /// The source address for `destination` (RFC 6724 §5, the rules that matter for one interface):

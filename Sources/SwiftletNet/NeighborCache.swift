@@ -7,9 +7,9 @@
 // `retransmitTimer`, up to `maximumUnicastSolicitations`, then the entry goes). What arrives drives the
 // transitions of §7.2.3-§7.2.5 (appendix C's table); `poll` drives the timers and says what to send.
 //
-// Bounds, as the ARP cache's: at most `capacity` entries (an INCOMPLETE or STALE entry is evicted first,
-// never a REACHABLE one for a newcomer that is only STALE), `pendingPerAddress` packets waiting per
-// address and `pendingTotal` overall. A neighbour the cache does not know is learned from an unsolicited
+// Bounds, as the ARP cache's: at most `capacity` entries (an INCOMPLETE entry is evicted first, then a
+// STALE one; never a router, and never a REACHABLE one for a newcomer that is only STALE), at most a
+// quarter of them INCOMPLETE, `pendingPerAddress` packets waiting per address and `pendingTotal` overall. A neighbour the cache does not know is learned from an unsolicited
 // message (NS, RS, RA, Redirect with a link-layer option) only when there is room without evicting a
 // REACHABLE entry, so a flood of spoofed solicitations cannot push out the neighbours in use.
 
@@ -70,6 +70,11 @@ public struct NeighborCache {
     public var waitingPackets: Int { pendingCount }
 
     public func state(of address: IPv6Address) -> State? { entries[address]?.state }
+    var incompleteCount: Int {
+        var n = 0
+        for e in entries.values where e.state == .incomplete { n += 1 }
+        return n
+    }
     public func linkLayerAddress(of address: IPv6Address) -> MACAddress? {
         guard let e = entries[address], e.state != .incomplete else { return nil }
         return e.mac
@@ -108,7 +113,10 @@ public struct NeighborCache {
                 return .queued
             }
         }
-        guard pendingCount < configuration.pendingTotal, makeRoom(evictReachable: true) else { dropped += 1; return .dropped }
+        // Resolutions in progress are capped at a quarter of the cache (RFC 6583 §7), so a flood of
+        // packets to (or answers for) made-up neighbours cannot take the entries of real ones.
+        guard pendingCount < configuration.pendingTotal, incompleteCount < Swift.max(1, configuration.capacity / 4),
+              makeRoom(evictReachable: true) else { dropped += 1; return .dropped }
         entries[address] = Entry(state: .incomplete, mac: .zero, isRouter: false,
                                  deadline: now + configuration.retransmitTimer, solicitationsSent: 1, packets: [packet])
         pendingCount += 1
@@ -147,6 +155,8 @@ public struct NeighborCache {
     /// A Neighbor Advertisement for `target` (§7.2.5). Returns packets that were waiting, ready to send.
     public mutating func advertisement(_ na: NeighborAdvertisement, now: Instant) -> [PacketBuffer] {
         guard var e = entries[na.target] else { return [] }  // §7.2.5: no entry, silently discard
+        // A group address is no neighbour's: unicast traffic to it would flood the link.
+        if let m = na.options.targetLinkLayer, m.isMulticast { return [] }
         let mac = na.options.targetLinkLayer
         if e.state == .incomplete {
             guard let mac else { return [] }
@@ -236,16 +246,25 @@ public struct NeighborCache {
         return t
     }
 
-    /// Makes room for one more entry: evicts a STALE entry, then an INCOMPLETE one, and (for `resolve`
-    /// only) the REACHABLE entry closest to going stale. False when nothing may go.
+    /// Makes room for one more entry: evicts the oldest INCOMPLETE entry, else the oldest STALE one that is
+    /// not a router, and (for `resolve` only) the entry closest to its deadline that is not a router.
+    /// Routers are never evicted. False when nothing may go. One pass over the entries.
     private mutating func makeRoom(evictReachable: Bool) -> Bool {
         guard entries.count >= configuration.capacity else { return true }
-        func oldest(_ state: State) -> IPv6Address? {
-            entries.filter { $0.value.state == state }.min { $0.value.deadline < $1.value.deadline }?.key
+        var incomplete: (IPv6Address, Instant)? = nil, stale: (IPv6Address, Instant)? = nil, other: (IPv6Address, Instant)? = nil
+        for (address, e) in entries {
+            if e.state == .incomplete {
+                if incomplete == nil || e.deadline < incomplete!.1 { incomplete = (address, e.deadline) }
+            } else if e.isRouter {
+                continue
+            } else if e.state == .stale {
+                if stale == nil || e.deadline < stale!.1 { stale = (address, e.deadline) }
+            } else if other == nil || e.deadline < other!.1 {
+                other = (address, e.deadline)
+            }
         }
-        let victim = oldest(.stale) ?? oldest(.incomplete) ?? (evictReachable ? oldest(.reachable) ?? oldest(.delay) ?? oldest(.probe) : nil)
-        guard let victim else { return false }
-        remove(victim)
+        guard let victim = incomplete ?? stale ?? (evictReachable ? other : nil) else { return false }
+        remove(victim.0)
         return true
     }
 }

@@ -27,7 +27,8 @@ extension NetworkStack {
         perform(actions, now: now)
     }
 
-    func receiveIPv6(_ bytes: Span<UInt8>, now: Instant) {
+    /// `linkMulticast`: the frame came to a multicast or broadcast MAC (RFC 4443 §2.4(e.3)).
+    func receiveIPv6(_ bytes: Span<UInt8>, linkMulticast: Bool, now: Instant) {
         guard ipv6 != nil else { counters.framesDropped += 1; return }
         guard let packet = try? IPv6Packet(validating: bytes) else { counters.malformed += 1; return }
         let header = IPv6Header(packet)
@@ -49,7 +50,7 @@ extension NetworkStack {
             default:
                 // Unrecognised next header (RFC 8200 §4): answered when it is the fixed header's own field.
                 counters.ipv6Unsupported += 1
-                if offset == IPv6Header.length {
+                if offset == IPv6Header.length, !linkMulticast {
                     sendICMPv6Error(.parameterProblem(code: 1, pointer: 6), about: packet.bytes, header, now: now)
                 }
             }
@@ -59,7 +60,9 @@ extension NetworkStack {
             counters.framesDropped += 1
         case .parameterProblem(let code, let pointer, let unlessMulticast):
             counters.malformed += 1
-            if !(unlessMulticast && destination.isMulticast) {
+            // §2.4(e.3): an unrecognised option of type 10xxxxxx is answered even about multicast.
+            let toMulticast = destination.isMulticast || linkMulticast
+            if !(unlessMulticast && toMulticast), code == 2 || !toMulticast {
                 sendICMPv6Error(.parameterProblem(code: code, pointer: UInt32(pointer)), about: packet.bytes, header,
                                 now: now, evenToMulticast: code == 2)
             }
@@ -91,9 +94,14 @@ extension NetworkStack {
             }
             receiveNDP(message, ip, now: now)
         case .multicastListenerQuery:
-            // RFC 3810 §6.2: answered with the groups this interface is in (at once: one interface, few groups).
-            guard ip.hopLimit == 1, ip.source.isLinkLocal, (try? MLDQuery(icmp)) != nil else { return }
-            sendMLDReport(now: now)
+            // RFC 3810 §6.2: answered with the groups asked about that this interface is in, as current
+            // state (MODE_IS_EXCLUDE); at once rather than after a random delay, and at most once a second,
+            // so a stream of queries draws no stream of reports.
+            guard ip.hopLimit == 1, ip.source.isLinkLocal, let query = try? MLDQuery(icmp) else { return }
+            guard query.address.isUnspecified || ipv6!.groups.contains(query.address) else { return }
+            if let last = lastMLDAnswer, now < last + .seconds(1) { return }
+            lastMLDAnswer = now
+            sendMLDReport(only: query.address.isUnspecified ? nil : query.address, type: MLDv2Record.modeIsExclude, now: now)
         default:
             break  // errors about our own traffic: no transport over IPv6 uses them yet
         }
@@ -109,6 +117,10 @@ extension NetworkStack {
                 return
             }
             guard ipv6!.isAssigned(target) else { return }
+            // §4.3: a solicitation to a multicast address carries the sender's link-layer address; without
+            // it answering would mean resolving a sender that may not exist (one packet in, three out).
+            if ip.destination.isMulticast, !ip.source.isUnspecified, options.sourceLinkLayer == nil { return }
+            if let mac = options.sourceLinkLayer, mac.isMulticast { return }
             if let mac = options.sourceLinkLayer, !ip.source.isUnspecified {
                 for waiting in neighbors.learnUnsolicited(ip.source, is: mac, now: now) { transmit(waiting, etherType: .ipv6, to: mac) }
             }
@@ -200,9 +212,9 @@ extension NetworkStack {
 
     /// An MLDv2 report for every group but all-nodes (RFC 3810 §6: that one is never reported), from the
     /// link-local address once it is assigned, before that from :: (§5.2.13).
-    func sendMLDReport(now: Instant) {
-        let records = ipv6!.groups.filter { $0 != .allNodes }.map {
-            MLDv2Record(type: MLDv2Record.changeToExclude, address: $0)
+    func sendMLDReport(only group: IPv6Address? = nil, type: UInt8 = MLDv2Record.changeToExclude, now: Instant) {
+        let records = ipv6!.groups.filter { $0 != .allNodes && (group == nil || $0 == group!) }.map {
+            MLDv2Record(type: type, address: $0)
         }
         guard !records.isEmpty else { return }
         let source = ipv6!.isAssigned(ipv6!.linkLocal) ? ipv6!.linkLocal : IPv6Address.unspecified
@@ -220,8 +232,8 @@ extension NetworkStack {
     func sendICMPv6Error(_ message: ICMPv6Message, about invoking: Span<UInt8>, _ ip: IPv6Header, now: Instant,
                          evenToMulticast: Bool = false) {
         guard !ip.source.isUnspecified, !ip.source.isMulticast, evenToMulticast || !ip.destination.isMulticast else { return }
-        // Never about an ICMPv6 error (§2.4(e.1)); the fixed header's next header is all that is checked.
-        if ip.nextHeader == .icmpv6, invoking.count > IPv6Header.length, invoking[IPv6Header.length] < 128 { return }
+        // Never about an ICMPv6 error or a redirect (§2.4(e.1), (e.2)), wherever it sits behind extension headers.
+        if let type = NetworkStack.icmpv6Type(of: invoking), type < 128 || type == ICMPv6Type.redirect.rawValue { return }
         guard takeICMPv6ErrorToken(now: now), let source = ipv6!.sourceAddress(for: ip.source) else { return }
         let quoted = Swift.min(invoking.count, ICMPv6Header.maximumQuote)
         var p = makePacket(transportLength: ICMPv6Header.length + quoted)
@@ -230,6 +242,27 @@ extension NetworkStack {
             try! ICMPv6Header(message).emit(into: &b, source: source, destination: ip.source)
         }
         try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)
+    }
+
+    /// The ICMPv6 type of a packet, found by following its extension headers by their lengths alone
+    /// (whatever their options say); nil when it carries no ICMPv6 or the headers run out.
+    static func icmpv6Type(of packet: Span<UInt8>) -> UInt8? {
+        guard packet.count >= IPv6Header.length else { return nil }
+        var next = IPProtocol(rawValue: packet[6])
+        var offset = IPv6Header.length
+        for _ in 0..<16 {
+            switch next {
+            case .icmpv6:
+                return offset < packet.count ? packet[offset] : nil
+            case .ipv6HopByHop, .ipv6DestinationOptions, .ipv6Routing:
+                guard offset + 2 <= packet.count else { return nil }
+                next = IPProtocol(rawValue: packet[offset])
+                offset += (Int(packet[offset + 1]) + 1) * 8
+            default:
+                return nil
+            }
+        }
+        return nil
     }
 
     /// The error rate limit's token bucket.
@@ -259,7 +292,9 @@ extension NetworkStack {
         packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
         if let mac = linkAddress { transmit(packet, etherType: .ipv6, to: mac); return }
         if destination.isMulticast { transmit(packet, etherType: .ipv6, to: destination.multicastMAC); return }
-        guard let hop = ipv6!.nextHop(for: destination) else { throw .noRouteIPv6(destination) }
+        guard let hop = ipv6!.nextHop(for: destination, unreachable: { neighbors.state(of: $0) == .incomplete }) else {
+            throw .noRouteIPv6(destination)
+        }
         switch neighbors.resolve(hop, holding: packet, now: now) {
         case .resolved(let mac): transmit(packet, etherType: .ipv6, to: mac)
         case .queuedSendSolicitation: solicitNeighbor(hop, linkAddress: nil, now: now)

@@ -98,6 +98,8 @@ public final class NetworkStack<Device: NetworkDevice> {
     var ipv6Events: [IPv6Autoconfiguration.Action] = []
     var icmpv6ErrorTokens = 10
     var icmpv6ErrorRefill = Instant.zero
+    /// When an MLD query was last answered (at most one answer a second).
+    var lastMLDAnswer: Instant? = nil
 
     struct Listener {
         var backlog: Int
@@ -163,7 +165,10 @@ public final class NetworkStack<Device: NetworkDevice> {
         switch eth.etherType {
         case .arp: receiveARP(eth.payload, now: now)
         case .ipv4: receiveIPv4(eth.payload, linkBroadcast: dst.isBroadcast, now: now)
-        case .ipv6: receiveIPv6(eth.payload, now: now)
+        case .ipv6:
+            // Our own frame come back (a reflecting bridge) would look like another node's DAD for our address.
+            guard eth.source != device.macAddress else { counters.framesDropped += 1; return }
+            receiveIPv6(eth.payload, linkMulticast: dst.isMulticast, now: now)
         default: counters.framesDropped += 1
         }
     }

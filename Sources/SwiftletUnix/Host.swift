@@ -1,7 +1,7 @@
 // SwiftletUnix: the command line of a hosted Swiftlet program and the device set-up the generated
 // `main` calls, so that generated files stay a few readable lines.
 //
-//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID]
+//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID]
 //           [--report memory] [-- APP ARGS]
 //
 // Errors a user can make (a bad address, a tap that cannot be opened) print one line naming the fix
@@ -17,6 +17,8 @@ public struct HostOptions: Sendable {
     /// Static address for the `tap` target; DHCP when nil.
     public var ipv4: IPv4Network?
     public var gateway: IPv4Address?
+    /// IPv6 on the stack (nil: `--ipv6 off`), with any static address and router.
+    public var ipv6: IPv6Autoconfiguration.Configuration? = IPv6Autoconfiguration.Configuration()
     public var tap = "swl0"
     public var impairment = Impairment()
     /// Directory behind the key-value store.
@@ -32,7 +34,7 @@ public struct HostOptions: Sendable {
     public init() {}
 
     public static let usage = """
-        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID] [--report memory] [-- APP ARGS]
+        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID] [--report memory] [-- APP ARGS]
         """
 
     /// Parses `arguments` (without the program name).
@@ -67,6 +69,7 @@ public struct HostOptions: Sendable {
         case .success(let launch):
             o.ipv4 = launch.ipv4
             o.gateway = launch.gateway
+            o.ipv6 = launch.ipv6Settings.map { IPv6Autoconfiguration.Configuration(manual: $0.manual, router: $0.router) }
             o.applicationArguments = launch.applicationArguments
             return .success(o)
         }
@@ -132,7 +135,8 @@ public enum Host {
         }
         let device = ImpairedDevice(tap, impairment: options.impairment, clock: { Sys.monotonicNow() })
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
-        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Sys.monotonicNow()) { [console] line in
+        let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Sys.monotonicNow(),
+                                 ipv6: options.ipv6) { [console] line in
             console.log(line)
         }
         loop.add(driver)

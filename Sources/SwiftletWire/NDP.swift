@@ -82,9 +82,10 @@ public struct NDPOptions: Hashable, Sendable {
             case Kind.prefix:
                 guard length == 32 else { throw .badOption(.ndp) }
                 let prefixLength = Int(body.u8(2))
-                // Bits past the prefix length are ignored by the receiver (§4.6.2).
+                // Bits past the prefix length are ignored by the receiver (§4.6.2); a length over 128
+                // makes the option meaningless, so it is skipped (the rest of the message stands).
                 guard let network = IPv6Network(address: body.ipv6(16).masked(to: prefixLength), prefixLength: prefixLength) else {
-                    throw .badOption(.ndp)
+                    break
                 }
                 prefixes.append(NDPPrefixInformation(prefix: network, onLink: body.u8(3) & 0x80 != 0,
                                                      autonomous: body.u8(3) & 0x40 != 0,

@@ -2,6 +2,7 @@
 // SIGTERM are passed on to the child so that `swiftlet run` can clean up after it.
 
 import Foundation
+import Swiftlet
 
 #if canImport(Glibc)
 import Glibc
@@ -126,6 +127,17 @@ enum TapSetup {
         return "\(text)/\(prefix)"
     }
 
+    /// "::1" of the prefix of `guest` (ADDR/PREFIX, IPv6), with the prefix.
+    static func hostAddress6(for guest: String) throws -> String {
+        guard let network = IPv6Network(guest), (1...126).contains(network.prefixLength), !network.address.isMulticast else {
+            throw CLIError("--ipv6 '\(guest)' is not ADDR/PREFIX with a prefix of 1 to 126 (like 2001:db8::2/64), or off")
+        }
+        let prefix = network.prefix
+        let host = IPv6Address(high: prefix.high, low: prefix.low | 1)
+        guard host != network.address else { throw CLIError("--ipv6 '\(guest)' takes ::1, which the host side of the tap uses; pick another") }
+        return "\(host)/\(network.prefixLength)"
+    }
+
     static func ip(_ arguments: [String]) throws {
         let status = ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["ip"] + arguments)
         guard status == 0 else {
@@ -135,11 +147,18 @@ enum TapSetup {
 
     /// Creates tap `name`, up, with `hostAddress` on the host's side; owned by `owner` (user and group)
     /// when given, the account the application or QEMU runs as.
-    static func create(_ name: String, hostAddress: String, owner: RunAs? = nil) throws {
+    /// `hostAddress6` too when given (without DAD, so it is usable at once), unless the host has IPv6 off.
+    static func create(_ name: String, hostAddress: String, hostAddress6: String? = nil, owner: RunAs? = nil) throws {
         let ownership = owner.map { ["user", String($0.uid), "group", String($0.gid)] } ?? []
         try ip(["tuntap", "add", "dev", name, "mode", "tap"] + ownership)
         do {
             try ip(["addr", "add", hostAddress, "dev", name])
+            if let hostAddress6 {
+                // A host (or namespace) with IPv6 disabled cannot take it; the tap still works for IPv4.
+                let disabled = (try? String(contentsOfFile: "/proc/sys/net/ipv6/conf/all/disable_ipv6", encoding: .utf8))?
+                    .hasPrefix("1") ?? true
+                if !disabled { try ip(["-6", "addr", "add", hostAddress6, "dev", name, "nodad"]) }
+            }
             try ip(["link", "set", name, "up"])
         } catch {
             remove(name)

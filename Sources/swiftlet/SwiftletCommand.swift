@@ -96,7 +96,9 @@ struct Run: ParsableCommand {
         discussion: """
             For the tap and kvm targets, a tap that swiftlet creates gets the host address .1 of the prefix \
             (10.0.0.1/24 unless --ipv4 says otherwise) and the application 10.0.0.2/24 with gateway \
-            10.0.0.1 unless --ipv4/--dhcp say otherwise. On a tap that exists already the application \
+            10.0.0.1 unless --ipv4/--dhcp say otherwise; for IPv6 the host gets ::1 of the prefix \
+            (2001:db8::1/64 unless --ipv6 says otherwise) and the application 2001:db8::2/64 with that \
+            router, besides its link-local address and any address a router advertises (--ipv6 off: none). On a tap that exists already the application \
             uses DHCP unless --ipv4 is given. The kvm target boots the kernel on QEMU microvm (KVM when \
             /dev/kvm is usable, TCG otherwise) with the serial console on this terminal, and exits with \
             the kernel's status. As root, the application (tap) or QEMU (kvm) runs as the invoking user \
@@ -105,6 +107,8 @@ struct Run: ParsableCommand {
     @OptionGroup var options: TargetOption
     @Option(help: "tap: the application's address, ADDR/PREFIX.") var ipv4: String?
     @Option(help: "tap: the gateway address.") var gateway: String?
+    @Option(help: "tap, kvm: a static IPv6 address, ADDR/PREFIX, or off (on a tap swiftlet creates: 2001:db8::2/64).") var ipv6: String?
+    @Option(help: "tap, kvm: a static IPv6 default router.") var gateway6: String?
     @Flag(help: "tap: ask for the address with DHCP even on a tap swiftlet creates.") var dhcp = false
     @Option(help: "tap: the tap's name.") var tap: String = "swl0"
     @Option(help: "tap: impair the link, e.g. loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7.") var impair: String?
@@ -152,7 +156,7 @@ struct Run: ParsableCommand {
             let portForwards = try forwards.map { try PortForward(parsing: $0) }
             let needsTap = target == .tap || (target == .kvm && manifest.devices.contains(.network))
             var arguments: [String] = []
-            var tapToCreate: (name: String, hostAddress: String)? = nil
+            var tapToCreate: (name: String, hostAddress: String, hostAddress6: String?)? = nil
             if needsTap {
                 let tapExists = FileManager.default.fileExists(atPath: "/sys/class/net/\(tap)")
                 // Root creates and opens the tap (then the application or QEMU drops to another user).
@@ -161,23 +165,34 @@ struct Run: ParsableCommand {
                 }
                 var guest = ipv4
                 var gw = gateway
+                var guest6 = ipv6
+                var gw6 = gateway6
                 if !tapExists {
                     let network = ipv4 ?? "10.0.0.2/24"
                     let host = try TapSetup.hostAddress(for: network)
-                    tapToCreate = (tap, host)
+                    // IPv6 as well: the documentation prefix 2001:db8::/64 (RFC 3849) unless --ipv6 says otherwise.
+                    let network6 = ipv6 ?? "2001:db8::2/64"
+                    let host6 = network6 == "off" ? nil : try TapSetup.hostAddress6(for: network6)
+                    tapToCreate = (tap, host, host6)
                     if guest == nil && !dhcp {
                         guest = network
                         gw = gw ?? String(host.split(separator: "/")[0])
+                    }
+                    if let host6, gw6 == nil {
+                        guest6 = network6
+                        gw6 = String(host6.split(separator: "/")[0])
                     }
                 }
                 if target == .tap { arguments += ["--tap", tap] }
                 if let guest { arguments += ["--ipv4", guest] }
                 if let gw { arguments += ["--gateway", gw] }
+                if let guest6 { arguments += ["--ipv6", guest6] }
+                if let gw6 { arguments += ["--gateway6", gw6] }
                 if let impair { arguments += ["--impair", impair] }
-            } else if ipv4 != nil || gateway != nil || impair != nil || dhcp {
+            } else if ipv4 != nil || gateway != nil || ipv6 != nil || gateway6 != nil || impair != nil || dhcp {
                 throw CLIError(target == .kvm
-                    ? "--ipv4, --gateway and --dhcp need the network device in the manifest"
-                    : "--ipv4, --gateway, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
+                    ? "--ipv4, --gateway, --ipv6, --gateway6 and --dhcp need the network device in the manifest"
+                    : "--ipv4, --gateway, --ipv6, --gateway6, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
             }
             // Where the application listens for --port: the host itself (unix) or its address on the tap.
             var guestAddress = IPv4Address(127, 0, 0, 1)
@@ -206,9 +221,9 @@ struct Run: ParsableCommand {
                 var createdTap: String? = nil
                 defer { if let createdTap { TapSetup.remove(createdTap) } }
                 if let t = tapToCreate {
-                    try TapSetup.create(t.name, hostAddress: t.hostAddress, owner: runAs)
+                    try TapSetup.create(t.name, hostAddress: t.hostAddress, hostAddress6: t.hostAddress6, owner: runAs)
                     createdTap = t.name
-                    say("created tap \(t.name) with host address \(t.hostAddress)")
+                    say("created tap \(t.name) with host address \(t.hostAddress)" + (t.hostAddress6.map { " and \($0)" } ?? ""))
                 }
                 let needed = portForwards.filter { !(target == .unix && $0.host == $0.guest) }  // unix: already there
                 try PortForward.start(needed, to: guestAddress)

@@ -75,7 +75,8 @@ start_tap_app() {
 }
 
 # IPv6 (issue 22) on the application logging to $WORK/NAME.log behind link DEV in namespace NS: the
-# link-local address it configured answers ping -6 and Linux's neighbour solicitations; radvd on DEV
+# link-local address it configured answers ping -6 and Linux's neighbour solicitations, so does the static
+# 2001:db8::2 that swiftlet run gave it (host side 2001:db8::1, no set-up by the test); radvd on DEV
 # advertises 2001:db8:1::/64 (MTU 1400, an RDNSS), the application forms 2001:db8:1::IID by SLAAC, and
 # that address answers ping -6 too.
 ipv6_checks() {
@@ -89,6 +90,9 @@ ipv6_checks() {
     done
     ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$link%$dev" || return 1
     ip -n "$ns" -6 neigh show "$link" dev "$dev" | grep -q lladdr || { echo "no neighbour entry for $link"; return 1; }
+    # The static address swiftlet run gives the application on a tap it creates (host side 2001:db8::1).
+    wait_for "$name" 10 "ipv6: configured 2001:db8::2/64" || return 1
+    ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 2001:db8::2 || return 1
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
     ip -n "$ns" addr add 2001:db8:1::1/64 dev "$dev"
     cat >"$WORK/radvd-$name.conf" <<EOF

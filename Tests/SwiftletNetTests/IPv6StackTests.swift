@@ -215,6 +215,89 @@ private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetwo
         #expect(sent(device).isEmpty)
     }
 
+    @Test func whatAnAttackerOnTheLinkSendsDrawsNoFlood() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        device.clearTransmitted()
+        // A multicast solicitation without the sender's link-layer address (RFC 4861 §4.3) is not answered.
+        let bare = NDPMessage.neighborSolicitation(target: ours, options: NDPOptions())
+            .encoded(source: peer, destination: ours.solicitedNode)
+        stack.receive(frame: frame(to: ours.solicitedNode.multicastMAC, to: ours.solicitedNode, bare).bytes, now: at(2))
+        #expect(device.transmitted.isEmpty)
+        // Our own DAD solicitation reflected back by the link is not another node's.
+        let reflected = NDPMessage.neighborSolicitation(target: ours, options: NDPOptions())
+            .encoded(source: .unspecified, destination: ours.solicitedNode)
+        var echoed = frame(to: ours.solicitedNode.multicastMAC, from: .unspecified, to: ours.solicitedNode, reflected).array
+        for i in 0..<6 { echoed[6 + i] = ourMAC.octet(i) }
+        stack.receive(frame: PacketBuffer(bytes: echoed).bytes, now: at(2))
+        #expect(stack.ipv6?.isAssigned(ours) == true)
+        // MLD queries: one answer a second, as current state, and none for a group we are not in.
+        var query: [UInt8] = [130, 0, 0, 0, 0x03, 0xE8, 0, 0] + [UInt8](repeating: 0, count: 16) + [0, 0, 0, 0]
+        var querySpan = query.mutableSpan
+        ICMPv6Header.fillChecksum(&querySpan, source: peer, destination: .allNodes)
+        for t in [3.0, 3.1, 3.5, 4.2] {
+            stack.receive(frame: frame(to: IPv6Address.allNodes.multicastMAC, to: .allNodes, hopLimit: 1, query).bytes, now: at(t))
+        }
+        let reports = sent(device).filter { $0.ip.destination == .allMLDv2Routers }
+        #expect(reports.count == 2)
+        let first = reports[0]
+        let answer = try MLDv2Report(ICMPv6Packet(validating: first.icmp.span, source: first.ip.source,
+                                                  destination: first.ip.destination))
+        #expect(answer.records == [MLDv2Record(type: MLDv2Record.modeIsExclude, address: ours.solicitedNode)])
+        device.clearTransmitted()
+        var specific: [UInt8] = [130, 0, 0, 0, 0x03, 0xE8, 0, 0] + (0..<16).map { IPv6Address("ff02::1:ff99:9999")!.octet($0) }
+        var specificSpan = specific.mutableSpan
+        ICMPv6Header.fillChecksum(&specificSpan, source: peer, destination: .allNodes)
+        stack.receive(frame: frame(to: IPv6Address.allNodes.multicastMAC, to: .allNodes, hopLimit: 1, specific).bytes, now: at(9))
+        #expect(sent(device).isEmpty)
+    }
+
+    @Test func noErrorAboutAnErrorEvenBehindExtensionHeaders() throws {
+        let device = FakeNetworkDevice(macAddress: ourMAC)
+        let stack = startedStack(device)
+        var options = NDPOptions()
+        options.sourceLinkLayer = peerMAC
+        stack.receive(frame: frame(NDPMessage.neighborSolicitation(target: ours, options: options)
+            .encoded(source: peer, destination: ours)).bytes, now: at(1.5))
+        device.clearTransmitted()
+        // Destination options with an unknown 10xxxxxx option, then an ICMPv6 error (port unreachable).
+        let hidden: [UInt8] = [58, 0, 0x9E, 4, 0, 0, 0, 0] + [1, 4, 0, 0, 0, 0, 0, 0]
+        stack.receive(frame: frame(next: .ipv6DestinationOptions, hopLimit: 64, hidden).bytes, now: at(2))
+        #expect(sent(device).isEmpty)
+        // The same option in front of an echo request does draw the parameter problem.
+        let echo: [UInt8] = [58, 0, 0x9E, 4, 0, 0, 0, 0] + [128, 0, 0, 0, 0, 1, 0, 1]
+        stack.receive(frame: frame(next: .ipv6DestinationOptions, hopLimit: 64, echo).bytes, now: at(2))
+        #expect(sent(device).count == 1)
+    }
+
+    @Test func advertisedListsStayBoundedWithoutLockingOutLaterRouters() throws {
+        var v6 = IPv6Autoconfiguration(interfaceID: 0x10)
+        _ = v6.start(now: at(0))
+        func advertisement(_ prefixes: [String], lifetime: UInt32, routerLifetime: UInt16 = 1800) -> RouterAdvertisement {
+            var options = NDPOptions()
+            options.prefixes = prefixes.map {
+                NDPPrefixInformation(prefix: IPv6Network($0)!, onLink: true, autonomous: true, validLifetime: lifetime,
+                                     preferredLifetime: lifetime)
+            }
+            return RouterAdvertisement(routerLifetime: routerLifetime, options: options)
+        }
+        // An attacker's router fills the lists with short-lived entries, and claims ::/0 on-link.
+        _ = v6.routerAdvertisement(advertisement((0..<20).map { "2001:db8:\($0)::/64" } + ["::/0"], lifetime: 60),
+                                   from: IPv6Address("fe80::bad")!, now: at(1))
+        #expect(v6.prefixes.count == 8 && !v6.prefixes.contains { $0.network.prefixLength == 0 })
+        #expect(v6.nextHop(for: IPv6Address("2001:4860::1")!) == IPv6Address("fe80::bad")!)
+        // The real router's longer-lived prefix still gets in, and it keeps its place as it re-advertises.
+        for t in [2.0, 3.0] {
+            _ = v6.routerAdvertisement(advertisement(["2001:db8:ffff::/64"], lifetime: 86400), from: IPv6Address("fe80::1")!, now: at(t))
+        }
+        #expect(v6.prefixes.contains { $0.network == IPv6Network("2001:db8:ffff::/64")! })
+        #expect(v6.addresses.contains { $0.address == IPv6Address("2001:db8:ffff::10")! })
+        #expect(v6.routers.map(\.address) == [IPv6Address("fe80::bad")!, IPv6Address("fe80::1")!])
+        // A router neighbour discovery cannot reach is passed over.
+        #expect(v6.nextHop(for: IPv6Address("2001:4860::1")!, unreachable: { $0 == IPv6Address("fe80::bad")! })
+                == IPv6Address("fe80::1")!)
+    }
+
     @Test func aStackWithoutIPv6IgnoresIt() {
         let device = FakeNetworkDevice(macAddress: ourMAC)
         let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),

@@ -122,6 +122,26 @@ private func at(_ seconds: Double) -> Instant { .zero + .milliseconds(Int64(seco
         #expect(full.count == 8 && full.refused == 1 && full.state(of: IPv6Address("fe80::99")!) == nil)
     }
 
+    @Test func resolvingMadeUpNeighboursNeitherEvictsARouterNorTakesMoreThanAQuarter() {
+        var configuration = NeighborCache.Configuration()
+        configuration.capacity = 16
+        var cache = NeighborCache(configuration: configuration)
+        let router = IPv6Address("fe80::1")!
+        _ = cache.learnUnsolicited(router, is: macA, isRouter: true, now: at(0))
+        #expect(cache.state(of: router) == .stale)
+        var queued = 0
+        for i in 0..<1000 {
+            let spoofed = IPv6Address(high: 0xFE80 << 48, low: UInt64(5000 + i))
+            if case .queuedSendSolicitation = cache.resolve(spoofed, holding: PacketBuffer(bytes: [1]), now: at(1)) { queued += 1 }
+        }
+        #expect(queued == 4 && cache.count == 5)  // a quarter of 16 in resolution at once
+        #expect(cache.state(of: router) == .stale && cache.linkLayerAddress(of: router) == macA)
+        // An advertisement naming a group address as the neighbour's is not taken.
+        _ = cache.resolve(neighbor, holding: PacketBuffer(bytes: [1]), now: at(5))
+        _ = cache.advertisement(advert(mac: MACAddress(0x33, 0x33, 0, 0, 0, 1), solicited: true, override: true), now: at(5))
+        #expect(cache.linkLayerAddress(of: neighbor) == nil)
+    }
+
     @Test func waitingPacketsAreBounded() {
         var configuration = NeighborCache.Configuration()
         configuration.pendingPerAddress = 4

@@ -36,5 +36,18 @@ import Swiftlet
         #expect(message(["--gateway"]) == "--gateway needs an address")
         #expect(message(["--port", "7"]) == "unknown option '--port' (application arguments go after --)")
         #expect(message(["--ipv4", "10.0.0.2/24", "--gateway", "10.0.0.256"])?.contains("not an IPv4 address") == true)
+        #expect(message(["--ipv6", "2001:db8::2"]) == "--ipv6 '2001:db8::2' is not ADDR/PREFIX (like 2001:db8::2/64) or off")
+        #expect(message(["--ipv6", "ff02::1/64"])?.contains("not ADDR/PREFIX") == true)
+        #expect(message(["--gateway6", "ff02::2"]) == "--gateway6 'ff02::2' is not an IPv6 unicast address")
+        #expect(message(["--ipv6", "off", "--gateway6", "fe80::1"])?.contains("--ipv6 off") == true)
+        #expect(message(["--ipv6"]) == "--ipv6 needs ADDR/PREFIX")
+    }
+
+    @Test func ipv6IsOnUnlessSwitchedOff() throws {
+        let plain = try LaunchOptions.parse([]).get().ipv6Settings
+        #expect(plain?.manual == [] && plain?.router == nil)
+        let fixed = try LaunchOptions.parse(["--ipv6", "2001:db8::2/64", "--gateway6", "2001:db8::1"]).get().ipv6Settings
+        #expect(fixed?.manual == [IPv6Network("2001:db8::2/64")!] && fixed?.router == IPv6Address("2001:db8::1"))
+        #expect(try LaunchOptions.parse(["--ipv6", "off"]).get().ipv6Settings == nil)
     }
 }
