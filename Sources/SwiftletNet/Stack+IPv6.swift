@@ -204,7 +204,7 @@ extension NetworkStack {
 
     func sendNDP(_ message: NDPMessage, from source: IPv6Address, to destination: IPv6Address, linkAddress: MACAddress?,
                  now: Instant) {
-        let bytes = message.encoded(source: source, destination: destination)
+        let bytes = message.encodedByHost(source: source, destination: destination)
         var p = makePacket(transportLength: bytes.count)
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in for i in 0..<bytes.count { b[i] = bytes[i] } }
         try? sendIPv6(p, nextHeader: .icmpv6, to: destination, from: source, hopLimit: 255, linkAddress: linkAddress, now: now)

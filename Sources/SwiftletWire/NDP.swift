@@ -130,15 +130,24 @@ public struct NDPOptions: Hashable, Sendable {
     }
 
     /// The options in wire form, in a fixed order.
-    public var encoded: [UInt8] {
+    public var encoded: [UInt8] { linkLayerEncoded + routerOptionsEncoded }
+
+    /// The link-layer address options alone (all a host puts in what it sends).
+    var linkLayerEncoded: [UInt8] {
         var out: [UInt8] = []
         func linkLayer(_ kind: UInt8, _ mac: MACAddress) {
             out += [kind, 1]
             for k in 0..<6 { out.append(mac.octet(k)) }
         }
-        func address(_ a: IPv6Address) { for k in 0..<16 { out.append(a.octet(k)) } }
         if let mac = sourceLinkLayer { linkLayer(Kind.sourceLinkLayer, mac) }
         if let mac = targetLinkLayer { linkLayer(Kind.targetLinkLayer, mac) }
+        return out
+    }
+
+    /// Every option but the link-layer ones: what routers send.
+    var routerOptionsEncoded: [UInt8] {
+        var out: [UInt8] = []
+        func address(_ a: IPv6Address) { for k in 0..<16 { out.append(a.octet(k)) } }
         for p in prefixes {
             out += [Kind.prefix, 4, UInt8(p.prefix.prefixLength), (p.onLink ? 0x80 : 0) | (p.autonomous ? 0x40 : 0)]
             out.put32(p.validLifetime)
@@ -282,34 +291,52 @@ public enum NDPMessage: Hashable, Sendable {
 
     /// The whole ICMPv6 message, checksum filled in for `source` and `destination`.
     public func encoded(source: IPv6Address, destination: IPv6Address) -> [UInt8] {
+        var out = fixedPart + options.encoded
+        var span = out.mutableSpan
+        ICMPv6Header.fillChecksum(&span, source: source, destination: destination)
+        return out
+    }
+
+    /// As `encoded`, with only the link-layer options: what a host sends (RS, NS, NA carry no others). The
+    /// stack encodes with this, so a kernel holds no encoder for the options only routers send.
+    public func encodedByHost(source: IPv6Address, destination: IPv6Address) -> [UInt8] {
+        var out = fixedPart + options.linkLayerEncoded
+        var span = out.mutableSpan
+        ICMPv6Header.fillChecksum(&span, source: source, destination: destination)
+        return out
+    }
+
+    public var options: NDPOptions {
+        switch self {
+        case .routerSolicitation(let o), .neighborSolicitation(_, let o), .redirect(_, _, let o): o
+        case .routerAdvertisement(let ra): ra.options
+        case .neighborAdvertisement(let na): na.options
+        }
+    }
+
+    /// Type, code, a zero checksum and the message's fields before its options (RFC 4861 §4.1-§4.5).
+    var fixedPart: [UInt8] {
         var out: [UInt8] = [type.rawValue, 0, 0, 0]
         func address(_ a: IPv6Address) { for k in 0..<16 { out.append(a.octet(k)) } }
         switch self {
-        case .routerSolicitation(let options):
+        case .routerSolicitation:
             out.put32(0)
-            out += options.encoded
         case .routerAdvertisement(let ra):
             out += [ra.currentHopLimit, (ra.managed ? 0x80 : 0) | (ra.otherConfiguration ? 0x40 : 0)]
             out.put16(ra.routerLifetime)
             out.put32(ra.reachableTime)
             out.put32(ra.retransmitTimer)
-            out += ra.options.encoded
-        case .neighborSolicitation(let target, let options):
+        case .neighborSolicitation(let target, _):
             out.put32(0)
             address(target)
-            out += options.encoded
         case .neighborAdvertisement(let na):
             out += [(na.router ? 0x80 : 0) | (na.solicited ? 0x40 : 0) | (na.override ? 0x20 : 0), 0, 0, 0]
             address(na.target)
-            out += na.options.encoded
-        case .redirect(let target, let destination, let options):
+        case .redirect(let target, let destination, _):
             out.put32(0)
             address(target)
             address(destination)
-            out += options.encoded
         }
-        var span = out.mutableSpan
-        ICMPv6Header.fillChecksum(&span, source: source, destination: destination)
         return out
     }
 }

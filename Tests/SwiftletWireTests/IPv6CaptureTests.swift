@@ -78,6 +78,9 @@ private let macB = MACAddress(2, 0, 0, 0, 0, 2)
             router: false, solicited: true, override: true, target: hostB,
             options: { var o = NDPOptions(); o.targetLinkLayer = macB; return o }())))
         #expect(na.encoded(source: naHeader.source, destination: naHeader.destination) == naBody)
+        // What the stack sends with: the same bytes.
+        #expect(ns.encodedByHost(source: nsHeader.source, destination: nsHeader.destination) == nsBody)
+        #expect(na.encodedByHost(source: naHeader.source, destination: naHeader.destination) == naBody)
     }
 
     @Test func duplicateAddressDetectionFromTheUnspecifiedAddress() throws {
@@ -96,6 +99,7 @@ private let macB = MACAddress(2, 0, 0, 0, 0, 2)
         options.sourceLinkLayer = macA
         #expect(message == .routerSolicitation(options))
         #expect(message.encoded(source: header.source, destination: header.destination) == body)
+        #expect(message.encodedByHost(source: header.source, destination: header.destination) == body)
     }
 
     @Test func routerAdvertisementFromRadvd() throws {
