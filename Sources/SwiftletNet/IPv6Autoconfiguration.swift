@@ -145,8 +145,11 @@ public struct IPv6Autoconfiguration {
     }
 
     /// A packet to `destination` is for this interface (an assigned address or a group it is in).
+    /// (The groups are checked in place: `groups` would build a list for every multicast packet.)
     public func accepts(_ destination: IPv6Address) -> Bool {
-        destination.isMulticast ? groups.contains(destination) : isAssigned(destination)
+        guard destination.isMulticast else { return isAssigned(destination) }
+        return destination == .allNodes
+            || addresses.contains { $0.state != .duplicate && $0.address.solicitedNode == destination }
     }
 
     /// Another node uses `address`, which is ours and tentative (§5.4.3, §5.4.4): it is never used.

@@ -81,7 +81,7 @@ extension NetworkStack {
             let data = icmp.data
             var p = makePacket(transportLength: ICMPv6Header.length + data.count)
             p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-                for i in 0..<data.count { b[ICMPv6Header.length + i] = data[i] }
+                Audited.copy(data, into: &b, at: ICMPv6Header.length)
                 try! ICMPv6Header(.echoReply(identifier: id, sequence: seq)).emit(into: &b, source: source, destination: ip.source)
             }
             if (try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)) != nil {
@@ -206,7 +206,7 @@ extension NetworkStack {
                  now: Instant) {
         let bytes = message.encodedByHost(source: source, destination: destination)
         var p = makePacket(transportLength: bytes.count)
-        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in for i in 0..<bytes.count { b[i] = bytes[i] } }
+        p.withMutableBytes { (b: inout MutableSpan<UInt8>) in Audited.copy(bytes.span, into: &b, at: 0) }
         try? sendIPv6(p, nextHeader: .icmpv6, to: destination, from: source, hopLimit: 255, linkAddress: linkAddress, now: now)
     }
 
@@ -222,8 +222,8 @@ extension NetworkStack {
         let hopByHop = ipv6RouterAlertHeader(next: .icmpv6)
         var p = makePacket(transportLength: hopByHop.count + body.count)
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-            for i in 0..<hopByHop.count { b[i] = hopByHop[i] }
-            for i in 0..<body.count { b[hopByHop.count + i] = body[i] }
+            Audited.copy(hopByHop.span, into: &b, at: 0)
+            Audited.copy(body.span, into: &b, at: hopByHop.count)
         }
         try? sendIPv6(p, nextHeader: .ipv6HopByHop, to: .allMLDv2Routers, from: source, hopLimit: 1, linkAddress: nil, now: now)
     }
@@ -238,7 +238,7 @@ extension NetworkStack {
         let quoted = Swift.min(invoking.count, ICMPv6Header.maximumQuote)
         var p = makePacket(transportLength: ICMPv6Header.length + quoted)
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-            for i in 0..<quoted { b[ICMPv6Header.length + i] = invoking[i] }
+            Audited.copy(invoking.extracting(0..<quoted), into: &b, at: ICMPv6Header.length)
             try! ICMPv6Header(message).emit(into: &b, source: source, destination: ip.source)
         }
         try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)
