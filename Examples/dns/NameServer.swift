@@ -198,12 +198,12 @@ final class ServedZones: @unchecked Sendable {
     func zone(_ apex: DNSName) -> Zone? { zones.first { $0.apex == apex } }
 
     /// The answer to a query over UDP (`DNSServerFront.respond`).
-    func respond(to query: [UInt8], from source: IPv4Address, now: Instant) -> [UInt8]? {
+    func respond(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
         front.respond(to: query, from: source, now: now)
     }
 
     /// The answer to a query over TCP (`DNSServerFront.respondOverTCP`).
-    func respondOverTCP(to query: [UInt8], from source: IPv4Address, now: Instant) -> [UInt8]? {
+    func respondOverTCP(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
         front.respondOverTCP(to: query, from: source, now: now)
     }
 }

@@ -44,7 +44,7 @@ final class Transfers: @unchecked Sendable {
 
     /// The transfer `query` asks for (AXFR or IXFR over TCP) from an allowed address for a zone served
     /// here; nil otherwise (the responder then refuses it).
-    func outgoing(_ query: [UInt8], from address: IPv4Address, served: ServedZones) -> AXFRWriter? {
+    func outgoing(_ query: [UInt8], from address: IPAddress, served: ServedZones) -> AXFRWriter? {
         guard query.count >= 12, query[2] & 0xF8 == 0, settings.allowed.contains(address) else { return nil }
         guard let message = try? DNSMessage(parsing: query.span), message.questions.count == 1 else { return nil }
         let q = message.questions[0]
@@ -55,7 +55,7 @@ final class Transfers: @unchecked Sendable {
     /// NOTIFY traffic on the UDP port: a secondary's answer to our NOTIFY (nothing to send back), or a
     /// primary's NOTIFY for one of our secondary zones (the answer; the zone is checked at once). Nil for
     /// anything else, which goes to the responder.
-    func handleNotifyTraffic(_ payload: [UInt8], from address: IPv4Address, served: ServedZones) -> [UInt8]? {
+    func handleNotifyTraffic(_ payload: [UInt8], from address: IPAddress, served: ServedZones) -> [UInt8]? {
         guard payload.count >= 12, (payload[2] >> 3) & 0xF == DNSOpcode.notify.rawValue else { return nil }
         guard let message = try? DNSMessage(parsing: payload.span) else { return nil }
         if message.header.isResponse {

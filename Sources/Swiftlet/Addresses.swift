@@ -1,6 +1,7 @@
 // Swiftlet: link and network addresses shared by every layer.
 //
-// `MACAddress` (IEEE 802 48-bit), `IPv4Address` (RFC 791) and `IPv6Address` (RFC 4291) are plain values.
+// `MACAddress` (IEEE 802 48-bit), `IPv4Address` (RFC 791) and `IPv6Address` (RFC 4291) are plain values;
+// `IPAddress` is either of the last two, as applications see addresses.
 // Parsing from text accepts only the canonical dotted/colon forms and returns nil on anything else.
 
 /// A 48-bit IEEE 802 MAC address.
@@ -269,6 +270,62 @@ public struct IPv6Network: Hashable, Sendable, CustomStringConvertible {
     public func contains(_ other: IPv6Address) -> Bool { other.masked(to: prefixLength) == prefix }
 
     public var description: String { address.description + "/" + String(prefixLength) }
+}
+
+/// An address of either family, as the `Network` API carries it: one type for endpoints, datagrams and
+/// errors, so an application handles an IPv4 and an IPv6 peer alike. An IPv4-mapped IPv6 address
+/// (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is always held as `.v4`, so one peer never has two names.
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    /// `.v6`, or `.v4` when the address is IPv4-mapped.
+    public init(_ address: IPv6Address) {
+        self = address.isIPv4Mapped ? .v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: address.low))) : .v6(address)
+    }
+
+    public init(_ address: IPv4Address) { self = .v4(address) }
+
+    /// Parses dotted IPv4 or RFC 4291 IPv6 text (an IPv6 literal may come in brackets, as in a URL).
+    public init?(_ text: String) {
+        if let a = IPv4Address(text) { self = .v4(a); return }
+        var bytes = Array(text.utf8)
+        if bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") { bytes = Array(bytes[1..<bytes.count - 1]) }
+        guard let a = IPv6Address(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        self.init(a)
+    }
+
+    public var ipv4: IPv4Address? { if case .v4(let a) = self { return a }; return nil }
+    public var ipv6: IPv6Address? { if case .v6(let a) = self { return a }; return nil }
+
+    /// The IPv6 form: the address itself, or an IPv4 address mapped (for hosts' dual-stack sockets).
+    public var mappedIPv6: IPv6Address {
+        switch self {
+        case .v4(let a): return IPv6Address(high: 0, low: 0xFFFF_0000_0000 | UInt64(a.rawValue))
+        case .v6(let a): return a
+        }
+    }
+
+    public var isUnspecified: Bool {
+        switch self {
+        case .v4(let a): return a.isUnspecified
+        case .v6(let a): return a.isUnspecified
+        }
+    }
+
+    public var isLoopback: Bool {
+        switch self {
+        case .v4(let a): return a.isLoopback
+        case .v6(let a): return a.isLoopback
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let a): return a.description
+        case .v6(let a): return a.description
+        }
+    }
 }
 
 // MARK: - Hex helpers shared by the address types.

@@ -23,10 +23,8 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     /// The connection was aborted by this side.
     case aborted
-    /// No route or no link-layer answer for the destination.
-    case unreachable(IPv4Address)
-    /// No route or no neighbour answer for the IPv6 destination.
-    case unreachableIPv6(IPv6Address)
+    /// No route, or no link-layer answer (ARP, neighbour discovery), for the destination.
+    case unreachable(IPAddress)
     /// The socket is closed, or not connected yet.
     case notConnected
     /// The datagram does not fit (size given).
@@ -48,8 +46,7 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reset: return "connection reset by the peer"
         case .timedOut: return "timed out"
         case .aborted: return "connection aborted"
-        case .unreachable(let a): return "\(a) is unreachable"
-        case .unreachableIPv6(let a): return a.description + " is unreachable"
+        case .unreachable(let a): return a.description + " is unreachable"
         case .notConnected: return "not connected"
         case .messageTooLong(let n): return "message too long (\(n) bytes)"
         case .exhausted: return "out of ports, connections or buffers"
@@ -60,25 +57,37 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// An IPv4 address and a port.
+/// An address of either family and a port.
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var port: UInt16
-    public init(address: IPv4Address, port: UInt16) { self.address = address; self.port = port }
-    public var description: String { "\(address):\(port)" }
+    public init(address: IPAddress, port: UInt16) { self.address = address; self.port = port }
+    public init(address: IPv4Address, port: UInt16) { self.init(address: .v4(address), port: port) }
+    public init(address: IPv6Address, port: UInt16) { self.init(address: IPAddress(address), port: port) }
+    /// `192.0.2.1:80` or `[2001:db8::1]:80` (RFC 5952 §6).
+    public var description: String {
+        switch address {
+        case .v4(let a): return a.description + ":" + String(port)
+        case .v6(let a): return "[" + a.description + "]:" + String(port)
+        }
+    }
 }
 
-/// One received UDP datagram.
+/// One received UDP datagram. `destination` is the address it came to (which of ours, or a broadcast);
+/// an answer goes back from the same family.
 public struct UDPDatagram: Sendable {
-    public var source: IPv4Address
+    public var source: IPAddress
     public var sourcePort: UInt16
-    public var destination: IPv4Address
+    public var destination: IPAddress
     public var payload: [UInt8]
-    public init(source: IPv4Address, sourcePort: UInt16, destination: IPv4Address, payload: [UInt8]) {
+    public init(source: IPAddress, sourcePort: UInt16, destination: IPAddress, payload: [UInt8]) {
         self.source = source
         self.sourcePort = sourcePort
         self.destination = destination
         self.payload = payload
+    }
+    public init(source: IPv4Address, sourcePort: UInt16, destination: IPv4Address, payload: [UInt8]) {
+        self.init(source: .v4(source), sourcePort: sourcePort, destination: .v4(destination), payload: payload)
     }
 }
 
@@ -138,8 +147,8 @@ public protocol UDPSocketProtocol: AnyObject, Sendable {
     func receive() async throws(NetworkError) -> UDPDatagram
     /// As `receive()`, but throws `.timedOut` when none arrives within `timeout` (the socket stays usable).
     func receive(timeout: Duration) async throws(NetworkError) -> UDPDatagram
-    /// Sends one datagram; never waits (a full queue drops, as UDP may).
-    func send(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws(NetworkError)
+    /// Sends one datagram to an address of either family; never waits (a full queue drops, as UDP may).
+    func send(_ payload: [UInt8], to address: IPAddress, port: UInt16) throws(NetworkError)
     func close()
 }
 
@@ -149,16 +158,24 @@ public protocol Network: AnyObject, Sendable {
     associatedtype Listener: TCPListening where Listener.Flow == Flow
     associatedtype Datagrams: UDPSocketProtocol
 
-    /// Listens on `port` (all local addresses).
+    /// Listens on `port`: all local addresses of both families.
     func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> Listener
-    /// Opens a connection; returns once it is established.
-    func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> Flow
+    /// Opens a connection to an address of either family; returns once it is established.
+    func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> Flow
     /// Binds a UDP port.
     func udp(port: UInt16) throws(NetworkError) -> Datagrams
 }
 
 extension Network {
     public func listen(port: UInt16) throws(NetworkError) -> Listener { try listen(port: port, backlog: nil) }
+
+    public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> Flow {
+        try await connect(to: .v4(address), port: port)
+    }
+
+    public func connect(to address: IPv6Address, port: UInt16) async throws(NetworkError) -> Flow {
+        try await connect(to: IPAddress(address), port: port)
+    }
 
     /// A TCP listener and a UDP socket on the same port, for services that answer on both (echo, DNS).
     public func listenTCPAndUDP(port: UInt16) throws(NetworkError) -> (Listener, Datagrams) {
@@ -172,6 +189,16 @@ extension Network {
 
 extension TCPFlow {
     public func read() async throws(NetworkError) -> [UInt8]? { try await read(maximum: 65536) }
+}
+
+extension UDPSocketProtocol {
+    public func send(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws(NetworkError) {
+        try send(payload, to: .v4(address), port: port)
+    }
+
+    public func send(_ payload: [UInt8], to address: IPv6Address, port: UInt16) throws(NetworkError) {
+        try send(payload, to: IPAddress(address), port: port)
+    }
 }
 
 /// Sleeping, as applications see it (the standard `Task.sleep` does not exist in Embedded Swift); each

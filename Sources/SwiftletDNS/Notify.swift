@@ -136,7 +136,7 @@ public struct NotifySender: Sendable {
 
     /// A NOTIFY response with `id` came from `address`: true when it answers one of ours (reported at the
     /// next `step`).
-    public mutating func answered(id: UInt16, from address: IPv4Address) -> Bool {
+    public mutating func answered(id: UInt16, from address: IPAddress) -> Bool {
         guard let i = inFlight.firstIndex(where: { $0.id == id && $0.target.address == address && !$0.answered }) else { return false }
         inFlight[i].answered = true
         return true

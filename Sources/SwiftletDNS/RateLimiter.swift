@@ -68,6 +68,9 @@ public struct DNSRateLimiter: Sendable {
     /// Every `slip`th limited response is sent truncated; 0: none.
     public let slip: Int
     public let ipv4PrefixLength: Int
+    /// IPv6 sources are counted by their first 56 bits (BIND's and NSD's default): a site's /48 to /64
+    /// is one neighbourhood, as an IPv4 /24 is.
+    public static var ipv6PrefixLength: Int { 56 }
     /// Accounts held at most (a power of two, at least `ways`).
     public let tableSize: Int
 
@@ -113,7 +116,7 @@ public struct DNSRateLimiter: Sendable {
     public var accountsInUse: Int { accounts.reduce(0) { $0 + ($1.key != 0 ? 1 : 0) } }
 
     /// What to do with `response`, about to go over UDP to `source` at `now`.
-    public mutating func decide(_ response: [UInt8], to source: IPv4Address, now: Instant) -> Decision {
+    public mutating func decide(_ response: [UInt8], to source: IPAddress, now: Instant) -> Decision {
         guard rate > 0 else { return .send }
         if accounts.isEmpty { accounts = Array(repeating: Account(), count: tableSize) }
         let key = accountKey(response.span, source: source)
@@ -186,11 +189,17 @@ public struct DNSRateLimiter: Sendable {
     }
 
     /// The keyed hash of the account `response` to `source` is counted in (never 0).
-    func accountKey(_ r: Span<UInt8>, source: IPv4Address) -> UInt64 {
-        let mask: UInt32 = ipv4PrefixLength == 0 ? 0 : ~0 << UInt32(32 - ipv4PrefixLength)
+    func accountKey(_ r: Span<UInt8>, source: IPAddress) -> UInt64 {
         let (kind, name) = Self.classify(r)
         var h = SipHasher24(k0: k0, k1: k1)
-        h.appendBigEndian(UInt64(source.rawValue & mask), count: 4)
+        switch source {
+        case .v4(let a):
+            let mask: UInt32 = ipv4PrefixLength == 0 ? 0 : ~0 << UInt32(32 - ipv4PrefixLength)
+            h.appendBigEndian(UInt64(a.rawValue & mask), count: 4)
+        case .v6(let a):
+            // 8 bytes where an IPv4 key has 4: the two families' accounts never share a key.
+            h.appendBigEndian(a.masked(to: Self.ipv6PrefixLength).high, count: 8)
+        }
         h.append(kind.rawValue)
         if let at = name {
             let end = Self.appendName(r, at: at, to: &h)

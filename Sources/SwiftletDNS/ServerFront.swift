@@ -57,7 +57,7 @@ public struct DNSServerFront: Sendable {
     }
 
     /// What to send to `source` in answer to `query` (nil: nothing) at `now`.
-    public mutating func respond(to query: [UInt8], from source: IPv4Address, now: Instant, overTCP: Bool = false) -> [UInt8]? {
+    public mutating func respond(to query: [UInt8], from source: IPAddress, now: Instant, overTCP: Bool = false) -> [UInt8]? {
         if overTCP { return respondOverTCP(to: query, from: source, now: now) }
         let response: [UInt8]
         var exempt = false
@@ -79,14 +79,22 @@ public struct DNSServerFront: Sendable {
     }
 
     /// The answer to `query` over TCP from `source` at `now`: never limited, nor cached.
-    public func respondOverTCP(to query: [UInt8], from source: IPv4Address, now: Instant) -> [UInt8]? {
+    public func respondOverTCP(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
         let reply = Self.cookieOption(in: query).map { cookieReply($0, from: source, now: now) }
         return cache.responder.respond(to: query, overTCP: true, cookie: reply)
     }
 
-    private func cookieReply(_ option: [UInt8], from source: IPv4Address, now: Instant) -> DNSCookies.Reply {
-        let address = [source.octet(0), source.octet(1), source.octet(2), source.octet(3)]
+    private func cookieReply(_ option: [UInt8], from source: IPAddress, now: Instant) -> DNSCookies.Reply {
+        let address = Self.octets(of: source)
         return DNSCookies.reply(to: option.span, clientAddress: address.span, unixTime: unixTime(at: now), secret: secret)
+    }
+
+    /// The address as the server cookie hashes it: 4 bytes for IPv4, 16 for IPv6 (RFC 9018 §4.3).
+    static func octets(of address: IPAddress) -> [UInt8] {
+        switch address {
+        case .v4(let a): return [a.octet(0), a.octet(1), a.octet(2), a.octet(3)]
+        case .v6(let a): return (0..<16).map { a.octet($0) }
+        }
     }
 
     /// The data of the query's first COOKIE option, nil when it has none or cannot be walked to it.

@@ -3,6 +3,8 @@
 // per query, and an answer counts only when it comes from the server's address and port with the same ID
 // and question (names compared case-insensitively). Each attempt waits `timeout`; the servers are tried
 // in turn for `attempts` rounds. A truncated answer (TC) is asked again over TCP (RFC 7766 framing).
+// Servers may be of either family; `addresses(of:)` asks AAAA and A and gives the IPv6 addresses first
+// (RFC 6724 §10.3's default policy prefers IPv6 to IPv4).
 // Errors are typed: a server's RCODE other than NOERROR and NXDOMAIN is `serverFailure`; NXDOMAIN is an
 // answer (`DNSMessage.header.rcode == .nameError`), since it says something true about the name.
 
@@ -31,17 +33,21 @@ public enum DNSResolverError: Error, Equatable, Sendable, CustomStringConvertibl
 public struct DNSStubResolver<Net: Network, Random: Entropy>: Sendable {
     public let network: Net
     public let entropy: Random
-    public var servers: [IPv4Address]
+    public var servers: [IPAddress]
     public var port: UInt16 = 53
     public var timeout = Duration.seconds(2)
     public var attempts = 2
     /// Datagrams that are not the answer (another source, ID or question) tolerated per attempt.
     public static var maximumStrays: Int { 32 }
 
-    public init(network: Net, entropy: Random, servers: [IPv4Address]) {
+    public init(network: Net, entropy: Random, servers: [IPAddress]) {
         self.network = network
         self.entropy = entropy
         self.servers = servers
+    }
+
+    public init(network: Net, entropy: Random, servers: [IPv4Address]) {
+        self.init(network: network, entropy: entropy, servers: servers.map { IPAddress.v4($0) })
     }
 
     /// The server's whole response to one question (recursion desired, EDNS0 with a 1232-byte payload).
@@ -69,17 +75,28 @@ public struct DNSStubResolver<Net: Network, Random: Entropy>: Sendable {
         throw lastFailure
     }
 
-    /// The IPv4 addresses of `name`: A records at the end of the answer's CNAME chain. Empty for NODATA
-    /// and NXDOMAIN.
-    public func addresses(of name: DNSName) async throws(DNSResolverError) -> [IPv4Address] {
-        let response = try await query(name, .a)
+    /// The addresses of `name`, IPv6 (AAAA) before IPv4 (A), each from the end of its answer's CNAME
+    /// chain. Empty when neither type has any (NODATA, NXDOMAIN); a failure of either question is thrown.
+    public func addresses(of name: DNSName) async throws(DNSResolverError) -> [IPAddress] {
+        try await addresses(of: name, .aaaa) + addresses(of: name, .a)
+    }
+
+    /// The IPv4 addresses of `name` alone (A records).
+    public func ipv4Addresses(of name: DNSName) async throws(DNSResolverError) -> [IPv4Address] {
+        try await addresses(of: name, .a).compactMap { $0.ipv4 }
+    }
+
+    /// The records of one address type at the end of the answer's CNAME chain.
+    private func addresses(of name: DNSName, _ type: DNSType) async throws(DNSResolverError) -> [IPAddress] {
+        let response = try await query(name, type)
         var target = name
-        var out: [IPv4Address] = []
+        var out: [IPAddress] = []
         for _ in 0..<9 {
             var next: DNSName? = nil
             for r in response.answers where r.name == target {
                 switch r.data {
-                case .a(let address): out.append(address)
+                case .a(let address): if type == .a { out.append(.v4(address)) }
+                case .aaaa(let address): if type == .aaaa { out.append(.v6(address)) }
                 case .cname(let alias): next = alias
                 default: break
                 }
@@ -91,7 +108,7 @@ public struct DNSStubResolver<Net: Network, Random: Entropy>: Sendable {
     }
 
     /// One attempt over UDP from a fresh random port: the first matching answer, or `.timedOut`.
-    private func askUDP(_ query: [UInt8], id: UInt16, question: DNSQuestion, server: IPv4Address) async throws(DNSResolverError) -> DNSMessage {
+    private func askUDP(_ query: [UInt8], id: UInt16, question: DNSQuestion, server: IPAddress) async throws(DNSResolverError) -> DNSMessage {
         var socket: Net.Datagrams? = nil
         for _ in 0..<16 where socket == nil {
             // RFC 6056's dynamic range, 49152-65535.
@@ -117,7 +134,7 @@ public struct DNSStubResolver<Net: Network, Random: Entropy>: Sendable {
     }
 
     /// The same query over TCP, two-byte length before each message (RFC 7766 §8).
-    private func askTCP(_ query: [UInt8], id: UInt16, question: DNSQuestion, server: IPv4Address) async throws(DNSResolverError) -> DNSMessage {
+    private func askTCP(_ query: [UInt8], id: UInt16, question: DNSQuestion, server: IPAddress) async throws(DNSResolverError) -> DNSMessage {
         let flow: Net.Flow
         do throws(NetworkError) { flow = try await network.connect(to: server, port: port) } catch { throw .network(error) }
         var buffer: [UInt8] = []

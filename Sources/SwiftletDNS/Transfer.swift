@@ -196,22 +196,22 @@ public struct TransferSettings: Sendable {
     /// Zones in --secondary, at most (each has its own task and timers).
     public static let maximumSecondaryZones = 64
 
-    /// Addresses that may transfer the zones.
-    public let allowed: [IPv4Address]
+    /// Addresses (either family) that may transfer the zones.
+    public let allowed: [IPAddress]
     /// Secondaries to NOTIFY.
     public let notify: [Endpoint]
     public let secondaries: [Secondary]
 
     /// Parses `allow` "ADDR,ADDR", `notify` "ADDR[:PORT],..." and `secondary` "ZONE=ADDR[:PORT],..." (port 53
-    /// by default; empty items are skipped). A list longer than its bound, a zone given twice, or an item
+    /// by default; an IPv6 address with a port in brackets, `[2001:db8::1]:5353`; empty items are skipped). A list longer than its bound, a zone given twice, or an item
     /// that does not parse is refused with a message naming the argument.
     public init(allow: String, notify: String, secondary: String) throws(TransferError) {
         let allowItems = try Self.items(allow, "--allow-transfer", "addresses", Self.maximumAllowed)
         let notifyItems = try Self.items(notify, "--notify", "targets", Self.maximumNotifyTargets)
         let secondaryItems = try Self.items(secondary, "--secondary", "zones", Self.maximumSecondaryZones)
-        var allowed: [IPv4Address] = []
+        var allowed: [IPAddress] = []
         for item in allowItems {
-            guard let a = IPv4Address(item) else { throw Self.refusal("--allow-transfer", item, "is not an IPv4 address") }
+            guard let a = IPAddress(item) else { throw Self.refusal("--allow-transfer", item, "is not an IP address") }
             allowed.append(a)
         }
         var targets: [Endpoint] = []
@@ -252,8 +252,20 @@ public struct TransferSettings: Sendable {
         let bytes = Array(text.utf8)
         var address = text
         var port: UInt16 = 53
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            address = String(decoding: bytes[..<colon], as: UTF8.self)
+        var portAt: Int? = nil
+        if bytes.first == UInt8(ascii: "[") {
+            // [IPv6]:PORT or [IPv6]
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { throw refusal(argument, text, "has no closing bracket") }
+            address = String(decoding: bytes[1..<close], as: UTF8.self)
+            if close + 1 < bytes.count {
+                guard bytes[close + 1] == UInt8(ascii: ":") else { throw refusal(argument, text, "has a bad port") }
+                portAt = close + 1
+            }
+        } else if bytes.filter({ $0 == UInt8(ascii: ":") }).count == 1 {
+            portAt = bytes.firstIndex(of: UInt8(ascii: ":"))
+            address = String(decoding: bytes[..<portAt!], as: UTF8.self)
+        }
+        if let colon = portAt {
             var value = 0
             for c in bytes[(colon + 1)...] {
                 guard c >= 48, c <= 57, value <= 6553 else { throw refusal(argument, text, "has a bad port") }
@@ -262,7 +274,7 @@ public struct TransferSettings: Sendable {
             guard value >= 1, value <= 65535 else { throw refusal(argument, text, "has a bad port") }
             port = UInt16(value)
         }
-        guard let a = IPv4Address(address) else { throw refusal(argument, address, "is not an IPv4 address") }
+        guard let a = IPAddress(address) else { throw refusal(argument, address, "is not an IP address") }
         return Endpoint(address: a, port: port)
     }
 }

@@ -98,13 +98,14 @@ public struct HTTPClientConnection<Flow: TCPFlow>: Sendable {
 }
 
 public enum HTTPClient {
-    /// Connects to `address`:`port`, sends one request with `Connection: close`, returns the response.
-    public static func fetch<N: Network>(_ network: N, address: IPv4Address, port: UInt16 = 80, method: String = "GET",
+    /// Connects to `address`:`port` (either family), sends one request with `Connection: close`, returns the
+    /// response. The Host field defaults to the address and port (an IPv6 address in brackets, RFC 9110 §7.2).
+    public static func fetch<N: Network>(_ network: N, address: IPAddress, port: UInt16 = 80, method: String = "GET",
                                          target: String = "/", host: String? = nil, fields: [HTTPField] = [],
                                          body: [UInt8]? = nil, timeout: Duration = .seconds(30)) async throws(HTTPClientError) -> HTTPClientResponse {
         let flow: N.Flow
         do throws(NetworkError) { flow = try await network.connect(to: address, port: port) } catch { throw .network(error) }
-        var connection = HTTPClientConnection(flow: flow, host: host ?? "\(address):\(port)", timeout: timeout)
+        var connection = HTTPClientConnection(flow: flow, host: host ?? Endpoint(address: address, port: port).description, timeout: timeout)
         do throws(HTTPClientError) {
             let response = try await connection.request(method, target, fields: fields + [HTTPField(name: "Connection", value: "close")], body: body)
             flow.close()

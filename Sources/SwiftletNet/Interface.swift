@@ -45,8 +45,7 @@ public struct IPv4Configuration: Hashable, Sendable {
 public enum StackError: Error, Equatable, Sendable {
     case portInUse(UInt16)
     case noSuchSocket
-    case noRoute(IPv4Address)
-    case noRouteIPv6(IPv6Address)
+    case noRoute(IPAddress)
     case connection(TCPError)
     case notConnected
     case messageTooLong(Int)
@@ -62,7 +61,6 @@ extension StackError: CustomStringConvertible {
         case .portInUse(let port): return "port " + String(port) + " is in use"
         case .noSuchSocket: return "no such socket"
         case .noRoute(let address): return "no route to " + address.description
-        case .noRouteIPv6(let address): return "no route to " + address.description
         case .connection(let error): return "connection " + error.description
         case .notConnected: return "not connected"
         case .messageTooLong(let size): return "a message of " + String(size) + " bytes is too long"
@@ -80,7 +78,6 @@ extension NetworkError {
         case .portInUse(let p): self = .portInUse(p)
         case .noSuchSocket, .notConnected: self = .notConnected
         case .noRoute(let a): self = .unreachable(a)
-        case .noRouteIPv6(let a): self = .unreachableIPv6(a)
         case .connection(.refused): self = .refused
         case .connection(.reset): self = .reset
         case .connection(.timedOut): self = .timedOut

@@ -1,6 +1,8 @@
 // SwiftletNet: SipHash-2-4 (Aumasson and Bernstein, 2012), a keyed hash for values an attacker must not
 // predict: TCP initial sequence numbers (RFC 6528) and ephemeral port choice (RFC 6056).
 
+import Swiftlet
+
 struct SipHash24 {
     private var v0: UInt64, v1: UInt64, v2: UInt64, v3: UInt64
     private var tail: UInt64 = 0
@@ -41,6 +43,14 @@ struct SipHash24 {
 
     mutating func add(_ v: UInt32) { for i in 0..<4 { add(UInt8(truncatingIfNeeded: v >> UInt32(8 * i))) } }
     mutating func add(_ v: UInt16) { add(UInt8(truncatingIfNeeded: v)); add(UInt8(truncatingIfNeeded: v >> 8)) }
+    mutating func add(_ v: UInt64) { add(UInt32(truncatingIfNeeded: v)); add(UInt32(truncatingIfNeeded: v >> 32)) }
+    /// An IPv4 address hashes as its 32 bits (as before IPv6 came), an IPv6 address as its 128.
+    mutating func add(_ a: IPAddress) {
+        switch a {
+        case .v4(let v4): add(v4.rawValue)
+        case .v6(let v6): add(v6.high); add(v6.low)
+        }
+    }
 
     @inline(never)
     mutating func finish() -> UInt64 {

@@ -4,9 +4,11 @@
 // router advertisements into `IPv6Autoconfiguration`, duplicate address detection and the MLDv2 reports
 // that keep the solicited-node groups joined.
 //
-// What is not built yet, and what happens instead: transport over IPv6 (TCP and UDP segments to an
-// IPv6 address are counted in `ipv6Unsupported` and dropped), reassembly (fragments are counted and
-// dropped), fragmentation on send (a packet over the link MTU is not sent), Redirect (ignored).
+// TCP and UDP arrive here for the same tables IPv4 feeds (Stack+TCP.swift, Stack+UDP.swift); TCP only to
+// a unicast address of ours, UDP to a group too (a port hears what comes to the groups we joined).
+// What is not built yet, and what happens instead: reassembly (fragments are counted in
+// `ipv6Unsupported` and dropped), fragmentation on send (a packet over the link MTU is not sent: TCP's
+// MSS keeps its segments under it, UDP gets `messageTooLong`), Redirect (ignored).
 //
 // ICMPv6 errors follow RFC 4443 §2.4: never about an error message, a packet from :: or a multicast
 // source, or (codes other than parameter problem 2) a packet to a multicast address; and at most
@@ -35,8 +37,12 @@ extension NetworkStack {
         let destination = header.destination
         // A tentative address hears only duplicate address detection, which comes to its solicited-node group.
         guard ipv6!.accepts(destination) else { counters.ipv6NotForUs += 1; return }
-        // RFC 4291 §2.7: a multicast source is never valid; ::1 never arrives on a link (RFC 4291 §2.5.3).
-        guard !header.source.isMulticast, !header.source.isLoopback else { counters.martianSources += 1; return }
+        // RFC 4291 §2.7: a multicast source is never valid; ::1 never arrives on a link (RFC 4291 §2.5.3);
+        // an IPv4-mapped address is not one a packet on the wire may carry (RFC 4291 §2.5.5.2).
+        guard !header.source.isMulticast, !header.source.isLoopback, !header.source.isIPv4Mapped else {
+            counters.martianSources += 1
+            return
+        }
         let chain: IPv6Chain
         do throws(WireError) { chain = try packet.walkExtensionHeaders() } catch { counters.malformed += 1; return }
         switch chain {
@@ -45,8 +51,13 @@ extension NetworkStack {
             switch proto {
             case .icmpv6:
                 receiveICMPv6(header, payload, now: now)
-            case .tcp, .udp:
-                counters.ipv6Unsupported += 1
+            case .tcp:
+                // Never to a group (RFC 9293 §3.9.1: SYNs to multicast are ignored), nor from :: (no answer can go back).
+                if destination.isMulticast || header.source.isUnspecified { counters.ipv6NotForUs += 1; return }
+                receiveTCP(header, payload, now: now)
+            case .udp:
+                guard !header.source.isUnspecified else { counters.martianSources += 1; return }
+                receiveUDP(header, payload, invoking: packet.bytes, linkMulticast: linkMulticast || destination.isMulticast, now: now)
             default:
                 // Unrecognised next header (RFC 8200 §4): answered when it is the fixed header's own field.
                 counters.ipv6Unsupported += 1
@@ -285,7 +296,7 @@ extension NetworkStack {
                   now: Instant) throws(StackError) {
         let header = IPv6Header(nextHeader: nextHeader, hopLimit: hopLimit ?? ipv6!.hopLimit, source: source,
                                 destination: destination, payloadLength: packet.count)
-        guard IPv6Header.length + packet.count <= Swift.min(device.mtu, ipv6!.linkMTU ?? device.mtu) else {
+        guard IPv6Header.length + packet.count <= ipv6MTU else {
             throw .messageTooLong(packet.count)
         }
         try! packet.prepend(IPv6Header.length)
@@ -293,7 +304,7 @@ extension NetworkStack {
         if let mac = linkAddress { transmit(packet, etherType: .ipv6, to: mac); return }
         if destination.isMulticast { transmit(packet, etherType: .ipv6, to: destination.multicastMAC); return }
         guard let hop = ipv6!.nextHop(for: destination, unreachable: { neighbors.state(of: $0) == .incomplete }) else {
-            throw .noRouteIPv6(destination)
+            throw .noRoute(.v6(destination))
         }
         switch neighbors.resolve(hop, holding: packet, now: now) {
         case .resolved(let mac): transmit(packet, etherType: .ipv6, to: mac)
@@ -301,6 +312,9 @@ extension NetworkStack {
         case .queued, .dropped: break
         }
     }
+
+    /// The largest IPv6 packet this link carries: the device's MTU, or less if a router advertised less.
+    var ipv6MTU: Int { Swift.min(device.mtu, ipv6?.linkMTU ?? device.mtu) }
 
     func transmit(_ packet: consuming PacketBuffer, etherType: EtherType, to mac: MACAddress) {
         let eth = EthernetHeader(destination: mac, source: device.macAddress, etherType: etherType)

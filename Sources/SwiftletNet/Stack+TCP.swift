@@ -1,6 +1,8 @@
 // SwiftletNet: TCP in the stack: demultiplexing, listeners with a bounded backlog, connection setup with
 // RFC 6528 initial sequence numbers and RFC 6056 ephemeral ports, resets for segments nobody owns
-// (RFC 9293 §3.10.7.1), and the socket calls applications use.
+// (RFC 9293 §3.10.7.1), and the socket calls applications use. One table serves both families: a
+// connection is keyed by its remote `IPAddress`, and everything below the segment (pseudo-header, IP
+// header, next hop) is chosen by that address's family; over IPv6 the MSS is 20 bytes smaller.
 
 import Swiftlet
 import SwiftletWire
@@ -11,8 +13,22 @@ extension NetworkStack {
             counters.malformed += 1
             return
         }
+        receiveTCP(segment, source: .v4(ip.source), destination: .v4(ip.destination), now: now)
+    }
+
+    /// A segment over IPv6 (to a unicast address of ours: `receiveIPv6` passes no multicast here).
+    func receiveTCP(_ ip: IPv6Header, _ bytes: Span<UInt8>, now: Instant) {
+        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination) else {
+            counters.malformed += 1
+            return
+        }
+        receiveTCP(segment, source: .v6(ip.source), destination: .v6(ip.destination), now: now)
+    }
+
+    /// A checksummed segment of either family.
+    func receiveTCP(_ segment: TCPSegment, source: IPAddress, destination: IPAddress, now: Instant) {
         let header = TCPHeader(segment)
-        let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: ip.source, port: header.sourcePort))
+        let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: source, port: header.sourcePort))
         let flags = header.flags
         if let box = connections[id] {
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
@@ -30,7 +46,7 @@ extension NetworkStack {
         // Listeners are changed where they lie in the dictionary (`values[index]`): a copy taken out and
         // put back copied its set of embryonic connections for every SYN.
         if !flags.contains(.rst), let listener = listeners.index(forKey: header.destinationPort) {
-            let local = TCPEndpoint(address: ip.destination, port: header.destinationPort)
+            let local = TCPEndpoint(address: destination, port: header.destinationPort)
             if flags.contains(.syn), !flags.contains(.ack) {
                 receiveSYN(header, listener: listener, id: id, local: local, now: now)
                 return
@@ -40,7 +56,7 @@ extension NetworkStack {
                 return
             }
         }
-        sendReset(answering: header, payloadLength: segment.payload.count, to: ip.source, now: now)
+        sendReset(answering: header, payloadLength: segment.payload.count, to: source, from: destination, now: now)
     }
 
     /// A SYN for a listening port: a half-open connection while the backlog has room; beyond it a SYN
@@ -60,8 +76,9 @@ extension NetworkStack {
             }
         }
         guard reserveConnection() else { return }
-        let c = TCPConnection.accept(header, local: local, remote: id.remote, iss: initialSequenceNumber(id, now: now),
-                                     tsOffset: timestampOffset(id), configuration: tcpConfiguration, budget: tcpMemory, now: now)
+        let c = TCPConnection.accept(header, local: local, remote: id.remote, iss: initialSequenceNumber(id, local: local.address, now: now),
+                                     tsOffset: timestampOffset(id), configuration: tcpConfiguration(for: local.address),
+                                     budget: tcpMemory, now: now)
         let box = TCPConnectionBox(c, budget: tcpMemory)
         box.embryonic = true
         connections[id] = box
@@ -104,7 +121,7 @@ extension NetworkStack {
     /// A stateless SYN-ACK whose sequence number is a cookie; options as `TCPConnection.sendSyn` would
     /// offer them, except window scaling and SACK, which need timestamps to come back.
     private func sendCookie(answering syn: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, now: Instant) {
-        let c = tcpConfiguration
+        let c = tcpConfiguration(for: local.address)
         let peer = syn.options
         let iss = cookies.sequenceNumber(local: local, remote: remote, clientISN: syn.sequenceNumber,
                                          peerMSS: peer.maximumSegmentSize ?? 536, now: now)
@@ -123,7 +140,7 @@ extension NetworkStack {
                                acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack],
                                window: UInt16(min(c.receiveBufferSize, 0xFFFF)), options: options)
         counters.tcpCookiesSent += 1
-        sendSegment(TCPOutgoing(header: header, payload: []), to: remote.address, now: now)
+        sendSegment(TCPOutgoing(header: header, payload: []), to: remote.address, from: local.address, now: now)
     }
 
     /// An ACK for no connection on a listening port: a connection if it returns a valid cookie of ours
@@ -138,7 +155,7 @@ extension NetworkStack {
         }
         guard reserveConnection() else { return true }
         var c = TCPConnection.acceptCookie(header, cookie: decoded, local: local, remote: id.remote, tsOffset: timestampOffset(id),
-                                           configuration: tcpConfiguration, budget: tcpMemory, now: now)
+                                           configuration: tcpConfiguration(for: local.address), budget: tcpMemory, now: now)
         if payload.count > 0 || header.flags.contains(.fin) { c.handle(header, payload: payload, now: now) }
         let box = TCPConnectionBox(c, budget: tcpMemory)
         connections[id] = box
@@ -149,7 +166,7 @@ extension NetworkStack {
     }
 
     /// RFC 9293 §3.10.7.1: a segment for a closed port gets a reset, unless it is one.
-    func sendReset(answering h: TCPHeader, payloadLength: Int, to destination: IPv4Address, now: Instant) {
+    func sendReset(answering h: TCPHeader, payloadLength: Int, to destination: IPAddress, from source: IPAddress, now: Instant) {
         guard !h.flags.contains(.rst) else { return }
         let reply: TCPHeader
         if h.flags.contains(.ack) {
@@ -161,7 +178,7 @@ extension NetworkStack {
                               acknowledgmentNumber: h.sequenceNumber + length, flags: [.rst, .ack], window: 0)
         }
         counters.tcpResetsSent += 1
-        sendSegment(TCPOutgoing(header: reply, payload: []), to: destination, now: now)
+        sendSegment(TCPOutgoing(header: reply, payload: []), to: destination, from: source, now: now)
     }
 
     /// Sends what a connection queued and forgets it once closed.
@@ -176,7 +193,8 @@ extension NetworkStack {
         swap(&out, &box.sending)
         box.tcb.takeOutbox(into: &out)
         let state = box.tcb.state
-        for segment in out { sendSegment(segment, to: id.remote.address, from: box, now: now) }
+        let local = box.tcb.local.address
+        for segment in out { sendSegment(segment, to: id.remote.address, from: local, connection: box, now: now) }
         out.removeAll(keepingCapacity: true)
         swap(&out, &box.sending)
         if box.embryonic, state != .synReceived {
@@ -208,31 +226,55 @@ extension NetworkStack {
         box.timer = .distantFuture
     }
 
-    /// Builds and sends one segment; its data comes from `payload` or straight from `connection`'s send queue.
-    func sendSegment(_ segment: TCPOutgoing, to destination: IPv4Address, from connection: TCPConnectionBox? = nil, now: Instant) {
+    /// Builds and sends one segment; its data comes from `payload` or straight from `connection`'s send
+    /// queue. Over IPv4 it always leaves from the interface's address; over IPv6 from `source`, the
+    /// address the connection was made with (or the one a segment answered by a reset came to).
+    func sendSegment(_ segment: TCPOutgoing, to destination: IPAddress, from source: IPAddress,
+                     connection: TCPConnectionBox? = nil, now: Instant) {
         precondition(segment.queued == nil || connection != nil, "sendSegment: queued data without its connection")
         let h = segment.header
         var p = makePacket(transportLength: h.length + segment.payloadLength)
-        let source = ipv4.address
+        let pseudo: InternetChecksum
+        switch (destination, source) {
+        case (.v4(let d), _):
+            pseudo = .pseudoHeader(source: ipv4.address, destination: d, protocol: .tcp, length: p.count)
+        case (.v6(let d), .v6(let s)):
+            pseudo = .pseudoHeader(source: s, destination: d, protocol: .tcp, length: p.count)
+        case (.v6, .v4):
+            return  // a connection's two ends are always of one family
+        }
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
             Audited.copy(segment.payload.span, into: &b, at: h.length)
             connection?.copyQueuedData(segment, into: &b, at: h.length)
-            try! h.emit(into: &b, source: source, destination: destination)
+            try! h.emit(into: &b, pseudoHeader: pseudo)
         }
-        try? sendIPv4(p, protocol: .tcp, to: destination, now: now)
+        switch (destination, source) {
+        case (.v4(let d), _): try? sendIPv4(p, protocol: .tcp, to: d, now: now)
+        case (.v6(let d), .v6(let s)): try? sendIPv6(p, nextHeader: .tcp, to: d, from: s, now: now)
+        case (.v6, .v4): break
+        }
+    }
+
+    /// The TCP settings for a connection with a local address of this family: over IPv6 the MSS leaves
+    /// room for the 40-byte header (RFC 8200 §8.3: MTU − 60), 20 bytes less than over IPv4.
+    func tcpConfiguration(for local: IPAddress) -> TCPConfiguration {
+        guard case .v6 = local else { return tcpConfiguration }
+        var c = tcpConfiguration
+        c.maximumSegmentSize = Swift.max(c.maximumSegmentSize - (IPv6Header.length - NetworkStack.ipv4Header), 1220)
+        return c
     }
 
     /// RFC 6528: ISN = M + F(local, remote, secret), M a 4-microsecond clock, F a keyed hash.
-    func initialSequenceNumber(_ id: TCPSocketID, now: Instant) -> TCPSequenceNumber {
+    func initialSequenceNumber(_ id: TCPSocketID, local: IPAddress, now: Instant) -> TCPSequenceNumber {
         var h = SipHash24(key0: secret.0, key1: secret.1)
-        h.add(ipv4.address.rawValue); h.add(id.localPort); h.add(id.remote.address.rawValue); h.add(id.remote.port)
+        h.add(local); h.add(id.localPort); h.add(id.remote.address); h.add(id.remote.port)
         let m = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)
         return TCPSequenceNumber(m &+ UInt32(truncatingIfNeeded: h.finish()))
     }
 
     func timestampOffset(_ id: TCPSocketID) -> UInt32 {
         var h = SipHash24(key0: secret.1, key1: secret.0)
-        h.add(id.localPort); h.add(id.remote.address.rawValue); h.add(id.remote.port)
+        h.add(id.localPort); h.add(id.remote.address); h.add(id.remote.port)
         return UInt32(truncatingIfNeeded: h.finish())
     }
 
@@ -240,7 +282,7 @@ extension NetworkStack {
     func ephemeralPort(to remote: TCPEndpoint) throws(StackError) -> UInt16 {
         let low: UInt32 = 49152, count: UInt32 = 16384
         var h = SipHash24(key0: secret.0 ^ 0x5057, key1: secret.1)
-        h.add(remote.address.rawValue); h.add(remote.port)
+        h.add(remote.address); h.add(remote.port)
         let offset = UInt32(truncatingIfNeeded: h.finish())
         for _ in 0..<count {
             ephemeralCounter &+= 1
@@ -270,15 +312,26 @@ extension NetworkStack {
         return listeners.values[l].ready.removeFirst()
     }
 
-    /// Starts an active open; the connection is usable once `tcpState` is `.established`.
+    /// Starts an active open; the connection is usable once `tcpState` is `.established`. Over IPv6 the
+    /// local address is chosen by RFC 6724 (`IPv6Autoconfiguration.sourceAddress(for:)`).
     public func tcpConnect(to remote: TCPEndpoint, now: Instant) throws(StackError) -> TCPSocketID {
-        guard ipv4.nextHop(for: remote.address) != nil else { throw .noRoute(remote.address) }
+        let localAddress: IPAddress
+        switch remote.address {
+        case .v4(let a):
+            guard ipv4.nextHop(for: a) != nil, !a.isMulticast, !ipv4.isBroadcast(a) else { throw .noRoute(remote.address) }
+            localAddress = .v4(ipv4.address)
+        case .v6(let a):
+            guard let v6 = ipv6, !a.isMulticast, !a.isUnspecified, let source = v6.sourceAddress(for: a),
+                  v6.nextHop(for: a) != nil else { throw .noRoute(remote.address) }
+            localAddress = .v6(source)
+        }
         let port = try ephemeralPort(to: remote)
         let id = TCPSocketID(localPort: port, remote: remote)
         guard reserveConnection() else { throw .resourcesExhausted }
-        connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: ipv4.address, port: port), remote: remote,
-                                                iss: initialSequenceNumber(id, now: now), tsOffset: timestampOffset(id),
-                                                configuration: tcpConfiguration, budget: tcpMemory, now: now), budget: tcpMemory)
+        connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: localAddress, port: port), remote: remote,
+                                                iss: initialSequenceNumber(id, local: localAddress, now: now), tsOffset: timestampOffset(id),
+                                                configuration: tcpConfiguration(for: localAddress), budget: tcpMemory, now: now),
+                                           budget: tcpMemory)
         flush(id, now: now)
         return id
     }

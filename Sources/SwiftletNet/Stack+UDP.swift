@@ -1,6 +1,7 @@
 // SwiftletNet: UDP sockets (RFC 768): bind a port, send to an address and port, receive datagrams with
 // their source. Receive queues are bounded per socket; overflow is dropped and counted. Datagrams to a
-// closed port draw ICMP port unreachable unless they were broadcast (RFC 1122 §4.1.3.1).
+// closed port draw ICMP port unreachable unless they were broadcast (RFC 1122 §4.1.3.1), or, over IPv6,
+// ICMPv6 port unreachable unless they came to a group (RFC 4443 §2.4(e.3)). A port hears both families.
 
 import Swiftlet
 import SwiftletWire
@@ -11,19 +12,38 @@ extension NetworkStack {
             counters.malformed += 1
             return
         }
-        let port = packet.destinationPort
-        // The queue is changed where it lies in the dictionary: a copy of the socket taken out and put
-        // back shares the queue's storage, so appending copied the whole queue, datagram by datagram
-        // (callgrind: most of a tap DNS query's 23k instructions under dnsperf).
-        guard let socket = udpSockets.index(forKey: port) else {
-            counters.udpNoPort += 1
+        guard queueUDP(packet, source: .v4(ip.source), destination: .v4(ip.destination)) else {
             if !broadcast { sendUnreachable(.port, about: ip, bytes, now: now) }
             return
         }
-        guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return }
-        udpSockets.values[socket].queue.append(UDPDatagram(source: ip.source, sourcePort: packet.sourcePort, destination: ip.destination,
+        if packet.destinationPort == 68, dhcp != nil { serviceDHCP(now: now) }
+    }
+
+    /// A datagram over IPv6; `invoking` is the whole packet, quoted if the port is closed.
+    func receiveUDP(_ ip: IPv6Header, _ bytes: Span<UInt8>, invoking: Span<UInt8>, linkMulticast: Bool, now: Instant) {
+        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination) else {
+            counters.malformed += 1
+            return
+        }
+        guard queueUDP(packet, source: .v6(ip.source), destination: .v6(ip.destination)) else {
+            if !linkMulticast { sendICMPv6Error(.destinationUnreachable(.port), about: invoking, ip, now: now) }
+            return
+        }
+    }
+
+    /// Queues a datagram on its port; false when the port is closed (counted; the caller answers).
+    private func queueUDP(_ packet: UDPPacket, source: IPAddress, destination: IPAddress) -> Bool {
+        // The queue is changed where it lies in the dictionary: a copy of the socket taken out and put
+        // back shares the queue's storage, so appending copied the whole queue, datagram by datagram
+        // (callgrind: most of a tap DNS query's 23k instructions under dnsperf).
+        guard let socket = udpSockets.index(forKey: packet.destinationPort) else {
+            counters.udpNoPort += 1
+            return false
+        }
+        guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return true }
+        udpSockets.values[socket].queue.append(UDPDatagram(source: source, sourcePort: packet.sourcePort, destination: destination,
                                                            payload: Array(copying: packet.payload)))
-        if port == 68, dhcp != nil { serviceDHCP(now: now) }
+        return true
     }
 
     /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.
@@ -41,7 +61,7 @@ extension NetworkStack {
         return udpSockets.values[socket].queue.removeFirst()  // in place (see `receiveUDP`)
     }
 
-    /// Sends one datagram (fragmented by IP if larger than the MTU allows).
+    /// Sends one datagram over IPv4 (fragmented by IP if larger than the MTU allows).
     public func udpSend(from port: UInt16, to destination: IPv4Address, port destinationPort: UInt16,
                         payload: Span<UInt8>, source: IPv4Address? = nil, now: Instant) throws(StackError) {
         let length = UDPHeader.length + payload.count
@@ -53,6 +73,31 @@ extension NetworkStack {
             try! UDPHeader(sourcePort: port, destinationPort: destinationPort).emit(into: &b, source: src, destination: destination)
         }
         try sendIPv4(p, protocol: .udp, to: destination, source: src, now: now)
+    }
+
+    /// Sends one datagram to an address of either family. Over IPv6 it leaves from `source` when that is
+    /// an address of ours (an answer from the address the question came to), else from the RFC 6724
+    /// choice; a datagram over the link MTU is refused (`messageTooLong`: no fragmentation on send yet).
+    public func udpSend(from port: UInt16, to destination: IPAddress, port destinationPort: UInt16,
+                        payload: Span<UInt8>, source: IPAddress? = nil, now: Instant) throws(StackError) {
+        switch destination {
+        case .v4(let d):
+            try udpSend(from: port, to: d, port: destinationPort, payload: payload, source: source?.ipv4, now: now)
+        case .v6(let d):
+            guard let v6 = ipv6 else { throw .noRoute(destination) }
+            let src: IPv6Address
+            if let s = source?.ipv6, v6.isAssigned(s) { src = s }
+            else if let s = v6.sourceAddress(for: d) { src = s }
+            else { throw .noRoute(destination) }
+            let length = UDPHeader.length + payload.count
+            guard IPv6Header.length + length <= ipv6MTU else { throw .messageTooLong(payload.count) }
+            var p = makePacket(transportLength: length)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+                Audited.copy(payload, into: &b, at: UDPHeader.length)
+                try! UDPHeader(sourcePort: port, destinationPort: destinationPort).emit(into: &b, source: src, destination: d)
+            }
+            try sendIPv6(p, nextHeader: .udp, to: d, from: src, now: now)
+        }
     }
 
     public var udpQueued: Int { udpSockets.values.reduce(0) { $0 + $1.queue.count } }

@@ -53,9 +53,14 @@ public struct TCPSocketID: Hashable, Sendable, CustomStringConvertible {
     public var localPort: UInt16
     public var remote: TCPEndpoint
     public var description: String { ":" + localPort.description + "<->" + remote.description }
-    /// One 64-bit word to the hasher instead of three fields (one lookup per segment; callgrind).
+    /// One 64-bit word to the hasher instead of three fields (one lookup per segment; callgrind); an
+    /// IPv6 peer adds the address's other 64 bits.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt64(localPort) << 48 | UInt64(remote.port) << 32 | UInt64(remote.address.rawValue))
+        let ports = UInt64(localPort) << 48 | UInt64(remote.port) << 32
+        switch remote.address {
+        case .v4(let a): hasher.combine(ports | UInt64(a.rawValue))
+        case .v6(let a): hasher.combine(ports ^ a.low); hasher.combine(a.high)
+        }
     }
 }
 
@@ -276,7 +281,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     /// whole by the first header written into it (copy on write), once per layer.
     func sendIPv4(_ packet: consuming PacketBuffer, protocol proto: IPProtocol, to destination: IPv4Address,
                   source: IPv4Address? = nil, now: Instant) throws(StackError) {
-        guard let hop = ipv4.nextHop(for: destination) else { throw .noRoute(destination) }
+        guard let hop = ipv4.nextHop(for: destination) else { throw .noRoute(.v4(destination)) }
         identification &+= 1
         let header = IPv4Header(identification: identification, ttl: 64, protocol: proto,
                                 source: source ?? ipv4.address, destination: destination, payloadLength: packet.count)

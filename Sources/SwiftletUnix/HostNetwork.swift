@@ -4,6 +4,11 @@
 // first and parks on the loop only on EAGAIN, so a busy connection costs one syscall per read or write
 // and an idle one costs nothing; a read after one that emptied the socket parks without asking the
 // kernel (`RunLoop.drained`). Errors map to the same `NetworkError` Swiftlet's own stack throws.
+//
+// Both families: listening and UDP sockets bound to every address are AF_INET6 with IPV6_V6ONLY off, so
+// one socket hears IPv4 (as IPv4-mapped addresses, handed to the application as `.v4`) and IPv6; a host
+// without IPv6 sockets, or a bind to one IPv4 address, gets AF_INET. An outgoing connection takes the
+// family of its destination.
 
 #if canImport(Glibc)
 import Glibc
@@ -13,20 +18,39 @@ import Swiftlet
 
 public final class HostNetwork: Network, @unchecked Sendable {
     let loop: RunLoop
-    /// The address sockets bind to (0.0.0.0: every local address).
-    public let bindAddress: IPv4Address
+    /// The address sockets bind to (unspecified: every local address of both families).
+    public let bindAddress: IPAddress
+    /// The family of listening and UDP sockets: AF_INET6 (dual-stack) or AF_INET.
+    public let family: Int32
 
-    public init(loop: RunLoop, bindAddress: IPv4Address = IPv4Address(0, 0, 0, 0)) {
+    public init(loop: RunLoop, bindAddress: IPAddress = .v4(IPv4Address(0, 0, 0, 0))) {
         self.loop = loop
-        self.bindAddress = bindAddress
+        if bindAddress.isUnspecified, Sys.hasIPv6 {
+            self.bindAddress = .v6(.unspecified)
+            family = AF_INET6
+        } else {
+            self.bindAddress = bindAddress
+            family = bindAddress.ipv4 == nil ? AF_INET6 : AF_INET
+        }
+    }
+
+    public convenience init(loop: RunLoop, bindAddress: IPv4Address) {
+        self.init(loop: loop, bindAddress: .v4(bindAddress))
+    }
+
+    /// Whether listening sockets hear IPv6 as well as IPv4.
+    public var isDualStack: Bool { family == AF_INET6 && bindAddress.isUnspecified }
+
+    private var bindTo: (UInt16) -> SocketAddress {
+        { [bindAddress, family] port in SocketAddress(bindAddress, port: port, family: family)! }
     }
 
     public func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> HostListener {
         do throws(Errno) {
-            let fd = try Sys.socket(type: Int32(SOCK_STREAM.rawValue))
+            let fd = try Sys.socket(family: family, type: Int32(SOCK_STREAM.rawValue))
             do throws(Errno) {
                 Sys.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-                try Sys.bind(fd, bindAddress, port: port)
+                try Sys.bind(fd, bindTo(port))
                 try Sys.listen(fd, backlog: Int32(clamping: backlog ?? 128))
                 try loop.register(fd)
             } catch {
@@ -39,11 +63,13 @@ public final class HostNetwork: Network, @unchecked Sendable {
         }
     }
 
-    public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> HostFlow {
+    public func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> HostFlow {
         let fd: Int32
+        let destinationFamily = address.ipv4 == nil ? AF_INET6 : AF_INET
+        guard let destination = SocketAddress(address, port: port, family: destinationFamily) else { throw .unreachable(address) }
         do throws(Errno) {
-            fd = try Sys.socket(type: Int32(SOCK_STREAM.rawValue))
-        } catch { throw error.networkError }
+            fd = try Sys.socket(family: destinationFamily, type: Int32(SOCK_STREAM.rawValue))
+        } catch { throw error.code == EAFNOSUPPORT ? .unreachable(address) : error.networkError }
         do throws(Errno) {
             try loop.register(fd)
         } catch {
@@ -51,7 +77,7 @@ public final class HostNetwork: Network, @unchecked Sendable {
             throw error.networkError
         }
         do throws(Errno) {
-            try Sys.connect(fd, address, port: port)
+            try Sys.connect(fd, destination)
         } catch where error == .inProgress {
             await loop.writable(fd)
             if let e = Sys.pendingError(fd) {
@@ -70,15 +96,15 @@ public final class HostNetwork: Network, @unchecked Sendable {
 
     public func udp(port: UInt16) throws(NetworkError) -> HostUDPSocket {
         do throws(Errno) {
-            let fd = try Sys.socket(type: Int32(SOCK_DGRAM.rawValue))
+            let fd = try Sys.socket(family: family, type: Int32(SOCK_DGRAM.rawValue))
             do throws(Errno) {
-                try Sys.bind(fd, bindAddress, port: port)
+                try Sys.bind(fd, bindTo(port))
                 try loop.register(fd)
             } catch {
                 Sys.close(fd)
                 throw error
             }
-            return HostUDPSocket(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port)
+            return HostUDPSocket(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port, family: family)
         } catch {
             throw error == .addressInUse ? .portInUse(port) : error.networkError
         }
@@ -244,7 +270,7 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
 
     /// Datagrams land here first, up to 16 per system call (recvmmsg), and are copied out at their own
     /// size. One recvfrom per datagram and a 64 KB array each cost the dns example most of its speed.
-    private let batch = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram + 1)
+    private let batch: DatagramBatch
     /// Slots of the last batch not yet handed out: `next..<received`.
     private var next = 0
     private var received = 0
@@ -252,12 +278,14 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
     /// (sendmmsg): when this fills, when the application sends with nothing left waiting, or before the
     /// next receive would call the kernel. A held datagram the kernel refuses is dropped, as UDP allows;
     /// a datagram sent with nothing held goes out at once and its errors are thrown as before.
-    private let outgoing = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram)
+    private let outgoing: DatagramBatch
 
-    init(loop: RunLoop, fd: Int32, port: UInt16) {
+    init(loop: RunLoop, fd: Int32, port: UInt16, family: Int32) {
         self.loop = loop
         self.fd = fd
         self.port = port
+        batch = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram + 1, family: family)
+        outgoing = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram, family: family)
     }
 
     deinit {
@@ -278,7 +306,7 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
                 let i = next
                 next += 1
                 guard let (payload, from) = batch.datagram(i) else { continue }  // truncated: dropped
-                return UDPDatagram(source: from.address, sourcePort: from.port, destination: IPv4Address(0, 0, 0, 0), payload: payload)
+                return UDPDatagram(source: from.address, sourcePort: from.port, destination: .v4(IPv4Address(0, 0, 0, 0)), payload: payload)
             }
             if outgoing.staged > 0 { outgoing.send(fd) }
             if !loop.mayHaveInput(fd) {
@@ -299,18 +327,19 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
         }
     }
 
-    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(NetworkError) {
+    public func send(_ payload: [UInt8], to address: IPAddress, port destinationPort: UInt16) throws(NetworkError) {
         guard fd >= 0 else { throw .notConnected }
         guard payload.count <= Self.maximumDatagram else { throw .messageTooLong(payload.count) }
+        guard let destination = SocketAddress(address, port: destinationPort, family: outgoing.family) else { throw .unreachable(address) }
         if next < received || outgoing.staged > 0 {
-            outgoing.stage(payload, to: address, port: destinationPort)
+            guard outgoing.stage(payload, to: address, port: destinationPort) else { throw .unreachable(address) }
             if next >= received || outgoing.staged == outgoing.count { outgoing.send(fd) }
             return
         }
         do throws(Errno) {
             var result: Result<Int, Errno> = .success(0)
             payload.withUnsafeBytes { b in
-                do throws(Errno) { result = .success(try Sys.sendTo(fd, b, address, port: destinationPort)) } catch { result = .failure(error) }
+                do throws(Errno) { result = .success(try Sys.sendTo(fd, b, destination)) } catch { result = .failure(error) }
             }
             _ = try result.get()
         } catch where error == .again {

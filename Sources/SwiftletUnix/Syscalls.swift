@@ -173,22 +173,22 @@ enum Sys {
         if r < 0 { throw Errno(-r) }
     }
 
-    // MARK: - Sockets (IPv4)
+    // MARK: - Sockets (IPv4 and IPv6)
 
-    static func socket(type: Int32) throws(Errno) -> Int32 {
-        try check(Glibc.socket(AF_INET, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-    }
+    /// Whether the host kernel has IPv6 sockets at all (not booted with ipv6.disable=1).
+    static let hasIPv6: Bool = {
+        let fd = Glibc.socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        Glibc.close(fd)
+        return true
+    }()
 
-    static func address(_ a: IPv4Address, port: UInt16) -> sockaddr_in {
-        var s = sockaddr_in()
-        s.sin_family = sa_family_t(AF_INET)
-        s.sin_port = port.bigEndian
-        s.sin_addr.s_addr = a.rawValue.bigEndian
-        return s
-    }
-
-    static func endpoint(_ s: sockaddr_in) -> Endpoint {
-        Endpoint(address: IPv4Address(rawValue: UInt32(bigEndian: s.sin_addr.s_addr)), port: UInt16(bigEndian: s.sin_port))
+    /// A socket of `family` (AF_INET or AF_INET6). An AF_INET6 socket is made dual-stack (IPV6_V6ONLY
+    /// off): IPv4 peers reach it as IPv4-mapped addresses, which `SocketAddress.endpoint` turns back.
+    static func socket(family: Int32, type: Int32) throws(Errno) -> Int32 {
+        let fd = try check(Glibc.socket(family, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        if family == AF_INET6 { setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0) }
+        return fd
     }
 
     static func setOption(_ fd: Int32, level: Int32, name: Int32, value: Int32) {
@@ -201,35 +201,24 @@ enum Sys {
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
     }
 
-    static func bind(_ fd: Int32, _ a: IPv4Address, port: UInt16) throws(Errno) {
-        var s = address(a, port: port)
-        _ = try check(withUnsafePointer(to: &s) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        })
+    static func bind(_ fd: Int32, _ a: SocketAddress) throws(Errno) {
+        var s = a
+        _ = try check(s.withSockaddr { Glibc.bind(fd, $0, $1) })
     }
 
     static func listen(_ fd: Int32, backlog: Int32) throws(Errno) { _ = try check(Glibc.listen(fd, backlog)) }
 
     /// Accepts one connection (non-blocking, close-on-exec) and its peer.
     static func accept(_ fd: Int32) throws(Errno) -> (Int32, Endpoint) {
-        var s = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let c = try retrying {
-            withUnsafeMutablePointer(to: &s) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    swiftlet_accept(fd, $0, &length)
-                }
-            }
-        }
-        return (c, endpoint(s))
+        var s = SocketAddress()
+        let c = try retrying { s.withReceivingSockaddr { swiftlet_accept(fd, $0, $1) } }
+        return (c, s.endpoint)
     }
 
     /// Starts a connection; throws `.inProgress` while the handshake runs.
-    static func connect(_ fd: Int32, _ a: IPv4Address, port: UInt16) throws(Errno) {
-        var s = address(a, port: port)
-        _ = try check(withUnsafePointer(to: &s) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        })
+    static func connect(_ fd: Int32, _ a: SocketAddress) throws(Errno) {
+        var s = a
+        _ = try check(s.withSockaddr { Glibc.connect(fd, $0, $1) })
     }
 
     static func pendingError(_ fd: Int32) -> Errno? {
@@ -240,12 +229,9 @@ enum Sys {
     }
 
     static func localEndpoint(_ fd: Int32) -> Endpoint {
-        var s = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &s) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return endpoint(s)
+        var s = SocketAddress()
+        _ = s.withReceivingSockaddr { getsockname(fd, $0, $1) }
+        return s.endpoint
     }
 
     static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
@@ -258,14 +244,10 @@ enum Sys {
 
     static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
 
-    static func sendTo(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ a: IPv4Address, port: UInt16) throws(Errno) -> Int {
-        var s = address(a, port: port)
+    static func sendTo(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ a: SocketAddress) throws(Errno) -> Int {
+        var s = a
         return try retrying {
-            withUnsafePointer(to: &s) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            s.withSockaddr { Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1) }
         }
     }
 
@@ -372,6 +354,57 @@ enum Sys {
 /// does the same). Each slot holds the largest UDP datagram, so none is ever truncated; the slots are one
 /// allocation whose pages are touched only as far as datagrams reach (a DNS message dirties one page of
 /// its slot's 64 KB).
+/// A socket address of either family, in a sockaddr_in6's room (a sockaddr_in fits in it).
+struct SocketAddress {
+    var storage = sockaddr_in6()
+    var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+
+    init() {}
+
+    /// `address`:`port` for a socket of `family`: on an AF_INET6 socket an IPv4 address is written
+    /// IPv4-mapped (RFC 4291 §2.5.5.2); nil for an IPv6 address on an AF_INET socket.
+    init?(_ address: IPAddress, port: UInt16, family: Int32) {
+        if family == AF_INET {
+            guard case .v4(let a) = address else { return nil }
+            var s = sockaddr_in()
+            s.sin_family = sa_family_t(AF_INET)
+            s.sin_port = port.bigEndian
+            s.sin_addr.s_addr = a.rawValue.bigEndian
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: s, as: sockaddr_in.self) }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        } else {
+            let a = address.mappedIPv6
+            storage.sin6_family = sa_family_t(AF_INET6)
+            storage.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &storage.sin6_addr) { b in for i in 0..<16 { b[i] = a.octet(i) } }
+        }
+    }
+
+    /// The address as the `Network` API holds it (IPv4-mapped ones as `.v4`).
+    var endpoint: Endpoint {
+        var s = storage
+        if s.sin6_family == sa_family_t(AF_INET) {
+            let v4 = withUnsafeBytes(of: &s) { $0.load(as: sockaddr_in.self) }
+            return Endpoint(address: IPv4Address(rawValue: UInt32(bigEndian: v4.sin_addr.s_addr)), port: UInt16(bigEndian: v4.sin_port))
+        }
+        let octets = withUnsafeBytes(of: &s.sin6_addr) { Array($0) }
+        return Endpoint(address: IPv6Address(octets: octets) ?? .unspecified, port: UInt16(bigEndian: s.sin6_port))
+    }
+
+    mutating func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        let n = length
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, n) } }
+    }
+
+    /// For calls that fill the address in (accept, getsockname): the room, and the length they set.
+    mutating func withReceivingSockaddr<R>(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> R) -> R {
+        length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        return withUnsafeMutablePointer(to: &storage) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in withUnsafeMutablePointer(to: &length) { body(sa, $0) } }
+        }
+    }
+}
+
 final class DatagramBatch {
     let count: Int
     let slotSize: Int
@@ -382,18 +415,21 @@ final class DatagramBatch {
     private let buffers: UnsafeMutableRawPointer
     private let headers: UnsafeMutablePointer<swiftlet_mmsghdr>
     private let vectors: UnsafeMutablePointer<iovec>
-    private let addresses: UnsafeMutablePointer<sockaddr_in>
+    private let addresses: UnsafeMutablePointer<sockaddr_in6>
+    /// The socket's family (AF_INET or AF_INET6), for the addresses `stage` writes.
+    let family: Int32
 
-    init(count: Int, slotSize: Int) {
+    init(count: Int, slotSize: Int, family: Int32) {
         self.count = count
         self.slotSize = slotSize
+        self.family = family
         buffers = UnsafeMutableRawPointer.allocate(byteCount: count * slotSize, alignment: 16)
         headers = .allocate(capacity: count)
         vectors = .allocate(capacity: count)
         addresses = .allocate(capacity: count)
         for i in 0..<count {
             vectors[i] = iovec(iov_base: buffers + i * slotSize, iov_len: slotSize)
-            addresses[i] = sockaddr_in()
+            addresses[i] = sockaddr_in6()
             headers[i] = swiftlet_mmsghdr()
         }
     }
@@ -408,7 +444,7 @@ final class DatagramBatch {
     private func prepare(_ i: Int, length: Int) {
         vectors[i].iov_len = length
         headers[i].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + i)
-        headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+        headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in6>.size)
         headers[i].msg_hdr.msg_iov = vectors + i
         headers[i].msg_hdr.msg_iovlen = 1
         headers[i].msg_hdr.msg_control = nil
@@ -426,7 +462,7 @@ final class DatagramBatch {
         } else {
             // The kernel changed only these (the profile showed the full set-up at 400 instructions a query).
             for i in 0..<count {
-                headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+                headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in6>.size)
                 headers[i].msg_hdr.msg_flags = 0
             }
         }
@@ -441,20 +477,25 @@ final class DatagramBatch {
     func datagram(_ i: Int) -> (payload: [UInt8], source: Endpoint)? {
         if headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 { return nil }
         let payload = [UInt8](UnsafeRawBufferPointer(start: buffers + i * slotSize, count: Int(headers[i].msg_len)))
-        return (payload, Sys.endpoint(addresses[i]))
+        var source = SocketAddress()
+        source.storage = addresses[i]
+        return (payload, source.endpoint)
     }
 
     /// Copies a datagram into the next free slot (the caller keeps `staged < count` and the payload
-    /// within `slotSize`).
-    func stage(_ payload: [UInt8], to address: IPv4Address, port: UInt16) {
+    /// within `slotSize`); false when the socket's family cannot reach `address` (IPv6 on AF_INET).
+    func stage(_ payload: [UInt8], to address: IPAddress, port: UInt16) -> Bool {
+        guard let destination = SocketAddress(address, port: port, family: family) else { return false }
         let i = staged
         receiving = false  // its slots' lengths change
         payload.withUnsafeBytes { b in
             if let base = b.baseAddress { (buffers + i * slotSize).copyMemory(from: base, byteCount: b.count) }
         }
-        addresses[i] = Sys.address(address, port: port)
+        addresses[i] = destination.storage
         prepare(i, length: payload.count)
+        headers[i].msg_hdr.msg_namelen = destination.length
         staged += 1
+        return true
     }
 
     /// Sends the staged datagrams in as few calls as the kernel allows and empties the slots. A datagram

@@ -18,11 +18,11 @@ import SwiftletDNS
         responder.respond(to: ResponderTests.query(name, type))!
     }
     static let www = response("www.example.test.")
-    static let source = IPv4Address(192, 0, 2, 10)
+    static let source = IPAddress.v4(IPv4Address(192, 0, 2, 10))
     static func at(_ ms: UInt64) -> Instant { Instant(nanoseconds: 1_000_000_000_000 + ms * 1_000_000) }
 
     /// Decisions for `count` copies of `response` from `source` at `time` (ms), tallied.
-    static func flood(_ l: inout DNSRateLimiter, _ response: [UInt8] = www, from source: IPv4Address = source,
+    static func flood(_ l: inout DNSRateLimiter, _ response: [UInt8] = www, from source: IPAddress = source,
                       count: Int, at time: UInt64) -> (send: Int, slip: Int, drop: Int) {
         var t = (send: 0, slip: 0, drop: 0)
         for _ in 0..<count {
@@ -85,13 +85,13 @@ import SwiftletDNS
         var l = DNSRateLimiter(rate: 10, slip: 2, key: Self.key.span)
         #expect(Self.flood(&l, count: 1000, at: 0).send == 10)
         // Another /24: its own account, answered in full.
-        #expect(Self.flood(&l, from: IPv4Address(198, 51, 100, 7), count: 10, at: 0).send == 10)
+        #expect(Self.flood(&l, from: .v4(IPv4Address(198, 51, 100, 7)), count: 10, at: 0).send == 10)
         // Another address in the same /24 shares the flooded account (NSD's and BIND's default).
-        #expect(Self.flood(&l, from: IPv4Address(192, 0, 2, 200), count: 10, at: 0).send == 0)
+        #expect(Self.flood(&l, from: .v4(IPv4Address(192, 0, 2, 200)), count: 10, at: 0).send == 0)
         // With /32 prefixes it has its own.
         var exact = DNSRateLimiter(rate: 10, slip: 2, ipv4PrefixLength: 32, key: Self.key.span)
         #expect(Self.flood(&exact, count: 1000, at: 0).send == 10)
-        #expect(Self.flood(&exact, from: IPv4Address(192, 0, 2, 200), count: 10, at: 0).send == 10)
+        #expect(Self.flood(&exact, from: .v4(IPv4Address(192, 0, 2, 200)), count: 10, at: 0).send == 10)
     }
 
     @Test func kindsAndNamesHaveTheirOwnAccounts() {
@@ -125,7 +125,7 @@ import SwiftletDNS
         var l = DNSRateLimiter(rate: 10, slip: 2, tableSize: 64, key: Self.key.span)
         #expect(l.tableSize == 64)
         for i in 0..<100_000 {
-            let s = IPv4Address(rawValue: UInt32(truncatingIfNeeded: i) << 8 | 1)  // a new /24 each time
+            let s = IPAddress.v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: i) << 8 | 1))  // a new /24 each time
             #expect(l.decide(Self.www, to: s, now: Self.at(UInt64(i / 100))) == .send)
             if l.accountsInUse > 64 { Issue.record("the table grew past its size"); break }
         }
@@ -138,7 +138,7 @@ import SwiftletDNS
         let start = Self.at(0).nanoseconds
         for i in 0..<100 {
             #expect(busy.decide(Self.www, to: Self.source, now: Instant(nanoseconds: start + UInt64(2 * i))) == .send)
-            _ = busy.decide(Self.www, to: IPv4Address(rawValue: UInt32(i + 1) << 8), now: Instant(nanoseconds: start + UInt64(2 * i + 1)))
+            _ = busy.decide(Self.www, to: .v4(IPv4Address(rawValue: UInt32(i + 1) << 8)), now: Instant(nanoseconds: start + UInt64(2 * i + 1)))
         }
         // 1000 tokens less the 100 spent (a new account would have all 1000).
         var left = 0

@@ -10,8 +10,8 @@ import SwiftletDNS
 
 @Suite struct ServerFrontTests {
     static let secret = hexBytes("e5e973e5a6b2a43f48e7dc849e37bfcf")
-    static let flooder = IPv4Address(127, 0, 0, 2)
-    static let other = IPv4Address(10, 9, 8, 7)
+    static let flooder = IPAddress.v4(IPv4Address(127, 0, 0, 2))
+    static let other = IPAddress.v4(IPv4Address(10, 9, 8, 7))
     /// 2019-06-05 10:53:05 UTC (RFC 9018 A.1) at Instant.zero.
     static let unixAtZero: Int64 = 1_559_731_985
 
@@ -66,12 +66,12 @@ import SwiftletDNS
     @Test func aClientCookieGetsAServerCookie() throws {
         var f = Self.front()
         let client = hexBytes("2464c4abcf10c957")
-        let r = f.respond(to: Self.query(cookie: client), from: IPv4Address(198, 51, 100, 100), now: .zero)
+        let r = f.respond(to: Self.query(cookie: client), from: .v4(IPv4Address(198, 51, 100, 100)), now: .zero)
         // RFC 9018 A.1: the same client, address, secret and time give the example's cookie.
         #expect(Self.cookie(in: r) == hexBytes("2464c4abcf10c957010000005cf79f111f8130c3eee29480"))
         #expect(try ResponderTests.parse(r).answers.count == 1)
         // Over TCP, and with refusals too (REFUSED outside our zones, with its extended error).
-        #expect(Self.cookie(in: f.respond(to: Self.query(cookie: client), from: IPv4Address(198, 51, 100, 100), now: .zero, overTCP: true))?.count == 24)
+        #expect(Self.cookie(in: f.respond(to: Self.query(cookie: client), from: .v4(IPv4Address(198, 51, 100, 100)), now: .zero, overTCP: true))?.count == 24)
         let refusal = f.respond(to: Self.query("www.elsewhere.test.", cookie: client), from: Self.other, now: .zero)
         let refused = try ResponderTests.parse(refusal)
         #expect(refused.header.rcode == .refused && refused.edns?.options.count == 2)
@@ -102,7 +102,7 @@ import SwiftletDNS
         // From another address the same cookie is invalid: a fresh one, and the limit applies.
         var limited = 0
         for _ in 0..<20 {
-            let r = f.respond(to: Self.query(cookie: first), from: IPv4Address(127, 0, 1, 2), now: Self.seconds(1))
+            let r = f.respond(to: Self.query(cookie: first), from: .v4(IPv4Address(127, 0, 1, 2)), now: Self.seconds(1))
             if let c = Self.cookie(in: r) { #expect(c != first && c.count == 24) } else { limited += 1 }
         }
         #expect(limited > 0)
@@ -167,7 +167,7 @@ import SwiftletDNS
                 }
                 if q.isEmpty { q = [0] }
             }
-            _ = f.respond(to: q, from: IPv4Address(rawValue: UInt32(truncatingIfNeeded: next())), now: Instant(nanoseconds: UInt64(i) * 1000),
+            _ = f.respond(to: q, from: .v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: next()))), now: Instant(nanoseconds: UInt64(i) * 1000),
                           overTCP: i % 7 == 0)
             _ = limiter.decide(q, to: Self.other, now: .zero)
             _ = DNSRateLimiter.truncated(q)

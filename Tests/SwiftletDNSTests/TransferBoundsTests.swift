@@ -181,19 +181,28 @@ import SwiftletDNS
     @Test func transferArguments() throws {
         let s = try TransferSettings(allow: "192.0.2.1,,192.0.2.2", notify: "192.0.2.3:5300,192.0.2.4",
                                      secondary: "example.test=192.0.2.5:5301,other.test.=192.0.2.6")
-        #expect(s.allowed == [IPv4Address(192, 0, 2, 1), IPv4Address(192, 0, 2, 2)])
+        #expect(s.allowed == [.v4(IPv4Address(192, 0, 2, 1)), .v4(IPv4Address(192, 0, 2, 2))])
         #expect(s.notify == [Endpoint(address: IPv4Address(192, 0, 2, 3), port: 5300), Endpoint(address: IPv4Address(192, 0, 2, 4), port: 53)])
         #expect(s.secondaries == [.init(apex: DNSName("example.test.")!, primary: Endpoint(address: IPv4Address(192, 0, 2, 5), port: 5301)),
                                   .init(apex: DNSName("other.test.")!, primary: Endpoint(address: IPv4Address(192, 0, 2, 6), port: 53))])
+        let v6 = try TransferSettings(allow: "2001:db8::1", notify: "[2001:db8::3]:5300,2001:db8::4,[2001:db8::5]",
+                                      secondary: "example.test=[2001:db8::6]:5301")
+        #expect(v6.allowed == [.v6(IPv6Address("2001:db8::1")!)])
+        #expect(v6.notify == [Endpoint(address: IPv6Address("2001:db8::3")!, port: 5300), Endpoint(address: IPv6Address("2001:db8::4")!, port: 53),
+                              Endpoint(address: IPv6Address("2001:db8::5")!, port: 53)])
+        #expect(v6.secondaries.first?.primary == Endpoint(address: IPv6Address("2001:db8::6")!, port: 5301))
+        #expect(Self.settingsError(notify: "[2001:db8::3") == "--notify: '[2001:db8::3' has no closing bracket")
+        #expect(Self.settingsError(notify: "[2001:db8::3]5300") == "--notify: '[2001:db8::3]5300' has a bad port")
+        #expect(Self.settingsError(notify: "[2001:db8::3]:0") == "--notify: '[2001:db8::3]:0' has a bad port")
         let empty = try TransferSettings(allow: "", notify: "", secondary: "")
         #expect(empty.allowed.isEmpty && empty.notify.isEmpty && empty.secondaries.isEmpty)
-        #expect(Self.settingsError(allow: "192.0.2") == "--allow-transfer: '192.0.2' is not an IPv4 address")
+        #expect(Self.settingsError(allow: "192.0.2") == "--allow-transfer: '192.0.2' is not an IP address")
         #expect(Self.settingsError(notify: "192.0.2.1:0") == "--notify: '192.0.2.1:0' has a bad port")
         #expect(Self.settingsError(notify: "192.0.2.1:65536") == "--notify: '192.0.2.1:65536' has a bad port")
         #expect(Self.settingsError(notify: "192.0.2.1:99999999999") == "--notify: '192.0.2.1:99999999999' has a bad port")
         #expect(Self.settingsError(secondary: "example.test") == "--secondary: 'example.test' is not ZONE=ADDRESS[:PORT]")
         #expect(Self.settingsError(secondary: "a..b=192.0.2.1") == "--secondary: 'a..b' is not a domain name")
-        #expect(Self.settingsError(secondary: "example.test=host") == "--secondary: 'host' is not an IPv4 address")
+        #expect(Self.settingsError(secondary: "example.test=host") == "--secondary: 'host' is not an IP address")
         #expect(Self.settingsError(secondary: "example.test=192.0.2.1,Example.Test.=192.0.2.2") == "--secondary: 'Example.Test.' is given twice")
     }
 

@@ -32,7 +32,7 @@ import SwiftletTesting
         let upload = pattern(300_000, seed: 9)
         Task { @MainActor in
             do throws(HTTPClientError) {
-                results.append(try await HTTPClient.fetch(pair.a, address: TwoStacks.addressB, port: 80, target: "/page"))
+                results.append(try await HTTPClient.fetch(pair.a, address: .v4(TwoStacks.addressB), port: 80, target: "/page"))
                 let flow: TCPStream<SimulatedDevice>
                 do throws(NetworkError) { flow = try await pair.a.connect(to: TwoStacks.addressB, port: 80) } catch { throw .network(error) }
                 var connection = HTTPClientConnection(flow: flow, host: "b.test")
@@ -102,7 +102,7 @@ import SwiftletTesting
         var failure: HTTPClientError? = nil
         var done = false
         Task { @MainActor in
-            do throws(HTTPClientError) { _ = try await HTTPClient.fetch(pair.a, address: TwoStacks.addressB, port: 80) } catch { failure = error }
+            do throws(HTTPClientError) { _ = try await HTTPClient.fetch(pair.a, address: .v4(TwoStacks.addressB), port: 80) } catch { failure = error }
             done = true
         }
         #expect(await pair.run(for: .seconds(60)) { done })
@@ -110,7 +110,7 @@ import SwiftletTesting
         var refused: HTTPClientError? = nil
         done = false
         Task { @MainActor in
-            do throws(HTTPClientError) { _ = try await HTTPClient.fetch(pair.a, address: TwoStacks.addressB, port: 81) } catch { refused = error }
+            do throws(HTTPClientError) { _ = try await HTTPClient.fetch(pair.a, address: .v4(TwoStacks.addressB), port: 81) } catch { refused = error }
             done = true
         }
         #expect(await pair.run(for: .seconds(60)) { done })
@@ -173,7 +173,7 @@ import SwiftletTesting
         // With the crowd gone, a real request is served.
         var status = 0
         Task { @MainActor in
-            if let response = try? await HTTPClient.fetch(pair.a, address: TwoStacks.addressB, port: 80) { status = response.status }
+            if let response = try? await HTTPClient.fetch(pair.a, address: .v4(TwoStacks.addressB), port: 80) { status = response.status }
         }
         #expect(await pair.run(for: .seconds(10)) { status != 0 })
         #expect(status == 200)

@@ -12,7 +12,7 @@ import SwiftletTesting
 @MainActor
 @Suite struct StubResolverTests {
     nonisolated static let responder: DNSResponder = {
-        var text = "$ORIGIN example.test.\n$TTL 60\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.3\nwww A 192.0.2.4\nalias CNAME www\n"
+        var text = "$ORIGIN example.test.\n$TTL 60\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.3\nwww A 192.0.2.4\nwww AAAA 2001:db8::3\nalias CNAME www\n"
         for i in 0..<20 { text += "big TXT \"\(String(repeating: Character(String(i % 10)), count: 200))\"\n" }
         return DNSResponder(zones: [try! Zone(records: try! ZoneFile.parse(text))])
     }()
@@ -52,7 +52,7 @@ import SwiftletTesting
         let pair = AsyncPair()
         try Self.serve(pair)
         let resolver = DNSStubResolver(network: pair.a, entropy: SeededEntropy(seed: 7), servers: [TwoStacks.addressB])
-        var www: [IPv4Address] = [], alias: [IPv4Address] = [], nope: [IPv4Address] = [IPv4Address(1, 1, 1, 1)]
+        var www: [IPAddress] = [], alias: [IPv4Address] = [], nope: [IPAddress] = [.v4(IPv4Address(1, 1, 1, 1))]
         var big: DNSMessage? = nil
         var refused: DNSResolverError? = nil
         var failure: DNSResolverError? = nil
@@ -60,7 +60,7 @@ import SwiftletTesting
         Task { @MainActor in
             do throws(DNSResolverError) {
                 www = try await resolver.addresses(of: DNSName("WWW.example.test.")!)
-                alias = try await resolver.addresses(of: DNSName("alias.example.test.")!)
+                alias = try await resolver.ipv4Addresses(of: DNSName("alias.example.test.")!)
                 nope = try await resolver.addresses(of: DNSName("nope.example.test.")!)
                 big = try await resolver.query(DNSName("big.example.test.")!, .txt)
                 do throws(DNSResolverError) { _ = try await resolver.query(DNSName("www.other.test.")!, .a) } catch { refused = error }
@@ -69,8 +69,10 @@ import SwiftletTesting
         }
         #expect(await pair.run(for: .seconds(60)) { done })
         #expect(failure == nil)
-        #expect(Set(www) == [IPv4Address(192, 0, 2, 3), IPv4Address(192, 0, 2, 4)])
-        #expect(Set(alias) == Set(www))
+        // AAAA first (RFC 6724's preference for IPv6), then A.
+        #expect(www.first == .v6(IPv6Address("2001:db8::3")!))
+        #expect(Set(www.dropFirst()) == [.v4(IPv4Address(192, 0, 2, 3)), .v4(IPv4Address(192, 0, 2, 4))])
+        #expect(Set(alias) == [IPv4Address(192, 0, 2, 3), IPv4Address(192, 0, 2, 4)])
         #expect(nope.isEmpty)
         #expect(big?.answers.count == 20 && big?.header.truncated == false)
         #expect(refused == .serverFailure(.refused))

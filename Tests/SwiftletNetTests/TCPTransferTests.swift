@@ -31,9 +31,9 @@ func exchange(_ net: TwoStacks, client: TCPSocketID, server: TCPSocketID, up: [U
     return (gotUp, gotDown, finished)
 }
 
-func connectPair(_ net: TwoStacks, port: UInt16 = 80) throws -> (TCPSocketID, TCPSocketID) {
+func connectPair(_ net: TwoStacks, port: UInt16 = 80, to address: IPAddress = .v4(TwoStacks.addressB)) throws -> (TCPSocketID, TCPSocketID) {
     try net.b.tcpListen(port: port)
-    let client = try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: port), now: net.now)
+    let client = try net.a.tcpConnect(to: TCPEndpoint(address: address, port: port), now: net.now)
     var server: TCPSocketID? = nil
     let ok = net.run(for: .seconds(5), step: { if server == nil { server = net.b.tcpAccept(port: port) } },
                      until: { server != nil && net.a.tcpState(client) == .established })

@@ -14,16 +14,21 @@ final class TwoStacks {
     let b: NetworkStack<SimulatedDevice>
     static let addressA = IPv4Address(10, 0, 0, 1)
     static let addressB = IPv4Address(10, 0, 0, 2)
+    /// With `ipv6: true`: these by hand on 2001:db8::/64 (plus each side's link-local address).
+    static let address6A = IPv6Address("2001:db8::1")!
+    static let address6B = IPv6Address("2001:db8::2")!
 
     init(seed: UInt64 = 1, impairment: LinkImpairment = .perfect, tcp: TCPConfiguration = TCPConfiguration(),
-         tcpB: TCPConfiguration? = nil, capture: Bool = false) {
+         tcpB: TCPConfiguration? = nil, capture: Bool = false, ipv6: Bool = false) {
         link = SimulatedLink(clock: clock, seed: seed, impairment: impairment)
         // SWIFTLET_PCAP=1 records every run; failing tests then write the capture (see dumpCapture).
         if capture || ProcessInfo.processInfo.environment["SWIFTLET_PCAP"] == "1" { link.capture = PCAPWriter() }
         a = NetworkStack(device: link.a, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.1/24")!),
-                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 1)), tcp: tcp)
+                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 1)), tcp: tcp,
+                         ipv6: ipv6 ? .init(manual: [IPv6Network(address: Self.address6A, prefixLength: 64)!], router: nil) : nil)
         b = NetworkStack(device: link.b, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
-                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 2)), tcp: tcpB ?? tcp)
+                         seed: StackSeed(SeededEntropy(seed: seed &* 31 &+ 2)), tcp: tcpB ?? tcp,
+                         ipv6: ipv6 ? .init(manual: [IPv6Network(address: Self.address6B, prefixLength: 64)!], router: nil) : nil)
         a.start(now: clock.now())
         b.start(now: clock.now())
     }

@@ -202,6 +202,52 @@ import SwiftletHTTP
         #expect(outcome.refused == .refused)
     }
 
+    /// One listening socket and one UDP port hear both families (AF_INET6 with IPV6_V6ONLY off): a client
+    /// over ::1 is seen as `.v6(::1)`, one over 127.0.0.1 as `.v4` (not as ::ffff:127.0.0.1), and answers go
+    /// back to each in its own family.
+    @Test func oneSocketServesBothFamilies() throws {
+        let loop = RunLoop()
+        let network = HostNetwork(loop: loop)
+        guard network.isDualStack else {
+            print("SKIPPED oneSocketServesBothFamilies: this host has no IPv6 sockets (ipv6.disable=1)")
+            return
+        }
+        final class Outcome: @unchecked Sendable {
+            var remotes: [IPAddress] = []; var sources: [IPAddress] = []; var answers: [[UInt8]] = []
+        }
+        let outcome = Outcome()
+        let status = loop.run {
+            do throws(NetworkError) {
+                let listener = try network.listen(port: 0)
+                let server = try network.udp(port: 0)
+                for address in [IPAddress.v6(.loopback), .v4(IPv4Address(127, 0, 0, 1))] {
+                    let flow = try await network.connect(to: address, port: listener.port)
+                    guard let accepted = await listener.accept() else { return 1 }
+                    outcome.remotes.append(accepted.remote.address)
+                    try await flow.write([7])
+                    guard try await accepted.read(maximum: 1, timeout: .seconds(5)) == [7] else { return 3 }
+                    flow.close(); accepted.close()
+                    let client = try network.udp(port: 0)
+                    try client.send([1, 2], to: address, port: server.port)
+                    let d = try await server.receive(timeout: .seconds(5))
+                    outcome.sources.append(d.source)
+                    try server.send(d.payload + [3], to: d.source, port: d.sourcePort)
+                    outcome.answers.append(try await client.receive(timeout: .seconds(5)).payload)
+                    client.close()
+                }
+                listener.close()
+                server.close()
+                return 0
+            } catch {
+                return 2
+            }
+        }
+        #expect(status == 0)
+        #expect(outcome.remotes == [.v6(.loopback), .v4(IPv4Address(127, 0, 0, 1))])
+        #expect(outcome.sources == outcome.remotes)
+        #expect(outcome.answers == [[1, 2, 3], [1, 2, 3]])
+    }
+
     /// A read that returns less than it asked for lets the next one wait for epoll without asking the
     /// kernel first, except once the peer has closed: here the three bytes and the FIN are both queued
     /// before the first read, so the short read is followed by the end of the stream, which must still be

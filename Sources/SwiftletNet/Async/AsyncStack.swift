@@ -78,8 +78,8 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
         return TCPListener(self, port: port)
     }
 
-    /// Opens a connection; returns once it is established.
-    public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> TCPStream<Device> {
+    /// Opens a connection to an address of either family; returns once it is established.
+    public func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> TCPStream<Device> {
         let id: TCPSocketID
         do throws(StackError) { id = try stack.tcpConnect(to: TCPEndpoint(address: address, port: port), now: now) } catch { throw NetworkError(error) }
         await wait { [stack] in
@@ -281,7 +281,7 @@ public final class UDPSocket<Device: NetworkDevice>: UDPSocketProtocol, @uncheck
         return datagram
     }
 
-    public func send(_ payload: [UInt8], to address: IPv4Address, port destinationPort: UInt16) throws(NetworkError) {
+    public func send(_ payload: [UInt8], to address: IPAddress, port destinationPort: UInt16) throws(NetworkError) {
         do throws(StackError) {
             try owner.stack.udpSend(from: port, to: address, port: destinationPort, payload: payload.span, now: owner.now)
         } catch { throw NetworkError(error) }

@@ -37,7 +37,7 @@ struct SYNCookie {
 
     private func hash(local: TCPEndpoint, remote: TCPEndpoint, clientISN: TCPSequenceNumber, slot: UInt64, mssIndex: UInt32) -> UInt32 {
         var h = SipHash24(key0: key0 ^ 0x5359_4E43_4F4F_4B49, key1: key1)
-        h.add(local.address.rawValue); h.add(local.port); h.add(remote.address.rawValue); h.add(remote.port)
+        h.add(local.address); h.add(local.port); h.add(remote.address); h.add(remote.port)
         h.add(clientISN.rawValue); h.add(UInt32(truncatingIfNeeded: slot)); h.add(UInt32(truncatingIfNeeded: slot >> 32)); h.add(mssIndex)
         return UInt32(truncatingIfNeeded: h.finish()) & 0xFF_FFFF
     }

@@ -44,7 +44,7 @@ public enum HTTPS {
     /// Connects to `address`:`port`, runs a TLS handshake for `serverName`, sends one request with
     /// `Connection: close` and returns the response.
     public static func fetch<N: Network, R: Entropy, C: WallClock>(
-        _ network: N, address: IPv4Address, port: UInt16 = 443, serverName: String, tls: TLSClientContext<R>, clock: C,
+        _ network: N, address: IPAddress, port: UInt16 = 443, serverName: String, tls: TLSClientContext<R>, clock: C,
         method: String = "GET", target: String = "/", fields: [HTTPField] = [], body: [UInt8]? = nil,
         timeout: Duration = .seconds(30)
     ) async throws(HTTPClientError) -> HTTPClientResponse {
