@@ -91,6 +91,11 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     echo "  Swiftlet dns (tap)       $tap queries/s"
     echo "  NSD in the namespace     $nsd_ns queries/s"
     echo "RESULT dns-tap $tap queries/s ratio $(ratio "$tap" "$nsd_ns") vs NSD"
+    # Issue 22: the same over IPv6 (2001:db8::2, from swiftlet run), against IPv4 in this run.
+    wait_log "$work/tap.log" "ipv6: configured 2001:db8::2/64"
+    tap6=$(qps 2001:db8::2 53 ip netns exec "$ns")
+    echo "  Swiftlet dns (tap, IPv6) $tap6 queries/s"
+    echo "RESULT dns-tap-ipv6 $tap6 queries/s ratio $(ratio "$tap6" "$tap") vs ipv4"
     if command -v qemu-system-x86_64 >/dev/null; then
         kill "${pids[-2]}" 2>/dev/null || true
         for _ in $(seq 50); do ip -n "$ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
@@ -101,5 +106,9 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         kvm=$(qps 10.0.0.2 53 ip netns exec "$ns")
         echo "  Swiftlet dns (kvm)       $kvm queries/s ($(grep -oE 'with (KVM|TCG)' "$work/kvm.log"))"
         echo "RESULT dns-kvm $kvm queries/s ratio $(ratio "$kvm" "$nsd_ns") vs NSD"
+        wait_log "$work/kvm.log" "ipv6: configured 2001:db8::2/64"
+        kvm6=$(qps 2001:db8::2 53 ip netns exec "$ns")
+        echo "  Swiftlet dns (kvm, IPv6) $kvm6 queries/s"
+        echo "RESULT dns-kvm-ipv6 $kvm6 queries/s ratio $(ratio "$kvm6" "$kvm") vs ipv4"
     fi
 fi

@@ -75,6 +75,11 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     echo "  Swiftlet website (tap)   $tap requests/s"
     echo "  nginx in the namespace   $nginx_ns requests/s"
     echo "RESULT http-tap $tap requests/s ratio $(ratio "$tap" "$nginx_ns") vs nginx"
+    # Issue 22: the same over IPv6 (2001:db8::2, from swiftlet run), against IPv4 in this run.
+    for _ in $(seq 100); do grep -q "ipv6: configured 2001:db8::2/64" "$work/tap.log" && break; sleep 0.1; done
+    tap6=$(wrk_rate "http://[2001:db8::2]/" ip netns exec $ns)
+    echo "  Swiftlet website (tap, IPv6) $tap6 requests/s"
+    echo "RESULT http-tap-ipv6 $tap6 requests/s ratio $(ratio "$tap6" "$tap") vs ipv4"
 
     # The kvm target (QEMU installed): the website kernel with the same page embedded as its store, in
     # the same namespace (swiftlet run makes the tap swl0 there with the host at 10.0.0.1, the kernel at
@@ -94,5 +99,9 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         kvm=$(wrk_rate http://10.0.0.2/ ip netns exec $ns)
         echo "  Swiftlet website (kvm)   $kvm requests/s ($(grep -oE 'with (KVM|TCG)' "$work/kvm.log"))"
         echo "RESULT http-kvm $kvm requests/s ratio $(ratio "$kvm" "$nginx_ns") vs nginx"
+        for _ in $(seq 100); do grep -q "ipv6: configured 2001:db8::2/64" "$work/kvm.log" && break; sleep 0.1; done
+        kvm6=$(wrk_rate "http://[2001:db8::2]/" ip netns exec $ns)
+        echo "  Swiftlet website (kvm, IPv6) $kvm6 requests/s"
+        echo "RESULT http-kvm-ipv6 $kvm6 requests/s ratio $(ratio "$kvm6" "$kvm") vs ipv4"
     fi
 fi

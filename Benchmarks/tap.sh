@@ -55,6 +55,10 @@ if [ "$what" = throughput ]; then
     echo "bulk TCP, $BYTES bytes each, client nc:"
     t_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
     t_out=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
+    # The same over IPv6 (issue 22: within 10% of IPv4), to the address swiftlet run gave the application.
+    wait_log "$log" "ipv6: configured 2001:db8::2/64"
+    t_in6=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 2001:db8::2 5001")
+    t_out6=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 2001:db8::2 5002")
     sink_veth
     v_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_A nc -N 10.9.0.2 5001")
     source_veth
@@ -62,10 +66,14 @@ if [ "$what" = throughput ]; then
     grep -E "booting|virtio-net" "$log" || true
     echo "  Linux -> Swiftlet ($TARGET):  $(gbits "$t_in") Gbit/s ($t_in s)"
     echo "  Swiftlet -> Linux ($TARGET):  $(gbits "$t_out") Gbit/s ($t_out s)"
+    echo "  Linux -> Swiftlet ($TARGET, IPv6):  $(gbits "$t_in6") Gbit/s ($t_in6 s)"
+    echo "  Swiftlet -> Linux ($TARGET, IPv6):  $(gbits "$t_out6") Gbit/s ($t_out6 s)"
     echo "  Linux -> Linux (veth):    $(gbits "$v_in") Gbit/s ($v_in s)"
     echo "  Linux <- Linux (veth):    $(gbits "$v_out") Gbit/s ($v_out s)"
     echo "RESULT $TARGET-throughput-in $(gbits "$t_in") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_in / $t_in }") vs linux-veth"
     echo "RESULT $TARGET-throughput-out $(gbits "$t_out") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_out / $t_out }") vs linux-veth"
+    echo "RESULT $TARGET-throughput-in-ipv6 $(gbits "$t_in6") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $t_in / $t_in6 }") vs ipv4"
+    echo "RESULT $TARGET-throughput-out-ipv6 $(gbits "$t_out6") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $t_out / $t_out6 }") vs ipv4"
 elif [ "$what" = latency ]; then
     "$SWIFTLET" build --target tap Examples/echo >/dev/null 2>&1
     log=$(mktemp)

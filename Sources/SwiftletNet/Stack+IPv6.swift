@@ -7,8 +7,9 @@
 // TCP and UDP arrive here for the same tables IPv4 feeds (Stack+TCP.swift, Stack+UDP.swift); TCP only to
 // a unicast address of ours, UDP to a group too (a port hears what comes to the groups we joined).
 // What is not built yet, and what happens instead: reassembly (fragments are counted in
-// `ipv6Unsupported` and dropped), fragmentation on send (a packet over the link MTU is not sent: TCP's
-// MSS keeps its segments under it, UDP gets `messageTooLong`), Redirect (ignored).
+// `ipv6Unsupported` and dropped), fragmentation on send (a packet over the path MTU is not sent: TCP's
+// MSS keeps its segments under it, UDP gets `messageTooLong`), Redirect (ignored). Packet Too Big goes to
+// path-MTU discovery (Stack+PathMTU.swift).
 //
 // ICMPv6 errors follow RFC 4443 §2.4: never about an error message, a packet from :: or a multicast
 // source, or (codes other than parameter problem 2) a packet to a multicast address; and at most
@@ -113,8 +114,11 @@ extension NetworkStack {
             if let last = lastMLDAnswer, now < last + .seconds(1) { return }
             lastMLDAnswer = now
             sendMLDReport(only: query.address.isUnspecified ? nil : query.address, type: MLDv2Record.modeIsExclude, now: now)
+        case .packetTooBig:
+            guard case .packetTooBig(let mtu) = icmp.message, let quoted = try? icmp.quotedDatagram() else { return }
+            receivePacketTooBig(mtu, quoting: quoted, now: now)
         default:
-            break  // errors about our own traffic: no transport over IPv6 uses them yet
+            break  // other errors about our traffic: TCP's timers and UDP's callers find out for themselves
         }
     }
 
@@ -296,7 +300,7 @@ extension NetworkStack {
                   now: Instant) throws(StackError) {
         let header = IPv6Header(nextHeader: nextHeader, hopLimit: hopLimit ?? ipv6!.hopLimit, source: source,
                                 destination: destination, payloadLength: packet.count)
-        guard IPv6Header.length + packet.count <= ipv6MTU else {
+        guard IPv6Header.length + packet.count <= (destination.isMulticast ? ipv6MTU : pathMTU(to: destination, now: now)) else {
             throw .messageTooLong(packet.count)
         }
         try! packet.prepend(IPv6Header.length)

@@ -77,7 +77,7 @@ extension NetworkStack {
         }
         guard reserveConnection() else { return }
         let c = TCPConnection.accept(header, local: local, remote: id.remote, iss: initialSequenceNumber(id, local: local.address, now: now),
-                                     tsOffset: timestampOffset(id), configuration: tcpConfiguration(for: local.address),
+                                     tsOffset: timestampOffset(id), configuration: tcpConfiguration(for: id.remote.address, now: now),
                                      budget: tcpMemory, now: now)
         let box = TCPConnectionBox(c, budget: tcpMemory)
         box.embryonic = true
@@ -121,7 +121,7 @@ extension NetworkStack {
     /// A stateless SYN-ACK whose sequence number is a cookie; options as `TCPConnection.sendSyn` would
     /// offer them, except window scaling and SACK, which need timestamps to come back.
     private func sendCookie(answering syn: TCPHeader, local: TCPEndpoint, remote: TCPEndpoint, now: Instant) {
-        let c = tcpConfiguration(for: local.address)
+        let c = tcpConfiguration(for: remote.address, now: now)
         let peer = syn.options
         let iss = cookies.sequenceNumber(local: local, remote: remote, clientISN: syn.sequenceNumber,
                                          peerMSS: peer.maximumSegmentSize ?? 536, now: now)
@@ -155,7 +155,7 @@ extension NetworkStack {
         }
         guard reserveConnection() else { return true }
         var c = TCPConnection.acceptCookie(header, cookie: decoded, local: local, remote: id.remote, tsOffset: timestampOffset(id),
-                                           configuration: tcpConfiguration(for: local.address), budget: tcpMemory, now: now)
+                                           configuration: tcpConfiguration(for: id.remote.address, now: now), budget: tcpMemory, now: now)
         if payload.count > 0 || header.flags.contains(.fin) { c.handle(header, payload: payload, now: now) }
         let box = TCPConnectionBox(c, budget: tcpMemory)
         connections[id] = box
@@ -255,12 +255,16 @@ extension NetworkStack {
         }
     }
 
-    /// The TCP settings for a connection with a local address of this family: over IPv6 the MSS leaves
-    /// room for the 40-byte header (RFC 8200 §8.3: MTU − 60), 20 bytes less than over IPv4.
-    func tcpConfiguration(for local: IPAddress) -> TCPConfiguration {
-        guard case .v6 = local else { return tcpConfiguration }
+    /// The TCP settings for a connection to `remote`: over IPv6 the MSS leaves room for the 40-byte header
+    /// (RFC 8200 §8.3: MTU − 60), 20 bytes less than over IPv4, and fits the path MTU (the link's, one a
+    /// router advertised, or one a Packet Too Big reported); never under 1220 (1280, IPv6's minimum, − 60).
+    func tcpConfiguration(for remote: IPAddress, now: Instant) -> TCPConfiguration {
+        guard case .v6(let destination) = remote else { return tcpConfiguration }
         var c = tcpConfiguration
-        c.maximumSegmentSize = Swift.max(c.maximumSegmentSize - (IPv6Header.length - NetworkStack.ipv4Header), 1220)
+        let headers = IPv6Header.length + 20
+        c.maximumSegmentSize = Swift.max(Swift.min(c.maximumSegmentSize - (IPv6Header.length - NetworkStack.ipv4Header),
+                                                   pathMTU(to: destination, now: now) - headers),
+                                         NetworkStack.minimumIPv6MTU - headers)
         return c
     }
 
@@ -330,7 +334,7 @@ extension NetworkStack {
         guard reserveConnection() else { throw .resourcesExhausted }
         connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: localAddress, port: port), remote: remote,
                                                 iss: initialSequenceNumber(id, local: localAddress, now: now), tsOffset: timestampOffset(id),
-                                                configuration: tcpConfiguration(for: localAddress), budget: tcpMemory, now: now),
+                                                configuration: tcpConfiguration(for: remote.address, now: now), budget: tcpMemory, now: now),
                                            budget: tcpMemory)
         flush(id, now: now)
         return id

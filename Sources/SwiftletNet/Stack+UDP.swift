@@ -77,7 +77,7 @@ extension NetworkStack {
 
     /// Sends one datagram to an address of either family. Over IPv6 it leaves from `source` when that is
     /// an address of ours (an answer from the address the question came to), else from the RFC 6724
-    /// choice; a datagram over the link MTU is refused (`messageTooLong`: no fragmentation on send yet).
+    /// choice; a datagram over the path MTU is refused (`messageTooLong`: no fragmentation on send yet).
     public func udpSend(from port: UInt16, to destination: IPAddress, port destinationPort: UInt16,
                         payload: Span<UInt8>, source: IPAddress? = nil, now: Instant) throws(StackError) {
         switch destination {
@@ -90,7 +90,7 @@ extension NetworkStack {
             else if let s = v6.sourceAddress(for: d) { src = s }
             else { throw .noRoute(destination) }
             let length = UDPHeader.length + payload.count
-            guard IPv6Header.length + length <= ipv6MTU else { throw .messageTooLong(payload.count) }
+            guard IPv6Header.length + length <= pathMTU(to: d, now: now) else { throw .messageTooLong(payload.count) }
             var p = makePacket(transportLength: length)
             p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
                 Audited.copy(payload, into: &b, at: UDPHeader.length)

@@ -27,6 +27,8 @@ public struct StackCounters: Sendable {
     /// (TCP, UDP, fragments, other upper layers); NDP messages RFC 4861 says to discard; advertisements
     /// for an address we hold; ICMPv6 errors not sent by the rate limit.
     public var ipv6NotForUs = 0, ipv6Unsupported = 0, ndpInvalid = 0, ipv6AddressConflicts = 0, icmpv6ErrorsLimited = 0
+    /// Packet Too Big messages that lowered a path MTU; ones naming data not in flight (RFC 5927 §4.1).
+    public var pathMTUReductions = 0, packetTooBigIgnored = 0
 }
 
 /// Secrets for a stack, drawn from entropy once. (A struct, because Embedded Swift does not allow generic
@@ -105,6 +107,8 @@ public final class NetworkStack<Device: NetworkDevice> {
     var icmpv6ErrorRefill = Instant.zero
     /// When an MLD query was last answered (at most one answer a second).
     var lastMLDAnswer: Instant? = nil
+    /// Destinations with a path MTU below the link's (Stack+PathMTU.swift).
+    var pathMTUs: [PathMTUEntry] = []
 
     struct Listener {
         var backlog: Int

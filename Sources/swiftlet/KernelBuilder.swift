@@ -192,19 +192,34 @@ struct KernelBuilder {
             say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.storeDirectory)/ as the store")
         }
 
-        // The application with its generated main.
+        // The application with its generated main: compiled again only when a source, the manifest, a
+        // Swiftlet module or this tool changed (a test run boots the same kernels many times).
         let app = generated.appendingPathComponent("app.o")
         let sources = generatedSources + appSources.map { folder.appendingPathComponent($0) }
         let conditions = manifest.compilesZones ? ["-D", "SWIFTLET_COMPILED_ZONES"] : []
-        try run(t.swiftc, swiftFlags(t) + conditions + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
+        let tool = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let moduleObjects = Self.modules.map { cache.appendingPathComponent("\($0.name).o") }
+        let manifestFile = folder.appendingPathComponent("Swiftlet.swift")
+        let appInputs = sources + [folder, tool] + moduleObjects + (fm.fileExists(atPath: manifestFile.path) ? [manifestFile] : [])
+        try compileIfStale(t.swiftc, inputs: appInputs,
+                           output: app, arguments: swiftFlags(t) + conditions + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
         objects.insert(app, at: 0)
 
-        let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0).path }
-        try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic",
-                        // Code is generated here (LTO), so here is where LLVM's machine outliner runs.
-                        "-mllvm", "-enable-machine-outliner", "-T", kernelSources.appendingPathComponent("kernel.ld").path,
-                        "-o", elf.path] + objects.map(\.path) + libraries)
-        try run(t.objcopy, ["--strip-all", elf.path, image.path])
+        // Linked again only when an object, the linker script, a runtime library or this tool changed.
+        let libraries = ["libswift_Concurrency.a", "libswiftUnicodeDataTables.a"].map { t.embeddedLibraries.appendingPathComponent($0) }
+        let script = kernelSources.appendingPathComponent("kernel.ld")
+        let linkInputs = objects + libraries + [script, tool]
+        if let built = modified(image), let linked = modified(elf), linked <= built,
+           linkInputs.allSatisfy({ (modified($0) ?? .distantFuture) < linked }) {
+            say("  \(image.lastPathComponent) is up to date")
+        } else {
+            try? fm.removeItem(at: image)
+            try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic",
+                            // Code is generated here (LTO), so here is where LLVM's machine outliner runs.
+                            "-mllvm", "-enable-machine-outliner", "-T", script.path,
+                            "-o", elf.path] + objects.map(\.path) + libraries.map(\.path))
+            try run(t.objcopy, ["--strip-all", elf.path, image.path])
+        }
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
         say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent)) in \(seconds(since: started))")
         return image
@@ -240,7 +255,6 @@ struct KernelBuilder {
     /// stops the build with its file and line, as it would have stopped the kernel at boot.
     func compiledZones(_ files: [(key: String, file: URL)]) throws -> [(key: String, file: URL)] {
         let out = generated.appendingPathComponent("zones")
-        try? FileManager.default.removeItem(at: out)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var compiled: [(key: String, file: URL)] = []
         for (n, entry) in files.enumerated() {
@@ -258,7 +272,8 @@ struct KernelBuilder {
                 throw CLIError("\(entry.file.path): \(error)")
             }
             let file = out.appendingPathComponent("\(n).zone")
-            try Data(image).write(to: file)
+            // Written only when it changed, so the store object (and the link) are not redone for nothing.
+            if (try? Data(contentsOf: file)) != Data(image) { try Data(image).write(to: file) }
             compiled.append((entry.key, file))
         }
         return compiled

@@ -109,6 +109,12 @@ EOF
     python3 -c 'import ipaddress, sys; a, b = (int(ipaddress.ip_address(x)) & (2**64 - 1) for x in sys.argv[1:]); sys.exit(a != b)' \
         "$global" "$link" || { echo "SLAAC address $global does not match $link"; return 1; }
     ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$global" || return 1
+    IPV6_GLOBAL=$global
+}
+
+# Waits for the address `swiftlet run` gives the application on a tap it creates (2001:db8::2, DAD done).
+ipv6_ready() {  # ipv6_ready NAME
+    wait_for "$1" 10 "ipv6: configured 2001:db8::2/64"
 }
 
 # --- hostile peers (issue 17): a SYN flood, clients that vanish, peers that never read -----------------
@@ -311,8 +317,9 @@ https_checks() {  # https_checks NS ADDR PORT CA: curl --tlsv1.3 and openssl s_c
     done
 }
 
-website_checks() {  # website_checks NS ADDR PORT: curl against the website example
+website_checks() {  # website_checks NS ADDR PORT: curl against the website example (ADDR IPv4 or IPv6)
     local ns=$1 base="http://$2:$3" run=()
+    [[ $2 == *:* ]] && base="http://[$2]:$3"
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     local c=("${run[@]}" curl -s --max-time 10)
     "${c[@]}" -o "$WORK/index" "$base/" || { echo "GET / failed"; return 1; }

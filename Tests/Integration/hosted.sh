@@ -38,6 +38,9 @@ test_unix_echo() {
     spawn unix-echo "$SWIFTLET" run --target unix Examples/echo -- --port 7007
     wait_for unix-echo 120 "listening on TCP and UDP port 7007" || return 1
     echo_roundtrip "" 127.0.0.1 7007 || return 1
+    # One socket per protocol hears both families (AF_INET6, IPV6_V6ONLY off), unless the host has no IPv6.
+    if [ -e /proc/net/if_inet6 ]; then echo_roundtrip "" ::1 7007 || return 1
+    else log "unix-echo: SKIPPING the IPv6 round trip: this host has no IPv6"; fi
     # A second connection while the first is open: each gets its own task.
     exec 7<>/dev/tcp/127.0.0.1/7007 || return 1
     echo_roundtrip "" 127.0.0.1 7007 || return 1
@@ -52,6 +55,8 @@ test_unix_dns() {
     spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
     wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
     dns_checks "" 127.0.0.1 5300 || return 1
+    if [ -e /proc/net/if_inet6 ]; then dns_checks "" ::1 5300 || return 1
+    else log "unix-dns: SKIPPING the IPv6 checks: this host has no IPv6"; fi
     # The TCP client cap (Examples/dns/NameServer.swift, maximumTCPClients): 256 served, one more reset.
     $PEER dns-tcp-cap 127.0.0.1 5300 256 || return 1
     start_nsd "" Examples/dns/zones 5301 || return 1
@@ -143,7 +148,9 @@ test_unix_dns_rrl() {
 test_unix_website() {
     spawn website "$SWIFTLET" run Examples/website -- --port 8088
     wait_for website 120 "serving on port 8088" || return 1
-    website_checks "" 127.0.0.1 8088
+    website_checks "" 127.0.0.1 8088 || return 1
+    if [ -e /proc/net/if_inet6 ]; then website_checks "" ::1 8088
+    else log "unix-website: SKIPPING the IPv6 checks: this host has no IPv6"; fi
 }
 
 test_unix_website_https() {
@@ -177,7 +184,10 @@ test_tap_website() {
     new_namespace website || return 1
     ns=$NS
     start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
-    website_checks "$ns" 10.0.0.2 80
+    website_checks "$ns" 10.0.0.2 80 || return 1
+    # Issue 22: the same checks over IPv6, with no more set-up than swiftlet run's own.
+    ipv6_ready website || return 1
+    website_checks "$ns" 2001:db8::2 80
 }
 
 test_tap_dns() {
@@ -187,6 +197,8 @@ test_tap_dns() {
     ns=$NS
     start_tap_app dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
     dns_checks "$ns" 10.0.0.2 53 || return 1
+    ipv6_ready dns || return 1
+    dns_checks "$ns" 2001:db8::2 53 || return 1
     start_nsd "$ns" Examples/dns/zones 5301 || return 1
     compare_with_nsd "$ns" 10.0.0.2 53 5301
 }
@@ -222,7 +234,10 @@ test_tap_ipv6() {
     new_namespace ipv6 || return 1
     local ns=$NS
     start_tap_app echo6 "$ns" Examples/echo "listening on TCP and UDP port 7" || return 1
-    ipv6_checks "$ns" echo6 swl0
+    ipv6_checks "$ns" echo6 swl0 || return 1
+    # TCP and UDP echo over IPv6, to the static address and to the one SLAAC formed (through Linux's routes).
+    echo_roundtrip "$ns" 2001:db8::2 7 || return 1
+    echo_roundtrip "$ns" "$IPV6_GLOBAL" 7
 }
 
 test_tap_client() {
@@ -268,7 +283,10 @@ bulk_both_ways() {  # bulk_both_ways NAME [swiftlet run options]: BULK_BYTES eac
     new_namespace "$name" || return 1
     ns=$NS
     start_tap_app bulk "$ns" Tests/Apps/bulk "sink on 5001" "$@" || return 1
-    bulk_transfer "$ns" 10.0.0.2
+    bulk_transfer "$ns" 10.0.0.2 || return 1
+    # Issue 22: the same each way over IPv6.
+    ipv6_ready "$name" || return 1
+    bulk_transfer "$ns" 2001:db8::2
 }
 
 test_tap_bulk() { bulk_both_ways bulk; }

@@ -126,6 +126,85 @@ import SwiftletTesting
         #expect(net.b.counters.martianSources == martians + 1)
     }
 
+    /// A Packet Too Big from a router on the path (2001:db8::ff) to A, quoting a TCP segment A sent to B
+    /// from `port` with sequence number `sequence`.
+    static func packetTooBig(_ net: TwoStacks, mtu: UInt32, port: UInt16, sequence: UInt32) throws -> [UInt8] {
+        let router = IPv6Address("2001:db8::ff")!
+        var quoted = [UInt8](repeating: 0, count: IPv6Header.length + 20)
+        var q = quoted.mutableSpan
+        try IPv6Header(nextHeader: .tcp, hopLimit: 64, source: TwoStacks.address6A, destination: TwoStacks.address6B,
+                       payloadLength: 1400).emit(into: &q)
+        quoted[40] = UInt8(port >> 8); quoted[41] = UInt8(port & 0xFF); quoted[43] = 80
+        for k in 0..<4 { quoted[44 + k] = UInt8(truncatingIfNeeded: sequence >> UInt32(24 - 8 * k)) }
+        var icmp = [UInt8](repeating: 0, count: ICMPv6Header.length) + quoted
+        var i = icmp.mutableSpan
+        try ICMPv6Header(.packetTooBig(mtu: mtu)).emit(into: &i, source: router, destination: TwoStacks.address6A)
+        var ip = [UInt8](repeating: 0, count: IPv6Header.length)
+        var p = ip.mutableSpan
+        try IPv6Header(nextHeader: .icmpv6, hopLimit: 64, source: router, destination: TwoStacks.address6A, payloadLength: icmp.count).emit(into: &p)
+        let eth = EthernetHeader(destination: net.a.macAddress, source: net.b.macAddress, etherType: .ipv6)
+        var frame = [UInt8](repeating: 0, count: eth.length)
+        var f = frame.mutableSpan
+        try eth.emit(into: &f)
+        return frame + ip + icmp
+    }
+
+    static func deliver(_ net: TwoStacks, _ frame: [UInt8]) { net.a.receive(frame: frame.span, now: net.now) }
+
+    /// Writes from A until at least `count` bytes of `data` are queued or sent; returns how many.
+    static func write(_ net: TwoStacks, _ id: TCPSocketID, _ data: [UInt8], atLeast count: Int) -> Int {
+        var written = 0
+        net.run(for: .milliseconds(5), step: {
+            if let n = try? net.a.tcpWrite(id, data.span.extracting(written...), now: net.now) { written += n }
+        }, until: { written > count })
+        return written
+    }
+
+    /// Writes the rest of `data` from `written` and returns everything the server read.
+    static func finish(_ net: TwoStacks, _ client: TCPSocketID, _ server: TCPSocketID, _ data: [UInt8], from written: Int) -> [UInt8] {
+        var at = written
+        var got: [UInt8] = []
+        net.run(for: .seconds(60), step: {
+            if at < data.count, let n = try? net.a.tcpWrite(client, data.span.extracting(at...), now: net.now) { at += n }
+            while let chunk = try? net.b.tcpRead(server, maximum: 1 << 20, now: net.now), !chunk.isEmpty { got += chunk }
+        }, until: { got.count >= data.count })
+        return got
+    }
+
+    /// RFC 8201: a router's Packet Too Big lowers the path MTU to B; the connection's segments shrink at
+    /// once and the transfer completes; new connections start with the smaller MSS. Forged reports (data not
+    /// in flight, a connection we do not hold) change nothing; a report under 1280 counts as 1280.
+    @Test func packetTooBigLowersThePathMTU() throws {
+        let net = Self.stacks()
+        let (client, server) = try connectPair(net, to: Self.b6)
+        let up = pattern(400_000, seed: 3)
+        let written = Self.write(net, client, up, atLeast: 100_000)
+        let c = try #require(net.a.tcpConnection(client))
+        #expect(c.sendMSS == 1440 - 12)
+        // Forged: a sequence number far from what is in flight, then a port with no connection.
+        let far = c.sndMax.rawValue &+ 1_000_000
+        Self.deliver(net, try Self.packetTooBig(net, mtu: 1300, port: client.localPort, sequence: far))
+        Self.deliver(net, try Self.packetTooBig(net, mtu: 1300, port: client.localPort &+ 1, sequence: c.sndUna.rawValue))
+        #expect(net.a.counters.packetTooBigIgnored == 1 && net.a.counters.pathMTUReductions == 0)
+        #expect(net.a.tcpConnection(client)?.sendMSS == 1440 - 12)
+        // Real: 1300 bytes fit the path.
+        Self.deliver(net, try Self.packetTooBig(net, mtu: 1300, port: client.localPort, sequence: c.sndUna.rawValue &+ 1))
+        #expect(net.a.counters.pathMTUReductions == 1)
+        #expect(net.a.tcpConnection(client)?.sendMSS == 1300 - 60 - 12)
+        #expect(net.a.pathMTUEntries(now: net.now).map { $0.1 } == [1300])
+        #expect(Self.finish(net, client, server, up, from: written) == up)
+        // Under IPv6's minimum: taken as 1280.
+        let (client2, _) = try connectPair(net, port: 81, to: Self.b6)
+        #expect(net.a.tcpConnection(client2)?.sendMSS == 1300 - 60 - 12)
+        _ = Self.write(net, client2, up, atLeast: 50_000)
+        let c2 = try #require(net.a.tcpConnection(client2))
+        Self.deliver(net, try Self.packetTooBig(net, mtu: 500, port: client2.localPort, sequence: c2.sndUna.rawValue))
+        // Sequence number SND.UNA is in flight, but port 81: the quote says port 80, so it names no connection.
+        #expect(net.a.tcpConnection(client2)?.sendMSS == 1300 - 60 - 12)
+        // After ten minutes the entry expires.
+        #expect(net.a.pathMTUEntries(now: net.now + .seconds(601)).isEmpty)
+    }
+
     @Test func addressesOfEitherFamily() {
         #expect(IPAddress("192.0.2.1") == .v4(IPv4Address(192, 0, 2, 1)))
         #expect(IPAddress("2001:db8::1") == .v6(IPv6Address("2001:db8::1")!))

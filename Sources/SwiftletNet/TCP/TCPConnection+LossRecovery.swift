@@ -291,3 +291,23 @@ extension TCPConnection {
         return did
     }
 }
+
+extension TCPConnection {
+    /// A Packet Too Big (RFC 8201 §5.4) for this connection: from now on segments fit a path of `mtu`
+    /// bytes with `headerBytes` of IP and TCP headers; the records in flight longer than that are deemed
+    /// lost and go again at the new size at once (as Linux's tcp_simple_retransmit does), since the router
+    /// dropped them. Not a congestion signal: the window stays. Returns whether the MSS went down.
+    mutating func pathMTUDecreased(to mtu: Int, headerBytes: Int, now: Instant) -> Bool {
+        let limit = Swift.max(64, mtu - headerBytes - (timestampsEnabled ? 12 : 0))
+        guard state.isSynchronized, limit < sendMSS else { return false }
+        sendMSS = limit
+        congestion.mss = limit
+        if sackEnabled {
+            for i in 0..<sent.count where sent[i].length > limit { sent.markLost(i) }
+            output(now: now)
+        } else if sndUna < sndMax {
+            _ = retransmit(from: sndUna, before: nil, now: now)
+        }
+        return true
+    }
+}
