@@ -6,10 +6,10 @@
 //
 // TCP and UDP arrive here for the same tables IPv4 feeds (Stack+TCP.swift, Stack+UDP.swift); TCP only to
 // a unicast address of ours, UDP to a group too (a port hears what comes to the groups we joined).
-// What is not built yet, and what happens instead: reassembly (fragments are counted in
-// `ipv6Unsupported` and dropped), fragmentation on send (a packet over the path MTU is not sent: TCP's
-// MSS keeps its segments under it, UDP gets `messageTooLong`), Redirect (ignored). Packet Too Big goes to
-// path-MTU discovery (Stack+PathMTU.swift).
+// Fragments are reassembled (IPv6Reassembly.swift) and the whole packet walked again; UDP and echo
+// replies over the path MTU are fragmented on send (RFC 8200 §4.5, identifications per RFC 7739), TCP
+// never is (its MSS fits the path). Packet Too Big goes to path-MTU discovery (Stack+PathMTU.swift).
+// Not built: Redirect (ignored).
 //
 // ICMPv6 errors follow RFC 4443 §2.4: never about an error message, a packet from :: or a multicast
 // source, or (codes other than parameter problem 2) a packet to a multicast address; and at most
@@ -46,6 +46,28 @@ extension NetworkStack {
         }
         let chain: IPv6Chain
         do throws(WireError) { chain = try packet.walkExtensionHeaders() } catch { counters.malformed += 1; return }
+        if case .fragment(let fragment, let dataOffset) = chain {
+            guard let (whole, payload) = reassembly6.add(packet.bytes, fragment, dataOffset: dataOffset, header: header, now: now) else {
+                return
+            }
+            var bytes = [UInt8](repeating: 0, count: IPv6Header.length + payload.count)
+            var out = bytes.mutableSpan
+            try! whole.emit(into: &out)
+            Audited.copy(payload.span, into: &out, at: IPv6Header.length)
+            guard let again = try? IPv6Packet(validating: bytes.span), let chain = try? again.walkExtensionHeaders() else {
+                counters.malformed += 1
+                return
+            }
+            if case .fragment = chain { counters.ipv6Unsupported += 1; return }  // fragments within fragments
+            dispatchIPv6(again, whole, chain, linkMulticast: linkMulticast, now: now)
+            return
+        }
+        dispatchIPv6(packet, header, chain, linkMulticast: linkMulticast, now: now)
+    }
+
+    /// A whole packet (as received, or reassembled) by what its header walk found.
+    func dispatchIPv6(_ packet: IPv6Packet, _ header: IPv6Header, _ chain: IPv6Chain, linkMulticast: Bool, now: Instant) {
+        let destination = header.destination
         switch chain {
         case .upperLayer(let proto, let offset):
             let payload = packet.bytes.extracting(offset...)
@@ -67,7 +89,7 @@ extension NetworkStack {
                 }
             }
         case .fragment:
-            counters.ipv6Unsupported += 1
+            counters.ipv6Unsupported += 1  // handled by receiveIPv6
         case .discard:
             counters.framesDropped += 1
         case .parameterProblem(let code, let pointer, let unlessMulticast):
@@ -96,7 +118,7 @@ extension NetworkStack {
                 Audited.copy(data, into: &b, at: ICMPv6Header.length)
                 try! ICMPv6Header(.echoReply(identifier: id, sequence: seq)).emit(into: &b, source: source, destination: ip.source)
             }
-            if (try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, now: now)) != nil {
+            if (try? sendIPv6(p, nextHeader: .icmpv6, to: ip.source, from: source, fragmentable: true, now: now)) != nil {
                 counters.icmpEchoRepliesSent += 1
             }
         case .routerSolicitation, .routerAdvertisement, .neighborSolicitation, .neighborAdvertisement, .redirect:
@@ -194,6 +216,10 @@ extension NetworkStack {
     }
 
     func serviceIPv6(now: Instant) {
+        // Datagrams whose time ran out with fragment zero in: ICMPv6 time exceeded, code 1 (RFC 8200 §4.5).
+        for first in reassembly6.poll(now: now) {
+            sendICMPv6Error(.timeExceeded(code: 1), about: first.quote.span, first.header, now: now)
+        }
         for solicitation in neighbors.poll(now: now) {
             switch solicitation {
             case .multicast(let target):
@@ -295,13 +321,19 @@ extension NetworkStack {
 
     /// Prepends the fixed header to an upper-layer packet and sends it: to `linkAddress` when given, to
     /// the group's MAC for multicast, else through neighbour resolution of the next hop.
+    /// `fragmentable`: a packet over the path MTU is sent in fragments (UDP, echo replies); otherwise it
+    /// is refused with `messageTooLong`.
     func sendIPv6(_ packet: consuming PacketBuffer, nextHeader: IPProtocol, to destination: IPv6Address,
                   from source: IPv6Address, hopLimit: UInt8? = nil, linkAddress: MACAddress? = nil,
-                  now: Instant) throws(StackError) {
+                  fragmentable: Bool = false, now: Instant) throws(StackError) {
         let header = IPv6Header(nextHeader: nextHeader, hopLimit: hopLimit ?? ipv6!.hopLimit, source: source,
                                 destination: destination, payloadLength: packet.count)
-        guard IPv6Header.length + packet.count <= (destination.isMulticast ? ipv6MTU : pathMTU(to: destination, now: now)) else {
-            throw .messageTooLong(packet.count)
+        let mtu = destination.isMulticast ? ipv6MTU : pathMTU(to: destination, now: now)
+        if IPv6Header.length + packet.count > mtu {
+            guard fragmentable, packet.count <= 65535 else { throw .messageTooLong(packet.count) }
+            try sendIPv6Fragments(packet.array, nextHeader: nextHeader, to: destination, from: source, hopLimit: header.hopLimit,
+                                  mtu: mtu, now: now)
+            return
         }
         try! packet.prepend(IPv6Header.length)
         packet.withMutableBytes { (b: inout MutableSpan<UInt8>) in try! header.emit(into: &b) }
@@ -314,6 +346,31 @@ extension NetworkStack {
         case .resolved(let mac): transmit(packet, etherType: .ipv6, to: mac)
         case .queuedSendSolicitation: solicitNeighbor(hop, linkAddress: nil, now: now)
         case .queued, .dropped: break
+        }
+    }
+
+    /// RFC 8200 §4.5: the packet's payload in fragments of at most `mtu` bytes each (8-byte multiples but
+    /// the last), each with a fragment header; the identification is a keyed hash of the destination and a
+    /// counter (RFC 7739 §5.3), so an off-path host cannot predict it.
+    func sendIPv6Fragments(_ data: [UInt8], nextHeader: IPProtocol, to destination: IPv6Address, from source: IPv6Address,
+                           hopLimit: UInt8, mtu: Int, now: Instant) throws(StackError) {
+        fragmentCounter &+= 1
+        var h = SipHash24(key0: secret.1 ^ 0x4652_4147, key1: secret.0)
+        h.add(IPAddress.v6(destination)); h.add(fragmentCounter)
+        let identification = UInt32(truncatingIfNeeded: h.finish())
+        let chunk = (mtu - IPv6Header.length - IPv6FragmentHeader.length) & ~7
+        var offset = 0
+        while offset < data.count {
+            let n = Swift.min(chunk, data.count - offset)
+            let fragment = IPv6FragmentHeader(nextHeader: nextHeader, offset: offset, moreFragments: offset + n < data.count,
+                                              identification: identification)
+            var p = makePacket(transportLength: IPv6FragmentHeader.length + n)
+            p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
+                try! fragment.emit(into: &b)
+                Audited.copy(data.span.extracting(offset..<(offset + n)), into: &b, at: IPv6FragmentHeader.length)
+            }
+            try sendIPv6(p, nextHeader: .ipv6Fragment, to: destination, from: source, hopLimit: hopLimit, now: now)
+            offset += n
         }
     }
 

@@ -77,7 +77,7 @@ extension NetworkStack {
 
     /// Sends one datagram to an address of either family. Over IPv6 it leaves from `source` when that is
     /// an address of ours (an answer from the address the question came to), else from the RFC 6724
-    /// choice; a datagram over the path MTU is refused (`messageTooLong`: no fragmentation on send yet).
+    /// choice; a datagram over the path MTU goes in fragments.
     public func udpSend(from port: UInt16, to destination: IPAddress, port destinationPort: UInt16,
                         payload: Span<UInt8>, source: IPAddress? = nil, now: Instant) throws(StackError) {
         switch destination {
@@ -90,13 +90,13 @@ extension NetworkStack {
             else if let s = v6.sourceAddress(for: d) { src = s }
             else { throw .noRoute(destination) }
             let length = UDPHeader.length + payload.count
-            guard IPv6Header.length + length <= pathMTU(to: d, now: now) else { throw .messageTooLong(payload.count) }
+            guard length <= 65535 else { throw .messageTooLong(payload.count) }
             var p = makePacket(transportLength: length)
             p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
                 Audited.copy(payload, into: &b, at: UDPHeader.length)
                 try! UDPHeader(sourcePort: port, destinationPort: destinationPort).emit(into: &b, source: src, destination: d)
             }
-            try sendIPv6(p, nextHeader: .udp, to: d, from: src, now: now)
+            try sendIPv6(p, nextHeader: .udp, to: d, from: src, fragmentable: true, now: now)
         }
     }
 

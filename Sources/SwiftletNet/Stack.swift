@@ -23,8 +23,8 @@ public struct StackCounters: Sendable {
     public var tcpCookiesSent = 0, tcpCookiesAccepted = 0, tcpHalfOpenEvicted = 0
     public var tcpConnectionLimitDrops = 0, tcpMemoryDrops = 0
     public var transmitErrors = 0
-    /// IPv6 packets for no address or group of ours; packets of what the IPv6 side does not carry yet
-    /// (TCP, UDP, fragments, other upper layers); NDP messages RFC 4861 says to discard; advertisements
+    /// IPv6 packets for no address or group of ours; packets of upper layers the IPv6 side does not carry
+    /// (a second fragment header after reassembly, too); NDP messages RFC 4861 says to discard; advertisements
     /// for an address we hold; ICMPv6 errors not sent by the rate limit.
     public var ipv6NotForUs = 0, ipv6Unsupported = 0, ndpInvalid = 0, ipv6AddressConflicts = 0, icmpv6ErrorsLimited = 0
     /// Packet Too Big messages that lowered a path MTU; ones naming data not in flight (RFC 5927 §4.1).
@@ -79,6 +79,10 @@ public final class NetworkStack<Device: NetworkDevice> {
     @exclusivity(unchecked) public var counters = StackCounters()
     @exclusivity(unchecked) public private(set) var arp: ARPCache
     @exclusivity(unchecked) public private(set) var reassembly: IPv4Reassembly
+    /// IPv6's, with the same bounds (Stack+IPv6.swift).
+    @exclusivity(unchecked) public internal(set) var reassembly6: IPv6Reassembly
+    /// Counts the fragmented packets sent, for IPv6 fragment identifications (RFC 7739).
+    var fragmentCounter: UInt32 = 0
 
     /// Boxed, so that reading or changing one connection never copies it (a `TCPConnection` holds its
     /// buffers; copying it out of a dictionary and back costs retains, and a write would copy the buffer).
@@ -135,6 +139,7 @@ public final class NetworkStack<Device: NetworkDevice> {
         tcpConfiguration = tcp
         self.arp = ARPCache(configuration: arp)
         self.reassembly = IPv4Reassembly(configuration: reassembly)
+        self.reassembly6 = IPv6Reassembly(configuration: reassembly)
         secret = (seed.key0, seed.key1)
         identification = seed.identification
         tcpMemory = MemoryBudget(limit: tcp.memoryBudget)
@@ -261,7 +266,7 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     public var nextDeadline: Instant {
         var t = Swift.min(arp.nextDeadline, reassembly.nextDeadline, dhcp?.nextDeadline ?? .distantFuture)
-        if let v6 = ipv6 { t = Swift.min(t, v6.nextDeadline, neighbors.nextDeadline) }
+        if let v6 = ipv6 { t = Swift.min(t, v6.nextDeadline, neighbors.nextDeadline, reassembly6.nextDeadline) }
         for d in timers.values where d < t { t = d }
         return t
     }

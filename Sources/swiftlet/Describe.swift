@@ -57,11 +57,11 @@ struct Describe: ParsableCommand {
         case (.store, _): return ("KeyValueStore", "DirectoryStore", ["the directory \(m.storeDirectory)/ (or --store DIR)"])
         case (.block, .kvm): return ("BlockDevice", "VirtioBlock", ["virtio-blk over virtio-mmio (QEMU --disk FILE)"])
         case (.block, _): throw CLIError("the block device is only on the kvm target so far (swiftlet run --target kvm --disk FILE)")
-        case (.network, .unix): return ("Network", "HostNetwork", ["the host's TCP/IP through sockets"])
+        case (.network, .unix): return ("Network", "HostNetwork", ["the host's TCP/IP through sockets (one socket hears IPv4 and IPv6)"])
         case (.network, .tap): return ("Network", "AsyncStack<ImpairedDevice<TapDevice>>",
-                                       ["NetworkStack: ARP, IPv4, ICMP, UDP, TCP, DHCP (Swiftlet's own)", "ImpairedDevice (faults only with --impair)", "TapDevice on /dev/net/tun"])
+                                       ["NetworkStack: ARP, IPv4, ICMP, DHCP, IPv6 (NDP, SLAAC, path MTU), ICMPv6, UDP, TCP (Swiftlet's own)", "ImpairedDevice (faults only with --impair)", "TapDevice on /dev/net/tun"])
         case (.network, .kvm): return ("Network", "AsyncStack<VirtioNet>",
-                                       ["NetworkStack: ARP, IPv4, ICMP, UDP, TCP, DHCP (Swiftlet's own)", "VirtioNet over virtio-mmio", "QEMU tap (swl0 unless --tap)"])
+                                       ["NetworkStack: ARP, IPv4, ICMP, DHCP, IPv6 (NDP, SLAAC, path MTU), ICMPv6, UDP, TCP (Swiftlet's own)", "VirtioNet over virtio-mmio", "QEMU tap (swl0 unless --tap)"])
         }
     }
 }

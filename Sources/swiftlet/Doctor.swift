@@ -61,6 +61,16 @@ struct Doctor: ParsableCommand {
         report(root, root ? "running as root (taps can be created)" : "not root: taps cannot be created",
                fix: "run tap targets and networked kernels with sudo", targets: ["tap"])
 
+        // IPv6 is never required: without it unix sockets take IPv4 only and a tap gets no 2001:db8::1.
+        let ipv6Off = (try? String(contentsOfFile: "/proc/sys/net/ipv6/conf/all/disable_ipv6", encoding: .utf8))?.hasPrefix("1") ?? false
+        if !exists("/proc/net/if_inet6") {
+            print("note IPv6: this host's kernel has none (ipv6.disable=1): unix sockets take IPv4 only; taps get no 2001:db8::1")
+        } else if ipv6Off {
+            print("note IPv6: turned off here (net.ipv6.conf.all.disable_ipv6=1): taps get no 2001:db8::1; the applications' own IPv6 on tap and kvm still works")
+        } else {
+            report(true, "IPv6 (unix sockets hear both families; a tap swiftlet run makes gets 2001:db8::1/64, the application 2001:db8::2)")
+        }
+
         print("")
         for target in ["unix", "tap", "kvm"] {
             let missing = problems[target]!

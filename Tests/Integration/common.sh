@@ -112,6 +112,20 @@ EOF
     IPV6_GLOBAL=$global
 }
 
+# Fragments both ways with Linux (RFC 8200 §4.5): ping -6 -s 3000 (Linux fragments the request, the
+# application reassembles it and fragments its reply) and a 3000-byte UDP echo to port 7.
+ipv6_fragment_checks() {  # ipv6_fragment_checks NS ADDR
+    ip netns exec "$1" ping -6 -c 2 -i 0.2 -W 2 -s 3000 "$2" >/dev/null || { echo "ping -6 -s 3000 $2 failed"; return 1; }
+    ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+data = bytes((i * 7 + i // 251) % 256 for i in range(3000))
+s.sendto(data, (sys.argv[1], 7))
+got, _ = s.recvfrom(65535)
+sys.exit(0 if got == data else "a 3000-byte UDP echo came back as %d bytes" % len(got))' "$2"
+}
+
 # Waits for the address `swiftlet run` gives the application on a tap it creates (2001:db8::2, DAD done).
 ipv6_ready() {  # ipv6_ready NAME
     wait_for "$1" 10 "ipv6: configured 2001:db8::2/64"
@@ -654,4 +668,27 @@ finish() {  # the closing check and summary line; the exit status of the suite
     for f in "${failures[@]}"; do log "failed: $f"; done
     echo "$SUITE: ${passed} passed, ${failed} failed"
     [ "$failed" -eq 0 ]
+}
+
+# Path-MTU discovery (issue 22, RFC 8201) through a Linux router: namespace NS (the application's tap,
+# host 2001:db8::1) forwards to a second namespace PEER over a veth whose router end has an MTU of 1300,
+# while the peer's end keeps 1500, so the peer offers an MSS of 1440 that the path cannot carry. The
+# application's first full-size segments draw the router's Packet Too Big; only if it lowers its segments
+# can BULK_PMTU_BYTES from the bulk application's source (port 5002) reach the peer whole.
+PMTU_BYTES=${SWIFTLET_PMTU_BYTES:-20000000}
+pmtu_checks() {  # pmtu_checks NS PEER NAME: NAME is the bulk application in NS (2001:db8::2)
+    local ns=$1 peer=$2 name=$3 reply
+    ip -n "$ns" link add vr type veth peer name vp netns "$peer" || return 1
+    ip -n "$ns" link set vr mtu 1300 up
+    ip -n "$ns" addr add 2001:db8:2::1/64 dev vr nodad
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip -n "$peer" link set vp up
+    ip -n "$peer" addr add 2001:db8:2::2/64 dev vp nodad
+    ip -n "$peer" -6 route add default via 2001:db8:2::1
+    ipv6_ready "$name" || return 1
+    ip netns exec "$peer" ping -6 -c 1 -W 2 2001:db8::2 >/dev/null || { echo "the peer cannot reach 2001:db8::2 through the router"; return 1; }
+    reply=$(ip netns exec "$peer" timeout 120 $PEER receive 2001:db8::2 5002 "$PMTU_BYTES") || { echo "through the 1300-byte link: $reply"; return 1; }
+    log "$name: $PMTU_BYTES bytes through a 1300-byte link ($reply)"
+    # The router did send Packet Too Big (else the test proved nothing): its ICMPv6 counters say so.
+    ip netns exec "$ns" nstat -az Icmp6OutPktTooBigs | grep -qE 'Icmp6OutPktTooBigs\s+[1-9]' || { echo "the router sent no Packet Too Big"; return 1; }
 }

@@ -237,7 +237,18 @@ test_tap_ipv6() {
     ipv6_checks "$ns" echo6 swl0 || return 1
     # TCP and UDP echo over IPv6, to the static address and to the one SLAAC formed (through Linux's routes).
     echo_roundtrip "$ns" 2001:db8::2 7 || return 1
-    echo_roundtrip "$ns" "$IPV6_GLOBAL" 7
+    echo_roundtrip "$ns" "$IPV6_GLOBAL" 7 || return 1
+    ipv6_fragment_checks "$ns" 2001:db8::2
+}
+
+test_tap_ipv6_pmtu() {
+    # RFC 8201 through a Linux router with a 1300-byte link (common.sh, pmtu_checks).
+    new_namespace pmtu-peer || return 1
+    local peer=$NS
+    new_namespace pmtu || return 1
+    local ns=$NS
+    start_tap_app pmtu "$ns" Tests/Apps/bulk "sink on 5001" || return 1
+    pmtu_checks "$ns" "$peer" pmtu
 }
 
 test_tap_client() {
@@ -544,7 +555,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-pmtu tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
