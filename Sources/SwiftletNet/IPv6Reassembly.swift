@@ -37,7 +37,8 @@ public struct IPv6Reassembly {
     var engine: FragmentAssembler<Key, First>
 
     public init(configuration: Configuration = Configuration()) {
-        engine = FragmentAssembler(configuration: configuration, maximumPayload: Self.maximumPayload)
+        // The quote of fragment zero and its array header count against the budget too.
+        engine = FragmentAssembler(configuration: configuration, maximumPayload: Self.maximumPayload, extraPerDatagram: Self.quoteLength + 32)
     }
 
     public var configuration: Configuration { engine.configuration }

@@ -50,8 +50,10 @@ struct FragmentAssembler<Key: Hashable, First> {
         var totalLength: Int? = nil        // known once the last fragment (MF = 0) arrives
         var first: First? = nil            // what fragment zero said
         let deadline: Instant
+        /// Bytes the family keeps beside the data (IPv6's quote of fragment zero), counted from the start.
+        let extra: Int
         /// Bytes this datagram has allocated, as counted against the budget.
-        var allocated: Int { FragmentAssembler.overhead + data.count + ranges.capacity * MemoryLayout<Range<Int>>.stride }
+        var allocated: Int { FragmentAssembler.overhead + extra + data.count + ranges.capacity * MemoryLayout<Range<Int>>.stride }
     }
 
     /// The fixed cost of a datagram in progress beyond its two arrays' elements: its slot, its index
@@ -60,6 +62,8 @@ struct FragmentAssembler<Key: Hashable, First> {
     public let configuration: ReassemblyConfiguration
     /// The largest reassembled payload (the family's limit).
     let maximumPayload: Int
+    /// Bytes each datagram holds beyond its data and runs (counted in `allocated`).
+    let extraPerDatagram: Int
     private var slots: [Datagram] = []
     private var index: [Key: Int] = [:]
     /// Real bytes allocated by the datagrams in progress; never above `configuration.memoryLimit` between
@@ -74,9 +78,10 @@ struct FragmentAssembler<Key: Hashable, First> {
     /// count it.
     public private(set) var rangeComparisons = 0
 
-    init(configuration: ReassemblyConfiguration, maximumPayload: Int) {
+    init(configuration: ReassemblyConfiguration, maximumPayload: Int, extraPerDatagram: Int = 0) {
         self.configuration = configuration
         self.maximumPayload = maximumPayload
+        self.extraPerDatagram = extraPerDatagram
     }
 
     public var inProgress: Int { slots.count }
@@ -99,7 +104,7 @@ struct FragmentAssembler<Key: Hashable, First> {
             while slots.count >= configuration.maximumDatagrams, let oldest = oldest(except: nil) { evict(oldest) }
             guard slots.count < configuration.maximumDatagrams else { dropped += 1; return nil }
             i = slots.count
-            slots.append(Datagram(key: key, deadline: now + configuration.timeout))
+            slots.append(Datagram(key: key, deadline: now + configuration.timeout, extra: extraPerDatagram))
             index[key] = i
             bufferedBytes += slots[i].allocated
         }

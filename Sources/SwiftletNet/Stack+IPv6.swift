@@ -59,20 +59,25 @@ extension NetworkStack {
                 return
             }
             if case .fragment = chain { counters.ipv6Unsupported += 1; return }  // fragments within fragments
-            dispatchIPv6(again, whole, chain, linkMulticast: linkMulticast, now: now)
+            // A hop-by-hop header that came after the fragment header is not the first header (RFC 8200 §4.1).
+            if whole.nextHeader == .ipv6HopByHop { counters.malformed += 1; return }
+            dispatchIPv6(again, whole, chain, linkMulticast: linkMulticast, reassembled: true, now: now)
             return
         }
-        dispatchIPv6(packet, header, chain, linkMulticast: linkMulticast, now: now)
+        dispatchIPv6(packet, header, chain, linkMulticast: linkMulticast, reassembled: false, now: now)
     }
 
     /// A whole packet (as received, or reassembled) by what its header walk found.
-    func dispatchIPv6(_ packet: IPv6Packet, _ header: IPv6Header, _ chain: IPv6Chain, linkMulticast: Bool, now: Instant) {
+    func dispatchIPv6(_ packet: IPv6Packet, _ header: IPv6Header, _ chain: IPv6Chain, linkMulticast: Bool, reassembled: Bool,
+                      now: Instant) {
         let destination = header.destination
         switch chain {
         case .upperLayer(let proto, let offset):
             let payload = packet.bytes.extracting(offset...)
             switch proto {
             case .icmpv6:
+                // RFC 6980: neighbour discovery never comes in fragments.
+                if reassembled, payload.count > 0, (133...137).contains(payload[0]) { counters.ndpInvalid += 1; return }
                 receiveICMPv6(header, payload, now: now)
             case .tcp:
                 // Never to a group (RFC 9293 §3.9.1: SYNs to multicast are ignored), nor from :: (no answer can go back).
@@ -183,7 +188,14 @@ extension NetworkStack {
                     transmit(waiting, etherType: .ipv6, to: mac)
                 }
             }
+            let mtu = ipv6MTU
             perform(ipv6!.routerAdvertisement(ra, from: ip.source, now: now), now: now)
+            // A lower link MTU reaches the open connections too, as a Packet Too Big would.
+            if ipv6MTU < mtu {
+                for (id, box) in connections where id.remote.address.ipv6 != nil {
+                    if box.tcb.pathMTUDecreased(to: ipv6MTU, headerBytes: IPv6Header.length + 20, now: now) { flush(id, box, now: now) }
+                }
+            }
         case .routerSolicitation, .redirect:
             break  // a host answers no solicitations for routers (§6.2.6); redirects are not followed yet
         }
@@ -299,6 +311,11 @@ extension NetworkStack {
                 guard offset + 2 <= packet.count else { return nil }
                 next = IPProtocol(rawValue: packet[offset])
                 offset += (Int(packet[offset + 1]) + 1) * 8
+            case .ipv6Fragment:
+                // Only a first fragment holds the upper-layer header (a time exceeded quotes one).
+                guard offset + 8 <= packet.count, (UInt16(packet[offset + 2]) << 8 | UInt16(packet[offset + 3])) & 0xFFF8 == 0 else { return nil }
+                next = IPProtocol(rawValue: packet[offset])
+                offset += 8
             default:
                 return nil
             }

@@ -6,7 +6,8 @@
 //
 // Against forged reports (RFC 5927 §4.1, §5.2): the quoted packet must have come from one of our
 // addresses; for TCP it must name a connection we hold and a sequence number between SND.UNA and SND.MAX
-// (data we really have in flight); for UDP a port we have bound. The table holds at most
+// (data we really have in flight); for UDP a port we have bound (and then only new packets follow it; the
+// open connections move only on a report one of them vouched for). The table holds at most
 // `maximumPathMTUEntries` destinations; a new one replaces the entry that expires first.
 
 import Swiftlet
@@ -58,12 +59,12 @@ extension NetworkStack {
         }
         remember(pathMTU: mtu, to: destination, now: now)
         counters.pathMTUReductions += 1
-        // The connection named first; then every other one to the same destination.
-        if let (id, box) = connection, box.tcb.pathMTUDecreased(to: mtu, headerBytes: IPv6Header.length + 20, now: now) {
-            flush(id, box, now: now)
-        }
-        for (id, box) in connections where id.remote.address == .v6(destination) && id != connection?.0 {
-            if box.tcb.pathMTUDecreased(to: mtu, headerBytes: IPv6Header.length + 20, now: now) { flush(id, box, now: now) }
+        // The connection named first; then every other one to the same destination, but only on a report a
+        // TCP connection vouched for (one quoting a UDP port is easier to forge, and would walk the table).
+        guard let (id, box) = connection else { return }
+        if box.tcb.pathMTUDecreased(to: mtu, headerBytes: IPv6Header.length + 20, now: now) { flush(id, box, now: now) }
+        for (other, box) in connections where other.remote.address == .v6(destination) && other != id {
+            if box.tcb.pathMTUDecreased(to: mtu, headerBytes: IPv6Header.length + 20, now: now) { flush(other, box, now: now) }
         }
     }
 

@@ -31,6 +31,13 @@ extension NetworkStack {
         let id = TCPSocketID(localPort: header.destinationPort, remote: TCPEndpoint(address: source, port: header.sourcePort))
         let flags = header.flags
         if let box = connections[id] {
+            // IPv6 gives us several addresses (link-local, SLAAC, manual) and the table is keyed by the
+            // remote end only: a segment from a connection's peer and port to another of our addresses is
+            // not that connection's, and it may not open a second one under the same key either. Dropped.
+            if case .v6 = destination, box.tcb.local.address != destination {
+                counters.ipv6NotForUs += 1
+                return
+            }
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
                box.tcb.acceptsNewIncarnation(header) {
                 // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
@@ -262,9 +269,8 @@ extension NetworkStack {
         guard case .v6(let destination) = remote else { return tcpConfiguration }
         var c = tcpConfiguration
         let headers = IPv6Header.length + 20
-        c.maximumSegmentSize = Swift.max(Swift.min(c.maximumSegmentSize - (IPv6Header.length - NetworkStack.ipv4Header),
-                                                   pathMTU(to: destination, now: now) - headers),
-                                         NetworkStack.minimumIPv6MTU - headers)
+        c.maximumSegmentSize = Swift.min(c.maximumSegmentSize - (IPv6Header.length - NetworkStack.ipv4Header),
+                                         Swift.max(pathMTU(to: destination, now: now), NetworkStack.minimumIPv6MTU) - headers)
         return c
     }
 
@@ -319,6 +325,8 @@ extension NetworkStack {
     /// Starts an active open; the connection is usable once `tcpState` is `.established`. Over IPv6 the
     /// local address is chosen by RFC 6724 (`IPv6Autoconfiguration.sourceAddress(for:)`).
     public func tcpConnect(to remote: TCPEndpoint, now: Instant) throws(StackError) -> TCPSocketID {
+        // ::ffff:a.b.c.d is the IPv4 address (one peer, one name in the table).
+        let remote = TCPEndpoint(address: remote.address.ipv6.map { IPAddress($0) } ?? remote.address, port: remote.port)
         let localAddress: IPAddress
         switch remote.address {
         case .v4(let a):

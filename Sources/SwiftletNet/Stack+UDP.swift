@@ -12,11 +12,11 @@ extension NetworkStack {
             counters.malformed += 1
             return
         }
-        guard queueUDP(packet, source: .v4(ip.source), destination: .v4(ip.destination)) else {
-            if !broadcast { sendUnreachable(.port, about: ip, bytes, now: now) }
-            return
+        switch queueUDP(packet, source: .v4(ip.source), destination: .v4(ip.destination)) {
+        case .noPort: if !broadcast { sendUnreachable(.port, about: ip, bytes, now: now) }
+        case .full: break
+        case .queued: if packet.destinationPort == 68, dhcp != nil { serviceDHCP(now: now) }
         }
-        if packet.destinationPort == 68, dhcp != nil { serviceDHCP(now: now) }
     }
 
     /// A datagram over IPv6; `invoking` is the whole packet, quoted if the port is closed.
@@ -25,25 +25,24 @@ extension NetworkStack {
             counters.malformed += 1
             return
         }
-        guard queueUDP(packet, source: .v6(ip.source), destination: .v6(ip.destination)) else {
-            if !linkMulticast { sendICMPv6Error(.destinationUnreachable(.port), about: invoking, ip, now: now) }
-            return
+        if queueUDP(packet, source: .v6(ip.source), destination: .v6(ip.destination)) == .noPort, !linkMulticast {
+            sendICMPv6Error(.destinationUnreachable(.port), about: invoking, ip, now: now)
         }
     }
 
-    /// Queues a datagram on its port; false when the port is closed (counted; the caller answers).
-    private func queueUDP(_ packet: UDPPacket, source: IPAddress, destination: IPAddress) -> Bool {
+    /// Queues a datagram on its port (a closed port or a full queue is counted; the caller answers the first).
+    private func queueUDP(_ packet: UDPPacket, source: IPAddress, destination: IPAddress) -> UDPQueueing {
         // The queue is changed where it lies in the dictionary: a copy of the socket taken out and put
         // back shares the queue's storage, so appending copied the whole queue, datagram by datagram
         // (callgrind: most of a tap DNS query's 23k instructions under dnsperf).
         guard let socket = udpSockets.index(forKey: packet.destinationPort) else {
             counters.udpNoPort += 1
-            return false
+            return .noPort
         }
-        guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return true }
+        guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return .full }
         udpSockets.values[socket].queue.append(UDPDatagram(source: source, sourcePort: packet.sourcePort, destination: destination,
                                                            payload: Array(copying: packet.payload)))
-        return true
+        return .queued
     }
 
     /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.
@@ -80,7 +79,8 @@ extension NetworkStack {
     /// choice; a datagram over the path MTU goes in fragments.
     public func udpSend(from port: UInt16, to destination: IPAddress, port destinationPort: UInt16,
                         payload: Span<UInt8>, source: IPAddress? = nil, now: Instant) throws(StackError) {
-        switch destination {
+        // ::ffff:a.b.c.d is the IPv4 address.
+        switch destination.ipv6.map({ IPAddress($0) }) ?? destination {
         case .v4(let d):
             try udpSend(from: port, to: d, port: destinationPort, payload: payload, source: source?.ipv4, now: now)
         case .v6(let d):
@@ -102,3 +102,6 @@ extension NetworkStack {
 
     public var udpQueued: Int { udpSockets.values.reduce(0) { $0 + $1.queue.count } }
 }
+
+/// What became of a received datagram (outside the generic stack, as `UDPPort` is).
+enum UDPQueueing { case queued, full, noPort }

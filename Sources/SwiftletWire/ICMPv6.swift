@@ -116,8 +116,14 @@ public struct ICMPv6Packet: ~Escapable {
         let quoted = try IPv6Packet(validatingQuoted: data)
         var upper: IPProtocol? = nil
         var leading: [UInt8] = []
-        // The walk may run out of quoted bytes (a long chain): then the ports are unknown, not an error.
-        if let chain = try? quoted.walkExtensionHeaders(), case .upperLayer(let proto, let offset) = chain {
+        // The walk may run out of quoted bytes (a long chain): then the ports are unknown, not an error. A
+        // quoted first fragment (what a router says about a packet we fragmented) is walked on past its
+        // fragment header; a later fragment has no upper-layer header to find.
+        var chain = try? quoted.walkExtensionHeaders()
+        if case .fragment(let f, let dataOffset)? = chain, f.offset == 0 {
+            chain = try? IPv6Packet.walk(quoted.bytes, from: dataOffset, next: f.nextHeader)
+        }
+        if case .upperLayer(let proto, let offset)? = chain, offset <= quoted.bytes.count {
             upper = proto
             leading = quoted.bytes.copy(offset, Swift.min(8, quoted.bytes.count - offset))
         }

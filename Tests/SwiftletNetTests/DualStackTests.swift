@@ -126,13 +126,18 @@ import SwiftletTesting
     /// A Packet Too Big from a router on the path (2001:db8::ff) to A, quoting a TCP segment A sent to B
     /// from `port` with sequence number `sequence`.
     static func packetTooBig(_ net: TwoStacks, mtu: UInt32, port: UInt16, sequence: UInt32) throws -> [UInt8] {
-        let router = IPv6Address("2001:db8::ff")!
         var quoted = [UInt8](repeating: 0, count: IPv6Header.length + 20)
         var q = quoted.mutableSpan
         try IPv6Header(nextHeader: .tcp, hopLimit: 64, source: TwoStacks.address6A, destination: TwoStacks.address6B,
                        payloadLength: 1400).emit(into: &q)
         quoted[40] = UInt8(port >> 8); quoted[41] = UInt8(port & 0xFF); quoted[43] = 80
         for k in 0..<4 { quoted[44 + k] = UInt8(truncatingIfNeeded: sequence >> UInt32(24 - 8 * k)) }
+        return try packetTooBig(net, mtu: mtu, quoting: quoted)
+    }
+
+    /// A Packet Too Big from 2001:db8::ff to A quoting `quoted`.
+    static func packetTooBig(_ net: TwoStacks, mtu: UInt32, quoting quoted: [UInt8]) throws -> [UInt8] {
+        let router = IPv6Address("2001:db8::ff")!
         var icmp = [UInt8](repeating: 0, count: ICMPv6Header.length) + quoted
         var i = icmp.mutableSpan
         try ICMPv6Header(.packetTooBig(mtu: mtu)).emit(into: &i, source: router, destination: TwoStacks.address6A)
@@ -200,6 +205,56 @@ import SwiftletTesting
         #expect(net.a.tcpConnection(client2)?.sendMSS == 1300 - 60 - 12)
         // After ten minutes the entry expires.
         #expect(net.a.pathMTUEntries(now: net.now + .seconds(601)).isEmpty)
+    }
+
+    /// Review findings: a Packet Too Big quoting our first fragment of a UDP datagram is followed (the
+    /// ports are behind the fragment header) but moves no open TCP connection; a segment from a
+    /// connection's peer to another of our addresses is not that connection's; a configured MSS under
+    /// IPv6's floor stays; a mapped IPv6 address is the IPv4 peer.
+    @Test func reviewFindings() throws {
+        let net = Self.stacks()
+        let (client, server) = try connectPair(net, to: Self.b6)
+        try net.a.udpBind(port: 4000)
+        var quoted = [UInt8](repeating: 0, count: IPv6Header.length + IPv6FragmentHeader.length + 8)
+        var q = quoted.mutableSpan
+        try IPv6Header(nextHeader: .ipv6Fragment, hopLimit: 64, source: TwoStacks.address6A, destination: TwoStacks.address6B,
+                       payloadLength: 1448).emit(into: &q)
+        var f = q.extracting(IPv6Header.length...)
+        try IPv6FragmentHeader(nextHeader: .udp, offset: 0, moreFragments: true, identification: 7).emit(into: &f)
+        quoted[48] = 0x0F; quoted[49] = 0xA0; quoted[51] = 9   // UDP 4000 -> 9
+        Self.deliver(net, try Self.packetTooBig(net, mtu: 1300, quoting: quoted))
+        #expect(net.a.pathMTUEntries(now: net.now).map { $0.1 } == [1300])
+        #expect(net.a.tcpConnection(client)?.sendMSS == 1440 - 12)  // not moved by a UDP-quoted report
+
+        // B's link-local address is B too, but not the address this connection is with.
+        let linkLocalB = net.b.ipv6!.linkLocal
+        let before = net.b.counters.ipv6NotForUs
+        let segment = TCPHeader(sourcePort: client.localPort, destinationPort: 80, sequenceNumber: TCPSequenceNumber(1), flags: .syn, window: 1000)
+        var tcp = [UInt8](repeating: 0, count: segment.length)
+        var t = tcp.mutableSpan
+        try segment.emit(into: &t, source: TwoStacks.address6A, destination: linkLocalB)
+        var ip = [UInt8](repeating: 0, count: IPv6Header.length)
+        var i = ip.mutableSpan
+        try IPv6Header(nextHeader: .tcp, hopLimit: 64, source: TwoStacks.address6A, destination: linkLocalB, payloadLength: tcp.count).emit(into: &i)
+        let eth = EthernetHeader(destination: net.b.macAddress, source: net.a.macAddress, etherType: .ipv6)
+        var frame = [UInt8](repeating: 0, count: eth.length)
+        var e = frame.mutableSpan
+        try eth.emit(into: &e)
+        let whole = frame + ip + tcp
+        net.b.receive(frame: whole.span, now: net.now)
+        #expect(net.b.counters.ipv6NotForUs == before + 1)
+        #expect(net.b.tcpState(server) == .established && net.b.counters.tcpResetsSent == 0)
+
+        var small = TCPConfiguration()
+        small.maximumSegmentSize = 536
+        let net2 = TwoStacks(tcp: small, ipv6: true)
+        net2.run(for: .seconds(3), until: { net2.a.ipv6!.isAssigned(TwoStacks.address6A) && net2.b.ipv6!.isAssigned(TwoStacks.address6B) })
+        let (c2, _) = try connectPair(net2, to: Self.b6)
+        #expect(net2.a.tcpConnection(c2)?.sendMSS == 536 - 20 - 12)
+
+        try net.b.tcpListen(port: 7)
+        let mapped = try net.a.tcpConnect(to: TCPEndpoint(address: .v6(IPv6Address(high: 0, low: 0xFFFF_0A00_0002)), port: 7), now: net.now)
+        #expect(mapped.remote.address == .v4(TwoStacks.addressB))
     }
 
     @Test func addressesOfEitherFamily() {

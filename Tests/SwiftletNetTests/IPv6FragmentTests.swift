@@ -87,6 +87,24 @@ import SwiftletTesting
         #expect(net.b.reassembly6.inProgress == 0 && net.b.reassembly6.timedOut == 2 && net.b.reassembly6.bufferedBytes == 0)
     }
 
+    /// RFC 6980: neighbour discovery in fragments is not taken; and a hop-by-hop header after the fragment
+    /// header is refused once reassembled.
+    @Test func neighbourDiscoveryInFragmentsIsRefused() throws {
+        let net = DualStackTests.stacks()
+        var ns = NDPOptions()
+        ns.sourceLinkLayer = net.a.macAddress
+        let message = NDPMessage.neighborSolicitation(target: TwoStacks.address6B, options: ns)
+            .encodedByHost(source: TwoStacks.address6A, destination: TwoStacks.address6B)
+        let invalid = net.b.counters.ndpInvalid
+        Self.deliver(net, try Self.fragment(net, id: 9, offset: 0, more: false, next: .icmpv6, message))
+        #expect(net.b.counters.ndpInvalid == invalid + 1)
+        let malformed = net.b.counters.malformed
+        var hopByHop = [UInt8](repeating: 0, count: 8)
+        hopByHop[0] = IPProtocol.udp.rawValue; hopByHop[2] = 1; hopByHop[3] = 4   // PadN over the rest
+        Self.deliver(net, try Self.fragment(net, id: 10, offset: 0, more: false, next: .ipv6HopByHop, hopByHop + (try Self.udp([1]))))
+        #expect(net.b.counters.malformed == malformed + 1)
+    }
+
     /// Linux's first and last fragments of a 3008-byte echo request (the middle one missing): held, then
     /// timed out with a quote of fragment zero for the time-exceeded error.
     @Test func linuxFragmentsWithOneMissing() throws {
