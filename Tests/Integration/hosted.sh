@@ -241,6 +241,23 @@ test_tap_ipv6() {
     ipv6_fragment_checks "$ns" 2001:db8::2
 }
 
+test_tap_ipv6_dad() {
+    # RFC 4862 §5.4 against Linux: on a tap that exists already, whose host side (Linux) holds 2001:db8::5,
+    # the application is told to take 2001:db8::5 too; Linux answers its duplicate address detection, so the
+    # application says so and never uses the address, while its link-local address still works.
+    new_namespace dad || return 1
+    local ns=$NS
+    make_tap "$ns" swl0 10.0.0.1/24
+    ip -n "$ns" addr add 2001:db8::5/64 dev swl0 nodad
+    start_tap_app dad "$ns" Examples/echo "listening on TCP and UDP port 7" --ipv4 10.0.0.2/24 --ipv6 2001:db8::5/64 || return 1
+    wait_for dad 10 "ipv6: 2001:db8::5 is in use by another node; not using it" || return 1
+    if grep -q "ipv6: configured 2001:db8::5/" "$WORK/dad.log"; then echo "the duplicate was configured anyway"; return 1; fi
+    wait_for dad 10 "ipv6: configured fe80::" || return 1
+    local link
+    link=$(grep -o 'ipv6: configured fe80::[0-9a-f:]*' "$WORK/dad.log" | head -1 | cut -d' ' -f3)
+    ip netns exec "$ns" ping -6 -c 1 -W 2 "$link%swl0" >/dev/null || { echo "the link-local address does not answer"; return 1; }
+}
+
 test_tap_ipv6_pmtu() {
     # RFC 8201 through a Linux router with a 1300-byte link (common.sh, pmtu_checks).
     new_namespace pmtu-peer || return 1
@@ -555,7 +572,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-pmtu tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
