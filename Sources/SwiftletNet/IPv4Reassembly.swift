@@ -42,8 +42,9 @@ public struct IPv4Reassembly {
     public mutating func add(_ header: IPv4Header, payload: Span<UInt8>, now: Instant) -> (IPv4Header, [UInt8])? {
         let key = Key(source: header.source, destination: header.destination, protocol: header.protocol,
                       identification: header.identification)
-        guard var (first, data) = engine.add(key, start: header.fragmentOffset, moreFragments: header.moreFragments,
-                                             payload: payload, first: header, now: now) else { return nil }
+        guard let (zero, data) = engine.add(key, start: header.fragmentOffset, moreFragments: header.moreFragments,
+                                            payload: payload, first: header, now: now) else { return nil }
+        var first = zero
         // Fragment zero's options count too: the whole may not exceed 65535 bytes.
         guard first.headerLength + data.count <= 65535 else { engine.refuse(); return nil }
         first.moreFragments = false

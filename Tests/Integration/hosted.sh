@@ -312,8 +312,10 @@ bulk_both_ways() {  # bulk_both_ways NAME [swiftlet run options]: BULK_BYTES eac
     ns=$NS
     start_tap_app bulk "$ns" Tests/Apps/bulk "sink on 5001" "$@" || return 1
     bulk_transfer "$ns" 10.0.0.2 || return 1
-    # Issue 22: the same each way over IPv6.
-    ipv6_ready "$name" || return 1
+    # Issue 22: the same each way over IPv6 (on the clean link only: the impaired run measures loss recovery,
+    # which the two families share, and takes a minute a direction).
+    [ $# -eq 0 ] || return 0
+    ipv6_ready bulk || return 1
     bulk_transfer "$ns" 2001:db8::2
 }
 

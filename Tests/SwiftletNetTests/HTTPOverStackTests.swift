@@ -17,6 +17,7 @@ import SwiftletTesting
         var r = HTTPRouter()
         r.get("/page") { _ in HTTPResponse(status: 200, body: page) }
         r.post("/echo") { request in HTTPResponse(status: 200, body: request.body) }
+        r.get("/host") { request in HTTPResponse(status: 200, body: Array((request.field("Host") ?? "").utf8)) }
         return r
     }
 
@@ -51,6 +52,35 @@ import SwiftletTesting
         #expect(results.first?.field("Date") == "Fri, 15 Jan 2027 08:00:00 GMT")
         listener.close()
         #expect(await pair.run(for: .seconds(120)) { pair.net.a.tcpConnectionCount == 0 && pair.net.b.tcpConnectionCount == 0 })
+    }
+
+    /// Issue 22: the client and the server over IPv6 (2001:db8::1 to 2001:db8::2 on the simulated link);
+    /// the Host field names the address in brackets (RFC 9110 §7.2).
+    @Test func fetchOverIPv6() async throws {
+        let pair = AsyncPair(TwoStacks(ipv6: true))
+        #expect(await pair.run(for: .seconds(5)) {
+            pair.net.a.ipv6!.isAssigned(TwoStacks.address6A) && pair.net.b.ipv6!.isAssigned(TwoStacks.address6B)
+        })
+        let listener = try pair.b.listen(port: 80)
+        let router = Self.router()
+        let clock = ManualWallClock(WallTime(secondsSinceEpoch: 1_800_000_000))
+        pair.task { await HTTPServer.serve(listener, clock: clock) { await router.respond($0) } }
+        var results: [HTTPClientResponse] = []
+        var failure: HTTPClientError? = nil
+        var done = false
+        Task { @MainActor in
+            do throws(HTTPClientError) {
+                results.append(try await HTTPClient.fetch(pair.a, address: .v6(TwoStacks.address6B), port: 80, target: "/page"))
+                results.append(try await HTTPClient.fetch(pair.a, address: .v6(TwoStacks.address6B), port: 80, target: "/host"))
+            } catch { failure = error }
+            done = true
+        }
+        #expect(await pair.run(for: .seconds(60)) { done })
+        #expect(failure == nil)
+        #expect(results.map(\.status) == [200, 200])
+        #expect(results.first?.body == Self.page)
+        #expect(results.last.map { String(decoding: $0.body, as: UTF8.self) } == "[2001:db8::2]:80")
+        listener.close()
     }
 
     /// A client that trickles its head gets 408 when the request timeout (30 s) has passed on the
