@@ -257,6 +257,26 @@ import SwiftletTesting
         #expect(mapped.remote.address == .v4(TwoStacks.addressB))
     }
 
+    /// The path-MTU table holds at most 64 destinations: reports for 70 (each quoting a bound UDP port)
+    /// leave 64, the newest ones in place of those expiring first.
+    @Test func thePathMTUTableIsBounded() throws {
+        let net = Self.stacks()
+        try net.a.udpBind(port: 4000)
+        for k in 0..<70 {
+            var quoted = [UInt8](repeating: 0, count: IPv6Header.length + 8)
+            var q = quoted.mutableSpan
+            try IPv6Header(nextHeader: .udp, hopLimit: 64, source: TwoStacks.address6A,
+                           destination: IPv6Address(high: 0x2001_0DB8_0009 << 16, low: UInt64(k + 1)), payloadLength: 1400).emit(into: &q)
+            quoted[40] = 0x0F; quoted[41] = 0xA0; quoted[43] = 9
+            Self.deliver(net, try Self.packetTooBig(net, mtu: 1300, quoting: quoted))
+            net.run(for: .milliseconds(10), until: { false })
+        }
+        let entries = net.a.pathMTUEntries(now: net.now)
+        #expect(entries.count == NetworkStack<SimulatedDevice>.maximumPathMTUEntries)
+        #expect(entries.contains { $0.0.low == 70 } && !entries.contains { $0.0.low == 1 })
+        #expect(net.a.counters.pathMTUReductions == 70)
+    }
+
     @Test func addressesOfEitherFamily() {
         #expect(IPAddress("192.0.2.1") == .v4(IPv4Address(192, 0, 2, 1)))
         #expect(IPAddress("2001:db8::1") == .v6(IPv6Address("2001:db8::1")!))
