@@ -2,13 +2,15 @@
 // autoconfiguration with duplicate address detection (RFC 4862), the host side of router discovery
 // (RFC 4861 §6.3: default router list, prefix list, link MTU, hop limit), RDNSS (RFC 8106) and the
 // next-hop and source-address choice of a host (RFC 4861 §5.2, RFC 6724 §5 rules 1, 2, 3, 8 that apply
-// to one interface).
+// to one interface), and the redirects a first-hop router sends it (RFC 4861 §8.3).
 //
 // A state machine: no I/O, no clock. The stack feeds it router advertisements and the neighbour
 // messages that reveal a duplicate; `start` and `poll` return what to send (DAD solicitations from ::,
 // router solicitations, MLD reports for the groups it must be in). Addresses are tentative until one
 // `retransmitTimer` passes after their DAD solicitation with no answer (DupAddrDetectTransmits = 1,
-// §5.1). Every list is bounded (`Configuration`): a router that advertises a thousand prefixes gets
+// §5.1). The first solicitations after start wait a random delay the caller draws, up to
+// `maximumStartDelay` (RFC 4862 §5.4.2, RFC 4861 §6.3.7), so hosts that start together do not collide
+// and a link that is still coming up does not swallow them. Every list is bounded (`Configuration`): a router that advertises a thousand prefixes gets
 // the first few.
 
 import Swiftlet
@@ -30,6 +32,13 @@ public struct IPv6Autoconfiguration {
         public var maximumRouters = 4
         public var maximumPrefixes = 8
         public var maximumDNSServers = 4
+        /// MAX_RTR_SOLICITATION_DELAY (RFC 4861 §10): the longest random wait before the first DAD probe
+        /// and router solicitation.
+        public var maximumStartDelay = Duration.seconds(1)
+        /// Destinations a router redirected (RFC 4861 §8.3), each kept this long (the RFC sets no time;
+        /// Linux keeps a redirected route as long as its other cached routes, minutes).
+        public var maximumRedirects = 16
+        public var redirectLifetime = Duration.seconds(600)
         public init() {}
         /// With the static address and router of the command line (`LaunchOptions.ipv6Settings`).
         public init(manual: [IPv6Network], router: IPv6Address?) {
@@ -59,6 +68,8 @@ public struct IPv6Autoconfiguration {
         public var preferredUntil: Instant?
         /// While tentative: when DAD succeeds.
         var detectionEnds: Instant
+        /// While tentative: when its DAD probe is due; nil once sent.
+        var probeAt: Instant?
         public var address: IPv6Address { network.address }
     }
 
@@ -69,6 +80,14 @@ public struct IPv6Autoconfiguration {
 
     public struct Prefix: Equatable, Sendable {
         public var network: IPv6Network
+        public var expires: Instant
+    }
+
+    /// A Redirect's word for one destination: send to `target` instead (the destination itself when
+    /// it is on-link).
+    public struct Redirect: Equatable, Sendable {
+        public var destination: IPv6Address
+        public var target: IPv6Address
         public var expires: Instant
     }
 
@@ -97,6 +116,7 @@ public struct IPv6Autoconfiguration {
     public private(set) var routers: [Router] = []
     public private(set) var prefixes: [Prefix] = []
     public private(set) var dnsServers: [DNSServer] = []
+    public private(set) var redirects: [Redirect] = []
     /// From a Router Advertisement's MTU option (RFC 4861 §6.3.4), nil until one came.
     public private(set) var linkMTU: Int? = nil
     public private(set) var hopLimit: UInt8 = 64
@@ -110,19 +130,20 @@ public struct IPv6Autoconfiguration {
 
     public var linkLocal: IPv6Address { .linkLocal(interfaceID: interfaceID) }
 
-    /// Begins: the link-local and manual addresses tentative, their groups joined, DAD and router
-    /// solicitation under way.
-    public mutating func start(now: Instant) -> [Action] {
+    /// Begins: the link-local and manual addresses tentative; after `delay` (the caller's random draw,
+    /// clamped to `maximumStartDelay`) their groups are joined, DAD probes them and routers are solicited.
+    /// With no delay that happens now, in the actions returned.
+    public mutating func start(now: Instant, delay: Duration = .zero) -> [Action] {
         var actions: [Action] = []
+        let first = now + Swift.max(.zero, Swift.min(delay, configuration.maximumStartDelay))
         add(IPv6Network(address: linkLocal, prefixLength: 64)!, origin: .linkLocal, valid: nil, preferred: nil,
-            now: now, actions: &actions)
+            now: now, probeAt: first, actions: &actions)
         for network in configuration.manual {
-            add(network, origin: .manual, valid: nil, preferred: nil, now: now, actions: &actions)
+            add(network, origin: .manual, valid: nil, preferred: nil, now: now, probeAt: first, actions: &actions)
         }
-        solicitationsSent = 1
-        nextSolicitation = now + configuration.routerSolicitationInterval
-        actions.append(.solicitRouters)
-        return actions
+        solicitationsSent = 0
+        nextSolicitation = first
+        return actions + poll(now: now)
     }
 
     /// The multicast groups this interface listens to: all-nodes and each address's solicited-node group.
@@ -243,12 +264,26 @@ public struct IPv6Autoconfiguration {
             now: now, actions: &actions)
     }
 
+    /// A tentative address; its DAD probe goes now, or at `probeAt` (from `poll`).
     private mutating func add(_ network: IPv6Network, origin: Origin, valid: Instant?, preferred: Instant?,
-                              now: Instant, actions: inout [Action]) {
+                              now: Instant, probeAt: Instant? = nil, actions: inout [Action]) {
         addresses.append(Address(network: network, state: .tentative, origin: origin, validUntil: valid,
-                                 preferredUntil: preferred, detectionEnds: now + configuration.retransmitTimer))
-        actions.append(.join(groups))
-        actions.append(.detectDuplicate(network.address))
+                                 preferredUntil: preferred, detectionEnds: now + configuration.retransmitTimer,
+                                 probeAt: probeAt ?? now))
+        if probeAt == nil { probe(addresses.count - 1, now: now, actions: &actions) }
+    }
+
+    /// Joins the address's solicited-node group and sends its DAD probe; DAD ends a retransmit time later.
+    private mutating func probe(_ i: Int, now: Instant, actions: inout [Action]) {
+        addresses[i].probeAt = nil
+        addresses[i].detectionEnds = now + configuration.retransmitTimer
+        // One report for the groups as they are now, before the probes (RFC 4862 §5.4.2).
+        if let j = actions.firstIndex(where: { if case .join = $0 { true } else { false } }) {
+            actions[j] = .join(groups)
+        } else {
+            actions.append(.join(groups))
+        }
+        actions.append(.detectDuplicate(addresses[i].address))
     }
 
     /// Seconds of an advertised lifetime; 0xFFFFFFFF is infinity (Instant arithmetic saturates).
@@ -259,8 +294,11 @@ public struct IPv6Autoconfiguration {
     /// Runs the timers: DAD that ends, lifetimes that run out, router solicitations still to send.
     public mutating func poll(now: Instant) -> [Action] {
         var actions: [Action] = []
+        for i in addresses.indices where addresses[i].state == .tentative {
+            if let due = addresses[i].probeAt, due <= now { probe(i, now: now, actions: &actions) }
+        }
         for i in addresses.indices {
-            if addresses[i].state == .tentative, addresses[i].detectionEnds <= now {
+            if addresses[i].state == .tentative, addresses[i].probeAt == nil, addresses[i].detectionEnds <= now {
                 addresses[i].state = .preferred
                 actions.append(.configured(addresses[i].network))
             }
@@ -272,6 +310,7 @@ public struct IPv6Autoconfiguration {
         routers.removeAll { $0.expires <= now }
         prefixes.removeAll { $0.expires <= now }
         dnsServers.removeAll { $0.expires <= now }
+        redirects.removeAll { $0.expires <= now }
         if let next = nextSolicitation, next <= now {
             if solicitationsSent < configuration.maximumRouterSolicitations {
                 solicitationsSent += 1
@@ -287,24 +326,42 @@ public struct IPv6Autoconfiguration {
     public var nextDeadline: Instant {
         var t = nextSolicitation ?? .distantFuture
         for a in addresses {
-            if a.state == .tentative { t = Swift.min(t, a.detectionEnds) }
+            if a.state == .tentative { t = Swift.min(t, a.probeAt ?? a.detectionEnds) }
             if a.state == .preferred, let p = a.preferredUntil { t = Swift.min(t, p) }
             if let v = a.validUntil { t = Swift.min(t, v) }
         }
         for r in routers { t = Swift.min(t, r.expires) }
         for p in prefixes { t = Swift.min(t, p.expires) }
         for d in dnsServers { t = Swift.min(t, d.expires) }
+        for r in redirects { t = Swift.min(t, r.expires) }
         return t
     }
 
     /// The next hop for `destination` (RFC 4861 §5.2): itself when on-link (link-local, multicast, in an
     /// on-link prefix or a manual address's prefix), else a default router; nil when there is none.
     /// Among routers, the first that `unreachable` does not rule out (§6.3.6: neighbour discovery failing for it).
+    /// A redirect (§8.3) comes first while its target is not known unreachable.
     public func nextHop(for destination: IPv6Address, unreachable: (IPv6Address) -> Bool = { _ in false }) -> IPv6Address? {
         if destination.isLinkLocal || destination.isMulticast { return destination }
+        if let r = redirects.first(where: { $0.destination == destination }), !unreachable(r.target) { return r.target }
         if prefixes.contains(where: { $0.network.contains(destination) }) { return destination }
         if addresses.contains(where: { $0.origin == .manual && $0.network.contains(destination) }) { return destination }
         return routers.first(where: { !unreachable($0.address) })?.address ?? routers.first?.address ?? configuration.manualRouter
+    }
+
+    /// A Redirect from `router` (validated by the wire layer: link-local source, hop limit 255, a unicast
+    /// destination, a link-local target or the destination itself): taken only when `router` is the
+    /// first hop this interface uses for `destination` now (§8.1), so only the router a packet went to can
+    /// move it. Returns whether it was taken. The list is bounded; the entry that expires first makes room.
+    public mutating func redirect(destination: IPv6Address, target: IPv6Address, from router: IPv6Address, now: Instant) -> Bool {
+        guard !destination.isLinkLocal, target != router, nextHop(for: destination) == router else { return false }
+        redirects.removeAll { $0.destination == destination }
+        let entry = Redirect(destination: destination, target: target, expires: now + configuration.redirectLifetime)
+        if redirects.count >= configuration.maximumRedirects, let i = redirects.indices.min(by: { redirects[$0].expires < redirects[$1].expires }) {
+            redirects.remove(at: i)
+        }
+        redirects.append(entry)
+        return true
     }
 
     /// The source address for `destination` (RFC 6724 §5, the rules that matter for one interface):

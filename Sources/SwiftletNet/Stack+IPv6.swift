@@ -9,7 +9,7 @@
 // Fragments are reassembled (IPv6Reassembly.swift) and the whole packet walked again; UDP and echo
 // replies over the path MTU are fragmented on send (RFC 8200 §4.5, identifications per RFC 7739), TCP
 // never is (its MSS fits the path). Packet Too Big goes to path-MTU discovery (Stack+PathMTU.swift).
-// Not built: Redirect (ignored).
+// Redirects from the first-hop router move a destination's next hop (RFC 4861 §8.3).
 //
 // ICMPv6 errors follow RFC 4443 §2.4: never about an error message, a packet from :: or a multicast
 // source, or (codes other than parameter problem 2) a packet to a multicast address; and at most
@@ -23,11 +23,15 @@ extension NetworkStack {
     static var icmpv6ErrorBurst: Int { 10 }
     static var icmpv6ErrorInterval: Duration { .milliseconds(100) }
 
-    /// Begins IPv6: the link-local address (and any manual ones) through DAD, router solicitation.
+    /// Begins IPv6: the link-local address (and any manual ones) through DAD, router solicitation, after
+    /// a random delay of up to a second (RFC 4862 §5.4.2) drawn from the stack's secret.
     func startIPv6(now: Instant) {
         guard ipv6 != nil else { return }
-        let actions = ipv6!.start(now: now)
-        perform(actions, now: now)
+        var h = SipHash24(key0: secret.0 ^ 0x4441_4400, key1: secret.1)
+        h.add(UInt64(0))
+        let limit = UInt64(Swift.max(0, ipv6!.configuration.maximumStartDelay.milliseconds))
+        let delay = Duration.milliseconds(Int64(h.finish() % (limit + 1)))
+        perform(ipv6!.start(now: now, delay: delay), now: now)
     }
 
     /// `linkMulticast`: the frame came to a multicast or broadcast MAC (RFC 4443 §2.4(e.3)).
@@ -196,8 +200,22 @@ extension NetworkStack {
                     if box.tcb.pathMTUDecreased(to: ipv6MTU, headerBytes: IPv6Header.length + 20, now: now) { flush(id, box, now: now) }
                 }
             }
-        case .routerSolicitation, .redirect:
-            break  // a host answers no solicitations for routers (§6.2.6); redirects are not followed yet
+        case .redirect(let target, let destination, let options):
+            // §8.3: the first hop for the destination is the target from now on (the destination itself
+            // when target == destination: it is on-link); the target's link-layer address, when given, goes
+            // to the neighbour cache as an advertisement's would. Packets waiting for the target go out.
+            guard ipv6!.redirect(destination: destination, target: target, from: ip.source, now: now) else {
+                counters.redirectsIgnored += 1
+                return
+            }
+            counters.redirectsFollowed += 1
+            if let mac = options.targetLinkLayer, !mac.isMulticast {
+                for waiting in neighbors.learnUnsolicited(target, is: mac, isRouter: target != destination ? true : nil, now: now) {
+                    transmit(waiting, etherType: .ipv6, to: mac)
+                }
+            }
+        case .routerSolicitation:
+            break  // a host answers no solicitations for routers (§6.2.6)
         }
     }
 

@@ -29,6 +29,8 @@ public struct StackCounters: Sendable {
     public var ipv6NotForUs = 0, ipv6Unsupported = 0, ndpInvalid = 0, ipv6AddressConflicts = 0, icmpv6ErrorsLimited = 0
     /// Packet Too Big messages that lowered a path MTU; ones naming data not in flight (RFC 5927 §4.1).
     public var pathMTUReductions = 0, packetTooBigIgnored = 0
+    /// Redirects that moved a destination's first hop; ones not from that destination's first hop (RFC 4861 §8.1).
+    public var redirectsFollowed = 0, redirectsIgnored = 0
 }
 
 /// Secrets for a stack, drawn from entropy once. (A struct, because Embedded Swift does not allow generic

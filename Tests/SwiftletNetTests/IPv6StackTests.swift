@@ -48,13 +48,26 @@ private func ndp(_ s: (mac: MACAddress, ip: IPv6Header, icmp: [UInt8])) -> NDPMe
     return try? NDPMessage(icmp, hopLimit: s.ip.hopLimit, source: s.ip.source, destination: s.ip.destination)
 }
 
-/// A stack with IPv6 on, started at 0 and past DAD for its link-local address.
-private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetworkDevice> {
+/// A stack with IPv6 on, started at 0 and past DAD for its link-local address (the probe leaves by 1 s,
+/// DAD ends a second later).
+private func startedStack(_ device: FakeNetworkDevice, seed: UInt64 = 7) -> NetworkStack<FakeNetworkDevice> {
     let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
-                             seed: StackSeed(SeededEntropy(seed: 7)), ipv6: IPv6Autoconfiguration.Configuration())
+                             seed: StackSeed(SeededEntropy(seed: seed)), ipv6: IPv6Autoconfiguration.Configuration())
     stack.start(now: at(0))
-    stack.poll(now: at(1.1))
+    stack.poll(now: at(1))
+    stack.poll(now: at(2))
     return stack
+}
+
+/// Starts `stack` at 0 and polls it every 10 ms until it sends ICMPv6: the time it did (at most 1.0 s).
+private func firstFrameTime(_ stack: NetworkStack<FakeNetworkDevice>, _ device: FakeNetworkDevice) -> Double {
+    stack.start(now: at(0))
+    var t = 0.0
+    while sent(device).isEmpty, t < 1.5 {
+        t += 0.01
+        stack.poll(now: at(t))
+    }
+    return t
 }
 
 @Suite struct IPv6StackTests {
@@ -62,7 +75,15 @@ private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetwo
         let device = FakeNetworkDevice(macAddress: ourMAC)
         let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
                                  seed: StackSeed(SeededEntropy(seed: 7)), ipv6: IPv6Autoconfiguration.Configuration())
-        stack.start(now: at(0))
+        // Nothing leaves before a random delay of up to a second (RFC 4862 §5.4.2, RFC 4861 §6.3.7); then the
+        // DAD probe, the report and the first router solicitation together. Another seed, another delay.
+        let t = firstFrameTime(stack, device)
+        #expect(t > 0 && t <= 1.0)
+        let other = FakeNetworkDevice(macAddress: ourMAC)
+        let second = NetworkStack(device: other, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                  seed: StackSeed(SeededEntropy(seed: 8)), ipv6: IPv6Autoconfiguration.Configuration())
+        let t2 = firstFrameTime(second, other)
+        #expect(t2 <= 1.0 && abs(t2 - t) > 0.005)
         let out = sent(device)
         let dad = try #require(out.first { ndp($0) == .neighborSolicitation(target: ours, options: NDPOptions()) })
         #expect(dad.ip.source == .unspecified && dad.ip.destination == ours.solicitedNode && dad.ip.hopLimit == 255)
@@ -75,12 +96,14 @@ private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetwo
         #expect(out.contains { $0.ip.destination == .allRouters && ndp($0) == .routerSolicitation(NDPOptions()) })
         // Tentative: a solicitation for it is not answered.
         #expect(stack.ipv6?.isTentative(ours) == true)
-        stack.poll(now: at(1.1))
+        stack.poll(now: at(t + 0.99))
+        #expect(stack.ipv6?.isTentative(ours) == true)
+        stack.poll(now: at(t + 1.0))
         #expect(stack.ipv6?.isAssigned(ours) == true)
         #expect(stack.takeIPv6Events() == [.configured(IPv6Network(address: ours, prefixLength: 64)!)])
         // Router solicitations go on every 4 s, three in all, while no router answers.
         device.clearTransmitted()
-        for t in [4.1, 8.2, 12.3, 16.4] { stack.poll(now: at(t)) }
+        for x in [4.1, 8.2, 12.3, 16.4] { stack.poll(now: at(t + x)) }
         #expect(sent(device).filter { $0.ip.destination == .allRouters }.count == 2)
     }
 
@@ -296,6 +319,71 @@ private func startedStack(_ device: FakeNetworkDevice) -> NetworkStack<FakeNetwo
         // A router neighbour discovery cannot reach is passed over.
         #expect(v6.nextHop(for: IPv6Address("2001:4860::1")!, unreachable: { $0 == IPv6Address("fe80::bad")! })
                 == IPv6Address("fe80::1")!)
+    }
+
+    /// H of the redirect capture's setup: 2001:db8::10/64 by hand, Linux's router R as its gateway.
+    private static let hMAC = MACAddress(2, 0, 0, 0, 0, 0x10)
+    private static let h = IPv6Address("2001:db8::10")!
+    private static let router = IPv6Address("fe80::46e:23ff:fec6:c029")!
+    private static let d = IPv6Address("fe80::ff:fe00:20")!
+    private static let far = IPv6Address("2001:db8:5::1")!
+
+    private static func redirectFrame(from source: IPv6Address = router, target: IPv6Address, destination: IPv6Address,
+                                      hopLimit: UInt8 = 255) -> PacketBuffer {
+        var options = NDPOptions()
+        options.targetLinkLayer = MACAddress(2, 0, 0, 0, 0, 0x99)
+        let body = NDPMessage.redirect(target: target, destination: destination, options: options).encoded(source: source, destination: h)
+        return frame(to: hMAC, from: source, to: h, hopLimit: hopLimit, body)
+    }
+
+    @Test func aRedirectFromLinuxMovesTheFirstHopAndOnlyTheFirstHopCanSendOne() throws {
+        let device = FakeNetworkDevice(macAddress: Self.hMAC)
+        let stack = NetworkStack(device: device, ipv4: IPv4Configuration(network: IPv4Network("10.0.0.2/24")!),
+                                 seed: StackSeed(SeededEntropy(seed: 7)),
+                                 ipv6: .init(manual: [IPv6Network(address: Self.h, prefixLength: 64)!], router: Self.router))
+        stack.start(now: at(0))
+        stack.poll(now: at(1))
+        stack.poll(now: at(2))
+        #expect(stack.ipv6?.isAssigned(Self.h) == true && stack.ipv6?.nextHop(for: Self.far) == Self.router)
+        // Linux's redirect (captured): 2001:db8:5::1 is reached through fe80::ff:fe00:20, at 02:00:00:00:00:20.
+        stack.receive(frame: PacketBuffer(bytes: IPv6Captures.redirect).bytes, now: at(3))
+        #expect(stack.counters.redirectsFollowed == 1 && stack.ipv6?.nextHop(for: Self.far) == Self.d)
+        #expect(stack.neighbors.state(of: Self.d) == .stale && stack.neighbors.linkLayerAddress(of: Self.d) == MACAddress(2, 0, 0, 0, 0, 0x20))
+        // An echo reply to 2001:db8:5::1 now goes to D's MAC, not the router's.
+        device.clearTransmitted()
+        var echo = [UInt8](repeating: 0, count: 8)
+        var span = echo.mutableSpan
+        try ICMPv6Header(.echoRequest(identifier: 9, sequence: 1)).emit(into: &span, source: Self.far, destination: Self.h)
+        stack.receive(frame: frame(to: Self.hMAC, from: Self.far, to: Self.h, hopLimit: 63, echo).bytes, now: at(3.1))
+        let reply = try #require(sent(device).first)
+        #expect(reply.mac == MACAddress(2, 0, 0, 0, 0, 0x20) && reply.ip.destination == Self.far)
+        // Only the current first hop may redirect: not another host on the link, not about an on-link destination,
+        // not the router again for a destination it no longer carries.
+        let other = IPv6Address("2001:db8:6::1")!
+        for bad in [Self.redirectFrame(from: IPv6Address("fe80::bad")!, target: IPv6Address("fe80::bad")!, destination: other),
+                    Self.redirectFrame(target: IPv6Address("fe80::bad")!, destination: IPv6Address("2001:db8::77")!),
+                    Self.redirectFrame(target: IPv6Address("fe80::bad")!, destination: Self.far)] {
+            stack.receive(frame: bad.bytes, now: at(4))
+        }
+        #expect(stack.counters.redirectsIgnored == 3 && stack.counters.redirectsFollowed == 1)
+        #expect(stack.ipv6?.nextHop(for: other) == Self.router && stack.ipv6?.nextHop(for: Self.far) == Self.d)
+        // What the wire layer refuses: a redirect that crossed a router, a global target other than the destination.
+        stack.receive(frame: Self.redirectFrame(target: IPv6Address("fe80::bad")!, destination: other, hopLimit: 254).bytes, now: at(4))
+        stack.receive(frame: Self.redirectFrame(target: IPv6Address("2001:db8:9::9")!, destination: other).bytes, now: at(4))
+        #expect(stack.counters.ndpInvalid == 2 && stack.ipv6?.nextHop(for: other) == Self.router)
+        // A target equal to the destination: the destination is on-link.
+        stack.receive(frame: Self.redirectFrame(target: other, destination: other).bytes, now: at(4))
+        #expect(stack.ipv6?.nextHop(for: other) == other)
+        // The router may redirect many destinations; the list keeps 16, and each entry lasts ten minutes.
+        for k in 0..<40 {
+            let destination = IPv6Address("2001:db8:100::\(k + 1)")!
+            stack.receive(frame: Self.redirectFrame(target: IPv6Address("fe80::bad")!, destination: destination).bytes, now: at(5 + Double(k) / 100))
+        }
+        #expect(stack.ipv6?.redirects.count == 16)
+        #expect(stack.ipv6?.nextHop(for: IPv6Address("2001:db8:100::40")!) == IPv6Address("fe80::bad")!)
+        #expect(stack.ipv6?.nextHop(for: IPv6Address("2001:db8:100::1")!) == Self.router)
+        stack.poll(now: at(5 + 600.5))
+        #expect(stack.ipv6?.redirects.isEmpty == true && stack.ipv6?.nextHop(for: Self.far) == Self.router)
     }
 
     @Test func aStackWithoutIPv6IgnoresIt() {
