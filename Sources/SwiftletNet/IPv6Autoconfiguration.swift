@@ -102,9 +102,9 @@ public struct IPv6Autoconfiguration {
         case detectDuplicate(IPv6Address)
         /// A Router Solicitation to ff02::2 (RFC 4861 §6.3.7).
         case solicitRouters
-        /// An MLDv2 report joining these groups (RFC 4862 §5.4.2 wants the solicited-node group joined
+        /// An MLDv2 report joining `groups` (RFC 4862 §5.4.2 wants the solicited-node group joined
         /// before DAD; RFC 3810 §6.1).
-        case join([IPv6Address])
+        case join
         /// For the log: an address is now usable, or found duplicate.
         case configured(IPv6Network)
         case duplicate(IPv6Address)
@@ -277,12 +277,8 @@ public struct IPv6Autoconfiguration {
     private mutating func probe(_ i: Int, now: Instant, actions: inout [Action]) {
         addresses[i].probeAt = nil
         addresses[i].detectionEnds = now + configuration.retransmitTimer
-        // One report for the groups as they are now, before the probes (RFC 4862 §5.4.2).
-        if let j = actions.firstIndex(where: { if case .join = $0 { true } else { false } }) {
-            actions[j] = .join(groups)
-        } else {
-            actions.append(.join(groups))
-        }
+        // One report (of `groups` as they are when it is sent), before the probes (RFC 4862 §5.4.2).
+        if !actions.contains(.join) { actions.append(.join) }
         actions.append(.detectDuplicate(addresses[i].address))
     }
 

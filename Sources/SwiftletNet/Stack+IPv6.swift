@@ -220,6 +220,7 @@ extension NetworkStack {
     }
 
     /// Carries out what the autoconfiguration asked for, and keeps the log's events.
+    @inline(never)  // called from five places; inlined, each copy cost a kernel about a kilobyte
     func perform(_ actions: [IPv6Autoconfiguration.Action], now: Instant) {
         for action in actions {
             switch action {
