@@ -676,6 +676,46 @@ finish() {  # the closing check and summary line; the exit status of the suite
 # application's first full-size segments draw the router's Packet Too Big; only if it lowers its segments
 # can BULK_PMTU_BYTES from the bulk application's source (port 5002) reach the peer whole.
 PMTU_BYTES=${SWIFTLET_PMTU_BYTES:-20000000}
+# RFC 4861 §8 against a Linux router: namespace NS is the router, a bridge br0 (MAC 02:00:00:00:00:01, so its
+# link-local address is fe80::ff:fe00:1) joins tap TAP and host D (namespace D, 02:00:00:00:00:20, 2001:db8::20/64
+# on the link, 2001:db8:5::1 on its loopback). The router carries 2001:db8:5::/64 via D. The application
+# (2001:db8::2/64, --gateway6 fe80::ff:fe00:1) knows 2001:db8:5::1 only through the router, which forwards
+# its replies back out of the interface they came in on and sends a Redirect; after it the application sends
+# to D directly (redirect_checks counts what the router still forwards).
+redirect_link() {  # redirect_link NS D TAP: the link, before the application opens TAP
+    local ns=$1 d=$2 tap=$3
+    ip netns exec "$ns" ip tuntap add dev "$tap" mode tap || return 1
+    ip -n "$ns" link add br0 type bridge
+    ip -n "$ns" link set br0 address 02:00:00:00:00:01
+    ip -n "$ns" link set "$tap" master br0
+    ip -n "$ns" link add vd type veth peer name eth0 netns "$d"
+    ip -n "$ns" link set vd master br0
+    ip -n "$ns" link set "$tap" up; ip -n "$ns" link set vd up; ip -n "$ns" link set br0 up
+    ip -n "$ns" addr add 10.0.0.1/24 dev br0
+    ip -n "$ns" addr add 2001:db8::1/64 dev br0 nodad
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip -n "$d" link set eth0 address 02:00:00:00:00:20
+    ip -n "$d" link set lo up; ip -n "$d" link set eth0 up
+    ip -n "$d" addr add 2001:db8::20/64 dev eth0 nodad
+    ip -n "$d" addr add 2001:db8:5::1/128 dev lo
+    ip -n "$ns" -6 route add 2001:db8:5::/64 via fe80::ff:fe00:20 dev br0
+}
+
+redirect_checks() {  # redirect_checks NS D NAME: NAME is the application on the link (2001:db8::2)
+    local ns=$1 d=$2 name=$3 before after redirects
+    ipv6_ready "$name" || return 1
+    # The router's link-local address must be past DAD before it can forward or redirect.
+    for _ in $(seq 50); do ip -n "$ns" -6 addr show dev br0 scope link | grep -q tentative || break; sleep 0.1; done
+    ip netns exec "$d" ping -6 -c 1 -W 2 -I 2001:db8:5::1 2001:db8::2 >/dev/null || { echo "no answer through the router"; return 1; }
+    redirects=$(ip netns exec "$ns" nstat -az Icmp6OutRedirects | awk '/Icmp6OutRedirects/ { print $2 }')
+    [ "${redirects:-0}" -ge 1 ] || { echo "the router sent no Redirect (the test proved nothing)"; return 1; }
+    before=$(ip netns exec "$ns" nstat -az Ip6OutForwDatagrams | awk '/Ip6OutForwDatagrams/ { print $2 }')
+    ip netns exec "$d" ping -6 -c 20 -i 0.05 -W 2 -I 2001:db8:5::1 2001:db8::2 >/dev/null || { echo "pings lost after the redirect"; return 1; }
+    after=$(ip netns exec "$ns" nstat -az Ip6OutForwDatagrams | awk '/Ip6OutForwDatagrams/ { print $2 }')
+    log "$name: after the router's Redirect it forwarded $((after - before)) of 20 replies (was 1 of 1 before)"
+    [ $((after - before)) -le 2 ] || { echo "the router still forwarded $((after - before)) of 20 replies: the redirect was not followed"; return 1; }
+}
+
 pmtu_checks() {  # pmtu_checks NS PEER NAME: NAME is the bulk application in NS (2001:db8::2)
     local ns=$1 peer=$2 name=$3 reply
     ip -n "$ns" link add vr type veth peer name vp netns "$peer" || return 1

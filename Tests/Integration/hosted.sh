@@ -294,6 +294,18 @@ test_tap_client() {
     grep -q "digest $want" "$WORK/receive.log" || { echo "want digest $want"; cat "$WORK/receive.log"; return 1; }
 }
 
+test_tap_ipv6_redirect() {
+    # RFC 4861 §8: a Linux router's Redirect followed (common.sh, redirect_link and redirect_checks).
+    new_namespace redirect-d || return 1
+    local d=$NS
+    new_namespace redirect || return 1
+    local ns=$NS
+    redirect_link "$ns" "$d" swl1 || return 1
+    start_tap_app echo "$ns" Examples/echo "listening on TCP and UDP port 7" --tap swl1 --ipv4 10.0.0.2/24 \
+        --ipv6 2001:db8::2/64 --gateway6 fe80::ff:fe00:1 || return 1
+    redirect_checks "$ns" "$d" echo
+}
+
 test_tap_dhcp() {
     local ns
     new_namespace dhcp || return 1
@@ -579,7 +591,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

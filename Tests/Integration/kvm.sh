@@ -131,6 +131,18 @@ test_kvm_ipv6_pmtu() {
     pmtu_checks "$ns" "$peer" kpmtu
 }
 
+test_kvm_ipv6_redirect() {
+    # RFC 4861 §8: a Linux router's Redirect followed by the kernel (common.sh, redirect_link and redirect_checks).
+    new_namespace kredirect-d || return 1
+    local d=$NS
+    new_namespace kredirect || return 1
+    local ns=$NS
+    redirect_link "$ns" "$d" swl1 || return 1
+    start_kernel kredirect "$ns" Examples/echo "listening on TCP and UDP port 7" --tap swl1 --ipv4 10.0.0.2/24 \
+        --ipv6 2001:db8::2/64 --gateway6 fe80::ff:fe00:1 || return 1
+    redirect_checks "$ns" "$d" kredirect
+}
+
 test_kvm_unprivileged() {
     # As root, swiftlet run gives QEMU -runas: QEMU opens /dev/kvm, the tap, the kernel and the disk as
     # root, then runs the machine as the system user swiftlet (nobody where that cannot be made) or, under
@@ -509,7 +521,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-ipv6 kvm-ipv6-pmtu kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-disk kvm-echo kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
