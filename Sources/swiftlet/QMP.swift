@@ -1,0 +1,131 @@
+// swiftlet: watches a QEMU machine over QMP (the QEMU Machine Protocol, JSON lines on a Unix socket) so
+// that a run always ends. QEMU does not exit when it stops a guest on its own (a KVM internal error, an
+// emulation failure, a guest panic, an I/O error): it pauses the machine and waits. The watcher hears
+// the STOP event, asks `query-status` why, and tells QEMU to quit; `QEMU.run` then reports the reason
+// with its own exit status (104, docs/TOOL.md "Exit statuses").
+//
+// One thread, blocking reads with a short poll so it notices when QEMU is gone. Only what QEMU sends to
+// this socket is read; nothing else listens on it (a fresh path under the run's temporary directory).
+
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class QMPWatcher: @unchecked Sendable {
+    let path: String
+    private let lock = NSLock()
+    private var _reason: String?
+    private var _finished = false
+    private var thread: Thread?
+
+    /// Why QEMU stopped the machine (its run state, e.g. `internal-error`), nil if it never did.
+    var reason: String? { lock.withLock { _reason } }
+
+    init(path: String) { self.path = path }
+
+    /// The QEMU argument that opens the socket (created at start-up, before -runas drops privileges).
+    var argument: [String] { ["-qmp", "unix:\(path),server=on,wait=off"] }
+
+    func start() {
+        let t = Thread { [self] in watch() }
+        t.stackSize = 1 << 20
+        thread = t
+        t.start()
+    }
+
+    /// QEMU has exited: the thread stops at its next poll.
+    func finish() {
+        lock.withLock { _finished = true }
+        unlink(path)
+    }
+
+    private var finished: Bool { lock.withLock { _finished } }
+
+    private func watch() {
+        guard let fd = connectWhenReady() else { return }
+        defer { close(fd) }
+        var reader = LineReader(fd: fd)
+        // The greeting, then capabilities negotiation (QMP spec: nothing else is accepted before it).
+        guard reader.next(until: { self.finished }) != nil else { return }
+        send(fd, #"{"execute":"qmp_capabilities"}"#)
+        while let line = reader.next(until: { self.finished }) {
+            if line.contains(#""event": "STOP""#) || line.contains(#""event":"STOP""#) {
+                send(fd, #"{"execute":"query-status","id":"why"}"#)
+            } else if line.contains(#""id": "why""#) || line.contains(#""id":"why""#) {
+                let status = QMPWatcher.field("status", in: line) ?? "unknown"
+                // A machine that runs again (a pause someone else asked for and undid) is not an end.
+                if line.contains(#""running": true"#) || line.contains(#""running":true"#) { continue }
+                lock.withLock { _reason = status }
+                send(fd, #"{"execute":"quit"}"#)
+            }
+        }
+    }
+
+    /// The value of `"key": "value"` in one JSON line (QMP's replies are flat enough for this).
+    static func field(_ key: String, in line: String) -> String? {
+        guard let k = line.range(of: "\"\(key)\"") else { return nil }
+        let rest = line[k.upperBound...].drop { $0 == ":" || $0 == " " }
+        guard rest.first == "\"" else { return nil }
+        let value = rest.dropFirst()
+        guard let end = value.firstIndex(of: "\"") else { return nil }
+        return String(value[..<end])
+    }
+
+    /// Connects once QEMU has made the socket; nil when QEMU finished first.
+    private func connectWhenReady() -> Int32? {
+        while !finished {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { return nil }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); return nil }
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (i, b) in bytes.enumerated() { raw[i] = b }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            if connected == 0 { return fd }
+            close(fd)
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    private func send(_ fd: Int32, _ command: String) {
+        let bytes = Array((command + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Lines from the socket; `next` returns nil at end of stream or once `stop` says so.
+    struct LineReader {
+        let fd: Int32
+        var buffer: [UInt8] = []
+
+        mutating func next(until stop: () -> Bool) -> String? {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                    buffer.removeSubrange(...newline)
+                    return line
+                }
+                // A reply longer than this is not one this watcher asked for: drop what is held.
+                if buffer.count > 1 << 20 { buffer.removeAll() }
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&p, 1, 200)
+                if ready == 0 { if stop() { return nil }; continue }
+                if ready < 0 { if errno == EINTR { continue }; return nil }
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { return nil }
+                buffer += chunk[..<n]
+            }
+        }
+    }
+}
