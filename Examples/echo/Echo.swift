@@ -19,7 +19,7 @@ enum Echo {
             console.log("echo: cannot listen on port \(port): \(error) (another port: -- --port N)")
             return 1
         }
-        console.log("echo: listening on TCP and UDP port \(port)")
+        console.log("echo: listening on TCP and UDP port " + String(port) + " (" + network.reachable(port: port) + ")")
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while true {

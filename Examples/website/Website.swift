@@ -34,7 +34,7 @@ enum Website {
         }
         let routes = router
         guard arguments.httpsPort != 0 else {
-            console.log("website: serving on port \(port): open http://127.0.0.1:\(port)/")
+            console.log("website: serving on port " + String(port) + ": open " + network.reachable(port: port, scheme: "http"))
             await HTTPServer.serve(listener, clock: wallclock) { request in await routes.respond(request) }
             return 0
         }
@@ -70,7 +70,7 @@ enum Website {
             return 1
         }
         console.log("website: serving on port \(port) (HTTP\(arguments.redirect ? ", redirecting" : "")) and \(securePort) (HTTPS):"
-                    + " open https://127.0.0.1:\(securePort)/")
+                    + " open " + network.reachable(port: securePort, scheme: "https"))
         let redirect = arguments.redirect
         let toHTTPS = HTTPS.redirect(to: securePort)
         let plain: @Sendable (HTTPRequest) async -> HTTPResponse = { request in

@@ -164,10 +164,30 @@ public protocol Network: AnyObject, Sendable {
     func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> Flow
     /// Binds a UDP port.
     func udp(port: UInt16) throws(NetworkError) -> Datagrams
+    /// The addresses of its own this network is reached at (tap and kvm: the stack's IPv4 address and its
+    /// IPv6 addresses but link-local ones); empty for the host's sockets bound to every address of the host.
+    var addresses: [IPAddress] { get }
 }
 
 extension Network {
     public func listen(port: UInt16) throws(NetworkError) -> Listener { try listen(port: port, backlog: nil) }
+
+    /// Where a service listening on `port` is reached, for its start-up line, from the platform rather
+    /// than guessed by the application: `http://10.0.0.2:80/ and http://[2001:db8::2]:80/` with a scheme,
+    /// `10.0.0.2:53 and [2001:db8::2]:53` without; on the host's sockets `http://127.0.0.1:8080/ (or any
+    /// address of this host)`. A port `swiftlet run --port` forwards is said by `swiftlet run` itself.
+    public func reachable(port: UInt16, scheme: String? = nil) -> String {
+        func one(_ address: IPAddress) -> String {
+            let endpoint = Endpoint(address: address, port: port).description
+            guard let scheme else { return endpoint }
+            return scheme + "://" + endpoint + "/"
+        }
+        let own = addresses
+        guard !own.isEmpty else { return one(.v4(IPv4Address(127, 0, 0, 1))) + " (or any address of this host)" }
+        var out = one(own[0])
+        for address in own.dropFirst() { out += " and " + one(address) }
+        return out
+    }
 
     public func connect(to address: IPv4Address, port: UInt16) async throws(NetworkError) -> Flow {
         try await connect(to: .v4(address), port: port)

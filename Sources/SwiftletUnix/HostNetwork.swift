@@ -41,6 +41,9 @@ public final class HostNetwork: Network, @unchecked Sendable {
     /// Whether listening sockets hear IPv6 as well as IPv4.
     public var isDualStack: Bool { family == AF_INET6 && bindAddress.isUnspecified }
 
+    /// The address the sockets are bound to; none (every address of the host) when that is unspecified.
+    public var addresses: [IPAddress] { bindAddress.isUnspecified ? [] : [bindAddress] }
+
     private var bindTo: (UInt16) -> SocketAddress {
         { [bindAddress, family] port in SocketAddress(bindAddress, port: port, family: family)! }
     }

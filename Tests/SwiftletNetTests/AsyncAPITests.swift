@@ -66,6 +66,15 @@ final class AsyncPair {
 
 @MainActor
 @Suite struct AsyncAPITests {
+    @Test func theStartUpLineNamesTheStacksOwnAddresses() {
+        // Issue 27: a service says where it is reached from the platform: the stack's IPv4 address and its
+        // IPv6 addresses but the link-local one.
+        let pair = AsyncPair(TwoStacks(ipv6: true))
+        #expect(pair.b.reachable(port: 80, scheme: "http") == "http://10.0.0.2:80/ and http://[2001:db8::2]:80/")
+        #expect(pair.a.reachable(port: 53) == "10.0.0.1:53 and [2001:db8::1]:53")
+        #expect(AsyncPair().a.reachable(port: 7) == "10.0.0.1:7")
+    }
+
     @Test func tcpEchoWithForAwaitAndLargeWrites() async throws {
         let pair = AsyncPair()
         let listener = try pair.b.listen(port: 7)

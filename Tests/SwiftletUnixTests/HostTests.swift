@@ -163,6 +163,12 @@ import SwiftletHTTP
         #expect(loop.sleeping == 0)
     }
 
+    @Test func theStartUpLineSaysEveryAddressOrTheOneBound() {
+        let loop = RunLoop()
+        #expect(HostNetwork(loop: loop).reachable(port: 8080, scheme: "http") == "http://127.0.0.1:8080/ (or any address of this host)")
+        #expect(HostNetwork(loop: loop, bindAddress: IPv4Address(127, 0, 0, 1)).reachable(port: 7) == "127.0.0.1:7")
+    }
+
     @Test func hostSocketsEchoOverLoopback() {
         let loop = RunLoop()
         let network = HostNetwork(loop: loop)

@@ -32,6 +32,17 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
     /// Tasks parked waiting for the network (for diagnostics and leak checks).
     public var waiting: Int { waiters.count }
 
+    /// The stack's IPv4 address (none before DHCP leased one) and its IPv6 addresses in use or on their way
+    /// (manual, autoconfigured; not link-local ones, which need a scope, nor duplicates).
+    public var addresses: [IPAddress] {
+        var out: [IPAddress] = []
+        if !stack.ipv4.address.isUnspecified { out.append(.v4(stack.ipv4.address)) }
+        for a in stack.ipv6?.addresses ?? [] where !a.address.isLinkLocal && a.state != .duplicate {
+            out.append(.v6(a.address))
+        }
+        return out
+    }
+
     /// Called by the run loop after each turn: resumes every waiter whose condition holds.
     public func wake(now: Instant) {
         self.now = now
