@@ -16,4 +16,5 @@ let application = Application(
         .string("tls-certificate", default: ".tls/server.pem", help: "Store key of the PEM certificate chain, leaf first."),
         .string("tls-key", default: ".tls/server.key", help: "Store key of the PEM private key (P-256, Ed25519 or RSA)."),
         .flag("redirect", help: "With HTTPS, answer every plain-HTTP request with a redirect to HTTPS."),
+        .port("metrics-port", default: 0, help: "The TCP port to serve Prometheus metrics on, at /metrics (0: none)."),
     ])

@@ -6,6 +6,8 @@
 // On `unix` and `tap` the store is a directory (`site/` here, a link to the project's docs/ with its
 // index.html, or `--store DIR`); on `kvm` the same code serves site/ embedded in the kernel image. The
 // store follows no symbolic link below its root: a site is real files (docs/ARCHITECTURE.md, "Store").
+// With `-- --metrics-port N` it serves Prometheus metrics at /metrics on port N: the network stack's
+// (tap and kvm) and the HTTP server's (responses by class, latency, connections, memory).
 
 import Swiftlet
 import SwiftletCrypto
@@ -33,9 +35,27 @@ enum Website {
                          body: request.body)
         }
         let routes = router
+        // One capacity for both ports: connections and memory are the machine's, not the listener's.
+        let load = HTTPServer.Load()
+        var metrics: Net.Listener? = nil
+        if arguments.metricsPort != 0 {
+            do throws(NetworkError) { metrics = try network.listen(port: arguments.metricsPort) } catch {
+                console.log("website: cannot listen on port " + String(arguments.metricsPort) + " for metrics: " + error.description)
+                return 1
+            }
+            console.log("website: metrics at " + network.reachable(port: arguments.metricsPort, scheme: "http") + " (path /metrics)")
+        }
+        let scrapes = metrics
         guard arguments.httpsPort != 0 else {
             console.log("website: serving on port " + String(port) + ": open " + network.reachable(port: port, scheme: "http"))
-            await HTTPServer.serve(listener, clock: wallclock) { request in await routes.respond(request) }
+            await withDiscardingTaskGroup { group in
+                group.addTask { await HTTPServer.serve(listener, clock: wallclock, load: load) { request in await routes.respond(request) } }
+                if let scrapes {
+                    group.addTask {
+                        await HTTPServer.serveMetrics(scrapes, clock: wallclock) { out in network.writeMetrics(&out); load.writeMetrics(&out) }
+                    }
+                }
+            }
             return 0
         }
 
@@ -76,11 +96,14 @@ enum Website {
         let plain: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             redirect ? await toHTTPS(request) : await routes.respond(request)
         }
-        // One capacity for both ports: connections and memory are the machine's, not the listener's.
-        let load = HTTPServer.Load()
         await withDiscardingTaskGroup { group in
             group.addTask { await HTTPServer.serve(listener, clock: wallclock, load: load) { request in await plain(request) } }
             group.addTask { await HTTPS.serve(secureListener, tls: tls, clock: wallclock, load: load) { request in await routes.respond(request) } }
+            if let scrapes {
+                group.addTask {
+                    await HTTPServer.serveMetrics(scrapes, clock: wallclock) { out in network.writeMetrics(&out); load.writeMetrics(&out) }
+                }
+            }
         }
         return 0
     }

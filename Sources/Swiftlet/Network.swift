@@ -167,6 +167,9 @@ public protocol Network: AnyObject, Sendable {
     /// The addresses of its own this network is reached at (tap and kvm: the stack's IPv4 address and its
     /// IPv6 addresses but link-local ones); empty for the host's sockets bound to every address of the host.
     var addresses: [IPAddress] { get }
+    /// Writes what the network counts as Prometheus metrics (tap and kvm: the stack's; unix: the host
+    /// kernel keeps those, nothing is written).
+    func writeMetrics(_ out: inout MetricsText)
 }
 
 extension Network {

@@ -45,6 +45,7 @@ public enum HTTPServer {
                 // Refusals hold a task and a connection for a while too: beyond `maximumRefusing` at once
                 // the connection is reset at once instead.
                 guard load.beginRefusal() else { flow.abort(); return }
+                load.responded(503)
                 await refuse(flow, errorMessage(503, date: Array(HTTPDate.format(clock.now()).utf8), close: true))
                 load.endRefusal()
                 return
@@ -131,6 +132,7 @@ public enum HTTPServer {
         /// Over the memory capacity: 503, and the connection ends (nothing after it is read).
         func shed() async {
             load?.shed()
+            load?.responded(503)
             parser = HTTPRequestParser(limits: limits)
             charge.releaseAll()
             await refuse(flow, errorMessage(503, date: currentDate(), close: true))
@@ -154,14 +156,18 @@ public enum HTTPServer {
                 while let request = try parser.next() {
                     served += 1
                     if served % requestsBetweenYields == 0 { await Task.yield() }
+                    // Only a server with a load keeps figures, so only it reads the clock for them.
+                    let parsed = load == nil ? nil : clock.elapsed()
                     let response = await handler(request)
                     let close = !request.keepAlive
                     let bytes: [UInt8]
+                    var status = response.status
                     do throws(HTTPMessageError) {
                         bytes = try response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")
                     } catch {
                         // A field that would split the response (CR or LF in it): never sent.
                         bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
+                        status = 500
                     }
                     // The response is held until the client has taken it: charged with what the parser holds.
                     var last = close
@@ -176,10 +182,15 @@ public enum HTTPServer {
                     let message = last && !close
                         ? ((try? response.message(date: currentDate(), close: true, withBody: request.method != "HEAD")) ?? bytes) : bytes
                     do throws(NetworkError) { try await flow.write(message, timeout: timeouts.write) } catch { flow.abort(); return }
+                    if let load, let parsed {
+                        load.responded(status)
+                        load.answered(in: clock.elapsed() - parsed)
+                    }
                     if last { flow.close(); return }
                 }
                 guard charge.set(parser.memory) else { await shed(); return }
             } catch {
+                load?.responded(error.status)
                 await closeAfter(flow, errorMessage(error.status, date: currentDate(), close: true))
                 return
             }
@@ -196,7 +207,10 @@ public enum HTTPServer {
             do throws(NetworkError) {
                 received = try await flow.read(maximum: 65536, timeout: timeout)
             } catch .timedOut {
-                if parser.isIdle { flow.close() } else { await closeAfter(flow, errorMessage(408, date: currentDate(), close: true)) }
+                if parser.isIdle { flow.close() } else {
+                    load?.responded(408)
+                    await closeAfter(flow, errorMessage(408, date: currentDate(), close: true))
+                }
                 return
             } catch {
                 flow.abort()

@@ -40,6 +40,13 @@ extension HTTPServer {
         /// 17 s: see `HTTPServer.refuse`); beyond `maximumRefusing` they are reset at once.
         public private(set) var refusing = 0
         public static let maximumRefusing = 128
+        /// Responses sent, by status class (1xx ... 5xx), the shed and refused ones included.
+        public private(set) var responses = [0, 0, 0, 0, 0]
+        /// Requests answered by the handler, by how long from the request parsed to its response taken by
+        /// TCP: counts per bucket of `latencyBounds` (microseconds; one more bucket above the last), and their sum.
+        public private(set) var latencies = [Int](repeating: 0, count: Load.latencyBounds.count + 1)
+        public private(set) var latencySum = 0
+        public static let latencyBounds = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 1_000_000]
 
         public init(_ capacity: Capacity = .init()) {
             self.capacity = capacity
@@ -67,6 +74,37 @@ extension HTTPServer {
         }
 
         func endRefusal() { refusing -= 1 }
+
+        func responded(_ status: Int) {
+            let k = status / 100 - 1
+            if k >= 0, k < responses.count { responses[k] += 1 }
+        }
+
+        func answered(in duration: Duration) {
+            let us = Swift.max(0, Int(duration.microseconds))
+            latencySum += us
+            let i = Load.latencyBounds.firstIndex { us <= $0 } ?? Load.latencyBounds.count
+            latencies[i] += 1
+        }
+
+        /// The server's figures as Prometheus metrics.
+        public func writeMetrics(_ out: inout MetricsText) {
+            out.family("swiftlet_http_responses_total", .counter, help: "HTTP responses sent, by status class.")
+            for (i, n) in responses.enumerated() {
+                out.sample("swiftlet_http_responses_total", n, labels: [("code", String(i + 1) + "xx")])
+            }
+            out.histogram("swiftlet_http_request_duration_seconds",
+                          help: "From a request parsed to its response taken by TCP, for requests the handler answered.",
+                          bounds: Load.latencyBounds, counts: latencies, sum: latencySum)
+            out.metric("swiftlet_http_connections", .gauge, help: "HTTP connections being served.", connections)
+            out.metric("swiftlet_http_connections_peak", .gauge, help: "The most HTTP connections served at once.", peakConnections)
+            out.metric("swiftlet_http_connections_refused_total", .counter, help: "Connections answered 503: all slots taken.",
+                       refusedConnections)
+            out.metric("swiftlet_http_shed_for_memory_total", .counter, help: "Connections answered 503: over the memory capacity.",
+                       shedForMemory)
+            out.metric("swiftlet_http_memory_bytes", .gauge, help: "Bytes the connections' requests and responses hold.", memory.used)
+            out.metric("swiftlet_http_memory_limit_bytes", .gauge, help: "The server's memory capacity.", memory.limit)
+        }
     }
 }
 
@@ -92,4 +130,25 @@ struct HTTPConnectionCharge {
     }
 
     mutating func releaseAll() { _ = set(0) }
+}
+
+extension HTTPServer {
+    /// Serves Prometheus scrapes on `listener` (Swiftlet/Metrics.swift): `GET /metrics` is answered with
+    /// what `write` writes, anything else with 404. Its own small capacity (16 connections, 1 MiB), apart
+    /// from the server it reports on, so a crowd on the service cannot lock the operator out.
+    public static func serveMetrics<L: TCPListening, C: WallClock>(
+        _ listener: L, clock: C, write: @escaping @Sendable (inout MetricsText) -> Void
+    ) async {
+        var capacity = Capacity()
+        capacity.connections = 16
+        capacity.memory = 1 << 20
+        await serve(listener, clock: clock, capacity: capacity) { request in
+            guard request.method == "GET" || request.method == "HEAD", request.target == "/metrics" else {
+                return HTTPResponse.text(404, HTTPResponse.reason(404))
+            }
+            var out = MetricsText()
+            write(&out)
+            return HTTPResponse(status: 200, fields: [HTTPField(name: "Content-Type", value: MetricsText.contentType)], body: out.bytes)
+        }
+    }
 }

@@ -44,6 +44,9 @@ public final class HostNetwork: Network, @unchecked Sendable {
     /// The address the sockets are bound to; none (every address of the host) when that is unspecified.
     public var addresses: [IPAddress] { bindAddress.isUnspecified ? [] : [bindAddress] }
 
+    /// Nothing: the host's kernel counts its own sockets' traffic (`nstat`, node_exporter).
+    public func writeMetrics(_ out: inout MetricsText) {}
+
     private var bindTo: (UInt16) -> SocketAddress {
         { [bindAddress, family] port in SocketAddress(bindAddress, port: port, family: family)! }
     }

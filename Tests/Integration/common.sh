@@ -38,6 +38,10 @@ spawn() {
     started+=($!)
 }
 
+expect_in() {  # expect_in NAME TEXT: the log holds TEXT
+    grep -qF -- "$2" "$WORK/$1.log" || { echo "--- $1.log lacks '$2':"; tail -20 "$WORK/$1.log"; return 1; }
+}
+
 # Waits up to $2 seconds for $3 (a fixed string) to appear in $WORK/$1.log.
 wait_for() {
     local name=$1 seconds=$2 text=$3
@@ -676,6 +680,66 @@ finish() {  # the closing check and summary line; the exit status of the suite
 # application's first full-size segments draw the router's Packet Too Big; only if it lowers its segments
 # can BULK_PMTU_BYTES from the bulk application's source (port 5002) reach the peer whole.
 PMTU_BYTES=${SWIFTLET_PMTU_BYTES:-20000000}
+# Prometheus's own tools, from Debian's package unpacked (not installed: installing starts a server as a
+# system service, which a test must not leave behind). Sets PROMTOOL and PROMETHEUS.
+prometheus_tools() {
+    local dir=/tmp/swiftlet-prometheus-deb
+    if [ ! -x "$dir/usr/bin/promtool" ]; then
+        mkdir -p "$dir" && (cd "$dir" && apt-get download prometheus >/dev/null 2>&1 && dpkg-deb -x prometheus_*.deb .) \
+            || { echo "cannot fetch Debian's prometheus package (apt-get download prometheus)"; return 1; }
+    fi
+    PROMTOOL=$dir/usr/bin/promtool
+    PROMETHEUS=$dir/usr/bin/prometheus
+}
+
+# The value of the sample NAME (with its labels, a fixed string such as 'x_total{code="2xx"}') in a scrape.
+metric_value() {  # metric_value FILE NAME
+    grep -F -- "$2 " "$1" | grep -v '^#' | head -1 | awk '{ print $2 }'
+}
+
+# Issue 27: the website's metrics (-- --metrics-port 9100, the site on port 80, at ADDR) in Prometheus's
+# text format, checked by promtool, moving with the requests made, and scraped by a real Prometheus
+# server in namespace NS.
+metrics_checks() {  # metrics_checks NS ADDR NAME [stack]: with "stack", the network stack's metrics are checked too
+    local ns=$1 addr=$2 name=$3 stack=${4:-} before after host site url up="" answer=""
+    prometheus_tools || return 1
+    host=$addr
+    [[ $addr == *:* ]] && host="[$addr]"
+    site="http://$host:80"
+    url="http://$host:9100/metrics"
+    ip netns exec "$ns" curl -sS -f -m 5 -o "$WORK/$name-scrape1" -D "$WORK/$name-scrape1.head" "$url" || { echo "no metrics at $url"; return 1; }
+    grep -qi "content-type: text/plain; version=0.0.4" "$WORK/$name-scrape1.head" || { echo "the scrape's content type is not 0.0.4 text"; return 1; }
+    "$PROMTOOL" check metrics <"$WORK/$name-scrape1" || { echo "promtool check metrics refused the scrape"; head -40 "$WORK/$name-scrape1"; return 1; }
+    before=$(metric_value "$WORK/$name-scrape1" 'swiftlet_http_responses_total{code="2xx"}')
+    for _ in 1 2 3 4 5; do ip netns exec "$ns" curl -sS -f -m 5 -o /dev/null "$site/" || return 1; done
+    ip netns exec "$ns" curl -sS -m 5 -o /dev/null "$site/no-such-page"
+    ip netns exec "$ns" curl -sS -f -m 5 -o "$WORK/$name-scrape2" "$url" || return 1
+    after=$(metric_value "$WORK/$name-scrape2" 'swiftlet_http_responses_total{code="2xx"}')
+    [ $((after - before)) -ge 5 ] || { echo "2xx responses went from $before to $after after 5 requests"; return 1; }
+    [ "$(metric_value "$WORK/$name-scrape2" 'swiftlet_http_responses_total{code="4xx"}')" -ge 1 ] || { echo "the 404 was not counted"; return 1; }
+    [ "$(metric_value "$WORK/$name-scrape2" 'swiftlet_http_request_duration_seconds_count')" -ge 5 ] || { echo "no request durations"; return 1; }
+    if [ "$stack" = stack ]; then
+        [ "$(metric_value "$WORK/$name-scrape2" 'swiftlet_frames_received_total')" -gt 0 ] || { echo "no frames counted"; return 1; }
+        grep -qF 'swiftlet_tcp_connections{state="established"}' "$WORK/$name-scrape2" || { echo "no TCP connections by state"; return 1; }
+    fi
+    log "$name: promtool accepts the scrape; 2xx responses $before -> $after after 5 requests; $(grep -c '^swiftlet_' "$WORK/$name-scrape2") samples"
+    # A Prometheus server in the namespace scrapes it every second; its API then reports the target up and
+    # holds the website's figures.
+    printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: swiftlet\n    static_configs:\n      - targets: ["%s:9100"]\n' \
+        "$host" >"$WORK/$name-prometheus.yml"
+    spawn "$name-prometheus" ip netns exec "$ns" "$PROMETHEUS" --config.file="$WORK/$name-prometheus.yml" \
+        --storage.tsdb.path="$WORK/$name-prometheus-data" --web.listen-address=127.0.0.1:9095
+    for _ in $(seq 60); do
+        up=$(ip netns exec "$ns" curl -s -m 2 'http://127.0.0.1:9095/api/v1/query?query=up' 2>/dev/null)
+        answer=$(ip netns exec "$ns" curl -s -m 2 'http://127.0.0.1:9095/api/v1/query?query=swiftlet_http_responses_total' 2>/dev/null)
+        [[ $up == *'"1"]'* && $answer == *'"code":"2xx"'* ]] && break
+        sleep 0.5
+    done
+    [[ $up == *'"1"]'* ]] || { echo "Prometheus does not see the target up: $up"; tail -5 "$WORK/$name-prometheus.log"; return 1; }
+    [[ $answer == *'"code":"2xx"'* ]] || { echo "Prometheus holds no swiftlet_http_responses_total: $answer"; return 1; }
+    log "$name: a Prometheus server scrapes it (up = 1, swiftlet_http_responses_total held)"
+}
+
 # RFC 4861 §8 against a Linux router: namespace NS is the router, a bridge br0 (MAC 02:00:00:00:00:01, so its
 # link-local address is fe80::ff:fe00:1) joins tap TAP and host D (namespace D, 02:00:00:00:00:20, 2001:db8::20/64
 # on the link, 2001:db8:5::1 on its loopback). The router carries 2001:db8:5::/64 via D. The application

@@ -183,11 +183,14 @@ test_tap_website() {
     local ns
     new_namespace website || return 1
     ns=$NS
-    start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
+    start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 --metrics-port 9100 || return 1
+    # Issue 27: the start-up line names the addresses the stack has, not 127.0.0.1.
+    expect_in website "open http://10.0.0.2:80/ and http://[2001:db8::2]:80/" || return 1
     website_checks "$ns" 10.0.0.2 80 || return 1
     # Issue 22: the same checks over IPv6, with no more set-up than swiftlet run's own.
     ipv6_ready website || return 1
-    website_checks "$ns" 2001:db8::2 80
+    website_checks "$ns" 2001:db8::2 80 || return 1
+    metrics_checks "$ns" 10.0.0.2 website stack
 }
 
 test_tap_dns() {

@@ -20,10 +20,6 @@ run_kernel() {  # run_kernel NAME [swiftlet run arguments]: runs to the end; set
     STATUS=$?
 }
 
-expect_in() {  # expect_in NAME TEXT: the log holds TEXT
-    grep -qF -- "$2" "$WORK/$1.log" || { echo "--- $1.log lacks '$2':"; tail -20 "$WORK/$1.log"; return 1; }
-}
-
 test_kvm_hello() {
     run_kernel hello Examples/hello
     [ "$STATUS" = 0 ] || { echo "hello exited $STATUS"; cat "$WORK/hello.log"; return 1; }
@@ -224,12 +220,15 @@ test_kvm_website() {
     # The website example unchanged, its site/ embedded in the image as the store.
     new_namespace kweb || return 1
     local ns=$NS
-    start_kernel website "$ns" Examples/website "serving on port 80" -- --port 80 || return 1
+    start_kernel website "$ns" Examples/website "serving on port 80" -- --port 80 --metrics-port 9100 || return 1
     expect_in website "embedding" || return 1
+    # Issue 27: the start-up line names the kernel's addresses, not 127.0.0.1.
+    expect_in website "open http://10.0.0.2:80/ and http://[2001:db8::2]:80/" || return 1
     website_checks "$ns" 10.0.0.2 80 || return 1
     # Issue 22: the same checks over IPv6, with no more set-up than swiftlet run's own.
     ipv6_ready website || return 1
-    website_checks "$ns" 2001:db8::2 80
+    website_checks "$ns" 2001:db8::2 80 || return 1
+    metrics_checks "$ns" 2001:db8::2 website stack
 }
 
 test_kvm_website_disk() {

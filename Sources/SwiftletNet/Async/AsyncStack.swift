@@ -32,6 +32,8 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
     /// Tasks parked waiting for the network (for diagnostics and leak checks).
     public var waiting: Int { waiters.count }
 
+    public func writeMetrics(_ out: inout MetricsText) { stack.writeMetrics(&out) }
+
     /// The stack's IPv4 address (none before DHCP leased one) and its IPv6 addresses in use or on their way
     /// (manual, autoconfigured; not link-local ones, which need a scope, nor duplicates).
     public var addresses: [IPAddress] {
