@@ -104,9 +104,9 @@ enum NameServer {
         let names = zones.map { $0.apex.description } + transfers.secondaries.map { $0.apex.description + " (secondary of " + $0.primary.description + ")" }
         // Concatenation, not interpolation: each interpolation site costs a kernel about a kilobyte.
         console.log("dns: serving " + names.joined(separator: " ") + " on UDP and TCP port " + String(port)
-                    + " (" + network.reachable(port: port) + ")"
                     + (limiter.isOn ? ", rate limit " + String(limiter.rate) + "/s per /" + String(limiter.ipv4PrefixLength)
-                                      + ", slip " + String(limiter.slip) : ", no rate limit"))
+                                      + ", slip " + String(limiter.slip) : ", no rate limit")
+                    + "; at " + network.reachable(port: port))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while true {

@@ -219,11 +219,23 @@ struct Run: ParsableCommand {
             // and the tap swiftlet creates is removed on every way out, thrown errors included.
             let status: Int32 = try ChildProcess.forwardingSignals { () throws -> Int32 in
                 var createdTap: String? = nil
-                defer { if let createdTap { TapSetup.remove(createdTap) } }
+                var advertiser: RouterAdvertiser? = nil
+                defer {
+                    advertiser?.stop()
+                    if let createdTap { TapSetup.remove(createdTap) }
+                }
                 if let t = tapToCreate {
                     try TapSetup.create(t.name, hostAddress: t.hostAddress, hostAddress6: t.hostAddress6, owner: runAs)
                     createdTap = t.name
                     say("created tap \(t.name) with host address \(t.hostAddress)" + (t.hostAddress6.map { " and \($0)" } ?? ""))
+                    // The host side advertises its IPv6 prefix, so the application configures an address in it
+                    // by SLAAC as on any link (Advertiser.swift), besides the static one given above.
+                    if let host6 = t.hostAddress6, let network = IPv6Network(host6),
+                       (try? String(contentsOfFile: "/proc/sys/net/ipv6/conf/\(t.name)/disable_ipv6", encoding: .utf8))?.hasPrefix("0") == true {
+                        advertiser = RouterAdvertiser(tap: t.name, prefix: network)
+                        advertiser?.start()
+                        say("advertising \(IPv6Network(address: network.prefix, prefixLength: network.prefixLength)!) on \(t.name) (router advertisements, SLAAC)")
+                    }
                 }
                 let needed = portForwards.filter { !(target == .unix && $0.host == $0.guest) }  // unix: already there
                 try PortForward.start(needed, to: guestAddress)

@@ -80,7 +80,8 @@ start_tap_app() {
 
 # IPv6 (issue 22) on the application logging to $WORK/NAME.log behind link DEV in namespace NS: the
 # link-local address it configured answers ping -6 and Linux's neighbour solicitations, so does the static
-# 2001:db8::2 that swiftlet run gave it (host side 2001:db8::1, no set-up by the test); radvd on DEV
+# 2001:db8::2 that swiftlet run gave it (host side 2001:db8::1, no set-up by the test) and the address it
+# formed from swiftlet run's own advertisement of 2001:db8::/64; radvd on DEV
 # advertises 2001:db8:1::/64 (MTU 1400, an RDNSS), the application forms 2001:db8:1::IID by SLAAC, and
 # that address answers ping -6 too.
 ipv6_checks() {
@@ -97,6 +98,11 @@ ipv6_checks() {
     # The static address swiftlet run gives the application on a tap it creates (host side 2001:db8::1).
     wait_for "$name" 10 "ipv6: configured 2001:db8::2/64" || return 1
     ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 2001:db8::2 || return 1
+    # swiftlet run also advertises the tap's prefix (Advertiser.swift): an address by SLAAC in 2001:db8::/64,
+    # the interface identifier of the link-local address.
+    local slaac="2001:db8::${link#fe80::}"
+    wait_for "$name" 20 "ipv6: configured $slaac/64" || { echo "no SLAAC address from swiftlet run's advertisement"; return 1; }
+    ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$slaac" || return 1
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
     ip -n "$ns" addr add 2001:db8:1::1/64 dev "$dev"
     cat >"$WORK/radvd-$name.conf" <<EOF
