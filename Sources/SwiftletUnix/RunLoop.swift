@@ -250,8 +250,13 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
 
     // MARK: - Timers
 
+    /// Parks the task until `deadline`; one already past still waits for the next turn. `sleep(for:)`
+    /// counts from the turn's `now`, which a long job leaves behind the clock: returning at once there
+    /// let a task that polls `while now < limit { await sleep(for:) }` spin for ever, the loop never
+    /// turning and `now` never moving (a test process once grew to 23 GB that way).
     public func sleep(until deadline: Instant) async {
-        await TimerQueue.sleep(until: deadline, now: Sys.monotonicNow()) { timers.add($0, $1) }
+        let real = Sys.monotonicNow()
+        await TimerQueue.sleep(until: deadline > real ? deadline : real + .nanoseconds(1), now: real) { timers.add($0, $1) }
     }
 
     /// Tasks parked in `sleep` or in a read with a deadline (for leak checks).

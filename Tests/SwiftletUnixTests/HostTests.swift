@@ -143,6 +143,23 @@ import SwiftletHTTP
         #expect(status == 3)
     }
 
+    @Test func aPollingLoopAfterALongJobStillLetsTheLoopTurn() {
+        // A job that ran 30 ms leaves the turn's `now` behind; polling `now` with short sleeps must still
+        // reach the limit (before the fix each sleep returned at once and `now` never moved).
+        let loop = RunLoop()
+        let passes = loop.run { () -> Int32 in
+            usleep(30_000)
+            let limit = loop.now + .milliseconds(50)
+            var n: Int32 = 0
+            while loop.now < limit, n < 100_000 {
+                await loop.sleep(for: .milliseconds(10))
+                n += 1
+            }
+            return n
+        }
+        #expect(passes > 0 && passes < 100)
+    }
+
     @Test func sleepersWakeInDeadlineOrderAndTheLoopReturnsTheStatus() {
         let loop = RunLoop()
         final class Order: @unchecked Sendable { var woke: [Int] = [] }
