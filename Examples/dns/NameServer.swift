@@ -19,6 +19,10 @@
 // client retries over TCP, and the rest are dropped. TCP is never limited. DNS cookies (RFC 7873, with
 // RFC 9018 server cookies) are answered with a secret drawn from the entropy device at start; a client
 // that returns a valid server cookie is not rate limited (unless that device is predictable).
+//
+// With `-- --metrics-port N` it serves Prometheus metrics at /metrics on port N: queries by type and
+// transport, responses by RCODE, what the rate limiter held back (SwiftletDNS/ServerCounts.swift), and
+// the network stack's figures (tap and kvm).
 
 
 import Swiftlet
@@ -101,6 +105,15 @@ enum NameServer {
             console.log("dns: cannot listen on port " + String(port) + ": " + error.description + " (another port: -- --port N)")
             return 1
         }
+        var metrics: Net.Listener? = nil
+        if arguments.metricsPort != 0 {
+            do throws(NetworkError) { metrics = try network.listen(port: arguments.metricsPort) } catch {
+                console.log("dns: cannot listen on port " + String(arguments.metricsPort) + " for metrics: " + error.description)
+                return 1
+            }
+            console.log("dns: metrics at " + network.reachable(port: arguments.metricsPort, scheme: "http") + " (path /metrics)")
+        }
+        let scrapes = metrics
         let names = zones.map { $0.apex.description } + transfers.secondaries.map { $0.apex.description + " (secondary of " + $0.primary.description + ")" }
         // Concatenation, not interpolation: each interpolation site costs a kernel about a kilobyte.
         console.log("dns: serving " + names.joined(separator: " ") + " on UDP and TCP port " + String(port)
@@ -130,6 +143,9 @@ enum NameServer {
                     await serveTCP(flow, served, transfers, clock)
                     clients.count -= 1
                 }
+            }
+            if let scrapes {
+                group.addTask { await MetricsEndpoint.serve(scrapes) { out in network.writeMetrics(&out); served.writeMetrics(&out) } }
             }
             if !transfers.notify.isEmpty {
                 group.addTask { await transfers.sendNotifies(for: primaries, on: udp, served: served, timers: timers, console: console) }
@@ -206,5 +222,11 @@ final class ServedZones: @unchecked Sendable {
     /// The answer to a query over TCP (`DNSServerFront.respondOverTCP`).
     func respondOverTCP(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
         front.respondOverTCP(to: query, from: source, now: now)
+    }
+
+    /// The front's counts and the zones served, for the metrics port.
+    func writeMetrics(_ out: inout MetricsText) {
+        front.counts.writeMetrics(&out)
+        out.metric("swiftlet_dns_zones", .gauge, help: "Zones served.", zones.count)
     }
 }

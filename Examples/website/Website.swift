@@ -46,15 +46,15 @@ enum Website {
             console.log("website: metrics at " + network.reachable(port: arguments.metricsPort, scheme: "http") + " (path /metrics)")
         }
         let scrapes = metrics
+        // The metrics port (Swiftlet's MetricsEndpoint): the network's figures and the HTTP server's.
+        @Sendable func serveMetrics(_ listener: Net.Listener) async {
+            await MetricsEndpoint.serve(listener) { out in network.writeMetrics(&out); load.writeMetrics(&out) }
+        }
         guard arguments.httpsPort != 0 else {
             console.log("website: serving on port " + String(port) + ": open " + network.reachable(port: port, scheme: "http"))
             await withDiscardingTaskGroup { group in
                 group.addTask { await HTTPServer.serve(listener, clock: wallclock, load: load) { request in await routes.respond(request) } }
-                if let scrapes {
-                    group.addTask {
-                        await HTTPServer.serveMetrics(scrapes, clock: wallclock) { out in network.writeMetrics(&out); load.writeMetrics(&out) }
-                    }
-                }
+                if let scrapes { group.addTask { await serveMetrics(scrapes) } }
             }
             return 0
         }
@@ -99,11 +99,7 @@ enum Website {
         await withDiscardingTaskGroup { group in
             group.addTask { await HTTPServer.serve(listener, clock: wallclock, load: load) { request in await plain(request) } }
             group.addTask { await HTTPS.serve(secureListener, tls: tls, clock: wallclock, load: load) { request in await routes.respond(request) } }
-            if let scrapes {
-                group.addTask {
-                    await HTTPServer.serveMetrics(scrapes, clock: wallclock) { out in network.writeMetrics(&out); load.writeMetrics(&out) }
-                }
-            }
+            if let scrapes { group.addTask { await serveMetrics(scrapes) } }
         }
         return 0
     }

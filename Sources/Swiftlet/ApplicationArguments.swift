@@ -116,3 +116,27 @@ public struct ArgumentValues: Sendable {
         return text
     }
 }
+
+/// The arguments every application takes besides its own, read by the generated `Arguments`:
+/// `--log LEVELS` (Log.swift's `LogSettings`) and, with a network, `--syslog ADDR[:PORT]` (Syslog.swift).
+public struct LogArguments: Sendable {
+    public var settings = LogSettings()
+    public var syslog: SyslogCollector? = nil
+
+    public init() {}
+
+    public init(_ values: ArgumentValues) throws(UsageError) {
+        if let text = values.string("log") { settings = try LogSettings(parsing: text) }
+        if let text = values.string("syslog") { syslog = try SyslogCollector(parsing: text) }
+    }
+
+    /// Declared before the application's own, so `--help` lists them too.
+    public static func declared(network: Bool) -> [DeclaredArgument] {
+        let log = DeclaredArgument("log", .string, default: "warning",
+                                   help: "Log levels: a default and SOURCE=LEVEL, comma-separated (error, warning, info, debug, off; like http=debug,tcp=info).")
+        guard network else { return [log] }
+        return [log, DeclaredArgument("syslog", .string, default: nil,
+                                      help: "Also send the log to this syslog collector over UDP (RFC 5424): ADDR[:PORT], port 514 by default.")]
+    }
+}
+

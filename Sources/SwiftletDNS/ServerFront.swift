@@ -32,6 +32,8 @@ public struct DNSServerFront: Sendable {
     /// Whether a query with a valid server cookie of ours skips rate limiting (true; turn it off when the
     /// cookie secret could be guessed).
     public var validCookiesAreExempt = true
+    /// What it answered (ServerCounts.swift), for the metrics port.
+    public private(set) var counts = DNSServerCounts()
 
     /// A front for `responder`, limiting with `limiter`, making server cookies with the 16-byte
     /// `cookieSecret` (take it from the Entropy device).
@@ -64,24 +66,34 @@ public struct DNSServerFront: Sendable {
         if let option = Self.cookieOption(in: query) {
             let reply = cookieReply(option, from: source, now: now)
             if case .cookie(_, validServerCookie: true) = reply { exempt = validCookiesAreExempt }
-            guard let r = cache.responder.respond(to: query, overTCP: false, cookie: reply) else { return nil }
+            let r = cache.responder.respond(to: query, overTCP: false, cookie: reply)
+            counts.count(query: query, response: r, overTCP: false)
+            guard let r else { return nil }
             response = r
         } else {
-            guard let r = cache.respond(to: query, overTCP: false) else { return nil }
+            let r = cache.respond(to: query, overTCP: false)
+            counts.count(query: query, response: r, overTCP: false)
+            guard let r else { return nil }
             response = r
         }
         guard limiter.isOn, !exempt else { return response }
         switch limiter.decide(response, to: source, now: now) {
         case .send: return response
-        case .slip: return DNSRateLimiter.truncated(response)
-        case .drop: return nil
+        case .slip:
+            counts.limited(slipped: true)
+            return DNSRateLimiter.truncated(response)
+        case .drop:
+            counts.limited(slipped: false)
+            return nil
         }
     }
 
     /// The answer to `query` over TCP from `source` at `now`: never limited, nor cached.
-    public func respondOverTCP(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
+    public mutating func respondOverTCP(to query: [UInt8], from source: IPAddress, now: Instant) -> [UInt8]? {
         let reply = Self.cookieOption(in: query).map { cookieReply($0, from: source, now: now) }
-        return cache.responder.respond(to: query, overTCP: true, cookie: reply)
+        let response = cache.responder.respond(to: query, overTCP: true, cookie: reply)
+        counts.count(query: query, response: response, overTCP: true)
+        return response
     }
 
     private func cookieReply(_ option: [UInt8], from source: IPAddress, now: Instant) -> DNSCookies.Reply {

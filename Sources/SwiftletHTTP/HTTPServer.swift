@@ -131,6 +131,7 @@ public enum HTTPServer {
         defer { charge.releaseAll() }
         /// Over the memory capacity: 503, and the connection ends (nothing after it is read).
         func shed() async {
+            httpLog.warning("memory capacity spent: 503 to " + flow.remote.description)
             load?.shed()
             load?.responded(503)
             parser = HTTPRequestParser(limits: limits)
@@ -182,6 +183,8 @@ public enum HTTPServer {
                     let message = last && !close
                         ? ((try? response.message(date: currentDate(), close: true, withBody: request.method != "HEAD")) ?? bytes) : bytes
                     do throws(NetworkError) { try await flow.write(message, timeout: timeouts.write) } catch { flow.abort(); return }
+                    httpLog.debug(request.method + " " + request.target + " " + String(status) + " " + String(message.count)
+                                  + " bytes to " + flow.remote.description)
                     if let load, let parsed {
                         load.responded(status)
                         load.answered(in: clock.elapsed() - parsed)
@@ -190,6 +193,7 @@ public enum HTTPServer {
                 }
                 guard charge.set(parser.memory) else { await shed(); return }
             } catch {
+                httpLog.info("refused a request from " + flow.remote.description + ": " + String(error.status))
                 load?.responded(error.status)
                 await closeAfter(flow, errorMessage(error.status, date: currentDate(), close: true))
                 return
@@ -208,6 +212,7 @@ public enum HTTPServer {
                 received = try await flow.read(maximum: 65536, timeout: timeout)
             } catch .timedOut {
                 if parser.isIdle { flow.close() } else {
+                    httpLog.info("request timeout: 408 to " + flow.remote.description)
                     load?.responded(408)
                     await closeAfter(flow, errorMessage(408, date: currentDate(), close: true))
                 }

@@ -131,24 +131,3 @@ struct HTTPConnectionCharge {
 
     mutating func releaseAll() { _ = set(0) }
 }
-
-extension HTTPServer {
-    /// Serves Prometheus scrapes on `listener` (Swiftlet/Metrics.swift): `GET /metrics` is answered with
-    /// what `write` writes, anything else with 404. Its own small capacity (16 connections, 1 MiB), apart
-    /// from the server it reports on, so a crowd on the service cannot lock the operator out.
-    public static func serveMetrics<L: TCPListening, C: WallClock>(
-        _ listener: L, clock: C, write: @escaping @Sendable (inout MetricsText) -> Void
-    ) async {
-        var capacity = Capacity()
-        capacity.connections = 16
-        capacity.memory = 1 << 20
-        await serve(listener, clock: clock, capacity: capacity) { request in
-            guard request.method == "GET" || request.method == "HEAD", request.target == "/metrics" else {
-                return HTTPResponse.text(404, HTTPResponse.reason(404))
-            }
-            var out = MetricsText()
-            write(&out)
-            return HTTPResponse(status: 200, fields: [HTTPField(name: "Content-Type", value: MetricsText.contentType)], body: out.bytes)
-        }
-    }
-}

@@ -46,6 +46,22 @@ public enum Boot {
         }
     }
 
+    /// Sets the log levels `--log` gave and reports on the serial console, stamped by the wall clock.
+    public static func startLogging(_ logging: LogArguments, _ console: SerialConsole) {
+        let clock = KernelWallClock()
+        Log.main.configure(logging.settings)
+        Log.main.setClock { clock.now() }
+        Log.main.addReporter(Log.consoleReporter(console))
+    }
+
+    /// With `--syslog`, reports to that collector too; the kernel exits 1 when no socket can be had for it.
+    public static func startSyslog<Net: Network>(_ logging: LogArguments, network: Net, application: String, _ console: SerialConsole) {
+        guard let collector = logging.syslog else { return }
+        do throws(NetworkError) { try Log.startSyslog(to: collector, network: network, appName: application) } catch {
+            fail(console, "--syslog: cannot open a UDP socket: " + error.description)
+        }
+    }
+
     /// The application's arguments could not be read: prints the help (asked for: status 0) or the one
     /// line of error (status 2) on the console and exits.
     public static func usage(_ console: SerialConsole, _ error: UsageError) -> Never {

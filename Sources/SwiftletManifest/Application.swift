@@ -75,6 +75,9 @@ public struct Application: Codable, Sendable, Equatable {
         for a in arguments {
             for p in a.problems() { problem(a.line, p) }
             if !names.insert(a.name).inserted { problem(a.line, "argument '\(a.name)' is declared twice") }
+            if a.name == "log" || a.name == "syslog" || a.name == "help" {
+                problem(a.line, "argument '\(a.name)' is the platform's (every application takes --log and --syslog, and --help)")
+            }
         }
         return found
     }

@@ -73,16 +73,21 @@ extension NetworkStack {
         let l = listeners.values[listener]
         if l.ready.count + l.embryonic.count >= l.backlog {
             if tcpConfiguration.synCookies {
+                if l.lastCookie.map({ now - $0 >= .seconds(128) }) ?? true {
+                    tcpLog.warning("port " + String(id.localPort) + ": backlog of " + String(l.backlog) + " full; answering SYNs with cookies")
+                }
+                tcpLog.debug("SYN cookie to " + id.logText)
                 sendCookie(answering: header, local: local, remote: id.remote, now: now)
                 listeners.values[listener].lastCookie = now
                 return
             }
             guard l.ready.count < l.backlog, evictOldestHalfOpen(listener, now: now) else {
                 counters.tcpBacklogDrops += 1  // the peer will retransmit its SYN (RFC 9293 §3.10.7.2 leaves this open)
+                tcpLog.info("backlog full, SYN dropped: " + id.logText)
                 return
             }
         }
-        guard reserveConnection() else { return }
+        guard reserveConnection(for: id) else { return }
         let c = TCPConnection.accept(header, local: local, remote: id.remote, iss: initialSequenceNumber(id, local: local.address, now: now),
                                      tsOffset: timestampOffset(id), configuration: tcpConfiguration(for: id.remote.address, now: now),
                                      budget: tcpMemory, now: now)
@@ -100,14 +105,16 @@ extension NetworkStack {
 
     /// Room for one more connection record: under the connection cap, and the memory budget grants the
     /// record plus the first pages of its buffers' worth of headroom. Counts a refusal.
-    func reserveConnection() -> Bool {
+    func reserveConnection(for id: TCPSocketID) -> Bool {
         guard connections.count < tcpConfiguration.maximumConnections else {
             counters.tcpConnectionLimitDrops += 1
+            tcpLog.warning("limit of " + String(tcpConfiguration.maximumConnections) + " connections reached; refused " + id.logText)
             return false
         }
         // Headroom for the new connection's first buffer pages, so that it can do something useful.
         guard tcpMemory.available >= TCPConnectionBox.recordBytes + 2 * 4096, tcpMemory.reserve(TCPConnectionBox.recordBytes) else {
             counters.tcpMemoryDrops += 1
+            tcpLog.warning("memory budget of " + String(tcpMemory.limit) + " bytes spent; refused " + id.logText)
             return false
         }
         return true
@@ -120,6 +127,7 @@ extension NetworkStack {
             guard listeners.values[listener].embryonic.remove(oldest) != nil else { continue }
             if let box = connections[oldest] { box.embryonic = false; forget(oldest, box) }
             counters.tcpHalfOpenEvicted += 1
+            tcpLog.debug("half-open connection evicted: " + oldest.logText)
             return true
         }
         return false
@@ -160,7 +168,7 @@ extension NetworkStack {
             counters.tcpBacklogDrops += 1
             return true  // valid, but no room: dropped; the client's retransmission may find room
         }
-        guard reserveConnection() else { return true }
+        guard reserveConnection(for: id) else { return true }
         var c = TCPConnection.acceptCookie(header, cookie: decoded, local: local, remote: id.remote, tsOffset: timestampOffset(id),
                                            configuration: tcpConfiguration(for: id.remote.address, now: now), budget: tcpMemory, now: now)
         if payload.count > 0 || header.flags.contains(.fin) { c.handle(header, payload: payload, now: now) }
@@ -212,6 +220,7 @@ extension NetworkStack {
             if let listener = listeners.index(forKey: id.localPort), listeners.values[listener].embryonic.remove(id) != nil {
                 if state == .closed { forget(id, box); return }
                 listeners.values[listener].ready.append(id)
+                tcpLog.debug("connection accepted: " + id.logText)
             }
         } else if state == .closed, detached.contains(id) {
             // A closed connection the application already let go of is forgotten; one it still holds
@@ -228,6 +237,7 @@ extension NetworkStack {
     }
 
     private func forget(_ id: TCPSocketID, _ box: TCPConnectionBox) {
+        tcpLog.debug("connection forgotten: " + id.logText + " (" + String(box.tcb.retransmittedSegments) + " segments sent again)")
         connections[id] = nil
         timers[id] = nil
         box.timer = .distantFuture
@@ -339,7 +349,7 @@ extension NetworkStack {
         }
         let port = try ephemeralPort(to: remote)
         let id = TCPSocketID(localPort: port, remote: remote)
-        guard reserveConnection() else { throw .resourcesExhausted }
+        guard reserveConnection(for: id) else { throw .resourcesExhausted }
         connections[id] = TCPConnectionBox(TCPConnection.connect(local: TCPEndpoint(address: localAddress, port: port), remote: remote,
                                                 iss: initialSequenceNumber(id, local: localAddress, now: now), tsOffset: timestampOffset(id),
                                                 configuration: tcpConfiguration(for: remote.address, now: now), budget: tcpMemory, now: now),

@@ -46,9 +46,27 @@ extension NetworkStack {
     }
 
     /// Opens a UDP port; at most `queueLimit` datagrams wait for `udpReceive`.
-    public func udpBind(port: UInt16, queueLimit: Int = 64) throws(StackError) {
-        guard udpSockets[port] == nil else { throw .portInUse(port) }
-        udpSockets[port] = UDPPort(limit: queueLimit)
+    /// Binds `port`, or with 0 a free ephemeral port (49152-65535, RFC 6335, from a keyed offset as
+    /// TCP's, RFC 6056); returns the port bound.
+    @discardableResult
+    public func udpBind(port: UInt16, queueLimit: Int = 64) throws(StackError) -> UInt16 {
+        var bound = port
+        if port == 0 {
+            let low: UInt32 = 49152, count: UInt32 = 16384
+            var h = SipHash24(key0: secret.1 ^ 0x5544, key1: secret.0)
+            h.add(UInt16(udpSockets.count))
+            let offset = UInt32(truncatingIfNeeded: h.finish())
+            var found: UInt16? = nil
+            for i in 0..<count {
+                let candidate = UInt16(low + (offset &+ i) % count)
+                if udpSockets[candidate] == nil { found = candidate; break }
+            }
+            guard let found else { throw .noEphemeralPort }
+            bound = found
+        }
+        guard udpSockets[bound] == nil else { throw .portInUse(bound) }
+        udpSockets[bound] = UDPPort(limit: queueLimit)
+        return bound
     }
 
     public func udpUnbind(port: UInt16) { udpSockets[port] = nil }

@@ -105,6 +105,22 @@ public enum Host {
         }
     }
 
+    /// Sets the log levels `--log` gave and reports to standard output, stamped by the host's clock.
+    public static func startLogging(_ logging: LogArguments) {
+        let console = StandardOutputConsole(), clock = HostWallClock()
+        Log.main.configure(logging.settings)
+        Log.main.setClock { clock.now() }
+        Log.main.addReporter(Log.consoleReporter(console))
+    }
+
+    /// With `--syslog`, reports to that collector too; exits 1 when no socket can be had for it.
+    public static func startSyslog<Net: Network>(_ logging: LogArguments, network: Net, application: String) {
+        guard let collector = logging.syslog else { return }
+        do throws(NetworkError) { try Log.startSyslog(to: collector, network: network, appName: application) } catch {
+            fail("--syslog: cannot open a UDP socket: " + error.description)
+        }
+    }
+
     /// The application's arguments could not be read: prints the help (asked for: standard output,
     /// status 0) or the one line of error (status 2) and exits.
     public static func usage(_ error: UsageError) -> Never {

@@ -2,9 +2,10 @@
 //
 // The wiring is readable Swift: `SwiftletMain.swift` picks a concrete type for every device the manifest
 // names and calls the application's `start` with them (the compiler then specialises the application for
-// those types); `Arguments.swift`, when the manifest declares arguments, is the typed struct `start`
-// receives as `arguments:`. For the hosted targets the package lives in `APP/.swiftlet/TARGET/` and links
-// the application's own sources there; for kvm the files go to `APP/.swiftlet/kvm/`.
+// those types); `Arguments.swift` is the typed struct of the arguments the manifest declares (`start`
+// receives it as `arguments:` when there are any) and the platform's `--log` and `--syslog`. For the
+// hosted targets the package lives in `APP/.swiftlet/TARGET/` and links the application's own sources
+// there; for kvm the files go to `APP/.swiftlet/kvm/`.
 
 import Foundation
 import SwiftletManifest
@@ -60,12 +61,12 @@ struct Wiring {
     /// typed arguments last, read before any device is made (a bad command line changes nothing).
     private func wire(_ device: (Device) throws -> (setup: [String], argument: String), usage: String) throws -> (setup: [String], arguments: [String]) {
         var setup: [String] = [], arguments: [String] = []
-        if !manifest.arguments.isEmpty {
-            setup += [
-                "let arguments: \(manifest.entry).Arguments",
-                "do { arguments = try \(manifest.entry).Arguments(parsing: options.applicationArguments) } catch { \(usage)error) }",
-            ]
-        }
+        // Always read: every application takes the platform's --log (and --syslog with a network).
+        setup += [
+            "let arguments: \(manifest.entry).Arguments",
+            "do { arguments = try \(manifest.entry).Arguments(parsing: options.applicationArguments) } catch { \(usage)error) }",
+            target == .kvm ? "Boot.startLogging(arguments.logging, console)" : "Host.startLogging(arguments.logging)",
+        ]
         for d in manifest.devices {
             let (lines, argument) = try device(d)
             setup += lines
@@ -77,9 +78,7 @@ struct Wiring {
 
     /// The generated files: name and text.
     func files() throws -> [(name: String, text: String)] {
-        var files = [("SwiftletMain.swift", try source())]
-        if !manifest.arguments.isEmpty { files.append(("Arguments.swift", argumentsSource())) }
-        return files
+        [("SwiftletMain.swift", try source()), ("Arguments.swift", argumentsSource())]
     }
 
     func source() throws -> String {
@@ -103,6 +102,9 @@ struct Wiring {
         var body = ["let status = loop.run {"]
         if manifest.devices.contains(.network) && target == .tap {
             body.append("    _ = await driver.waitForAddress()")
+        }
+        if manifest.devices.contains(.network) {
+            body.append("    Host.startSyslog(arguments.logging, network: network, application: \(Wiring.literal(manifest.name)))")
         }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
         body.append("}")
@@ -132,12 +134,10 @@ struct Wiring {
     /// becomes QEMU's exit status.
     func kernelSource() throws -> String {
         let devices = manifest.devices
-        // The command line is checked even when nothing uses it: a typo must not pass silently.
-        let usesOptions = devices.contains(.network) || !manifest.arguments.isEmpty
         var setup = [
             "let kernel = Kernel()",
             "let console = SerialConsole()",
-            usesOptions ? "let options = Boot.options(console)" : "_ = Boot.options(console)",
+            "let options = Boot.options(console)",
         ]
         if devices.contains(.network) || devices.contains(.entropy) {
             setup.append("let entropy = HardwareEntropy(console: console)")
@@ -149,7 +149,10 @@ struct Wiring {
             body.append(manifest.storeFromDisk ? "    let store = await KernelStore.open(kernel: kernel, console: console)"
                                                : "    let store = EmbeddedStore.open(console: console)")
         }
-        if manifest.devices.contains(.network) { body.append("    _ = await driver.waitForAddress()") }
+        if manifest.devices.contains(.network) {
+            body.append("    _ = await driver.waitForAddress()")
+            body.append("    Boot.startSyslog(arguments.logging, network: network, application: \(Wiring.literal(manifest.name)), console)")
+        }
         body.append("    return exitStatus(await \(manifest.entry).start(\(arguments.joined(separator: ", "))))")
         body.append("}")
         let lines = (setup + body).map { "        " + $0 }.joined(separator: "\n")
@@ -215,8 +218,10 @@ struct Wiring {
             extension \(manifest.entry) {
                 struct Arguments: Sendable {
             \(properties.joined(separator: "\n"))
+                    /// The platform's --log (and --syslog): LogArguments in Swiftlet core.
+                    var logging = LogArguments()
 
-                    static let declared: [DeclaredArgument] = [
+                    static let declared: [DeclaredArgument] = LogArguments.declared(network: \(manifest.devices.contains(.network))) + [
             \(declared.joined(separator: "\n"))
                     ]
 
@@ -226,6 +231,7 @@ struct Wiring {
                     /// Reads a command line; throws the line that says what is wrong, or the help for `--help`.
                     init(parsing words: [String]) throws(UsageError) {
                         let values = try ArgumentValues(parsing: words, declared: Arguments.declared)
+                        logging = try LogArguments(values)
             \(reads.joined(separator: "\n"))
                     }
                 }

@@ -56,6 +56,29 @@ import SwiftletDNS
         }
         // Plain queries still come from the cache.
         #expect(f.cache.hits > 2000)
+        // The counts saw all of it: 2,010 UDP queries and 100 over TCP, all of type A and answered NOERROR,
+        // and what the limiter held back.
+        let c = f.counts
+        #expect(c.udpQueries == 2010 && c.tcpQueries == 100 && c.queriesByType[0] == 2110)
+        #expect(c.responsesByRcode[0] == 2110 && c.rateLimitedSlipped == truncated && c.rateLimitedDropped == none)
+    }
+
+    @Test func countsNameTypesAndRcodesAndWriteMetrics() throws {
+        var f = Self.front(rate: 0)
+        _ = f.respond(to: ResponderTests.query("www.example.test.", .aaaa), from: Self.other, now: .zero)
+        _ = f.respond(to: ResponderTests.query("nothing.example.test.", .mx), from: Self.other, now: .zero)
+        _ = f.respond(to: ResponderTests.query("www.elsewhere.test.", DNSType(rawValue: 999)), from: Self.other, now: .zero)
+        _ = f.respond(to: [1, 2, 3], from: Self.other, now: .zero)  // too short to answer
+        var out = MetricsText()
+        f.counts.writeMetrics(&out)
+        let text = String(decoding: out.bytes, as: UTF8.self)
+        for line in ["swiftlet_dns_queries_total{type=\"AAAA\"} 1", "swiftlet_dns_queries_total{type=\"MX\"} 1",
+                     "swiftlet_dns_queries_total{type=\"other\"} 2", "swiftlet_dns_queries_total{type=\"A\"} 0",
+                     "swiftlet_dns_responses_total{rcode=\"NOERROR\"} 1", "swiftlet_dns_responses_total{rcode=\"NXDOMAIN\"} 1",
+                     "swiftlet_dns_responses_total{rcode=\"REFUSED\"} 1", "swiftlet_dns_unanswered_total 1",
+                     "swiftlet_dns_queries_by_transport_total{transport=\"udp\"} 4"] {
+            #expect(text.contains(line + "\n"), "\(line)")
+        }
     }
 
     @Test func rateZeroAnswersEverything() {

@@ -63,6 +63,13 @@ import SwiftletTesting
         var answer: UDPDatagram? = nil
         net.run(for: .seconds(2), step: { if answer == nil { answer = try? net.a.udpReceive(port: 5353) } }, until: { answer != nil })
         #expect(answer?.source == Self.b6 && answer?.payload == [9])
+        // Port 0 binds a free ephemeral port (what a syslog reporter sends from), never one in use.
+        let first = try net.a.udpBind(port: 0), second = try net.a.udpBind(port: 0)
+        #expect(first >= 49152 && second >= 49152 && first != second && first != 5353)
+        try net.a.udpSend(from: first, to: .v4(TwoStacks.addressB), port: 53, payload: [7].span, now: net.now)
+        var fromEphemeral: UDPDatagram? = nil
+        net.run(for: .seconds(2), step: { if fromEphemeral == nil { fromEphemeral = try? net.b.udpReceive(port: 53) } }, until: { fromEphemeral != nil })
+        #expect(fromEphemeral?.sourcePort == first)
     }
 
     @Test func closedPortsAnswerWithResetAndPortUnreachable() throws {

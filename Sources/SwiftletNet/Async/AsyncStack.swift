@@ -112,8 +112,9 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
     public func udp(port: UInt16) throws(NetworkError) -> UDPSocket<Device> { try udp(port: port, queueLimit: 64) }
 
     public func udp(port: UInt16, queueLimit: Int) throws(NetworkError) -> UDPSocket<Device> {
-        do throws(StackError) { try stack.udpBind(port: port, queueLimit: queueLimit) } catch { throw NetworkError(error) }
-        return UDPSocket(self, port: port)
+        let bound: UInt16
+        do throws(StackError) { bound = try stack.udpBind(port: port, queueLimit: queueLimit) } catch { throw NetworkError(error) }
+        return UDPSocket(self, port: bound)
     }
 
     /// Sends one echo request and waits for its reply; nil after `timeout`.

@@ -1,0 +1,104 @@
+// Swiftlet: the metrics port: answers Prometheus scrapes (Metrics.swift) over HTTP/1.1 on a listener of
+// its own, for any application on any target, without the HTTP library (a dns kernel carries none).
+//
+// One request per connection (RFC 9112 §9.6: every response says `Connection: close`, and the server
+// closes after it; Prometheus opens a new connection for the next scrape). The request head is read up
+// to its blank line, at most 8 KiB in at most 8 reads of 10 s each; a body is not expected and not read. `GET /metrics` and
+// `HEAD /metrics` (a query string is allowed) get 200 and the figures `write` puts in a MetricsText;
+// another target 404; another method 405 with `Allow`; a head that is not `METHOD SP TARGET SP
+// HTTP/1.x` 400; too long 431; too slow nothing (the connection is reset). At most 16 scrapes are
+// answered at once, so a crowd on the metrics port holds at most 16 heads of 8 KiB and 16 responses.
+
+/// Serves the metrics port.
+public enum MetricsEndpoint {
+    public static let maximumHead = 8192
+    public static let maximumConnections = 16
+    public static let headTimeout: Duration = .seconds(10)
+    /// Reads of one head at most: with `headTimeout` each, a connection is held at most 80 s.
+    public static let maximumReads = 8
+
+    /// Answers scrapes on `listener` until it is closed.
+    public static func serve<L: TCPListening>(_ listener: L, write: @escaping @Sendable (inout MetricsText) -> Void) async {
+        let open = OpenCount()
+        await listener.serve { flow in
+            guard open.count < maximumConnections else { flow.abort(); return }
+            open.count += 1
+            await answer(flow, write: write)
+            open.count -= 1
+        }
+    }
+
+    final class OpenCount: @unchecked Sendable { var count = 0 }
+
+    static func answer<F: TCPFlow>(_ flow: F, write: @Sendable (inout MetricsText) -> Void) async {
+        var head: [UInt8] = []
+        var reads = 0
+        while true {
+            guard head.count < maximumHead else {
+                await send(flow, status: "431 Request Header Fields Too Large", body: [])
+                return
+            }
+            // A head comes in a segment or two; one dribbled a byte at a time holds a slot for a bounded time.
+            reads += 1
+            guard reads <= maximumReads else { flow.abort(); return }
+            let chunk: [UInt8]?
+            do throws(NetworkError) { chunk = try await flow.read(maximum: maximumHead - head.count, timeout: headTimeout) } catch {
+                flow.abort()
+                return
+            }
+            guard let chunk, !chunk.isEmpty else { flow.close(); return }
+            let before = max(0, head.count - 3)
+            head += chunk
+            if endsHead(head, from: before) { break }
+        }
+        switch route(head) {
+        case .metrics(let withBody):
+            var out = MetricsText()
+            write(&out)
+            await send(flow, status: "200 OK", contentType: MetricsText.contentType, body: out.bytes, withBody: withBody)
+        case .notFound: await send(flow, status: "404 Not Found", body: Array("only /metrics here\n".utf8))
+        case .methodNotAllowed: await send(flow, status: "405 Method Not Allowed", extra: "Allow: GET, HEAD\r\n", body: [])
+        case .badRequest: await send(flow, status: "400 Bad Request", body: [])
+        }
+    }
+
+    enum Route: Equatable { case metrics(withBody: Bool), notFound, methodNotAllowed, badRequest }
+
+    /// What the request line of `head` asks for.
+    static func route(_ head: [UInt8]) -> Route {
+        var lineEnd = 0
+        while lineEnd < head.count, head[lineEnd] != UInt8(ascii: "\r"), head[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+        let parts = head[..<lineEnd].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].starts(with: "HTTP/1.".utf8), parts[2].count == 8, !parts[1].isEmpty else { return .badRequest }
+        let method = parts[0], target = parts[1]
+        let get = method.elementsEqual("GET".utf8), headOnly = method.elementsEqual("HEAD".utf8)
+        guard get || headOnly else { return .methodNotAllowed }
+        let path = target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return path.elementsEqual("/metrics".utf8) ? .metrics(withBody: get) : .notFound
+    }
+
+    /// Whether `bytes` hold the blank line that ends a head (CRLF CRLF, or bare LF LF, RFC 9112 §2.2);
+    /// whatever follows it is not read.
+    static func endsHead(_ bytes: [UInt8], from start: Int = 0) -> Bool {
+        var i = start + 1
+        while i < bytes.count {
+            if bytes[i] == 10 && (bytes[i - 1] == 10 || (i >= 3 && bytes[i - 1] == 13 && bytes[i - 2] == 10 && bytes[i - 3] == 13)) {
+                return true
+            }
+            i += 1
+        }
+        return false
+    }
+
+    static func send<F: TCPFlow>(_ flow: F, status: String, contentType: String = "text/plain; charset=utf-8", extra: String = "",
+                                 body: [UInt8], withBody: Bool = true) async {
+        var message = Array(("HTTP/1.1 " + status + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + String(body.count)
+                             + "\r\n" + extra + "Connection: close\r\n\r\n").utf8)
+        if withBody { message += body }
+        do throws(NetworkError) { try await flow.write(message, timeout: headTimeout) } catch {
+            flow.abort()
+            return
+        }
+        flow.close()
+    }
+}
