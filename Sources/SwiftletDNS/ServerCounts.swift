@@ -4,8 +4,13 @@
 // extended RCODE such as BADCOOKIE's counts under its low bits, as a packet capture would show it),
 // queries that got no response, and what the rate limiter did. Each query costs a walk over its
 // question name (at most 255 bytes) and a few array increments; nothing is allocated.
+//
+// The log source "dns" reports each query at debug (type, name, client, transport, RCODE, and whether
+// the rate limiter held the response back); off, it costs one comparison per query.
 
 import Swiftlet
+
+let dnsLog = LogSource("dns")
 
 public struct DNSServerCounts: Sendable {
     /// The types counted by name, in the order of `queriesByType` (one more slot for the rest).
@@ -52,6 +57,22 @@ public struct DNSServerCounts: Sendable {
         }
         guard i + 2 < message.count else { return nil }
         return UInt16(message[i + 1]) << 8 | UInt16(message[i + 2])
+    }
+
+    /// For the log: "TYPE NAME" of the first question ("?" where the message has none).
+    static func questionText(_ message: [UInt8]) -> String {
+        guard message.count >= 12, message[4] | message[5] != 0 else { return "?" }
+        var name: [UInt8] = []
+        var i = 12
+        while i < message.count, message[i] != 0, message[i] < 64, i + 1 + Int(message[i]) <= message.count {
+            name += message[(i + 1)..<(i + 1 + Int(message[i]))]
+            name.append(UInt8(ascii: "."))
+            i += 1 + Int(message[i])
+        }
+        let type = questionType(message)
+        let index = typeIndex(type)
+        let typeText = index < typeNames.count ? typeNames[index].1 : type.map { "TYPE" + String($0) } ?? "?"
+        return typeText + " " + (name.isEmpty ? "." : String(decoding: name, as: UTF8.self))
     }
 
     static func typeIndex(_ type: UInt16?) -> Int {

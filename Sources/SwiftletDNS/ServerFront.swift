@@ -68,24 +68,37 @@ public struct DNSServerFront: Sendable {
             if case .cookie(_, validServerCookie: true) = reply { exempt = validCookiesAreExempt }
             let r = cache.responder.respond(to: query, overTCP: false, cookie: reply)
             counts.count(query: query, response: r, overTCP: false)
-            guard let r else { return nil }
+            guard let r else { dnsLog.debug(Self.logLine(query, nil, source, "udp")); return nil }
             response = r
         } else {
             let r = cache.respond(to: query, overTCP: false)
             counts.count(query: query, response: r, overTCP: false)
-            guard let r else { return nil }
+            guard let r else { dnsLog.debug(Self.logLine(query, nil, source, "udp")); return nil }
             response = r
         }
-        guard limiter.isOn, !exempt else { return response }
+        guard limiter.isOn, !exempt else {
+            dnsLog.debug(Self.logLine(query, response, source, "udp"))
+            return response
+        }
         switch limiter.decide(response, to: source, now: now) {
-        case .send: return response
+        case .send:
+            dnsLog.debug(Self.logLine(query, response, source, "udp"))
+            return response
         case .slip:
             counts.limited(slipped: true)
+            dnsLog.debug(Self.logLine(query, response, source, "udp") + ", rate limited: sent truncated")
             return DNSRateLimiter.truncated(response)
         case .drop:
             counts.limited(slipped: false)
+            dnsLog.debug(Self.logLine(query, response, source, "udp") + ", rate limited: dropped")
             return nil
         }
+    }
+
+    /// "A www.example.test. from 10.0.0.1 over udp: NOERROR", for the log.
+    static func logLine(_ query: [UInt8], _ response: [UInt8]?, _ source: IPAddress, _ transport: String) -> String {
+        let rcode = response.map { $0.count >= 4 ? DNSServerCounts.rcodeNames[Int($0[3] & 0x0F)] : "?" } ?? "no response"
+        return DNSServerCounts.questionText(query) + " from " + source.description + " over " + transport + ": " + rcode
     }
 
     /// The answer to `query` over TCP from `source` at `now`: never limited, nor cached.
@@ -93,6 +106,7 @@ public struct DNSServerFront: Sendable {
         let reply = Self.cookieOption(in: query).map { cookieReply($0, from: source, now: now) }
         let response = cache.responder.respond(to: query, overTCP: true, cookie: reply)
         counts.count(query: query, response: response, overTCP: true)
+        dnsLog.debug(Self.logLine(query, response, source, "tcp"))
         return response
     }
 

@@ -703,23 +703,48 @@ metric_value() {  # metric_value FILE NAME
     grep -F -- "$2 " "$1" | grep -v '^#' | head -1 | awk '{ print $2 }'
 }
 
+# A scrape of URL from namespace NS into $WORK/FILE: Prometheus's 0.0.4 text, accepted by promtool.
+scrape_checks() {  # scrape_checks NS URL FILE
+    local ns=$1 url=$2 file=$3
+    prometheus_tools || return 1
+    ip netns exec "$ns" curl -sS -f -m 5 -o "$WORK/$file" -D "$WORK/$file.head" "$url" || { echo "no metrics at $url"; return 1; }
+    grep -qi "content-type: text/plain; version=0.0.4" "$WORK/$file.head" || { echo "the scrape's content type is not 0.0.4 text"; return 1; }
+    "$PROMTOOL" check metrics <"$WORK/$file" || { echo "promtool check metrics refused the scrape"; head -40 "$WORK/$file"; return 1; }
+}
+
+# A real Prometheus server in namespace NS scrapes TARGET (HOST:PORT) every second; its API must then
+# report the target up and answer a query for METRIC with a series whose labels hold WANT.
+prometheus_scrapes() {  # prometheus_scrapes NS TARGET NAME METRIC WANT
+    local ns=$1 target=$2 name=$3 metric=$4 want=$5 up="" answer=""
+    printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: swiftlet\n    static_configs:\n      - targets: ["%s"]\n' \
+        "$target" >"$WORK/$name-prometheus.yml"
+    spawn "$name-prometheus" ip netns exec "$ns" "$PROMETHEUS" --config.file="$WORK/$name-prometheus.yml" \
+        --storage.tsdb.path="$WORK/$name-prometheus-data" --web.listen-address=127.0.0.1:9095
+    for _ in $(seq 60); do
+        up=$(ip netns exec "$ns" curl -s -m 2 'http://127.0.0.1:9095/api/v1/query?query=up' 2>/dev/null)
+        answer=$(ip netns exec "$ns" curl -s -m 2 "http://127.0.0.1:9095/api/v1/query?query=$metric" 2>/dev/null)
+        [[ $up == *'"1"]'* && $answer == *"$want"* ]] && break
+        sleep 0.5
+    done
+    [[ $up == *'"1"]'* ]] || { echo "Prometheus does not see the target up: $up"; tail -5 "$WORK/$name-prometheus.log"; return 1; }
+    [[ $answer == *"$want"* ]] || { echo "Prometheus holds no $metric with $want: $answer"; return 1; }
+    log "$name: a Prometheus server scrapes it (up = 1, $metric held)"
+}
+
 # Issue 27: the website's metrics (-- --metrics-port 9100, the site on port 80, at ADDR) in Prometheus's
 # text format, checked by promtool, moving with the requests made, and scraped by a real Prometheus
 # server in namespace NS.
 metrics_checks() {  # metrics_checks NS ADDR NAME [stack]: with "stack", the network stack's metrics are checked too
-    local ns=$1 addr=$2 name=$3 stack=${4:-} before after host site url up="" answer=""
-    prometheus_tools || return 1
+    local ns=$1 addr=$2 name=$3 stack=${4:-} before after host site url
     host=$addr
     [[ $addr == *:* ]] && host="[$addr]"
     site="http://$host:80"
     url="http://$host:9100/metrics"
-    ip netns exec "$ns" curl -sS -f -m 5 -o "$WORK/$name-scrape1" -D "$WORK/$name-scrape1.head" "$url" || { echo "no metrics at $url"; return 1; }
-    grep -qi "content-type: text/plain; version=0.0.4" "$WORK/$name-scrape1.head" || { echo "the scrape's content type is not 0.0.4 text"; return 1; }
-    "$PROMTOOL" check metrics <"$WORK/$name-scrape1" || { echo "promtool check metrics refused the scrape"; head -40 "$WORK/$name-scrape1"; return 1; }
+    scrape_checks "$ns" "$url" "$name-scrape1" || return 1
     before=$(metric_value "$WORK/$name-scrape1" 'swiftlet_http_responses_total{code="2xx"}')
     for _ in 1 2 3 4 5; do ip netns exec "$ns" curl -sS -f -m 5 -o /dev/null "$site/" || return 1; done
     ip netns exec "$ns" curl -sS -m 5 -o /dev/null "$site/no-such-page"
-    ip netns exec "$ns" curl -sS -f -m 5 -o "$WORK/$name-scrape2" "$url" || return 1
+    scrape_checks "$ns" "$url" "$name-scrape2" || return 1
     after=$(metric_value "$WORK/$name-scrape2" 'swiftlet_http_responses_total{code="2xx"}')
     [ $((after - before)) -ge 5 ] || { echo "2xx responses went from $before to $after after 5 requests"; return 1; }
     [ "$(metric_value "$WORK/$name-scrape2" 'swiftlet_http_responses_total{code="4xx"}')" -ge 1 ] || { echo "the 404 was not counted"; return 1; }
@@ -729,21 +754,65 @@ metrics_checks() {  # metrics_checks NS ADDR NAME [stack]: with "stack", the net
         grep -qF 'swiftlet_tcp_connections{state="established"}' "$WORK/$name-scrape2" || { echo "no TCP connections by state"; return 1; }
     fi
     log "$name: promtool accepts the scrape; 2xx responses $before -> $after after 5 requests; $(grep -c '^swiftlet_' "$WORK/$name-scrape2") samples"
-    # A Prometheus server in the namespace scrapes it every second; its API then reports the target up and
-    # holds the website's figures.
-    printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: swiftlet\n    static_configs:\n      - targets: ["%s:9100"]\n' \
-        "$host" >"$WORK/$name-prometheus.yml"
-    spawn "$name-prometheus" ip netns exec "$ns" "$PROMETHEUS" --config.file="$WORK/$name-prometheus.yml" \
-        --storage.tsdb.path="$WORK/$name-prometheus-data" --web.listen-address=127.0.0.1:9095
-    for _ in $(seq 60); do
-        up=$(ip netns exec "$ns" curl -s -m 2 'http://127.0.0.1:9095/api/v1/query?query=up' 2>/dev/null)
-        answer=$(ip netns exec "$ns" curl -s -m 2 'http://127.0.0.1:9095/api/v1/query?query=swiftlet_http_responses_total' 2>/dev/null)
-        [[ $up == *'"1"]'* && $answer == *'"code":"2xx"'* ]] && break
-        sleep 0.5
+    prometheus_scrapes "$ns" "$host:9100" "$name" swiftlet_http_responses_total '"code":"2xx"'
+}
+
+# Issue 27: the dns example's metrics (-- --metrics-port 9100) after dns_checks asked it ADDR's zone:
+# queries by type and transport and responses by RCODE as those queries made them, the stack's figures,
+# promtool's check, and a Prometheus server in NS that scrapes them.
+dns_metrics_checks() {  # dns_metrics_checks NS ADDR NAME
+    local ns=$1 addr=$2 name=$3 host
+    host=$addr
+    [[ $addr == *:* ]] && host="[$addr]"
+    scrape_checks "$ns" "http://$host:9100/metrics" "$name-scrape" || return 1
+    local f=$WORK/$name-scrape
+    [ "$(metric_value "$f" 'swiftlet_dns_queries_total{type="AAAA"}')" -ge 1 ] || { echo "the AAAA query was not counted"; return 1; }
+    [ "$(metric_value "$f" 'swiftlet_dns_queries_total{type="MX"}')" -ge 2 ] || { echo "the MX queries were not counted"; return 1; }
+    [ "$(metric_value "$f" 'swiftlet_dns_queries_by_transport_total{transport="tcp"}')" -ge 1 ] || { echo "the TCP query was not counted"; return 1; }
+    [ "$(metric_value "$f" 'swiftlet_dns_responses_total{rcode="NXDOMAIN"}')" -ge 1 ] || { echo "the NXDOMAIN was not counted"; return 1; }
+    [ "$(metric_value "$f" 'swiftlet_frames_received_total')" -gt 0 ] || { echo "no frames counted"; return 1; }
+    log "$name: promtool accepts the scrape; $(metric_value "$f" 'swiftlet_dns_queries_total{type="A"}') A queries, $(metric_value "$f" 'swiftlet_dns_responses_total{rcode="NOERROR"}') NOERROR"
+    prometheus_scrapes "$ns" "$host:9100" "$name" swiftlet_dns_queries_total '"type":"AAAA"'
+}
+
+# Issue 27: rsyslog as a syslog collector in namespace NS on UDP port 5514, writing what it parsed of
+# each RFC 5424 message as fields to $WORK/NAME-syslog.txt. Started before the application (-- --syslog
+# ADDR:5514).
+syslog_start() {  # syslog_start NS NAME
+    local ns=$1 name=$2
+    command -v rsyslogd >/dev/null || { echo "rsyslogd is missing (scripts/test installs rsyslog)"; return 1; }
+    mkdir -p "$WORK/$name-rsyslog"
+    : >"$WORK/$name-syslog.txt"
+    cat >"$WORK/$name-rsyslog.conf" <<CONF
+global(workDirectory="$WORK/$name-rsyslog")
+module(load="imudp")
+input(type="imudp" address="0.0.0.0" port="5514" ruleset="swiftlet")
+template(name="fields" type="string" string="sev=%syslogseverity-text% fac=%syslogfacility-text% time=%timereported:::date-rfc3339% host=%hostname% app=%app-name% msgid=%msgid% msg=%msg%\n")
+ruleset(name="swiftlet") { action(type="omfile" file="$WORK/$name-syslog.txt" template="fields") }
+CONF
+    spawn "$name-rsyslog" ip netns exec "$ns" rsyslogd -n -f "$WORK/$name-rsyslog.conf" -i "$WORK/$name-rsyslog.pid"
+    sleep 0.5
+}
+
+# The collector parsed a message of the application's source SOURCE at LEVEL from HOST (its address)
+# as APP, stamped by its clock (RFC 3339 UTC, within a minute of the host's), holding TEXT; and the
+# console has the same message as a stamped line.
+syslog_checks() {  # syslog_checks NAME APP HOST SOURCE LEVEL TEXT
+    local name=$1 app=$2 host=$3 source=$4 level=$5 text=$6 line stamp
+    for _ in $(seq 50); do
+        grep -qF -- "$text" "$WORK/$name-syslog.txt" && break
+        sleep 0.1
     done
-    [[ $up == *'"1"]'* ]] || { echo "Prometheus does not see the target up: $up"; tail -5 "$WORK/$name-prometheus.log"; return 1; }
-    [[ $answer == *'"code":"2xx"'* ]] || { echo "Prometheus holds no swiftlet_http_responses_total: $answer"; return 1; }
-    log "$name: a Prometheus server scrapes it (up = 1, swiftlet_http_responses_total held)"
+    line=$(grep -F -- "$text" "$WORK/$name-syslog.txt" | head -1)
+    [ -n "$line" ] || { echo "rsyslog received no message with '$text':"; tail -5 "$WORK/$name-syslog.txt"; return 1; }
+    [[ $line == "sev=$level fac=daemon time="*" host=$host app=$app msgid=$source msg="* ]] \
+        || { echo "rsyslog parsed the message otherwise: $line"; return 1; }
+    stamp=$(echo "$line" | sed -E 's/.* time=([^ ]*) .*/\1/')
+    [[ $stamp =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}Z$ ]] || { echo "not our RFC 3339 stamp: $stamp"; return 1; }
+    [ $(( $(date +%s) - $(date -d "$stamp" +%s) )) -lt 60 ] || { echo "the stamp $stamp is not the time now"; return 1; }
+    grep -qE -- "^20[0-9-]{8}T[0-9:.]{15}Z $level $source: .*$(printf '%s' "$text" | sed 's/[.[\*^$]/\\&/g')" "$WORK/$name.log" \
+        || { echo "the console has no stamped '$level $source:' line with '$text'"; grep " $source: " "$WORK/$name.log" | tail -3; return 1; }
+    log "$name: rsyslog parsed '$level $source' messages from $host as $app ($(wc -l <"$WORK/$name-syslog.txt") in all); the console has them stamped"
 }
 
 # RFC 4861 §8 against a Linux router: namespace NS is the router, a bridge br0 (MAC 02:00:00:00:00:01, so its

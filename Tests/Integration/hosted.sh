@@ -198,8 +198,13 @@ test_tap_dns() {
     local ns
     new_namespace dns || return 1
     ns=$NS
-    start_tap_app dns "$ns" Examples/dns "on UDP and TCP port 53" || return 1
+    # Issue 27: queries logged at debug to the console and to rsyslog, and counted on the metrics port.
+    syslog_start "$ns" dns || return 1
+    start_tap_app dns "$ns" Examples/dns "on UDP and TCP port 53" -- --metrics-port 9100 --log dns=debug --syslog 10.0.0.1:5514 || return 1
     dns_checks "$ns" 10.0.0.2 53 || return 1
+    syslog_checks dns dns 10.0.0.2 dns debug "AAAA WWW.Example.Test. from 10.0.0.1 over udp: NOERROR" || return 1
+    syslog_checks dns dns 10.0.0.2 dns debug "A nope.example.test. from 10.0.0.1 over udp: NXDOMAIN" || return 1
+    dns_metrics_checks "$ns" 10.0.0.2 dns || return 1
     ipv6_ready dns || return 1
     dns_checks "$ns" 2001:db8::2 53 || return 1
     start_nsd "$ns" Examples/dns/zones 5301 || return 1
