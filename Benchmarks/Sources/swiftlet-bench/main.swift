@@ -119,7 +119,9 @@ case "tcp-memory": benchTCPMemory()
 case "tcp-connect": benchTCPConnect()
 case "crypto": benchCrypto()
 case "crypto-timing": benchCryptoTiming()
+case "logging-calls": benchLoggingCalls()
+case "logging-tcp": benchLoggingTCP(CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "off")
 default:
-    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect|crypto|crypto-timing")
+    print("usage: swiftlet-bench wire|checksum|tcp-memory|tcp-connect|crypto|crypto-timing|logging-calls|logging-tcp off|on")
     exit(2)
 }
