@@ -442,10 +442,15 @@ SWIFT
     [ "$out" = 'greeting=hi count=-3 port=7 peer=192.168.1.1 other=10.1.2.3 loud=true max-size=9' ] || { echo "given: $out"; return 1; }
     out=$("$bin" -- --help) || { echo "--help failed"; return 1; }
     echo "$out" | grep -qF -- '--greeting TEXT  What to say. (default: hello "world")' && echo "$out" | grep -qF -- '--other ADDR' \
-        && echo "$out" | grep -qE -- '--loud +Shout\.$' || { echo "help: $out"; return 1; }
+        && echo "$out" | grep -qE -- '--loud +Shout\.$' && echo "$out" | grep -qF -- '--log TEXT' || { echo "help: $out"; return 1; }
+    # Issue 27: every application takes --log (no --syslog without a network device).
+    out=$("$bin" -- --log debug,kinds=error --count 3)
+    [ "$out" = 'greeting=hello "world" count=3 port=8080 peer=10.0.0.1 other=none loud=false max-size=65536' ] || { echo "with --log: $out"; return 1; }
     for bad in "--count x|--count 'x' is not a whole number" "--port 65536|--port '65536' is not a port" \
                "--peer 1.2.3|--peer '1.2.3' is not an IPv4 address" "--loud=yes|--loud is a switch" \
-               "--count 1 --count 2|--count is given twice" "--colour red|unknown argument '--colour'" "--port|--port needs a value"; do
+               "--count 1 --count 2|--count is given twice" "--colour red|unknown argument '--colour'" "--port|--port needs a value" \
+               "--log loud|--log: 'loud' is not a level" "--log =debug|--log: '=debug' does not start with a source name" \
+               "--syslog 10.0.0.1|unknown argument '--syslog'"; do
         status=0
         out=$("$bin" -- ${bad%%|*} 2>&1) || status=$?
         [ "$status" = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -qF "kinds: ${bad#*|}" || { echo "'${bad%%|*}': status $status: $out"; return 1; }
