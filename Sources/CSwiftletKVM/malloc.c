@@ -54,6 +54,7 @@ void heap_init(uint64_t start, uint64_t end) {
 
 size_t swiftlet_heap_size(void) { return (size_t)(heap_end - heap_base); }
 size_t swiftlet_heap_in_use(void) { return bytes_in_use; }
+size_t swiftlet_heap_high_water(void) { return (size_t)(heap_top - heap_base); }
 
 static void out_of_memory(size_t request) {
     static char message[160];

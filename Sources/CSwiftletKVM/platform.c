@@ -84,6 +84,14 @@ static uint64_t tsc_to_us(uint64_t ticks) {
     return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_mult) >> 32) / 1000u;
 }
 
+uint64_t swiftlet_boot_microseconds(int stage) {
+    switch (stage) {
+    case 0: return tsc_to_us(ring3_tsc - entry_tsc);
+    case 1: return tsc_to_us(main_tsc - entry_tsc);
+    default: return kernel_info.first_output_tsc ? tsc_to_us(kernel_info.first_output_tsc - entry_tsc) : 0;
+    }
+}
+
 /* Boot timing and memory, for `Benchmarks/run boot` (kernel flag `--report boot`). */
 static void boot_report(void) {
     uint64_t now = swiftlet_rdtsc();

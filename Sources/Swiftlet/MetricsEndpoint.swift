@@ -4,10 +4,18 @@
 // One request per connection (RFC 9112 §9.6: every response says `Connection: close`, and the server
 // closes after it; Prometheus opens a new connection for the next scrape). The request head is read up
 // to its blank line, at most 8 KiB in at most 8 reads of 10 s each; a body is not expected and not read. `GET /metrics` and
-// `HEAD /metrics` (a query string is allowed) get 200 and the figures `write` puts in a MetricsText;
+// `HEAD /metrics` (a query string is allowed) get 200 and the figures `write` puts in a MetricsText, then
+// the platform's (`PlatformMetrics`);
 // another target 404; another method 405 with `Allow`; a head that is not `METHOD SP TARGET SP
 // HTTP/1.x` 400; too long 431; too slow nothing (the connection is reset). At most 16 scrapes are
 // answered at once, so a crowd on the metrics port holds at most 16 heads of 8 KiB and 16 responses.
+
+/// The platform's own figures, written after the application's on every metrics port: the kvm kernel's
+/// heap and boot times (SwiftletKVM/Boot.swift), a hosted process's memory and CPU time
+/// (SwiftletUnix/Host.swift). Set once by the platform before the application starts.
+public enum PlatformMetrics {
+    public nonisolated(unsafe) static var writer: (@Sendable (inout MetricsText) -> Void)? = nil
+}
 
 /// Serves the metrics port.
 public enum MetricsEndpoint {
@@ -55,6 +63,7 @@ public enum MetricsEndpoint {
         case .metrics(let withBody):
             var out = MetricsText()
             write(&out)
+            PlatformMetrics.writer?(&out)
             await send(flow, status: "200 OK", contentType: MetricsText.contentType, body: out.bytes, withBody: withBody)
         case .notFound: await send(flow, status: "404 Not Found", body: Array("only /metrics here\n".utf8))
         case .methodNotAllowed: await send(flow, status: "405 Method Not Allowed", extra: "Allow: GET, HEAD\r\n", body: [])

@@ -79,4 +79,44 @@ public protocol RunLoopDriver: AnyObject {
     func turn(now: Instant) -> Bool
     /// When the driver must get a turn even if nothing arrives.
     var nextDeadline: Instant { get }
+    /// The run is ending (SIGTERM on a hosted target, a shutdown request on kvm): close what the driver
+    /// holds as the application would; returns how many connections it closed.
+    func shutDown(now: Instant) -> Int
+    /// Whether what `shutDown` closed has settled (every FIN acknowledged): the loop turns until every
+    /// driver has, or `Shutdown.grace` has passed.
+    var isSettled: Bool { get }
+}
+
+extension RunLoopDriver {
+    public func shutDown(now: Instant) -> Int { 0 }
+    public var isSettled: Bool { true }
+}
+
+/// A clean end of a run, shared by the hosted run loop and the kvm kernel: the drivers close their
+/// connections, the loop goes on turning (the application's tasks too) until they have settled or the
+/// grace period is over, and the program exits with status 0 and one line.
+public struct Shutdown {
+    /// How long a shutdown waits for closed connections to settle.
+    public static let grace = Duration.seconds(2)
+
+    public let reason: String
+    public let deadline: Instant
+    public let closed: Int
+
+    /// Closes every driver's connections at `now` for `reason` ("SIGTERM", "shutdown requested").
+    public init(reason: String, drivers: [RunLoopDriver], now: Instant) {
+        self.reason = reason
+        deadline = now + Shutdown.grace
+        var closed = 0
+        for d in drivers { closed += d.shutDown(now: now) }
+        self.closed = closed
+    }
+
+    /// The line to print when the run ends (nil while it should go on turning).
+    public func finished(drivers: [RunLoopDriver], now: Instant) -> String? {
+        let settled = drivers.allSatisfy { $0.isSettled }
+        guard settled || now >= deadline else { return nil }
+        return reason + ": closed " + String(closed) + (closed == 1 ? " connection" : " connections")
+            + (settled ? "" : " (not all acknowledged after " + Shutdown.grace.description + ")") + "; exiting"
+    }
 }

@@ -27,6 +27,7 @@ public enum Boot {
     /// (`MemoryReport`). (Words naming virtio-mmio devices, `virtio_mmio.device=`, were taken out in C:
     /// platform.c.)
     public static func options(_ console: SerialConsole) -> LaunchOptions {
+        PlatformMetrics.writer = { out in Boot.writeMetrics(&out) }
         let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
             if value.sameBytes("boot") {
                 kernel_info.report_boot = 1
@@ -59,6 +60,60 @@ public enum Boot {
         guard let collector = logging.syslog else { return }
         do throws(NetworkError) { try Log.startSyslog(to: collector, network: network, appName: application) } catch {
             fail(console, "--syslog: cannot open a UDP socket: " + error.description)
+        }
+    }
+
+    /// The kernel's own figures on every metrics port: the heap (in use, its size, its high-water mark)
+    /// and the boot times `--report boot` prints.
+    static func writeMetrics(_ out: inout MetricsText) {
+        out.metric("swiftlet_heap_bytes", .gauge, help: "Bytes of the kernel heap in use.", Kernel.heapInUse)
+        out.metric("swiftlet_heap_size_bytes", .gauge, help: "The kernel heap's size (RAM from the PVH memory map).", Kernel.heapSize)
+        out.metric("swiftlet_heap_high_water_bytes", .gauge, help: "The most of the heap ever handed out (allocator pages, with its page table).",
+                   swiftlet_heap_high_water())
+        out.family("swiftlet_boot_seconds", .gauge, help: "Time from the PVH entry to each stage of boot.")
+        for (stage, name) in ["ring3", "main", "first_output"].enumerated() {
+            out.sample("swiftlet_boot_seconds", text: MetricsText.seconds(microseconds: Int(swiftlet_boot_microseconds(Int32(stage)))),
+                       labels: [("stage", name)])
+        }
+        out.metric("process_start_time_seconds", .gauge, help: "When the kernel booted, in seconds since the Unix epoch.",
+                   Int(kernel_info.boot_wall_ns / 1_000_000_000))
+    }
+
+    /// COM2, where `swiftlet run` writes `shutdown` on SIGTERM or SIGINT: QEMU has no ACPI on microvm as
+    /// `swiftlet run` starts it, so the request comes as a line on a second serial port (a Unix socket on
+    /// the host, `-device isa-serial,iobase=0x2f8,irq=3`). Nothing happens when the machine has no COM2
+    /// (its scratch register does not hold what is written to it). Other lines are ignored; at most 64
+    /// bytes are read per interrupt and a line is cut at 32.
+    public static func listenForShutdown(kernel: Kernel) {
+        let com2: UInt16 = 0x2F8
+        swiftlet_outb(com2 + 7, 0x5A)
+        guard swiftlet_inb(com2 + 7) == 0x5A else { return }
+        swiftlet_outb(com2 + 1, 0x00)  // no interrupts while it is set up
+        swiftlet_outb(com2 + 2, 0x07)  // FIFO on and cleared
+        swiftlet_outb(com2 + 4, 0x0B)  // DTR, RTS and OUT2, which gates the UART's interrupt line on a PC
+        swiftlet_outb(com2 + 1, 0x01)  // interrupt when data arrives
+        let line = ShutdownLine()
+        kernel.onInterrupt(gsi: 3) {
+            var read = 0
+            while read < 64, swiftlet_inb(com2 + 5) & 1 != 0 {
+                read += 1
+                if line.take(swiftlet_inb(com2)) { kernel.shutdownRequested = true }
+            }
+            return read > 0
+        }
+    }
+
+    /// The bytes of the line arriving on COM2.
+    final class ShutdownLine {
+        var bytes: [UInt8] = []
+        /// Takes one byte; true when it ends the line `shutdown`.
+        func take(_ b: UInt8) -> Bool {
+            guard b != UInt8(ascii: "\n") else {
+                defer { bytes.removeAll(keepingCapacity: true) }
+                return bytes.elementsEqual("shutdown".utf8) || bytes.elementsEqual("shutdown\r".utf8)
+            }
+            if bytes.count < 32 { bytes.append(b) }
+            return false
         }
     }
 

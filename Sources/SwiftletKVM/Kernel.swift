@@ -60,12 +60,19 @@ public final class Kernel: Timers, @unchecked Sendable {
     public func run(_ main: @escaping @Sendable () async -> Int32) -> Never {
         let result = ApplicationResult()
         Task { result.code = await main() }
+        var shutdown: Shutdown? = nil
         while true {
             turns += 1
             _ = swiftlet_run_jobs()
             if let code = result.code { swiftlet_exit(code) }
             dispatch(swiftlet_take_interrupts())
             now = Kernel.clock()
+            if shutdown == nil, shutdownRequested { shutdown = Shutdown(reason: "shutdown requested", drivers: drivers, now: now) }
+            if let s = shutdown, let line = s.finished(drivers: drivers, now: now) {
+                var text = "kernel: " + line + "\n"
+                text.withUTF8 { swiftlet_serial_write($0.baseAddress, $0.count) }
+                swiftlet_exit(0)
+            }
             timers.fire(now: now)
             var busy = false
             for d in drivers where d.turn(now: now) { busy = true }
@@ -73,6 +80,7 @@ public final class Kernel: Timers, @unchecked Sendable {
             if busy || swiftlet_jobs_ready() != 0 { continue }
             var deadline = timers.nextDeadline
             for d in drivers { deadline = min(deadline, d.nextDeadline) }
+            if let s = shutdown { deadline = min(deadline, s.deadline) }
             if deadline <= Kernel.clock() { continue }
             let check = interruptHandlers.isEmpty ? Instant.distantFuture : now + Kernel.interruptCheck
             blocks += 1
@@ -85,6 +93,10 @@ public final class Kernel: Timers, @unchecked Sendable {
     }
 
     private final class ApplicationResult: @unchecked Sendable { var code: Int32? }
+
+    /// Set when the host asked the kernel to end (`Boot.listenForShutdown`): the loop then closes the
+    /// drivers' connections and exits with 0 once they settle or `Shutdown.grace` has passed.
+    public var shutdownRequested = false
 
     /// Tasks parked in `sleep` (for leak checks).
     public var sleeping: Int { timers.pending }

@@ -415,6 +415,26 @@ extension NetworkStack {
         detached.remove(id)
     }
 
+    /// The run is ending: listeners stop (a new SYN is answered with a reset) and every connection is
+    /// closed as `tcpClose` closes it (FIN after what is queued; a reset where received data was never
+    /// read, RFC 9293 §3.10.4). Returns how many connections it closed.
+    public func closeAllConnections(now: Instant) -> Int {
+        listeners.removeAll()
+        var closed = 0
+        for id in Array(connections.keys) {
+            guard let state = connections[id]?.tcb.state, state != .timeWait, state != .closed else { continue }
+            tcpClose(id, now: now)
+            closed += 1
+        }
+        return closed
+    }
+
+    /// Whether every connection is gone or has had its FIN acknowledged (FIN-WAIT-2, TIME-WAIT): what a
+    /// shutdown waits for.
+    public var connectionsSettled: Bool {
+        connections.values.allSatisfy { $0.tcb.state == .finWait2 || $0.tcb.state == .timeWait || $0.tcb.state == .closed }
+    }
+
     /// Every connection the stack holds, accepted or not.
     public var tcpSocketIDs: [TCPSocketID] { Array(connections.keys) }
 

@@ -101,6 +101,14 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
         min(network.nextDeadline, device.nextDeadline, memoryReporter?.next ?? .distantFuture)
     }
 
+    public func shutDown(now: Instant) -> Int {
+        let closed = stack.closeAllConnections(now: now)
+        network.wake(now: now)
+        return closed
+    }
+
+    public var isSettled: Bool { stack.connectionsSettled }
+
     /// Waits until the interface has an address: at once for a static one; for DHCP until the first
     /// lease, or until DHCP reports that no server answered (then false; DHCP keeps trying).
     public func waitForAddress() async -> Bool {

@@ -85,6 +85,8 @@ public enum Host {
         switch HostOptions.parse(Array(CommandLine.arguments.dropFirst())) {
         case .success(let o):
             openKeyLog()
+            let started = Sys.wallNow()
+            PlatformMetrics.writer = { out in Host.writeMetrics(&out, started: started) }
             return o
         case .failure(let e): fail("\(e)\n\(HostOptions.usage)", status: 2)
         }
@@ -103,6 +105,32 @@ public enum Host {
         KeyLog.sink = { lines in
             lines.withUnsafeBytes { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
         }
+    }
+
+    /// The process's own figures on every metrics port, under the names Prometheus's client libraries
+    /// give them: resident memory, CPU time, start time; and the allocator's bytes in use.
+    static func writeMetrics(_ out: inout MetricsText, started: WallTime) {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = (Int(usage.ru_utime.tv_sec) + Int(usage.ru_stime.tv_sec)) * 1_000_000 + Int(usage.ru_utime.tv_usec) + Int(usage.ru_stime.tv_usec)
+        out.family("process_cpu_seconds_total", .counter, help: "User and system CPU time the process has spent.")
+        out.sample("process_cpu_seconds_total", text: MetricsText.seconds(microseconds: cpu))
+        // /proc/self/statm: size, resident, ... in pages.
+        var resident = 0
+        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            var buffer = [UInt8](repeating: 0, count: 128)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            let fields = buffer.prefix(max(n, 0)).split(separator: UInt8(ascii: " "))
+            if fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) {
+                resident = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+            }
+        }
+        out.metric("process_resident_memory_bytes", .gauge, help: "Resident memory of the process.", resident)
+        out.metric("process_start_time_seconds", .gauge, help: "When the process started, in seconds since the Unix epoch.",
+                   Int(started.secondsSinceEpoch))
+        out.metric("swiftlet_heap_bytes", .gauge, help: "Bytes the process's allocator has handed out.", Sys.heap().inUse)
     }
 
     /// Sets the log levels `--log` gave and reports to standard output, stamped by the host's clock.

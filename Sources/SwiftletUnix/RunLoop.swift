@@ -117,9 +117,54 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
             result.code = await main()
             self.finished = true
         }
-        while result.code == nil { turn() }
+        var shutdown: Shutdown? = nil
+        while result.code == nil {
+            turn()
+            let signal = RunLoop.terminationSignal
+            if shutdown == nil, signal != 0 {
+                let s = Shutdown(reason: signal == SIGINT ? "SIGINT" : "SIGTERM", drivers: drivers, now: Sys.monotonicNow())
+                shutdown = s
+                drivers.append(GraceDeadline(deadline: s.deadline))  // so a quiet turn wakes at the deadline
+            }
+            if let s = shutdown, let line = s.finished(drivers: drivers, now: Sys.monotonicNow()) {
+                var text = "swiftlet: " + line + "\n"
+                text.withUTF8 { b in _ = Glibc.write(1, b.baseAddress, b.count) }
+                finished = false
+                return 0
+            }
+        }
         finished = false
         return result.code!
+    }
+
+    // MARK: - Termination
+
+    /// The signal that asked the run to end (0: none), set by the handler `endsOnTermination` installs.
+    nonisolated(unsafe) static var terminationSignal: Int32 = 0
+    /// The eventfd that handler writes to, so the loop wakes from epoll.
+    nonisolated(unsafe) static var terminationWakeup: Int32 = -1
+
+    /// SIGTERM and SIGINT end `run` cleanly from now on (the generated `main` asks for it): the drivers
+    /// close their connections (`Shutdown`), the loop turns until those settle or two seconds pass, and
+    /// `run` returns 0 after one line.
+    public func endsOnTermination() {
+        RunLoop.terminationWakeup = wakeup
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            // A second signal changes nothing: the grace is bounded (and Ctrl-C in a terminal reaches this
+            // process twice, from the terminal and passed on by `swiftlet run`).
+            if RunLoop.terminationSignal != 0 { return }
+            RunLoop.terminationSignal = signal
+            Sys.signalEventfd(RunLoop.terminationWakeup)
+        }
+        Glibc.signal(SIGTERM, handler)
+        Glibc.signal(SIGINT, handler)
+    }
+
+    /// A driver that only asks the loop to wake at a deadline.
+    private final class GraceDeadline: RunLoopDriver {
+        let nextDeadline: Instant
+        init(deadline: Instant) { nextDeadline = deadline }
+        func turn(now: Instant) -> Bool { false }
     }
 
     /// Adds a driver; it gets a turn every time round the loop.

@@ -15,9 +15,20 @@ nonisolated(unsafe) private var childPID: pid_t = 0
 nonisolated(unsafe) private(set) var forwardedSignal: Int32 = 0
 
 private func forwardSignal(_ signal: Int32) {
+    // A kernel that listens for a shutdown request gets one instead of QEMU being signalled: it closes its
+    // connections and exits with 0. A second signal (or the watcher, after its grace) ends QEMU.
+    if shutdownRequestFD >= 0, forwardedSignal == 0 {
+        forwardedSignal = signal
+        let line: [UInt8] = Array("shutdown\n".utf8)
+        _ = line.withUnsafeBytes { write(shutdownRequestFD, $0.baseAddress, $0.count) }
+        return
+    }
     forwardedSignal = signal
     if childPID > 0 { kill(childPID, signal) }
 }
+
+/// Where a shutdown request goes instead of a signal (the kvm run's COM2 socket; -1: none).
+nonisolated(unsafe) var shutdownRequestFD: Int32 = -1
 
 /// Nesting depth of `ChildProcess.forwardingSignals` (its handlers stay while it is above 0).
 nonisolated(unsafe) private var signalScopes = 0

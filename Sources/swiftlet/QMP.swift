@@ -4,6 +4,11 @@
 // the STOP event, asks `query-status` why, and tells QEMU to quit; `QEMU.run` then reports the reason
 // with its own exit status (104, docs/TOOL.md "Exit statuses").
 //
+// The watcher also connects to the kernel's second serial port (COM2, a Unix socket QEMU serves), where
+// `swiftlet run` writes `shutdown` on SIGTERM or SIGINT instead of signalling QEMU (ChildProcess.swift):
+// the kernel closes its connections and exits with 0 (Boot.listenForShutdown). A kernel that has not
+// ended `shutdownGrace` after the request is ended through QMP's `quit`.
+//
 // One thread, blocking reads with a short poll so it notices when QEMU is gone. Only what QEMU sends to
 // this socket is read; nothing else listens on it (a fresh path under the run's temporary directory).
 
@@ -23,10 +28,23 @@ final class QMPWatcher: @unchecked Sendable {
     /// Why QEMU stopped the machine (its run state, e.g. `internal-error`), nil if it never did.
     var reason: String? { lock.withLock { _reason } }
 
-    init(path: String) { self.path = path }
+    /// The socket of the kernel's COM2, where a shutdown request goes (`Boot.listenForShutdown`).
+    let controlPath: String
 
-    /// The QEMU argument that opens the socket (created at start-up, before -runas drops privileges).
-    var argument: [String] { ["-qmp", "unix:\(path),server=on,wait=off"] }
+    init(path: String) {
+        self.path = path
+        controlPath = path + ".com2"
+    }
+
+    /// The QEMU arguments that open the sockets (created at start-up, before -runas drops privileges):
+    /// QMP, and a second serial port for the shutdown request.
+    var argument: [String] {
+        ["-qmp", "unix:\(path),server=on,wait=off",
+         "-chardev", "socket,id=control,path=\(controlPath),server=on,wait=off", "-device", "isa-serial,chardev=control,iobase=0x2f8,irq=3"]
+    }
+
+    /// How long a kernel has to end after a shutdown request before QEMU is told to quit.
+    static let shutdownGrace: TimeInterval = 10
 
     func start() {
         let t = Thread { [self] in watch() }
@@ -39,18 +57,36 @@ final class QMPWatcher: @unchecked Sendable {
     func finish() {
         lock.withLock { _finished = true }
         unlink(path)
+        unlink(controlPath)
     }
 
     private var finished: Bool { lock.withLock { _finished } }
 
     private func watch() {
-        guard let fd = connectWhenReady() else { return }
+        guard let fd = connectWhenReady(path) else { return }
         defer { close(fd) }
+        if let control = connectWhenReady(controlPath) { shutdownRequestFD = control }
+        defer {
+            if shutdownRequestFD >= 0 { let c = shutdownRequestFD; shutdownRequestFD = -1; close(c) }
+        }
         var reader = LineReader(fd: fd)
+        // A shutdown request the kernel has not answered by exiting within the grace: QEMU is told to quit.
+        var requested: Date? = nil
+        let stop = { [self] () -> Bool in
+            if forwardedSignal != 0 {
+                let at = requested ?? Date()
+                requested = at
+                if Date().timeIntervalSince(at) > QMPWatcher.shutdownGrace {
+                    send(fd, #"{"execute":"quit"}"#)
+                    requested = .distantFuture
+                }
+            }
+            return finished
+        }
         // The greeting, then capabilities negotiation (QMP spec: nothing else is accepted before it).
-        guard reader.next(until: { self.finished }) != nil else { return }
+        guard reader.next(until: stop) != nil else { return }
         send(fd, #"{"execute":"qmp_capabilities"}"#)
-        while let line = reader.next(until: { self.finished }) {
+        while let line = reader.next(until: stop) {
             if line.contains(#""event": "STOP""#) || line.contains(#""event":"STOP""#) {
                 send(fd, #"{"execute":"query-status","id":"why"}"#)
             } else if line.contains(#""id": "why""#) || line.contains(#""id":"why""#) {
@@ -73,8 +109,8 @@ final class QMPWatcher: @unchecked Sendable {
         return String(value[..<end])
     }
 
-    /// Connects once QEMU has made the socket; nil when QEMU finished first.
-    private func connectWhenReady() -> Int32? {
+    /// Connects once QEMU has made the socket at `path`; nil when QEMU finished first.
+    private func connectWhenReady(_ path: String) -> Int32? {
         while !finished {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { return nil }

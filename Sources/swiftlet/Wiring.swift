@@ -99,6 +99,8 @@ struct Wiring {
         setup += deviceLines
         // Root (for the tap) ends here when `swiftlet run` gave --user: every device is open, nothing read yet.
         setup.append("Host.dropPrivileges(options)")
+        // SIGTERM and SIGINT close the connections and end the run with status 0 (RunLoop.endsOnTermination).
+        setup.append("loop.endsOnTermination()")
         var body = ["let status = loop.run {"]
         if manifest.devices.contains(.network) && target == .tap {
             body.append("    _ = await driver.waitForAddress()")
@@ -144,6 +146,8 @@ struct Wiring {
         }
         let (deviceLines, arguments) = try wire(kernelDevice, usage: "Boot.usage(console, ")
         setup += deviceLines
+        // The host's shutdown request (swiftlet run on SIGTERM) arrives on COM2.
+        setup.append("Boot.listenForShutdown(kernel: kernel)")
         var body = ["kernel.run {"]
         if manifest.has(.store) {
             body.append(manifest.storeFromDisk ? "    let store = await KernelStore.open(kernel: kernel, console: console)"

@@ -771,6 +771,7 @@ dns_metrics_checks() {  # dns_metrics_checks NS ADDR NAME
     [ "$(metric_value "$f" 'swiftlet_dns_queries_by_transport_total{transport="tcp"}')" -ge 1 ] || { echo "the TCP query was not counted"; return 1; }
     [ "$(metric_value "$f" 'swiftlet_dns_responses_total{rcode="NXDOMAIN"}')" -ge 1 ] || { echo "the NXDOMAIN was not counted"; return 1; }
     [ "$(metric_value "$f" 'swiftlet_frames_received_total')" -gt 0 ] || { echo "no frames counted"; return 1; }
+    [ "$(metric_value "$f" 'process_resident_memory_bytes')" -gt 0 ] || { echo "no process memory in the scrape"; return 1; }
     log "$name: promtool accepts the scrape; $(metric_value "$f" 'swiftlet_dns_queries_total{type="A"}') A queries, $(metric_value "$f" 'swiftlet_dns_responses_total{rcode="NOERROR"}') NOERROR"
     prometheus_scrapes "$ns" "$host:9100" "$name" swiftlet_dns_queries_total '"type":"AAAA"'
 }
@@ -813,6 +814,36 @@ syslog_checks() {  # syslog_checks NAME APP HOST SOURCE LEVEL TEXT
     grep -qE -- "^20[0-9-]{8}T[0-9:.]{15}Z $level $source: .*$(printf '%s' "$text" | sed 's/[.[\*^$]/\\&/g')" "$WORK/$name.log" \
         || { echo "the console has no stamped '$level $source:' line with '$text'"; grep " $source: " "$WORK/$name.log" | tail -3; return 1; }
     log "$name: rsyslog parsed '$level $source' messages from $host as $app ($(wc -l <"$WORK/$name-syslog.txt") in all); the console has them stamped"
+}
+
+# Issue 27: SIGTERM to the `swiftlet run` of PID (a child of this shell) ends the service cleanly: a
+# client idle on ADDR:PORT in namespace NS is closed with a FIN (not a reset, not left hanging), the
+# run's log has LINE, and `swiftlet run` exits with 0.
+shutdown_checks() {  # shutdown_checks NS ADDR PORT NAME PID LINE
+    local ns=$1 addr=$2 port=$3 name=$4 pid=$5 line=$6 status=0 client
+    ip netns exec "$ns" python3 - "$addr" "$port" >"$WORK/$name-idle-client.txt" 2>&1 <<'PY' &
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+print("connected", flush=True)
+s.settimeout(20)
+try:
+    print("fin" if s.recv(100) == b"" else "data", flush=True)
+except ConnectionResetError:
+    print("reset", flush=True)
+except socket.timeout:
+    print("no end after 20 s", flush=True)
+PY
+    client=$!
+    for _ in $(seq 50); do grep -q connected "$WORK/$name-idle-client.txt" && break; sleep 0.1; done
+    grep -q connected "$WORK/$name-idle-client.txt" || { echo "the idle client did not connect: $(cat "$WORK/$name-idle-client.txt")"; return 1; }
+    sleep 0.5  # accepted by the application
+    kill -TERM "$pid"
+    wait "$pid" || status=$?
+    wait "$client"
+    [ "$status" = 0 ] || { echo "swiftlet run ended with status $status after SIGTERM"; tail -5 "$WORK/$name.log"; return 1; }
+    grep -qx fin "$WORK/$name-idle-client.txt" || { echo "the idle client saw: $(tail -1 "$WORK/$name-idle-client.txt"), not a FIN"; return 1; }
+    expect_in "$name" "$line" || return 1
+    log "$name: SIGTERM: $(grep -oF -- "$line" "$WORK/$name.log" | head -1)...; the idle client got a FIN; status 0"
 }
 
 # RFC 4861 §8 against a Linux router: namespace NS is the router, a bridge br0 (MAC 02:00:00:00:00:01, so its

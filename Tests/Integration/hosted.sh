@@ -184,13 +184,16 @@ test_tap_website() {
     new_namespace website || return 1
     ns=$NS
     start_tap_app website "$ns" Examples/website "serving on port 80" -- --port 80 --metrics-port 9100 || return 1
+    local app=${started[-1]}
     # Issue 27: the start-up line names the addresses the stack has, not 127.0.0.1.
     expect_in website "open http://10.0.0.2:80/ and http://[2001:db8::2]:80/" || return 1
     website_checks "$ns" 10.0.0.2 80 || return 1
     # Issue 22: the same checks over IPv6, with no more set-up than swiftlet run's own.
     ipv6_ready website || return 1
     website_checks "$ns" 2001:db8::2 80 || return 1
-    metrics_checks "$ns" 10.0.0.2 website stack
+    metrics_checks "$ns" 10.0.0.2 website stack || return 1
+    grep -q '^process_resident_memory_bytes [1-9]' "$WORK/website-scrape2" || { echo "no process memory in the scrape"; return 1; }
+    shutdown_checks "$ns" 10.0.0.2 80 website "$app" "swiftlet: SIGTERM: closed "
 }
 
 test_tap_dns() {

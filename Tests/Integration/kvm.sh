@@ -224,6 +224,7 @@ test_kvm_website() {
     syslog_start "$ns" website || return 1
     start_kernel website "$ns" Examples/website "serving on port 80" -- --port 80 --metrics-port 9100 \
         --log http=debug --syslog 10.0.0.1:5514 || return 1
+    local app=${started[-1]}
     expect_in website "embedding" || return 1
     # Issue 27: the start-up line names the kernel's addresses, not 127.0.0.1.
     expect_in website "open http://10.0.0.2:80/ and http://[2001:db8::2]:80/" || return 1
@@ -232,7 +233,12 @@ test_kvm_website() {
     # Issue 22: the same checks over IPv6, with no more set-up than swiftlet run's own.
     ipv6_ready website || return 1
     website_checks "$ns" 2001:db8::2 80 || return 1
-    metrics_checks "$ns" 2001:db8::2 website stack
+    metrics_checks "$ns" 2001:db8::2 website stack || return 1
+    # The kernel reports itself: heap and boot times on the metrics port.
+    [ "$(metric_value "$WORK/website-scrape2" swiftlet_heap_high_water_bytes)" -gt 0 ] || { echo "no heap high-water mark"; return 1; }
+    grep -qE '^swiftlet_boot_seconds\{stage="main"\} 0\.[0-9]+$' "$WORK/website-scrape2" || { echo "no boot time"; grep boot "$WORK/website-scrape2"; return 1; }
+    # SIGTERM to swiftlet run: a shutdown request on COM2, the kernel closes its connections and exits 0.
+    shutdown_checks "$ns" 10.0.0.2 80 website "$app" "kernel: shutdown requested: closed "
 }
 
 test_kvm_website_disk() {

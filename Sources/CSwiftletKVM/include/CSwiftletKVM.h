@@ -93,6 +93,11 @@ uint32_t swiftlet_mmio_device_irq(int index);
 void *swiftlet_alloc_pages(size_t bytes);
 size_t swiftlet_heap_size(void);
 size_t swiftlet_heap_in_use(void);
+/* The heap's high-water mark: bytes of it ever handed out to the allocator's spans and pages. */
+size_t swiftlet_heap_high_water(void);
+/* Microseconds from the PVH entry to ring 3 (stage 0), to main (1) and to the first console output (2;
+ * 0 before there was any), as the boot report prints them. */
+uint64_t swiftlet_boot_microseconds(int stage);
 
 /* The files embedded in the image at build time (the `store` device): `swiftlet build` generates them
  * as an assembly file (store.S) with one entry per file; every kernel has the table, maybe empty. */
