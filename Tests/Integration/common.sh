@@ -843,7 +843,7 @@ PY
     [ "$status" = 0 ] || { echo "swiftlet run ended with status $status after SIGTERM"; tail -5 "$WORK/$name.log"; return 1; }
     grep -qx fin "$WORK/$name-idle-client.txt" || { echo "the idle client saw: $(tail -1 "$WORK/$name-idle-client.txt"), not a FIN"; return 1; }
     expect_in "$name" "$line" || return 1
-    log "$name: SIGTERM: $(grep -oF -- "$line" "$WORK/$name.log" | head -1)...; the idle client got a FIN; status 0"
+    log "$name: after SIGTERM '$(grep -F -- "$line" "$WORK/$name.log" | head -1 | tr -d '\r')'; the idle client got a FIN; status 0"
 }
 
 # RFC 4861 §8 against a Linux router: namespace NS is the router, a bridge br0 (MAC 02:00:00:00:00:01, so its
