@@ -149,13 +149,35 @@ public enum Log {
     public static let main = LogRouter()
 
     /// A console reporter: `TIME LEVEL SOURCE: MESSAGE` per line (the time as RFC 3339 UTC, or
-    /// left out without a clock).
-    public static func consoleReporter(_ console: some Console) -> @Sendable (LogRecord) -> Void {
-        { record in
+    /// left out without a clock). With `bytesPerSecond`, lines past that many bytes in one second of the
+    /// records' clock are not written but counted, and the count is written before the next line that
+    /// fits: for a console whose every byte is costly (a kernel's serial port, one VM exit per byte).
+    public static func consoleReporter(_ console: some Console, bytesPerSecond: Int? = nil) -> @Sendable (LogRecord) -> Void {
+        let budget = ConsoleBudget()
+        return { record in
             var line = record.time.map { RFC3339.text($0) + " " } ?? ""
             line += record.level.name + " " + record.source + ": " + record.message + "\n"
+            if let limit = bytesPerSecond {
+                let second = record.time.map { $0.nanosecondsSinceEpoch / 1_000_000_000 } ?? 0
+                if second != budget.second { budget.second = second; budget.spent = 0 }
+                guard budget.spent + line.utf8.count <= limit else { budget.skipped += 1; return }
+                budget.spent += line.utf8.count
+                if budget.skipped > 0 {
+                    let note = String(budget.skipped) + " log lines not written to this console (at most " + String(limit)
+                        + " bytes a second here; --syslog gets them all)\n"
+                    budget.skipped = 0
+                    budget.spent += note.utf8.count
+                    console.write(note)
+                }
+            }
             console.write(line)
         }
+    }
+
+    final class ConsoleBudget: @unchecked Sendable {
+        var second: Int64 = -1
+        var spent = 0
+        var skipped = 0
     }
 
     /// Control bytes (and DEL) as `\xHH`, backslash as `\\`; at most `maximumMessage` bytes.

@@ -2,7 +2,7 @@
 // that a run always ends. QEMU does not exit when it stops a guest on its own (a KVM internal error, an
 // emulation failure, a guest panic, an I/O error): it pauses the machine and waits. The watcher hears
 // the STOP event, asks `query-status` why, and tells QEMU to quit; `QEMU.run` then reports the reason
-// with its own exit status (104, docs/TOOL.md "Exit statuses").
+// with its own exit status (104, docs/GUIDE.md "Operating a kernel").
 //
 // The watcher also connects to the kernel's second serial port (COM2, a Unix socket QEMU serves), where
 // `swiftlet run` writes `shutdown` on SIGTERM or SIGINT instead of signalling QEMU (ChildProcess.swift):

@@ -95,6 +95,18 @@ import SwiftletTesting
         #expect(console.text == "2025-12-06T22:20:01.123456Z info dns: serving\nwarning tcp: no clock\n")
     }
 
+    @Test func aConsoleWithAByteBudgetSkipsLinesAndSaysHowMany() {
+        let console = MemoryConsole()
+        let report = Log.consoleReporter(console, bytesPerSecond: 100)
+        let second = WallTime(secondsSinceEpoch: 1_765_000_000), next = WallTime(secondsSinceEpoch: 1_765_000_001)
+        // Each line is 51 bytes with its stamp: one fits in 100, the next two do not.
+        for i in 0..<3 { report(LogRecord(source: "http", level: .debug, message: "GET /" + String(i) + " 200", time: second)) }
+        #expect(console.text.split(separator: "\n").count == 1)
+        report(LogRecord(source: "http", level: .debug, message: "GET /3 200", time: next))
+        #expect(console.text.contains("2 log lines not written to this console (at most 100 bytes a second here; --syslog gets them all)\n"))
+        #expect(console.text.hasSuffix("debug http: GET /3 200\n") && !console.text.contains("GET /1 "))
+    }
+
     @Test func rfc3339DatesAcrossLeapYearsCenturiesAndTheEpoch() {
         func at(_ seconds: Int64, _ nanos: Int64 = 0) -> String { RFC3339.text(WallTime(nanosecondsSinceEpoch: seconds * 1_000_000_000 + nanos)) }
         #expect(at(0) == "1970-01-01T00:00:00.000000Z")
