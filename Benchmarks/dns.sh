@@ -75,6 +75,15 @@ echo "dnsperf -c 32 -T 1 -l $DURATION over UDP, 10 names (answers, CNAME, wildca
 local_qps() { qps 127.0.0.1 "$1"; }
 rounds dns-unix queries query NSD "${pids[0]}" "${pids[1]}" "Swiftlet dns (unix)" "NSD 1 server process" local_qps 15353 15354
 
+# Issue 27: the same server with its metrics port on and scraped once a second, against it without.
+Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15355 --rrl-rate 0 --metrics-port 19101 >"$work/unix-metrics.log" 2>&1 &
+pids+=($!)
+metrics_pid=$!
+wait_log "$work/unix-metrics.log" "serving example.test."
+scraper http://127.0.0.1:19101/metrics
+echo "the same, metrics on (--metrics-port, scraped every second) against off:"
+rounds dns-unix-metrics queries query metrics-off "$metrics_pid" "${pids[0]}" "Swiftlet, metrics on" "Swiftlet, metrics off" local_qps 15355 15353
+
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     ns=swl-bench-dns-$$
     ip netns add "$ns" && ip -n "$ns" link set lo up

@@ -56,6 +56,17 @@ echo "keep-alive GET of a 612-byte page, wrk -t1 -c32 -d${DURATION}s, one server
 rounds http-unix requests request nginx "${pids[0]}" "${pids[1]}" "Swiftlet website (unix)" "nginx (1 worker)" \
     wrk_rate http://127.0.0.1:18080/ http://127.0.0.1:18081/
 
+# Issue 27: the same website with its metrics port on and scraped once a second, against it without.
+Examples/website/.swiftlet/unix/.build/release/website --store "$work/site" -- --port 18082 --metrics-port 19100 >"$work/website-metrics.log" 2>&1 &
+pids+=($!)
+metrics_pid=$!
+sleep 1
+curl -sf -o /dev/null http://127.0.0.1:19100/metrics || { cat "$work/website-metrics.log"; exit 1; }
+scraper http://127.0.0.1:19100/metrics
+echo "the same, metrics on (--metrics-port, scraped every second) against off:"
+rounds http-unix-metrics requests request metrics-off "$metrics_pid" "${pids[0]}" "Swiftlet, metrics on" "Swiftlet, metrics off" \
+    wrk_rate http://127.0.0.1:18082/ http://127.0.0.1:18080/
+
 # The tap target (root): the website on Swiftlet's own TCP/IP in a namespace, wrk in the same namespace;
 # the peer is the same nginx, reached inside the namespace over its loopback.
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then

@@ -11,6 +11,8 @@ ticks() { local total=0 p; for p in $(descendants "$@"); do  # NSD's server proc
         # utime and stime, counted after the command name, which may hold spaces ("nsd: server 1").
         [ -r "/proc/$p/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'))); done; echo $total; }
 HZ=$(getconf CLK_TCK)
+# Scrapes URL once a second in the background, as a Prometheus server would (its PID goes to `pids`).
+scraper() { (while :; do curl -s -o /dev/null -m 2 "$1" || true; sleep 1; done) & pids+=($!); }
 
 # rounds NAME PLURAL SINGULAR PEER SWIFTLET_PID PEER_PID SWIFTLET_LABEL PEER_LABEL COMMAND SWIFTLET_ARG PEER_ARG
 # The machine's speed drifts from minute to minute, so the two servers take turns: three rounds of
