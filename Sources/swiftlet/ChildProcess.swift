@@ -34,6 +34,18 @@ nonisolated(unsafe) var shutdownRequestFD: Int32 = -1
 nonisolated(unsafe) private var signalScopes = 0
 
 enum ChildProcess {
+    /// What a signal that ended an application means, for the one line `swiftlet run` prints.
+    static func explain(signal: Int32) -> String? {
+        switch signal {
+        case SIGILL, SIGTRAP: return "SIG\(signal == SIGILL ? "ILL" : "TRAP"): a Swift runtime error (a failed precondition, an overflow, an index out of range; its message is above)"
+        case SIGSEGV, SIGBUS: return "SIG\(signal == SIGSEGV ? "SEGV" : "BUS"): a memory access fault"
+        case SIGABRT: return "SIGABRT: it aborted"
+        case SIGKILL: return "SIGKILL: the kernel's out-of-memory killer, or kill -9"
+        case SIGTERM, SIGINT, SIGHUP: return "SIG\(signal == SIGTERM ? "TERM" : signal == SIGINT ? "INT" : "HUP") from outside swiftlet run"
+        default: return "signal \(signal)"
+        }
+    }
+
     /// Runs `body` with SIGINT and SIGTERM caught (passed on to whichever child runs, and remembered in
     /// `forwardedSignal`), so that cleanup after `body` runs even for a signal between two children.
     static func forwardingSignals<T>(_ body: () throws -> T) rethrows -> T {

@@ -253,7 +253,11 @@ struct Run: ParsableCommand {
                     return try qemu.run()
                 }
                 if let runAs { say("running \(binary.lastPathComponent) as \(runAs.who), uid \(runAs.uid) gid \(runAs.gid), once its tap is open") }
-                return ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+                let status = ChildProcess.run(binary, arguments: arguments, workingDirectory: folder)
+                if status > 128, status - 128 != forwardedSignal, let why = ChildProcess.explain(signal: status - 128) {
+                    say("\(binary.lastPathComponent) was ended by \(why); the run ends with status \(status) (128 + the signal)")
+                }
+                return status
             }
             throw ExitCode(status)
         }

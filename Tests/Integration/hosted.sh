@@ -380,6 +380,16 @@ test_tap_errors() {
     echo "$out" | grep -q "is not ADDR/PREFIX" || { echo "bad address: $out"; return 1; }
     out=$(timeout 60 "$SWIFTLET" run --target unix Examples/echo --ipv4 10.0.0.2/24 2>&1)
     echo "$out" | grep -q "apply to the tap target" || { echo "unix with --ipv4: $out"; return 1; }
+    # Issue 27: an application ended by a Swift runtime error or a memory fault: one line that says so, and
+    # status 128 + the signal (it printed nothing of the kind before, and only the status told).
+    local how status
+    for how in "fatal|a Swift runtime error" "null|a memory access fault"; do
+        status=0
+        out=$(timeout 300 "$SWIFTLET" run Tests/Apps/crash -- --how "${how%%|*}" 2>&1) || status=$?
+        [ "$status" -gt 128 ] && echo "$out" | grep -q "crash was ended by SIG[A-Z]*: ${how#*|}" \
+            && echo "$out" | grep -qF "the run ends with status $status (128 + the signal)" \
+            || { echo "crash --how ${how%%|*}: status $status: $out"; return 1; }
+    done
 }
 
 test_new_project() {
