@@ -41,6 +41,7 @@ extension NetworkStack {
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
                box.tcb.acceptsNewIncarnation(header) {
                 // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
+                counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
                 connections[id] = nil
                 timers[id] = nil
                 detached.remove(id)
@@ -238,6 +239,7 @@ extension NetworkStack {
 
     private func forget(_ id: TCPSocketID, _ box: TCPConnectionBox) {
         tcpLog.debug("connection forgotten: " + id.logText + " (" + String(box.tcb.retransmittedSegments) + " segments sent again)")
+        counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
         connections[id] = nil
         timers[id] = nil
         box.timer = .distantFuture
@@ -401,7 +403,10 @@ extension NetworkStack {
         detached.insert(id)
         connections[id]!.tcb.close(now: now)
         flush(id, now: now)
-        if connections[id]?.tcb.state == .closed { connections[id] = nil; timers[id] = nil; detached.remove(id) }
+        if connections[id]?.tcb.state == .closed {
+            counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
+            connections[id] = nil; timers[id] = nil; detached.remove(id)
+        }
     }
 
     /// Sends a reset and forgets the connection at once.
@@ -410,6 +415,7 @@ extension NetworkStack {
         connections[id]!.tcb.abort(now: now)
         detached.insert(id)
         flush(id, now: now)
+        counters.tcpRetransmittedByClosed &+= connections[id]?.tcb.retransmittedSegments ?? 0
         connections[id] = nil
         timers[id] = nil
         detached.remove(id)

@@ -11,6 +11,10 @@ import SwiftletWire
 
 public struct StackCounters: Sendable {
     public var framesIn = 0, framesOut = 0, framesDropped = 0
+    /// Bytes of the frames received and sent (Ethernet header and payload).
+    public var bytesIn = 0, bytesOut = 0
+    /// Segments sent again by connections the stack has forgotten (live ones keep their own count).
+    public var tcpRetransmittedByClosed = 0
     public var malformed = 0
     public var ipv4NotForUs = 0
     /// Datagrams from a source no host may use (`IPv4Configuration.isMartianSource`), dropped unanswered.
@@ -170,6 +174,7 @@ public final class NetworkStack<Device: NetworkDevice> {
     /// Handles one received Ethernet frame.
     public func receive(frame: Span<UInt8>, now: Instant) {
         counters.framesIn += 1
+        counters.bytesIn &+= frame.count
         guard let eth = try? EthernetFrame(validating: frame) else { counters.malformed += 1; return }
         let dst = eth.destination
         // IPv6 multicast (33:33:...) is taken when the stack speaks IPv6; the IPv6 layer checks the group.
@@ -339,8 +344,10 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     func transmitFrame(_ frame: PacketBuffer) {
         do {
+            let length = frame.count
             try device.transmit(frame)
             counters.framesOut += 1
+            counters.bytesOut &+= length
         } catch {
             counters.transmitErrors += 1
         }

@@ -9,6 +9,8 @@ extension NetworkStack {
         let c = counters
         out.metric("swiftlet_frames_received_total", .counter, help: "Ethernet frames the interface received.", c.framesIn)
         out.metric("swiftlet_frames_sent_total", .counter, help: "Ethernet frames the interface sent.", c.framesOut)
+        out.metric("swiftlet_received_bytes_total", .counter, help: "Bytes of the frames the interface received.", c.bytesIn)
+        out.metric("swiftlet_sent_bytes_total", .counter, help: "Bytes of the frames the interface sent.", c.bytesOut)
         out.metric("swiftlet_transmit_errors_total", .counter, help: "Frames the device refused to send.", c.transmitErrors)
         out.family("swiftlet_packets_dropped_total", .counter, help: "Packets dropped on receipt, by reason.")
         let drops: [(String, Int)] = [
@@ -43,8 +45,8 @@ extension NetworkStack {
         for (i, state) in states.enumerated() {
             out.sample("swiftlet_tcp_connections", counts[i], labels: [("state", NetworkStack.name(of: state))])
         }
-        out.metric("swiftlet_tcp_live_retransmitted_segments", .gauge,
-                   help: "Segments sent again by the TCP connections open now (a closed connection's go with it).", retransmitted)
+        out.metric("swiftlet_tcp_retransmitted_segments_total", .counter, help: "TCP segments sent again, by every connection.",
+                   c.tcpRetransmittedByClosed &+ retransmitted)
         out.metric("swiftlet_tcp_memory_bytes", .gauge, help: "Bytes the TCP buffers hold now, against the budget.", tcpMemory.used)
         out.metric("swiftlet_tcp_memory_peak_bytes", .gauge, help: "The most bytes the TCP buffers ever held.", tcpMemory.peak)
         out.metric("swiftlet_tcp_memory_limit_bytes", .gauge, help: "The TCP memory budget.", tcpMemory.limit)
