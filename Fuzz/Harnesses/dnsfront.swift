@@ -3,7 +3,8 @@
 // limiting (64 accounts: a default table would be allocated anew for every input), with arbitrary query
 // bytes. The first input byte picks the transport (bit 0: TCP), the source (bits 1-2) and how many times
 // the query is sent (bits 3-5, 1 to 8, a millisecond apart, so the rate limiter drops and slips); the rest
-// is the query. A response must be a DNS message with the query's ID.
+// is the query. A response must be a DNS message with the query's ID. The dns log source is at debug: each
+// query's log line (built from its bytes) must hold no control byte.
 import Swiftlet
 import SwiftletWire
 import SwiftletDNS
@@ -27,6 +28,18 @@ caa     CAA   0 issue "ca.example"
 old     DNAME www.example.test.
 """
 let front: DNSServerFront = {
+    // Every query logged at debug (before the dns source is first used), and every line checked: a query's
+    // bytes must never put a control byte into a log line.
+    var settings = LogSettings()
+    settings.perSource = [("dns", LogLevel.debug.rawValue)]
+    Log.main.configure(settings)
+    // A new second for every record, so the rate bound lets each through to the check.
+    final class Tick: @unchecked Sendable { var seconds: Int64 = 0 }
+    let tick = Tick()
+    Log.main.setClock { tick.seconds += 1; return WallTime(secondsSinceEpoch: tick.seconds) }
+    Log.main.addReporter { record in
+        if record.message.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { fatalError("a control byte in a log line") }
+    }
     let zone = try! Zone(records: try! ZoneFile.parse(zoneText))
     let secret: [UInt8] = Array(0..<16)
     return DNSServerFront(responder: DNSResponder(zones: [zone]), limiter: DNSRateLimiter(rate: 2, slip: 2, tableSize: 64, key: secret.span),
