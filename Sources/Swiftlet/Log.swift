@@ -7,10 +7,11 @@
 //
 // Off costs one comparison: `debug(_:)` and the rest are inlined, compare the level with the source's
 // threshold and build the message (an autoclosure) only when it passes. A source reports at most
-// `Log.maximumPerSecond` messages a second; the rest are counted and reported as one line when the
-// next second begins, so a flood that logs per packet cannot turn into a flood of console or syslog
-// writes. A message's control bytes are written as `\xHH`: a peer's bytes (a request target, a name)
-// cannot forge a line.
+// `Log.maximumPerSecond` messages a second, checked before the message is built; the rest are counted
+// and reported as one line with the source's first message of a later second, so a flood that logs per
+// packet turns into neither a flood of console or syslog writes nor one of strings built. A message's
+// control characters are escaped (`\xHH`, `\u{HHHH}`): a peer's bytes (a request target, a name) cannot
+// forge a line or reach a terminal as an escape sequence.
 //
 // Process-wide, as MirageOS's Logs is: `Log.main` routes every source's records; the generated `main`
 // sets it up before the application starts, and everything runs on the one executor, so it needs no
@@ -48,10 +49,11 @@ public final class LogSource: @unchecked Sendable {
     /// byte is only read on the hot path and written before the source is used.
     @exclusivity(unchecked) @usableFromInline var threshold: UInt8
     @usableFromInline let router: LogRouter
-    /// This second's messages, and those suppressed beyond the rate.
+    /// This second's messages, those suppressed beyond the rate, and the time `admit` read.
     var second: Int64 = -1
     var reportedThisSecond = 0
     var suppressed = 0
+    var admittedAt: WallTime? = nil
 
     /// A source reported as `name` (a short word: letters, digits, '-' and '_') through `router`, at the
     /// level its settings name for it or their default. Made where it is used (a `static let`), so after
@@ -67,10 +69,20 @@ public final class LogSource: @unchecked Sendable {
     /// The level set for this source, nil when it reports nothing.
     public var level: LogLevel? { threshold == 0 ? nil : LogLevel(rawValue: threshold) }
 
-    @inlinable public func error(_ message: @autoclosure () -> String) { if isOn(.error) { router.report(self, .error, message()) } }
-    @inlinable public func warning(_ message: @autoclosure () -> String) { if isOn(.warning) { router.report(self, .warning, message()) } }
-    @inlinable public func info(_ message: @autoclosure () -> String) { if isOn(.info) { router.report(self, .info, message()) } }
-    @inlinable public func debug(_ message: @autoclosure () -> String) { if isOn(.debug) { router.report(self, .debug, message()) } }
+    // The rate is checked before the message is built: a flood past the bound costs a clock reading and
+    // a count per event, not a string.
+    @inlinable public func error(_ message: @autoclosure () -> String) {
+        if isOn(.error), router.admit(self) { router.deliver(self, .error, message()) }
+    }
+    @inlinable public func warning(_ message: @autoclosure () -> String) {
+        if isOn(.warning), router.admit(self) { router.deliver(self, .warning, message()) }
+    }
+    @inlinable public func info(_ message: @autoclosure () -> String) {
+        if isOn(.info), router.admit(self) { router.deliver(self, .info, message()) }
+    }
+    @inlinable public func debug(_ message: @autoclosure () -> String) {
+        if isOn(.debug), router.admit(self) { router.deliver(self, .debug, message()) }
+    }
 }
 
 /// What a reporter receives: the message already cleaned of control bytes and cut to `maximumMessage`.
@@ -151,16 +163,18 @@ public enum Log {
     /// A console reporter: `TIME LEVEL SOURCE: MESSAGE` per line (the time as RFC 3339 UTC, or
     /// left out without a clock). With `bytesPerSecond`, lines past that many bytes in one second of the
     /// records' clock are not written but counted, and the count is written before the next line that
-    /// fits: for a console whose every byte is costly (a kernel's serial port, one VM exit per byte).
+    /// fits: for a console whose every byte is costly (a kernel's serial port, one VM exit per byte). The
+    /// first line of a second and every error go out whatever their length.
     public static func consoleReporter(_ console: some Console, bytesPerSecond: Int? = nil) -> @Sendable (LogRecord) -> Void {
         let budget = ConsoleBudget()
         return { record in
             var line = record.time.map { RFC3339.text($0) + " " } ?? ""
             line += record.level.name + " " + record.source + ": " + record.message + "\n"
-            if let limit = bytesPerSecond {
+            // Errors always go out; the first line of a second too, however long.
+            if let limit = bytesPerSecond, record.level != .error {
                 let second = record.time.map { $0.nanosecondsSinceEpoch / 1_000_000_000 } ?? 0
                 if second != budget.second { budget.second = second; budget.spent = 0 }
-                guard budget.spent + line.utf8.count <= limit else { budget.skipped += 1; return }
+                guard budget.spent == 0 || budget.spent + line.utf8.count <= limit else { budget.skipped += 1; return }
                 budget.spent += line.utf8.count
                 if budget.skipped > 0 {
                     let note = String(budget.skipped) + " log lines not written to this console (at most " + String(limit)
@@ -180,24 +194,30 @@ public enum Log {
         var skipped = 0
     }
 
-    /// Control bytes (and DEL) as `\xHH`, backslash as `\\`; at most `maximumMessage` bytes.
+    /// Control characters escaped (C0 and DEL as `\xHH`; the C1 controls U+0080-U+009F, the line and
+    /// paragraph separators and the bidirectional overrides as `\u{HHHH}`); at most
+    /// `maximumMessage` bytes, cut at a character boundary and ended with "...".
     static func clean(_ message: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(min(message.utf8.count, maximumMessage))
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for b in message.utf8 {
-            if out.count >= maximumMessage - 3 {
-                out += [UInt8(ascii: "."), UInt8(ascii: "."), UInt8(ascii: ".")]
-                break
-            }
-            if b < 0x20 || b == 0x7F {
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            } else if b == UInt8(ascii: "\\") {
-                out += [b, b]
+        var cut = false
+        for scalar in message.unicodeScalars {
+            let v = scalar.value
+            var piece: [UInt8]
+            if v < 0x20 || v == 0x7F {
+                piece = [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(v >> 4)], hex[Int(v & 15)]]
+            } else if (0x80...0x9F).contains(v) || (0x2028...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+                // A terminal takes some C1 controls as escape sequences; the separators and overrides would
+                // make a line read otherwise than it is.
+                piece = Array(("\\u{" + String(v, radix: 16) + "}").utf8)
             } else {
-                out.append(b)
+                piece = Array(String(scalar).utf8)
             }
+            guard out.count + piece.count <= maximumMessage - 3 else { cut = true; break }
+            out += piece
         }
+        if cut { out += [UInt8(ascii: "."), UInt8(ascii: "."), UInt8(ascii: ".")] }
         return String(decoding: out, as: UTF8.self)
     }
 }
@@ -225,9 +245,14 @@ public final class LogRouter: @unchecked Sendable {
         return true
     }
 
+    /// Whether `source` may report one more message this second (then the caller builds it and calls
+    /// `deliver`); past `Log.maximumPerSecond` it counts the message as suppressed. The first message of a
+    /// new second first reports how many the last one suppressed. Without a clock every message is in
+    /// second 0, so a source reports its first `maximumPerSecond` and then only counts (tests).
     @usableFromInline
-    func report(_ source: LogSource, _ level: LogLevel, _ message: String) {
+    func admit(_ source: LogSource) -> Bool {
         let time = clock?()
+        source.admittedAt = time
         let second = time.map { $0.nanosecondsSinceEpoch / 1_000_000_000 } ?? 0
         if second != source.second {
             let suppressed = source.suppressed
@@ -242,10 +267,15 @@ public final class LogRouter: @unchecked Sendable {
         }
         guard source.reportedThisSecond < Log.maximumPerSecond else {
             source.suppressed += 1
-            return
+            return false
         }
         source.reportedThisSecond += 1
-        deliver(LogRecord(source: source.name, level: level, message: Log.clean(message), time: time))
+        return true
+    }
+
+    @usableFromInline
+    func deliver(_ source: LogSource, _ level: LogLevel, _ message: String) {
+        deliver(LogRecord(source: source.name, level: level, message: Log.clean(message), time: source.admittedAt))
     }
 
     func deliver(_ record: LogRecord) {
@@ -283,6 +313,12 @@ public enum RFC3339 {
         let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         return (year, month, day)
+    }
+
+    /// Whether `time` falls in the years 0000-9999 (RFC 3339 and RFC 5424 take four digits).
+    public static func hasFourDigitYear(_ time: WallTime) -> Bool {
+        let seconds = time.secondsSinceEpoch
+        return seconds >= -62_167_219_200 && seconds <= 253_402_300_799
     }
 
     static func digits(_ n: Int64, _ width: Int) -> String {

@@ -3,12 +3,13 @@
 //
 // One request per connection (RFC 9112 §9.6: every response says `Connection: close`, and the server
 // closes after it; Prometheus opens a new connection for the next scrape). The request head is read up
-// to its blank line, at most 8 KiB in at most 8 reads of 10 s each; a body is not expected and not read. `GET /metrics` and
+// to its blank line, at most 8 KiB in at most 2 reads of 5 s each; a body is not expected and not read. `GET /metrics` and
 // `HEAD /metrics` (a query string is allowed) get 200 and the figures `write` puts in a MetricsText, then
 // the platform's (`PlatformMetrics`);
 // another target 404; another method 405 with `Allow`; a head that is not `METHOD SP TARGET SP
 // HTTP/1.x` 400; too long 431; too slow nothing (the connection is reset). At most 16 scrapes are
-// answered at once, so a crowd on the metrics port holds at most 16 heads of 8 KiB and 16 responses.
+// answered at once, 4 from one address, so a crowd on the metrics port holds at most 16 heads of 8 KiB
+// and 16 responses, and one host cannot take every slot.
 
 /// The platform's own figures, written after the application's on every metrics port: the kvm kernel's
 /// heap and boot times (SwiftletKVM/Boot.swift), a hosted process's memory and CPU time
@@ -21,22 +22,35 @@ public enum PlatformMetrics {
 public enum MetricsEndpoint {
     public static let maximumHead = 8192
     public static let maximumConnections = 16
-    public static let headTimeout: Duration = .seconds(10)
-    /// Reads of one head at most: with `headTimeout` each, a connection is held at most 80 s.
-    public static let maximumReads = 8
+    public static let headTimeout: Duration = .seconds(5)
+    /// Reads of one head at most: with `headTimeout` each, a connection is held at most 10 s (a scrape's
+    /// head comes in one segment).
+    public static let maximumReads = 2
+    /// Connections from one address at once, so one host cannot hold every slot.
+    public static let maximumPerAddress = 4
 
     /// Answers scrapes on `listener` until it is closed.
     public static func serve<L: TCPListening>(_ listener: L, write: @escaping @Sendable (inout MetricsText) -> Void) async {
         let open = OpenCount()
         await listener.serve { flow in
-            guard open.count < maximumConnections else { flow.abort(); return }
-            open.count += 1
+            let address = flow.remote.address
+            guard open.count < maximumConnections, open.from(address) < maximumPerAddress else { flow.abort(); return }
+            open.add(address)
             await answer(flow, write: write)
-            open.count -= 1
+            open.remove(address)
         }
     }
 
-    final class OpenCount: @unchecked Sendable { var count = 0 }
+    /// The connections being answered, and their addresses (at most `maximumConnections` entries).
+    final class OpenCount: @unchecked Sendable {
+        var addresses: [IPAddress] = []
+        var count: Int { addresses.count }
+        func from(_ address: IPAddress) -> Int { addresses.reduce(0) { $0 + ($1 == address ? 1 : 0) } }
+        func add(_ address: IPAddress) { addresses.append(address) }
+        func remove(_ address: IPAddress) {
+            if let i = addresses.firstIndex(of: address) { addresses.remove(at: i) }
+        }
+    }
 
     static func answer<F: TCPFlow>(_ flow: F, write: @Sendable (inout MetricsText) -> Void) async {
         var head: [UInt8] = []

@@ -150,6 +150,13 @@ public protocol UDPSocketProtocol: AnyObject, Sendable {
     /// Sends one datagram to an address of either family; never waits (a full queue drops, as UDP may).
     func send(_ payload: [UInt8], to address: IPAddress, port: UInt16) throws(NetworkError)
     func close()
+    /// Datagrams arriving from now on are dropped, not queued: for a socket that only sends (the syslog
+    /// reporter's), whose queue nobody would read. (The host's sockets have the host kernel's bound.)
+    func discardIncoming()
+}
+
+extension UDPSocketProtocol {
+    public func discardIncoming() {}
 }
 
 /// A TCP/IP stack as applications see it.

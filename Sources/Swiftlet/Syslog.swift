@@ -10,7 +10,8 @@
 // id; MSGID the log source's name; no structured data. Header fields are printable US-ASCII without
 // spaces (§6: others become '_') cut to their lengths (48 for APP-NAME, 32 for MSGID, 255 for HOSTNAME).
 // MSG is UTF-8 and starts with the byte order mark when it is not plain ASCII (§6.4). A datagram is at
-// most 2,048 bytes, what every collector must take over UDP (RFC 5426 §3.2).
+// most 2,048 bytes, what RFC 5426 §3.2 says a collector should take (it must take 480 over IPv4 and 1,180
+// over IPv6); a message from a LogSource is at most about 1,450 (`Log.maximumMessage` and the header).
 
 /// Where syslog messages go.
 public struct SyslogCollector: Sendable, Equatable {
@@ -71,7 +72,8 @@ public struct SyslogFormat: Sendable {
         out += "<".utf8
         out += String(priority).utf8
         out += ">1 ".utf8
-        out += (record.time.map { RFC3339.text($0) } ?? "-").utf8
+        // RFC 5424's TIMESTAMP has a four-digit year: a clock outside 0000-9999 gives NILVALUE.
+        out += (record.time.flatMap { RFC3339.hasFourDigitYear($0) ? RFC3339.text($0) : nil } ?? "-").utf8
         let msgid = SyslogFormat.headerField(record.source, maximum: 32)
         out += " ".utf8
         out += hostname.utf8
@@ -83,10 +85,13 @@ public struct SyslogFormat: Sendable {
         if record.message.utf8.contains(where: { $0 >= 0x80 }) { out += [0xEF, 0xBB, 0xBF] }
         out += record.message.utf8
         if out.count > SyslogFormat.maximumDatagram {
-            // Cut at a character boundary: drop continuation bytes left at the end.
+            // Cut at a character boundary: a sequence the cut left incomplete goes, a whole one stays.
             out.removeLast(out.count - SyslogFormat.maximumDatagram)
-            while let last = out.last, last & 0xC0 == 0x80 { out.removeLast() }
-            if let last = out.last, last >= 0xC0 { out.removeLast() }
+            var lead = out.count - 1
+            while lead > 0, out.count - lead < 4, out[lead] & 0xC0 == 0x80 { lead -= 1 }
+            let b = out[lead]
+            let length = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+            if out.count - lead < length { out.removeLast(out.count - lead) }
         }
         return out
     }
@@ -104,6 +109,7 @@ extension Log {
     /// `appName`. Sends never wait: a datagram the network cannot take now is lost, as syslog over UDP is.
     public static func startSyslog<Net: Network>(to collector: SyslogCollector, network: Net, appName: String) throws(NetworkError) {
         let socket = try network.udp(port: 0)
+        socket.discardIncoming()  // it only sends: a queue nobody reads would pin what a peer sends to it
         let format = SyslogFormat(hostname: network.addresses.first?.description ?? "-", appName: appName)
         Log.main.addReporter { record in try? socket.send(format.message(record), to: collector.address, port: collector.port) }
     }

@@ -3,7 +3,7 @@
 // by transport, responses by RCODE as the header carries it (RFC 1035 §4.1.1: the low four bits; an
 // extended RCODE such as BADCOOKIE's counts under its low bits, as a packet capture would show it),
 // queries that got no response, and what the rate limiter did. Each query costs a walk over its
-// question name (at most 255 bytes) and a few array increments; nothing is allocated.
+// question name (bounded by the message) and a few array increments; nothing is allocated.
 //
 // The log source "dns" reports each query at debug (type, name, client, transport, RCODE, and whether
 // the rate limiter held the response back); off, it costs one comparison per query.
@@ -59,13 +59,23 @@ public struct DNSServerCounts: Sendable {
         return UInt16(message[i + 1]) << 8 | UInt16(message[i + 2])
     }
 
-    /// For the log: "TYPE NAME" of the first question ("?" where the message has none).
-    static func questionText(_ message: [UInt8]) -> String {
+    /// For the log: "TYPE NAME" of the first question ("?" where the message has none), the name in
+    /// RFC 1035 §5.1 presentation form: a byte outside printable ASCII as `\DDD`, a dot or backslash in a
+    /// label escaped, so a label cannot fake a label boundary, a client or an RCODE in the line.
+    public static func questionText(_ message: [UInt8]) -> String {
         guard message.count >= 12, message[4] | message[5] != 0 else { return "?" }
         var name: [UInt8] = []
         var i = 12
         while i < message.count, message[i] != 0, message[i] < 64, i + 1 + Int(message[i]) <= message.count {
-            name += message[(i + 1)..<(i + 1 + Int(message[i]))]
+            for b in message[(i + 1)..<(i + 1 + Int(message[i]))] {
+                if b == UInt8(ascii: ".") || b == UInt8(ascii: "\\") {
+                    name += [UInt8(ascii: "\\"), b]
+                } else if b > 0x20 && b < 0x7F {
+                    name.append(b)
+                } else {
+                    name += [UInt8(ascii: "\\"), UInt8(ascii: "0") + b / 100, UInt8(ascii: "0") + b / 10 % 10, UInt8(ascii: "0") + b % 10]
+                }
+            }
             name.append(UInt8(ascii: "."))
             i += 1 + Int(message[i])
         }

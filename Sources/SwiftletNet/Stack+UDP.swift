@@ -71,6 +71,13 @@ extension NetworkStack {
 
     public func udpUnbind(port: UInt16) { udpSockets[port] = nil }
 
+    /// `port` queues nothing from now on (what is queued is dropped): a socket that only sends.
+    public func udpDiscardIncoming(port: UInt16) {
+        guard let i = udpSockets.index(forKey: port) else { return }
+        udpSockets.values[i].limit = 0
+        udpSockets.values[i].queue.removeAll()
+    }
+
     /// The oldest datagram waiting on `port`.
     public func udpReceive(port: UInt16) throws(StackError) -> UDPDatagram? {
         guard let socket = udpSockets.index(forKey: port) else { throw .noSuchSocket }

@@ -144,17 +144,29 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     /// The eventfd that handler writes to, so the loop wakes from epoll.
     nonisolated(unsafe) static var terminationWakeup: Int32 = -1
 
+    /// Signals received so far (a third ends the process at once).
+    nonisolated(unsafe) static var terminationCount: Int32 = 0
+
     /// SIGTERM and SIGINT end `run` cleanly from now on (the generated `main` asks for it): the drivers
     /// close their connections (`Shutdown`), the loop turns until those settle or two seconds pass, and
-    /// `run` returns 0 after one line.
+    /// `run` returns 0 after one line. A loop that cannot get there (a task that never yields) is ended by
+    /// SIGALRM five seconds after the signal, or at once by a third signal (a second changes nothing:
+    /// Ctrl-C in a terminal reaches this process twice, from the terminal and passed on by `swiftlet run`).
     public func endsOnTermination() {
+        // Set before the handler can run: it touches nothing that is not already initialised.
         RunLoop.terminationWakeup = wakeup
+        RunLoop.terminationSignal = 0
+        RunLoop.terminationCount = 0
         let handler: @convention(c) (Int32) -> Void = { signal in
-            // A second signal changes nothing: the grace is bounded (and Ctrl-C in a terminal reaches this
-            // process twice, from the terminal and passed on by `swiftlet run`).
-            if RunLoop.terminationSignal != 0 { return }
-            RunLoop.terminationSignal = signal
-            Sys.signalEventfd(RunLoop.terminationWakeup)
+            let saved = errno
+            RunLoop.terminationCount += 1
+            if RunLoop.terminationCount >= 3 { _exit(128 + signal) }
+            if RunLoop.terminationSignal == 0 {
+                RunLoop.terminationSignal = signal
+                alarm(5)
+                Sys.signalEventfd(RunLoop.terminationWakeup)
+            }
+            errno = saved
         }
         Glibc.signal(SIGTERM, handler)
         Glibc.signal(SIGINT, handler)

@@ -17,10 +17,12 @@ nonisolated(unsafe) private(set) var forwardedSignal: Int32 = 0
 private func forwardSignal(_ signal: Int32) {
     // A kernel that listens for a shutdown request gets one instead of QEMU being signalled: it closes its
     // connections and exits with 0. A second signal (or the watcher, after its grace) ends QEMU.
-    if shutdownRequestFD >= 0, forwardedSignal == 0 {
+    // Async-signal-safe: a static string, send(2) with MSG_NOSIGNAL (QEMU may have closed the socket: no
+    // SIGPIPE then), and a descriptor that stays open until QEMU has exited (QEMU.run closes it after).
+    let fd = shutdownRequestFD
+    if fd >= 0, forwardedSignal == 0 {
         forwardedSignal = signal
-        let line: [UInt8] = Array("shutdown\n".utf8)
-        _ = line.withUnsafeBytes { write(shutdownRequestFD, $0.baseAddress, $0.count) }
+        _ = shutdownLine.withUTF8Buffer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         return
     }
     forwardedSignal = signal
@@ -29,6 +31,7 @@ private func forwardSignal(_ signal: Int32) {
 
 /// Where a shutdown request goes instead of a signal (the kvm run's COM2 socket; -1: none).
 nonisolated(unsafe) var shutdownRequestFD: Int32 = -1
+private let shutdownLine: StaticString = "shutdown\n"
 
 /// Nesting depth of `ChildProcess.forwardingSignals` (its handlers stay while it is above 0).
 nonisolated(unsafe) private var signalScopes = 0

@@ -142,6 +142,7 @@ struct QEMU {
             }
         }
         watcher.finish()
+        watcher.closeControl()
         if let reason = watcher.reason {
             say("QEMU stopped the machine (run state \(reason)\(QEMU.explain(reason))); the run is ended with status \(QEMU.stoppedStatus)")
             return QEMU.stoppedStatus

@@ -61,14 +61,27 @@ final class QMPWatcher: @unchecked Sendable {
     }
 
     private var finished: Bool { lock.withLock { _finished } }
+    private var controlFD: Int32 = -1
+
+    /// After QEMU has exited: no more shutdown requests go to COM2; its socket is closed with SIGINT and
+    /// SIGTERM blocked, so a handler cannot be halfway through a send on it.
+    func closeControl() {
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGINT)
+        sigaddset(&block, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        shutdownRequestFD = -1
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        let fd = lock.withLock { () -> Int32 in let f = controlFD; controlFD = -1; return f }
+        if fd >= 0 { close(fd) }
+    }
 
     private func watch() {
         guard let fd = connectWhenReady(path) else { return }
         defer { close(fd) }
-        if let control = connectWhenReady(controlPath) { shutdownRequestFD = control }
-        defer {
-            if shutdownRequestFD >= 0 { let c = shutdownRequestFD; shutdownRequestFD = -1; close(c) }
-        }
+        // Kept open until QEMU.run has QEMU's status (`closeControl`): a signal handler may be using it.
+        if let control = connectWhenReady(controlPath) { lock.withLock { controlFD = control }; shutdownRequestFD = control }
         var reader = LineReader(fd: fd)
         // A shutdown request the kernel has not answered by exiting within the grace: QEMU is told to quit.
         var requested: Date? = nil
@@ -133,9 +146,10 @@ final class QMPWatcher: @unchecked Sendable {
         return nil
     }
 
+    /// MSG_NOSIGNAL: QEMU may be gone, and a SIGPIPE would end swiftlet run before it removes its tap.
     private func send(_ fd: Int32, _ command: String) {
         let bytes = Array((command + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Lines from the socket; `next` returns nil at end of stream or once `stop` says so.

@@ -63,6 +63,18 @@ import SwiftletDNS
         #expect(c.responsesByRcode[0] == 2110 && c.rateLimitedSlipped == truncated && c.rateLimitedDropped == none)
     }
 
+    @Test func theLogLineWritesANameInPresentationForm() {
+        // One label "a.b from 10.0.0.9 over tcp: NOERROR\u{85}" and one "c\": a dot, spaces, a C1 control
+        // and a backslash inside labels cannot fake a label boundary, another client or a terminal escape.
+        var q: [UInt8] = [0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+        let label1 = Array("a.b from 10.0.0.9 over tcp: NOERROR".utf8) + [0xC2, 0x85]
+        q += [UInt8(label1.count)] + label1 + [2, UInt8(ascii: "c"), UInt8(ascii: "\\"), 0, 0, 1, 0, 1]
+        #expect(DNSServerCounts.questionText(q)
+                == #"A a\.b\032from\03210\.0\.0\.9\032over\032tcp:\032NOERROR\194\133.c\\."#)
+        #expect(DNSServerCounts.questionText(Self.query()) == "A www.example.test.")
+        #expect(DNSServerCounts.questionText([1, 2, 3]) == "?")
+    }
+
     @Test func countsNameTypesAndRcodesAndWriteMetrics() throws {
         var f = Self.front(rate: 0)
         _ = f.respond(to: ResponderTests.query("www.example.test.", .aaaa), from: Self.other, now: .zero)

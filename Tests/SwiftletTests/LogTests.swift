@@ -81,10 +81,16 @@ import SwiftletTesting
         let (r, records, _) = try router("debug")
         let source = LogSource("http", router: r)
         source.info("GET /a\r\nwarning http: forged\u{1b}[31m \\ end")
-        #expect(records.all[0].message == "GET /a\\x0d\\x0awarning http: forged\\x1b[31m \\\\ end")
+        #expect(records.all[0].message == "GET /a\\x0d\\x0awarning http: forged\\x1b[31m \\ end")
+        source.info("a\u{9b}31m b\u{202e}c \u{85}")  // C1 CSI and NEL, a bidirectional override
+        #expect(records.all.last?.message == "a\\u{9b}31m b\\u{202e}c \\u{85}")
         source.info(String(repeating: "x", count: 5000))
-        #expect(records.all[1].message.utf8.count == Log.maximumMessage)
-        #expect(records.all[1].message.hasSuffix("xxx..."))
+        #expect(records.all[2].message.utf8.count == Log.maximumMessage)
+        #expect(records.all[2].message.hasSuffix("xxx..."))
+        // Cut at a character boundary, never past the bound.
+        source.info(String(repeating: "x", count: 1019) + "é\u{1}é")
+        #expect(records.all[3].message == String(repeating: "x", count: 1019) + "é...")
+        #expect(records.all[3].message.utf8.count <= Log.maximumMessage)
     }
 
     @Test func theConsoleReporterWritesOneStampedLine() {
@@ -105,6 +111,13 @@ import SwiftletTesting
         report(LogRecord(source: "http", level: .debug, message: "GET /3 200", time: next))
         #expect(console.text.contains("2 log lines not written to this console (at most 100 bytes a second here; --syslog gets them all)\n"))
         #expect(console.text.hasSuffix("debug http: GET /3 200\n") && !console.text.contains("GET /1 "))
+        // An error goes out over the budget; a line longer than the budget goes out as a second's first.
+        report(LogRecord(source: "http", level: .debug, message: "GET /4 200", time: next))
+        report(LogRecord(source: "tcp", level: .error, message: "out of memory", time: next))
+        #expect(console.text.hasSuffix("error tcp: out of memory\n") && !console.text.contains("GET /4 "))
+        report(LogRecord(source: "http", level: .debug, message: String(repeating: "y", count: 150),
+                         time: WallTime(secondsSinceEpoch: 1_765_000_002)))
+        #expect(console.text.contains(String(repeating: "y", count: 150)))
     }
 
     @Test func rfc3339DatesAcrossLeapYearsCenturiesAndTheEpoch() {

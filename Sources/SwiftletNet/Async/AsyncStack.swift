@@ -150,6 +150,8 @@ public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked 
         self.port = port
     }
 
+    public func discardIncoming() { owner.stack.udpDiscardIncoming(port: port) }
+
     /// The next established connection; nil once the listener is closed.
     public func accept() async -> TCPStream<Device>? {
         var id: TCPSocketID? = nil
