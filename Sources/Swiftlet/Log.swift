@@ -197,25 +197,45 @@ public enum Log {
     /// Control characters escaped (C0 and DEL as `\xHH`; the C1 controls U+0080-U+009F, the line and
     /// paragraph separators and the bidirectional overrides as `\u{HHHH}`); at most
     /// `maximumMessage` bytes, cut at a character boundary and ended with "...".
+    /// Bytes, not Characters or scalars: a kernel would otherwise link the Unicode tables.
     static func clean(_ message: String) -> String {
+        let bytes = Array(message.utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(min(message.utf8.count, maximumMessage))
+        out.reserveCapacity(min(bytes.count, maximumMessage))
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        func escaped(_ v: UInt32) -> [UInt8] {
+            var digits: [UInt8] = []
+            var rest = v
+            repeat { digits.insert(hex[Int(rest & 15)], at: 0); rest >>= 4 } while rest > 0
+            return [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "{")] + digits + [UInt8(ascii: "}")]
+        }
+        var i = 0
         var cut = false
-        for scalar in message.unicodeScalars {
-            let v = scalar.value
+        while i < bytes.count {
+            let b = bytes[i]
             var piece: [UInt8]
-            if v < 0x20 || v == 0x7F {
-                piece = [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(v >> 4)], hex[Int(v & 15)]]
-            } else if (0x80...0x9F).contains(v) || (0x2028...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
-                // A terminal takes some C1 controls as escape sequences; the separators and overrides would
-                // make a line read otherwise than it is.
-                piece = Array(("\\u{" + String(v, radix: 16) + "}").utf8)
+            var used = 1
+            if b < 0x20 || b == 0x7F {
+                piece = [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            } else if b == 0xC2, i + 1 < bytes.count, bytes[i + 1] >= 0x80, bytes[i + 1] <= 0x9F {
+                // A C1 control (U+0080-U+009F): a terminal takes some as escape sequences.
+                piece = escaped(UInt32(bytes[i + 1]))
+                used = 2
+            } else if b == 0xE2, i + 2 < bytes.count,
+                      (bytes[i + 1] == 0x80 && bytes[i + 2] >= 0xA8 && bytes[i + 2] <= 0xAE)
+                        || (bytes[i + 1] == 0x81 && bytes[i + 2] >= 0xA6 && bytes[i + 2] <= 0xA9) {
+                // U+2028-U+202E (line and paragraph separators, bidirectional embeddings and overrides) and
+                // U+2066-U+2069 (isolates): they would make a line read otherwise than it is.
+                piece = escaped(0x2000 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
+                used = 3
             } else {
-                piece = Array(String(scalar).utf8)
+                // One whole UTF-8 sequence (a String's bytes are valid UTF-8).
+                used = min(b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1, bytes.count - i)
+                piece = Array(bytes[i..<(i + used)])
             }
             guard out.count + piece.count <= maximumMessage - 3 else { cut = true; break }
             out += piece
+            i += used
         }
         if cut { out += [UInt8(ascii: "."), UInt8(ascii: "."), UInt8(ascii: ".")] }
         return String(decoding: out, as: UTF8.self)

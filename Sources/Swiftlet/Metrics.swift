@@ -64,12 +64,12 @@ public struct MetricsText: Sendable {
     }
 
     /// Microseconds as seconds in decimal: 1500 -> "0.0015".
+    /// Bytes, not Characters: `String.removeLast` would link the Unicode tables into a kernel.
     public static func seconds(microseconds: Int) -> String {
-        let whole = String(microseconds / 1_000_000)
-        var fraction = String(microseconds % 1_000_000)
-        while fraction.utf8.count < 6 { fraction = "0" + fraction }
-        while fraction.utf8.count > 1, fraction.utf8.last == UInt8(ascii: "0") { fraction.removeLast() }
-        return whole + "." + fraction
+        var fraction = Array(String(microseconds % 1_000_000).utf8)
+        while fraction.count < 6 { fraction.insert(UInt8(ascii: "0"), at: 0) }
+        while fraction.count > 1, fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        return String(microseconds / 1_000_000) + "." + String(decoding: fraction, as: UTF8.self)
     }
 
     /// A family of one unlabelled sample.
