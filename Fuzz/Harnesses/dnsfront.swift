@@ -57,7 +57,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let source = sources[Int(flags >> 1) & 3]
     for i in 0..<(Int(flags >> 3) & 7) + 1 {
         let now = Instant(nanoseconds: 5_000_000_000 + UInt64(i) * 1_000_000)
-        guard let response = f.respond(to: query, from: source, now: now, overTCP: overTCP) else { continue }
+        guard let response = f.respond(to: query, from: .v4(source), now: now, overTCP: overTCP) else { continue }
         guard response.count >= 12, query.count >= 2, response[0] == query[0], response[1] == query[1] else {
             fatalError("a response without the query's ID")
         }
