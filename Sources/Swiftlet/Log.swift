@@ -322,7 +322,7 @@ public enum RFC3339 {
     /// The proleptic Gregorian date of a day counted from 1970-01-01: whole 400-year eras of 146,097
     /// days, then the day within the era in years of 365 days with the leap days added back, on a
     /// calendar whose year starts on 1 March so the leap day is the year's last.
-    static func civil(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+    public static func civil(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
         let shifted = daysSinceEpoch + 719_468  // days from 0000-03-01 to 1970-01-01
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097

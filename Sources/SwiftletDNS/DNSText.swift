@@ -267,16 +267,10 @@ enum DNSText {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The date of a day counted from 1970-01-01 (Swiftlet's `RFC3339.civil`, which the log uses too).
     static func civil(fromDays d: Int64) -> (Int, Int, Int) {
-        let z = d + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+        let (year, month, day) = RFC3339.civil(daysSinceEpoch: d)
+        return (Int(year), Int(month), Int(day))
     }
 }
 
