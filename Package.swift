@@ -1,17 +1,27 @@
 // swift-tools-version:6.1
 // Swiftlet: a library operating system in Swift. Folders are layers; see docs/ARCHITECTURE.md.
+import Foundation
 import PackageDescription
 
-// Byte views are `~Escapable` structs over `Span`; their initialisers carry lifetime annotations.
-let core: [SwiftSetting] = [
-    .enableExperimentalFeature("Lifetimes"),
-    // One cooperative executor per unikernel: nonisolated async code runs on its caller's executor.
-    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
-]
+// The Embedded modules, their imports and the language features come from one list, Sources/modules.txt,
+// which the swiftlet tool and scripts/embedded-check read too.
+let moduleList = try! String(contentsOfFile: Context.packageDirectory + "/Sources/modules.txt", encoding: .utf8)
+    .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty && !$0[0].hasPrefix("#") }
+let core: [SwiftSetting] = moduleList.filter { $0[0] == "feature" }.map {
+    $0[1] == "upcoming" ? .enableUpcomingFeature($0[2]) : .enableExperimentalFeature($0[2])
+}
+/// Each `core` line's imports, by name.
+let coreImports = Dictionary(uniqueKeysWithValues: moduleList.filter { $0[0] == "core" }.map {
+    (String($0[1].dropLast()), Array($0.dropFirst(2)).map { Target.Dependency(stringLiteral: $0) })
+})
 // The stack is generic over its device; an application's build specialises it only if the stack's bodies
-// are visible across the module boundary. Without it the tap target ran unspecialised code that looked
-// up generic metadata in the runtime's cache several times per datagram (callgrind, tap DNS).
+// are visible across the module boundary; unspecialised, it looks up generic metadata in the runtime's
+// cache several times per datagram.
 let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+/// A core target: its dependencies are its line's imports (and `extra`, C targets).
+func coreTarget(_ name: String, extra: [Target.Dependency] = [], settings: [SwiftSetting] = []) -> Target {
+    .target(name: name, dependencies: coreImports[name]! + extra, swiftSettings: core + settings)
+}
 
 let package = Package(
     name: "Swiftlet",
@@ -32,23 +42,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Core targets (compile in Embedded Swift; checked by scripts/embedded-check).
-        .target(name: "Swiftlet", swiftSettings: core),
-        .target(name: "SwiftletWire", dependencies: ["Swiftlet"], swiftSettings: core),
-        .target(name: "SwiftletNet", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core + crossModule),
-        .target(name: "SwiftletHTTP", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
-        .target(name: "SwiftletDNS", dependencies: ["Swiftlet", "SwiftletWire"], swiftSettings: core),
+        // Core targets (compile in Embedded Swift; Sources/modules.txt lists them, scripts/embedded-check checks them).
+        coreTarget("Swiftlet"),
+        coreTarget("SwiftletWire"),
+        coreTarget("SwiftletNet", settings: crossModule),
+        coreTarget("SwiftletHTTP"),
+        coreTarget("SwiftletDNS"),
         // Read-only stores over a list of paths (tar archives on a block device); a module of its own so that
         // kernels without a store link none of it (Embedded Swift keeps or drops a module's metadata whole).
-        .target(name: "SwiftletStore", dependencies: ["Swiftlet"], swiftSettings: core),
+        coreTarget("SwiftletStore"),
         // Clean-slate, constant-time cryptography (hashes, AEADs, curves, signatures, X.509) for every
         // target. Cross-module optimisation lets an application inline the small field and block functions.
-        .target(name: "SwiftletCrypto", dependencies: ["Swiftlet", "CSwiftletCrypto"], swiftSettings: core + crossModule),
+        coreTarget("SwiftletCrypto", extra: ["CSwiftletCrypto"], settings: crossModule),
         // SwiftletCrypto's hardware paths (AES-NI, PCLMULQDQ), chosen by CPUID at run time; portable Swift
         // is the fallback. Each function names its own target features, so no special flags.
         .target(name: "CSwiftletCrypto"),
         // TLS 1.3 (client and server, sans-I/O), TLS over any TCP flow, and HTTPS over SwiftletHTTP.
-        .target(name: "SwiftletTLS", dependencies: ["Swiftlet", "SwiftletHTTP", "SwiftletCrypto"], swiftSettings: core + crossModule),
+        coreTarget("SwiftletTLS", settings: crossModule),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),

@@ -9,7 +9,34 @@
 // accessors afterwards cannot fail. An argument given twice is an error, not "last one wins".
 
 public struct DeclaredArgument: Sendable {
-    public enum Kind: Sendable { case string, int, port, flag, ipv4 }
+    /// The kinds of argument: the one list. A manifest names its arguments' kinds by these raw values
+    /// (SwiftletManifest's `.port(...)` and the rest), and `swiftlet configure` generates a property of
+    /// `valueType` read by the `ArgumentValues` accessor named as the kind.
+    public enum Kind: String, Sendable {
+        case string, int, port, flag, ipv4
+
+        /// The Swift type of a value of this kind.
+        public var valueType: String {
+            switch self {
+            case .string: return "String"
+            case .int: return "Int"
+            case .port: return "UInt16"
+            case .flag: return "Bool"
+            case .ipv4: return "IPv4Address"
+            }
+        }
+
+        /// What the help shows after `--name`.
+        public var placeholder: String {
+            switch self {
+            case .string: return " TEXT"
+            case .int: return " N"
+            case .port: return " PORT"
+            case .ipv4: return " ADDR"
+            case .flag: return ""
+            }
+        }
+    }
     public let name: String
     public let kind: Kind
     /// The default as text, for the help; nil when there is none.
@@ -23,15 +50,7 @@ public struct DeclaredArgument: Sendable {
         self.help = help
     }
 
-    var placeholder: String {
-        switch kind {
-        case .string: return " TEXT"
-        case .int: return " N"
-        case .port: return " PORT"
-        case .ipv4: return " ADDR"
-        case .flag: return ""
-        }
-    }
+    var placeholder: String { kind.placeholder }
 }
 
 public struct ArgumentValues: Sendable {

@@ -5,12 +5,10 @@
 // `maxSize`; an argument without a default is optional.
 
 public struct Argument: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
-        case string, int, port, flag, ipv4
-    }
-
     public let name: String
-    public let kind: Kind
+    /// The kind's name in Swiftlet's one list of kinds (`DeclaredArgument.Kind` in Swiftlet core), which
+    /// the tool reads it against; the constructors below are the kinds a manifest can declare.
+    public let kind: String
     /// The default, as the command line would spell it; nil: none (the property is optional).
     public let defaultValue: String?
     public let help: String
@@ -18,23 +16,23 @@ public struct Argument: Codable, Sendable, Equatable {
 
     /// Any text.
     public static func string(_ name: String, default value: String? = nil, help: String, line: Int = #line) -> Argument {
-        Argument(name: name, kind: .string, defaultValue: value, help: help, line: line)
+        Argument(name: name, kind: "string", defaultValue: value, help: help, line: line)
     }
     /// A decimal integer (`Int`).
     public static func int(_ name: String, default value: Int? = nil, help: String, line: Int = #line) -> Argument {
-        Argument(name: name, kind: .int, defaultValue: value.map { String($0) }, help: help, line: line)
+        Argument(name: name, kind: "int", defaultValue: value.map { String($0) }, help: help, line: line)
     }
     /// A TCP or UDP port (`UInt16`).
     public static func port(_ name: String, default value: UInt16? = nil, help: String, line: Int = #line) -> Argument {
-        Argument(name: name, kind: .port, defaultValue: value.map { String($0) }, help: help, line: line)
+        Argument(name: name, kind: "port", defaultValue: value.map { String($0) }, help: help, line: line)
     }
     /// An IPv4 address in dotted form (`IPv4Address`).
     public static func ipv4(_ name: String, default value: String? = nil, help: String, line: Int = #line) -> Argument {
-        Argument(name: name, kind: .ipv4, defaultValue: value, help: help, line: line)
+        Argument(name: name, kind: "ipv4", defaultValue: value, help: help, line: line)
     }
     /// A switch, off unless given (`Bool`).
     public static func flag(_ name: String, help: String, line: Int = #line) -> Argument {
-        Argument(name: name, kind: .flag, defaultValue: nil, help: help, line: line)
+        Argument(name: name, kind: "flag", defaultValue: nil, help: help, line: line)
     }
 
     /// The Swift property: `max-size` is `maxSize`.
@@ -57,14 +55,7 @@ public struct Argument: Codable, Sendable, Equatable {
             found.append("argument name '\(name)' cannot end in '-' or hold '--'")
         }
         if name == "help" { found.append("argument name 'help' is taken: -- --help prints the arguments") }
-        if kind == .ipv4, let v = defaultValue, !Argument.isIPv4(v) {
-            found.append("argument '\(name)': default '\(v)' is not an IPv4 address (like 10.0.0.1)")
-        }
+        // A default's value is checked by the tool with the parser the application's command line goes through.
         return found
-    }
-
-    static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && !p.isEmpty && p.allSatisfy(\.isASCII) && UInt8(p) != nil }
     }
 }

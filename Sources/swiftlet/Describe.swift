@@ -8,6 +8,7 @@
 
 import ArgumentParser
 import Foundation
+import Swiftlet
 import SwiftletManifest
 
 struct Describe: ParsableCommand {
@@ -30,8 +31,8 @@ struct Describe: ParsableCommand {
                 print("  \("arguments".padding(toLength: 10, withPad: " ", startingAt: 0)) \("".padding(toLength: 15, withPad: " ", startingAt: 0)) \(manifest.entry).Arguments")
                 print("  \(String(repeating: " ", count: 27))<- \(source)")
                 for a in manifest.arguments {
-                    let value = a.kind == .flag ? "" : " " + a.kind.rawValue.uppercased()
-                    let fallback = a.defaultValue.map { " (default: \($0))" } ?? (a.kind == .flag ? "" : " (optional)")
+                    let value = a.declaredKind == .flag ? "" : " " + a.kind.uppercased()
+                    let fallback = a.defaultValue.map { " (default: \($0))" } ?? (a.declaredKind == .flag ? "" : " (optional)")
                     print("  \(String(repeating: " ", count: 30))--\(a.name)\(value)\(fallback)")
                 }
             }

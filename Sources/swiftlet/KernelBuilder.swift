@@ -48,69 +48,22 @@ struct KernelBuilder {
     let manifest: Manifest
     let appSources: [String]
 
-    /// Swiftlet's modules in dependency order, with what each imports.
-    static let modules: [(name: String, dependencies: [String])] = [
-        ("Swiftlet", []),
-        ("SwiftletWire", ["Swiftlet"]),
-        ("SwiftletNet", ["Swiftlet", "SwiftletWire"]),
-        ("SwiftletHTTP", ["Swiftlet", "SwiftletWire"]),
-        ("SwiftletDNS", ["Swiftlet", "SwiftletWire"]),
-        ("SwiftletStore", ["Swiftlet"]),
-        ("SwiftletCrypto", ["Swiftlet"]),
-        ("SwiftletTLS", ["Swiftlet", "SwiftletWire", "SwiftletHTTP", "SwiftletCrypto"]),
-        ("SwiftletKVM", ["Swiftlet", "SwiftletWire", "SwiftletNet"]),
-        ("SwiftletKVMStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM"]),
-        ("SwiftletKVMDiskStore", ["Swiftlet", "SwiftletStore", "SwiftletKVM", "SwiftletKVMStore"]),
-    ]
     static let cFiles = ["platform", "malloc", "libc", "executor"]
-    /// -O2 over cFlags' -Os for CSwiftletCrypto (AES-NI, ChaCha20 SIMD): at -Os clang keeps the eight-block
-    /// AES and GHASH loops rolled, which halved AES-GCM's speed in a kernel (1.6 against 3.2 GB/s).
-    static let cryptoCFlags = ["-O2"]
-
     var generated: URL { folder.appendingPathComponent(".swiftlet/kvm") }
-    var cache: URL { swiftletRoot.appendingPathComponent(".build/kvm") }
-    var kernelSources: URL { swiftletRoot.appendingPathComponent("Sources/CSwiftletKVM") }
-    /// SwiftletCrypto's hardware paths (AES-NI, PCLMULQDQ): ring-3 code, so SSE registers are allowed.
-    var cryptoSources: URL { swiftletRoot.appendingPathComponent("Sources/CSwiftletCrypto") }
     var elf: URL { generated.appendingPathComponent("\(manifest.name).elf") }
     var image: URL { generated.appendingPathComponent("\(manifest.name).kernel") }
-
-    func swiftFlags(_ t: Toolchain) -> [String] {
-        ["-target", "x86_64-unknown-linux-gnu",
-         "-enable-experimental-feature", "Embedded",
-         "-enable-experimental-feature", "Lifetimes",
-         "-enable-upcoming-feature", "NonisolatedNonsendingByDefault",
-         "-Xcc", "-ffreestanding", "-Xfrontend", "-disable-stack-protector",
-         "-wmo", "-parse-as-library", "-Osize", "-Xfrontend", "-function-sections",
-         // Bitcode: ld.lld optimises the whole kernel at once (docs/ARCHITECTURE.md, "Kernel size, measured").
-         "-lto=llvm-full",
-         "-I", cache.path, "-Xcc", "-I\(kernelSources.appendingPathComponent("include").path)",
-         "-Xcc", "-I\(cryptoSources.appendingPathComponent("include").path)"]
-    }
-
-    func cFlags(_ t: Toolchain) -> [String] {
-        ["-target", "x86_64-unknown-none-elf", "-ffreestanding", "-fno-builtin", "-nostdlibinc", "-Os", "-Wall",
-         "-fno-stack-protector", "-ffunction-sections", "-fdata-sections", "-I", kernelSources.appendingPathComponent("shim").path, "-I", t.include.path]
-    }
 
     /// Builds the kernel; returns the bootable image.
     func build(generatedSources: [URL]) throws -> URL {
         let t = try Toolchain.find()
+        let swiftlet = KernelModules(toolchain: t)
+        let (cache, kernelSources, cryptoSources) = (swiftlet.cache, KernelModules.kernelSources, KernelModules.cryptoSources)
         // The store's files first: a link in it is refused before anything is compiled.
         var store = manifest.has(.store) ? try embeddedFiles() : []
         if manifest.compilesZones { store = try compiledZones(store) }
         let fm = FileManager.default
-        try fm.createDirectory(at: cache, withIntermediateDirectories: true)
+        try swiftlet.prepareCache()
         try fm.createDirectory(at: generated, withIntermediateDirectories: true)
-        // Objects built with other flags (an older swiftlet) are thrown away.
-        let stamp = cache.appendingPathComponent("flags")
-        let flags = (swiftFlags(t) + cFlags(t) + Self.cryptoCFlags).joined(separator: " ")
-        if (try? String(contentsOf: stamp, encoding: .utf8)) != flags {
-            for name in (try? fm.contentsOfDirectory(atPath: cache.path)) ?? [] where name.hasSuffix(".o") || name.hasSuffix(".swiftmodule") {
-                try? fm.removeItem(at: cache.appendingPathComponent(name))
-            }
-            try flags.write(to: stamp, atomically: true, encoding: .utf8)
-        }
 
         let started = Date()
         let firstBuild = !fm.fileExists(atPath: cache.appendingPathComponent("SwiftletNet.o").path)
@@ -121,24 +74,24 @@ struct KernelBuilder {
         let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
         let boot = cache.appendingPathComponent("boot.o")
         try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S"), kernelSources.appendingPathComponent("pvh_note.h")], output: boot,
-                           arguments: cFlags(t) + ["-c", kernelSources.appendingPathComponent("boot.S").path, "-o", boot.path])
+                           arguments: swiftlet.cFlags + ["-c", kernelSources.appendingPathComponent("boot.S").path, "-o", boot.path])
         let ring0 = cache.appendingPathComponent("ring0.o")
         try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("ring0.c")] + headers, output: ring0,
-                           arguments: cFlags(t) + ["-mgeneral-regs-only", "-mno-red-zone", "-c",
+                           arguments: swiftlet.cFlags + ["-mgeneral-regs-only", "-mno-red-zone", "-c",
                                                    kernelSources.appendingPathComponent("ring0.c").path, "-o", ring0.path])
         objects += [boot, ring0]
         for name in Self.cFiles {
             let source = kernelSources.appendingPathComponent("\(name).c")
             let object = cache.appendingPathComponent("\(name).o")
             try compileIfStale(t.clang, inputs: [source] + headers, output: object,
-                               arguments: cFlags(t) + ["-c", source.path, "-o", object.path])
+                               arguments: swiftlet.cFlags + ["-c", source.path, "-o", object.path])
             objects.append(object)
         }
         // std::_Rb_tree_* for the concurrency runtime: the one object of the system's libstdc++ it needs.
         let tree = cache.appendingPathComponent("tree.o")
         if !fm.fileExists(atPath: tree.path) {
             let libstdcxx = try Self.systemLibstdcxx()
-            try run(t.ar, ["x", libstdcxx, "tree.o"], in: cache)
+            try runTool(t.ar, ["x", libstdcxx, "tree.o"], in: cache)
         }
         objects.append(tree)
 
@@ -152,30 +105,17 @@ struct KernelBuilder {
         var linked = Set<String>()
         var pending = Array(imported)
         while let name = pending.popLast() {
-            guard let module = Self.modules.first(where: { $0.name == name }), linked.insert(name).inserted else { continue }
+            guard let module = ModuleList.swiftlet.modules.first(where: { $0.name == name }), linked.insert(name).inserted else { continue }
             pending += module.dependencies
         }
-        for module in Self.modules {
-            let dir = swiftletRoot.appendingPathComponent("Sources/\(module.name)")
-            let sources = try swiftFiles(in: dir)
-            let object = cache.appendingPathComponent("\(module.name).o")
-            // The folder itself too: its time changes when a file is added or removed.
-            let inputs = [dir] + sources + module.dependencies.map { cache.appendingPathComponent("\($0).o") }
-                + (module.name.hasPrefix("SwiftletKVM") ? headers : [])
-                + (module.name == "SwiftletCrypto" ? [cryptoSources.appendingPathComponent("include/CSwiftletCrypto.h")] : [])
-            try compileIfStale(t.swiftc, inputs: inputs, output: object,
-                               arguments: swiftFlags(t) + ["-module-name", module.name, "-emit-module",
-                                                           "-emit-module-path", cache.appendingPathComponent("\(module.name).swiftmodule").path,
-                                                           "-c"] + sources.map(\.path) + ["-o", object.path])
-            if linked.contains(module.name) { objects.append(object) }
-        }
+        for module in try swiftlet.compile() where linked.contains(module.name) { objects.append(module.object) }
         if linked.contains("SwiftletCrypto") {
             let header = cryptoSources.appendingPathComponent("include/CSwiftletCrypto.h")
             for name in ["aesni", "chacha20"] {
                 let source = cryptoSources.appendingPathComponent("\(name).c")
                 let object = cache.appendingPathComponent("crypto-\(name).o")
                 try compileIfStale(t.clang, inputs: [source, header], output: object,
-                                   arguments: cFlags(t) + Self.cryptoCFlags + ["-c", source.path, "-o", object.path])
+                                   arguments: swiftlet.cFlags + KernelModules.cryptoCFlags + ["-c", source.path, "-o", object.path])
                 objects.append(object)
             }
         }
@@ -185,7 +125,7 @@ struct KernelBuilder {
         let storeObject = generated.appendingPathComponent("store.o")
         try writeIfChanged(Self.storeAssembly(store), to: storeSource)
         try compileIfStale(t.clang, inputs: [storeSource] + store.map(\.file), output: storeObject,
-                           arguments: cFlags(t) + ["-c", storeSource.path, "-o", storeObject.path])
+                           arguments: swiftlet.cFlags + ["-c", storeSource.path, "-o", storeObject.path])
         objects.append(storeObject)
         if !store.isEmpty {
             let bytes = store.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.file.path)[.size] as? Int) ?? 0) }
@@ -198,11 +138,11 @@ struct KernelBuilder {
         let sources = generatedSources + appSources.map { folder.appendingPathComponent($0) }
         let conditions = manifest.compilesZones ? ["-D", "SWIFTLET_COMPILED_ZONES"] : []
         let tool = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let moduleObjects = Self.modules.map { cache.appendingPathComponent("\($0.name).o") }
+        let moduleObjects = ModuleList.swiftlet.modules.map { cache.appendingPathComponent("\($0.name).o") }
         let manifestFile = folder.appendingPathComponent("Swiftlet.swift")
         let appInputs = sources + [folder, tool] + moduleObjects + (fm.fileExists(atPath: manifestFile.path) ? [manifestFile] : [])
         try compileIfStale(t.swiftc, inputs: appInputs,
-                           output: app, arguments: swiftFlags(t) + conditions + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
+                           output: app, arguments: swiftlet.swiftFlags + conditions + ["-module-name", "App", "-c"] + sources.map(\.path) + ["-o", app.path])
         objects.insert(app, at: 0)
 
         // Linked again only when an object, the linker script, a runtime library or this tool changed.
@@ -214,11 +154,11 @@ struct KernelBuilder {
             say("  \(image.lastPathComponent) is up to date")
         } else {
             try? fm.removeItem(at: image)
-            try run(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic",
+            try runTool(t.lld, ["-nostdlib", "-static", "--gc-sections", "--icf=all", "--nmagic",
                             // Code is generated here (LTO), so here is where LLVM's machine outliner runs.
                             "-mllvm", "-enable-machine-outliner", "-T", script.path,
                             "-o", elf.path] + objects.map(\.path) + libraries.map(\.path))
-            try run(t.objcopy, ["--strip-all", elf.path, image.path])
+            try runTool(t.objcopy, ["--strip-all", elf.path, image.path])
         }
         let size = (try? fm.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
         say("built \(image.path) (\(size / 1024) KB; with symbols: \(elf.lastPathComponent)) in \(seconds(since: started))")
@@ -340,34 +280,5 @@ struct KernelBuilder {
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
         throw CLIError("no libstdc++.a under \(gcc.path) (apt-get install libstdc++-12-dev)")
-    }
-
-    func swiftFiles(in dir: URL) throws -> [URL] {
-        guard let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
-        var found: [URL] = []
-        for case let url as URL in walker where url.pathExtension == "swift" { found.append(url) }
-        return found.sorted { $0.path < $1.path }
-    }
-
-    func modified(_ url: URL) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate]) as? Date
-    }
-
-    /// Runs the compiler unless `output` is newer than every input.
-    func compileIfStale(_ tool: URL, inputs: [URL], output: URL, arguments: [String]) throws {
-        if let built = modified(output), inputs.allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return }
-        let started = Date()
-        say("  compiling \(output.deletingPathExtension().lastPathComponent)")
-        try? FileManager.default.removeItem(at: output)
-        try run(tool, arguments)
-        let took = Date().timeIntervalSince(started)
-        if took >= 5 { say("  compiled \(output.deletingPathExtension().lastPathComponent) in \(seconds(since: started))") }
-    }
-
-    func run(_ tool: URL, _ arguments: [String], in directory: URL? = nil) throws {
-        let status = ChildProcess.run(tool, arguments: arguments, workingDirectory: directory, quiet: true)
-        guard status == 0 else {
-            throw CLIError("\(tool.lastPathComponent) failed (status \(status)); its messages are above")
-        }
     }
 }

@@ -11,9 +11,15 @@
 // devices or arguments) name the file and line of the declaration.
 
 import Foundation
+import Swiftlet
 import SwiftletManifest
 
 typealias Manifest = Application
+
+extension Argument {
+    /// The kind in Swiftlet's list; `ManifestLoader` refused a manifest naming another.
+    var declaredKind: DeclaredArgument.Kind { DeclaredArgument.Kind(rawValue: kind)! }
+}
 
 extension Application {
     static let fileName = "Swiftlet.swift"
@@ -28,7 +34,24 @@ extension Application {
     var compilesZones: Bool { !storeFromDisk && (devices.first { $0.kind == .store }?.compileZones ?? false) }
 
     static func load(from folder: URL) throws -> Application {
-        try ManifestLoader(folder: folder).load()
+        let app = try ManifestLoader(folder: folder).load()
+        try app.checkArguments()
+        return app
+    }
+
+    /// Each argument's kind is one of Swiftlet's, and its default reads as the application's command line would.
+    func checkArguments() throws {
+        for a in arguments {
+            guard let kind = DeclaredArgument.Kind(rawValue: a.kind) else {
+                throw CLIError("\(file):\(a.line): error: argument '\(a.name)': no argument kind '\(a.kind)' (the tool and SwiftletManifest differ: rebuild the tool)")
+            }
+            guard let value = a.defaultValue, kind != .flag else { continue }
+            do {
+                _ = try ArgumentValues(parsing: ["--\(a.name)", value], declared: [DeclaredArgument(a.name, kind, default: value, help: a.help)])
+            } catch {
+                throw CLIError("\(file):\(a.line): error: argument '\(a.name)': its default: \(error.description)")
+            }
+        }
     }
 }
 
@@ -135,8 +158,8 @@ enum Swiftc {
         let fm = FileManager.default
         let base = fm.temporaryDirectory.appendingPathComponent("swiftlet-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let out = base.appendingPathExtension("out"), err = base.appendingPathExtension("err")
-        fm.createFile(atPath: out.path, contents: nil)
-        fm.createFile(atPath: err.path, contents: nil)
+        _ = fm.createFile(atPath: out.path, contents: nil)
+        _ = fm.createFile(atPath: err.path, contents: nil)
         defer { try? fm.removeItem(at: out); try? fm.removeItem(at: err) }
         let p = Process()
         p.executableURL = executable

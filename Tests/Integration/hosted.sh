@@ -480,6 +480,11 @@ SWIFT
     out=$("$SWIFTLET" build "$app" 2>&1) && { echo "a bad name and a duplicate device passed"; return 1; }
     echo "$out" | grep -q "Swiftlet.swift:3: error: name 'Kinds' must be lower-case" && echo "$out" | grep -q "Swiftlet.swift:3: error: device 'console' is listed twice" \
         || { echo "library checks: $out"; return 1; }
+    # A default is read as the command line would be: an address that is not one is refused with its line.
+    cp "$WORK/kinds-manifest" "$app/Swiftlet.swift"
+    sed -i 's/default: "10.0.0.1"/default: "10.0.0"/' "$app/Swiftlet.swift"
+    out=$("$SWIFTLET" configure "$app" 2>&1) && { echo "a bad address default passed"; return 1; }
+    echo "$out" | grep -q "Swiftlet.swift:11: error: argument 'peer': its default: --peer '10.0.0' is not an IPv4 address" || { echo "bad default: $out"; return 1; }
     cp "$WORK/kinds-manifest" "$app/Swiftlet.swift"
     "$SWIFTLET" configure "$app" >/dev/null 2>&1 || { echo "the restored manifest fails"; return 1; }
     return 0
