@@ -45,8 +45,8 @@ public enum LogLevel: UInt8, Sendable {
 public final class LogSource: @unchecked Sendable {
     public let name: String
     /// Messages whose level's raw value is at most this are reported; 0 reports none. No run-time
-    /// exclusivity check: it cost each call whose level is off 7 ns (Benchmarks/run logging), and the
-    /// byte is only read on the hot path and written before the source is used.
+    /// exclusivity check: it would cost each call whose level is off about 7 ns, and it is not needed,
+    /// since the byte is only read on the hot path and written before the source is used.
     @exclusivity(unchecked) @usableFromInline var threshold: UInt8
     @usableFromInline let router: LogRouter
     /// This second's messages, those suppressed beyond the rate, and the time `admit` read.

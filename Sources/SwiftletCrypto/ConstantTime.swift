@@ -4,14 +4,14 @@
 // compiler could turn into a branch.
 
 /// Always zero; never write it (see `ConstantTime.barrier`). Public and mutable so that neither Swift's
-/// optimiser nor LLVM may assume its value: an internal or constant zero was folded away (measured).
+/// optimiser nor LLVM may assume its value: an internal or constant zero is folded away.
 public nonisolated(unsafe) var _constantTimeBarrier: UInt64 = 0
 
 public enum ConstantTime {
     /// A zero the compiler cannot prove is zero. `b ^ (mask & (a ^ b))` is branch-free as written, but
     /// when the mask's bit comes from a comparison LLVM may recognise a select and, for a large value whose
-    /// candidates sit in memory, emit a conditional jump (it did in the P-256 fixed-base table lookup on
-    /// "is this signed digit zero?", Swift 6.3 at -O). XOR-ing such a mask with this word stops it: the
+    /// candidates sit in memory, emit a conditional jump (Swift 6.3 at -O does so for the P-256 fixed-base
+    /// table lookup on "is this signed digit zero?"). XOR-ing such a mask with this word stops it: the
     /// mask is no longer known to be all-zeros or all-ones. Read it once per operation into a local.
     @inline(__always)
     public static var barrier: UInt64 { _constantTimeBarrier }
@@ -27,10 +27,10 @@ public enum ConstantTime {
     public static func mask32(_ bit: UInt32) -> UInt32 { 0 &- bit }
 
     /// `mask(bit)` XOR-ed with `barrier`, so that the optimiser cannot know the mask is all-ones or all-zero
-    /// and rebuild a branch or a load of only the chosen entry from it (it did: RSA's window lookup became
-    /// "compare, jump, load one entry"). For every mask that selects among values in memory by a secret.
-    /// (Not in `mask` itself: in field arithmetic the global's reload on every use cost P-256 a quarter of
-    /// its speed on unix. Do not XOR a result with `barrier` again: the two would cancel.)
+    /// and rebuild a branch or a load of only the chosen entry from it (RSA's window lookup otherwise
+    /// compiles to "compare, jump, load one entry"). For every mask that selects among values in memory by
+    /// a secret. (Not in `mask` itself: in field arithmetic the global's reload on every use costs P-256 a
+    /// quarter of its speed. Do not XOR a result with `barrier` again: the two would cancel.)
     @inline(__always)
     public static func opaqueMask(_ bit: UInt64) -> UInt64 { (0 &- bit) ^ barrier }
 

@@ -13,8 +13,8 @@
 // `capacity` responses and starts empty again when full (a flood of distinct names cannot grow it). Its
 // hash is Swift's `Hasher` (SipHash, seeded at random per process), so names cannot be chosen to collide.
 //
-// Measured (Benchmarks/run dns, callgrind): the dns example spent about 16,000 instructions of its own per
-// UDP query parsing, answering and encoding; a hit costs a small fraction of that.
+// Why: parsing, answering and encoding a UDP query costs about 16,000 instructions; a hit costs a small
+// fraction of that.
 
 import Swiftlet
 import SwiftletWire
@@ -34,8 +34,8 @@ public struct DNSResponseCache: Sendable {
     }
     /// An open-addressing table (linear probing) over `entries`: index + 1, 0 for empty. Twice the
     /// capacity, a power of two. A lookup hashes and compares the question where it lies in the query,
-    /// lowercasing as it goes, so a hit builds no key; Swift's `Dictionary` with an array key cost a
-    /// query a key array, a response copy and about 800 instructions of hashing (callgrind, dnsperf).
+    /// lowercasing as it goes, so a hit builds no key (a `Dictionary` with an array key would cost each
+    /// query a key array, a response copy and about 800 instructions of hashing).
     private var slots: [Int32]
     private var entries: [Entry] = []
     public private(set) var hits = 0

@@ -6,9 +6,9 @@
 // Paths. A query without a COOKIE option goes to `DNSResponseCache` (which sends everything but plain
 // queries on to the responder). A query with one goes to `DNSResponder` with our reply to the cookie
 // (the cache never holds per-client responses). Over TCP nothing is rate limited (RFC 7766 §10 lets a
-// server ask for TCP; a TCP client has shown its address) and nothing goes through the cache, as the dns
-// example has always answered TCP. Over UDP a response is limited (dropped, or slipped as a truncated
-// stand-in, see `DNSRateLimiter`) unless its query came with a valid server cookie of ours: that client
+// server ask for TCP; a TCP client has shown its address) and nothing goes through the cache: the
+// responder answers every TCP query itself. Over UDP a response is limited (dropped, or slipped as a
+// truncated stand-in, see `DNSRateLimiter`) unless its query came with a valid server cookie of ours: that client
 // has shown it receives what we send to its address, so it is no forger's victim (BIND and NSD exempt it).
 //
 // The COOKIE option is found by walking the query's sections to its OPT record with every length

@@ -4,7 +4,7 @@
 // `DNSStreamFramer` collects what a connection read and hands out whole messages. Cost is linear in the
 // bytes received: messages are consumed by moving an index, and the consumed prefix is dropped only when
 // it is at least as long as what remains (so every byte is moved at most once on average, not once per
-// message ahead of it as `removeFirst` per message did). It does no I/O.
+// message ahead of it as a `removeFirst` per message would move it). It does no I/O.
 
 public struct DNSStreamFramer: Sendable {
     private var buffer: [UInt8] = []

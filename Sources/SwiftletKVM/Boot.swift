@@ -53,8 +53,8 @@ public enum Boot {
         Log.main.configure(logging.settings)
         Log.main.setClock { clock.now() }
         // The serial port costs a VM exit a byte (about 100 us under kvm-pvm): at most 1,000 bytes of log a
-        // second go there, a tenth of the CPU at worst (with every response logged at debug, all of them cut
-        // the website kernel's keep-alive rate from 14,600 to 1,600 requests a second).
+        // second go there, a tenth of the CPU at worst. Unbounded, a debug line per response cuts a web
+        // kernel's keep-alive request rate to about a ninth.
         Log.main.addReporter(Log.consoleReporter(console, bytesPerSecond: 1000))
     }
 

@@ -5,7 +5,7 @@
 // Each datagram keeps one payload buffer, grown to the highest fragment end seen, and the byte ranges it
 // holds as a sorted array of disjoint, merged runs: a fragment is placed by binary search (O(log n)
 // comparisons) and merged with the runs it touches, so a duplicate costs a few comparisons and no copy.
-// Datagrams live in an array changed in place (never copied out of a dictionary and back, which copied
+// Datagrams live in an array changed in place (never copied out of a dictionary and back, which would copy
 // their buffers on write).
 //
 // Overlaps follow RFC 5722 (for IPv6; Linux does the same for IPv4): a fragment wholly inside data already

@@ -32,7 +32,7 @@ struct SipHash24 {
     }
 
     // Not inlined: hashes run per connection or per SYN, never per segment, and each inlined copy of the
-    // rounds cost the kvm image about a kilobyte (the dns kernel's 400 KiB goal).
+    // rounds costs the kvm image about a kilobyte.
     @inline(never)
     mutating func add(_ byte: UInt8) {
         tail |= UInt64(byte) << UInt64(8 * tailBytes)

@@ -33,8 +33,8 @@ extension NetworkStack {
     /// Queues a datagram on its port (a closed port or a full queue is counted; the caller answers the first).
     private func queueUDP(_ packet: UDPPacket, source: IPAddress, destination: IPAddress) -> UDPQueueing {
         // The queue is changed where it lies in the dictionary: a copy of the socket taken out and put
-        // back shares the queue's storage, so appending copied the whole queue, datagram by datagram
-        // (callgrind: most of a tap DNS query's 23k instructions under dnsperf).
+        // back shares the queue's storage, so appending to it would copy the whole queue, datagram by
+        // datagram (most of a DNS query's instructions on the tap target).
         guard let socket = udpSockets.index(forKey: packet.destinationPort) else {
             counters.udpNoPort += 1
             return .noPort

@@ -366,8 +366,8 @@ public final class NetworkStack<Device: NetworkDevice> {
 }
 
 /// A bound UDP port's receive queue. Outside the generic `NetworkStack` on purpose: a type nested in a
-/// generic class is generic too, and its metadata was looked up in the runtime's cache (hashing) twice
-/// per datagram on the tap target.
+/// generic class is generic too, and its metadata would be looked up in the runtime's cache (hashing)
+/// twice per datagram on the tap target.
 struct UDPPort {
     var queue: [UDPDatagram] = []
     var limit: Int

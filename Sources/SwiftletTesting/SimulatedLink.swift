@@ -67,7 +67,7 @@ public final class SimulatedDevice: NetworkDevice {
 }
 
 /// Used from one thread, by tests and benchmarks that step it; its properties skip Swift's run-time
-/// exclusivity checks (see NetworkStack), which were a tenth of `Benchmarks/run tcp-memory`.
+/// exclusivity checks (see NetworkStack), which would be a tenth of `Benchmarks/run tcp-memory`.
 public final class SimulatedLink {
     public let a: SimulatedDevice
     public let b: SimulatedDevice

@@ -131,7 +131,8 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         return true
     }
 
-    /// Lowercased bytes fed eight at a time (byte at a time, hashing was the dns example's largest cost).
+    /// Lowercased bytes fed eight at a time (fed a byte at a time, hashing would be a DNS server's largest
+    /// cost).
     public func hash(into h: inout Hasher) {
         var word: UInt64 = 0
         var n = 0
@@ -220,9 +221,9 @@ func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 ///
 /// Remembers where each suffix it wrote starts: the name (its storage shared, not copied) and the label
 /// offset. A lookup scans them, comparing lengths first and then bytes case-insensitively: a response has
-/// a few dozen suffixes at most, and a scan costs less than hashing each suffix would (it did: hashing
-/// was a tenth of the dns example's time). Beyond `capacity` suffixes new ones are not remembered, which
-/// costs compression, never correctness.
+/// a few dozen suffixes at most, and a scan costs less than hashing each suffix would (hashing them
+/// would take about a tenth of a DNS server's time). Beyond `capacity` suffixes new ones are not
+/// remembered, which costs compression, never correctness.
 struct DNSNameCompressor {
     private var suffixes: [(name: DNSName, start: Int, offset: Int)] = []
     static let capacity = 128

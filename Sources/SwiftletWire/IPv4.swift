@@ -161,8 +161,8 @@ public struct IPv4Header: Hashable, Sendable {
 }
 
 extension Array where Element == UInt8 {
-    /// A copy of the bytes of a span (one bulk copy: appending byte by byte cost a tap DNS query 500
-    /// instructions).
+    /// A copy of the bytes of a span (one bulk copy: appending byte by byte would cost a DNS query about
+    /// 500 instructions).
     public init(copying span: Span<UInt8>) {
         self.init(repeating: 0, count: span.count)
         var bytes = mutableSpan

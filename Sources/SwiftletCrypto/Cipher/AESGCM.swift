@@ -9,10 +9,10 @@
 // len(P) ≤ 2^39 - 256 bits, len(A) ≤ 2^64 - 1 bits, refused with .outputTooLong; with a 96-bit IV that
 // bound also keeps the 32-bit counter from wrapping.
 //
-// Hardware seam: GCM is generic over `GCMBlockCipher` (the block function and the CTR loop) and
-// `GHashEngine` (GHASH). The portable pair is `BitslicedAES` + `GHash`. An AES-NI/PCLMULQDQ backend is
-// two more conforming types (or one enum conforming to both that holds either backend, chosen by CPUID
-// in init and switched once per call, not per block); AES128GCM/AES256GCM then store that instead.
+// Backends: `GCM` is generic over `GCMBlockCipher` (the block function and the CTR loop) and `GHashEngine`
+// (GHASH); the portable pair is `BitslicedAES` + `GHash`. A key's `AESGCMBackend` is that portable
+// GCM or `HardwareAESGCM` (AES-NI and PCLMULQDQ, GCMHardware.swift), chosen when the key is made and
+// switched on once per message, never per block.
 
 /// What GCM needs from its block cipher. The portable `BitslicedAES` conforms.
 protocol GCMBlockCipher {

@@ -86,7 +86,7 @@ struct Poly1305 {
 
     /// Absorbs `bytes` as whole 16-byte blocks, the last one zero-padded (RFC 8439 §2.8's pad16):
     /// the shape of the AEAD's MAC input. Each call starts a fresh block. Optimised for speed even in a
-    /// kernel built for size: at -Osize the multiply-carry chain ran about a third slower.
+    /// kernel built for size: at -Osize the multiply-carry chain runs about a third slower.
     @_optimize(speed)
     mutating func absorbPadded(_ bytes: Span<UInt8>) {
         let o = absorbWholeBlocks(bytes)

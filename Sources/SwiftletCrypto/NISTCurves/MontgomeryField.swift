@@ -118,8 +118,8 @@ struct Residue<M: MontgomeryModulus>: BitwiseCopyable, Sendable {
         return Self(montgomery: M.Limbs.select(borrow & (1 ^ top), t, reduced))
     }
 
-    /// a²·R⁻¹ mod m. (A dedicated squaring, cross products once and doubled, measured no faster here:
-    /// the carry chains, not the multiplications, bound the time.)
+    /// a²·R⁻¹ mod m, as a multiplication by itself: the carry chains, not the multiplications, bound the
+    /// time, so a dedicated squaring (cross products once and doubled) is no faster.
     @inline(__always)
     func squared() -> Self { self * self }
 

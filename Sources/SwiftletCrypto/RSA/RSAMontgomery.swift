@@ -9,7 +9,7 @@
 // exponentiation is left-to-right 2^4-ary (HAC Algorithm 14.82) with every window multiplied in, leading zero
 // windows included, and a table lookup that reads every entry through masks.
 // Values are `RSALimbs` passed by value; the loops read them through `span`/`mutableSpan`, because indexing an
-// InlineArray parameter directly made the optimiser copy all 512 bytes per element read.
+// InlineArray parameter directly makes the optimiser copy all 512 bytes per element read.
 //
 // Timing: `multiply`, `reduce`, `double` and `powSecret` are constant time in the values (loop counts depend on
 // `width` only). `powPublic` branches on the bits of its exponent: it is only called with the public exponent e.

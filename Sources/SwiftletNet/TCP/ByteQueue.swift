@@ -127,7 +127,8 @@ struct ByteQueue {
         precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteQueue.copy out of range")
         var out: [UInt8] = []
         guard length > 0 else { return out }
-        // Appending slices copies without zero-filling first (a memset of every byte read, in callgrind).
+        // Appending slices copies without zero-filling first (an array made at full size and then filled
+        // would memset every byte read).
         out.reserveCapacity(length)
         let at = (head + offset) % storage.count
         let first = min(length, storage.count - at)

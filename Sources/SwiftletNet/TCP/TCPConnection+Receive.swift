@@ -82,8 +82,8 @@ extension TCPConnection {
         if length == 0 {
             // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: the right edge itself too (as Linux's tcp_sequence), where
             // RFC 9293's table stops one short. A peer that filled our window exactly and lost its last
-            // segment sends its ACKs from the right edge; dropping them as unacceptable also dropped the
-            // acknowledgment of our data (measured: 200 ms stalls until the peer's retransmission timeout).
+            // segment sends its ACKs from the right edge; dropping them as unacceptable would also drop the
+            // acknowledgment of our data, stalling until the peer's retransmission timeout (200 ms).
             acceptable = seq.isIn(rcvNxt, rcvNxt + window + 1)
         } else {
             acceptable = window > 0 && (seq.isIn(rcvNxt, rcvNxt + window) || (seq + length - 1).isIn(rcvNxt, rcvNxt + window))
@@ -329,9 +329,9 @@ extension TCPConnection {
     /// RFC 2883 §4: the first SACK block reports a duplicate segment when it lies below the cumulative
     /// ACK or inside the second block. A duplicate of a segment we fast-retransmitted means the original
     /// arrived after all: once every retransmission of a recovery comes back duplicated, the recovery was
-    /// spurious, so the congestion window is restored. (Raising the duplicate threshold as well was
-    /// measured to hurt: at 5% loss, windows are too small to produce the extra duplicates before the
-    /// RTO; time-based detection, RACK, is the better cure and is still to do.)
+    /// spurious, so the congestion window is restored. The duplicate threshold is not raised as well (at
+    /// 5% loss, windows are too small to produce the extra duplicates before the RTO): RACK's reordering
+    /// window, grown here, answers reordering instead.
     private mutating func noteDuplicateSACK(_ first: SACKBlock, ack: TCPSequenceNumber, second: SACKBlock?) {
         let isDuplicate = first.right <= ack || second.map { first.left >= $0.left && first.right <= $0.right } ?? false
         guard isDuplicate else { return }

@@ -147,9 +147,9 @@ extension TCPConnection {
 
     /// The data the next segment may carry: the MSS (less the timestamps, in `sendMSS`) less the room the
     /// SACK blocks it will report take (RFC 9293 §3.7.1: the MSS counts data only, and options beyond
-    /// those assumed come out of it). A full-size segment with SACK blocks was 12 to 28 bytes over the
-    /// MTU, and IP sent it as two fragments: one more frame to lose, and dropped whole by paths that drop
-    /// fragments.
+    /// those assumed come out of it). Otherwise a full-size segment with SACK blocks would be 12 to 28
+    /// bytes over the MTU and go as two IP fragments: one more frame to lose, and dropped whole by paths
+    /// that drop fragments.
     var segmentPayloadLimit: Int {
         guard sackEnabled, !outOfOrder.isEmpty || duplicateReport != nil else { return sendMSS }
         let blocks = min(timestampsEnabled ? 3 : 4, (duplicateReport != nil ? 1 : 0) + recentBlocks.count)

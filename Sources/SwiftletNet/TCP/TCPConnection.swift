@@ -470,7 +470,7 @@ public struct TCPConnection {
     // MARK: - Time
 
     /// The earliest deadline among the running timers.
-    /// (Compared one by one: a loop over an array literal of the six allocated an array per call, three
+    /// (Compared one by one: a loop over an array literal of them would allocate an array per call, three
     /// times a segment.)
     public var nextDeadline: Instant {
         var t = Instant.distantFuture
