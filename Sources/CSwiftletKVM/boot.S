@@ -5,9 +5,9 @@
  * and jumps to the entry in 32-bit protected mode, paging off, with %ebx holding the physical address
  * of `struct hvm_start_info`.
  *
- * Here, with as few ring-0 instructions as possible (kvm-pvm emulates each): identity-map 4 GiB
- * (user-accessible: the application runs in ring 3 but is trusted; ring 3 is for speed under kvm-pvm,
- * see DESIGN.md), enter long mode, load the GDT, the TSS (all-ports I/O bitmap) and the IDT register,
+ * Here, with as few ring-0 instructions as possible (kvm-pvm emulates each): identity-map the first
+ * 8 MiB (user-accessible: the application runs in ring 3 but is trusted; ring 3 is for speed under kvm-pvm,
+ * see docs/ARCHITECTURE.md, "The machine under the kvm target"), enter long mode, load the GDT, the TSS (all-ports I/O bitmap) and the IDT register,
  * then `iretq` to `ring3_start` (platform.c) with IOPL 3 and interrupts off. Ring 3 fills the IDT,
  * refines the page tables, programs the interrupt controllers and asks the gate for the privileged
  * rest (MSRs, CR3). Interrupts are taken only inside the gate (`int3` from ring 3), which arms the

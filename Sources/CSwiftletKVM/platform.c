@@ -47,9 +47,9 @@ struct hvm_memmap_entry {
 /* ---- Console ---- */
 
 /* COM1 as QEMU emulates it: the transmitter takes each byte at once, so the line status is checked once
- * per call rather than per byte (each port access is a VM exit: about 100 us under kvm-pvm). `rep outsb`
- * was tried for whole lines and was slower under kvm-pvm (each byte still an exit, plus string emulation):
- * the log's console reporter on kvm has a byte budget instead (Boot.startLogging). */
+ * per call rather than per byte (each port access is a VM exit: about 100 us under kvm-pvm). One `outb`
+ * per byte: `rep outsb` is slower under kvm-pvm (each byte is still an exit, plus string emulation). What
+ * bounds the cost is the console reporter's byte budget on kvm (Boot.startLogging). */
 void swiftlet_serial_write(const uint8_t *bytes, size_t count) {
     if (!kernel_info.first_output_tsc) kernel_info.first_output_tsc = swiftlet_rdtsc();
     for (int i = 0; i < 100000 && !(swiftlet_inb(COM1 + 5) & 0x20); i++) {}
@@ -78,7 +78,6 @@ static void say_number(uint64_t v) {
 
 static uint64_t ns_per_tick_mult;  /* nanoseconds per TSC tick, as a 32.32 fixed-point number */
 
-static uint64_t ring3_tsc, main_tsc;  /* for the boot report */
 static uint64_t ticks_per_ns_mult;  /* TSC ticks per nanosecond, 32.32 */
 static uint64_t ring3_tsc, main_tsc;  /* for the boot report */
 

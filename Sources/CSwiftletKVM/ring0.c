@@ -1,5 +1,5 @@
 /* CSwiftletKVM: the only C that runs in ring 0 (compiled with -mgeneral-regs-only: under kvm-pvm ring-0
- * code is emulated and SSE/x87 there aborts, see DESIGN.md): `kernel_exception` reports a CPU exception
+ * code is emulated and SSE/x87 there aborts, see docs/ARCHITECTURE.md, "The machine under the kvm target"): `kernel_exception` reports a CPU exception
  * on COM1 and exits QEMU. Everything else in ring 0 is the assembly of boot.S.
  */
 #include "kernel.h"

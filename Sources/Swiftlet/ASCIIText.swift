@@ -1,5 +1,6 @@
 // Swiftlet: byte-wise text helpers for protocol keywords, file names and paths (ASCII case, prefixes,
-// suffixes, splitting on one byte).
+// suffixes, splitting on one byte, trimming spaces, hexadecimal digits). Every module's protocol text uses
+// these; a module does not write its own.
 //
 // String's own `uppercased()`, `hasPrefix`, `hasSuffix`, `split(separator:)` and hashing work on Unicode
 // characters and canonical equivalence, which in a kernel links the Unicode data tables and the code
@@ -30,6 +31,37 @@ extension String {
 
     /// True when the two texts are the same bytes (no Unicode equivalence).
     public func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+
+    /// The text with `A`-`Z` turned into `a`-`z`; every other byte unchanged.
+    public var asciiLowercased: String {
+        String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// True when the texts are the same bytes but for the case of ASCII letters (HTTP field names, DNS names).
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && x | 0x20 >= 0x61 && x | 0x20 <= 0x7A)
+        }
+    }
+
+    /// Without leading and trailing spaces and tabs (HTTP's OWS, RFC 9110 §5.6.3).
+    public var trimmingSpacesAndTabs: String {
+        let bytes = utf8
+        let kept = bytes.drop { $0 == 0x20 || $0 == 0x09 }
+        var end = kept.endIndex
+        while end > kept.startIndex, case let b = bytes[bytes.index(before: end)], b == 0x20 || b == 0x09 { end = bytes.index(before: end) }
+        return String(decoding: kept[kept.startIndex..<end], as: UTF8.self)
+    }
+}
+
+/// The value of the hexadecimal digit `c` (`0`-`9`, `a`-`f`, `A`-`F`); nil for any other byte.
+public func hexDigitValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: return c - 0x30
+    case 0x61...0x66: return c - 0x61 + 10
+    case 0x41...0x46: return c - 0x41 + 10
+    default: return nil
+    }
 }
 
 /// A String key hashed and compared by its UTF-8 bytes: for dictionaries of paths and names, which String's

@@ -30,7 +30,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         var value: UInt64 = 0
         var groups = 0
         for part in text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
-            guard part.count == 2, let hi = hexValue(part.first!), let lo = hexValue(part.last!) else { return nil }
+            guard part.count == 2, let hi = hexDigitValue(part.first!), let lo = hexDigitValue(part.last!) else { return nil }
             value = value << 8 | UInt64(hi << 4 | lo)
             groups += 1
         }
@@ -196,7 +196,7 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         else if bytes.first == UInt8(ascii: ":") { return nil }
         while i < bytes.count {
             var value: UInt32 = 0, digits = 0
-            while i < bytes.count, let d = hexValue(bytes[i]) {
+            while i < bytes.count, let d = hexDigitValue(bytes[i]) {
                 value = value << 4 | UInt32(d); digits += 1; i += 1
                 if digits > 4 { return nil }
             }
@@ -329,15 +329,6 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 }
 
 // MARK: - Hex helpers shared by the address types.
-
-func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-    default: return nil
-    }
-}
 
 let hexDigits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
 

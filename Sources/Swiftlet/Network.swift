@@ -1,10 +1,11 @@
-// Swiftlet: the network API applications are written against (DESIGN.md "Concurrency").
+// Swiftlet: the network API applications are written against (docs/ARCHITECTURE.md, "Concurrency").
 //
 // An application is generic over `Network`; each target supplies one concrete type: the `unix` target
 // host kernel sockets (`SwiftletUnix.HostNetwork`), `tap` and `kvm` Swiftlet's own TCP/IP
 // (`SwiftletNet.AsyncStack`). The compiler specialises the application for that type, so no call goes
 // through a witness table at run time. Everything here is async and runs on the unikernel's one
-// cooperative executor, so nothing is `Sendable` and nothing locks.
+// cooperative executor, so nothing locks; the types are `Sendable` by that contract (docs/ARCHITECTURE.md,
+// "Concurrency").
 //
 // One error type serves every target, so an application handles `refused` the same way whether the RST
 // came through Linux or through Swiftlet's TCP.

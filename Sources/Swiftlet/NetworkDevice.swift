@@ -1,8 +1,9 @@
 // Swiftlet: the network device protocol (an Ethernet NIC: a tap, virtio-net, or a test fake).
 //
 // Transmit is synchronous and never blocks: the device queues the frame or reports it dropped.
-// Receive is split so that one run loop can serve every device: `receive(limit:_:)` hands over the
-// frames that are already there without waiting, and `waitForFrames()` suspends until at least one is.
+// Receive never waits either: `receive(limit:_:)` hands over the frames that are already there. The
+// platform's run loop learns that frames arrived (epoll on the tap's descriptor, the virtio interrupt) and
+// its stack driver drains the device.
 // Frames are whole Ethernet frames without FCS.
 
 import _Concurrency
@@ -43,9 +44,6 @@ public protocol NetworkDevice: AnyObject {
     /// Hands each frame that has already arrived (at most `limit`) to `handler`; never waits.
     /// Returns how many were handed over.
     func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int
-
-    /// Suspends until at least one frame can be received.
-    func waitForFrames() async throws(NetworkDeviceError)
 
     /// When the device itself needs a turn of the run loop even if no frame arrives (frames an
     /// impairment holds back); `.distantFuture` for real devices.

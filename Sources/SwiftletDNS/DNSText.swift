@@ -135,21 +135,13 @@ enum DNSText {
         out.reserveCapacity(text.count / 2)
         var i = 0
         while i < text.count {
-            guard let h = hexValue(text[i]), let l = hexValue(text[i + 1]) else { return nil }
+            guard let h = hexDigitValue(text[i]), let l = hexDigitValue(text[i + 1]) else { return nil }
             out.append(h << 4 | l)
             i += 2
         }
         return out
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: c - 48
-        case 65...70: c - 55
-        case 97...102: c - 87
-        default: nil
-        }
-    }
 
     // MARK: names and character-strings
 

@@ -272,7 +272,7 @@ struct RDataReader {
         var v: [UInt8] = []
         for k in 0..<octets {
             if k > 0 { guard b[3 * k - 1] == UInt8(ascii: "-") else { return nil } }
-            guard let h = DNSText.hexValue(b[3 * k]), let l = DNSText.hexValue(b[3 * k + 1]) else { return nil }
+            guard let h = hexDigitValue(b[3 * k]), let l = hexDigitValue(b[3 * k + 1]) else { return nil }
             v.append(h << 4 | l)
         }
         return v

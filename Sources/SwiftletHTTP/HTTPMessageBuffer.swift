@@ -15,6 +15,8 @@
 // framing (size lines, the line ends after data, trailer fields) beyond the decoded body's size, so that
 // framing cannot make a small body cost much memory. Past a limit parsing fails for good.
 
+import Swiftlet
+
 /// What requests and responses have alike: a version and header fields.
 public protocol HTTPMessageHead {
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
@@ -25,12 +27,12 @@ public protocol HTTPMessageHead {
 extension HTTPMessageHead {
     /// The first value of `name` (case-insensitive).
     public func field(_ name: String) -> String? {
-        fields.first { HTTPMessageBuffer.equalsIgnoringCase($0.name, name) }?.value
+        fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// Whether the connection stays open after this message (RFC 9112 §9.3).
     public var keepAlive: Bool {
-        let tokens = (field("Connection") ?? "").split(separator: ",").map { HTTPMessageBuffer.lowercased(String($0)).trimmedSpaces }
+        let tokens = (field("Connection") ?? "").split(separator: ",").map { String($0).asciiLowercased.trimmingSpacesAndTabs }
         if tokens.contains("close") { return false }
         return minorVersion >= 1 || tokens.contains("keep-alive")
     }
@@ -344,7 +346,7 @@ struct HTTPMessageBuffer: Sendable {
         } else {
             while i < end && bytes[i] != 58 {
                 if bytes[i] == 37 {  // "%" HEXDIG HEXDIG
-                    guard i + 2 < end, hexValue(bytes[i + 1]) != nil, hexValue(bytes[i + 2]) != nil else { return false }
+                    guard i + 2 < end, hexDigitValue(bytes[i + 1]) != nil, hexDigitValue(bytes[i + 2]) != nil else { return false }
                     i += 3
                     continue
                 }
@@ -376,14 +378,14 @@ struct HTTPMessageBuffer: Sendable {
     /// instead.
     func framing(of head: HTTPHead, minorVersion: Int, untilClose: Bool) throws(HTTPParseError) -> HTTPFraming {
         guard head.noted.framing else { return untilClose ? .untilClose : .length(0) }
-        let transferEncodings = head.fields.filter { Self.equalsIgnoringCase($0.name, "Transfer-Encoding") }
-        let lengths = head.fields.filter { Self.equalsIgnoringCase($0.name, "Content-Length") }
+        let transferEncodings = head.fields.filter { $0.name.equalsIgnoringASCIICase("Transfer-Encoding") }
+        let lengths = head.fields.filter { $0.name.equalsIgnoringASCIICase("Content-Length") }
         if !transferEncodings.isEmpty {
             // Both is the classic request-smuggling shape.
             guard lengths.isEmpty else { throw .badRequest("both Transfer-Encoding and Content-Length") }
             // RFC 9112 §6.1: in an HTTP/1.0 message the framing is faulty; answer and close.
             guard minorVersion >= 1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 message") }
-            let codings = transferEncodings.flatMap { $0.value.split(separator: ",") }.map { Self.lowercased(String($0)).trimmedSpaces }
+            let codings = transferEncodings.flatMap { $0.value.split(separator: ",") }.map { String($0).asciiLowercased.trimmingSpacesAndTabs }
             guard codings == ["chunked"] else {
                 if codings.last != "chunked" { throw .badRequest("transfer coding does not end with chunked") }
                 throw .notImplemented("transfer coding \(codings.joined(separator: ", "))")
@@ -393,7 +395,7 @@ struct HTTPMessageBuffer: Sendable {
         var length: Int? = nil
         for field in lengths {
             for part in field.value.split(separator: ",", omittingEmptySubsequences: false) {
-                let text = String(part).trimmedSpaces
+                let text = String(part).trimmingSpacesAndTabs
                 guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ (48...57).contains($0) }), let n = Int(text) else {
                     throw .badRequest("bad Content-Length")
                 }
@@ -509,8 +511,8 @@ struct HTTPMessageBuffer: Sendable {
     private func chunkSize(_ line: Range<Int>) throws(HTTPParseError) -> Int {
         var size = 0
         var i = line.lowerBound
-        while i < line.upperBound, let d = Self.hexValue(buffer[i]) {
-            size = size * 16 + d
+        while i < line.upperBound, let d = hexDigitValue(buffer[i]) {
+            size = size * 16 + Int(d)
             guard i - line.lowerBound < 8 else { throw .bodyTooLarge }
             i += 1
         }
@@ -541,34 +543,5 @@ struct HTTPMessageBuffer: Sendable {
     static func isTokenByte(_ b: UInt8) -> Bool {
         b < 64 ? (0x03ff_6cfa_0000_0000 as UInt64) &>> UInt64(b) & 1 == 1
             : b < 128 && (0x57ff_ffff_c7ff_fffe as UInt64) &>> UInt64(b - 64) & 1 == 1
-    }
-
-    static func hexValue(_ b: UInt8) -> Int? {
-        switch b {
-        case 48...57: return Int(b - 48)
-        case 65...70: return Int(b - 55)
-        case 97...102: return Int(b - 87)
-        default: return nil
-        }
-    }
-
-    static func lowercased(_ s: String) -> String {
-        String(decoding: s.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
-    }
-
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
-            (x == y) || ((65...90).contains(x) && x + 32 == y) || ((65...90).contains(y) && y + 32 == x)
-        }
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs (OWS, RFC 9110 §5.6.3).
-    var trimmedSpaces: String {
-        var u = Substring(self)
-        while let f = u.first, f == " " || f == "\t" { u = u.dropFirst() }
-        while let l = u.last, l == " " || l == "\t" { u = u.dropLast() }
-        return String(u)
     }
 }

@@ -122,7 +122,7 @@ public struct HTTPRequestParser {
         let range = head.startLine
         m.examine(range.count)
         // method SP request-target SP HTTP-version (RFC 9112 §3): exactly two single spaces.
-        // The two spaces' positions, counted without an array (that was two allocations a request).
+        // The two spaces' positions, counted without an array (an array would cost two allocations a request).
         var first = -1, second = -1, count = 0
         for i in range where m[i] == 32 {
             count += 1

@@ -61,8 +61,8 @@ public struct HTTPResponse: Sendable {
 
     /// The status line and header block; Content-Length from the body unless `contentLength` says
     /// otherwise (HEAD answers with the length of what GET would send).
-    /// Built as bytes, not through string interpolation: interpolating cost a fifth of a request's
-    /// instructions (callgrind, the website example under wrk).
+    /// Built as bytes, not through string interpolation, which would cost about a fifth of a request's
+    /// instructions.
     /// Throws when a field or the status would break the message (see `HTTPMessageError`).
     public func head(date: String, contentLength: Int? = nil, close: Bool) throws(HTTPMessageError) -> [UInt8] {
         try message(date: Array(date.utf8), contentLength: contentLength, close: close, withBody: false)
@@ -71,7 +71,7 @@ public struct HTTPResponse: Sendable {
     /// The head, and the body after it when `withBody`, in one buffer of exactly their size. Every
     /// piece is measured first, then copied in with `Audited.copy` (the fixed parts are byte arrays made
     /// once; names and values are copied from their strings' UTF-8): appending piece by piece to a
-    /// growing array cost two thirds of the instructions here (callgrind, the website under wrk).
+    /// growing array would be most of this function's cost.
     /// Fields are checked while they are measured (`HTTPField.validate`).
     func message(date: [UInt8], contentLength: Int? = nil, close: Bool, withBody: Bool) throws(HTTPMessageError) -> [UInt8] {
         guard status >= 100 && status <= 999 else { throw .invalidStatus(status) }

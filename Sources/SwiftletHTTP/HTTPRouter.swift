@@ -57,8 +57,8 @@ public struct HTTPRouter: Sendable {
         }
         guard bestLength >= 0 else { return .text(404, HTTPResponse.reason(404)) }
         guard let route = best else {
-            // Only a 405 needs the methods the path allows (building them for every request was two
-            // allocations).
+            // Only a 405 needs the methods the path allows: built here, not for every request (two
+            // allocations each time).
             var allowed: [String] = []
             for r in routes where matches(r) && length(r) == bestLength {
                 allowed.append(r.method)

@@ -140,7 +140,7 @@ public enum HTTPServer {
         }
         // On the clock's steady reading: a wall clock that is set would stretch or cut the request timeout.
         var requestStarted: Instant? = nil
-        // The Date field changes once a second; formatting it for every response showed in profiles.
+        // The Date field changes once a second, so it is formatted once a second, not for every response.
         var dateSecond: Int64 = -1
         var date: [UInt8] = []
         func currentDate() -> [UInt8] {

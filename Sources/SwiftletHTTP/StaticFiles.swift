@@ -37,7 +37,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         let etag: String
         do throws(KeyValueError) {
             let digest = try await store.digest(key)
-            var quoted = "\""  // built in one buffer: two concatenations were two allocations
+            var quoted = "\""  // built in one buffer: two concatenations would be two allocations
             quoted.reserveCapacity(digest.utf8.count + 2)
             quoted += digest
             quoted += "\""
@@ -46,7 +46,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         var fields = [HTTPField(name: "Content-Type", value: Self.contentType(key)), HTTPField(name: "ETag", value: etag),
                       HTTPField(name: "Accept-Ranges", value: "bytes")]
         if let match = request.field("If-None-Match"),
-           match.trimmedSpaces == "*" || match.split(separator: ",").contains(where: { String($0).trimmedSpaces == etag || String($0).trimmedSpaces == "W/" + etag }) {
+           match.trimmingSpacesAndTabs == "*" || match.split(separator: ",").contains(where: { String($0).trimmingSpacesAndTabs == etag || String($0).trimmingSpacesAndTabs == "W/" + etag }) {
             return HTTPResponse(status: 304, fields: fields.filter { $0.name == "ETag" })
         }
         var status = 200
@@ -54,7 +54,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         var length = size
         // RFC 9110 §13.1.5: an If-Range that is not this entity tag (compared strongly: a weak tag never
         // matches) or is a date (there is no Last-Modified here to match it) means the whole file.
-        if let range = request.field("Range"), request.field("If-Range").map({ $0.trimmedSpaces.sameBytes(etag) }) ?? true {
+        if let range = request.field("Range"), request.field("If-Range").map({ $0.trimmingSpacesAndTabs.sameBytes(etag) }) ?? true {
             switch Self.byteRange(range, size: size) {
             case .whole: break
             case .unsatisfiable:
@@ -84,16 +84,16 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
            !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "?") || $0 == 0 }) {
             return String(decoding: bytes.dropFirst(), as: UTF8.self)
         }
-        // Otherwise decoded byte by byte (splitting the target as a String cost a request a few thousand
-        // instructions), then checked for dot segments by the same rule, after decoding.
+        // Otherwise decoded byte by byte (splitting the target as a String would cost a request a few
+        // thousand instructions), then checked for dot segments by the same rule, after decoding.
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var u = bytes.makeIterator()
         guard u.next() == UInt8(ascii: "/") else { return nil }
         while var b = u.next(), b != UInt8(ascii: "?") {
             if b == UInt8(ascii: "%") {
-                guard let h = u.next().flatMap(HTTPMessageBuffer.hexValue), let l = u.next().flatMap(HTTPMessageBuffer.hexValue) else { return nil }
-                b = UInt8(h * 16 + l)
+                guard let h = u.next().flatMap(hexDigitValue), let l = u.next().flatMap(hexDigitValue) else { return nil }
+                b = h * 16 + l
             }
             if b == 0 { return nil }
             out.append(b)
@@ -157,9 +157,9 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
     /// One `bytes=` range (RFC 9110 §14.1.2); several ranges or other units are served whole, which the
     /// RFC allows.
     static func byteRange(_ field: String, size: Int) -> ByteRange {
-        let text = field.trimmedSpaces
+        let text = field.trimmingSpacesAndTabs
         guard text.hasPrefix("bytes="), !text.contains(",") else { return .whole }
-        let spec = text.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmedSpaces }
+        let spec = text.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingSpacesAndTabs }
         guard spec.count == 2 else { return .whole }
         let digits: (String) -> Bool = { !$0.isEmpty && $0.utf8.count <= 18 && $0.utf8.allSatisfy { (48...57).contains($0) } }
         if spec[0].isEmpty {
@@ -180,8 +180,8 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
 /// Media types by extension (a generic type cannot hold the table itself).
 enum MediaType {
     /// The media type for a key's extension (case-insensitive), by bytes and without allocating:
-    /// splitting the key as a String cost more instructions than the rest of a request (callgrind, the
-    /// website example under wrk), and a copy of the extension was still an allocation per request.
+    /// splitting the key as a String would cost more instructions than the rest of a request, and even a
+    /// copy of the extension would be an allocation per request.
     static func of(_ key: String) -> String {
         let bytes = key.utf8
         guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return fallback }

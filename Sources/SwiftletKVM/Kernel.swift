@@ -1,4 +1,4 @@
-// SwiftletKVM: the kernel's run loop, the one executor of the unikernel (DESIGN.md "Concurrency").
+// SwiftletKVM: the kernel's run loop, the one executor of the unikernel (docs/ARCHITECTURE.md, "Concurrency").
 //
 // One turn: run the Swift jobs that are ready (CSwiftletKVM/executor.c holds the run queue), hand the
 // interrupts that arrived to their drivers, fire due timers, let each driver take its turn (frames to

@@ -4,7 +4,7 @@
 // Where the transports are: named on the kernel command line (`virtio_mmio.device=SIZE@BASE:IRQ`, which
 // Firecracker writes, and QEMU's microvm without ACPI; platform.c reads them), or else
 // found where QEMU's microvm puts them by default: up to 24 at 0xfeb00000 + 0x200*i, transport i raising
-// GSI 24 + i on the second I/O APIC (DESIGN.md). A queue is one page-aligned block: descriptors, the available ring,
+// GSI 24 + i on the second I/O APIC (docs/ARCHITECTURE.md, "The machine under the kvm target"). A queue is one page-aligned block: descriptors, the available ring,
 // then (at the next page) the used ring, which is the layout legacy devices require and modern ones
 // accept. The rings live in memory shared with the device; their indices are read and written with
 // volatile accesses, and a full fence orders our ring writes before the check for notification

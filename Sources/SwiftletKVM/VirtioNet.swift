@@ -29,7 +29,6 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
     private var txFree: [Int]
     private var rxOffered = false
     private var txOffered = false
-    private var waiting: [Wake] = []
     /// Frames moved each way, and frames refused because the transmit queue was full.
     public private(set) var received = 0, transmitted = 0, transmitDropped = 0
 
@@ -62,11 +61,7 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
         transport.finishSetup()
         if rx.publish() { rx.notify() }
         kernel.onInterrupt(gsi: transport.gsi) { [self] in
-            let cause = transport.acknowledgeInterrupt()
-            let w = waiting
-            waiting.removeAll()
-            for wake in w { wake.fire() }
-            return cause != 0
+            transport.acknowledgeInterrupt() != 0
         }
         kernel.atEndOfTurn { [self] in flush() }
     }
@@ -106,10 +101,6 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
             n += 1
         }
         return n
-    }
-
-    public func waitForFrames() async throws(NetworkDeviceError) {
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in waiting.append(Wake(c)) }
     }
 
     /// Publishes what this turn offered and notifies the device where it asks for it.

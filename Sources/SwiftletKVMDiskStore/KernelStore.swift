@@ -4,8 +4,8 @@
 //
 // One concrete type for the generated `main` to hand the application, whichever backs it. A module of its
 // own, apart from EmbeddedStore, for the reason SwiftletKVMStore is one: a module's class metadata shares
-// one data section, so while this type sat next to EmbeddedStore every kernel with a store kept the tar
-// reader (25 KB of the dns kernel) whether or not it could ever read a disk.
+// one data section, so in EmbeddedStore's module this type would make every kernel with a store keep the
+// tar reader (25 KB of the dns kernel), whether or not it can ever read a disk.
 
 import _Concurrency
 import Swiftlet

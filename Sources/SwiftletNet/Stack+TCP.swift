@@ -41,10 +41,7 @@ extension NetworkStack {
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
                box.tcb.acceptsNewIncarnation(header) {
                 // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
-                counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
-                connections[id] = nil
-                timers[id] = nil
-                detached.remove(id)
+                remove(id, box)
             } else {
                 box.tcb.handle(header, payload: segment.payload, now: now)
                 flush(id, box, now: now)
@@ -52,7 +49,7 @@ extension NetworkStack {
             }
         }
         // Listeners are changed where they lie in the dictionary (`values[index]`): a copy taken out and
-        // put back copied its set of embryonic connections for every SYN.
+        // put back would copy its set of embryonic connections for every SYN.
         if !flags.contains(.rst), let listener = listeners.index(forKey: header.destinationPort) {
             let local = TCPEndpoint(address: destination, port: header.destinationPort)
             if flags.contains(.syn), !flags.contains(.ack) {
@@ -126,7 +123,7 @@ extension NetworkStack {
         while !listeners.values[listener].arrivals.isEmpty {
             let oldest = listeners.values[listener].arrivals.removeFirst()
             guard listeners.values[listener].embryonic.remove(oldest) != nil else { continue }
-            if let box = connections[oldest] { box.embryonic = false; forget(oldest, box) }
+            if let box = connections[oldest] { remove(oldest, box) }
             counters.tcpHalfOpenEvicted += 1
             tcpLog.debug("half-open connection evicted: " + oldest.logText)
             return true
@@ -215,19 +212,17 @@ extension NetworkStack {
         swap(&out, &box.sending)
         if box.embryonic, state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
+            if state == .closed { remove(id, box); return }
             box.embryonic = false
-            // In place: the failed case used to remove the connection from a copy only, so a handshake
-            // ended by a reset kept its backlog slot for good.
+            // In place (`values[index]`): a copy would keep the connection's backlog slot for good.
             if let listener = listeners.index(forKey: id.localPort), listeners.values[listener].embryonic.remove(id) != nil {
-                if state == .closed { forget(id, box); return }
                 listeners.values[listener].ready.append(id)
                 tcpLog.debug("connection accepted: " + id.logText)
             }
         } else if state == .closed, detached.contains(id) {
             // A closed connection the application already let go of is forgotten; one it still holds
             // stays until it calls close, so it can read the error or the end of the stream.
-            forget(id, box)
-            detached.remove(id)
+            remove(id, box)
             return
         }
         let deadline = box.nextDeadline
@@ -237,11 +232,19 @@ extension NetworkStack {
         }
     }
 
-    private func forget(_ id: TCPSocketID, _ box: TCPConnectionBox) {
+    /// Forgets a connection: the one way out of the stack. Clears every table that names it (connections,
+    /// timers, detached, its listener's half-open set) and keeps its count of segments sent again in the
+    /// stack's total.
+    func remove(_ id: TCPSocketID, _ box: TCPConnectionBox) {
         tcpLog.debug("connection forgotten: " + id.logText + " (" + String(box.tcb.retransmittedSegments) + " segments sent again)")
         counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
         connections[id] = nil
         timers[id] = nil
+        detached.remove(id)
+        if box.embryonic {
+            box.embryonic = false
+            if let listener = listeners.index(forKey: id.localPort) { listeners.values[listener].embryonic.remove(id) }
+        }
         box.timer = .distantFuture
     }
 
@@ -403,10 +406,7 @@ extension NetworkStack {
         detached.insert(id)
         connections[id]!.tcb.close(now: now)
         flush(id, now: now)
-        if connections[id]?.tcb.state == .closed {
-            counters.tcpRetransmittedByClosed &+= box.tcb.retransmittedSegments
-            connections[id] = nil; timers[id] = nil; detached.remove(id)
-        }
+        if let box = connections[id], box.tcb.state == .closed { remove(id, box) }
     }
 
     /// Sends a reset and forgets the connection at once.
@@ -415,10 +415,7 @@ extension NetworkStack {
         connections[id]!.tcb.abort(now: now)
         detached.insert(id)
         flush(id, now: now)
-        counters.tcpRetransmittedByClosed &+= connections[id]?.tcb.retransmittedSegments ?? 0
-        connections[id] = nil
-        timers[id] = nil
-        detached.remove(id)
+        if let box = connections[id] { remove(id, box) }
     }
 
     /// The run is ending: listeners stop (a new SYN is answered with a reset) and every connection is

@@ -16,7 +16,6 @@ public final class FakeNetworkDevice: NetworkDevice {
     public private(set) var dropped = 0
     public var isUp = true
     private var inbox: [PacketBuffer] = []
-    private var waiters: [CheckedContinuation<Void, Never>] = []
     private weak var peer: FakeNetworkDevice?
 
     public init(macAddress: MACAddress, mtu: Int = 1500, headroom: Int = 0, queueLimit: Int = 256) {
@@ -45,9 +44,6 @@ public final class FakeNetworkDevice: NetworkDevice {
     public func deliver(_ frame: PacketBuffer) {
         guard inbox.count < queueLimit else { dropped += 1; return }
         inbox.append(frame)
-        let ready = waiters
-        waiters.removeAll()
-        for w in ready { w.resume() }
     }
 
     public var pending: Int { inbox.count }
@@ -59,12 +55,6 @@ public final class FakeNetworkDevice: NetworkDevice {
         inbox.removeFirst(n)
         for frame in batch { handler(frame) }
         return n
-    }
-
-    public func waitForFrames() async throws(NetworkDeviceError) {
-        guard isUp else { throw .down }
-        if !inbox.isEmpty { return }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in waiters.append(c) }
     }
 
     /// Forgets what was transmitted so far.

@@ -59,10 +59,6 @@ public final class SimulatedDevice: NetworkDevice {
         return n
     }
 
-    public func waitForFrames() async throws(NetworkDeviceError) {
-        // Simulations are driven step by step by the test; there is nothing to wait for.
-    }
-
     public var pending: Int { inbox.count }
 }
 

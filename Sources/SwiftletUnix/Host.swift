@@ -96,14 +96,15 @@ public enum Host {
     /// before privileges are dropped.
     static func openKeyLog() {
         guard let path = getenv("SSLKEYLOGFILE"), path.pointee != 0 else { return }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            var line = "swiftlet: cannot open SSLKEYLOGFILE \(String(cString: path)) (errno \(errno)); no key log\n"
-            line.withUTF8 { b in _ = Glibc.write(2, b.baseAddress, b.count) }
+        let fd: Int32
+        do throws(Errno) {
+            fd = try Sys.openForAppending(path, mode: 0o600)
+        } catch {
+            Sys.writeAll(2, "swiftlet: cannot open SSLKEYLOGFILE \(String(cString: path)) (\(error)); no key log\n")
             return
         }
         KeyLog.sink = { lines in
-            lines.withUnsafeBytes { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
+            lines.withUnsafeBytes { Sys.writeAll(fd, $0) }
         }
     }
 
@@ -153,16 +154,14 @@ public enum Host {
     /// status 0) or the one line of error (status 2) and exits.
     public static func usage(_ error: UsageError) -> Never {
         guard error.isHelp else { fail("\(error)", status: 2) }
-        var text = error.description + "\n"
-        text.withUTF8 { b in _ = Glibc.write(1, b.baseAddress, b.count) }
+        Sys.writeAll(1, error.description + "\n")
         exit(0)
     }
 
     /// Prints `message` as the program's one line of error and exits.
     public static func fail(_ message: String, status: Int32 = 1) -> Never {
         let name = CommandLine.arguments.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "swiftlet"
-        var line = "\(name): \(message)\n"
-        line.withUTF8 { b in _ = Glibc.write(2, b.baseAddress, b.count) }
+        Sys.writeAll(2, "\(name): \(message)\n")
         exit(status)
     }
 

@@ -11,7 +11,7 @@ import Swiftlet
 public final class StandardOutputConsole: Console, @unchecked Sendable {
     public init() {}
     public func write(bytes: Span<UInt8>) {
-        bytes.withUnsafeBytes { Sys.writeStandardOutput($0) }
+        bytes.withUnsafeBytes { Sys.writeAll(1, $0) }
     }
 }
 
@@ -54,8 +54,8 @@ public final class HostEntropy: Entropy, @unchecked Sendable {
 /// served fresh. A check of the file used last holds for `recheckAfter` (1 ms): a web server asks for
 /// the size, digest and content of one file per request, microseconds apart, and those three then come
 /// from one stat and, but for an edit in that millisecond, one version of the file. (Without the cache
-/// that was three stats, two opens and a full read for the digest; without the reuse, three stats and six
-/// hash lookups of the key per request.)
+/// a request would cost three stats, two opens and a full read for the digest; without the reuse, three
+/// stats and six hash lookups of the key.)
 public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     public let root: String
     public let cacheFileLimit = 256 * 1024

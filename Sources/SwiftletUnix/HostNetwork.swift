@@ -275,7 +275,7 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
     public static let maximumDatagram = 65507
 
     /// Datagrams land here first, up to 16 per system call (recvmmsg), and are copied out at their own
-    /// size. One recvfrom per datagram and a 64 KB array each cost the dns example most of its speed.
+    /// size: one recvfrom per datagram and a 64 KB array each would cost a DNS server most of its speed.
     private let batch: DatagramBatch
     /// Slots of the last batch not yet handed out: `next..<received`.
     private var next = 0

@@ -171,10 +171,6 @@ public final class ImpairedDevice<Base: NetworkDevice>: NetworkDevice {
         return taken
     }
 
-    public func waitForFrames() async throws(NetworkDeviceError) {
-        try await base.waitForFrames()
-    }
-
     public var nextDeadline: Instant {
         min(outgoing.first?.due ?? .distantFuture, incoming.first?.due ?? .distantFuture)
     }

@@ -1,4 +1,4 @@
-// SwiftletUnix: the one-thread run loop of the hosted targets (DESIGN.md "Concurrency").
+// SwiftletUnix: the one-thread run loop of the hosted targets (docs/ARCHITECTURE.md, "Concurrency").
 //
 // One turn: run the Swift jobs that are ready, fire due timers, let each driver (the tap stack) take
 // its turn (read frames, `poll(now:)`, wake parked tasks), then block in epoll until a descriptor is
@@ -20,8 +20,8 @@ import Swiftlet
 
 // The properties below the job queue are only touched on the loop's own thread (jobs, drivers and
 // timers all run there), and none is modified while a callee could reach it again, so they skip Swift's
-// run-time exclusivity checks (as NetworkStack's do; under dnsperf those checks were a tenth of the dns
-// server's instructions). The job queue, which other threads enqueue to, is behind its mutex.
+// run-time exclusivity checks (as NetworkStack's do; the checks would be about a tenth of a DNS server's
+// instructions). The job queue, which other threads enqueue to, is behind its mutex.
 public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     private struct Queue: ~Copyable {
         var jobs: [UnownedJob] = []
@@ -40,15 +40,15 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         var writers: [Wake] = []
         /// False once a read found the socket empty (or read less than it asked for), until epoll
         /// reports input again: an edge-triggered descriptor reports every arrival after the read that
-        /// emptied it, so a read may wait without first asking the kernel (nginx's `ready` flag). On a
-        /// busy HTTP connection that was a recvfrom failing with EAGAIN for every other request.
+        /// emptied it, so a read may wait without first asking the kernel (nginx's `ready` flag), which
+        /// spares a busy HTTP connection a recvfrom failing with EAGAIN every other request.
         var mayHaveInput = true
         /// Set for good once epoll reports the peer's end of input (RDHUP or HUP): a short read then
         /// does not mean empty, since the end of input is still to be read (nginx's `pending_eof`).
         var inputEnded = false
     }
     /// Indexed by descriptor (they are small integers the kernel hands out lowest first): a dictionary
-    /// hashed the descriptor some ten times a request, a tenth of the HTTP server's instructions.
+    /// would hash the descriptor some ten times a request, about a tenth of an HTTP server's instructions.
     @exclusivity(unchecked) private var descriptors: [Waiters] = []
     private func watched(_ fd: Int32) -> Bool { fd >= 0 && Int(fd) < descriptors.count && descriptors[Int(fd)].watched }
     @exclusivity(unchecked) private var drivers: [RunLoopDriver] = []
@@ -60,7 +60,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var turns = 0
     /// Where TCP reads land before they are copied out at their own size. One per loop is enough: a read
     /// copies out before it can suspend, and only this loop's thread reads. (A 64 KB array per read,
-    /// thrown away when the socket had nothing, cost the HTTP server a tenth of its requests.)
+    /// thrown away when the socket has nothing, would cost an HTTP server about a tenth of its requests.)
     let receiveScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
 
     public init() {
@@ -127,8 +127,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
                 drivers.append(GraceDeadline(deadline: s.deadline))  // so a quiet turn wakes at the deadline
             }
             if let s = shutdown, let line = s.finished(drivers: drivers, now: Sys.monotonicNow()) {
-                var text = "swiftlet: " + line + "\n"
-                text.withUTF8 { b in _ = Glibc.write(1, b.baseAddress, b.count) }
+                Sys.writeAll(1, "swiftlet: " + line + "\n")
                 finished = false
                 return 0
             }
@@ -229,7 +228,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
                 let d = Int(fd)
                 let failed = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
                 // Fired in place and emptied keeping their capacity: `fire` only schedules the task, so
-                // nothing touches the lists meanwhile. (Copying them out cost two allocations a read.)
+                // nothing touches the lists meanwhile. (Copying them out would cost two allocations a read.)
                 if failed || flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
                     descriptors[d].mayHaveInput = true
                     if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { descriptors[d].inputEnded = true }
@@ -309,8 +308,8 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
 
     /// Parks the task until `deadline`; one already past still waits for the next turn. `sleep(for:)`
     /// counts from the turn's `now`, which a long job leaves behind the clock: returning at once there
-    /// let a task that polls `while now < limit { await sleep(for:) }` spin for ever, the loop never
-    /// turning and `now` never moving (a test process once grew to 23 GB that way).
+    /// would let a task that polls `while now < limit { await sleep(for:) }` spin for ever, the loop never
+    /// turning and `now` never moving.
     public func sleep(until deadline: Instant) async {
         let real = Sys.monotonicNow()
         await TimerQueue.sleep(until: deadline > real ? deadline : real + .nanoseconds(1), now: real) { timers.add($0, $1) }

@@ -4,11 +4,7 @@
 // global errno. Descriptors are plain `Int32` here; the types that own one (`Descriptor`, sockets, the
 // tap device) close it exactly once.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CSwiftletUnix
 import Swiftlet
 
@@ -337,16 +333,29 @@ enum Sys {
         return entries
     }
 
-    static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer) {
+    /// Writes all of `bytes` to `fd` (1: standard output, 2: standard error), resuming after a partial write,
+    /// EINTR or EAGAIN; gives up silently on any other error (nowhere left to report it).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if swiftlet_errno() == EINTR || swiftlet_errno() == EAGAIN { continue }
                 return
             }
             offset += n
         }
+    }
+
+    /// `writeAll` of a text's UTF-8 bytes.
+    static func writeAll(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Opens (creating with `mode`) a file to append to, closed on exec.
+    static func openForAppending(_ path: UnsafePointer<CChar>, mode: mode_t) throws(Errno) -> Int32 {
+        try retrying { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode) }
     }
 }
 
@@ -460,7 +469,8 @@ final class DatagramBatch {
             for i in 0..<count { prepare(i, length: slotSize) }
             receiving = true
         } else {
-            // The kernel changed only these (the profile showed the full set-up at 400 instructions a query).
+            // The kernel changed only these, so only these are reset (the full set-up costs about 400
+            // instructions a query).
             for i in 0..<count {
                 headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in6>.size)
                 headers[i].msg_hdr.msg_flags = 0

@@ -112,8 +112,4 @@ public final class TapDevice: NetworkDevice {
         }
         return handed
     }
-
-    public func waitForFrames() async throws(NetworkDeviceError) {
-        await loop.readable(fd)
-    }
 }

@@ -86,8 +86,8 @@ struct Builder {
 
     /// Swiftlet is built with cross-module optimisation, so an application's objects hold copies of
     /// Swiftlet's inlinable code. SwiftPM recompiles the application only when its own files or Swiftlet's
-    /// interfaces change, so after Swiftlet's implementation changed the application linked against
-    /// functions that no longer existed ("undefined reference to ..."). So: when any of Swiftlet's library
+    /// interfaces change, so after a change to Swiftlet's implementation the application would link against
+    /// functions that no longer exist ("undefined reference to ..."). So: when any of Swiftlet's library
     /// sources is newer than the last build, that build is removed and everything compiled again.
     func forgetBuildIfSwiftletChanged() {
         let fm = FileManager.default

@@ -70,7 +70,7 @@ struct KernelBuilder {
         say("building \(manifest.name) for kvm (Embedded Swift; Swiftlet's modules are cached in \(cache.path)"
             + (firstBuild ? "; the first build compiles them all, a few minutes on 2 cores)" : ")"))
         var objects: [URL] = []
-        // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (DESIGN.md): general registers only.
+        // The kernel's assembly and C. Ring-0 code must not touch SSE/x87 (docs/ARCHITECTURE.md, "The machine under the kvm target"): general registers only.
         let headers = [kernelSources.appendingPathComponent("kernel.h"), kernelSources.appendingPathComponent("include/CSwiftletKVM.h")]
         let boot = cache.appendingPathComponent("boot.o")
         try compileIfStale(t.clang, inputs: [kernelSources.appendingPathComponent("boot.S"), kernelSources.appendingPathComponent("pvh_note.h")], output: boot,
@@ -99,8 +99,8 @@ struct KernelBuilder {
         // main imports them (directly or through another). An unused module must not even be on the link
         // line: the linker takes a weak definition shared by several modules (the metadata of
         // `_ContiguousArrayStorage<Int>`, say) from the first object that has one, and that keeps the whole
-        // data section of the module it came from alive, with every function it points to (hello grew by
-        // 16 KB of HTTP code that way).
+        // data section of the module it came from alive, with every function it points to (SwiftletHTTP on
+        // the line would put 16 KB of HTTP code into hello).
         let imported = try Self.imports(in: generatedSources + appSources.map { folder.appendingPathComponent($0) })
         var linked = Set<String>()
         var pending = Array(imported)

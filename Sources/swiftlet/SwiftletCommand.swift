@@ -126,8 +126,8 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingCLIErrors {
             let (target, folder) = try options.resolved()
-            // Everything that can be refused is refused here, before the build and before the tap: a run
-            // that fails leaves nothing behind (the tap leaked on a bad --port or a missing --disk).
+            // Everything that can be refused is refused here, before the build and before the tap, so a run
+            // refused for a bad --port or a missing --disk leaves no tap behind.
             if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
                 throw CLIError("--disk, --accel, --modern-virtio and --boot-report apply to the kvm target")
             }

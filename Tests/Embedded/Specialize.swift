@@ -17,7 +17,6 @@ final class NullDevice: NetworkDevice {
     let headroom = 12
     func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError) {}
     func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int { 0 }
-    func waitForFrames() async throws(NetworkDeviceError) {}
 }
 
 final class CounterEntropy: Entropy, @unchecked Sendable {

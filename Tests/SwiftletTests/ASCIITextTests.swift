@@ -13,6 +13,13 @@ import SwiftletStore
         #expect("$TTL".hasBytePrefix("$") && !"".hasBytePrefix("$") && "".hasBytePrefix(""))
         #expect("a//b/c/".splitBytes(UInt8(ascii: "/")) == ["a", "b", "c"])
         #expect("".splitBytes(UInt8(ascii: "/")).isEmpty)
+        #expect("Content-LENGTH-é".asciiLowercased == "content-length-é", "only A-Z change")
+        #expect("Content-Length".equalsIgnoringASCIICase("content-LENGTH") && !"Content-Length".equalsIgnoringASCIICase("Content-Lengt"))
+        #expect(!"[".equalsIgnoringASCIICase("{") && !"@".equalsIgnoringASCIICase("`"), "only letters fold")
+        #expect(" \t gzip, br\t ".trimmingSpacesAndTabs == "gzip, br" && " \t ".trimmingSpacesAndTabs.isEmpty && "x".trimmingSpacesAndTabs == "x")
+        #expect(" \u{A0}x\u{A0} ".trimmingSpacesAndTabs == "\u{A0}x\u{A0}", "only space and tab")
+        #expect((0...255).compactMap { hexDigitValue(UInt8($0)).map { Int($0) } } == Array(0...9) + Array(10...15) + Array(10...15))
+        #expect(hexDigitValue(UInt8(ascii: "F")) == 15 && hexDigitValue(UInt8(ascii: "a")) == 10 && hexDigitValue(UInt8(ascii: "g")) == nil)
     }
 
     @Test func byteKeysDoNotFoldCanonicalEquivalents() {

@@ -9,7 +9,6 @@ private func sendAndReceive<D: NetworkDevice>(_ a: D, _ b: D) async throws -> [[
     try frame.append(contentsOf: [9, 9].span)
     try frame.prepend(14)
     try a.transmit(frame)
-    try await b.waitForFrames()
     var got: [[UInt8]] = []
     _ = try b.receive(limit: 10) { got.append($0.array) }
     return got
@@ -56,21 +55,6 @@ private func readBack<B: BlockDevice>(_ disk: B) async throws -> [UInt8] {
         #expect(link.deliverDue() == 0)
         #expect(link.b.pending == SimulatedLink.frameLimit)
         #expect(link.overflowed == 20)
-    }
-
-    @Test @MainActor func waitForFramesSuspendsUntilDelivery() async throws {
-        let d = FakeNetworkDevice(macAddress: MACAddress(2, 0, 0, 0, 0, 3))
-        var woke = false
-        let waiter = Task { @MainActor in
-            try await d.waitForFrames()
-            woke = true
-            return d.pending
-        }
-        await Task.yield()
-        #expect(!woke)
-        d.deliver(PacketBuffer(bytes: [42]))
-        #expect(try await waiter.value == 1)
-        #expect(woke)
     }
 
     @Test func blockDeviceReadsWritesAndChecksRanges() async throws {

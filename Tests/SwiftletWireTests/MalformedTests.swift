@@ -5,34 +5,70 @@ import Testing
 import SwiftletTesting
 @testable import SwiftletWire
 
-/// Runs the parser for one layer over `bytes`; returns the error if it threw.
-private func parseAll(_ bytes: [UInt8]) -> [WireError] {
-    var errors: [WireError] = []
+/// Each layer's parser run over `bytes`, with the fewest bytes a message of its layer can have (its fixed
+/// header: RFC 894, 826, 791, 792, 768, 9293, 2131 §2 without options, 1035 §4.1.1): the error it threw, nil
+/// when it parsed.
+private func parseAll(_ bytes: [UInt8]) -> [(format: WireFormat, minimum: Int, error: WireError?)] {
     let s = bytes.span
     let a = IPv4Address(10, 9, 0, 1), b = IPv4Address(10, 9, 0, 2)
-    do { _ = try EthernetHeader(parsing: s) } catch { errors.append(error) }
-    do { _ = try ARPHeader(parsing: s) } catch { errors.append(error) }
-    do { _ = try IPv4Header(parsing: s) } catch { errors.append(error) }
-    do { _ = try ICMPv4Header(parsing: s) } catch { errors.append(error) }
-    do { _ = try UDPHeader(parsing: s, source: a, destination: b) } catch { errors.append(error) }
-    do { _ = try TCPHeader(parsing: s, source: a, destination: b) } catch { errors.append(error) }
-    do { _ = try DHCPv4Message(parsing: s) } catch { errors.append(error) }
-    do { _ = try DNSMessage(parsing: s) } catch { errors.append(error) }
-    return errors
+    func run(_ format: WireFormat, _ minimum: Int, _ parse: () throws(WireError) -> Void) -> (WireFormat, Int, WireError?) {
+        do throws(WireError) { try parse(); return (format, minimum, nil) } catch { return (format, minimum, error) }
+    }
+    return [
+        run(.ethernet, 14) { () throws(WireError) in _ = try EthernetHeader(parsing: s) },
+        run(.arp, 28) { () throws(WireError) in _ = try ARPHeader(parsing: s) },
+        run(.ipv4, 20) { () throws(WireError) in _ = try IPv4Header(parsing: s) },
+        run(.icmpv4, 8) { () throws(WireError) in _ = try ICMPv4Header(parsing: s) },
+        run(.udp, 8) { () throws(WireError) in _ = try UDPHeader(parsing: s, source: a, destination: b) },
+        run(.tcp, 20) { () throws(WireError) in _ = try TCPHeader(parsing: s, source: a, destination: b) },
+        run(.dhcpv4, 236) { () throws(WireError) in _ = try DHCPv4Message(parsing: s) },
+        run(.dns, 12) { () throws(WireError) in _ = try DNSMessage(parsing: s) },
+    ]
+}
+
+/// The layer an error names.
+private func format(of error: WireError) -> WireFormat? {
+    switch error {
+    case .truncated(let f, _, _), .badLength(let f), .badChecksum(let f), .badVersion(let f), .badField(let f), .badOption(let f): return f
+    case .nameTooLong, .badLabel, .badPointer: return .dns
+    case .bufferTooSmall: return nil
+    }
 }
 
 @Suite struct MalformedTests {
+    /// Every prefix of every layer of every captured frame goes through every parser: none traps, a parser
+    /// given fewer bytes than its fixed header refuses them as truncated and names its own layer, and the
+    /// IPv4 parser refuses every prefix of a packet shorter than its total length (the header says it).
     @Test func everyTruncationOfEveryLayerThrowsInsteadOfTrapping() {
+        var runs = 0
         for frame in Capture.frames {
             // Each layer's bytes: the frame, and the frame minus the Ethernet header, minus IPv4 too.
             var layers = [frame, Array(frame.dropFirst(14))]
+            var ipv4Total: Int? = nil
             if frame.count > 34, let ip = try? IPv4Header(parsing: frame.span.extracting(14...)) {
                 layers.append(Array(frame.dropFirst(14 + ip.headerLength)))
+                ipv4Total = Int(ip.totalLength)
             }
-            for layer in layers {
-                for n in 0..<layer.count { _ = parseAll(Array(layer.prefix(n))) }
+            for (k, layer) in layers.enumerated() {
+                for n in 0..<layer.count {
+                    for run in parseAll(Array(layer.prefix(n))) {
+                        runs += 1
+                        if n < run.minimum {
+                            guard case .truncated(let f, _, let available)? = run.error, f == run.format, available == n else {
+                                Issue.record("\(run.format) given \(n) bytes: \(String(describing: run.error))")
+                                continue
+                            }
+                        } else if let e = run.error, format(of: e) != run.format {
+                            Issue.record("\(run.format)'s parser threw an error naming another layer: \(e)")
+                        }
+                        if k == 1, run.format == .ipv4, let total = ipv4Total, n < total, run.error == nil {
+                            Issue.record("IPv4 parsed \(n) bytes of a \(total)-byte packet")
+                        }
+                    }
+                }
             }
         }
+        #expect(runs > 10_000, "the captures cover many prefixes (\(runs) parses)")
     }
 
     @Test func ethernet() {

@@ -1,4 +1,4 @@
-// SwiftletNet: the async API applications see, identical on every target (DESIGN.md "Concurrency").
+// SwiftletNet: the async API applications see, identical on every target (docs/ARCHITECTURE.md, "Concurrency").
 //
 // A thin layer of continuations over the synchronous `NetworkStack`: an operation that cannot finish
 // now parks its task with a readiness test; the run loop, after feeding frames and firing timers, calls
