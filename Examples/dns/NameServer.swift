@@ -192,8 +192,8 @@ enum NameServer {
 final class ServedZones: @unchecked Sendable {
     private(set) var zones: [Zone]
     /// No run-time exclusivity check: a class's `var` otherwise costs each query one (about 120
-    /// instructions, callgrind under dnsperf). Safe because it is reached only through the methods below,
-    /// none of which calls another or suspends while it holds the front.
+    /// instructions). Safe because it is reached only through the methods below, none of which calls
+    /// another or suspends while it holds the front.
     @exclusivity(unchecked) private var front: DNSServerFront
 
     init(_ zones: [Zone], front: DNSServerFront) {
