@@ -93,6 +93,8 @@ let package = Package(
                     swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
+        // The swiftlet tool's pure functions: the plan of a run, the generated wiring, kernel imports, the store.
+        .testTarget(name: "SwiftletToolTests", dependencies: ["swiftlet"], path: "Tests/SwiftletToolTests", swiftSettings: core),
     ],
     swiftLanguageModes: [.v6]
 )

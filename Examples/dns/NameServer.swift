@@ -105,15 +105,10 @@ enum NameServer {
             console.log("dns: cannot listen on port " + String(port) + ": " + error.description + " (another port: -- --port N)")
             return 1
         }
-        var metrics: Net.Listener? = nil
-        if arguments.metricsPort != 0 {
-            do throws(NetworkError) { metrics = try network.listen(port: arguments.metricsPort) } catch {
-                console.log("dns: cannot listen on port " + String(arguments.metricsPort) + " for metrics: " + error.description)
-                return 1
-            }
-            console.log("dns: metrics at " + network.reachable(port: arguments.metricsPort, scheme: "http") + " (path /metrics)")
-        }
-        let scrapes = metrics
+        let scrapes: Net.Listener?
+        do throws(NetworkError) {
+            scrapes = try MetricsEndpoint.listen(port: arguments.metricsPort, on: network, console: console, name: "dns")
+        } catch { return 1 }
         let names = zones.map { $0.apex.description } + transfers.secondaries.map { $0.apex.description + " (secondary of " + $0.primary.description + ")" }
         // Concatenation, not interpolation: each interpolation site costs a kernel about a kilobyte.
         console.log("dns: serving " + names.joined(separator: " ") + " on UDP and TCP port " + String(port)

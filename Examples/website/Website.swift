@@ -37,15 +37,10 @@ enum Website {
         let routes = router
         // One capacity for both ports: connections and memory are the machine's, not the listener's.
         let load = HTTPServer.Load()
-        var metrics: Net.Listener? = nil
-        if arguments.metricsPort != 0 {
-            do throws(NetworkError) { metrics = try network.listen(port: arguments.metricsPort) } catch {
-                console.log("website: cannot listen on port " + String(arguments.metricsPort) + " for metrics: " + error.description)
-                return 1
-            }
-            console.log("website: metrics at " + network.reachable(port: arguments.metricsPort, scheme: "http") + " (path /metrics)")
-        }
-        let scrapes = metrics
+        let scrapes: Net.Listener?
+        do throws(NetworkError) {
+            scrapes = try MetricsEndpoint.listen(port: arguments.metricsPort, on: network, console: console, name: "website")
+        } catch { return 1 }
         // The metrics port (Swiftlet's MetricsEndpoint): the network's figures and the HTTP server's.
         @Sendable func serveMetrics(_ listener: Net.Listener) async {
             await MetricsEndpoint.serve(listener) { out in network.writeMetrics(&out); load.writeMetrics(&out) }

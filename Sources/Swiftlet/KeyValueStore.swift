@@ -36,6 +36,13 @@ public struct KeyValueEntry: Hashable, Sendable {
     public init(name: String, kind: Kind) { self.name = name; self.kind = kind }
 }
 
+/// A value's size and digest together: what the head of an HTTP response for it needs.
+public struct KeyValueInfo: Hashable, Sendable {
+    public let size: Int
+    public let digest: String
+    public init(size: Int, digest: String) { self.size = size; self.digest = digest }
+}
+
 public protocol KeyValueStore: AnyObject, Sendable {
     /// The whole value at `key`.
     func get(_ key: String) async throws(KeyValueError) -> [UInt8]
@@ -47,6 +54,15 @@ public protocol KeyValueStore: AnyObject, Sendable {
     func size(_ key: String) async throws(KeyValueError) -> Int
     /// A stable digest of the value at `key` (see `ContentDigest`).
     func digest(_ key: String) async throws(KeyValueError) -> String
+    /// The size and the digest of the value at `key` in one call (a web server's per-request question).
+    func info(_ key: String) async throws(KeyValueError) -> KeyValueInfo
+}
+
+extension KeyValueStore {
+    /// `size` and `digest`; a store that holds both together answers in one look-up instead.
+    public func info(_ key: String) async throws(KeyValueError) -> KeyValueInfo {
+        KeyValueInfo(size: try await size(key), digest: try await digest(key))
+    }
 }
 
 /// The range check every store's `get(_:offset:length:)` makes. A concrete function, not a protocol

@@ -29,6 +29,20 @@ public enum MetricsEndpoint {
     /// Connections from one address at once, so one host cannot hold every slot.
     public static let maximumPerAddress = 4
 
+    /// Opens the metrics port an application's `--metrics-port` names (0: none, nil) and says where it is:
+    /// "NAME: metrics at URL (path /metrics)". A port that cannot be had is one line, "NAME: cannot listen on
+    /// port N for metrics: WHY", and the error (the application ends with status 1).
+    public static func listen<Net: Network>(port: UInt16, on network: Net, console: some Console, name: String) throws(NetworkError) -> Net.Listener? {
+        guard port != 0 else { return nil }
+        let listener: Net.Listener
+        do throws(NetworkError) { listener = try network.listen(port: port) } catch {
+            console.log(name + ": cannot listen on port " + String(port) + " for metrics: " + error.description)
+            throw error
+        }
+        console.log(name + ": metrics at " + network.reachable(port: port, scheme: "http") + " (path /metrics)")
+        return listener
+    }
+
     /// Answers scrapes on `listener` until it is closed.
     public static func serve<L: TCPListening>(_ listener: L, write: @escaping @Sendable (inout MetricsText) -> Void) async {
         let open = OpenCount()

@@ -47,14 +47,14 @@ public struct HTTPField: Equatable, Sendable {
 }
 
 public struct HTTPRequest: HTTPMessageHead, Equatable, Sendable {
-    public var method: String
+    public var method: HTTPMethod
     public var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
     public var fields: [HTTPField]
     public var body: [UInt8]
 
-    public init(method: String, target: String, minorVersion: Int = 1, fields: [HTTPField] = [], body: [UInt8] = []) {
+    public init(method: HTTPMethod, target: String, minorVersion: Int = 1, fields: [HTTPField] = [], body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.minorVersion = minorVersion
@@ -144,7 +144,7 @@ public struct HTTPRequestParser {
         if head.noted.hostCount > 1 { throw .badRequest("more than one Host field") }
         if head.noted.hostCount == 0 && minor >= 1 { throw .badRequest("no Host field") }
         if !head.noted.hostValid { throw .badRequest("bad Host field") }
-        let method = m.string(methodRange)
+        let method = HTTPMethod(m.string(methodRange))
         var request = HTTPRequest(method: method, target: "", minorVersion: minor, fields: head.fields, body: [])
         let t = targetRange.lowerBound
         if m[t] == 47 {
@@ -152,9 +152,9 @@ public struct HTTPRequestParser {
             request.target = m.string(targetRange)
         } else if targetRange.count == 1 && m[t] == 42 {
             // asterisk-form (§3.2.4): only for a server-wide OPTIONS.
-            guard method.sameBytes("OPTIONS") else { throw .badRequest("asterisk-form target for a method other than OPTIONS") }
+            guard method == .options else { throw .badRequest("asterisk-form target for a method other than OPTIONS") }
             request.target = "*"
-        } else if method.sameBytes("CONNECT") {
+        } else if method == .connect {
             // authority-form (§3.2.3) is for CONNECT, which this server does not offer (RFC 9110 §9.3.6).
             throw .notImplemented("CONNECT")
         } else {

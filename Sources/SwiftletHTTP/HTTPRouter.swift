@@ -21,7 +21,7 @@ public struct HTTPRouter: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async throws(HTTPError) -> HTTPResponse
 
     private struct Route: Sendable {
-        var method: String
+        var method: HTTPMethod
         var path: String
         var prefix: Bool
         var handler: Handler
@@ -31,13 +31,13 @@ public struct HTTPRouter: Sendable {
     public init() {}
 
     /// Adds a route; `path` ending in `/*` matches everything below it.
-    public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
+    public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
         let prefix = path.hasSuffix("/*")
         routes.append(Route(method: method, path: prefix ? String(path.dropLast()) : path, prefix: prefix, handler: handler))
     }
 
-    public mutating func get(_ path: String, _ handler: @escaping Handler) { add("GET", path, handler) }
-    public mutating func post(_ path: String, _ handler: @escaping Handler) { add("POST", path, handler) }
+    public mutating func get(_ path: String, _ handler: @escaping Handler) { add(.get, path, handler) }
+    public mutating func post(_ path: String, _ handler: @escaping Handler) { add(.post, path, handler) }
 
     /// The response from the matching route's handler, or the error the routing or the handler gives.
     public func respond(_ request: HTTPRequest) async -> HTTPResponse {
@@ -52,8 +52,8 @@ public struct HTTPRouter: Sendable {
             let l = length(r)
             if l > bestLength { bestLength = l; best = nil }
             guard l == bestLength else { continue }
-            let method = r.method == "GET" && request.method == "HEAD" ? "HEAD" : r.method
-            if method == request.method { best = r }
+            // A GET route answers HEAD too (RFC 9110 §9.3.2).
+            if r.method == request.method || (r.method == .get && request.method == .head) { best = r }
         }
         guard bestLength >= 0 else { return .text(404, HTTPResponse.reason(404)) }
         guard let route = best else {
@@ -61,8 +61,8 @@ public struct HTTPRouter: Sendable {
             // allocations each time).
             var allowed: [String] = []
             for r in routes where matches(r) && length(r) == bestLength {
-                allowed.append(r.method)
-                if r.method == "GET" { allowed.append("HEAD") }
+                allowed.append(r.method.name)
+                if r.method == .get { allowed.append("HEAD") }
             }
             var r = HTTPResponse.text(405, HTTPResponse.reason(405))
             r.fields.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))

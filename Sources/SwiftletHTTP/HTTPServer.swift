@@ -164,10 +164,10 @@ public enum HTTPServer {
                     let bytes: [UInt8]
                     var status = response.status
                     do throws(HTTPMessageError) {
-                        bytes = try response.message(date: currentDate(), close: close, withBody: request.method != "HEAD")
+                        bytes = try response.message(date: currentDate(), close: close, withBody: request.method != .head)
                     } catch {
                         // A field that would split the response (CR or LF in it): never sent.
-                        bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != "HEAD")
+                        bytes = errorMessage(500, date: currentDate(), close: close, withBody: request.method != .head)
                         status = 500
                     }
                     // The response is held until the client has taken it: charged with what the parser holds.
@@ -176,14 +176,14 @@ public enum HTTPServer {
                         // A safe method (RFC 9110 §9.2.1) is refused: the client may simply ask again. Any
                         // other has had its effect, so its answer goes out anyway, over the bound (counted),
                         // and the connection ends after it.
-                        if ["GET", "HEAD", "OPTIONS", "TRACE"].contains(request.method) { await shed(); return }
+                        if request.method.isSafe { await shed(); return }
                         load?.overBudgetResponse()
                         last = true
                     }
                     let message = last && !close
-                        ? ((try? response.message(date: currentDate(), close: true, withBody: request.method != "HEAD")) ?? bytes) : bytes
+                        ? ((try? response.message(date: currentDate(), close: true, withBody: request.method != .head)) ?? bytes) : bytes
                     do throws(NetworkError) { try await flow.write(message, timeout: timeouts.write) } catch { flow.abort(); return }
-                    httpLog.debug(request.method + " " + request.target + " " + String(status) + " " + String(message.count)
+                    httpLog.debug(request.method.name + " " + request.target + " " + String(status) + " " + String(message.count)
                                   + " bytes to " + flow.remote.description)
                     if let load, let parsed {
                         load.responded(status)

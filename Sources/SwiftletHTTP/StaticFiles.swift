@@ -15,7 +15,7 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
     public init(store: Store) { self.store = store }
 
     public func respond(_ request: HTTPRequest) async -> HTTPResponse {
-        guard request.method == "GET" || request.method == "HEAD" else {
+        guard request.method == .get || request.method == .head else {
             var r = HTTPResponse.text(405, "Method Not Allowed")
             r.fields.append(HTTPField(name: "Allow", value: "GET, HEAD"))
             return r
@@ -23,26 +23,25 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         guard let path = Self.path(of: request.target) else { return .text(400, "Bad Request") }
         guard !Self.hasHiddenSegment(path.utf8) else { return .text(404, "Not Found") }
         let key = path.hasSuffix("/") || path.isEmpty ? path + "index.html" : path
-        let size: Int
+        // One store call for the head: the size and the digest (the entity tag) together.
+        let info: KeyValueInfo
         do throws(KeyValueError) {
-            size = try await store.size(key)
+            info = try await store.info(key)
         } catch .wrongKind {
             // A directory named without its slash: send the client to the slash form.
             var r = HTTPResponse.text(301, "Moved Permanently")
             r.fields.append(HTTPField(name: "Location", value: Self.slashForm(of: request.target)))
             return r
+        } catch .storage {
+            return .text(500, "Internal Server Error")
         } catch {
             return .text(404, "Not Found")
         }
-        let etag: String
-        do throws(KeyValueError) {
-            let digest = try await store.digest(key)
-            var quoted = "\""  // built in one buffer: two concatenations would be two allocations
-            quoted.reserveCapacity(digest.utf8.count + 2)
-            quoted += digest
-            quoted += "\""
-            etag = quoted
-        } catch { return .text(500, "Internal Server Error") }
+        let size = info.size
+        var etag = "\""  // built in one buffer: two concatenations would be two allocations
+        etag.reserveCapacity(info.digest.utf8.count + 2)
+        etag += info.digest
+        etag += "\""
         var fields = [HTTPField(name: "Content-Type", value: Self.contentType(key)), HTTPField(name: "ETag", value: etag),
                       HTTPField(name: "Accept-Ranges", value: "bytes")]
         if let match = request.field("If-None-Match"),

@@ -19,9 +19,11 @@ extension NetworkStack {
             }
             if (try? sendIPv4(p, protocol: .icmp, to: ip.source, now: now)) != nil { counters.icmpEchoRepliesSent += 1 }
         case .echoReply(let id, let seq):
-            if echoReplies.count < 64 {
-                echoReplies.append(EchoReply(from: ip.source, identifier: id, sequence: seq, payload: Array(copying: packet.data)))
-            }
+            // At most 64 kept, the oldest dropped first: replies nobody claims (late ones, others') must not
+            // keep out the ones a ping is waiting for.
+            if echoReplies.count >= 64 { echoReplies.removeFirst() }
+            echoReplies.append(EchoReply(from: ip.source, identifier: id, sequence: seq, payload: Array(copying: packet.data)))
+            touch(.echo)
         default:
             break  // errors about our own traffic: TCP and UDP treat them as soft errors (RFC 1122 §4.2.3.9)
         }
@@ -41,6 +43,13 @@ extension NetworkStack {
     /// The oldest echo reply received and not yet taken.
     public func takeEchoReply() -> EchoReply? {
         echoReplies.isEmpty ? nil : echoReplies.removeFirst()
+    }
+
+    /// The echo reply from `address` with this identifier and sequence number, if it came; other replies
+    /// stay for whoever waits for them.
+    public func takeEchoReply(from address: IPv4Address, identifier: UInt16, sequence: UInt16) -> EchoReply? {
+        guard let i = echoReplies.firstIndex(where: { $0.from == address && $0.identifier == identifier && $0.sequence == sequence }) else { return nil }
+        return echoReplies.remove(at: i)
     }
 
     /// Destination unreachable quoting the IP header and the first 8 bytes of data (RFC 792).

@@ -202,6 +202,7 @@ extension NetworkStack {
 
     /// `flush` for a connection already looked up (one hash lookup per segment, not six).
     func flush(_ id: TCPSocketID, _ box: TCPConnectionBox, now: Instant) {
+        touch(.connection(id))
         var out: [TCPOutgoing] = []
         swap(&out, &box.sending)
         box.tcb.takeOutbox(into: &out)
@@ -217,6 +218,7 @@ extension NetworkStack {
             // In place (`values[index]`): a copy would keep the connection's backlog slot for good.
             if let listener = listeners.index(forKey: id.localPort), listeners.values[listener].embryonic.remove(id) != nil {
                 listeners.values[listener].ready.append(id)
+                touch(.listener(id.localPort))
                 tcpLog.debug("connection accepted: " + id.logText)
             }
         } else if state == .closed, detached.contains(id) {
@@ -241,6 +243,7 @@ extension NetworkStack {
         connections[id] = nil
         timers[id] = nil
         detached.remove(id)
+        touch(.connection(id))
         if box.embryonic {
             box.embryonic = false
             if let listener = listeners.index(forKey: id.localPort) { listeners.values[listener].embryonic.remove(id) }
@@ -328,6 +331,7 @@ extension NetworkStack {
     /// Stops listening; connections not yet accepted are reset.
     public func tcpUnlisten(port: UInt16, now: Instant) {
         guard let l = listeners.removeValue(forKey: port) else { return }
+        touch(.listener(port))
         for id in l.ready + Array(l.embryonic) { tcpAbort(id, now: now) }
     }
 

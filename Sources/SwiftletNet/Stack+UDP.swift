@@ -42,6 +42,7 @@ extension NetworkStack {
         guard udpSockets.values[socket].queue.count < udpSockets.values[socket].limit else { counters.udpQueueFull += 1; return .full }
         udpSockets.values[socket].queue.append(UDPDatagram(source: source, sourcePort: packet.sourcePort, destination: destination,
                                                            payload: Array(copying: packet.payload)))
+        touch(.udp(packet.destinationPort))
         return .queued
     }
 
@@ -69,7 +70,10 @@ extension NetworkStack {
         return bound
     }
 
-    public func udpUnbind(port: UInt16) { udpSockets[port] = nil }
+    public func udpUnbind(port: UInt16) {
+        udpSockets[port] = nil
+        touch(.udp(port))
+    }
 
     /// `port` queues nothing from now on (what is queued is dropped): a socket that only sends.
     public func udpDiscardIncoming(port: UInt16) {

@@ -50,6 +50,12 @@ public struct StackSeed: Sendable {
     }
 }
 
+/// A socket as the async layer parks tasks on it: the stack reports each one whose state may have changed
+/// (`takeTouched`), so a turn looks only at the tasks those changes can wake.
+public enum SocketKey: Hashable, Sendable {
+    case connection(TCPSocketID), listener(UInt16), udp(UInt16), echo
+}
+
 public struct EchoReply: Hashable, Sendable {
     public var from: IPv4Address
     public var identifier: UInt16
@@ -99,6 +105,12 @@ public final class NetworkStack<Device: NetworkDevice> {
     @exclusivity(unchecked) var listeners: [UInt16: Listener] = [:]
     @exclusivity(unchecked) var udpSockets: [UInt16: UDPPort] = [:]
     var echoReplies: [EchoReply] = []
+    /// Sockets whose readiness may have changed since `takeTouched`: recorded only once `recordsTouches`
+    /// is set (by the async layer, which takes them every turn), at most 4,096 a turn; past that
+    /// `touchesOverflowed` says "look at every socket".
+    @exclusivity(unchecked) var touched: [SocketKey] = []
+    @exclusivity(unchecked) var touchesOverflowed = false
+    public var recordsTouches = false
     @exclusivity(unchecked) var identification: UInt16
     let secret: (UInt64, UInt64)
     var ephemeralCounter: UInt32 = 0
@@ -252,6 +264,21 @@ public final class NetworkStack<Device: NetworkDevice> {
     // MARK: - Time
 
     /// Runs timers; returns the next time `poll` must be called.
+    /// Notes that `key`'s readiness may have changed.
+    @inline(__always)
+    func touch(_ key: SocketKey) {
+        guard recordsTouches else { return }
+        if touched.count < 4096 { touched.append(key) } else { touchesOverflowed = true }
+    }
+
+    /// Hands over the sockets touched since the last call, swapped into `keys` (pass it empty); returns
+    /// true when more were touched than recorded, and every socket must be looked at.
+    public func takeTouched(into keys: inout [SocketKey]) -> Bool {
+        swap(&keys, &touched)
+        defer { touchesOverflowed = false }
+        return touchesOverflowed
+    }
+
     @discardableResult
     public func poll(now: Instant) -> Instant {
         for address in arp.poll(now: now) {

@@ -111,24 +111,10 @@ public enum Host {
     /// The process's own figures on every metrics port, under the names Prometheus's client libraries
     /// give them: resident memory, CPU time, start time; and the allocator's bytes in use.
     static func writeMetrics(_ out: inout MetricsText, started: WallTime) {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = (Int(usage.ru_utime.tv_sec) + Int(usage.ru_stime.tv_sec)) * 1_000_000 + Int(usage.ru_utime.tv_usec) + Int(usage.ru_stime.tv_usec)
+        let cpu = Sys.cpuMicroseconds()
         out.family("process_cpu_seconds_total", .counter, help: "User and system CPU time the process has spent.")
         out.sample("process_cpu_seconds_total", text: MetricsText.seconds(microseconds: cpu))
-        // /proc/self/statm: size, resident, ... in pages.
-        var resident = 0
-        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            var buffer = [UInt8](repeating: 0, count: 128)
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            close(fd)
-            let fields = buffer.prefix(max(n, 0)).split(separator: UInt8(ascii: " "))
-            if fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) {
-                resident = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-            }
-        }
-        out.metric("process_resident_memory_bytes", .gauge, help: "Resident memory of the process.", resident)
+        out.metric("process_resident_memory_bytes", .gauge, help: "Resident memory of the process.", Sys.residentBytes())
         out.metric("process_start_time_seconds", .gauge, help: "When the process started, in seconds since the Unix epoch.",
                    Int(started.secondsSinceEpoch))
         out.metric("swiftlet_heap_bytes", .gauge, help: "Bytes the process's allocator has handed out.", Sys.heap().inUse)
@@ -201,7 +187,7 @@ public enum Host {
         } catch {
             fail("cannot become user \(user.uid):\(user.gid): \(error)")
         }
-        if setuid(0) == 0 { fail("still able to become root after switching to user \(user.uid)") }
+        if Sys.canBecomeRoot() { fail("still able to become root after switching to user \(user.uid)") }
     }
 
     /// User `name`'s uid and primary gid, nil when there is no such user (for `swiftlet run`'s choice of

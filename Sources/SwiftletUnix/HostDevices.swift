@@ -151,6 +151,12 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
         return try status(key).size
     }
 
+    /// From the cache entry when the file is cached: one `stat` (or none) for both.
+    public func info(_ key: String) async throws(KeyValueError) -> KeyValueInfo {
+        if let c = try cached(key) { return KeyValueInfo(size: c.size, digest: c.digest) }
+        return KeyValueInfo(size: try status(key).size, digest: try await digest(key))
+    }
+
     public func get(_ key: String) async throws(KeyValueError) -> [UInt8] {
         if let c = try cached(key) { return c.bytes }
         let n = try await size(key)

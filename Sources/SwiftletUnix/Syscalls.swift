@@ -159,6 +159,28 @@ enum Sys {
         return (inUse, size)
     }
 
+    /// User plus system CPU time the process has used, in microseconds.
+    static func cpuMicroseconds() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return (Int(usage.ru_utime.tv_sec) + Int(usage.ru_stime.tv_sec)) * 1_000_000 + Int(usage.ru_utime.tv_usec) + Int(usage.ru_stime.tv_usec)
+    }
+
+    /// The process's resident memory in bytes (/proc/self/statm's second field, in pages); 0 when unreadable.
+    static func residentBytes() -> Int {
+        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        guard let n = try? retrying({ buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) else { return 0 }
+        let fields = buffer.prefix(n).split(separator: UInt8(ascii: " "))
+        guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Whether the process can make itself root again (after dropping privileges it must not).
+    static func canBecomeRoot() -> Bool { setuid(0) == 0 }
+
     static func wallNow() -> WallTime {
         let t = clock(CLOCK_REALTIME)
         return WallTime(nanosecondsSinceEpoch: Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec))

@@ -165,17 +165,30 @@ struct KernelBuilder {
         return image
     }
 
-    /// The modules `files` import (`import X`, with or without attributes such as `@_implementationOnly`).
+    /// The modules `files` import (`importedModule` of each line).
     static func imports(in files: [URL]) throws -> Set<String> {
         var names = Set<String>()
         for file in files {
             for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
-                let words = line.split(separator: " ").filter { !$0.hasPrefix("@") }
-                if words.count >= 2, words[0] == "import" { names.insert(String(words[1])) }
+                if let name = importedModule(line) { names.insert(name) }
             }
         }
         return names
     }
+
+    /// The module an import declaration names: `import X`, with attributes (`@_implementationOnly`,
+    /// `@preconcurrency`) or an access level (`public import X`), of a declaration (`import struct X.Y`)
+    /// or a submodule (`import X.Y`): X. Nil for any other line.
+    static func importedModule(_ line: Substring) -> String? {
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
+        while let first = words.first, first.hasPrefix("@") || accessLevels.contains(String(first)) { words = words.dropFirst() }
+        guard words.first == "import", var name = words.dropFirst().first else { return nil }
+        if declarationKinds.contains(String(name)), let next = words.dropFirst(2).first { name = next }
+        return name.split(separator: ".").first.map(String.init)
+    }
+
+    private static let accessLevels: Set<String> = ["public", "package", "internal", "fileprivate", "private"]
+    private static let declarationKinds: Set<String> = ["struct", "class", "enum", "protocol", "typealias", "func", "let", "var"]
 
     /// The files under the manifest's store directory, with their keys (hidden files skipped). Nothing
     /// outside the root is embedded: a symbolic link below the root (to a file or a folder, pointing in

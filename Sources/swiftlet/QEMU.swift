@@ -47,8 +47,10 @@ struct QEMU {
             let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("qemu-system-x86_64")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw CLIError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
+        throw notInstalled
     }
+
+    static let notInstalled = CLIError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
 
     var arguments: [String] {
         var a = ["-M", "microvm,auto-kernel-cmdline=off", "-m", "\(memoryMiB)M",

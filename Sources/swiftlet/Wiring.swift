@@ -263,7 +263,7 @@ struct Wiring {
     func packageManifest(swiftletRoot: URL, imports: Set<String> = []) -> String {
         let identity = swiftletRoot.lastPathComponent.lowercased()
         let optional = Self.optionalProducts.filter { imports.contains($0) }
-            .map { "\n                            .product(name: \"\($0)\", package: \"\(identity)\")," }.joined()
+            .map { "\n                .product(name: \"\($0)\", package: \"\(identity)\")," }.joined()
         let settings = ModuleList.swiftlet.packageSettings.map { "                " + $0 }.joined(separator: "\n")
         return """
             // swift-tools-version:6.1

@@ -1,6 +1,9 @@
 # Helpers shared by the integration scripts (hosted.sh, kvm.sh): processes they start and end by PID,
 # network namespaces they create and delete, waiting for a line in a log, counting outcomes.
 # The including script sets SUITE (the prefix of its log lines) before sourcing this file.
+# Benchmarks/lib.sh sources it too, for the benchmark scripts (run under `set -euo pipefail`; lib.sh
+# installs the EXIT trap again with errexit off): spawn, started, wait_for, new_namespace, start_tap_app,
+# ipv6_ready and cleanup are theirs as well.
 
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -302,11 +302,13 @@ test_kvm_dns() {
     # 520 KB (532,480 bytes) then. Issue 27's logging (levels per source, the console and RFC 5424 syslog
     # reporters, --log and --syslog on every application), the metrics port (MetricsEndpoint, the stack's
     # figures, DNS counts by type and RCODE) took it from 532,336 to 577,776 bytes; the clean stop (COM2,
-    # closing every connection) and the kernel's own metrics (heap, boot times) to 586,032. The bound is
-    # 576 KB (589,824 bytes), and the IPv6 side and the argument parser (10 KB) are what to shrink next.
+    # closing every connection) and the kernel's own metrics (heap, boot times) to 586,032. Waking parked
+    # tasks by the socket they wait on (issue 26: a table of waiters by socket, the stack's touched list)
+    # took it to 594,320. The bound is 592 KB (606,208 bytes), and the IPv6 side and the argument parser
+    # (10 KB) are what to shrink next.
     size=$(stat -c %s Examples/dns/.swiftlet/kvm/dns.kernel)
-    log "dns kernel: $size bytes (bound 576 KB: 589824 bytes; 449,424 before IPv6, 532,336 before logging and metrics)"
-    [ "$size" -le 589824 ] || { echo "the dns kernel is $size bytes, over 576 KB (589,824 bytes)"; return 1; }
+    log "dns kernel: $size bytes (bound 592 KB: 606208 bytes; 449,424 before IPv6, 532,336 before logging and metrics)"
+    [ "$size" -le 606208 ] || { echo "the dns kernel is $size bytes, over 592 KB (606,208 bytes)"; return 1; }
     local out
     out=$($SWIFTLET run --target kvm --disk "$elf" Examples/dns 2>&1) && { echo "--disk was accepted"; return 1; }
     grep -qF 'store("zones", disk: true)' <<<"$out" || { echo "unexpected: $out"; return 1; }

@@ -25,6 +25,14 @@ private func failure(_ text: String, limits: HTTPLimits = .request) -> HTTPParse
 }
 
 @Suite struct HTTPRequestParserTests {
+    /// Methods are case-sensitive tokens (RFC 9110 §9.1): the standard ones are cases, any other keeps its text.
+    @Test func methodsAreTypedAndCaseSensitive() throws {
+        let r = try parseAll("get / HTTP/1.1\r\nHost: a\r\n\r\nPATCH / HTTP/1.1\r\nHost: a\r\n\r\nPURGE / HTTP/1.1\r\nHost: a\r\n\r\n", byteByByte: false)
+        #expect(r.map(\.method) == [.other("get"), .patch, .other("PURGE")])
+        #expect(HTTPMethod("GET") == .get && HTTPMethod("GET").name == "GET" && HTTPMethod("get") != .get)
+        #expect(HTTPMethod.head.isSafe && HTTPMethod.options.isSafe && !HTTPMethod.post.isSafe && !HTTPMethod("PURGE").isSafe)
+    }
+
     @Test func simpleGetAndPipelining() throws {
         let text = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\n\r\n"
             + "HEAD /a%20b?x=1 HTTP/1.1\r\nhost: example.org\r\nConnection: close\r\n\r\n"

@@ -76,7 +76,7 @@ private func responses(_ text: String, methods: [String], byteByByte: Bool = fal
         return r
     }()
 
-    static func ask(_ method: String, _ target: String, body: [UInt8] = []) async -> HTTPResponse {
+    static func ask(_ method: HTTPMethod, _ target: String, body: [UInt8] = []) async -> HTTPResponse {
         await router.respond(HTTPRequest(method: method, target: target, body: body))
     }
 

@@ -5,7 +5,7 @@ import Swiftlet
 import SwiftletHTTP
 import SwiftletTesting
 
-private func get(_ target: String, _ fields: [HTTPField] = [], method: String = "GET") -> HTTPRequest {
+private func get(_ target: String, _ fields: [HTTPField] = [], method: HTTPMethod = .get) -> HTTPRequest {
     HTTPRequest(method: method, target: target, minorVersion: 1, fields: fields, body: [])
 }
 

@@ -121,6 +121,8 @@ final class AsyncPair {
         }
         #expect(await pair.run(for: .seconds(10)) { woke != nil })
         #expect(woke == start + .milliseconds(1500))
+        // Nothing parked: no deadline of the async layer is left for the run loop to wake for.
+        #expect(pair.a.waiting == 0 && pair.a.nextDeadline == pair.net.a.nextDeadline)
     }
 
     @Test func readWithTimeoutThrowsTimedOutAndTheConnectionStaysUsable() async throws {
@@ -244,5 +246,37 @@ final class AsyncPair {
         Task { @MainActor in lost = try await pair.a.ping(IPv4Address(10, 0, 0, 99), sequence: 2, timeout: .seconds(1)) }
         #expect(await pair.run(for: .seconds(5)) { lost != nil })
         #expect(lost == .some(nil))
+    }
+
+    /// Pings in flight at once each get their own reply: one task's wait does not take another's.
+    @Test func concurrentPingsEachGetTheirReply() async {
+        let pair = AsyncPair()
+        var rtts: [UInt16: Duration?] = [:]
+        for sequence: UInt16 in 1...4 {
+            Task { @MainActor in rtts[sequence] = try await pair.a.ping(TwoStacks.addressB, sequence: sequence, timeout: .seconds(2)) }
+        }
+        #expect(await pair.run(for: .seconds(5)) { rtts.count == 4 })
+        #expect(rtts.values.allSatisfy { $0 != nil }, "every ping answered: \(rtts)")
+    }
+
+    /// A turn tests only the tasks parked on the sockets it changed: 50 receivers wait on 50 ports, a
+    /// datagram to one of them wakes it without testing the other 49 (they were tested on every turn).
+    @Test func aTurnTestsOnlyTheTasksItsChangesConcern() async throws {
+        let pair = AsyncPair()
+        var got: [UInt16] = []
+        for port: UInt16 in 1000..<1050 {
+            let socket = try pair.b.udp(port: port)
+            Task { @MainActor in
+                _ = try await socket.receive()
+                got.append(port)
+            }
+        }
+        #expect(await pair.run(for: .milliseconds(10)) { pair.b.waiting == 50 })
+        let before = pair.b.testsRun
+        let client = try pair.a.udp(port: 5000)
+        try client.send([1], to: TwoStacks.addressB, port: 1007)
+        #expect(await pair.run(for: .seconds(1)) { got == [1007] })
+        #expect(pair.b.waiting == 49)
+        #expect(pair.b.testsRun - before <= 2, "tests run for one datagram: \(pair.b.testsRun - before)")
     }
 }

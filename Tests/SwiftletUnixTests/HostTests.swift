@@ -63,6 +63,8 @@ import SwiftletHTTP
         #expect(try await store.list("").map(\.name) == ["a.txt", "sub"])
         #expect(try await store.list("").map(\.kind) == [.value, .directory])
         #expect(try await store.digest("a.txt") == ContentDigest.of(Array("hello".utf8).span))
+        #expect(try await store.info("a.txt") == KeyValueInfo(size: 5, digest: ContentDigest.of(Array("hello".utf8).span)))
+        await #expect(throws: KeyValueError.wrongKind("sub")) { try await store.info("sub") }
         await #expect(throws: KeyValueError.notFound("../etc/passwd")) { try await store.get("../etc/passwd") }
         await #expect(throws: KeyValueError.notFound("missing")) { try await store.get("missing") }
         await #expect(throws: KeyValueError.wrongKind("sub")) { try await store.get("sub") }

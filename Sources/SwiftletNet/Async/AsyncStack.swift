@@ -1,8 +1,11 @@
 // SwiftletNet: the async API applications see, identical on every target (docs/ARCHITECTURE.md, "Concurrency").
 //
 // A thin layer of continuations over the synchronous `NetworkStack`: an operation that cannot finish
-// now parks its task with a readiness test; the run loop, after feeding frames and firing timers, calls
-// `wake(now:)`, which resumes every task whose test now holds. All of it runs on the one executor of the
+// now parks its task with a readiness test, on the socket whose changes can make it true. The run loop,
+// after feeding frames and firing timers, calls `wake(now:)`, which tests only the tasks parked on the
+// sockets the stack touched this turn, those whose deadline passed, and those parked on no socket, and
+// resumes each whose test holds. A turn with nothing touched and no deadline due costs nothing however many
+// tasks are parked. All of it runs on the one executor of the
 // unikernel (or the test's), so no locks are needed. The types are `@unchecked Sendable` so that an
 // application in Swift 6 mode can hand a connection to a child task; that is sound because every task
 // of a unikernel runs on its one executor (docs/ARCHITECTURE.md, "One executor, Sendable by contract").
@@ -22,15 +25,35 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
         let deadline: Instant?
         let continuation: UnsafeContinuation<Void, Never>
     }
-    private var waiters: [Waiter] = []
+    /// What can make a parked task's test true.
+    enum WakeOn {
+        /// A change to this socket (or the task's deadline).
+        case socket(SocketKey)
+        /// Its deadline alone (a sleep).
+        case deadline
+        /// Anything: tested after every turn (conditions on the application's own state).
+        case anything
+    }
+    private var bySocket: [SocketKey: [Waiter]] = [:]
+    private var sleepers: [Waiter] = []
+    private var anytime: [Waiter] = []
+    private var parked = 0
+    /// No parked task's deadline is before this (it may be earlier than the earliest one left).
+    private var earliestDeadline: Instant = .distantFuture
+    /// The stack's touched sockets, taken each turn (the storage is reused).
+    private var touched: [SocketKey] = []
 
     public init(_ stack: NetworkStack<Device>, now: Instant) {
         self.stack = stack
         self.now = now
+        stack.recordsTouches = true
     }
 
     /// Tasks parked waiting for the network (for diagnostics and leak checks).
-    public var waiting: Int { waiters.count }
+    public var waiting: Int { parked }
+    /// How many times a parked task's test was run (diagnostics; a test checks that a turn tests only
+    /// the tasks its changes concern).
+    public private(set) var testsRun = 0
 
     public func writeMetrics(_ out: inout MetricsText) { stack.writeMetrics(&out) }
 
@@ -45,42 +68,85 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
         return out
     }
 
-    /// Called by the run loop after each turn: resumes every waiter whose condition holds.
+    /// Called by the run loop after each turn: resumes every parked task whose test holds, testing only
+    /// those a change this turn can concern.
     public func wake(now: Instant) {
         self.now = now
-        guard !waiters.isEmpty else { return }
-        var still: [Waiter] = []
-        var ready: [Waiter] = []
-        for w in waiters { if w.ready() { ready.append(w) } else { still.append(w) } }
-        waiters = still
-        for w in ready { w.continuation.resume() }
+        let overflowed = stack.takeTouched(into: &touched)
+        defer {
+            touched.removeAll(keepingCapacity: true)
+            if parked == 0 { earliestDeadline = .distantFuture }
+        }
+        guard parked > 0 else { return }
+        if overflowed {
+            for i in bySocket.indices { settle(&bySocket.values[i], expiredOnly: false) }
+        } else {
+            for key in touched {
+                guard let i = bySocket.index(forKey: key) else { continue }
+                settle(&bySocket.values[i], expiredOnly: false)
+                if bySocket.values[i].isEmpty { bySocket.remove(at: i) }
+            }
+        }
+        settle(&anytime, expiredOnly: false)
+        if now >= earliestDeadline {
+            earliestDeadline = .distantFuture
+            for i in bySocket.indices { settle(&bySocket.values[i], expiredOnly: true) }
+            settle(&sleepers, expiredOnly: true)
+            for w in anytime { if let d = w.deadline { earliestDeadline = min(earliestDeadline, d) } }
+        }
+        // Sockets nobody waits on any more leave the table (it holds at most one entry per parked task).
+        if bySocket.count > parked {
+            while let i = bySocket.firstIndex(where: { $0.value.isEmpty }) { bySocket.remove(at: i) }
+        }
     }
 
-    /// Suspends until `condition` holds (checked now and after every run-loop turn). A `deadline` tells
-    /// the run loop to take a turn then, for conditions that become true with time alone.
-    func wait(deadline: Instant? = nil, until condition: @escaping () -> Bool) async {
+    /// Resumes the tasks of `list` whose test holds, keeping the others in order. With `expiredOnly`, only
+    /// tasks whose deadline has passed are tested, and the deadlines of the rest are noted.
+    private func settle(_ list: inout [Waiter], expiredOnly: Bool) {
+        var kept = 0
+        for i in list.indices {
+            let w = list[i]
+            let due = !expiredOnly || (w.deadline.map { $0 <= now } ?? false)
+            if due, { testsRun &+= 1; return w.ready() }() {
+                w.continuation.resume()
+                parked -= 1
+                continue
+            }
+            if expiredOnly, let d = w.deadline { earliestDeadline = min(earliestDeadline, d) }
+            list[kept] = w
+            kept += 1
+        }
+        list.removeLast(list.count - kept)
+    }
+
+    /// Suspends until `condition` holds (tested now, then whenever `on` says it may have changed). A
+    /// `deadline` tells the run loop to take a turn then, for conditions that become true with time alone.
+    func wait(on: WakeOn, deadline: Instant? = nil, until condition: @escaping () -> Bool) async {
         if condition() { return }
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            waiters.append(Waiter(ready: condition, deadline: deadline, continuation: c))
+            let w = Waiter(ready: condition, deadline: deadline, continuation: c)
+            switch on {
+            case .socket(let key): bySocket[key, default: []].append(w)
+            case .deadline: sleepers.append(w)
+            case .anything: anytime.append(w)
+            }
+            parked += 1
+            if let deadline { earliestDeadline = min(earliestDeadline, deadline) }
         }
     }
 
     /// Suspends until `condition` holds, for drivers and platform code built on this stack (DHCP
-    /// outcome, link state). `deadline` asks the run loop to look again then.
+    /// outcome, link state): tested after every run-loop turn. `deadline` asks the run loop to look again then.
     public func waitUntil(deadline: Instant? = nil, _ condition: @escaping () -> Bool) async {
-        await wait(deadline: deadline, until: condition)
+        await wait(on: .anything, deadline: deadline, until: condition)
     }
 
     /// The run loop's timer queue: the earliest of the stack's timers and the parked tasks' deadlines.
-    public var nextDeadline: Instant {
-        var t = stack.nextDeadline
-        for w in waiters { if let d = w.deadline, d < t { t = d } }
-        return t
-    }
+    public var nextDeadline: Instant { min(stack.nextDeadline, earliestDeadline) }
 
     /// Suspends the calling task until `deadline` (the standard `Task.sleep` does not exist in Embedded Swift).
     public func sleep(until deadline: Instant) async {
-        await wait(deadline: deadline) { [self] in now >= deadline }
+        await wait(on: .deadline, deadline: deadline) { [self] in now >= deadline }
     }
 
     // MARK: - TCP
@@ -95,7 +161,7 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
     public func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> TCPStream<Device> {
         let id: TCPSocketID
         do throws(StackError) { id = try stack.tcpConnect(to: TCPEndpoint(address: address, port: port), now: now) } catch { throw NetworkError(error) }
-        await wait { [stack] in
+        await wait(on: .socket(.connection(id))) { [stack] in
             guard let s = stack.tcpState(id) else { return true }
             return s != .synSent && s != .synReceived
         }
@@ -125,10 +191,8 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
             try stack.ping(address, identifier: identifier, sequence: sequence, payload: payload, now: now)
         } catch { throw NetworkError(error) }
         var reply: EchoReply? = nil
-        await wait(deadline: start + timeout) { [self] in
-            while let r = stack.takeEchoReply() {
-                if r.identifier == identifier && r.sequence == sequence && r.from == address { reply = r }
-            }
+        await wait(on: .socket(.echo), deadline: start + timeout) { [self] in
+            reply = stack.takeEchoReply(from: address, identifier: identifier, sequence: sequence)
             return reply != nil || now >= start + timeout
         }
         return reply == nil ? nil : now - start
@@ -155,7 +219,7 @@ public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked 
     /// The next established connection; nil once the listener is closed.
     public func accept() async -> TCPStream<Device>? {
         var id: TCPSocketID? = nil
-        await owner.wait { [self] in
+        await owner.wait(on: .socket(.listener(port))) { [self] in
             if closed { return true }
             id = owner.stack.tcpAccept(port: port)
             return id != nil
@@ -197,7 +261,7 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
         let stack = owner.stack
         let owner = self.owner
         var expired = false
-        await owner.wait(deadline: deadline) { [id] in
+        await owner.wait(on: .socket(.connection(id)), deadline: deadline) { [id] in
             guard let c = stack.tcpReadiness(id) else { return true }
             if c.readable > 0 || c.atEndOfStream || c.failed || c.closed { return true }
             if let deadline, owner.now >= deadline { expired = true }
@@ -234,7 +298,7 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
             if sent < bytes.count {
                 if let timeout, deadline == nil { deadline = owner.now + timeout }
                 var expired = false
-                await owner.wait(deadline: deadline) { [id] in
+                await owner.wait(on: .socket(.connection(id)), deadline: deadline) { [id] in
                     guard let c = stack.tcpReadiness(id) else { return true }
                     if c.sendSpace > 0 || c.failed || c.closed { return true }
                     if let deadline, owner.now >= deadline { expired = true }
@@ -288,7 +352,7 @@ public final class UDPSocket<Device: NetworkDevice>: UDPSocketProtocol, @uncheck
         let stack = owner.stack
         var datagram: UDPDatagram? = nil
         var failure: StackError? = nil
-        await owner.wait(deadline: deadline) { [port, owner] in
+        await owner.wait(on: .socket(.udp(port)), deadline: deadline) { [port, owner] in
             do throws(StackError) { datagram = try stack.udpReceive(port: port) } catch { failure = error }
             return datagram != nil || failure != nil || (deadline.map { owner.now >= $0 } ?? false)
         }
