@@ -11,19 +11,11 @@ if ! command -v dnsperf >/dev/null || ! command -v nsd >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsperf nsd >/dev/null
 fi
 DURATION=${SWIFTLET_BENCH_SECONDS:-10}
-work=$(mktemp -d /tmp/swiftlet-dns.XXXXXX)
-pids=()
-ns=""
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+SUITE=dns
+. Benchmarks/lib.sh  # spawn, wait_for, new_namespace, start_tap_app, ipv6_ready, clean-up on exit; rounds, ratio, scraper
 
 # The queries: answers, a CNAME, a wildcard, NODATA and NXDOMAIN, as a zone's clients ask them.
-cat >"$work/queries" <<Q
+cat >"$WORK/queries" <<Q
 www.example.test A
 www.example.test AAAA
 example.test MX
@@ -36,7 +28,7 @@ nope.example.test A
 example.test NS
 Q
 zones=$PWD/Examples/dns/zones
-cat >"$work/nsd.conf" <<CONF
+cat >"$WORK/nsd.conf" <<CONF
 server:
     ip-address: 127.0.0.1@15354
     port: 15354
@@ -44,9 +36,9 @@ server:
     chroot: ""
     zonesdir: "$zones"
     database: ""
-    zonelistfile: "$work/zone.list"
-    xfrdfile: "$work/xfrd.state"
-    pidfile: "$work/nsd.pid"
+    zonelistfile: "$WORK/zone.list"
+    xfrdfile: "$WORK/xfrd.state"
+    pidfile: "$WORK/nsd.pid"
     server-count: 1
     rrl-ratelimit: 0
     verbosity: 0
@@ -56,67 +48,63 @@ zone:
     name: example.test
     zonefile: example.test.zone
 CONF
-wait_log() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; return 1; }
 # dnsperf: one thread, 32 clients (source ports), up to 100 queries outstanding; prints queries/s.
-qps() { local server=$1 port=$2; shift 2; "$@" dnsperf -s "$server" -p "$port" -d "$work/queries" -l "$DURATION" -c 32 -T 1 \
+qps() { local server=$1 port=$2; shift 2; "$@" dnsperf -s "$server" -p "$port" -d "$WORK/queries" -l "$DURATION" -c 32 -T 1 \
         | awk '/Queries per second/ { printf "%d\n", $4 } /Queries lost/ { lost = $3 } END { if (lost != "0") print "lost " lost > "/dev/stderr" }'; }
-. Benchmarks/lib.sh  # ratio, median, ticks (CPU time of a server and its children), HZ
 
 swift build -c release --product swiftlet >/dev/null
-SWIFTLET=$PWD/.build/release/swiftlet
 "$SWIFTLET" build Examples/dns >/dev/null 2>&1
-Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15353 --rrl-rate 0 >"$work/unix.log" 2>&1 &
-pids+=($!)
-nsd -d -c "$work/nsd.conf" >"$work/nsd.log" 2>&1 &
-pids+=($!)
-wait_log "$work/unix.log" "serving example.test."
-wait_log "$work/nsd.log" "nsd started"
+spawn unix Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15353 --rrl-rate 0
+unix=${started[-1]}
+spawn nsd nsd -d -c "$WORK/nsd.conf"
+nsd=${started[-1]}
+wait_for unix 60 "serving example.test."
+wait_for nsd 60 "nsd started"
 echo "dnsperf -c 32 -T 1 -l $DURATION over UDP, 10 names (answers, CNAME, wildcard, NODATA, NXDOMAIN); one server thread each:"
 local_qps() { qps 127.0.0.1 "$1"; }
-rounds dns-unix queries query NSD "${pids[0]}" "${pids[1]}" "Swiftlet dns (unix)" "NSD 1 server process" local_qps 15353 15354
+rounds name=dns-unix plural=queries singular=query command=local_qps \
+    swiftlet_pid="$unix" swiftlet_label="Swiftlet dns (unix)" swiftlet_arg=15353 \
+    peer=NSD peer_pid="$nsd" peer_label="NSD 1 server process" peer_arg=15354
 
 # Issue 27: the same server with its metrics port on and scraped once a second, against it without.
-Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15355 --rrl-rate 0 --metrics-port 19101 >"$work/unix-metrics.log" 2>&1 &
-pids+=($!)
-metrics_pid=$!
-wait_log "$work/unix-metrics.log" "serving example.test."
+spawn unix-metrics Examples/dns/.swiftlet/unix/.build/release/dns --store "$zones" -- --port 15355 --rrl-rate 0 --metrics-port 19101
+metrics=${started[-1]}
+wait_for unix-metrics 60 "serving example.test."
 scraper http://127.0.0.1:19101/metrics
 echo "the same, metrics on (--metrics-port, scraped every second) against off:"
-rounds dns-unix-metrics queries query metrics-off "$metrics_pid" "${pids[0]}" "Swiftlet, metrics on" "Swiftlet, metrics off" local_qps 15355 15353
+rounds name=dns-unix-metrics plural=queries singular=query command=local_qps \
+    swiftlet_pid="$metrics" swiftlet_label="Swiftlet, metrics on" swiftlet_arg=15355 \
+    peer=metrics-off peer_pid="$unix" peer_label="Swiftlet, metrics off" peer_arg=15353
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
-    ns=swl-bench-dns-$$
-    ip netns add "$ns" && ip -n "$ns" link set lo up
+    new_namespace dns
     "$SWIFTLET" build --target tap Examples/dns >/dev/null 2>&1
-    ip netns exec "$ns" "$SWIFTLET" run --target tap Examples/dns -- --rrl-rate 0 >"$work/tap.log" 2>&1 &
-    pids+=($!)
-    wait_log "$work/tap.log" "serving example.test."
-    sed "s|$work/nsd.pid|$work/nsd-ns.pid|" "$work/nsd.conf" >"$work/nsd-ns.conf"
-    ip netns exec "$ns" nsd -d -c "$work/nsd-ns.conf" >"$work/nsd-ns.log" 2>&1 &
-    pids+=($!)
-    wait_log "$work/nsd-ns.log" "nsd started"
-    tap=$(qps 10.0.0.2 53 ip netns exec "$ns")
-    nsd_ns=$(qps 127.0.0.1 15354 ip netns exec "$ns")
+    start_tap_app tap "$NS" Examples/dns "serving example.test." -- --rrl-rate 0
+    tap_run=${started[-1]}
+    sed "s|$WORK/nsd.pid|$WORK/nsd-ns.pid|" "$WORK/nsd.conf" >"$WORK/nsd-ns.conf"
+    spawn nsd-ns ip netns exec "$NS" nsd -d -c "$WORK/nsd-ns.conf"
+    wait_for nsd-ns 60 "nsd started"
+    tap=$(qps 10.0.0.2 53 ip netns exec "$NS")
+    nsd_ns=$(qps 127.0.0.1 15354 ip netns exec "$NS")
     echo "  Swiftlet dns (tap)       $tap queries/s"
     echo "  NSD in the namespace     $nsd_ns queries/s"
     echo "RESULT dns-tap $tap queries/s ratio $(ratio "$tap" "$nsd_ns") vs NSD"
     # Issue 22: the same over IPv6 (2001:db8::2, from swiftlet run), against IPv4 in this run.
-    wait_log "$work/tap.log" "ipv6: configured 2001:db8::2/64"
-    tap6=$(qps 2001:db8::2 53 ip netns exec "$ns")
+    ipv6_ready tap
+    tap6=$(qps 2001:db8::2 53 ip netns exec "$NS")
     echo "  Swiftlet dns (tap, IPv6) $tap6 queries/s"
     echo "RESULT dns-tap-ipv6 $tap6 queries/s ratio $(ratio "$tap6" "$tap") vs ipv4"
     if command -v qemu-system-x86_64 >/dev/null; then
-        kill "${pids[-2]}" 2>/dev/null || true
-        for _ in $(seq 50); do ip -n "$ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        kill "$tap_run" 2>/dev/null || true
+        for _ in $(seq 50); do ip -n "$NS" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
         "$SWIFTLET" build --target kvm Examples/dns >/dev/null 2>&1
-        ip netns exec "$ns" "$SWIFTLET" run --target kvm Examples/dns -- --rrl-rate 0 >"$work/kvm.log" 2>&1 &
-        pids+=($!)
-        wait_log "$work/kvm.log" "serving example.test."
-        kvm=$(qps 10.0.0.2 53 ip netns exec "$ns")
-        echo "  Swiftlet dns (kvm)       $kvm queries/s ($(grep -oE 'with (KVM|TCG)' "$work/kvm.log"))"
+        spawn kvm ip netns exec "$NS" "$SWIFTLET" run --target kvm Examples/dns -- --rrl-rate 0
+        wait_for kvm 60 "serving example.test."
+        kvm=$(qps 10.0.0.2 53 ip netns exec "$NS")
+        echo "  Swiftlet dns (kvm)       $kvm queries/s ($(grep -oE 'with (KVM|TCG)' "$WORK/kvm.log"))"
         echo "RESULT dns-kvm $kvm queries/s ratio $(ratio "$kvm" "$nsd_ns") vs NSD"
-        wait_log "$work/kvm.log" "ipv6: configured 2001:db8::2/64"
-        kvm6=$(qps 2001:db8::2 53 ip netns exec "$ns")
+        ipv6_ready kvm
+        kvm6=$(qps 2001:db8::2 53 ip netns exec "$NS")
         echo "  Swiftlet dns (kvm, IPv6) $kvm6 queries/s"
         echo "RESULT dns-kvm-ipv6 $kvm6 queries/s ratio $(ratio "$kvm6" "$kvm") vs ipv4"
     fi

@@ -1,4 +1,17 @@
-# Benchmarks/lib.sh: helpers the benchmark scripts share (sourced, not run).
+# Benchmarks/lib.sh: helpers the benchmark scripts share (sourced, not run, from the repository's root).
+# The including script sets SUITE (its name; $WORK is /tmp/swiftlet-SUITE.XXXXXX) before sourcing this.
+#
+# Processes, namespaces and clean-up are the test suite's (Tests/Integration/common.sh): `spawn NAME
+# COMMAND...` starts a process, its PID in `started`, its output in $WORK/NAME.log; `wait_for NAME SECONDS
+# TEXT` waits for a line of that log (and fails showing its tail); `new_namespace NAME` creates a namespace
+# (in NS); `start_tap_app NAME NS APP READY ARGS...` runs `swiftlet run --target tap` in one; `ipv6_ready
+# NAME` waits for the address swiftlet run gives the application. A process started otherwise (output to
+# /dev/null, a subshell) has its PID added to `started` by hand. On every exit every PID in `started` is
+# ended (SIGTERM, then SIGKILL after 0.3 s), every namespace in `namespaces` deleted and $WORK removed.
+source "$(dirname "${BASH_SOURCE[0]}")/../Tests/Integration/common.sh"
+# common.sh's clean-up, with errexit off: these scripts run under `set -e`, and a PID that has already
+# ended (kill fails) must not stop the clean-up half-way or change the script's exit status.
+trap 'set +e; cleanup; rm -rf "$WORK"' EXIT
 
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 # The middle of three numbers, one per line.
@@ -11,34 +24,48 @@ ticks() { local total=0 p; for p in $(descendants "$@"); do  # NSD's server proc
         # utime and stime, counted after the command name, which may hold spaces ("nsd: server 1").
         [ -r "/proc/$p/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'))); done; echo $total; }
 HZ=$(getconf CLK_TCK)
-# Scrapes URL once a second in the background, as a Prometheus server would (its PID goes to `pids`).
-scraper() { (while :; do curl -s -o /dev/null -m 2 "$1" || true; sleep 1; done) & pids+=($!); }
+# Scrapes URL once a second in the background, as a Prometheus server would (its PID goes to `started`).
+scraper() { (while :; do curl -s -o /dev/null -m 2 "$1" || true; sleep 1; done) & started+=($!); }
 
-# rounds NAME PLURAL SINGULAR PEER SWIFTLET_PID PEER_PID SWIFTLET_LABEL PEER_LABEL COMMAND SWIFTLET_ARG PEER_ARG
+# rounds KEY=VALUE...: Swiftlet's server against a peer server, every key required:
+#   name=NAME              the RESULT lines' name
+#   plural=UNIT singular=UNIT   what is counted ("requests", "request")
+#   command=COMMAND        `COMMAND ARG` prints a rate per second over DURATION seconds
+#   swiftlet_pid=PID swiftlet_label=TEXT swiftlet_arg=ARG   Swiftlet's server: the PID whose CPU time
+#                          counts (with its descendants), its name in the medians' lines, its ARG
+#   peer=NAME peer_pid=PID peer_label=TEXT peer_arg=ARG     the same for the peer; NAME is its name on
+#                          the RESULT lines
 # The machine's speed drifts from minute to minute, so the two servers take turns: three rounds of
-# `COMMAND ARG` (which prints a rate per second over DURATION seconds) against each, with each server's
-# CPU time per request from `ticks`. Prints every round, the medians, and two result lines: NAME (the
-# rates' ratio) and NAME-cpu (the peer's CPU per request over Swiftlet's).
+# `COMMAND ARG` against each, with each server's CPU time per operation from `ticks`. Prints every round,
+# the medians, and two result lines: NAME (the rates' ratio) and NAME-cpu (the peer's CPU per operation
+# over Swiftlet's).
 rounds() {
-    local name=$1 plural=$2 singular=$3 peer=$4 spid=$5 ppid=$6 slabel=$7 plabel=$8 cmd=$9 sarg=${10} parg=${11}
+    local keys="name plural singular command swiftlet_pid swiftlet_label swiftlet_arg peer peer_pid peer_label peer_arg"
+    local $keys key arg
+    for arg in "$@"; do
+        key=${arg%%=*}
+        [[ $arg == *=* && " $keys " == *" $key "* ]] || { echo "rounds: unknown argument '$arg'" >&2; return 2; }
+        printf -v "$key" '%s' "${arg#*=}"
+    done
+    for key in $keys; do [ -n "${!key+set}" ] || { echo "rounds: $key= is missing" >&2; return 2; }; done
     local s=() p=() round sr su pr pu
-    one() {  # one PID ARG: "RATE CPU_US_PER_REQUEST"
+    one() {  # one PID ARG: "RATE CPU_US_PER_OPERATION"
         local before r
         before=$(ticks "$1")
-        r=$($cmd "$2")
+        r=$($command "$2")
         echo "$r $(awk "BEGIN { printf \"%.2f\", ($(ticks "$1") - $before) * 1000000 / $HZ / ($r * $DURATION) }")"
     }
     for round in 1 2 3; do
-        s+=("$(one "$spid" "$sarg")")
-        p+=("$(one "$ppid" "$parg")")
+        s+=("$(one "$swiftlet_pid" "$swiftlet_arg")")
+        p+=("$(one "$peer_pid" "$peer_arg")")
         echo "  round $round: Swiftlet ${s[-1]% *} $plural/s (${s[-1]#* } us CPU/$singular), $peer ${p[-1]% *} $plural/s (${p[-1]#* } us CPU/$singular)"
     done
     sr=$(printf '%s\n' "${s[@]}" | cut -d' ' -f1 | median)
     su=$(printf '%s\n' "${s[@]}" | cut -d' ' -f2 | median)
     pr=$(printf '%s\n' "${p[@]}" | cut -d' ' -f1 | median)
     pu=$(printf '%s\n' "${p[@]}" | cut -d' ' -f2 | median)
-    printf '  %-24s %s %s/s, server CPU %s us per %s (medians of 3)\n' "$slabel" "$sr" "$plural" "$su" "$singular"
-    printf '  %-24s %s %s/s, server CPU %s us per %s (medians of 3)\n' "$plabel" "$pr" "$plural" "$pu" "$singular"
+    printf '  %-24s %s %s/s, server CPU %s us per %s (medians of 3)\n' "$swiftlet_label" "$sr" "$plural" "$su" "$singular"
+    printf '  %-24s %s %s/s, server CPU %s us per %s (medians of 3)\n' "$peer_label" "$pr" "$plural" "$pu" "$singular"
     echo "RESULT $name $sr $plural/s ratio $(ratio "$sr" "$pr") vs $peer"
     echo "RESULT $name-cpu $su us/$singular ratio $(ratio "$pu" "$su") vs $peer ($peer's CPU per $singular / Swiftlet's)"
 }

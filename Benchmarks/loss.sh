@@ -44,7 +44,6 @@
 # A transfer that does not finish, or fails, is a result; a setup failure exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 TARGETS=${1:-all}
 [ "$TARGETS" = all ] && TARGETS="tap kvm"
 case "$TARGETS" in tap|kvm|"tap kvm") ;; *) echo "usage: Benchmarks/run tcp-loss [tap|kvm|all]" >&2; exit 2;; esac
@@ -81,49 +80,34 @@ profile_text() {
 }
 for p in $PROFILES; do profile_args "$p" >/dev/null || exit 2; done
 
-BRIDGE=$ROOT/.build/impair-bridge
-PEER="python3 $ROOT/Benchmarks/loss-peer.py"
-WORK=$(mktemp -d /tmp/swiftlet-tcp-loss.XXXXXX)
-NS_C=swl-loss-c-$$
-NS_B=swl-loss-b-$$
-NS_L=swl-loss-l-$$
-namespaces=()
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done  # its veths and taps go with it
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+SUITE=tcp-loss
+# spawn, wait_for, new_namespace; on every exit the PIDs this script started are ended, its namespaces
+# (with their veths and taps) deleted and $WORK removed.
+. Benchmarks/lib.sh
 trap 'exit 130' INT
 trap 'exit 143' TERM
+BRIDGE=$ROOT/.build/impair-bridge
+LOSS_PEER="python3 $ROOT/Benchmarks/loss-peer.py"
 
 die() { echo "Benchmarks/run tcp-loss: $*" >&2; exit 1; }
-# Waits up to $2 seconds for $3 in file $1; shows the file and fails otherwise.
-wait_log() {
-    for _ in $(seq $(($2 * 10))); do grep -qF -- "$3" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    echo "--- $1 (waited $2 s for '$3'):" >&2; tail -20 "$1" >&2; return 1
-}
 # Stops a process this script started (by PID) and waits for it.
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # --- build: the bridge, the tool, the echo example for each target -------------------------------
 cc -O2 -Wall -pthread -o "$BRIDGE" Benchmarks/impair-bridge.c || die "could not build Benchmarks/impair-bridge.c"
 swift build -c release --product swiftlet >/dev/null 2>&1 || swift build -c release --product swiftlet || die "could not build swiftlet"
-SWIFTLET=$ROOT/.build/release/swiftlet
 for t in $TARGETS; do
     "$SWIFTLET" build --target "$t" Examples/echo >"$WORK/build-$t.log" 2>&1 || { cat "$WORK/build-$t.log" >&2; die "could not build Examples/echo for $t"; }
 done
 
 # --- topology -------------------------------------------------------------------------------------
-for ns in $NS_C $NS_B $NS_L; do
-    ip netns add "$ns" || die "cannot create namespace $ns"
-    namespaces+=("$ns")
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+namespace() {  # namespace NAME: a namespace of this run, IPv6 off, in NS
+    new_namespace "$1" || die "cannot create namespace $NS"
+    ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+namespace client; NS_C=$NS
+namespace bridge; NS_B=$NS
+namespace linux; NS_L=$NS
 offloads_off() { ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 || die "ethtool -K $2 failed in $1"; }
 veth() {  # veth NS_A IF_A NS_B IF_B: a pair made inside the namespaces, up, offloads off
     ip link add name "$2" netns "$1" type veth peer name "$4" netns "$3" || die "cannot create veth $2/$4"
@@ -146,9 +130,8 @@ i=0
 declare -A echo_port=()
 for cc in $LINUX_CC; do
     echo_port[$cc]=$((7000 + i))
-    ip netns exec $NS_L $PEER echo 0.0.0.0 "${echo_port[$cc]}" "$cc" >"$WORK/linux-echo-$cc.log" 2>&1 &
-    pids+=($!)
-    wait_log "$WORK/linux-echo-$cc.log" 10 "listening" \
+    spawn "linux-echo-$cc" ip netns exec $NS_L $LOSS_PEER echo 0.0.0.0 "${echo_port[$cc]}" "$cc"
+    wait_for "linux-echo-$cc" 10 "listening" \
         || die "the Linux echo server with congestion control $cc did not start (available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control))"
     i=$((i + 1))
 done
@@ -157,11 +140,9 @@ done
 # for, so that SIGINT or SIGTERM to this script ends the run at once (bash runs a trap only once a
 # foreground command has ended, and ignores SIGINT if that command did not die of it).
 client() {
-    ip netns exec $NS_C $PEER client "$1" "$2" "$BYTES" "$TIMEOUT" "$SEED" "${3:-$FIRST_CC}" >"$WORK/client.out" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
-    wait "$pid" || true
-    OUT=$(head -1 "$WORK/client.out")
+    spawn client ip netns exec $NS_C $LOSS_PEER client "$1" "$2" "$BYTES" "$TIMEOUT" "$SEED" "${3:-$FIRST_CC}"
+    wait "${started[-1]}" || true
+    OUT=$(head -1 "$WORK/client.log")
 }
 
 # --- one measurement ---------------------------------------------------------------------------------
@@ -171,10 +152,9 @@ measure() {
     local label=$1 server_if=$2 profile=$3 port=$4 cc=${5:-$FIRST_CC} bridge_pid
     ip -n $NS_C neigh flush dev lc  # 10.0.0.2 is another MAC behind each server
     # shellcheck disable=SC2046
-    ip netns exec $NS_B "$BRIDGE" lcb "$server_if" $(profile_args "$profile") seed="$SEED" >"$WORK/bridge-$label.log" 2>&1 &
-    bridge_pid=$!
-    pids+=("$bridge_pid")
-    wait_log "$WORK/bridge-$label.log" 10 "impair-bridge: lcb" || die "the bridge did not start"
+    spawn "bridge-$label" ip netns exec $NS_B "$BRIDGE" lcb "$server_if" $(profile_args "$profile") seed="$SEED"
+    bridge_pid=${started[-1]}
+    wait_for "bridge-$label" 10 "impair-bridge: lcb" || die "the bridge did not start"
     client 10.0.0.2 "$port" "$cc"
     kill -0 "$bridge_pid" 2>/dev/null || { cat "$WORK/bridge-$label.log" >&2; die "the bridge died during $label"; }
     stop "$bridge_pid"
@@ -223,15 +203,13 @@ for t in $TARGETS; do
         if [ "$p" = clean ] && [ "$t" = "${TARGETS%% *}" ]; then
             echo "  bridge cost: Linux ($FIRST_CC) clean through the bridge $(shown "$linux") vs plain veth $(shown "$PLAIN")"
         fi
-        log="$WORK/swiftlet-$t-$p.log"
-        ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 Examples/echo >"$log" 2>&1 &
-        spid=$!
-        pids+=("$spid")
-        wait_log "$log" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t"
+        spawn "swiftlet-$t-$p" ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 Examples/echo
+        spid=${started[-1]}
+        wait_for "swiftlet-$t-$p" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t"
         measure "swiftlet-$t-$p" "$tap" "$p" 7
         swiftlet=$OUT
         swiftlet_counters=$COUNTERS
-        kill -0 "$spid" 2>/dev/null || { tail -20 "$log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
+        kill -0 "$spid" 2>/dev/null || { tail -20 "$WORK/swiftlet-$t-$p.log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
         stop "$spid"
         ratio_to() {  # ratio_to LINUX_LINE: Linux's time over Swiftlet's, or - if either did not finish
             if [ "$(kind "$1")" = done ] && [ "$(kind "$swiftlet")" = done ]; then

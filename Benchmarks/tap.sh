@@ -9,61 +9,46 @@
 #   the echo example, and the same against Linux over veth (ping, a Python echo server), median and p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 what=${1:?usage: Benchmarks/tap.sh throughput|latency [tap|kvm]}
 TARGET=${2:-tap}
 BYTES=${SWIFTLET_BENCH_BYTES:-500000000}
 [ "$(id -u)" = 0 ] || { echo "Benchmarks/tap.sh: needs root (taps, namespaces)" >&2; exit 1; }
 for tool in ip nc ping python3; do command -v $tool >/dev/null || { echo "Benchmarks/tap.sh: needs $tool" >&2; exit 1; }; done
+SUITE=tap
+. Benchmarks/lib.sh  # spawn, wait_for, new_namespace, start_tap_app, ipv6_ready, clean-up on exit
 
 swift build -c release --product swiftlet >/dev/null
-SWIFTLET=$ROOT/.build/release/swiftlet
-NS_TAP=swl-bench-tap-$$
-NS_A=swl-bench-a-$$
-NS_B=swl-bench-b-$$
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    for ns in $NS_TAP $NS_A $NS_B; do ip netns del "$ns" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+new_namespace tap; NS_TAP=$NS  # Swiftlet's tap and the client of its runs
+new_namespace a; NS_A=$NS      # Linux over veth: the client
+new_namespace b; NS_B=$NS      # and the server
+# The veth pair is created in the namespaces, never in the host's.
+ip -n "$NS_A" link add swlba type veth peer name swlbb netns "$NS_B"
+ip -n "$NS_A" addr add 10.9.0.1/24 dev swlba && ip -n "$NS_A" link set swlba up
+ip -n "$NS_B" addr add 10.9.0.2/24 dev swlbb && ip -n "$NS_B" link set swlbb up
 
-ip netns add $NS_TAP && ip -n $NS_TAP link set lo up
-ip netns add $NS_A && ip -n $NS_A link set lo up
-ip netns add $NS_B && ip -n $NS_B link set lo up
-ip link add swlba type veth peer name swlbb
-ip link set swlba netns $NS_A
-ip link set swlbb netns $NS_B
-ip -n $NS_A addr add 10.9.0.1/24 dev swlba && ip -n $NS_A link set swlba up
-ip -n $NS_B addr add 10.9.0.2/24 dev swlbb && ip -n $NS_B link set swlbb up
-
-wait_log() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; return 1; }
 seconds() { python3 -c 'import sys,time; t=time.monotonic(); import subprocess; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(time.monotonic()-t)' "$@"; }
 gbits() { awk "BEGIN { printf \"%.2f\", $BYTES * 8 / $1 / 1e9 }"; }
 
 if [ "$what" = throughput ]; then
     "$SWIFTLET" build --target "$TARGET" Tests/Apps/bulk >/dev/null 2>&1
-    log=$(mktemp)
-    ip netns exec $NS_TAP "$SWIFTLET" run --target "$TARGET" Tests/Apps/bulk >"$log" 2>&1 &
-    pids+=($!)
-    wait_log "$log" "sink on 5001"
-    # Linux servers on the far end of the veth: a sink and a source of BYTES zero bytes.
-    sink_veth() { ip netns exec $NS_B timeout 300 nc -l 10.9.0.2 5001 >/dev/null & pids+=($!); sleep 0.3; }
-    source_veth() { (head -c "$BYTES" /dev/zero | ip netns exec $NS_B timeout 300 nc -N -l 10.9.0.2 5002 >/dev/null) & pids+=($!); sleep 0.3; }
+    spawn bulk ip netns exec "$NS_TAP" "$SWIFTLET" run --target "$TARGET" Tests/Apps/bulk
+    wait_for bulk 120 "sink on 5001"
+    # Linux servers on the far end of the veth: a sink and a source of BYTES zero bytes (no log: their
+    # output is the data).
+    sink_veth() { ip netns exec "$NS_B" timeout 300 nc -l 10.9.0.2 5001 >/dev/null & started+=($!); sleep 0.3; }
+    source_veth() { (head -c "$BYTES" /dev/zero | ip netns exec "$NS_B" timeout 300 nc -N -l 10.9.0.2 5002 >/dev/null) & started+=($!); sleep 0.3; }
     echo "bulk TCP, $BYTES bytes each, client nc:"
     t_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
     t_out=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
     # The same over IPv6 (issue 22: within 10% of IPv4), to the address swiftlet run gave the application.
-    wait_log "$log" "ipv6: configured 2001:db8::2/64"
+    ipv6_ready bulk
     t_in6=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 2001:db8::2 5001")
     t_out6=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 2001:db8::2 5002")
     sink_veth
     v_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_A nc -N 10.9.0.2 5001")
     source_veth
     v_out=$(seconds sh -c "ip netns exec $NS_A nc 10.9.0.2 5002 < /dev/null")
-    grep -E "booting|virtio-net" "$log" || true
+    grep -E "booting|virtio-net" "$WORK/bulk.log" || true
     echo "  Linux -> Swiftlet ($TARGET):  $(gbits "$t_in") Gbit/s ($t_in s)"
     echo "  Swiftlet -> Linux ($TARGET):  $(gbits "$t_out") Gbit/s ($t_out s)"
     echo "  Linux -> Swiftlet ($TARGET, IPv6):  $(gbits "$t_in6") Gbit/s ($t_in6 s)"
@@ -76,11 +61,8 @@ if [ "$what" = throughput ]; then
     echo "RESULT $TARGET-throughput-out-ipv6 $(gbits "$t_out6") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $t_out / $t_out6 }") vs ipv4"
 elif [ "$what" = latency ]; then
     "$SWIFTLET" build --target tap Examples/echo >/dev/null 2>&1
-    log=$(mktemp)
-    ip netns exec $NS_TAP "$SWIFTLET" run --target tap Examples/echo >"$log" 2>&1 &
-    pids+=($!)
-    wait_log "$log" "listening on TCP"
-    ip netns exec $NS_B python3 -c '
+    start_tap_app echo "$NS_TAP" Examples/echo "listening on TCP"
+    spawn veth-echo ip netns exec "$NS_B" python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("10.9.0.2", 7)); s.listen(1)
 while True:
@@ -89,8 +71,7 @@ while True:
         d = c.recv(4096)
         if not d: break
         c.sendall(d)
-    c.close()' &
-    pids+=($!)
+    c.close()'
     sleep 0.5
     rr='
 import socket, sys, time
