@@ -34,6 +34,24 @@ private func established() -> (TCPConnection, TCPConnection) {
 }
 
 @Suite struct TCPStateTests {
+    /// Nagle with Minshall's variant: a write of one full segment and a short tail sends both at once (the
+    /// tail need not wait for the peer's delayed ACK); a further small write waits while that tail is
+    /// unacknowledged, and goes when it is acknowledged.
+    @Test func nagleHoldsASmallSegmentOnlyBehindAnotherSmallOne() {
+        var (client, server) = established()
+        let mss = 1460
+        #expect(client.write([UInt8](repeating: 7, count: mss + 100).span, now: t0) == mss + 100)
+        let first = client.drainOutbox()
+        #expect(first.map(\.payload.count) == [mss, 100], "the tail goes with the full segment")
+        #expect(client.write([1, 2, 3].span, now: t0) == 3)
+        #expect(client.drainOutbox().isEmpty, "held: the 100-byte tail is unacknowledged")
+        for s in first { server.handle(s.header, payload: s.payload.span, now: t0) }
+        let later = t0 + .milliseconds(50)  // past the delayed ACK's 40 ms, if the server delayed it
+        server.poll(now: later)
+        pass(&server, &client, now: later)
+        #expect(client.drainOutbox().map(\.payload.count) == [3], "sent once the tail is acknowledged")
+    }
+
     @Test func threeWayHandshake() {
         var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: TCPConfiguration(), now: t0)
         #expect(client.state == .synSent)

@@ -44,10 +44,12 @@ extension TCPConnection {
                 : min(sndWnd, congestion.window + limitedTransmit) - inFlight
             let length = max(0, min(unsent, mss, budget))
             if length == 0 && !(sendFin && unsent <= 0) { break }
-            // Small new segment while data is in flight: Nagle holds it unless it is the last before our
-            // FIN; sender SWS avoidance holds a window-limited sliver (RFC 9293 §3.8.6.2.1).
+            // Small new segment while data is in flight: Nagle holds it while an earlier small segment is
+            // unacknowledged (Minshall's variant), unless it is the last before our FIN; sender SWS avoidance
+            // holds a window-limited sliver (RFC 9293 §3.8.6.2.1).
             if length > 0, length < mss, sndNxt >= sndMax, inFlight > 0 {
-                let nagleHolds = configuration.nagle && !(finQueued && length == unsent)
+                let smallInFlight = sndSmall > sndUna && sndSmall <= sndNxt
+                let nagleHolds = configuration.nagle && smallInFlight && !(finQueued && length == unsent)
                 let sliver = length < unsent && length < maxSendWindow / 2
                 if nagleHolds || sliver { break }
             }
@@ -64,6 +66,7 @@ extension TCPConnection {
             }
             emit(flags: flags, sequence: sndNxt, queued: queued, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
+            if length > 0, length < mss { sndSmall = sndNxt }
             if sndNxt > sndMax { sndMax = sndNxt }
             pipe += length
             if forwardRTONewData > 0 {

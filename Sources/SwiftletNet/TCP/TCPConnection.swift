@@ -93,6 +93,10 @@ public struct TCPConnection {
     var sndNxt: TCPSequenceNumber
     /// The highest sequence number sent so far (sndNxt goes back to sndUna after a timeout).
     var sndMax: TCPSequenceNumber
+    /// The end of the latest segment sent shorter than the MSS: Nagle holds a small segment only while such
+    /// a one is unacknowledged (Minshall's variant, as Linux: a response's short tail after full segments
+    /// goes at once, instead of waiting for the peer's delayed ACK).
+    var sndSmall: TCPSequenceNumber
     var sndWnd = 0
     var sndWl1 = TCPSequenceNumber(0)
     var sndWl2 = TCPSequenceNumber(0)
@@ -230,6 +234,7 @@ public struct TCPConnection {
         sndUna = iss
         sndNxt = iss
         sndMax = iss
+        sndSmall = iss
         sendQueue = ByteQueue(capacity: configuration.sendBufferSize, budget: budget)
         sendQueueSeq = iss + 1
         receiveQueue = ByteQueue(capacity: configuration.receiveBufferSize, budget: budget)
