@@ -47,13 +47,6 @@ public enum HTTPMethod: Equatable, Sendable, CustomStringConvertible, Expressibl
     /// Safe methods (RFC 9110 §9.2.1): the client may send them again.
     public var isSafe: Bool { self == .get || self == .head || self == .options || self == .trace }
 
-    public static func == (a: HTTPMethod, b: HTTPMethod) -> Bool {
-        switch (a, b) {
-        case (.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete), (.connect, .connect),
-             (.options, .options), (.trace, .trace), (.patch, .patch):
-            return true
-        case (.other(let x), .other(let y)): return x.sameBytes(y)
-        default: return false
-        }
-    }
+    /// By the token's bytes, so `.other("GET")`, which the public case allows, equals `.get`.
+    public static func == (a: HTTPMethod, b: HTTPMethod) -> Bool { a.name.sameBytes(b.name) }
 }

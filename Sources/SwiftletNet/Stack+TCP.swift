@@ -38,8 +38,9 @@ extension NetworkStack {
                 counters.ipv6NotForUs += 1
                 return
             }
+            // Only for a connection the application let go of: one it still holds keeps its id.
             if flags.contains(.syn), !flags.contains(.ack), !flags.contains(.rst), listeners[header.destinationPort] != nil,
-               box.tcb.acceptsNewIncarnation(header) {
+               detached.contains(id), box.tcb.acceptsNewIncarnation(header) {
                 // RFC 6191: a new SYN for a connection in TIME-WAIT ends it early and opens the next one.
                 remove(id, box)
             } else {
@@ -173,6 +174,7 @@ extension NetworkStack {
         let box = TCPConnectionBox(c, budget: tcpMemory)
         connections[id] = box
         listeners.values[listener].ready.append(id)
+        touch(.listener(id.localPort))
         counters.tcpCookiesAccepted += 1
         flush(id, box, now: now)
         return true
@@ -330,8 +332,8 @@ extension NetworkStack {
 
     /// Stops listening; connections not yet accepted are reset.
     public func tcpUnlisten(port: UInt16, now: Instant) {
+        touch(.listener(port))  // a waiting accept looks again, listener or not
         guard let l = listeners.removeValue(forKey: port) else { return }
-        touch(.listener(port))
         for id in l.ready + Array(l.embryonic) { tcpAbort(id, now: now) }
     }
 
@@ -426,6 +428,7 @@ extension NetworkStack {
     /// closed as `tcpClose` closes it (FIN after what is queued; a reset where received data was never
     /// read, RFC 9293 §3.10.4). Returns how many connections it closed.
     public func closeAllConnections(now: Instant) -> Int {
+        for port in listeners.keys { touch(.listener(port)) }
         listeners.removeAll()
         var closed = 0
         for id in Array(connections.keys) {

@@ -225,6 +225,8 @@ func transfer(_ net: TwoStacks, _ data: [UInt8], from: (NetworkStack<SimulatedDe
     @Test func synFloodDoesNotLockOutALegitimateClient() throws {
         let net = TwoStacks()
         try net.b.tcpListen(port: 7)
+        net.b.recordsTouches = true  // as the async layer does: the accept queue's growth must be reported
+        var touched: [SocketKey] = []
         var rng = SeededRandom(seed: 99)
         var client: TCPSocketID? = nil
         var server: TCPSocketID? = nil
@@ -239,7 +241,13 @@ func transfer(_ net: TwoStacks, _ data: [UInt8], from: (NetworkStack<SimulatedDe
             }
             if ms == 500 { client = try net.a.tcpConnect(to: TCPEndpoint(address: TwoStacks.addressB, port: 7), now: net.now) }
             net.settle()
-            if server == nil { server = net.b.tcpAccept(port: 7) }
+            touched.removeAll()
+            _ = net.b.takeTouched(into: &touched)
+            if server == nil, let s = net.b.tcpAccept(port: 7) {
+                server = s
+                // A task parked in accept() waits on the listener: the cookie's connection must touch it.
+                #expect(touched.contains(.listener(7)), "a connection made from a cookie did not wake accept")
+            }
             if let client, connectedAfter == nil, net.a.tcpState(client) == .established { connectedAfter = net.now - (start + .milliseconds(500)) }
             net.clock.advance(by: .milliseconds(1))
         }

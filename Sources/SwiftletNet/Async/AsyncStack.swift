@@ -78,8 +78,12 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
             if parked == 0 { earliestDeadline = .distantFuture }
         }
         guard parked > 0 else { return }
+        var emptied: [SocketKey] = []
         if overflowed {
-            for i in bySocket.indices { settle(&bySocket.values[i], expiredOnly: false) }
+            for i in bySocket.indices {
+                settle(&bySocket.values[i], expiredOnly: false)
+                if bySocket.values[i].isEmpty { emptied.append(bySocket.keys[i]) }
+            }
         } else {
             for key in touched {
                 guard let i = bySocket.index(forKey: key) else { continue }
@@ -90,14 +94,15 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
         settle(&anytime, expiredOnly: false)
         if now >= earliestDeadline {
             earliestDeadline = .distantFuture
-            for i in bySocket.indices { settle(&bySocket.values[i], expiredOnly: true) }
+            for i in bySocket.indices {
+                settle(&bySocket.values[i], expiredOnly: true)
+                if bySocket.values[i].isEmpty { emptied.append(bySocket.keys[i]) }
+            }
             settle(&sleepers, expiredOnly: true)
             for w in anytime { if let d = w.deadline { earliestDeadline = min(earliestDeadline, d) } }
         }
         // Sockets nobody waits on any more leave the table (it holds at most one entry per parked task).
-        if bySocket.count > parked {
-            while let i = bySocket.firstIndex(where: { $0.value.isEmpty }) { bySocket.remove(at: i) }
-        }
+        for key in emptied where bySocket[key]?.isEmpty == true { bySocket[key] = nil }
     }
 
     /// Resumes the tasks of `list` whose test holds, keeping the others in order. With `expiredOnly`, only
@@ -214,8 +219,6 @@ public final class TCPListener<Device: NetworkDevice>: TCPListening, @unchecked 
         self.port = port
     }
 
-    public func discardIncoming() { owner.stack.udpDiscardIncoming(port: port) }
-
     /// The next established connection; nil once the listener is closed.
     public func accept() async -> TCPStream<Device>? {
         var id: TCPSocketID? = nil
@@ -298,7 +301,9 @@ public final class TCPStream<Device: NetworkDevice>: TCPFlow, @unchecked Sendabl
             if sent < bytes.count {
                 if let timeout, deadline == nil { deadline = owner.now + timeout }
                 var expired = false
-                await owner.wait(on: .socket(.connection(id)), deadline: deadline) { [id] in
+                // Tested every turn, not on its connection's changes alone: send space also comes from the
+                // stack's shared memory budget, which other connections' releases refill.
+                await owner.wait(on: .anything, deadline: deadline) { [id] in
                     guard let c = stack.tcpReadiness(id) else { return true }
                     if c.sendSpace > 0 || c.failed || c.closed { return true }
                     if let deadline, owner.now >= deadline { expired = true }
@@ -368,4 +373,7 @@ public final class UDPSocket<Device: NetworkDevice>: UDPSocketProtocol, @uncheck
     }
 
     public func close() { owner.stack.udpUnbind(port: port) }
+
+    /// Queues nothing from now on (a socket that only sends).
+    public func discardIncoming() { owner.stack.udpDiscardIncoming(port: port) }
 }

@@ -244,6 +244,7 @@ extension TCPConnection {
             emit(flags: fin ? [.ack, .psh, .fin] : (length == unsent ? [.ack, .psh] : .ack), sequence: sndMax,
                  queued: (offset: sndMax - sendQueueSeq, length: length), now: now)
             sndNxt = sndMax + length + (fin ? 1 : 0)
+            if length < segmentPayloadLimit { sndSmall = sndNxt }  // a small probe counts for Nagle too
             sndMax = sndNxt
         } else {
             let last = TCPSequenceNumber.max(sndUna, sndMax - segmentPayloadLimit)
