@@ -154,7 +154,7 @@ extension NetworkStack {
                                acknowledgmentNumber: syn.sequenceNumber + 1, flags: [.syn, .ack],
                                window: UInt16(min(c.receiveBufferSize, 0xFFFF)), options: options)
         counters.tcpCookiesSent += 1
-        sendSegment(TCPOutgoing(header: header, payload: []), to: remote.address, from: local.address, now: now)
+        sendSegment(header, to: remote.address, from: local.address, now: now)
     }
 
     /// An ACK for no connection on a listening port: a connection if it returns a valid cookie of ours
@@ -193,7 +193,7 @@ extension NetworkStack {
                               acknowledgmentNumber: h.sequenceNumber + length, flags: [.rst, .ack], window: 0)
         }
         counters.tcpResetsSent += 1
-        sendSegment(TCPOutgoing(header: reply, payload: []), to: destination, from: source, now: now)
+        sendSegment(reply, to: destination, from: source, now: now)
     }
 
     /// Sends what a connection queued and forgets it once closed.
@@ -205,14 +205,11 @@ extension NetworkStack {
     /// `flush` for a connection already looked up (one hash lookup per segment, not six).
     func flush(_ id: TCPSocketID, _ box: TCPConnectionBox, now: Instant) {
         touch(.connection(id))
-        var out: [TCPOutgoing] = []
-        swap(&out, &box.sending)
-        box.tcb.takeOutbox(into: &out)
-        let state = box.tcb.state
         let local = box.tcb.local.address
-        for segment in out { sendSegment(segment, to: id.remote.address, from: local, connection: box, now: now) }
-        out.removeAll(keepingCapacity: true)
-        swap(&out, &box.sending)
+        box.tcb.sendOutbox { header, dataLength, writeData in
+            sendSegment(header, dataLength: dataLength, to: id.remote.address, from: local, now: now, writeData: writeData)
+        }
+        let state = box.tcb.state
         if box.embryonic, state != .synReceived {
             // The handshake ended: established connections wait for accept; failed ones are forgotten.
             if state == .closed { remove(id, box); return }
@@ -253,14 +250,13 @@ extension NetworkStack {
         box.timer = .distantFuture
     }
 
-    /// Builds and sends one segment; its data comes from `payload` or straight from `connection`'s send
-    /// queue. Over IPv4 it always leaves from the interface's address; over IPv6 from `source`, the
-    /// address the connection was made with (or the one a segment answered by a reset came to).
-    func sendSegment(_ segment: TCPOutgoing, to destination: IPAddress, from source: IPAddress,
-                     connection: TCPConnectionBox? = nil, now: Instant) {
-        precondition(segment.queued == nil || connection != nil, "sendSegment: queued data without its connection")
-        let h = segment.header
-        var p = makePacket(transportLength: h.length + segment.payloadLength)
+    /// Builds and sends one segment: `header`, then `dataLength` bytes that `writeData` puts into the frame
+    /// at the offset it is given (a connection's `sendOutbox` copies them from its send queue). Over IPv4 it
+    /// always leaves from the interface's address; over IPv6 from `source`, the address the connection was
+    /// made with (or the one a segment answered by a reset came to).
+    func sendSegment(_ h: TCPHeader, dataLength: Int = 0, to destination: IPAddress, from source: IPAddress, now: Instant,
+                     writeData: (inout MutableSpan<UInt8>, Int) -> Void = { _, _ in }) {
+        var p = makePacket(transportLength: h.length + dataLength)
         let pseudo: InternetChecksum
         switch (destination, source) {
         case (.v4(let d), _):
@@ -271,8 +267,7 @@ extension NetworkStack {
             return  // a connection's two ends are always of one family
         }
         p.withMutableBytes { (b: inout MutableSpan<UInt8>) in
-            Audited.copy(segment.payload.span, into: &b, at: h.length)
-            connection?.copyQueuedData(segment, into: &b, at: h.length)
+            writeData(&b, h.length)
             try! h.emit(into: &b, pseudoHeader: pseudo)
         }
         switch (destination, source) {

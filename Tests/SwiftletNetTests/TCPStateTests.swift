@@ -52,6 +52,31 @@ private func established() -> (TCPConnection, TCPConnection) {
         #expect(client.drainOutbox().map(\.payload.count) == [3], "sent once the tail is acknowledged")
     }
 
+    /// A segment waiting in the outbox names its data in the send queue; when an ACK makes the queue drop
+    /// those bytes before the segment is sent, the segment keeps a copy, and later segments still find
+    /// theirs (offsets counted from the new start of the queue).
+    @Test func aWaitingSegmentKeepsItsDataWhenTheQueueDropsIt() {
+        var (client, server) = established()
+        let first = (0..<100).map { UInt8($0) }
+        #expect(client.write(first.span, now: t0) == 100)
+        let sent = client.drainOutbox()
+        #expect(sent.map(\.payload) == [first])
+        // The same segment again, waiting: a retransmission timeout re-sends it into the outbox.
+        client.poll(now: t0 + .seconds(2))
+        #expect(client.retransmittedSegments == 1)
+        for s in sent { server.handle(s.header, payload: s.payload.span, now: t0) }
+        server.poll(now: t0 + .milliseconds(50))
+        let ack = server.drainOutbox()
+        #expect(ack.count == 1 && ack[0].header.acknowledgmentNumber == TCPSequenceNumber(1101))
+        // The ACK arrives while the retransmission still waits: the queue drops bytes 0..<100.
+        for s in ack { client.handle(s.header, payload: s.payload.span, now: t0 + .seconds(2)) }
+        let second = (100..<160).map { UInt8($0) }
+        #expect(client.write(second.span, now: t0 + .seconds(2)) == 60)
+        let out = client.drainOutbox().filter { !$0.payload.isEmpty }
+        #expect(out.map(\.payload) == [first, second])
+        #expect(out.map(\.header.sequenceNumber) == [TCPSequenceNumber(1001), TCPSequenceNumber(1101)])
+    }
+
     @Test func threeWayHandshake() {
         var client = TCPConnection.connect(local: A, remote: B, iss: TCPSequenceNumber(1000), tsOffset: 0, configuration: TCPConfiguration(), now: t0)
         #expect(client.state == .synSent)

@@ -249,7 +249,7 @@ extension TCPConnection {
         // Data bytes acknowledged (the FIN is one sequence number past the data).
         let dataAcked = TCPSequenceNumber.min(ack, dataEnd) - sendQueueSeq
         if dataAcked > 0 {
-            materializeOutbox()
+            holdOutboxData()
             sendQueue.drop(dataAcked)
             sendQueueSeq = sendQueueSeq + dataAcked
         }
@@ -464,7 +464,7 @@ extension TCPConnection {
 
     /// A bare RST with the given sequence number (for unacceptable ACKs in SYN states).
     mutating func sendReset(sequence: TCPSequenceNumber) {
-        outbox.append(TCPOutgoing(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
-                                                     sequenceNumber: sequence, flags: .rst, window: 0), payload: []))
+        outbox.append(TCPPendingSegment(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
+                                                          sequenceNumber: sequence, flags: .rst, window: 0)))
     }
 }

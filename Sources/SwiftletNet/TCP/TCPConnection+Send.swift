@@ -53,7 +53,6 @@ extension TCPConnection {
                 let sliver = length < unsent && length < maxSendWindow / 2
                 if nagleHolds || sliver { break }
             }
-            let queued = length > 0 ? (offset: sndNxt - sendQueueSeq, length: length) : nil
             let fin = finQueued && !finAcked && sndNxt + length == dataEnd
             var flags: TCPFlags = .ack
             if length > 0 && length == unsent { flags.insert(.psh) }
@@ -64,7 +63,7 @@ extension TCPConnection {
             } else if rttProbe == nil && !timestampsEnabled && length > 0 {
                 rttProbe = (sndNxt, now)
             }
-            emit(flags: flags, sequence: sndNxt, queued: queued, now: now)
+            emit(flags: flags, sequence: sndNxt, dataLength: length, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if length > 0, length < mss { sndSmall = sndNxt }
             if sndNxt > sndMax { sndMax = sndNxt }
@@ -122,7 +121,7 @@ extension TCPConnection {
                                acknowledgmentNumber: passive ? rcvNxt : TCPSequenceNumber(0),
                                flags: passive ? [.syn, .ack] : .syn,
                                window: UInt16(min(advertisableWindow, 0xFFFF)), options: options)
-        outbox.append(TCPOutgoing(header: header, payload: []))
+        outbox.append(TCPPendingSegment(header: header))
         if passive {
             rcvAdvertisedEdge = rcvNxt + min(advertisableWindow, 0xFFFF)
             segmentsSinceAck = 0
@@ -160,10 +159,10 @@ extension TCPConnection {
         return max(64, sendMSS - (2 + 8 * blocks + 3) / 4 * 4)  // kind, length, 8 per block; NOP-padded to 4
     }
 
-    /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks. Its data,
-    /// if any, stays in the send queue (`queued`: offset from `sendQueueSeq` and length) until the stack
-    /// copies it straight into the frame, or `drainOutbox` materialises it.
-    mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, queued: (offset: Int, length: Int)? = nil, now: Instant) {
+    /// Appends one non-SYN segment carrying the current ACK, window, timestamps and SACK blocks, and
+    /// `dataLength` bytes of data from `sequence` on. The data stays in the send queue until the segment is
+    /// sent (`sendOutbox` copies it into the frame).
+    mutating func emit(flags: TCPFlags, sequence: TCPSequenceNumber, dataLength: Int = 0, now: Instant) {
         var options = TCPOptions()
         if timestampsEnabled { options.timestamps = TCPTimestamps(value: timestampClock(now), echoReply: tsRecent) }
         if sackEnabled && (!outOfOrder.isEmpty || duplicateReport != nil) {
@@ -176,8 +175,8 @@ extension TCPConnection {
         }
         let header = TCPHeader(sourcePort: local.port, destinationPort: remote.port, sequenceNumber: sequence,
                                acknowledgmentNumber: rcvNxt, flags: flags, window: windowField(), options: options)
-        outbox.append(TCPOutgoing(header: header, payload: [], queued: queued))
-        let occupies = (queued?.length ?? 0) + (flags.contains(.fin) ? 1 : 0)
+        outbox.append(TCPPendingSegment(header: header, dataOffset: sequence - sendQueueSeq, dataLength: dataLength))
+        let occupies = dataLength + (flags.contains(.fin) ? 1 : 0)
         if sackEnabled, occupies > 0, state != .synSent { noteTransmission(sequence, sequence + occupies, now: now) }
         if flags.contains(.ack) {
             segmentsSinceAck = 0
@@ -194,9 +193,8 @@ extension TCPConnection {
         let dataStop = TCPSequenceNumber.min(end, dataEnd)
         let dataLength = max(0, dataStop - start)
         let fin = finQueued && end > dataEnd && start + dataLength == dataEnd
-        let queued = dataLength > 0 ? (offset: start - sendQueueSeq, length: dataLength) : nil
         guard dataLength > 0 || fin else { return nil }
-        emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, queued: queued, now: now)
+        emit(flags: fin ? [.ack, .fin] : .ack, sequence: start, dataLength: dataLength, now: now)
         retransmittedSegments += 1
         if let probe = rttProbe, probe.sequence.isIn(start, start + dataLength + 1) { rttProbe = nil }
         if retransmitDeadline == nil { armRetransmitTimer(now: now) }
@@ -242,7 +240,7 @@ extension TCPConnection {
             let length = min(unsent, segmentPayloadLimit)
             let fin = finQueued && !finAcked && sndMax + length == dataEnd
             emit(flags: fin ? [.ack, .psh, .fin] : (length == unsent ? [.ack, .psh] : .ack), sequence: sndMax,
-                 queued: (offset: sndMax - sendQueueSeq, length: length), now: now)
+                 dataLength: length, now: now)
             sndNxt = sndMax + length + (fin ? 1 : 0)
             if length < segmentPayloadLimit { sndSmall = sndNxt }  // a small probe counts for Nagle too
             sndMax = sndNxt

@@ -27,8 +27,6 @@ final class TCPConnectionBox {
     var embryonic = false
     /// Counted against the stack's budget while the box lives (its buffers count as they grow).
     let budget: MemoryBudget?
-    /// Segments being sent by `flush`; kept between calls so draining the outbox allocates nothing.
-    @exclusivity(unchecked) var sending: [TCPOutgoing] = []
     /// A connection record's own memory (the struct, its small arrays, the tables' entries), counted
     /// against the budget as a whole; its buffers count as they grow.
     static let recordBytes = 2048
@@ -49,9 +47,6 @@ final class TCPConnectionBox {
     // in place (an exclusive access), so these two go through mutating wrappers.
     var nextDeadline: Instant { tcb.nextDeadlineInPlace() }
     var readiness: TCPReadiness { tcb.readinessInPlace() }
-    func copyQueuedData(_ segment: TCPOutgoing, into destination: inout MutableSpan<UInt8>, at offset: Int) {
-        tcb.copyQueuedDataInPlace(segment, into: &destination, at: offset)
-    }
 }
 
 /// What a task waiting on a connection asks of it, read in place (`NetworkStack.tcpReadiness`): a
@@ -64,21 +59,27 @@ public struct TCPReadiness: Sendable {
     public var closed: Bool
 }
 
-/// A segment for the stack to emit.
+/// A segment taken from a connection with its data as bytes (`drainOutbox`).
 public struct TCPOutgoing: Sendable {
     public var header: TCPHeader
     public var payload: [UInt8]
-    /// Data still in the connection's send queue (offset from its start, length), copied at emit time.
-    var queued: (offset: Int, length: Int)? = nil
-
-    init(header: TCPHeader, payload: [UInt8], queued: (offset: Int, length: Int)? = nil) {
-        self.header = header
-        self.payload = payload
-        self.queued = queued
-    }
 
     /// Bytes of data the segment carries.
-    public var payloadLength: Int { payload.count + (queued?.length ?? 0) }
+    public var payloadLength: Int { payload.count }
+}
+
+/// A segment waiting in a connection's outbox, until `sendOutbox` hands it to the stack. Its data is
+/// named in the send queue (`dataOffset` from `sendQueueSeq`, `dataLength` bytes), so that sending copies
+/// it once, straight into the frame. If the queue is about to drop those bytes while the segment still
+/// waits (acknowledged in the meantime), the segment takes a copy first (`holdOutboxData`, into `held`),
+/// so no offset ever goes stale. Plain fields rather than an enum: copying an enum with an array payload
+/// goes through value witnesses, a cost on every segment.
+struct TCPPendingSegment {
+    var header: TCPHeader
+    var dataOffset = 0
+    var dataLength = 0
+    /// The data, once copied out of the send queue; empty while it is still there.
+    var held: [UInt8] = []
 }
 
 public struct TCPConnection {
@@ -218,7 +219,8 @@ public struct TCPConnection {
     public var congestionWindow: Int { congestion.window }
     public internal(set) var spuriousTimeouts = 0
 
-    public internal(set) var outbox: [TCPOutgoing] = []
+    /// Segments to send, oldest first; `sendOutbox` empties it.
+    var outbox: [TCPPendingSegment] = []
     public internal(set) var error: TCPError? = nil
     /// Counters for tests and diagnostics.
     public internal(set) var retransmittedSegments = 0
@@ -388,52 +390,58 @@ public struct TCPConnection {
     /// Abort (RFC 9293 §3.10.5): RST to the peer in synchronized states, drop everything.
     public mutating func abort(now: Instant) {
         if state.isSynchronized || state == .synReceived {
-            outbox.append(TCPOutgoing(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
-                                                         sequenceNumber: sndNxt, flags: .rst, window: 0), payload: []))
+            outbox.append(TCPPendingSegment(header: TCPHeader(sourcePort: local.port, destinationPort: remote.port,
+                                                              sequenceNumber: sndNxt, flags: .rst, window: 0)))
         }
         terminate(.aborted)
     }
 
-    /// Takes the segments to send, each with its data as a byte array.
-    public mutating func drainOutbox() -> [TCPOutgoing] {
-        materializeOutbox()
-        return takeOutbox()
+    /// Empties the outbox through `send`, oldest segment first: each segment's header, the number of data
+    /// bytes it carries, and a function that copies those bytes into a frame at an offset (call it before
+    /// `send` returns). The one way segments leave a connection; the stack writes the headers around the data.
+    @inline(__always)
+    mutating func sendOutbox(_ send: (TCPHeader, Int, (inout MutableSpan<UInt8>, Int) -> Void) -> Void) {
+        var i = 0
+        while i < outbox.count {
+            let offset = outbox[i].dataOffset, length = outbox[i].dataLength
+            if !outbox[i].held.isEmpty {
+                let held = outbox[i].held
+                send(outbox[i].header, length) { frame, at in Audited.copy(held.span, into: &frame, at: at) }
+            } else if length > 0 {
+                send(outbox[i].header, length) { frame, at in sendQueue.copy(offset: offset, length: length, into: &frame, at: at) }
+            } else {
+                send(outbox[i].header, 0) { _, _ in }
+            }
+            i += 1
+        }
+        outbox.removeAll(keepingCapacity: true)
     }
 
-    /// Copies queued data into the waiting segments. Runs before the send queue drops bytes, so the
-    /// offsets in `queued` never go stale however long the outbox waits.
-    mutating func materializeOutbox() {
+    /// Takes the segments to send, each with its data as a byte array (for callers that keep segments,
+    /// such as tests; the stack uses `sendOutbox`).
+    public mutating func drainOutbox() -> [TCPOutgoing] {
+        var segments: [TCPOutgoing] = []
+        sendOutbox { header, length, write in
+            var bytes = [UInt8](repeating: 0, count: length)
+            var span = bytes.mutableSpan
+            write(&span, 0)
+            segments.append(TCPOutgoing(header: header, payload: bytes))
+        }
+        return segments
+    }
+
+    /// Gives each waiting segment that names send-queue bytes its own copy of them. Runs before the send
+    /// queue drops bytes, so no waiting segment's offset goes stale.
+    mutating func holdOutboxData() {
         for i in outbox.indices {
-            if let q = outbox[i].queued {
-                outbox[i].payload = sendQueue.copy(offset: q.offset, length: q.length)
-                outbox[i].queued = nil
+            if outbox[i].dataLength > 0, outbox[i].held.isEmpty {
+                outbox[i].held = sendQueue.copy(offset: outbox[i].dataOffset, length: outbox[i].dataLength)
             }
         }
     }
 
-    /// Takes the segments to send with their data left in the send queue; the caller must copy it (with
-    /// `copyQueuedData`) before anything else happens to this connection.
-    mutating func takeOutbox() -> [TCPOutgoing] {
-        defer { outbox.removeAll(keepingCapacity: true) }
-        return outbox
-    }
-
-    /// `takeOutbox` without allocating: swaps the outbox with `spare` (which must be empty), whose
-    /// capacity the outbox then reuses.
-    mutating func takeOutbox(into spare: inout [TCPOutgoing]) {
-        swap(&outbox, &spare)
-    }
-
-    /// Copies a taken segment's data from the send queue into `destination` at `offset`.
-    func copyQueuedData(_ segment: TCPOutgoing, into destination: inout MutableSpan<UInt8>, at offset: Int) {
-        if let q = segment.queued { sendQueue.copy(offset: q.offset, length: q.length, into: &destination, at: offset) }
-    }
-
-    /// `copyQueuedData` and `nextDeadline` for `TCPConnectionBox`: mutating only so that a caller holding
-    /// the connection in a class gets it in place instead of a copy. They change nothing.
-    mutating func copyQueuedDataInPlace(_ segment: TCPOutgoing, into destination: inout MutableSpan<UInt8>, at offset: Int) {
-        copyQueuedData(segment, into: &destination, at: offset)
-    }
+    /// `nextDeadline` and `readiness` for `TCPConnectionBox`: mutating only so that a caller holding the
+    /// connection in a class gets it in place instead of a copy. They change nothing.
     mutating func nextDeadlineInPlace() -> Instant { nextDeadline }
     mutating func readinessInPlace() -> TCPReadiness {
         TCPReadiness(readable: readable, sendSpace: sendSpace, atEndOfStream: atEndOfStream, failed: error != nil, closed: state == .closed)
@@ -455,7 +463,7 @@ public struct TCPConnection {
         receiveQueue.discardBeyondCount()
         finWait2Deadline = nil
         stalledSince = nil
-        materializeOutbox()
+        holdOutboxData()
         sendQueue.drop(sendQueue.count)
         if reason != nil || orphaned { receiveQueue.drop(receiveQueue.count) }
         releaseBuffers()
