@@ -96,15 +96,15 @@ public enum Host {
     /// before privileges are dropped.
     static func openKeyLog() {
         guard let path = getenv("SSLKEYLOGFILE"), path.pointee != 0 else { return }
-        let fd: Int32
+        let file: KeyLogFile
         do throws(Errno) {
-            fd = try Sys.openForAppending(path, mode: 0o600)
+            file = KeyLogFile(try Sys.openForAppending(path, mode: 0o600))
         } catch {
             Sys.writeAll(2, "swiftlet: cannot open SSLKEYLOGFILE \(String(cString: path)) (\(error)); no key log\n")
             return
         }
         KeyLog.sink = { lines in
-            lines.withUnsafeBytes { Sys.writeAll(fd, $0) }
+            lines.withUnsafeBytes { Sys.writeAll(file.descriptor.raw, $0) }
         }
     }
 
@@ -203,4 +203,10 @@ public enum Host {
         guard let s = Sys.status(root), s.directory else { fail("store directory '\(root)' does not exist (give one with --store DIR)") }
         return DirectoryStore(root: root)
     }
+}
+
+/// The key log's file, held by the sink that writes to it (it closes if the sink is replaced).
+private final class KeyLogFile: Sendable {
+    let descriptor: FileDescriptor
+    init(_ descriptor: consuming FileDescriptor) { self.descriptor = descriptor }
 }

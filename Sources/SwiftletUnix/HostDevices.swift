@@ -69,8 +69,8 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     private var cache: [String: Cached] = [:]
     private var cachedBytes = 0
     private var paths: [String: [String]] = [:]
-    /// The root, opened at the first use (-1 until then).
-    private var rootDescriptor: Int32 = -1
+    /// The root, opened at the first use (not open until then).
+    private var rootDescriptor = FileDescriptor(-1)
     /// How long a check of the file used last is trusted.
     public let recheckAfter: Duration
     private let now: () -> Instant
@@ -84,8 +84,6 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
         self.now = now ?? { Sys.monotonicNow() }
     }
 
-    deinit { if rootDescriptor >= 0 { Sys.close(rootDescriptor) } }
-
     /// The components of `key`, or nil for keys that would leave the root (remembered for keys seen before).
     func components(_ key: String) -> [String]? {
         if let p = paths[key] { return p }
@@ -98,27 +96,23 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     }
 
     private func rootFD(_ key: String) throws(KeyValueError) -> Int32 {
-        if rootDescriptor < 0 {
+        if !rootDescriptor.isOpen {
             do throws(Errno) { rootDescriptor = try Sys.openDirectory(root) } catch { throw .notFound(key) }
         }
-        return rootDescriptor
+        return rootDescriptor.raw
     }
 
     /// `body` with the directory that holds `key`'s last component (reached without following a link)
     /// and that component ("." for the root itself).
-    private func withParent<T>(_ key: String, _ body: (Int32, String) throws(KeyValueError) -> T) throws(KeyValueError) -> T {
+    private func withParent<T: ~Copyable>(_ key: String, _ body: (Int32, String) throws(KeyValueError) -> T) throws(KeyValueError) -> T {
         guard let parts = components(key) else { throw .notFound(key) }
         let root = try rootFD(key)
         guard let last = parts.last else { return try body(root, ".") }
-        var fd = root
-        defer { if fd != root { Sys.close(fd) } }
+        var below = FileDescriptor(-1)  // the directory reached so far below the root (each closes as the next opens)
         for part in parts.dropLast() {
-            let next: Int32
-            do throws(Errno) { next = try Sys.openDirectory(at: fd, part) } catch { throw .notFound(key) }
-            if fd != root { Sys.close(fd) }
-            fd = next
+            do throws(Errno) { below = try Sys.openDirectory(at: below.isOpen ? below.raw : root, part) } catch { throw .notFound(key) }
         }
-        return try body(fd, last)
+        return try body(below.isOpen ? below.raw : root, last)
     }
 
     /// A regular file's or a directory's status; anything else (a link, a device, a FIFO) is not found.
@@ -174,16 +168,15 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     }
 
     private func read(_ key: String, offset: Int, length: Int) throws(KeyValueError) -> [UInt8] {
-        let fd = try withParent(key) { (dir, name) throws(KeyValueError) -> Int32 in
+        let file = try withParent(key) { (dir, name) throws(KeyValueError) -> FileDescriptor in
             do throws(Errno) { return try Sys.openRegularFile(at: dir, name) } catch { throw .notFound(key) }
         }
-        defer { Sys.close(fd) }
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
             count = 0
             while count < length {
                 do throws(Errno) {
-                    let got = try Sys.pread(fd, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...])), offset: offset + count)
+                    let got = try Sys.pread(file.raw, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...])), offset: offset + count)
                     if got == 0 { break }
                     count += got
                 } catch {

@@ -54,63 +54,48 @@ public final class HostNetwork: Network, @unchecked Sendable {
     public func listen(port: UInt16, backlog: Int?) throws(NetworkError) -> HostListener {
         do throws(Errno) {
             let fd = try Sys.socket(family: family, type: Int32(SOCK_STREAM.rawValue))
-            do throws(Errno) {
-                Sys.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-                try Sys.bind(fd, bindTo(port))
-                try Sys.listen(fd, backlog: Int32(clamping: backlog ?? 128))
-                try loop.register(fd)
-            } catch {
-                Sys.close(fd)
-                throw error
-            }
-            return HostListener(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port)
+            Sys.setOption(fd.raw, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            try Sys.bind(fd.raw, bindTo(port))
+            try Sys.listen(fd.raw, backlog: Int32(clamping: backlog ?? 128))
+            try loop.register(fd.raw)
+            let bound = Sys.localEndpoint(fd.raw).port
+            return HostListener(loop: loop, fd: fd, port: bound)
         } catch {
             throw error == .addressInUse ? .portInUse(port) : error.networkError
         }
     }
 
     public func connect(to address: IPAddress, port: UInt16) async throws(NetworkError) -> HostFlow {
-        let fd: Int32
+        let fd: FileDescriptor
         let destinationFamily = address.ipv4 == nil ? AF_INET6 : AF_INET
         guard let destination = SocketAddress(address, port: port, family: destinationFamily) else { throw .unreachable(address) }
         do throws(Errno) {
             fd = try Sys.socket(family: destinationFamily, type: Int32(SOCK_STREAM.rawValue))
         } catch { throw error.code == EAFNOSUPPORT ? .unreachable(address) : error.networkError }
+        do throws(Errno) { try loop.register(fd.raw) } catch { throw error.networkError }
         do throws(Errno) {
-            try loop.register(fd)
-        } catch {
-            Sys.close(fd)
-            throw error.networkError
-        }
-        do throws(Errno) {
-            try Sys.connect(fd, destination)
+            try Sys.connect(fd.raw, destination)
         } catch where error == .inProgress {
-            await loop.writable(fd)
-            if let e = Sys.pendingError(fd) {
-                loop.unregister(fd)
-                Sys.close(fd)
+            await loop.writable(fd.raw)
+            if let e = Sys.pendingError(fd.raw) {
+                loop.unregister(fd.raw)
                 throw e.code == ENETUNREACH || e.code == EHOSTUNREACH ? .unreachable(address) : e.networkError
             }
         } catch {
-            loop.unregister(fd)
-            Sys.close(fd)
+            loop.unregister(fd.raw)
             throw error.code == ENETUNREACH || error.code == EHOSTUNREACH ? .unreachable(address) : error.networkError
         }
-        Sys.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+        Sys.setOption(fd.raw, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
         return HostFlow(loop: loop, fd: fd, remote: Endpoint(address: address, port: port))
     }
 
     public func udp(port: UInt16) throws(NetworkError) -> HostUDPSocket {
         do throws(Errno) {
             let fd = try Sys.socket(family: family, type: Int32(SOCK_DGRAM.rawValue))
-            do throws(Errno) {
-                try Sys.bind(fd, bindTo(port))
-                try loop.register(fd)
-            } catch {
-                Sys.close(fd)
-                throw error
-            }
-            return HostUDPSocket(loop: loop, fd: fd, port: Sys.localEndpoint(fd).port, family: family)
+            try Sys.bind(fd.raw, bindTo(port))
+            try loop.register(fd.raw)
+            let bound = Sys.localEndpoint(fd.raw).port
+            return HostUDPSocket(loop: loop, fd: fd, port: bound, family: family)
         } catch {
             throw error == .addressInUse ? .portInUse(port) : error.networkError
         }
@@ -123,12 +108,13 @@ public final class HostListener: TCPListening, @unchecked Sendable {
     public typealias Failure = Never
     public typealias AsyncIterator = TCPListeningIterator<HostListener>
     let loop: RunLoop
-    private var fd: Int32
+    private var descriptor: FileDescriptor
+    private var fd: Int32 { descriptor.raw }
     public let port: UInt16
 
-    init(loop: RunLoop, fd: Int32, port: UInt16) {
+    init(loop: RunLoop, fd: consuming FileDescriptor, port: UInt16) {
         self.loop = loop
-        self.fd = fd
+        self.descriptor = fd
         self.port = port
     }
 
@@ -137,9 +123,10 @@ public final class HostListener: TCPListening, @unchecked Sendable {
     public func accept() async -> HostFlow? {
         while fd >= 0 {
             do throws(Errno) {
-                let (c, peer) = try Sys.accept(fd)
-                do throws(Errno) { try loop.register(c) } catch { Sys.close(c); continue }
-                Sys.setOption(c, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+                var peer = Endpoint(address: .v4(.any), port: 0)
+                let c = try Sys.accept(fd, peer: &peer)
+                do throws(Errno) { try loop.register(c.raw) } catch { continue }  // c closes as it goes
+                Sys.setOption(c.raw, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
                 return HostFlow(loop: loop, fd: c, remote: peer)
             } catch where error == .again {
                 await loop.readable(fd)
@@ -154,19 +141,19 @@ public final class HostListener: TCPListening, @unchecked Sendable {
     public func close() {
         guard fd >= 0 else { return }
         loop.unregister(fd)
-        Sys.close(fd)
-        fd = -1
+        descriptor.close()
     }
 }
 
 public final class HostFlow: TCPFlow, @unchecked Sendable {
     let loop: RunLoop
-    private var fd: Int32
+    private var descriptor: FileDescriptor
+    private var fd: Int32 { descriptor.raw }
     public let remote: Endpoint
 
-    init(loop: RunLoop, fd: Int32, remote: Endpoint) {
+    init(loop: RunLoop, fd: consuming FileDescriptor, remote: Endpoint) {
         self.loop = loop
-        self.fd = fd
+        self.descriptor = fd
         self.remote = remote
     }
 
@@ -256,8 +243,7 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
     public func close() {
         guard fd >= 0 else { return }
         loop.unregister(fd)
-        Sys.close(fd)
-        fd = -1
+        descriptor.close()
     }
 
     public func abort() {
@@ -269,7 +255,8 @@ public final class HostFlow: TCPFlow, @unchecked Sendable {
 
 public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
     let loop: RunLoop
-    private var fd: Int32
+    private var descriptor: FileDescriptor
+    private var fd: Int32 { descriptor.raw }
     public let port: UInt16
     /// The largest datagram kept whole; longer ones are dropped as truncated.
     public static let maximumDatagram = 65507
@@ -286,9 +273,9 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
     /// a datagram sent with nothing held goes out at once and its errors are thrown as before.
     private let outgoing: DatagramBatch
 
-    init(loop: RunLoop, fd: Int32, port: UInt16, family: Int32) {
+    init(loop: RunLoop, fd: consuming FileDescriptor, port: UInt16, family: Int32) {
         self.loop = loop
-        self.fd = fd
+        self.descriptor = fd
         self.port = port
         batch = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram + 1, family: family)
         outgoing = DatagramBatch(count: 16, slotSize: HostUDPSocket.maximumDatagram, family: family)
@@ -361,7 +348,6 @@ public final class HostUDPSocket: UDPSocketProtocol, @unchecked Sendable {
         guard fd >= 0 else { return }
         if outgoing.staged > 0 { outgoing.send(fd) }
         loop.unregister(fd)
-        Sys.close(fd)
-        fd = -1
+        descriptor.close()
     }
 }

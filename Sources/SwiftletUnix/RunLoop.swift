@@ -28,8 +28,10 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
         var blocked = false
     }
     private let queue = Mutex(Queue())
-    private let epoll: Int32
-    private let wakeup: Int32
+    private let epollDescriptor: FileDescriptor
+    private let wakeupDescriptor: FileDescriptor
+    private var epoll: Int32 { epollDescriptor.raw }
+    private var wakeup: Int32 { wakeupDescriptor.raw }
 
     /// The timer queue: tasks in `sleep` and reads with a deadline.
     @exclusivity(unchecked) private var timers = TimerQueue()
@@ -65,9 +67,9 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
 
     public init() {
         do throws(Errno) {
-            epoll = try Sys.epollCreate()
-            wakeup = try Sys.eventfd()
-            try Sys.epollAdd(epoll, wakeup, events: EPOLLIN.rawValue)
+            epollDescriptor = try Sys.epollCreate()
+            wakeupDescriptor = try Sys.eventfd()
+            try Sys.epollAdd(epollDescriptor.raw, wakeupDescriptor.raw, events: EPOLLIN.rawValue)
         } catch {
             fatalError("swiftlet: cannot create the run loop's epoll and eventfd: \(error)")
         }
@@ -75,9 +77,7 @@ public final class RunLoop: TaskExecutor, Timers, @unchecked Sendable {
     }
 
     deinit {
-        Sys.close(wakeup)
-        Sys.close(epoll)
-        receiveScratch.deallocate()
+        receiveScratch.deallocate()  // the two descriptors close as the loop goes
     }
 
     // MARK: - Executor

@@ -1,12 +1,36 @@
 // SwiftletUnix: every Linux system call the hosted targets make, in one file.
 //
 // Each wrapper retries EINTR and reports failure as a typed `Errno`; callers never see -1 or read the
-// global errno. Descriptors are plain `Int32` here; the types that own one (`Descriptor`, sockets, the
-// tap device) close it exactly once.
+// global errno. A call that opens a descriptor returns a `FileDescriptor`, which cannot be copied and
+// closes exactly once (`close()`, or when its owner goes); calls that use one take its `raw` number.
 
 import Glibc
 import CSwiftletUnix
 import Swiftlet
+
+/// An open descriptor, owned: it cannot be copied, and it is closed exactly once, by `close()` or when
+/// its owner goes (then `raw` is -1). Whoever holds it decides when it ends; nothing closes a number.
+struct FileDescriptor: ~Copyable, Sendable {
+    private(set) var raw: Int32
+
+    init(_ raw: Int32) { self.raw = raw }
+
+    var isOpen: Bool { raw >= 0 }
+
+    mutating func close() {
+        if raw >= 0 { _ = Glibc.close(raw) }
+        raw = -1
+    }
+
+    /// Gives the descriptor to a call that closes it itself (`fdopendir`: `closedir` closes it).
+    consuming func handOver() -> Int32 {
+        let r = raw
+        discard self
+        return r
+    }
+
+    deinit { if raw >= 0 { _ = Glibc.close(raw) } }
+}
 
 /// A Linux error number.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
@@ -73,7 +97,6 @@ enum Sys {
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// Gives up root for good: no supplementary groups, then group `gid`, then user `uid`. As root,
     /// setgid and setuid set the real, effective and saved IDs alike, so nothing can switch back (the
@@ -107,7 +130,7 @@ enum Sys {
 
     // MARK: - epoll, eventfd
 
-    static func epollCreate() throws(Errno) -> Int32 { try check(epoll_create1(Int32(EPOLL_CLOEXEC))) }
+    static func epollCreate() throws(Errno) -> FileDescriptor { FileDescriptor(try check(epoll_create1(Int32(EPOLL_CLOEXEC)))) }
 
     static func epollAdd(_ epfd: Int32, _ fd: Int32, events: UInt32) throws(Errno) {
         var event = epoll_event()
@@ -127,7 +150,7 @@ enum Sys {
         return n < 0 ? 0 : Int(n)  // EINTR: a signal; the loop simply turns again
     }
 
-    static func eventfd() throws(Errno) -> Int32 { try check(CSwiftletUnix.eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))) }
+    static func eventfd() throws(Errno) -> FileDescriptor { FileDescriptor(try check(CSwiftletUnix.eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)))) }
 
     static func signalEventfd(_ fd: Int32) {
         var one: UInt64 = 1
@@ -168,11 +191,10 @@ enum Sys {
 
     /// The process's resident memory in bytes (/proc/self/statm's second field, in pages); 0 when unreadable.
     static func residentBytes() -> Int {
-        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
+        let file = FileDescriptor(open("/proc/self/statm", O_RDONLY | O_CLOEXEC))
+        guard file.isOpen else { return 0 }
         var buffer = [UInt8](repeating: 0, count: 128)
-        guard let n = try? retrying({ buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) else { return 0 }
+        guard let n = try? retrying({ buffer.withUnsafeMutableBytes { Glibc.read(file.raw, $0.baseAddress, $0.count) } }) else { return 0 }
         let fields = buffer.prefix(n).split(separator: UInt8(ascii: " "))
         guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -195,17 +217,14 @@ enum Sys {
 
     /// Whether the host kernel has IPv6 sockets at all (not booted with ipv6.disable=1).
     static let hasIPv6: Bool = {
-        let fd = Glibc.socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        Glibc.close(fd)
-        return true
+        FileDescriptor(Glibc.socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)).isOpen
     }()
 
     /// A socket of `family` (AF_INET or AF_INET6). An AF_INET6 socket is made dual-stack (IPV6_V6ONLY
     /// off): IPv4 peers reach it as IPv4-mapped addresses, which `SocketAddress.endpoint` turns back.
-    static func socket(family: Int32, type: Int32) throws(Errno) -> Int32 {
-        let fd = try check(Glibc.socket(family, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-        if family == AF_INET6 { setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0) }
+    static func socket(family: Int32, type: Int32) throws(Errno) -> FileDescriptor {
+        let fd = FileDescriptor(try check(Glibc.socket(family, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)))
+        if family == AF_INET6 { setOption(fd.raw, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0) }
         return fd
     }
 
@@ -226,11 +245,12 @@ enum Sys {
 
     static func listen(_ fd: Int32, backlog: Int32) throws(Errno) { _ = try check(Glibc.listen(fd, backlog)) }
 
-    /// Accepts one connection (non-blocking, close-on-exec) and its peer.
-    static func accept(_ fd: Int32) throws(Errno) -> (Int32, Endpoint) {
+    /// Accepts one connection (non-blocking, close-on-exec); `peer` is set to its far end.
+    static func accept(_ fd: Int32, peer: inout Endpoint) throws(Errno) -> FileDescriptor {
         var s = SocketAddress()
-        let c = try retrying { s.withReceivingSockaddr { swiftlet_accept(fd, $0, $1) } }
-        return (c, s.endpoint)
+        let c = FileDescriptor(try retrying { s.withReceivingSockaddr { swiftlet_accept(fd, $0, $1) } })
+        peer = s.endpoint
+        return c
     }
 
     /// Starts a connection; throws `.inProgress` while the handshake runs.
@@ -271,12 +291,14 @@ enum Sys {
 
     // MARK: - Tap
 
-    static func openTap(_ name: String) throws(Errno) -> (Int32, String) {
+    /// Opens tap `name` (created if needed); `actualName` is set to the name the kernel gave it.
+    static func openTap(_ name: String, actualName: inout String) throws(Errno) -> FileDescriptor {
         var actual = [CChar](repeating: 0, count: 16)
         let fd = swiftlet_tap_open(name, &actual)
         if fd < 0 { throw Errno(-fd) }
         let length = actual.firstIndex(of: 0) ?? actual.count
-        return (fd, String(decoding: actual[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        actualName = String(decoding: actual[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return FileDescriptor(fd)
     }
 
     static func interfaceMAC(_ name: String) throws(Errno) -> MACAddress {
@@ -295,24 +317,21 @@ enum Sys {
     enum FileKind { case regular, directory, other }
 
     /// Opens the directory at `path` (symbolic links in `path` itself are followed: it names the root).
-    static func openDirectory(_ path: String) throws(Errno) -> Int32 {
-        try retrying { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    static func openDirectory(_ path: String) throws(Errno) -> FileDescriptor {
+        FileDescriptor(try retrying { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
     }
 
     /// Opens the directory `name` in `directory`; ELOOP or ENOTDIR when `name` is a symbolic link.
-    static func openDirectory(at directory: Int32, _ name: String) throws(Errno) -> Int32 {
-        try retrying { Glibc.openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    static func openDirectory(at directory: Int32, _ name: String) throws(Errno) -> FileDescriptor {
+        FileDescriptor(try retrying { Glibc.openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) })
     }
 
     /// Opens the regular file `name` in `directory` for reading; fails for a symbolic link (ELOOP) and for
     /// anything but a regular file (EINVAL; O_NONBLOCK so a FIFO swapped in cannot block the open).
-    static func openRegularFile(at directory: Int32, _ name: String) throws(Errno) -> Int32 {
-        let fd = try retrying { Glibc.openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+    static func openRegularFile(at directory: Int32, _ name: String) throws(Errno) -> FileDescriptor {
+        let fd = FileDescriptor(try retrying { Glibc.openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) })
         var s = stat()
-        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else {
-            Glibc.close(fd)
-            throw Errno(EINVAL)
-        }
+        guard fstat(fd.raw, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else { throw Errno(EINVAL) }
         return fd
     }
 
@@ -340,8 +359,9 @@ enum Sys {
 
     /// The names in the open directory `fd` with their kinds (links themselves, not followed), without
     /// `.` and `..`. Takes `fd` over: it is closed.
-    static func listDirectory(_ fd: Int32) throws(Errno) -> [(name: String, kind: FileKind)] {
-        guard let dir = fdopendir(fd) else { let e = Errno.current; Glibc.close(fd); throw e }
+    static func listDirectory(_ fd: consuming FileDescriptor) throws(Errno) -> [(name: String, kind: FileKind)] {
+        guard let dir = fdopendir(fd.raw) else { throw Errno.current }  // fd closes as it goes
+        _ = fd.handOver()  // closedir closes it now
         defer { closedir(dir) }
         var entries: [(name: String, kind: FileKind)] = []
         while let entry = readdir(dir) {
@@ -376,8 +396,8 @@ enum Sys {
     }
 
     /// Opens (creating with `mode`) a file to append to, closed on exec.
-    static func openForAppending(_ path: UnsafePointer<CChar>, mode: mode_t) throws(Errno) -> Int32 {
-        try retrying { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode) }
+    static func openForAppending(_ path: UnsafePointer<CChar>, mode: mode_t) throws(Errno) -> FileDescriptor {
+        FileDescriptor(try retrying { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode) })
     }
 }
 

@@ -36,7 +36,8 @@ public final class TapDevice: NetworkDevice {
     public let macAddress: MACAddress
     public let mtu = 1500
     public let headroom = 0
-    let fd: Int32
+    private let descriptor: FileDescriptor
+    var fd: Int32 { descriptor.raw }
     let loop: RunLoop
     /// Frames the kernel would not take.
     public private(set) var transmitDrops = 0
@@ -46,7 +47,9 @@ public final class TapDevice: NetworkDevice {
     /// administered one from `entropy`.
     public init<E: Entropy>(name: String, loop: RunLoop, macAddress: MACAddress? = nil, entropy: E) throws(TapError) {
         do throws(Errno) {
-            (fd, self.name) = try Sys.openTap(name)
+            var actual = name
+            descriptor = try Sys.openTap(name, actualName: &actual)
+            self.name = actual
         } catch {
             switch error {
             case .permission, .access: throw .notPermitted(name)
@@ -69,8 +72,7 @@ public final class TapDevice: NetworkDevice {
     }
 
     deinit {
-        loop.unregister(fd)
-        Sys.close(fd)
+        loop.unregister(fd)  // the descriptor closes as the device goes
     }
 
     public func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError) {
