@@ -19,15 +19,23 @@ extension NetworkStack {
             }
             if (try? sendIPv4(p, protocol: .icmp, to: ip.source, now: now)) != nil { counters.icmpEchoRepliesSent += 1 }
         case .echoReply(let id, let seq):
-            // At most 64 kept, the oldest dropped first: replies nobody claims (late ones, others') must not
-            // keep out the ones a ping is waiting for.
-            if echoReplies.count >= 64 { echoReplies.removeFirst() }
+            // At most 64 kept holding at most 64 KiB of data, the oldest dropped first: replies nobody
+            // claims (late ones, others') must not keep out the ones a ping is waiting for, nor hold memory.
+            let data = packet.data.count
+            var held = data
+            for r in echoReplies { held += r.payload.count }
+            while !echoReplies.isEmpty && (echoReplies.count >= NetworkStack.echoRepliesKept || held > NetworkStack.echoReplyBytesKept) {
+                held -= echoReplies.removeFirst().payload.count
+            }
             echoReplies.append(EchoReply(from: ip.source, identifier: id, sequence: seq, payload: Array(copying: packet.data)))
             touch(.echo)
         default:
             break  // errors about our own traffic: TCP and UDP treat them as soft errors (RFC 1122 §4.2.3.9)
         }
     }
+
+    static var echoRepliesKept: Int { 64 }
+    static var echoReplyBytesKept: Int { 65536 }
 
     /// Sends an echo request (`ping`).
     public func ping(_ destination: IPv4Address, identifier: UInt16, sequence: UInt16, payload: [UInt8] = [],

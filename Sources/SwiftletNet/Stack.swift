@@ -264,12 +264,15 @@ public final class NetworkStack<Device: NetworkDevice> {
     // MARK: - Time
 
     /// Runs timers; returns the next time `poll` must be called.
-    /// Notes that `key`'s readiness may have changed.
+    /// Notes that `key`'s readiness may have changed. A key just noted is not noted again (a segment and
+    /// the flush after it touch one connection twice); at most 4096 are kept, then "all" is noted instead.
     @inline(__always)
     func touch(_ key: SocketKey) {
-        guard recordsTouches else { return }
-        if touched.count < 4096 { touched.append(key) } else { touchesOverflowed = true }
+        guard recordsTouches, touched.last != key else { return }
+        if touched.count < NetworkStack.touchedLimit { touched.append(key) } else { touchesOverflowed = true }
     }
+
+    static var touchedLimit: Int { 4096 }
 
     /// Hands over the sockets touched since the last call, swapped into `keys` (pass it empty); returns
     /// true when more were touched than recorded, and every socket must be looked at.

@@ -99,14 +99,16 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
                 if bySocket.values[i].isEmpty { emptied.append(bySocket.keys[i]) }
             }
             settle(&sleepers, expiredOnly: true)
-            for w in anytime { if let d = w.deadline { earliestDeadline = min(earliestDeadline, d) } }
+            for w in anytime { if let d = w.deadline, d > now { earliestDeadline = min(earliestDeadline, d) } }
         }
         // Sockets nobody waits on any more leave the table (it holds at most one entry per parked task).
         for key in emptied where bySocket[key]?.isEmpty == true { bySocket[key] = nil }
     }
 
     /// Resumes the tasks of `list` whose test holds, keeping the others in order. With `expiredOnly`, only
-    /// tasks whose deadline has passed are tested, and the deadlines of the rest are noted.
+    /// tasks whose deadline has passed are tested, and the deadlines still ahead are noted: a deadline
+    /// asks for one turn at that time, and a task whose test is still false after it waits on without one
+    /// (noting it again would ask for a turn at once, every turn: a busy loop).
     private func settle(_ list: inout [Waiter], expiredOnly: Bool) {
         var kept = 0
         for i in list.indices {
@@ -117,7 +119,7 @@ public final class AsyncStack<Device: NetworkDevice>: Network, Timers, @unchecke
                 parked -= 1
                 continue
             }
-            if expiredOnly, let d = w.deadline { earliestDeadline = min(earliestDeadline, d) }
+            if expiredOnly, let d = w.deadline, d > now { earliestDeadline = min(earliestDeadline, d) }
             list[kept] = w
             kept += 1
         }
