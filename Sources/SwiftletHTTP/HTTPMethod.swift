@@ -47,6 +47,25 @@ public enum HTTPMethod: Equatable, Sendable, CustomStringConvertible, Expressibl
     /// Safe methods (RFC 9110 §9.2.1): the client may send them again.
     public var isSafe: Bool { self == .get || self == .head || self == .options || self == .trace }
 
-    /// By the token's bytes, so `.other("GET")`, which the public case allows, equals `.get`.
-    public static func == (a: HTTPMethod, b: HTTPMethod) -> Bool { a.name.sameBytes(b.name) }
+    /// By the token's bytes, so `.other("GET")`, which the public case allows, equals `.get`; two standard
+    /// methods by their case alone (the router compares methods for every route on every request).
+    public static func == (a: HTTPMethod, b: HTTPMethod) -> Bool {
+        if let x = a.standardIndex, let y = b.standardIndex { return x == y }
+        return a.name.sameBytes(b.name)
+    }
+
+    private var standardIndex: Int? {
+        switch self {
+        case .get: 0
+        case .head: 1
+        case .post: 2
+        case .put: 3
+        case .delete: 4
+        case .connect: 5
+        case .options: 6
+        case .trace: 7
+        case .patch: 8
+        case .other: nil
+        }
+    }
 }

@@ -60,9 +60,10 @@ public struct HTTPRouter: Sendable {
             // Only a 405 needs the methods the path allows: built here, not for every request (two
             // allocations each time).
             var allowed: [String] = []
+            func allow(_ name: String) { if !allowed.contains(name) { allowed.append(name) } }
             for r in routes where matches(r) && length(r) == bestLength {
-                allowed.append(r.method.name)
-                if r.method == .get { allowed.append("HEAD") }
+                allow(r.method.name)
+                if r.method == .get { allow("HEAD") }
             }
             var r = HTTPResponse.text(405, HTTPResponse.reason(405))
             r.fields.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))

@@ -92,6 +92,12 @@ private func responses(_ text: String, methods: [String], byteByByte: Bool = fal
         #expect(wrong.status == 405 && wrong.fields.contains(HTTPField(name: "Allow", value: "POST")))
         let post = await Self.ask("POST", "/")
         #expect(post.status == 405 && post.fields.contains(HTTPField(name: "Allow", value: "GET, HEAD")))
+        var both = HTTPRouter()  // a HEAD route beside the GET one: HEAD is allowed once
+        both.get("/x") { _ in .text(200, "") }
+        both.add(.head, "/x") { _ in .text(200, "") }
+        both.get("/x") { _ in .text(200, "") }
+        let allow = await both.respond(HTTPRequest(method: "POST", target: "/x")).fields.filter { $0.name == "Allow" }
+        #expect(allow.map(\.value) == ["GET, HEAD"])
         var empty = HTTPRouter()
         empty.post("/only") { _ in .text(200, "") }
         #expect(await empty.respond(HTTPRequest(method: "GET", target: "/elsewhere")).status == 404)
