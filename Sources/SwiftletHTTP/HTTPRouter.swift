@@ -60,7 +60,7 @@ public struct HTTPRouter: Sendable {
             // Only a 405 needs the methods the path allows: built here, not for every request (two
             // allocations each time).
             var allowed: [String] = []
-            func allow(_ name: String) { if !allowed.contains(name) { allowed.append(name) } }
+            func allow(_ name: String) { if !allowed.contains(where: { $0.sameBytes(name) }) { allowed.append(name) } }
             for r in routes where matches(r) && length(r) == bestLength {
                 allow(r.method.name)
                 if r.method == .get { allow("HEAD") }

@@ -263,7 +263,6 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     // MARK: - Time
 
-    /// Runs timers; returns the next time `poll` must be called.
     /// Notes that `key`'s readiness may have changed. A key just noted is not noted again (a segment and
     /// the flush after it touch one connection twice); at most 4096 are kept, then "all" is noted instead.
     @inline(__always)
@@ -282,6 +281,7 @@ public final class NetworkStack<Device: NetworkDevice> {
         return touchesOverflowed
     }
 
+    /// Runs timers; returns the next time `poll` must be called.
     @discardableResult
     public func poll(now: Instant) -> Instant {
         for address in arp.poll(now: now) {

@@ -69,7 +69,8 @@ public final class DirectoryStore: KeyValueStore, @unchecked Sendable {
     private var cache: [String: Cached] = [:]
     private var cachedBytes = 0
     private var paths: [String: [String]] = [:]
-    /// The root, opened at the first use (not open until then).
+    /// The root, opened at the first use (not open until then). Like the caches, it is used from one
+    /// executor only (the run loop's): two threads opening it at once could close a number the other uses.
     private var rootDescriptor = FileDescriptor(-1)
     /// How long a check of the file used last is trusted.
     public let recheckAfter: Duration

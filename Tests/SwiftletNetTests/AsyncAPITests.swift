@@ -25,6 +25,10 @@ final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
+/// Ports noted by the receivers of `AsyncPair.parkReceivers`, in the order their datagrams came.
+@MainActor
+final class Ports { var ports: [UInt16] = [] }
+
 @MainActor
 final class AsyncPair {
     let net: TwoStacks
@@ -41,6 +45,19 @@ final class AsyncPair {
     /// child tasks stay on the driving thread too. Servers start here.
     func task(_ body: @escaping @MainActor @Sendable () async -> Void) {
         Task(executorPreference: MainThreadExecutor.shared, operation: body)
+    }
+
+    /// Parks a receiver on each UDP port of `ports` on stack b; each notes its port in `got` when a
+    /// datagram comes. Returns once all are parked.
+    func parkReceivers(on ports: Range<UInt16>, noting got: Ports) async throws {
+        for port in ports {
+            let socket = try b.udp(port: port)
+            Task { @MainActor in
+                _ = try await socket.receive()
+                got.ports.append(port)
+            }
+        }
+        _ = await run(for: .milliseconds(10)) { b.waiting == ports.count }
     }
 
     /// The run loop: process the network, wake tasks, let them run, advance time. Stops when `done`.
@@ -263,19 +280,13 @@ final class AsyncPair {
     /// datagram to one of them wakes it without testing the other 49 (they were tested on every turn).
     @Test func aTurnTestsOnlyTheTasksItsChangesConcern() async throws {
         let pair = AsyncPair()
-        var got: [UInt16] = []
-        for port: UInt16 in 1000..<1050 {
-            let socket = try pair.b.udp(port: port)
-            Task { @MainActor in
-                _ = try await socket.receive()
-                got.append(port)
-            }
-        }
-        #expect(await pair.run(for: .milliseconds(10)) { pair.b.waiting == 50 })
+        let got = Ports()
+        try await pair.parkReceivers(on: 1000..<1050, noting: got)
+        #expect(pair.b.waiting == 50)
         let before = pair.b.testsRun
         let client = try pair.a.udp(port: 5000)
         try client.send([1], to: TwoStacks.addressB, port: 1007)
-        #expect(await pair.run(for: .seconds(1)) { got == [1007] })
+        #expect(await pair.run(for: .seconds(1)) { got.ports == [1007] })
         #expect(pair.b.waiting == 49)
         #expect(pair.b.testsRun - before <= 2, "tests run for one datagram: \(pair.b.testsRun - before)")
     }

@@ -28,21 +28,15 @@ import SwiftletTesting
     /// whose datagram arrived while its touch went unrecorded is still woken.
     @Test func aTurnWhoseTouchesOverflowedLooksAtEverySocket() async throws {
         let pair = AsyncPair()
-        var got: [UInt16] = []
-        for port: UInt16 in 1000..<1050 {
-            let socket = try pair.b.udp(port: port)
-            Task { @MainActor in
-                _ = try await socket.receive()
-                got.append(port)
-            }
-        }
-        #expect(await pair.run(for: .milliseconds(10)) { pair.b.waiting == 50 })
+        let got = Ports()
+        try await pair.parkReceivers(on: 1000..<1050, noting: got)
+        #expect(pair.b.waiting == 50)
         // The datagram arrives with touches off: no turn knows that port 1007 changed.
         pair.net.b.recordsTouches = false
         let client = try pair.a.udp(port: 5000)
         try client.send([1], to: TwoStacks.addressB, port: 1007)
         #expect(await pair.run(for: .milliseconds(50)) { false } == false)
-        #expect(got.isEmpty && pair.b.waiting == 50, "no touch, no wake")
+        #expect(got.ports.isEmpty && pair.b.waiting == 50, "no touch, no wake")
         // A turn that touched more than 4096 other sockets tests every parked task, 1007's too.
         pair.net.b.recordsTouches = true
         for port in 20000..<(20000 + NetworkStack<SimulatedDevice>.touchedLimit + 1) { pair.net.b.touch(.udp(UInt16(port))) }
@@ -50,7 +44,7 @@ import SwiftletTesting
         pair.b.wake(now: pair.net.now)
         #expect(pair.b.testsRun - before == 50)
         #expect(pair.b.waiting == 49)
-        #expect(await pair.run(for: .milliseconds(10)) { got == [1007] })
+        #expect(await pair.run(for: .milliseconds(10)) { got.ports == [1007] })
     }
 
     /// Echo replies nobody takes are kept at most 64 at a time, and at most 64 KiB of data; the oldest go

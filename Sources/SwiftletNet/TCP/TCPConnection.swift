@@ -436,6 +436,7 @@ public struct TCPConnection {
         for i in outbox.indices {
             if outbox[i].dataLength > 0, outbox[i].held.isEmpty {
                 outbox[i].held = sendQueue.copy(offset: outbox[i].dataOffset, length: outbox[i].dataLength)
+                outbox[i].dataOffset = -1  // names nothing in the queue any more
             }
         }
     }
