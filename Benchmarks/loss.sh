@@ -52,6 +52,8 @@ TIMEOUT=${SWIFTLET_LOSS_TIMEOUT:-300}
 SEED=${SWIFTLET_LOSS_SEED:-18}
 PROFILES=${SWIFTLET_LOSS_PROFILES:-clean 1pct 5pct 10pct}
 LINUX_CC=${SWIFTLET_LOSS_LINUX_CC:-cubic bbr}
+# What Swiftlet's runs with BBR add to --tcp cc=bbr (SWIFTLET_LOSS_BBR_TCP='' for the defaults).
+BBR_TCP=${SWIFTLET_LOSS_BBR_TCP-buffer=1M,holes=128}
 FIRST_CC=${LINUX_CC%% *}
 [ "$(id -u)" = 0 ] || { echo "Benchmarks/run tcp-loss: needs root (network namespaces, taps, AF_PACKET)" >&2; exit 1; }
 missing=()
@@ -184,7 +186,7 @@ counters() { sed -e 's/^/      bridge /' <<<"$COUNTERS"; }
 results=()
 echo "tcp-loss: $BYTES bytes each way at once over one TCP connection (echo), seed $SEED, timeout $TIMEOUT s"
 echo "  ratio = Linux time / Swiftlet time (above 1: Swiftlet faster); Linux with congestion control: $LINUX_CC"
-echo "  (Swiftlet uses CUBIC; in its runs the Linux client uses $FIRST_CC, and the RESULT ratio is against Linux with $FIRST_CC)"
+echo "  (Swiftlet runs once per congestion control, with the client using the same; each ratio is against Linux with it)"
 # The plain veth: the client straight to the Linux echo at 10.1.0.2 (no bridge process in the way).
 client 10.1.0.2 "${echo_port[$FIRST_CC]}"
 PLAIN=$OUT
@@ -203,47 +205,45 @@ for t in $TARGETS; do
         if [ "$p" = clean ] && [ "$t" = "${TARGETS%% *}" ]; then
             echo "  bridge cost: Linux ($FIRST_CC) clean through the bridge $(shown "$linux") vs plain veth $(shown "$PLAIN")"
         fi
-        spawn "swiftlet-$t-$p" ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 Examples/echo
-        spid=${started[-1]}
-        wait_for "swiftlet-$t-$p" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t"
-        measure "swiftlet-$t-$p" "$tap" "$p" 7
-        swiftlet=$OUT
-        swiftlet_counters=$COUNTERS
-        kill -0 "$spid" 2>/dev/null || { tail -20 "$WORK/swiftlet-$t-$p.log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
-        stop "$spid"
-        ratio_to() {  # ratio_to LINUX_LINE: Linux's time over Swiftlet's, or - if either did not finish
-            if [ "$(kind "$1")" = done ] && [ "$(kind "$swiftlet")" = done ]; then
-                awk "BEGIN { printf \"%.2f\", $(secs "$1") / $(secs "$swiftlet") }"
-            else echo "-"; fi
-        }
-        ratio=$(ratio_to "$linux")
         echo "  $(profile_text "$p"):"
         for cc in $LINUX_CC; do
             printf '    Linux (%s)%*s %s, byte-exact %s\n' "$cc" $((6 - ${#cc})) "" "$(shown "${linux_out[$cc]}")" "$(exact "${linux_out[$cc]}")"
             COUNTERS=${linux_counters[$cc]} counters
         done
-        echo "    Swiftlet      $(shown "$swiftlet"), byte-exact $(exact "$swiftlet")"
-        COUNTERS=$swiftlet_counters counters
-        others=""
         for cc in $LINUX_CC; do
-            [ "$cc" = "$FIRST_CC" ] || others="$others, $(ratio_to "${linux_out[$cc]}") vs Linux $cc"
+            # Swiftlet with the same congestion control as this Linux reference, and the client with it too.
+            spec="cc=$cc"
+            [ "$cc" = bbr ] && [ -n "$BBR_TCP" ] && spec="$spec,$BBR_TCP"
+            spawn "swiftlet-$t-$p-$cc" ip netns exec $NS_B "$SWIFTLET" run --target "$t" --tap "$tap" --ipv4 10.0.0.2/24 --tcp "$spec" Examples/echo
+            spid=${started[-1]}
+            wait_for "swiftlet-$t-$p-$cc" 300 "listening on TCP and UDP port 7" || die "Swiftlet's echo did not start on $t (--tcp $spec)"
+            measure "swiftlet-$t-$p-$cc" "$tap" "$p" 7 "$cc"
+            swiftlet=$OUT
+            swiftlet_counters=$COUNTERS
+            kill -0 "$spid" 2>/dev/null || { tail -20 "$WORK/swiftlet-$t-$p-$cc.log" >&2; echo "  (Swiftlet's echo had ended by the end of $p on $t)"; }
+            stop "$spid"
+            linux=${linux_out[$cc]}
+            if [ "$(kind "$linux")" = done ] && [ "$(kind "$swiftlet")" = done ]; then
+                ratio=$(awk "BEGIN { printf \"%.2f\", $(secs "$linux") / $(secs "$swiftlet") }")
+            else ratio="-"; fi
+            printf '    Swiftlet (%s)%*s %s, byte-exact %s, ratio %s vs Linux %s   [--tcp %s]\n' "$cc" $((3 - ${#cc})) "" \
+                "$(shown "$swiftlet")" "$(exact "$swiftlet")" "$ratio" "$cc" "$spec"
+            COUNTERS=$swiftlet_counters counters
+            name="tcp-loss-$t-$p-$cc"
+            note=""
+            [ "$(exact "$linux")" = yes ] || note="$note (Linux: $(shown "$linux"), byte-exact $(exact "$linux"))"
+            case "$(kind "$swiftlet")" in
+            done)
+                [ "$(exact "$swiftlet")" = yes ] || note="$note (NOT byte-exact)"
+                results+=("RESULT $name $(printf '%.2f' "$(secs "$swiftlet")") s ratio $ratio vs linux-$cc$note") ;;
+            timeout)
+                bound="-"
+                [ "$(kind "$linux")" = done ] && bound="<$(awk "BEGIN { printf \"%.3f\", $(secs "$linux") / $TIMEOUT }")"
+                results+=("RESULT $name >$TIMEOUT s ratio $bound vs linux-$cc (did not finish: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+            *)
+                results+=("RESULT $name failed s ratio 0 vs linux-$cc ($(cut -d' ' -f5- <<<"$swiftlet") after $(secs "$swiftlet") s: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
+            esac
         done
-        echo "    ratio $ratio vs Linux $FIRST_CC$others"
-        name="tcp-loss-$t-$p"
-        note=""
-        [ -z "$others" ] || note=" (ratio${others#,})"
-        [ "$(exact "$linux")" = yes ] || note="$note (Linux: $(shown "$linux"), byte-exact $(exact "$linux"))"
-        case "$(kind "$swiftlet")" in
-        done)
-            [ "$(exact "$swiftlet")" = yes ] || note="$note (NOT byte-exact)"
-            results+=("RESULT $name $(printf '%.2f' "$(secs "$swiftlet")") s ratio $ratio vs linux-$FIRST_CC$note") ;;
-        timeout)
-            bound="-"
-            [ "$(kind "$linux")" = done ] && bound="<$(awk "BEGIN { printf \"%.3f\", $(secs "$linux") / $TIMEOUT }")"
-            results+=("RESULT $name >$TIMEOUT s ratio $bound vs linux-$FIRST_CC (did not finish: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
-        *)
-            results+=("RESULT $name failed s ratio 0 vs linux-$FIRST_CC ($(cut -d' ' -f5- <<<"$swiftlet") after $(secs "$swiftlet") s: $(got "$swiftlet") of $BYTES bytes echoed)$note") ;;
-        esac
     done
 done
 printf '%s\n' "${results[@]}"

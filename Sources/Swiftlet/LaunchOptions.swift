@@ -1,7 +1,7 @@
 // Swiftlet: the command line every target's program takes (a hosted process's arguments, the kvm
 // kernel's command line):
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [PLATFORM FLAGS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [PLATFORM FLAGS]
 //   [-- APPLICATION ARGUMENTS]
 //
 // The platform backends add their own flags (the hosted targets' --tap, --impair, --store); each bad
@@ -16,6 +16,8 @@ public struct LaunchOptions: Sendable {
     public var ipv6Enabled = true
     public var ipv6: IPv6Network?
     public var gateway6: IPv6Address?
+    /// `--tcp SPEC`: settings of Swiftlet's own TCP (TCPTuning.swift).
+    public var tcp = TCPTuning()
     /// Everything after `--`, for the application.
     public var applicationArguments: [String] = []
 
@@ -36,6 +38,7 @@ public struct LaunchOptions: Sendable {
                 break
             }
             let ours = a.sameBytes("--ipv4") || a.sameBytes("--gateway") || a.sameBytes("--ipv6") || a.sameBytes("--gateway6")
+                || a.sameBytes("--tcp")
             guard ours || flags.contains(where: { $0.sameBytes(a) }) else {
                 return .failure(UsageError("unknown option '\(a)' (application arguments go after --)"))
             }
@@ -66,6 +69,11 @@ public struct LaunchOptions: Sendable {
                     return .failure(UsageError("--gateway6 '" + v + "' is not an IPv6 unicast address"))
                 }
                 o.gateway6 = g
+            case "--tcp":
+                switch TCPTuning.parse(v) {
+                case .success(let t): o.tcp = t
+                case .failure(let e): return .failure(e)
+                }
             default:
                 if let problem = apply(a, v) { return .failure(UsageError(problem)) }
             }

@@ -42,7 +42,7 @@ public enum Boot {
         case .success(let o): return o
         case .failure(let e):
             console.log("kernel: " + e.description)
-            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
     }
@@ -150,8 +150,10 @@ public enum Boot {
         }
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
         let ipv6 = options.ipv6Settings.map { IPv6Autoconfiguration.Configuration(manual: $0.manual, router: $0.router) }
+        var tcp = TCPConfiguration()
+        tcp.apply(options.tcp)
         let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Kernel.clock(),
-                                 ipv6: ipv6) { line in
+                                 tcp: tcp, ipv6: ipv6) { line in
             console.log(line)
         }
         kernel.add(driver)

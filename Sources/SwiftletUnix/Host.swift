@@ -1,7 +1,7 @@
 // SwiftletUnix: the command line of a hosted Swiftlet program and the device set-up the generated
 // `main` calls, so that generated files stay a few readable lines.
 //
-//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID]
+//   PROGRAM [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID]
 //           [--report memory] [-- APP ARGS]
 //
 // Errors a user can make (a bad address, a tap that cannot be opened) print one line naming the fix
@@ -21,6 +21,8 @@ public struct HostOptions: Sendable {
     public var ipv6: IPv6Autoconfiguration.Configuration? = IPv6Autoconfiguration.Configuration()
     public var tap = "swl0"
     public var impairment = Impairment()
+    /// `--tcp SPEC`: settings of the tap target's TCP.
+    public var tcp = TCPTuning()
     /// Directory behind the key-value store.
     public var store: String?
     /// `--report memory`: the tap target's stack prints a `MemoryReport` line every second it changes.
@@ -34,7 +36,7 @@ public struct HostOptions: Sendable {
     public init() {}
 
     public static let usage = """
-        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID] [--report memory] [-- APP ARGS]
+        options: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [--tap NAME] [--impair SPEC] [--store DIR] [--user UID:GID] [--report memory] [-- APP ARGS]
         """
 
     /// Parses `arguments` (without the program name).
@@ -69,6 +71,7 @@ public struct HostOptions: Sendable {
         case .success(let launch):
             o.ipv4 = launch.ipv4
             o.gateway = launch.gateway
+            o.tcp = launch.tcp
             o.ipv6 = launch.ipv6Settings.map { IPv6Autoconfiguration.Configuration(manual: $0.manual, router: $0.router) }
             o.applicationArguments = launch.applicationArguments
             return .success(o)
@@ -164,8 +167,10 @@ public enum Host {
         }
         let device = ImpairedDevice(tap, impairment: options.impairment, clock: { Sys.monotonicNow() })
         let ipv4 = options.ipv4.map { IPv4Configuration(network: $0, gateway: options.gateway) }
+        var tcp = TCPConfiguration()
+        tcp.apply(options.tcp)
         let driver = StackDriver(device: device, ipv4: ipv4, seed: StackSeed(entropy), dhcpSeed: entropy.next64(), now: Sys.monotonicNow(),
-                                 ipv6: options.ipv6) { [console] line in
+                                 tcp: tcp, ipv6: options.ipv6) { [console] line in
             console.log(line)
         }
         loop.add(driver)

@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
     @Flag(help: "tap: ask for the address with DHCP even on a tap swiftlet creates.") var dhcp = false
     @Option(help: "tap: the tap's name.") var tap: String = "swl0"
     @Option(help: "tap: impair the link, e.g. loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7.") var impair: String?
+    @Option(help: "tap, kvm: Swiftlet's TCP settings, e.g. cc=bbr,buffer=1M,holes=128,pacing=off (cc: cubic, bbr, newreno).") var tcp: String?
     @Option(help: "The directory behind the key-value store.") var store: String?
     @Option(help: "kvm: a raw disk image for the block device (virtio-blk).") var disk: String?
     @Option(help: "kvm: kvm or tcg (default: kvm when /dev/kvm is usable).") var accel: String?
@@ -42,7 +43,7 @@ struct Run: ParsableCommand {
     /// The options as values, for the planning.
     func runRequest(_ target: Target) -> RunRequest {
         RunRequest(target: target, ipv4: ipv4, gateway: gateway, ipv6: ipv6, gateway6: gateway6, dhcp: dhcp, tap: tap, impair: impair,
-                   store: store, disk: disk, accel: accel, memory: memory, modernVirtio: modernVirtio, bootReport: bootReport,
+                   tcp: tcp, store: store, disk: disk, accel: accel, memory: memory, modernVirtio: modernVirtio, bootReport: bootReport,
                    memoryReport: memoryReport, forwards: forwards, applicationArguments: applicationArguments)
     }
 

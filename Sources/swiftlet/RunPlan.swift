@@ -22,6 +22,8 @@ struct RunRequest: Equatable {
     var dhcp = false
     var tap = "swl0"
     var impair: String? = nil
+    /// `--tcp SPEC` for Swiftlet's own stack (checked here, so that a typo fails before anything starts).
+    var tcp: String? = nil
     var store: String? = nil
     var disk: String? = nil
     var accel: String? = nil
@@ -41,6 +43,10 @@ struct RunRequest: Equatable {
         }
         if target == .kvm && (impair != nil || store != nil) {
             throw CLIError("--impair and --store apply to the hosted targets")
+        }
+        if let tcp {
+            if target == .unix { throw CLIError("--tcp applies to the tap and kvm targets (Swiftlet's own stack)") }
+            if case .failure(let e) = TCPTuning.parse(tcp) { throw CLIError(e.description) }
         }
         if target == .unix && memoryReport {
             throw CLIError("--memory-report applies to the tap and kvm targets (Swiftlet's own stack)")
@@ -223,6 +229,7 @@ struct RunPlan: Equatable {
             if let guest6 { networkArguments += ["--ipv6", guest6] }
             if let gateway6 { networkArguments += ["--gateway6", gateway6] }
             if let impair = request.impair { networkArguments += ["--impair", impair] }
+            if let tcp = request.tcp { networkArguments += ["--tcp", tcp] }
             machine?.tap = request.tap
             if !forwards.isEmpty {
                 guard let address = guest.flatMap(IPv4Network.init)?.address else {

@@ -10,6 +10,18 @@ import SwiftletWire
 private let t0 = Instant(nanoseconds: 1_000_000_000)
 private func seq(_ n: Int) -> TCPSequenceNumber { TCPSequenceNumber(1000) + n }
 
+// These tests look at the records, not the delivery counters they carry (DeliveryRateTests does).
+private extension SentSegments {
+    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
+        var rate = DeliveryRate()
+        append(start, end, now: now, rate: &rate)
+    }
+    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
+        var rate = DeliveryRate()
+        retransmitted(start, end, now: now, rate: &rate)
+    }
+}
+
 @Suite struct SentSegmentsTests {
     @Test func pipeFollowsSACKsLossesAndRetransmissions() {
         var s = SentSegments(sendBufferSize: 256 * 1024, budget: nil)

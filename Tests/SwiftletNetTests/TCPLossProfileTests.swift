@@ -52,7 +52,12 @@ struct LossProfile: Sendable, CustomStringConvertible {
     @Test(arguments: LossProfile.all)
     func profileMovesEveryByteWithinTwiceLinuxsTime(_ profile: LossProfile) throws {
         let n = TCPLossProfileTests.bytes
-        let net = TwoStacks(seed: 18, impairment: profile.impairment)
+        var tcp = TCPConfiguration()
+        if ProcessInfo.processInfo.environment["SWIFTLET_LOSS_SIM_CC"] == "bbr" { tcp.congestionControl = .bbr }
+        if let h = ProcessInfo.processInfo.environment["SWIFTLET_LOSS_SIM_HOLES"].flatMap(Int.init) { tcp.maximumOutOfOrderRanges = h }
+        if ProcessInfo.processInfo.environment["SWIFTLET_LOSS_SIM_NOPACE"] != nil { tcp.pacing = false }
+        if let b = ProcessInfo.processInfo.environment["SWIFTLET_LOSS_SIM_BUF"].flatMap(Int.init) { tcp.sendBufferSize = b; tcp.receiveBufferSize = b }
+        let net = TwoStacks(seed: 18, impairment: profile.impairment, tcp: tcp)
         let (client, server) = try connectPair(net)
         let up = pattern(n, seed: 181), down = pattern(n, seed: 182)
         let start = net.now

@@ -44,7 +44,7 @@ struct CongestionController {
                 avoidanceCredit -= window
                 window += mss
             }
-        case .cubic:
+        case .cubic, .bbr:  // (a BBR connection keeps CUBIC only as its fallback without SACK)
             cubicAvoidance(bytes, now: now, rtt: smoothedRTT ?? .milliseconds(100))
         }
     }
@@ -80,7 +80,7 @@ struct CongestionController {
         switch algorithm {
         case .newReno:
             slowStartThreshold = max(flight / 2, 2 * mss)
-        case .cubic:
+        case .cubic, .bbr:  // (a BBR connection keeps CUBIC only as its fallback without SACK)
             let segments = Double(window) / Double(mss)
             // Fast convergence (§4.7).
             wMax = segments < wMax ? segments * (1 + CongestionController.beta) / 2 : segments
@@ -109,7 +109,7 @@ struct CongestionController {
 
     /// Retransmission timeout (RFC 5681 §3.1 eqn. 4; loss window of one segment).
     mutating func timedOut(flight: Int) {
-        if algorithm == .cubic {
+        if algorithm != .newReno {
             let segments = Double(window) / Double(mss)
             wMax = segments
             epochStart = nil

@@ -8,7 +8,7 @@
 // as flags change, in constant time: bytes in flight, less SACKed and lost bytes, plus retransmissions in
 // flight.
 //
-// Bounds: at most `limit` records (one per 512 bytes of send buffer, plus 64: 576, about 14 KiB, for the
+// Bounds: at most `limit` records (one per 512 bytes of send buffer, plus 64: 576, about 18 KiB, for the
 // default 256 KiB), each growth of the storage asked of the stack's memory budget. A segment that would
 // need one more record than allowed is merged into the last record (when that one is plain, sent once and
 // not SACKed), or waits for ACKs: loss detection is then coarser (a SACK of part of a merged record is not
@@ -23,12 +23,21 @@ struct SentSegment {
     /// When it was (last) transmitted.
     var sent: Instant
     var flags: UInt8 = 0
+    /// The connection's delivery counters when it was (last) sent, for its delivery-rate sample
+    /// (`DeliveryRate`): bytes delivered so far, and when the latest of them was delivered and when the
+    /// segment whose delivery that was went out (both in microseconds). 32-bit and wrapping: only their
+    /// differences, far below 2^31, are used.
+    var delivered: UInt32 = 0
+    var deliveredAt: UInt32 = 0
+    var firstSentAt: UInt32 = 0
 
     static let sacked: UInt8 = 1
     static let lost: UInt8 = 2
     /// A retransmission not yet acknowledged, SACKed or deemed lost again (counts once more in the pipe).
     static let retransmittedInFlight: UInt8 = 4
     static let everRetransmitted: UInt8 = 8
+    /// Sent while the application had nothing more to send: its rate sample says little of the path.
+    static let applicationLimited: UInt8 = 16
 
     var length: Int { end - start }
     func has(_ flag: UInt8) -> Bool { flags & flag != 0 }
@@ -38,12 +47,12 @@ struct SentSegment {
 }
 
 struct SentSegments {
-    /// The most records: one per 512 bytes of send buffer, plus 64 (576 for 256 KiB, about 14 KiB), so
+    /// The most records: one per 512 bytes of send buffer, plus 64 (576 for 256 KiB, about 18 KiB), so
     /// that even segments of a 536-byte MSS each keep a record of their own.
     let limit: Int
     /// Records per growth of the storage, each growth reserved from the budget.
     static let growth = 32
-    static let recordBytes = 24
+    static let recordBytes = 32
 
     private var storage: [SentSegment] = []
     private var head = 0
@@ -86,16 +95,20 @@ struct SentSegments {
     /// Whether a new segment starting at `start` can be recorded (`append`): a record is free or can be
     /// had from the budget, or the last record can take it. When not, the sender waits for ACKs.
     mutating func canAppend(_ start: TCPSequenceNumber) -> Bool {
-        if let l = last, l.flags == 0, l.end == start { return true }
+        if let l = last, l.flags & ~SentSegment.applicationLimited == 0, l.end == start { return true }
         return grow(compacting: true)
     }
 
     /// A new segment [start, end) went out at `now` (start is the last record's end; `canAppend` said yes).
-    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
+    /// `rate` stamps the new record with the connection's delivery counters (a merged record keeps its own).
+    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant, rate: inout DeliveryRate) {
+        let idle = isEmpty
         let now = stamp(now)
         if grow(compacting: true) {
-            storage.append(SentSegment(start: start, end: end, sent: now))
-        } else if let l = last, l.flags == 0, l.end == start {
+            var r = SentSegment(start: start, end: end, sent: now)
+            rate.stamp(&r, idle: idle, now: now)
+            storage.append(r)
+        } else if let l = last, l.flags & ~SentSegment.applicationLimited == 0, l.end == start {
             storage[storage.count - 1].end = end
             storage[storage.count - 1].sent = now
         }
@@ -121,7 +134,8 @@ struct SentSegments {
 
     /// [start, end) was sent again at `now`: its records are split at the edges if need be, no longer
     /// lost, and in flight once more.
-    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
+    /// `rate` stamps them afresh with the connection's delivery counters.
+    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant, rate: inout DeliveryRate) {
         guard let range = split(start, end, includeUnsplit: true) else { return }
         let now = stamp(now)
         for i in range {
@@ -131,6 +145,7 @@ struct SentSegments {
             if !r.has(SentSegment.retransmittedInFlight) { retransmittedBytes += r.length }
             r.flags = (r.flags & ~SentSegment.lost) | SentSegment.retransmittedInFlight | SentSegment.everRetransmitted
             r.sent = now
+            rate.stamp(&r, idle: false, now: now)
             storage[i] = r
         }
     }

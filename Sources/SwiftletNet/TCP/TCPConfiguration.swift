@@ -7,6 +7,10 @@ public enum CongestionControl: Sendable, Hashable {
     case newReno
     /// RFC 9438.
     case cubic
+    /// BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00): a model of the path's bandwidth and
+    /// round trip, not loss, sets the window and a pacing rate. Needs SACK (its delivery-rate samples
+    /// come from the per-segment records); a connection whose peer does not offer SACK uses CUBIC.
+    case bbr
 }
 
 public struct TCPConfiguration: Sendable {
@@ -25,6 +29,11 @@ public struct TCPConfiguration: Sendable {
     public var timestamps = true
     public var selectiveAcknowledgments = true
     public var congestionControl = CongestionControl.cubic
+    /// With BBR: segments leave at its pacing rate (bursts of at most `pacingBurst` of it), not as fast as
+    /// the window allows.
+    public var pacing = true
+    /// The longest burst pacing lets out at once: the timer's lateness is made up for to this much.
+    public var pacingBurst = Duration.milliseconds(1)
     /// RFC 6298 §2.1: 1 s before any RTT sample.
     public var initialRetransmissionTimeout = Duration.seconds(1)
     /// RFC 6298 §2.4 recommends 1 s; Linux and most stacks use 200 ms, which suits modern links.
@@ -73,4 +82,17 @@ public struct TCPConfiguration: Sendable {
     public var memoryBudget = 64 * 1024 * 1024
 
     public init() {}
+
+    /// Takes the settings `--tcp` gave (Swiftlet's TCPTuning), leaving the others as they are.
+    public mutating func apply(_ tuning: TCPTuning) {
+        switch tuning.congestion {
+        case .cubic?: congestionControl = .cubic
+        case .bbr?: congestionControl = .bbr
+        case .newReno?: congestionControl = .newReno
+        case nil: break
+        }
+        if let b = tuning.bufferBytes { sendBufferSize = b; receiveBufferSize = b }
+        if let h = tuning.outOfOrderRanges { maximumOutOfOrderRanges = h }
+        if let p = tuning.pacing { pacing = p }
+    }
 }

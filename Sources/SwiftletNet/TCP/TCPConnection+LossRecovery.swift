@@ -27,9 +27,9 @@ extension TCPConnection {
     /// Records a transmission of [start, end) (data and/or FIN) made by `emit`, with SACK in use.
     mutating func noteTransmission(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
         if start >= sndMax {
-            sent.append(start, end, now: now)
+            sent.append(start, end, now: now, rate: &deliveryRate)
         } else {
-            sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now)
+            sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now, rate: &deliveryRate)
             if prr != nil, recoveryRetransmitStamp == nil, timestampsEnabled { recoveryRetransmitStamp = timestampClock(now) }
             if recentRetransmissions.count >= 16 { recentRetransmissions.removeFirst() }
             recentRetransmissions.append(SACKBlock(left: start, right: end))
@@ -54,6 +54,8 @@ extension TCPConnection {
     mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant)
         -> (bytes: Int, original: Bool, rtt: Duration?) {
         var rack = self.rack
+        var rate = self.deliveryRate
+        let sampling = bbr != nil
         var bytes = 0
         var original = false
         var newestAcknowledged: Instant? = nil, newestSacked: Instant? = nil
@@ -71,6 +73,7 @@ extension TCPConnection {
                 older = Int32(bitPattern: echo &- stamp) < 0
             }
             rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older, now: now)
+            if sampling { rate.delivered(r, bytes: n, now: now) }
         }
         sent.acknowledge(through: ack) { r, n in
             delivered(r, n)
@@ -84,6 +87,7 @@ extension TCPConnection {
             }
         }
         self.rack = rack
+        self.deliveryRate = rate
         var newest = newestSacked
         if !passedRetransmission, let a = newestAcknowledged, newest == nil || a > newest! { newest = a }
         return (bytes, original, newest.map { now - $0 })
@@ -131,12 +135,18 @@ extension TCPConnection {
     mutating func enterFastRecovery(now: Instant) {
         let flight = sndMax - sndUna
         fastRecoveries += 1
-        undo = (congestion, [], 0)
-        congestion.lossDetected(flight: flight)
         recoveryPoint = sndMax
         timeoutRecovery = false
         forwardRTO = nil
-        prr = PRR(flightSize: flight)
+        if bbr == nil {
+            undo = (congestion, [], 0)
+            congestion.lossDetected(flight: flight)
+            prr = PRR(flightSize: flight)
+        } else {
+            // BBR keeps its window through the recovery (its own packet conservation and loss
+            // accounting on the ACKs); there is no reduction to undo.
+            undo = nil
+        }
         recoveryRetransmitStamp = nil
         if probeArmed { armRetransmitTimer(now: now) }  // a probe now would resend the hole
     }
@@ -160,9 +170,21 @@ extension TCPConnection {
             eifelUndo()
         }
         if let phase = forwardRTO { forwardRTOStep(phase, advanced: advanced, original: delivered.original, now: now) }
+        let lostBefore = sent.lostBytes
         detectLosses(now: now)
+        var ended = false
         if let recover = recoveryPoint, sndUna >= recover {
             endRecovery()
+            ended = true
+        }
+        if bbr != nil {
+            let sample = deliveryRate.takeSample(minimumRTT: rack.minRTT, now: now)
+            bbr!.acknowledged(sample: sample, delivered: deliveryRate.delivered, newlyDelivered: delivered.bytes,
+                              newlyLost: max(0, sent.lostBytes - lostBefore), inFlight: pipe, inRecovery: inRecovery,
+                              rtt: delivered.rtt, smoothedRTT: rto.smoothed, now: now)
+            congestion.setWindow(bbr!.window)
+        } else if ended {
+            // (The window was set by the recovery's end.)
         } else if prr != nil {
             setRecoveryWindow(deliveredNow: delivered.bytes)
         } else if advanced, acked > 0 {
@@ -208,7 +230,12 @@ extension TCPConnection {
         timeouts += 1
         let first = retransmissions == 1 && !inRecovery
         if first { undo = (congestion, [], 0) }
-        congestion.timedOut(flight: sndMax - sndUna)
+        if bbr != nil {
+            bbr!.timedOut()
+            congestion.setWindow(bbr!.window)
+        } else {
+            congestion.timedOut(flight: sndMax - sndUna)
+        }
         recoveryPoint = sndMax
         timeoutRecovery = true
         prr = nil
@@ -280,8 +307,9 @@ extension TCPConnection {
         var from = 0
         while let i = sent.firstLost(from: from) {
             let r = sent[i]
-            guard congestion.window - pipe >= min(r.length, sendMSS) else { break }
+            guard congestion.window - pipe >= min(r.length, sendMSS), pacingAllows(now: now) else { break }
             guard let end = retransmit(from: r.start, before: r.end, now: now) else { from = i + 1; continue }
+            paced(end - r.start, now: now)
             pipe += end - r.start
             did = true
             // Normally the record is split and its first part no longer lost; if it could not be split
@@ -302,6 +330,7 @@ extension TCPConnection {
         guard state.isSynchronized, limit < sendMSS else { return false }
         sendMSS = limit
         congestion.mss = limit
+        if bbr != nil { bbr!.mss = limit }
         if sackEnabled {
             for i in 0..<sent.count where sent[i].length > limit { sent.markLost(i) }
             output(now: now)

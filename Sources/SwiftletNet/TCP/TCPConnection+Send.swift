@@ -23,6 +23,7 @@ extension TCPConnection {
             return
         }
         var sent = false
+        pacingDeadline = nil
         let mss = segmentPayloadLimit
         // With SACK, segments deemed lost go first (RFC 6675 NextSeg rule 1), while cwnd - pipe allows;
         // then new data, by the pipe too (rule 2). SND.NXT never goes back: there is nothing to skip.
@@ -53,6 +54,7 @@ extension TCPConnection {
                 let sliver = length < unsent && length < maxSendWindow / 2
                 if nagleHolds || sliver { break }
             }
+            if !pacingAllows(now: now) { break }
             let fin = finQueued && !finAcked && sndNxt + length == dataEnd
             var flags: TCPFlags = .ack
             if length > 0 && length == unsent { flags.insert(.psh) }
@@ -64,6 +66,7 @@ extension TCPConnection {
                 rttProbe = (sndNxt, now)
             }
             emit(flags: flags, sequence: sndNxt, dataLength: length, now: now)
+            paced(length, now: now)
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if length > 0, length < mss { sndSmall = sndNxt }
             if sndNxt > sndMax { sndMax = sndNxt }
@@ -77,6 +80,9 @@ extension TCPConnection {
             if fin { break }
         }
         forwardRTONewData = 0
+        // Nothing left to send and the window not full: BBR's rate samples from here on are the
+        // application's rate, not the path's, until what is in flight now is delivered.
+        if bbr != nil, dataEnd <= sndNxt, pipe < congestion.window { deliveryRate.applicationLimited(inFlight: pipe) }
         // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
         if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
             if persistDeadline == nil { persistDeadline = now + rto.current }
@@ -100,6 +106,21 @@ extension TCPConnection {
         } else {
             stalledSince = nil
         }
+    }
+
+    /// Pacing (BBR): whether a data segment may go now; when not, the pacing timer waits for its time.
+    mutating func pacingAllows(now: Instant) -> Bool {
+        guard bbr != nil, configuration.pacing, pacingNext > now else { return true }
+        pacingDeadline = pacingNext
+        return false
+    }
+
+    /// A data segment of `length` bytes went out at `now`: the next may go when it has taken its time at
+    /// the pacing rate (headers counted). Time the timer lost is made up for, at most `pacingBurst` of it.
+    mutating func paced(_ length: Int, now: Instant) {
+        guard let rate = bbr?.pacingRate, rate > 0, configuration.pacing else { return }
+        let from = pacingNext > now - configuration.pacingBurst ? pacingNext : now - configuration.pacingBurst
+        pacingNext = from + .nanoseconds(Int64(Double(length + 40) * 1e9 / Double(rate)))
     }
 
     mutating func sendAck(now: Instant) {

@@ -177,6 +177,13 @@ public struct TCPConnection {
 
     // Congestion control and loss recovery.
     var congestion: CongestionController
+    /// With BBR (and SACK): its model and state; `congestion` then only holds the window BBR sets.
+    var bbr: BBR? = nil
+    /// Delivery-rate samples for BBR (DeliveryRate.swift).
+    var deliveryRate = DeliveryRate()
+    /// Pacing (BBR): the earliest instant the next segment may go, and the timer waiting for it.
+    var pacingNext = Instant.zero
+    var pacingDeadline: Instant? = nil
     var duplicateAcks = 0
     /// Set while in loss recovery (fast recovery, or after a timeout): SND.MAX when it began.
     var recoveryPoint: TCPSequenceNumber? = nil
@@ -247,7 +254,7 @@ public struct TCPConnection {
         rto = RetransmissionTimer(initial: configuration.initialRetransmissionTimeout,
                                   minimum: configuration.minimumRetransmissionTimeout,
                                   maximum: configuration.maximumRetransmissionTimeout)
-        congestion = CongestionController(algorithm: configuration.congestionControl, mss: 536)
+        congestion = CongestionController(algorithm: configuration.congestionControl == .bbr ? .cubic : configuration.congestionControl, mss: 536)
         lastReceived = now
         if configuration.windowScaling { receiveScale = TCPConnection.receiveScale(for: configuration) }
     }
@@ -460,6 +467,7 @@ public struct TCPConnection {
         timeWaitDeadline = nil
         keepAliveDeadline = nil
         connectDeadline = nil
+        pacingDeadline = nil
         outOfOrder.removeAll()
         receiveQueue.discardBeyondCount()
         finWait2Deadline = nil
@@ -476,6 +484,7 @@ public struct TCPConnection {
         if receiveQueue.isEmpty { receiveQueue.release() }
         sent.release()
         rackDeadline = nil
+        pacingDeadline = nil
         recentRetransmissions = []
         recentBlocks = []
         undo = nil
@@ -496,6 +505,7 @@ public struct TCPConnection {
         if let d = connectDeadline, d < t { t = d }
         if let d = finWait2Deadline, d < t { t = d }
         if let d = rackDeadline, d < t { t = d }
+        if let d = pacingDeadline, d < t { t = d }
         if let s = stalledSince, let u = configuration.userTimeout, s + u < t { t = s + u }
         return t
     }
@@ -516,6 +526,7 @@ public struct TCPConnection {
         if let d = persistDeadline, d <= now { persistTimeout(now: now) }
         if let d = ackDeadline, d <= now { ackDeadline = nil; ackNow = true }
         if let d = keepAliveDeadline, d <= now { keepAliveTimeout(now: now) }
+        if let d = pacingDeadline, d <= now { pacingDeadline = nil }
         output(now: now)
     }
 
@@ -554,7 +565,9 @@ public struct TCPConnection {
         sackEnabled = configuration.selectiveAcknowledgments && options.sackPermitted
         // Effective send MSS: the peer's limit, ours, minus the timestamp option on every segment.
         sendMSS = max(64, min(peerMSS, configuration.maximumSegmentSize) - (timestampsEnabled ? 12 : 0))
-        congestion = CongestionController(algorithm: configuration.congestionControl, mss: sendMSS)
+        let algorithm = configuration.congestionControl
+        congestion = CongestionController(algorithm: algorithm == .bbr ? .cubic : algorithm, mss: sendMSS)
+        bbr = algorithm == .bbr && sackEnabled ? BBR(mss: sendMSS, initialWindow: congestion.window) : nil
     }
 
     /// What counts as progress for the user timeout: an MSS acknowledged, or the window opening by one
