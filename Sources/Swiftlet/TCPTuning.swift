@@ -49,7 +49,7 @@ public struct TCPTuning: Sendable, Equatable {
                 }
                 t.bufferBytes = n
             case "holes":
-                guard let n = Int(value), TCPTuning.outOfOrderRangeLimit.contains(n) else {
+                guard value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value), TCPTuning.outOfOrderRangeLimit.contains(n) else {
                     return .failure(UsageError("--tcp holes='" + value + "': a number from 1 to 1024"))
                 }
                 t.outOfOrderRanges = n
@@ -61,6 +61,7 @@ public struct TCPTuning: Sendable, Equatable {
                 return .failure(UsageError("--tcp: unknown setting '" + name + "' (cc, buffer, holes, pacing)"))
             }
         }
+        if t.pacing != nil && t.congestion != .bbr { return .failure(UsageError("--tcp pacing: applies with cc=bbr")) }
         return .success(t)
     }
 
@@ -69,7 +70,7 @@ public struct TCPTuning: Sendable, Equatable {
         var digits = Substring(text), scale = 1
         if let last = text.utf8.last, last == UInt8(ascii: "K") || last == UInt8(ascii: "k") { scale = 1024; digits = digits.dropLast() }
         else if let last = text.utf8.last, last == UInt8(ascii: "M") || last == UInt8(ascii: "m") { scale = 1024 * 1024; digits = digits.dropLast() }
-        guard let n = Int(digits), n >= 0, n <= (1 << 30) / scale else { return nil }
+        guard digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(digits), n <= (1 << 30) / scale else { return nil }
         return n * scale
     }
 }

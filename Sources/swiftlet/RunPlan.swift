@@ -237,9 +237,10 @@ struct RunPlan: Equatable {
                 }
                 guestAddress = address
             }
-        } else if request.ipv4 != nil || request.gateway != nil || request.ipv6 != nil || request.gateway6 != nil || request.impair != nil || request.dhcp {
+        } else if request.ipv4 != nil || request.gateway != nil || request.ipv6 != nil || request.gateway6 != nil || request.impair != nil || request.dhcp
+                    || request.tcp != nil {
             throw CLIError(target == .kvm
-                ? "--ipv4, --gateway, --ipv6, --gateway6 and --dhcp need the network device in the manifest"
+                ? "--ipv4, --gateway, --ipv6, --gateway6, --dhcp and --tcp need the network device in the manifest"
                 : "--ipv4, --gateway, --ipv6, --gateway6, --dhcp and --impair apply to the tap target (the unix target uses the host's network)")
         }
         // unix: a forward to the same port would listen where the application does; it is there already.

@@ -73,6 +73,10 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
         #expect(refusal { try RunRequest(target: .kvm, store: "site").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .kvm, impair: "loss=1%").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .tap, memoryReport: true).checkTargetOptions() } == nil)
+        #expect(refusal { try RunRequest(target: .unix, tcp: "cc=bbr").checkTargetOptions() }
+                == "--tcp applies to the tap and kvm targets (Swiftlet's own stack)")
+        #expect(refusal { try RunRequest(target: .kvm, tcp: "cc=fast").checkTargetOptions() } == "--tcp cc='fast': cubic, bbr or newreno")
+        #expect(refusal { try RunRequest(target: .kvm, tcp: "cc=bbr,buffer=1M").checkTargetOptions() } == nil)
         #expect(refusal { try RunRequest(target: .kvm, accel: "tcg", modernVirtio: true, bootReport: true, memoryReport: true).checkTargetOptions() } == nil)
     }
 
@@ -108,6 +112,12 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
             return
         }
         #expect(arguments == p.arguments(runAs: user))
+    }
+
+    /// `--tcp` goes to the program as given (checked before: `targetOptions`).
+    @Test func tcpSettingsGoToTheProgram() throws {
+        let p = try plan(RunRequest(target: .tap, tcp: "cc=bbr,buffer=1M"))
+        #expect(p.arguments(runAs: nil).suffix(2) == ["--tcp", "cc=bbr,buffer=1M"])
     }
 
     @Test func existingTapMeansDHCPAndNothingCreated() throws {
@@ -249,7 +259,9 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
         #expect(refusal { _ = try plan(RunRequest(target: .kvm, applicationArguments: ["--greeting", "hello world"]), hello) }
                 == "the kvm kernel's command line splits at spaces: arguments cannot contain one")
         #expect(refusal { _ = try plan(RunRequest(target: .kvm, ipv4: "10.0.0.2/24"), hello) }
-                == "--ipv4, --gateway, --ipv6, --gateway6 and --dhcp need the network device in the manifest")
+                == "--ipv4, --gateway, --ipv6, --gateway6, --dhcp and --tcp need the network device in the manifest")
+        #expect(refusal { _ = try plan(RunRequest(target: .kvm, tcp: "cc=bbr"), hello) }
+                == "--ipv4, --gateway, --ipv6, --gateway6, --dhcp and --tcp need the network device in the manifest")
         #expect(refusal { _ = try plan(RunRequest(target: .kvm), echo, host: RunHost(isRoot: false, invocation: ["swiftlet", "run", "--target", "kvm", "x"])) }
                 == "the kvm target needs root to create and open a tap (try: sudo swiftlet run --target kvm x)")
     }

@@ -94,6 +94,7 @@ struct BBR {
     init(mss: Int, initialWindow: Int) {
         self.mss = mss
         window = initialWindow
+        updatePacingRate(smoothedRTT: nil)
     }
 
     var minimumWindow: Int { BBR.minimumWindowSegments * mss }
@@ -103,29 +104,31 @@ struct BBR {
     /// is in loss recovery, an RTT sample, and the smoothed RTT (for the first pacing rate).
     mutating func acknowledged(sample: RateSample?, delivered: UInt32, newlyDelivered: Int, newlyLost: Int,
                                inFlight: Int, inRecovery recovering: Bool, rtt: Duration?, smoothedRTT: Duration?, now: Instant) {
-        // Round counting.
+        // Round counting, from valid samples only (as Linux's bbr_update_bw: a sample over less than the
+        // minimum RTT says nothing).
         roundStart = false
-        if let s = sample, DeliveryRate.distance(s.priorDelivered, nextRoundDelivered) >= 0 {
+        if let s = sample, s.isValid, DeliveryRate.distance(s.priorDelivered, nextRoundDelivered) >= 0 {
             nextRoundDelivered = delivered
             rounds += 1
             roundStart = true
             packetConservation = false
         }
         // The bandwidth: an application-limited sample counts only if it is higher than the estimate.
-        if let s = sample {
+        if let s = sample, s.isValid {
             let rate = s.rate
             if !s.applicationLimited || rate >= bandwidth {
                 bandwidthFilter.update(rate, round: rounds, window: BBR.bandwidthWindowRounds)
             }
         }
-        if sample != nil { updateAggregation(newlyDelivered: newlyDelivered, now: now) }
-        if mode == .probeBandwidth, nextPhaseDue(newlyLost: newlyLost, inFlight: inFlight, now: now) {
+        if sample?.isValid == true { updateAggregation(newlyDelivered: newlyDelivered, now: now) }
+        // (What was in flight before this ACK decides the phase, as in Linux.)
+        if mode == .probeBandwidth, nextPhaseDue(newlyLost: newlyLost, inFlight: inFlight + newlyDelivered, now: now) {
             cycleIndex = (cycleIndex + 1) % BBR.cyclePhases
             cycleStamp = now
             pacingGain = BBR.cycleGain(cycleIndex)
         }
         // Startup ends when three rounds in a row grew the bandwidth by less than a quarter.
-        if !filledPipe, roundStart, let s = sample, !s.applicationLimited {
+        if !filledPipe, roundStart, let s = sample, s.isValid, !s.applicationLimited {
             if Double(bandwidth) >= Double(fullBandwidth) * 1.25 {
                 fullBandwidth = bandwidth
                 fullBandwidthRounds = 0
@@ -140,7 +143,8 @@ struct BBR {
             windowGain = BBR.highGain
         }
         if mode == .drain, inFlight <= inflight(gain: 1) { enterProbeBandwidth(now: now) }
-        updateMinimumRTT(rtt, delivered: delivered, inFlight: inFlight, now: now)
+        // (Send times may lie a few nanoseconds ahead of the clock: an RTT is at least 1 us.)
+        updateMinimumRTT(rtt.map { max($0, .microseconds(1)) }, delivered: delivered, inFlight: inFlight, now: now)
         updatePacingRate(smoothedRTT: smoothedRTT)
         // Loss recovery began or ended (fast recovery here; a timeout calls `timedOut` at once).
         if recovering != inRecovery {
@@ -186,7 +190,8 @@ struct BBR {
     /// whenever they fell behind it (or ran a megabyte ahead, so the sum stays small).
     private mutating func updateAggregation(newlyDelivered: Int, now: Instant) {
         guard bandwidth > 0, newlyDelivered > 0 else { return }
-        var expected = Int(Double(bandwidth) * Double((now - aggregationEpochStart).nanoseconds) / 1e9)
+        let elapsed = now - aggregationEpochStart
+        var expected = elapsed > .seconds(1) ? Int.max : Int(Double(bandwidth) * Double(elapsed.nanoseconds) / 1e9)
         if aggregationEpochBytes <= expected || aggregationEpochBytes + newlyDelivered >= 1 << 20 {
             aggregationEpochStart = now
             aggregationEpochBytes = 0

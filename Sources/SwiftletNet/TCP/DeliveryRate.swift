@@ -12,6 +12,7 @@
 // application-limited, and so is its sample (a low rate then says nothing of the path, §3.4).
 
 import Swiftlet
+import SwiftletWire
 
 /// One ACK's delivery-rate sample.
 struct RateSample {
@@ -22,6 +23,9 @@ struct RateSample {
     var applicationLimited: Bool
     /// The connection's delivered count when that segment was sent (for round counting).
     var priorDelivered: UInt32
+    /// False when the interval was shorter than the minimum RTT (ACKs compressed): BBR takes nothing from
+    /// it, neither bandwidth nor the end of a round.
+    var isValid = true
 
     /// Bytes per second.
     var rate: Int {
@@ -42,7 +46,8 @@ struct DeliveryRate {
     private var applicationLimitedUntil: UInt32 = 0
 
     /// The sample this ACK is building: the latest-sent segment delivered so far.
-    private var candidate: (delivered: UInt32, deliveredAt: UInt32, sendElapsed: Int64, applicationLimited: Bool)? = nil
+    private var candidate: (sent: Instant, end: TCPSequenceNumber, delivered: UInt32, deliveredAt: UInt32, sendElapsed: Int64,
+                            applicationLimited: Bool)? = nil
 
     static func micros(_ t: Instant) -> UInt32 { UInt32(truncatingIfNeeded: t.nanoseconds / 1000) }
     /// `a - b` for two wrapping counters, as a signed distance.
@@ -69,25 +74,27 @@ struct DeliveryRate {
         if applicationLimitedUntil != 0, DeliveryRate.distance(delivered, applicationLimitedUntil) > 0 {
             applicationLimitedUntil = 0
         }
-        // The latest-sent segment wins (the highest delivered count at its send; ties go to the later one).
-        if let c = candidate, DeliveryRate.distance(r.delivered, c.delivered) < 0 { return }
+        // The segment sent last wins (send times are strictly increasing; the sequence breaks a tie), so
+        // the order in which the peer lists its SACK blocks makes no difference.
+        if let c = candidate, !(r.sent > c.sent || (r.sent == c.sent && r.end > c.end)) { return }
         let sentAt = DeliveryRate.micros(r.sent)
-        candidate = (r.delivered, r.deliveredAt, max(0, DeliveryRate.distance(sentAt, r.firstSentAt)),
+        candidate = (r.sent, r.end, r.delivered, r.deliveredAt, max(0, DeliveryRate.distance(sentAt, r.firstSentAt)),
                      r.has(SentSegment.applicationLimited))
         firstSentAt = sentAt
     }
 
-    /// The sample of the ACK just processed (nil when it delivered nothing, or its interval was shorter
-    /// than `minimumRTT`); the next ACK starts a new one.
+    /// The sample of the ACK just processed (nil when it delivered nothing; not `isValid` when its
+    /// interval was shorter than `minimumRTT`); the next ACK starts a new one.
     mutating func takeSample(minimumRTT: Duration?, now: Instant) -> RateSample? {
         guard let c = candidate else { return nil }
         candidate = nil
         let ackElapsed = max(0, DeliveryRate.distance(DeliveryRate.micros(now), c.deliveredAt))
         let interval = Duration.microseconds(max(c.sendElapsed, ackElapsed))
         let bytes = Int(DeliveryRate.distance(delivered, c.delivered))
-        guard bytes > 0, interval > .zero else { return nil }
-        if let m = minimumRTT, interval < m { return nil }
-        return RateSample(delivered: bytes, interval: interval, applicationLimited: c.applicationLimited, priorDelivered: c.delivered)
+        guard bytes > 0 else { return nil }
+        let valid = interval > .zero && !(minimumRTT.map { interval < $0 } ?? false)
+        return RateSample(delivered: bytes, interval: interval, applicationLimited: c.applicationLimited, priorDelivered: c.delivered,
+                          isValid: valid)
     }
 
     /// The application has no more data to send while `inFlight` bytes are out and the window has room:

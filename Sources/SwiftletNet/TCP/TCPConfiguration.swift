@@ -32,7 +32,9 @@ public struct TCPConfiguration: Sendable {
     /// With BBR: segments leave at its pacing rate (bursts of at most `pacingBurst` of it), not as fast as
     /// the window allows.
     public var pacing = true
-    /// The longest burst pacing lets out at once: the timer's lateness is made up for to this much.
+    /// The longest burst pacing lets out at once: the timer's lateness is made up for to this much. (The
+    /// hosted run loop waits whole milliseconds, rounded up, so a wake-up may be later than this: the rate
+    /// then falls short a little; 2 ms was worse in the 10% loss simulation, 0.48 s against 0.23 s.)
     public var pacingBurst = Duration.milliseconds(1)
     /// RFC 6298 §2.1: 1 s before any RTT sample.
     public var initialRetransmissionTimeout = Duration.seconds(1)

@@ -80,9 +80,12 @@ extension TCPConnection {
             if fin { break }
         }
         forwardRTONewData = 0
-        // Nothing left to send and the window not full: BBR's rate samples from here on are the
-        // application's rate, not the path's, until what is in flight now is delivered.
-        if bbr != nil, dataEnd <= sndNxt, pipe < congestion.window { deliveryRate.applicationLimited(inFlight: pipe) }
+        // Nothing left to send (no new data, no loss waiting to be resent, pacing not holding anything) and the
+        // window not full: BBR's rate samples from here on are the application's rate, not the path's, until
+        // what is in flight now is delivered (delivery-rate draft §3.4).
+        if bbr != nil, dataEnd <= sndNxt, self.sent.lostCount == 0, pacingDeadline == nil, pipe < congestion.window {
+            deliveryRate.applicationLimited(inFlight: pipe)
+        }
         // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
         if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
             if persistDeadline == nil { persistDeadline = now + rto.current }
