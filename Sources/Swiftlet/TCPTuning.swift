@@ -23,16 +23,17 @@ public struct TCPTuning: Sendable, Equatable {
     public static let bufferRange = 16 * 1024...64 * 1024 * 1024
     public static let outOfOrderRangeLimit = 1...1024
 
-    /// Parses SPEC: comma-separated NAME=VALUE pairs, each name at most once.
+    /// Parses SPEC: comma-separated NAME=VALUE pairs, each name at most once. (Byte-wise throughout: String's
+    /// own splitting compares Characters, which would link the Unicode tables into every kernel.)
     public static func parse(_ spec: String) -> Result<TCPTuning, UsageError> {
         var t = TCPTuning()
         var seen: [String] = []
-        for item in spec.split(separator: ",", omittingEmptySubsequences: false) {
-            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
+        for item in spec.utf8.split(separator: 0x2C, omittingEmptySubsequences: false) {  // ","
+            guard let eq = item.firstIndex(of: 0x3D), eq != item.startIndex, item.index(after: eq) != item.endIndex else {  // "="
                 return .failure(UsageError("--tcp '" + spec + "': NAME=VALUE pairs separated by commas (like cc=bbr,buffer=1M)"))
             }
-            let name = String(pair[0]), value = String(pair[1])
+            let name = String(decoding: item[item.startIndex..<eq], as: UTF8.self)
+            let value = String(decoding: item[item.index(after: eq)...], as: UTF8.self)
             if seen.contains(where: { $0.sameBytes(name) }) { return .failure(UsageError("--tcp: '" + name + "' given twice")) }
             seen.append(name)
             switch ByteKey(name) {
@@ -49,7 +50,7 @@ public struct TCPTuning: Sendable, Equatable {
                 }
                 t.bufferBytes = n
             case "holes":
-                guard value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value), TCPTuning.outOfOrderRangeLimit.contains(n) else {
+                guard let n = TCPTuning.decimal(value.utf8[...]), TCPTuning.outOfOrderRangeLimit.contains(n) else {
                     return .failure(UsageError("--tcp holes='" + value + "': a number from 1 to 1024"))
                 }
                 t.outOfOrderRanges = n
@@ -65,12 +66,27 @@ public struct TCPTuning: Sendable, Equatable {
         return .success(t)
     }
 
+    /// Decimal digits only (no sign), at most nine of them; nil otherwise.
+    static func decimal(_ digits: Substring.UTF8View) -> Int? {
+        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+        var n = 0
+        for d in digits {
+            guard d >= 0x30, d <= 0x39 else { return nil }
+            n = n * 10 + Int(d - 0x30)
+        }
+        return n
+    }
+
     /// "262144", "256K" or "1M" as bytes; nil if not a number or beyond 1 GiB.
     static func size(_ text: String) -> Int? {
-        var digits = Substring(text), scale = 1
-        if let last = text.utf8.last, last == UInt8(ascii: "K") || last == UInt8(ascii: "k") { scale = 1024; digits = digits.dropLast() }
-        else if let last = text.utf8.last, last == UInt8(ascii: "M") || last == UInt8(ascii: "m") { scale = 1024 * 1024; digits = digits.dropLast() }
-        guard digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(digits), n <= (1 << 30) / scale else { return nil }
+        var digits = text.utf8[...]
+        var scale = 1
+        switch digits.last {
+        case UInt8(ascii: "K"), UInt8(ascii: "k"): scale = 1024; digits = digits.dropLast()
+        case UInt8(ascii: "M"), UInt8(ascii: "m"): scale = 1024 * 1024; digits = digits.dropLast()
+        default: break
+        }
+        guard let n = decimal(digits), n <= (1 << 30) / scale else { return nil }
         return n * scale
     }
 }
