@@ -353,6 +353,12 @@ test_tap_bulk_impaired() {
     bulk_both_ways impaired --impair loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7
 }
 
+# Issue 18: the same lossy link with Swiftlet's BBR (paced, the benchmark's buffers): every byte each way,
+# checked, against Linux's own TCP on the other side.
+test_tap_bulk_impaired_bbr() {
+    bulk_both_ways impaired-bbr --impair loss=5%,reorder=25%,duplicate=1%,delay=1ms,seed=7 --tcp cc=bbr,buffer=1M,holes=128
+}
+
 test_tap_malformed() {
     local ns
     new_namespace malformed || return 1
@@ -622,7 +628,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-bulk-impaired-bbr tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
