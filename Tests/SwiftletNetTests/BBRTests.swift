@@ -17,30 +17,30 @@ private func us(_ n: Int64) -> Instant { t0 + .microseconds(n) }
     /// (400 us) and the ACK interval since the start (1 ms): 5 MB/s. Then the other five at 1.5 ms: the tenth
     /// was sent when nothing had been delivered yet, so 10,000 bytes over 1.5 ms.
     @Test func theLatestSentSegmentDeliveredGivesTheSample() {
-        var rate = DeliveryRate()
         var records = SentSegments(sendBufferSize: 256 * 1024, budget: nil)
-        for i in 0..<10 { records.append(seq(i * 1000), seq(i * 1000 + 1000), now: us(Int64(i) * 100), rate: &rate) }
-        records.acknowledge(through: seq(5000)) { r, n in rate.delivered(r, bytes: n, now: us(1000)) }
-        let first = rate.takeSample(minimumRTT: .microseconds(100), now: us(1000))
+        records.sampling = true
+        for i in 0..<10 { records.append(seq(i * 1000), seq(i * 1000 + 1000), now: us(Int64(i) * 100)) }
+        records.acknowledge(through: seq(5000), now: us(1000)) { _, _ in }
+        let first = records.rate.takeSample(minimumRTT: .microseconds(100), now: us(1000))
         #expect(first?.delivered == 5000 && first?.interval == .milliseconds(1) && first?.rate == 5_000_000)
         #expect(first?.priorDelivered == 0 && first?.applicationLimited == false)
-        records.acknowledge(through: seq(10_000)) { r, n in rate.delivered(r, bytes: n, now: us(1500)) }
-        let second = rate.takeSample(minimumRTT: .microseconds(100), now: us(1500))
+        records.acknowledge(through: seq(10_000), now: us(1500)) { _, _ in }
+        let second = records.rate.takeSample(minimumRTT: .microseconds(100), now: us(1500))
         #expect(second?.delivered == 10_000 && second?.interval == .microseconds(1500))
-        #expect(rate.takeSample(minimumRTT: nil, now: us(1600)) == nil, "an ACK that delivered nothing gives no sample")
+        #expect(records.rate.takeSample(minimumRTT: nil, now: us(1600)) == nil, "an ACK that delivered nothing gives no sample")
     }
 
     /// A segment sent after deliveries carries them: its sample counts only what was delivered since it
     /// went, over the time since the delivery it saw at its send.
     @Test func aSegmentSentAfterDeliveriesMeasuresFromThem() {
-        var rate = DeliveryRate()
         var records = SentSegments(sendBufferSize: 256 * 1024, budget: nil)
-        records.append(seq(0), seq(1000), now: us(0), rate: &rate)
-        records.acknowledge(through: seq(1000)) { r, n in rate.delivered(r, bytes: n, now: us(500)) }
-        _ = rate.takeSample(minimumRTT: nil, now: us(500))
-        records.append(seq(1000), seq(3000), now: us(600), rate: &rate)  // idle: both intervals restart here
-        records.acknowledge(through: seq(3000)) { r, n in rate.delivered(r, bytes: n, now: us(1100)) }
-        let s = rate.takeSample(minimumRTT: nil, now: us(1100))
+        records.sampling = true
+        records.append(seq(0), seq(1000), now: us(0))
+        records.acknowledge(through: seq(1000), now: us(500)) { _, _ in }
+        _ = records.rate.takeSample(minimumRTT: nil, now: us(500))
+        records.append(seq(1000), seq(3000), now: us(600))  // idle: both intervals restart here
+        records.acknowledge(through: seq(3000), now: us(1100)) { _, _ in }
+        let s = records.rate.takeSample(minimumRTT: nil, now: us(1100))
         #expect(s?.delivered == 2000 && s?.interval == .microseconds(500) && s?.priorDelivered == 1000)
     }
 
@@ -48,18 +48,18 @@ private func us(_ n: Int64) -> Instant { t0 + .microseconds(n) }
     /// application had nothing more to send marks its sample application-limited, until what was in
     /// flight then is delivered.
     @Test func shortIntervalsAreDiscardedAndApplicationLimitedSamplesMarked() {
-        var rate = DeliveryRate()
         var records = SentSegments(sendBufferSize: 256 * 1024, budget: nil)
-        records.append(seq(0), seq(1000), now: us(0), rate: &rate)
-        records.acknowledge(through: seq(1000)) { r, n in rate.delivered(r, bytes: n, now: us(50)) }
-        let short = rate.takeSample(minimumRTT: .microseconds(100), now: us(50))
+        records.sampling = true
+        records.append(seq(0), seq(1000), now: us(0))
+        records.acknowledge(through: seq(1000), now: us(50)) { _, _ in }
+        let short = records.rate.takeSample(minimumRTT: .microseconds(100), now: us(50))
         #expect(short?.isValid == false && short?.priorDelivered == 0, "no bandwidth sample, but a delivery to count")
-        rate.applicationLimited(inFlight: 0)  // nothing in flight: limited until the next byte is delivered
-        records.append(seq(1000), seq(2000), now: us(100), rate: &rate)
+        records.rate.applicationLimited(inFlight: 0)  // nothing in flight: limited until the next byte is delivered
+        records.append(seq(1000), seq(2000), now: us(100))
         #expect(records.last!.has(SentSegment.applicationLimited))
-        records.acknowledge(through: seq(2000)) { r, n in rate.delivered(r, bytes: n, now: us(400)) }
-        #expect(rate.takeSample(minimumRTT: nil, now: us(400))?.applicationLimited == true)
-        records.append(seq(2000), seq(3000), now: us(500), rate: &rate)
+        records.acknowledge(through: seq(2000), now: us(400)) { _, _ in }
+        #expect(records.rate.takeSample(minimumRTT: nil, now: us(400))?.applicationLimited == true)
+        records.append(seq(2000), seq(3000), now: us(500))
         #expect(!records.last!.has(SentSegment.applicationLimited), "delivered past the mark: no longer limited")
     }
 }

@@ -10,24 +10,12 @@ import SwiftletWire
 private let t0 = Instant(nanoseconds: 1_000_000_000)
 private func seq(_ n: Int) -> TCPSequenceNumber { TCPSequenceNumber(1000) + n }
 
-// These tests look at the records, not the delivery counters they carry (DeliveryRateTests does).
-private extension SentSegments {
-    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
-        var rate = DeliveryRate()
-        append(start, end, now: now, rate: &rate)
-    }
-    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
-        var rate = DeliveryRate()
-        retransmitted(start, end, now: now, rate: &rate)
-    }
-}
-
 @Suite struct SentSegmentsTests {
     @Test func pipeFollowsSACKsLossesAndRetransmissions() {
         var s = SentSegments(sendBufferSize: 256 * 1024, budget: nil)
         for i in 0..<10 { s.append(seq(i * 100), seq(i * 100 + 100), now: t0) }
         #expect(s.pipe(outstanding: 1000) == 1000)
-        s.sack(seq(300), seq(550)) { _ in }          // segments 3, 4 and half of 5 (split)
+        s.sack(seq(300), seq(550), now: t0) { _ in }          // segments 3, 4 and half of 5 (split)
         #expect(s.sackedBytes == 250 && s.count == 11)
         s.markLost(0)
         #expect(s.pipe(outstanding: 1000) == 1000 - 250 - 100)
@@ -36,10 +24,10 @@ private extension SentSegments {
         #expect(s.pipe(outstanding: 1000) == 1000 - 250 + 100)
         // The cumulative ACK passes segment 0 and half of segment 1.
         var delivered = 0
-        s.acknowledge(through: seq(150)) { _, n in delivered += n }
+        s.acknowledge(through: seq(150), now: t0) { _, n in delivered += n }
         #expect(delivered == 150 && s.retransmittedBytes == 0)
         #expect(s.pipe(outstanding: 850) == 850 - 250)
-        s.acknowledge(through: seq(1000)) { _, _ in }
+        s.acknowledge(through: seq(1000), now: t0) { _, _ in }
         #expect(s.isEmpty && s.sackedBytes == 0 && s.lostBytes == 0 && s.retransmittedBytes == 0)
     }
 
@@ -49,10 +37,10 @@ private extension SentSegments {
         #expect(s.count == s.limit && s.limit == 192)
         #expect(s.last?.end == seq(10_000), "every byte is still covered")
         // A SACK of part of the merged record cannot split it (no room): not recorded.
-        s.sack(seq(9_000), seq(10_000)) { _ in }
+        s.sack(seq(9_000), seq(10_000), now: t0) { _ in }
         #expect(s.sackedBytes == 0)
         // Once the last record is SACKed whole nothing can merge into it: the sender must wait.
-        s.sack(seq(1_910), seq(10_000)) { _ in }
+        s.sack(seq(1_910), seq(10_000), now: t0) { _ in }
         #expect(s.sackedBytes == 10_000 - 1_910)
         // A retransmission of part of a record that cannot be split marks the whole record resent (never
         // nothing: the sender would send the same bytes again and again).

@@ -58,6 +58,10 @@ struct SentSegments {
     private var head = 0
     private var reservedRecords = 0
     let budget: MemoryBudget?
+    /// With BBR: the connection's delivery counters, which every record is stamped with when sent and
+    /// which every delivery advances (DeliveryRate.swift). Off, neither costs anything.
+    var sampling = false
+    var rate = DeliveryRate()
 
     /// Bytes SACKed, deemed lost (and not resent), and resent and still in flight, over all records.
     private(set) var sackedBytes = 0
@@ -100,13 +104,13 @@ struct SentSegments {
     }
 
     /// A new segment [start, end) went out at `now` (start is the last record's end; `canAppend` said yes).
-    /// `rate` stamps the new record with the connection's delivery counters (a merged record keeps its own).
-    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant, rate: inout DeliveryRate) {
+    /// When sampling, the new record is stamped with the delivery counters (a merged record keeps its own).
+    mutating func append(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
         let idle = isEmpty
         let now = stamp(now)
         if grow(compacting: true) {
             var r = SentSegment(start: start, end: end, sent: now)
-            rate.stamp(&r, idle: idle, now: now)
+            if sampling { rate.stamp(&r, idle: idle, now: now) }
             storage.append(r)
         } else if let l = last, l.flags & ~SentSegment.applicationLimited == 0, l.end == start {
             storage[storage.count - 1].end = end
@@ -134,8 +138,8 @@ struct SentSegments {
 
     /// [start, end) was sent again at `now`: its records are split at the edges if need be, no longer
     /// lost, and in flight once more.
-    /// `rate` stamps them afresh with the connection's delivery counters.
-    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant, rate: inout DeliveryRate) {
+    /// When sampling, they are stamped afresh with the delivery counters.
+    mutating func retransmitted(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
         guard let range = split(start, end, includeUnsplit: true) else { return }
         let now = stamp(now)
         for i in range {
@@ -145,7 +149,7 @@ struct SentSegments {
             if !r.has(SentSegment.retransmittedInFlight) { retransmittedBytes += r.length }
             r.flags = (r.flags & ~SentSegment.lost) | SentSegment.retransmittedInFlight | SentSegment.everRetransmitted
             r.sent = now
-            rate.stamp(&r, idle: false, now: now)
+            if sampling { rate.stamp(&r, idle: false, now: now) }
             storage[i] = r
         }
     }
@@ -153,17 +157,24 @@ struct SentSegments {
     // MARK: - Acknowledgments
 
     /// Removes the records the cumulative ACK covers (trimming one it covers in part), calling `delivered`
-    /// with each record (before removal) that was not SACKed before and the bytes of it now delivered.
-    mutating func acknowledge(through ack: TCPSequenceNumber, _ delivered: (SentSegment, Int) -> Void) {
+    /// with each record (before removal) that was not SACKed before and the bytes of it now delivered
+    /// (when sampling, also counted as delivered at `now`).
+    mutating func acknowledge(through ack: TCPSequenceNumber, now: Instant, _ delivered: (SentSegment, Int) -> Void) {
         while head < storage.count, storage[head].start < ack {
             let r = storage[head]
             if r.end <= ack {
-                if !r.isSacked { delivered(r, r.length) }
+                if !r.isSacked {
+                    if sampling { rate.delivered(r, bytes: r.length, now: now) }
+                    delivered(r, r.length)
+                }
                 clearCounts(r)
                 head += 1
             } else {
                 let gone = ack - r.start
-                if !r.isSacked { delivered(r, gone) } else { sackedBytes -= gone }
+                if !r.isSacked {
+                    if sampling { rate.delivered(r, bytes: gone, now: now) }
+                    delivered(r, gone)
+                } else { sackedBytes -= gone }
                 if r.isLost { lostBytes -= gone }
                 if r.has(SentSegment.retransmittedInFlight) { retransmittedBytes -= gone }
                 storage[head].start = ack
@@ -179,14 +190,15 @@ struct SentSegments {
     }
 
     /// Marks the records inside [left, right) SACKed (splitting at the edges), calling `delivered` with each
-    /// newly SACKed one.
-    mutating func sack(_ left: TCPSequenceNumber, _ right: TCPSequenceNumber, _ delivered: (SentSegment) -> Void) {
+    /// newly SACKed one (when sampling, also counted as delivered at `now`).
+    mutating func sack(_ left: TCPSequenceNumber, _ right: TCPSequenceNumber, now: Instant, _ delivered: (SentSegment) -> Void) {
         guard let range = split(left, right) else { return }
         for i in range where !storage[i].isSacked {
             let r = storage[i]
             clearCounts(r)
             storage[i].flags = (r.flags & SentSegment.everRetransmitted) | SentSegment.sacked
             sackedBytes += r.length
+            if sampling { rate.delivered(r, bytes: r.length, now: now) }
             delivered(r)
         }
     }

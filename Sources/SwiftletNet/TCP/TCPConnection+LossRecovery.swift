@@ -27,9 +27,9 @@ extension TCPConnection {
     /// Records a transmission of [start, end) (data and/or FIN) made by `emit`, with SACK in use.
     mutating func noteTransmission(_ start: TCPSequenceNumber, _ end: TCPSequenceNumber, now: Instant) {
         if start >= sndMax {
-            sent.append(start, end, now: now, rate: &deliveryRate)
+            sent.append(start, end, now: now)
         } else {
-            sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now, rate: &deliveryRate)
+            sent.retransmitted(start, TCPSequenceNumber.min(end, sndMax), now: now)
             if prr != nil, recoveryRetransmitStamp == nil, timestampsEnabled { recoveryRetransmitStamp = timestampClock(now) }
             if recentRetransmissions.count >= 16 { recentRetransmissions.removeFirst() }
             recentRetransmissions.append(SACKBlock(left: start, right: end))
@@ -54,8 +54,6 @@ extension TCPConnection {
     mutating func deliver(ack: TCPSequenceNumber, blocks: SACKBlocks, echo: UInt32?, now: Instant)
         -> (bytes: Int, original: Bool, rtt: Duration?) {
         var rack = self.rack
-        var rate = self.deliveryRate
-        let sampling = bbr != nil
         var bytes = 0
         var original = false
         var newestAcknowledged: Instant? = nil, newestSacked: Instant? = nil
@@ -73,21 +71,19 @@ extension TCPConnection {
                 older = Int32(bitPattern: echo &- stamp) < 0
             }
             rack.delivered(sent: r.sent, end: r.end, retransmitted: r.wasRetransmitted, echoOlderThanSend: older, now: now)
-            if sampling { rate.delivered(r, bytes: n, now: now) }
         }
-        sent.acknowledge(through: ack) { r, n in
+        sent.acknowledge(through: ack, now: now) { r, n in
             delivered(r, n)
             if r.wasRetransmitted { passedRetransmission = true }
             else if n == r.length, newestAcknowledged == nil || r.sent > newestAcknowledged! { newestAcknowledged = r.sent }
         }
         for b in blocks where b.left < b.right && b.left >= ack && b.right <= sndMax {
-            sent.sack(b.left, b.right) { r in
+            sent.sack(b.left, b.right, now: now) { r in
                 delivered(r, r.length)
                 if !r.wasRetransmitted, newestSacked == nil || r.sent > newestSacked! { newestSacked = r.sent }
             }
         }
         self.rack = rack
-        self.deliveryRate = rate
         var newest = newestSacked
         if !passedRetransmission, let a = newestAcknowledged, newest == nil || a > newest! { newest = a }
         return (bytes, original, newest.map { now - $0 })
@@ -138,7 +134,7 @@ extension TCPConnection {
         recoveryPoint = sndMax
         timeoutRecovery = false
         forwardRTO = nil
-        if bbr == nil {
+        if !usesBBR {
             undo = (congestion, [], 0)
             congestion.lossDetected(flight: flight)
             prr = PRR(flightSize: flight)
@@ -177,12 +173,12 @@ extension TCPConnection {
             endRecovery()
             ended = true
         }
-        if bbr != nil {
-            let sample = deliveryRate.takeSample(minimumRTT: rack.minRTT, now: now)
-            bbr!.acknowledged(sample: sample, delivered: deliveryRate.delivered, newlyDelivered: delivered.bytes,
+        if usesBBR {
+            let sample = sent.rate.takeSample(minimumRTT: rack.minRTT, now: now)
+            bbr!.model.acknowledged(sample: sample, delivered: sent.rate.delivered, newlyDelivered: delivered.bytes,
                               newlyLost: max(0, sent.lostBytes - lostBefore), inFlight: pipe, inRecovery: inRecovery,
                               rtt: delivered.rtt, smoothedRTT: rto.smoothed, now: now)
-            congestion.setWindow(bbr!.window)
+            congestion.setWindow(bbr!.model.window)
         } else if ended {
             // (The window was set by the recovery's end.)
         } else if prr != nil {
@@ -230,9 +226,9 @@ extension TCPConnection {
         timeouts += 1
         let first = retransmissions == 1 && !inRecovery
         if first { undo = (congestion, [], 0) }
-        if bbr != nil {
-            bbr!.timedOut()
-            congestion.setWindow(bbr!.window)
+        if usesBBR {
+            bbr!.model.timedOut()
+            congestion.setWindow(bbr!.model.window)
         } else {
             congestion.timedOut(flight: sndMax - sndUna)
         }
@@ -309,7 +305,7 @@ extension TCPConnection {
             let r = sent[i]
             guard congestion.window - pipe >= min(r.length, sendMSS), pacingAllows(now: now) else { break }
             guard let end = retransmit(from: r.start, before: r.end, now: now) else { from = i + 1; continue }
-            paced(end - r.start, now: now)
+            if usesBBR { paced(end - r.start, now: now) }
             pipe += end - r.start
             did = true
             // Normally the record is split and its first part no longer lost; if it could not be split
@@ -330,7 +326,7 @@ extension TCPConnection {
         guard state.isSynchronized, limit < sendMSS else { return false }
         sendMSS = limit
         congestion.mss = limit
-        if bbr != nil { bbr!.mss = limit }
+        if usesBBR { bbr!.model.mss = limit }
         if sackEnabled {
             for i in 0..<sent.count where sent[i].length > limit { sent.markLost(i) }
             output(now: now)

@@ -66,7 +66,7 @@ extension TCPConnection {
                 rttProbe = (sndNxt, now)
             }
             emit(flags: flags, sequence: sndNxt, dataLength: length, now: now)
-            paced(length, now: now)
+            if usesBBR { paced(length, now: now) }
             sndNxt = sndNxt + length + (fin ? 1 : 0)
             if length > 0, length < mss { sndSmall = sndNxt }
             if sndNxt > sndMax { sndMax = sndNxt }
@@ -83,8 +83,8 @@ extension TCPConnection {
         // Nothing left to send (no new data, no loss waiting to be resent, pacing not holding anything) and the
         // window not full: BBR's rate samples from here on are the application's rate, not the path's, until
         // what is in flight now is delivered (delivery-rate draft §3.4).
-        if bbr != nil, dataEnd <= sndNxt, self.sent.lostCount == 0, pacingDeadline == nil, pipe < congestion.window {
-            deliveryRate.applicationLimited(inFlight: pipe)
+        if usesBBR, dataEnd <= sndNxt, self.sent.lostCount == 0, pacingDeadline == nil, pipe < congestion.window {
+            self.sent.rate.applicationLimited(inFlight: pipe)
         }
         // Zero window with data waiting and nothing in flight: probe (RFC 9293 §3.8.6.1).
         if sndWnd == 0, dataEnd > sndNxt || (finQueued && !finAcked && sndMax <= dataEnd), sndUna == sndMax {
@@ -113,7 +113,7 @@ extension TCPConnection {
 
     /// Pacing (BBR): whether a data segment may go now; when not, the pacing timer waits for its time.
     mutating func pacingAllows(now: Instant) -> Bool {
-        guard bbr != nil, configuration.pacing, pacingNext > now else { return true }
+        guard usesBBR, configuration.pacing, pacingNext > now else { return true }
         pacingDeadline = pacingNext
         return false
     }
@@ -121,7 +121,7 @@ extension TCPConnection {
     /// A data segment of `length` bytes went out at `now`: the next may go when it has taken its time at
     /// the pacing rate (headers counted). Time the timer lost is made up for, at most `pacingBurst` of it.
     mutating func paced(_ length: Int, now: Instant) {
-        guard let rate = bbr?.pacingRate, rate > 0, configuration.pacing else { return }
+        guard configuration.pacing, let rate = bbr?.model.pacingRate, rate > 0 else { return }
         let from = pacingNext > now - configuration.pacingBurst ? pacingNext : now - configuration.pacingBurst
         pacingNext = from + .nanoseconds(Int64(Double(length + 40) * 1e9 / Double(rate)))
     }

@@ -178,9 +178,9 @@ public struct TCPConnection {
     // Congestion control and loss recovery.
     var congestion: CongestionController
     /// With BBR (and SACK): its model and state; `congestion` then only holds the window BBR sets.
-    var bbr: BBR? = nil
-    /// Delivery-rate samples for BBR (DeliveryRate.swift).
-    var deliveryRate = DeliveryRate()
+    var bbr: BBRBox? = nil
+    /// `bbr != nil`, as a plain flag: the hot paths test it without copying the optional.
+    var usesBBR = false
     /// Pacing (BBR): the earliest instant the next segment may go, and the timer waiting for it.
     var pacingNext = Instant.zero
     var pacingDeadline: Instant? = nil
@@ -567,7 +567,9 @@ public struct TCPConnection {
         sendMSS = max(64, min(peerMSS, configuration.maximumSegmentSize) - (timestampsEnabled ? 12 : 0))
         let algorithm = configuration.congestionControl
         congestion = CongestionController(algorithm: algorithm == .bbr ? .cubic : algorithm, mss: sendMSS)
-        bbr = algorithm == .bbr && sackEnabled ? BBR(mss: sendMSS, initialWindow: congestion.window) : nil
+        bbr = algorithm == .bbr && sackEnabled ? BBRBox(BBR(mss: sendMSS, initialWindow: congestion.window)) : nil
+        usesBBR = bbr != nil
+        sent.sampling = usesBBR
     }
 
     /// What counts as progress for the user timeout: an MSS acknowledged, or the window opening by one
