@@ -3,6 +3,7 @@
 // reaches in-window cases), a window, options and a payload length, or an application call or a jump in
 // time. The connection must never trap and must keep its buffer bounds, its out-of-order cap, and a
 // memory budget (a small one, so that refusals happen) whose accounting matches the rings it pays for.
+// CUBIC or BBR, by the input's second byte.
 import Swiftlet
 import SwiftletWire
 import SwiftletNet
@@ -18,6 +19,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     config.keepAliveIdle = .seconds(5)
     var now = Instant(nanoseconds: 1_000_000_000)
     config.maximumOutOfOrderRanges = 4
+    // A quarter of the runs with BBR (its delivery-rate samples, pacing timer and recovery windows).
+    if input.count > 2, input[1] & 6 == 6 { config.congestionControl = .bbr }
     // Room for both rings at full size, but not always for the doubling steps on the way.
     let budget = MemoryBudget(limit: input.count > 2 && input[1] & 1 == 0 ? 4096 + 2048 : 2 * 4096)
     var c = TCPConnection.connect(local: a, remote: b, iss: TCPSequenceNumber(1000), tsOffset: 7, configuration: config,
@@ -42,7 +45,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case 0, 1, 2, 3, 4:
             let flags = TCPFlags(rawValue: UInt16(s[1]) | UInt16(s[2] & 1) << 8)
             let seq = peerSeq + Int(Int16(bitPattern: UInt16(s[3]) << 8 | UInt16(s[4])))
-            let ackBase = c.outbox.last?.header.sequenceNumber ?? TCPSequenceNumber(1001)
+            let ackBase = c.newestQueuedSequence ?? TCPSequenceNumber(1001)
             let ack = ackBase + Int(Int16(bitPattern: UInt16(s[5]) << 8 | UInt16(s[6])))
             var options = TCPOptions()
             if s[7] & 1 != 0 { tsval &+= UInt32(s[8]); options.timestamps = TCPTimestamps(value: tsval, echoReply: UInt32(s[9])) }
@@ -80,7 +83,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(c.sendSpace <= config.sendBufferSize, "send buffer bound broken")
         precondition(c.outOfOrderRangeCount <= config.maximumOutOfOrderRanges, "out-of-order cap broken")
         precondition(budget.used == c.bufferBytesAllocated && budget.used <= budget.limit, "memory budget accounting broken")
-        if c.outbox.count > 10_000 { _ = c.drainOutbox() }
+        if c.queuedSegmentCount > 10_000 { _ = c.drainOutbox() }
     }
     return 0
 }

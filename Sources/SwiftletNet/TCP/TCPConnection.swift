@@ -228,6 +228,10 @@ public struct TCPConnection {
 
     /// Segments to send, oldest first; `sendOutbox` empties it.
     var outbox: [TCPPendingSegment] = []
+    /// How many segments wait in the outbox, and the sequence number of the newest (for the fuzzer, which
+    /// aims its ACKs near what the connection sent).
+    public var queuedSegmentCount: Int { outbox.count }
+    public var newestQueuedSequence: TCPSequenceNumber? { outbox.last?.header.sequenceNumber }
     public internal(set) var error: TCPError? = nil
     /// Counters for tests and diagnostics.
     public internal(set) var retransmittedSegments = 0
