@@ -16,8 +16,10 @@
 #   sides with AF_PACKET; checksum and segmentation offloads are off on every veth, so frames are at most
 #   1514 bytes and carry real checksums (a corrupted bit is caught by TCP, as on a wire).
 #
-# For each profile (each way, from the issue's table; same seed for Linux and Swiftlet) and each target,
-# a fresh bridge and a fresh Swiftlet echo; then Linux's echo behind a fresh bridge with the same profile.
+# For each target and profile (each way, from the issue's table; same seed for Linux and Swiftlet): Linux's
+# echo behind a fresh bridge, once per congestion control; then, once per congestion control, a fresh
+# Swiftlet echo (`--tcp cc=CC` plus SWIFTLET_LOSS_TCP, default buffer=1M,holes=128, alike for every
+# controller) behind a fresh bridge with the same profile.
 # One client (Benchmarks/loss-peer.py client): one TCP connection, SWIFTLET_LOSS_BYTES (default
 # 20,000,000) bytes sent while the echo is read, the echo checked byte for byte (length and SHA-256),
 # the time to the last echoed byte; after SWIFTLET_LOSS_TIMEOUT seconds (default 300) "did not finish".
@@ -28,19 +30,19 @@
 # SWIFTLET_LOSS_PROFILES="clean 5pct" picks some; SWIFTLET_LOSS_SEED (default 18) the generators' seed.
 # Linux's congestion control (TCP_CONGESTION on the client's and the Linux echo's sockets; a namespace's
 # default can only be one the host allows): the reference runs once per name in SWIFTLET_LOSS_LINUX_CC
-# (default "cubic bbr"), each against its own Linux echo (port 7000, 7001, ...). The
-# first is the like-for-like reference: Swiftlet's congestion control is CUBIC, the ratio on the RESULT
-# line is against it, and the client uses it in Swiftlet's runs too (the client-to-server half of the
-# echo is Linux's sending). The others are printed with their own ratio. This matters: a machine's
-# default may be BBR (this one's is), which does not take loss as a congestion signal, so it moves data
-# through a random-loss link an order of magnitude faster than any loss-based controller.
+# (default "cubic bbr"), each against its own Linux echo (port 7000, 7001, ...); each name must be one
+# Linux offers and `--tcp cc=` takes: cubic or bbr (Swiftlet's newreno is reno in Linux; neither name suits both). Swiftlet
+# runs once per name with that controller, the client uses the same in that run (the client-to-server half
+# of the echo is Linux's sending), and each ratio is against Linux with the same controller. This matters:
+# a machine's default may be BBR (this one's is), which does not take loss as a congestion signal, so it
+# moves data through a random-loss link an order of magnitude faster than any loss-based controller.
 # Also measured once per run: Linux over a plain veth pair (offloads off as well) on the clean profile,
 # to show what the bridge itself costs.
 # Prints per profile Linux's time, Swiftlet's, the ratio (Linux / Swiftlet: above 1 is Swiftlet faster),
-# byte-exact yes/no and the bridge's counters, and ends with one line per target and profile:
-#   RESULT tcp-loss-TARGET-PROFILE SECONDS s ratio X vs linux-CC [(ratio Y vs Linux OTHER_CC)]
-#   RESULT tcp-loss-TARGET-PROFILE >TIMEOUT s ratio <X vs linux-CC (did not finish: N of M bytes echoed)
-#   RESULT tcp-loss-TARGET-PROFILE failed s ratio 0 vs linux-CC (ERROR after T s: N of M bytes echoed)
+# byte-exact yes/no and the bridge's counters, and ends with one line per target, profile and controller:
+#   RESULT tcp-loss-TARGET-PROFILE-CC SECONDS s ratio X vs linux-CC
+#   RESULT tcp-loss-TARGET-PROFILE-CC >TIMEOUT s ratio <X vs linux-CC (did not finish: N of M bytes echoed)
+#   RESULT tcp-loss-TARGET-PROFILE-CC failed s ratio 0 vs linux-CC (ERROR after T s: N of M bytes echoed)
 # A transfer that does not finish, or fails, is a result; a setup failure exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,8 +8,8 @@
 //   holes    out-of-order ranges a receiver keeps per connection (1 to 1024; default 32)
 //   pacing   with bbr: on (default) or off
 //
-// SwiftletNet's `TCPConfiguration.apply(_:)` carries them into the stack; what each means, and why the
-// defaults are what they are, is said there.
+// SwiftletNet's `TCPConfiguration.apply(_:)` carries them into the stack, where each setting is described;
+// why the defaults are what they are: docs/ARCHITECTURE.md, "TCP loss recovery" (buffers and holes).
 
 public struct TCPTuning: Sendable, Equatable {
     public enum Congestion: Sendable, Equatable { case newReno, cubic, bbr }

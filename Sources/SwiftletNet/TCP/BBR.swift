@@ -17,11 +17,12 @@
 // stretch ACKs, a user-space bridge, a virtual NIC's batches) would starve a window of exactly twice the
 // BDP between bursts, so the window also holds the most data ACKs delivered beyond what the bandwidth
 // estimate expected over an aggregation epoch (the largest over 5 rounds, at most 100 ms of the
-// bandwidth), as Linux's BBR has since 4.19 and the later drafts describe.
+// bandwidth), as Linux's BBR has done since 2019 and the later drafts describe.
 // In loss recovery the window falls by the bytes newly deemed lost; during the first round of a fast
 // recovery it is held at what is in flight plus what was just delivered (packet conservation), and when
 // the recovery ends it is back to at least its value before. A retransmission timeout sets it to one
-// segment, from where it grows by what each ACK delivers. So random loss costs only the lost segments,
+// segment (four, BBR's floor, from the next ACK), from where it grows by what ACKs deliver, and back to at
+// least its value before when the recovery ends. So random loss costs only the lost segments,
 // not the window: at 5% loss a loss-based controller (CUBIC) keeps a few segments in flight, BBR the BDP.
 // Not implemented: v1's long-term bandwidth sampling for token-bucket policers; BBRv2/v3's loss and ECN
 // bounds (drafts in progress).
