@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "SwiftletStore", targets: ["SwiftletStore"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
+        .library(name: "SwiftletVNC", targets: ["SwiftletVNC"]),
         .library(name: "SwiftletTesting", targets: ["SwiftletTesting"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -59,6 +60,9 @@ let package = Package(
         .target(name: "CSwiftletCrypto"),
         // TLS 1.3 (client and server, sans-I/O), TLS over any TCP flow, and HTTPS over SwiftletHTTP.
         coreTarget("SwiftletTLS", settings: crossModule),
+        // VNC (RFB 3.8): a frame buffer to draw on, served to viewers with Raw, CopyRect, RRE, Hextile and ZRLE
+        // (with its own deflate). Cross-module optimisation lets an application inline the drawing calls.
+        coreTarget("SwiftletVNC", settings: crossModule),
         // Platform backend of the hosted targets (`unix`, `tap`): run loop, sockets, tap, directory store.
         .target(name: "CSwiftletUnix"),
         .target(name: "SwiftletUnix", dependencies: ["Swiftlet", "SwiftletNet", "CSwiftletUnix"], swiftSettings: core),
@@ -91,6 +95,7 @@ let package = Package(
         .testTarget(name: "SwiftletCryptoTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletUnix", "ChildProcess"], swiftSettings: core),
         .testTarget(name: "SwiftletTLSTests", dependencies: ["Swiftlet", "SwiftletCrypto", "SwiftletTLS", "SwiftletHTTP", "SwiftletUnix", "SwiftletTesting", "ChildProcess"],
                     swiftSettings: core),
+        .testTarget(name: "SwiftletVNCTests", dependencies: ["Swiftlet", "SwiftletVNC", "SwiftletTesting"], swiftSettings: core),
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
         // The swiftlet tool's pure functions: the plan of a run, the generated wiring, kernel imports, the store.

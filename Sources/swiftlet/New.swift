@@ -12,9 +12,9 @@ import Foundation
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a new application from an example.")
     @Argument(help: "The new application's folder; its last component is the application's name.") var path: String
-    @Option(help: "hello, echo, website or dns.") var template: String = "hello"
+    @Option(help: "hello, echo, website, dns or dashboard.") var template: String = "hello"
 
-    static let templates = ["hello", "echo", "website", "dns"]
+    static let templates = ["hello", "echo", "website", "dns", "dashboard"]
 
     func run() throws {
         try reportingCLIErrors {

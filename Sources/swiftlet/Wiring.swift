@@ -258,7 +258,7 @@ struct Wiring {
     }
 
     /// Libraries a hosted application depends on only when it imports them.
-    static let optionalProducts = ["SwiftletCrypto", "SwiftletTLS"]
+    static let optionalProducts = ["SwiftletCrypto", "SwiftletTLS", "SwiftletVNC"]
 
     func packageManifest(swiftletRoot: URL, imports: Set<String> = []) -> String {
         let identity = swiftletRoot.lastPathComponent.lowercased()

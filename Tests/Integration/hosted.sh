@@ -51,6 +51,30 @@ test_unix_echo() {
     [ "$line" = "still here" ] || { echo "first connection gave '$line'"; return 1; }
 }
 
+# VNC (issue 25): vncdotool decodes every encoding in three pixel formats, pixel-exact against the canvas
+# application's own frame buffer; clicks, keys and cut text reach the application; a second viewer sees the
+# first one's changes; hostile input closes only that connection (Tests/Integration/vnc_peer.py).
+test_unix_vnc() {
+    spawn canvas "$SWIFTLET" run --target unix Tests/Apps/canvas -- --port 5910 --dump-port 5911
+    wait_for canvas 120 "canvas: VNC on port 5910" || return 1
+    /usr/bin/python3 Tests/Integration/vnc_peer.py capture 127.0.0.1 5910 5911 || return 1
+    /usr/bin/python3 Tests/Integration/vnc_peer.py interact 127.0.0.1 5910 5911 || return 1
+    expect_in canvas "typed hello" || return 1
+    expect_in canvas "cut text cut from vncdotool" || return 1
+    /usr/bin/python3 Tests/Integration/vnc_peer.py hostile 127.0.0.1 5910 5911 || return 1
+    for reason in "SetEncodings of 65535 over the limit of 64" "ClientCutText of 4294967295 over the limit of 65536" \
+                  "unknown message type 99" "pixel format refused: bits per pixel" "not an RFB ProtocolVersion" "security type 16 was not offered"; do
+        expect_in canvas "$reason" || return 1
+    done
+}
+
+test_unix_vnc_password() {
+    spawn canvas-password "$SWIFTLET" run --target unix Tests/Apps/canvas -- --port 5912 --dump-port 5913 --password swiftlet
+    wait_for canvas-password 120 "canvas: VNC on port 5912" || return 1
+    /usr/bin/python3 Tests/Integration/vnc_peer.py password 127.0.0.1 5912 5913 swiftlet || return 1
+    expect_in canvas-password "VNC authentication failed"
+}
+
 test_unix_dns() {
     spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
     wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
@@ -628,7 +652,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-bulk-impaired-bbr tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-vnc unix-vnc-password unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-bulk-impaired-bbr tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -639,12 +663,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -c /dev/net/tun ]; then
     echo "hosted: SKIPPING the tap tests: /dev/net/tun is missing on this machine" >&2
-    selected=(unix-echo unix-dns unix-dns-every-type unix-website unix-website-https new-project manifest api-docs)
+    selected=(unix-echo unix-vnc unix-vnc-password unix-dns unix-dns-every-type unix-website unix-website-https new-project manifest api-docs)
 fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 log "building the test applications"
-for spec in "unix Examples/echo" "unix Examples/dns" "tap Examples/echo" "tap Examples/dns" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
+for spec in "unix Examples/echo" "unix Tests/Apps/canvas" "unix Examples/dns" "tap Examples/echo" "tap Examples/dns" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
     set -- $spec
     "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
 done

@@ -1,0 +1,25 @@
+// SwiftletVNC: the Raw encoding (RFC 6143 §7.7.1): a rectangle's pixels, left to right, top to bottom,
+// in the viewer's pixel format. Every viewer takes it, so it is also what the other encoders fall back
+// to when they would not be smaller.
+
+enum RawEncoding {
+    static func encode(_ pixels: Span<Colour>, stride: Int, _ r: Rect, format: PixelFormat, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + r.area * format.bytesPerPixel)
+        if format.isNative {
+            for y in r.y..<r.maxY {
+                let row = y * stride
+                for x in r.x..<r.maxX {
+                    let v = pixels[row + x]
+                    out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
+                    out.append(UInt8(truncatingIfNeeded: v >> 16)); out.append(0)
+                }
+            }
+            return
+        }
+        let bytes = format.bytesPerPixel
+        for y in r.y..<r.maxY {
+            let row = y * stride
+            for x in r.x..<r.maxX { format.append(format.pixel(pixels[row + x]), bytes: bytes, to: &out) }
+        }
+    }
+}
