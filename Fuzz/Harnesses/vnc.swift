@@ -41,14 +41,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let frame = FrameBuffer(width: 40, height: 20)
     frame.text("Fz", x: 1, y: 1, 0xFFFFFF)
     frame.fill(Rect(x: 20, y: 5, width: 9, height: 9), 0x336699)
-    let viewer = ViewerState(number: 1)
+    let viewer = ViewerState(number: 1, bounds: frame.bounds)
     frame.watchers.append(viewer)
     viewer.ready = true
     viewer.format = split.2.pixelFormat
     viewer.encodings = split.2.encodings
     for event in split.0 {
         if case .message(.framebufferUpdateRequest(let incremental, let area)) = event {
-            viewer.request = (incremental, area)
+            viewer.request(incremental: incremental, area, bounds: frame.bounds)
             if viewer.hasWork { _ = viewer.nextMessages(frame) }
         }
     }

@@ -216,6 +216,19 @@ test_kvm_vanishing_clients() {
     vanishing_clients "$ns" echo kvm $idle
 }
 
+# VNC (issue 25) from a kernel: the canvas test application's frame buffer, decoded by vncdotool with every
+# encoding, pixel-exact; clicks and keys; two viewers; hostile input (Tests/Integration/vnc_peer.py).
+test_kvm_vnc() {
+    new_namespace kvnc || return 1
+    local ns=$NS
+    start_kernel canvas "$ns" Tests/Apps/canvas "canvas: VNC on port 5900" || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py capture 10.0.0.2 5900 5901 || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py interact 10.0.0.2 5900 5901 || return 1
+    expect_in canvas "typed hello" || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py hostile 10.0.0.2 5900 5901 || return 1
+    expect_in canvas "ClientCutText of 4294967295 over the limit of 65536"
+}
+
 test_kvm_website() {
     # The website example unchanged, its site/ embedded in the image as the store.
     new_namespace kweb || return 1
@@ -562,7 +575,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-vnc kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -570,13 +583,13 @@ command -v qemu-system-x86_64 >/dev/null || { echo "kvm: qemu-system-x86_64 is m
 [ -x "$SWIFTLET" ] || { echo "kvm: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
     echo "kvm: SKIPPING the network tests: they need root (taps, network namespaces)" >&2
-    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|ipv6|unprivileged|syn-flood|vanishing|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
+    selected=($(printf '%s\n' "${selected[@]}" | grep -vE 'kvm-(echo|vnc|ipv6|unprivileged|syn-flood|vanishing|website|dns|new-project|readme|bulk|idle|firecracker|libvirt)'))
 fi
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run under KVM unless a test asks for TCG"
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
 
 log "building the test kernels"
-for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk Tests/Apps/crypto; do
+for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/canvas Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk Tests/Apps/crypto; do
     "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
 done
 

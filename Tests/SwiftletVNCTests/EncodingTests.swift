@@ -114,13 +114,13 @@ struct TestViewer {
             var z = Reader(bytes: plain)
             let cp = format.compressedPixelBytes
             func cpixel() -> UInt32 {
-                var v = z.pixel(cp, bigEndian: be)
-                if cp == 3 {
-                    let top = UInt32(format.redMax) << UInt32(format.redShift) | UInt32(format.greenMax) << UInt32(format.greenShift)
-                        | UInt32(format.blueMax) << UInt32(format.blueShift)
-                    if top & 0xFF != 0 || top & 0xFF00_0000 == 0 { } else { v <<= 8 }
-                }
-                return v
+                let v = z.pixel(cp, bigEndian: be)
+                guard cp == 3 else { return v }
+                // §7.7.6: the three bytes that hold the colours; when both would, the first three on the wire.
+                let used = UInt32(format.redMax) << UInt32(format.redShift) | UInt32(format.greenMax) << UInt32(format.greenShift)
+                    | UInt32(format.blueMax) << UInt32(format.blueShift)
+                let fitsLow = used & 0xFF00_0000 == 0, fitsHigh = used & 0xFF == 0
+                return (fitsLow && fitsHigh ? be : fitsHigh) ? v << 8 : v
             }
             func runLength() -> Int {
                 var n = 1
@@ -202,7 +202,7 @@ final class EncodingTests: XCTestCase {
     func check(_ encodings: [RFBEncoding], file: StaticString = #filePath, line: UInt = #line) throws {
         for (n, format) in Self.formats.enumerated() {
             let frame = FrameBuffer(width: 203, height: 151)
-            let viewer = ViewerState(number: 1)
+            let viewer = ViewerState(number: 1, bounds: frame.bounds)
             frame.watchers.append(viewer)
             viewer.ready = true
             viewer.format = format
@@ -216,7 +216,7 @@ final class EncodingTests: XCTestCase {
                              "\(encodings.map(\.rawValue)) format \(n) \(what)", file: file, line: line)
             }
             Self.draw(frame, seed: UInt64(n))
-            viewer.request = (false, frame.bounds)
+            viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
             XCTAssertTrue(viewer.hasWork)
             try screen.apply(viewer.nextMessages(frame))
             expect("full")
@@ -226,28 +226,34 @@ final class EncodingTests: XCTestCase {
                 frame.copy(Rect(x: 0, y: 0, width: 100, height: 60), toX: 50 + round, y: 70)
                 frame.fill(Rect(x: 10 * round, y: 20, width: 30, height: 10), rgb(255, 0, UInt8(round * 60)))
                 frame.text("round \(round)", x: 100, y: 100 + round, 0x00FF00, background: 0x202020)
-                viewer.request = (true, frame.bounds)
+                viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
                 XCTAssertTrue(viewer.hasWork)
                 let update = viewer.nextMessages(frame)
                 try screen.apply(update)
                 expect("round \(round)")
-                viewer.request = (true, frame.bounds)
+                viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
                 XCTAssertFalse(viewer.hasWork, "nothing changed, nothing to send")
             }
-            // A request for part of the screen gets that part now, the rest later.
+            // A request for part of the screen gets that part now, the rest later. (The viewer above left a
+            // request for the whole screen outstanding; requests add up, so drop it first.)
+            viewer.requested = nil
             frame.fill(Rect(x: 0, y: 0, width: 203, height: 151), 0x123456)
-            viewer.request = (true, Rect(x: 0, y: 0, width: 100, height: 151))
+            viewer.request(incremental: true, Rect(x: 0, y: 0, width: 100, height: 151), bounds: frame.bounds)
             try screen.apply(viewer.nextMessages(frame))
-            viewer.request = (true, frame.bounds)
+            viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
             XCTAssertTrue(viewer.hasWork)
             try screen.apply(viewer.nextMessages(frame))
             expect("in two parts")
             // A new size, told to viewers that take DesktopSize.
             frame.resize(width: 120, height: 90)
             Self.draw(frame, seed: 99)
-            viewer.request = (true, frame.bounds)
+            viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
             try screen.apply(viewer.nextMessages(frame))
             if encodings.contains(.desktopSize) {
+                // The DesktopSize update comes alone; the pixels follow the viewer's next request.
+                XCTAssertEqual(screen.width, 120)
+                viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
+                try screen.apply(viewer.nextMessages(frame))
                 XCTAssertEqual(screen.width, 120)
                 expect("after the resize")
             }
@@ -269,14 +275,58 @@ final class EncodingTests: XCTestCase {
         for i in 0..<(64 * 64) { frame.set(x: 128 + i % 64, y: i / 64, Colour((i * 7919) % 16) * 0x0F0F0F) }
         for i in 0..<(64 * 64) { frame.set(x: 192 + i % 64, y: i / 64, Colour((i / 41) % 100) * 0x020304) }
         for i in 0..<(64 * 64) { frame.set(x: 256 + i % 64, y: i / 64, Colour(i &* 2654435761 & 0xFFFFFF)) }
-        let viewer = ViewerState(number: 1)
+        let viewer = ViewerState(number: 1, bounds: frame.bounds)
         frame.watchers.append(viewer)
         viewer.ready = true
         viewer.encodings = [.zrle]
         var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
-        viewer.request = (false, frame.bounds)
+        viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
         try screen.apply(viewer.nextMessages(frame))
         XCTAssertEqual(screen.colours, frame.pixels)
+    }
+
+    func testZRLEStreamOutlivesAPixelFormatChange() throws {
+        // One zlib stream per connection (§7.7.6): a viewer that changes its format keeps its inflater.
+        let frame = FrameBuffer(width: 150, height: 100)
+        Self.draw(frame, seed: 5)
+        let viewer = ViewerState(number: 1, bounds: frame.bounds)
+        frame.watchers.append(viewer)
+        viewer.ready = true
+        viewer.encodings = [.zrle]
+        var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
+        viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
+        try screen.apply(viewer.nextMessages(frame))
+        for format in Self.formats {
+            viewer.format = format
+            screen.format = format
+            let inflater = screen.inflater
+            screen = TestViewer(format: format, width: frame.width, height: frame.height)
+            screen.inflater = inflater
+            viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
+            try screen.apply(viewer.nextMessages(frame))
+            XCTAssertEqual(screen.colours, frame.pixels.map { format.colour(format.pixel($0)) })
+        }
+    }
+
+    func testRequestsAreNotLost() throws {
+        // A non-incremental request followed by an incremental one before the answer: the whole area is
+        // still sent. A new viewer's first incremental request gets the whole screen too.
+        let frame = FrameBuffer(width: 64, height: 48)
+        Self.draw(frame, seed: 3)
+        for first in [false, true] {
+            let viewer = ViewerState(number: 1, bounds: frame.bounds)
+            frame.watchers = [viewer]
+            viewer.ready = true
+            var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
+            if first {
+                viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
+            } else {
+                viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
+                viewer.request(incremental: true, Rect(x: 0, y: 0, width: 10, height: 10), bounds: frame.bounds)
+            }
+            try screen.apply(viewer.nextMessages(frame))
+            XCTAssertEqual(screen.colours, frame.pixels)
+        }
     }
 
     func testDamageIsBounded() {
@@ -309,6 +359,18 @@ final class EncodingTests: XCTestCase {
         f.blit([1, 2, 3], width: 2, x: 9, y: 9)
         f.copy(Rect(x: -3, y: -3, width: 50, height: 50), toX: 4, y: -2)
         f.set(x: 10, y: 0, 5)
+        f.fill(Rect(x: 1, y: 0, width: Int.max, height: 1), 6)
+        f.stroke(Rect(x: Int.min, y: Int.min, width: Int.max, height: Int.max), 6)
+        f.blit([0], width: Int.max, x: 1, y: 0)
+        f.copy(Rect(x: Int.min, y: 0, width: 1, height: 1), toX: 0, y: 0)
+        f.copy(Rect(x: 0, y: 0, width: 10, height: 10), toX: Int.max, y: Int.min)
+        f.text("a", x: Int.max - 10, y: Int.max - 10, 7, scale: Int.max)
+        f.changed(Rect(x: Int.max, y: Int.max, width: Int.max, height: Int.max))
+        XCTAssertEqual(Rect(x: Int.min, y: Int.max, width: Int.max, height: Int.min).area, 0)
+        // A long line keeps its slope: from (0, 0) towards (1000000, 10) it is still on row 0 at the edge.
+        let g = FrameBuffer(width: 100, height: 10)
+        g.line(x0: 0, y0: 0, x1: 1_000_000, y1: 10, 1)
+        XCTAssertEqual(g.pixel(x: 99, y: 0), 1)
         XCTAssertEqual(f.pixel(x: 100, y: 0), 0)
         f.resize(width: 0, height: 100_000)
         XCTAssertEqual(f.width, 1)

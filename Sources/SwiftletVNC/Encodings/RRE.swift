@@ -8,7 +8,8 @@ enum RREEncoding {
         let bytes = format.bytesPerPixel
         let rawSize = r.area * bytes
         let background = Subrects.background(pixels, stride: stride, r)
-        let limit = (rawSize - 4 - bytes) / (bytes + 8)
+        // At most 4,096 subrectangles: beyond, the search costs more than Raw would (and its list, memory).
+        let limit = min(4096, (rawSize - 4 - bytes) / (bytes + 8))
         guard limit >= 0,
               Subrects.find(pixels, stride: stride, r, background: background, limit: limit, covered: &scratch.covered, into: &scratch.subrects)
         else { return false }

@@ -49,7 +49,9 @@ enum Subrects {
     /// grid of 1,024 of a large one).
     static func background(_ pixels: Span<Colour>, stride: Int, _ r: Rect) -> Colour {
         var colours: [Colour] = [], counts: [Int] = []
-        let step = max(1, Int((Double(r.area) / 1024).squareRoot()))
+        // The grid's step: the integer square root of area / 1024 (no floating point: kernels have no libm).
+        var step = 1
+        while (step + 1) * (step + 1) * 1024 <= r.area { step += 1 }
         var y = r.y
         while y < r.maxY {
             var x = r.x

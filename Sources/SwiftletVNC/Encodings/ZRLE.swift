@@ -31,6 +31,12 @@ struct ZRLEEncoder {
         out += compressed
     }
 
+    /// Gives back the buffers a big band grew (the zlib stream itself stays: it lasts the connection).
+    mutating func shrink() {
+        if plain.capacity > 1 << 20 { plain = [] }
+        if compressed.capacity > 1 << 20 { compressed = [] }
+    }
+
     @inline(__always) static func runLengthBytes(_ run: Int) -> Int { (run - 1) / 255 + 1 }
 
     static func appendRunLength(_ run: Int, to out: inout [UInt8]) {

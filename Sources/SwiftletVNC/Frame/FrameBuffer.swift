@@ -61,23 +61,34 @@ public final class FrameBuffer: @unchecked Sendable {
 
     public func clear(_ colour: Colour) { fill(bounds, colour) }
 
-    /// A line from (x0, y0) to (x1, y1), both ends included (Bresenham).
+    /// A line from (x0, y0) to (x1, y1), both ends included (Bresenham), clipped to the buffer first
+    /// (Liang-Barsky), so its cost is bounded by the buffer's size and its slope is the one asked for.
     public func line(x0: Int, y0: Int, x1: Int, y1: Int, _ colour: Colour) {
-        // Clamp far-away ends so the loop is bounded by the buffer's size, not the caller's numbers.
-        let limit = 4 * FrameBuffer.maximumSide
-        let x0 = min(max(x0, -limit), limit), y0 = min(max(y0, -limit), limit)
-        let x1 = min(max(x1, -limit), limit), y1 = min(max(y1, -limit), limit)
+        // Clip the segment to the buffer in floating point (plain arithmetic, no libm), then round the ends.
+        let fx0 = Double(x0), fy0 = Double(y0), dxf = Double(x1) - Double(x0), dyf = Double(y1) - Double(y0)
+        var t0 = 0.0, t1 = 1.0
+        for (p, q) in [(-dxf, fx0), (dxf, Double(width - 1) - fx0), (-dyf, fy0), (dyf, Double(height - 1) - fy0)] {
+            if p == 0 {
+                if q < 0 { return }
+            } else {
+                let t = q / p
+                if p < 0 { if t > t1 { return }; if t > t0 { t0 = t } } else { if t < t0 { return }; if t < t1 { t1 = t } }
+            }
+        }
+        func round(_ v: Double) -> Int { Int(v < 0 ? v - 0.5 : v + 0.5) }
+        let x0 = min(max(round(fx0 + t0 * dxf), 0), width - 1), y0 = min(max(round(fy0 + t0 * dyf), 0), height - 1)
+        let x1 = min(max(round(fx0 + t1 * dxf), 0), width - 1), y1 = min(max(round(fy0 + t1 * dyf), 0), height - 1)
         let dx = abs(x1 - x0), dy = -abs(y1 - y0)
         let sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
         var err = dx + dy, x = x0, y = y0
         while true {
-            if x >= 0, y >= 0, x < width, y < height { pixels[y * width + x] = colour }
+            pixels[y * width + x] = colour
             if x == x1 && y == y1 { break }
             let e2 = 2 * err
             if e2 >= dy { err += dy; x += sx }
             if e2 <= dx { err += dx; y += sy }
         }
-        changed(Rect(x: min(x0, x1), y: min(y0, y1), width: abs(x1 - x0) + 1, height: abs(y1 - y0) + 1))
+        changed(Rect(x: min(x0, x1), y: min(y0, y1), width: dx + 1, height: -dy + 1))
     }
 
     /// The outline of `rect`, one pixel wide.
@@ -110,9 +121,10 @@ public final class FrameBuffer: @unchecked Sendable {
     public func text(_ text: String, x: Int, y: Int, _ colour: Colour, background: Colour? = nil, scale: Int = 1) -> Int {
         let scale = min(max(scale, 1), 16)
         let cellWidth = BitmapFont.width * scale, cellHeight = BitmapFont.height * scale
+        let x = min(max(x, -Rect.limit), Rect.limit), y = min(max(y, -Rect.limit), Rect.limit)
         var cx = x
         for c in text.utf8 {
-            if cx >= width { break }
+            if cx >= width || cx > Rect.limit { break }
             if cx + cellWidth > 0 {
                 for row in 0..<BitmapFont.height {
                     let bits = BitmapFont.row(c, row)
@@ -141,6 +153,7 @@ public final class FrameBuffer: @unchecked Sendable {
     /// destination outside the buffer are dropped. Viewers that take CopyRect are told to copy.
     public func copy(_ source: Rect, toX x: Int, y: Int) {
         // Clip the source so that both it and the destination lie inside the buffer.
+        let x = min(max(x, -Rect.limit), Rect.limit), y = min(max(y, -Rect.limit), Rect.limit)
         var s = source.intersection(bounds)
         var dx = x + (s.x - source.x), dy = y + (s.y - source.y)
         let d = Rect(x: dx, y: dy, width: s.width, height: s.height).intersection(bounds)

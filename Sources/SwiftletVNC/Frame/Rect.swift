@@ -9,12 +9,16 @@
 public struct Rect: Equatable, Sendable, CustomStringConvertible {
     public var x: Int, y: Int, width: Int, height: Int
 
+    /// Coordinates are clamped to ±2^40 and sizes to 0...2^41, so that no sum or product of them (an edge,
+    /// an area) can overflow, whatever numbers an application passes; a frame buffer is at most 8192 a side.
     public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x
-        self.y = y
-        self.width = max(0, width)
-        self.height = max(0, height)
+        self.x = min(max(x, -Rect.limit), Rect.limit)
+        self.y = min(max(y, -Rect.limit), Rect.limit)
+        self.width = min(max(0, width), 2 * Rect.limit)
+        self.height = min(max(0, height), 2 * Rect.limit)
     }
+
+    static let limit = 1 << 40
 
     public var isEmpty: Bool { width == 0 || height == 0 }
     public var area: Int { width * height }

@@ -60,7 +60,7 @@ public enum ClientMessage: Equatable, Sendable {
         case Kind.setEncodings:
             guard bytes.count >= 4 else { return nil }
             let count = Int(u16(bytes, 2))
-            guard count <= limits.encodings else { throw .tooLong("SetEncodings", count, limits.encodings) }
+            guard count <= max(0, limits.encodings) else { throw .tooLong("SetEncodings", count, limits.encodings) }
             let length = 4 + 4 * count
             guard bytes.count >= length else { return nil }
             var list: [RFBEncoding] = []
@@ -80,7 +80,7 @@ public enum ClientMessage: Equatable, Sendable {
         case Kind.clientCutText:
             guard bytes.count >= 8 else { return nil }
             let length = u32(bytes, 4)
-            guard length <= UInt32(limits.cutText) else { throw .tooLong("ClientCutText", Int(length), limits.cutText) }
+            guard Int(length) <= limits.cutText else { throw .tooLong("ClientCutText", Int(length), limits.cutText) }
             let total = 8 + Int(length)
             guard bytes.count >= total else { return nil }
             var text: [UInt8] = []

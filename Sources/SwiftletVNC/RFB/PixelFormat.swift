@@ -104,6 +104,7 @@ public struct PixelFormat: Equatable, Sendable {
     public func colour(_ value: UInt32) -> UInt32 {
         func channel(_ maximum: UInt16, _ shift: UInt8) -> UInt32 {
             let m = UInt32(maximum)
+            guard m != 0, shift < 32 else { return 0 }
             let v = (value >> UInt32(shift)) & m
             return m == 255 ? v : (v * 255 + m / 2) / m
         }
@@ -141,21 +142,24 @@ public struct PixelFormat: Equatable, Sendable {
 
     /// ZRLE's compressed pixel (RFC 6143 §7.7.6 CPIXEL): three bytes when the format is 32 bits with
     /// depth ≤ 24 and every colour in the low or the high three bytes; else a whole pixel.
-    var compressedPixelBytes: Int {
-        guard bitsPerPixel == 32, depth <= 24 else { return bytesPerPixel }
-        let top = UInt32(redMax) << UInt32(redShift) | UInt32(greenMax) << UInt32(greenShift) | UInt32(blueMax) << UInt32(blueShift)
-        return top & 0xFF00_0000 == 0 || top & 0x0000_00FF == 0 ? 3 : 4
+    var compressedPixelBytes: Int { compressedPixelHigh == nil ? bytesPerPixel : 3 }
+
+    /// For a three-byte CPIXEL, whether it is the pixel's high three bytes (else its low three); nil when
+    /// a CPIXEL is a whole pixel. When the colours fit in either, the three that come first on the wire
+    /// (high for big-endian, low for little-endian), as viewers read them (TigerVNC's ZRLE decoder).
+    var compressedPixelHigh: Bool? {
+        guard bitsPerPixel == 32, depth <= 24 else { return nil }
+        let used = UInt32(redMax) << UInt32(redShift) | UInt32(greenMax) << UInt32(greenShift) | UInt32(blueMax) << UInt32(blueShift)
+        let low = used & 0xFF00_0000 == 0, high = used & 0x0000_00FF == 0
+        if low && high { return bigEndian }
+        return low ? false : high ? true : nil
     }
 
-    /// Appends `rgb` as a CPIXEL: the three bytes that hold the colours.
+    /// Appends `rgb` as a CPIXEL: the three bytes that hold the colours, in the pixel's byte order.
     @inline(__always) func appendCompressedPixel(_ rgb: UInt32, to out: inout [UInt8]) {
         let value = pixel(rgb)
-        let size = compressedPixelBytes
-        guard size == 3 else { append(value, bytes: size, to: &out); return }
-        let top = UInt32(redMax) << UInt32(redShift) | UInt32(greenMax) << UInt32(greenShift) | UInt32(blueMax) << UInt32(blueShift)
-        // Colours in the low three bytes: those bytes in the pixel's order; in the high three: shifted down.
-        let v = top & 0xFF00_0000 == 0 ? value : value >> 8
-        append(v, bytes: 3, to: &out)
+        guard let high = compressedPixelHigh else { append(value, bytes: bytesPerPixel, to: &out); return }
+        append(high ? value >> 8 : value, bytes: 3, to: &out)
     }
 }
 

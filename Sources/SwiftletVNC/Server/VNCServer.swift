@@ -8,10 +8,17 @@
 // when the viewer asks, so a fast-changing picture is sampled at the pace each viewer takes updates, and
 // a slow viewer holds no queue of old frames.
 //
-// Limits: at most `maximumViewers` at once (more are closed at once, with a reason in the log); the
-// handshake must end within `handshakeTimeout`; a viewer that sends nothing for `idleTimeout`, or takes
-// no bytes for `writeTimeout`, is closed; messages are bounded by `limits`. A viewer that breaks the
-// protocol is closed with the reason logged; the server and other viewers go on.
+// Limits: at most `maximumViewers` connections at once, of which at most `maximumHandshakes` still in
+// the handshake (so unauthenticated connections cannot take every slot); more are closed at once, with
+// a reason in the log. The handshake must end within `handshakeTimeout`; a failed password costs the
+// viewer a second before the answer (online guessing is slow). A viewer that sends nothing for
+// `idleTimeout` while it has asked for nothing is closed (one waiting for changes may be silent for
+// ever); one that takes no 64 KiB piece of an update within `writeTimeout` is closed. A non-incremental
+// request is served at most once every `fullRefreshInterval` (a later one waits), so a 10-byte request
+// cannot make the server encode the whole screen as often as the viewer likes; pointer events that only
+// move the pointer, several in one read, reach the application as the last of them. An update is encoded
+// and written one band at a time: memory per viewer is one band's encoding, not a whole screen's. A
+// viewer that breaks the protocol is closed with the reason logged; the server and other viewers go on.
 
 import _Concurrency
 import Swiftlet
@@ -32,15 +39,17 @@ public final class VNCServer: @unchecked Sendable {
     public var security: RFBServerSession.Security
     public var limits = RFBLimits()
     public var maximumViewers = 8
-    public var handshakeTimeout = Duration.seconds(30)
-    public var idleTimeout = Duration.seconds(3600)
+    public var maximumHandshakes = 4
+    public var handshakeTimeout = Duration.seconds(10)
+    public var idleTimeout = Duration.seconds(600)
     public var writeTimeout = Duration.seconds(30)
+    public var fullRefreshInterval = Duration.milliseconds(100)
     /// Called for every key, pointer and cut-text event, with the viewer's number.
     public var onInput: ((Int, VNCInput) -> Void)? = nil
-    public private(set) var viewers = 0
+    /// Connections now, and those of them still in the handshake.
+    public private(set) var viewers = 0, handshaking = 0
     /// Counters since start: viewers accepted, updates and bytes sent, connections closed for a protocol error.
     public private(set) var accepted = 0, updatesSent = 0, bytesSent = 0, protocolErrors = 0
-    var states: [ViewerState] { frame.watchers }
 
     public init(frame: FrameBuffer, name: String, security: RFBServerSession.Security = .none) {
         self.frame = frame
@@ -55,7 +64,7 @@ public final class VNCServer: @unchecked Sendable {
 
     /// Gives every viewer `text` as the server's cut text (§7.6.4), cut to `limits.cutText` bytes.
     public func setCutText(_ text: [UInt8]) {
-        let kept = Array(text.prefix(limits.cutText))
+        let kept = Array(text.prefix(max(0, limits.cutText)))
         for v in frame.watchers where v.ready { v.cutText = kept; v.doorbell.ring() }
     }
 
@@ -66,47 +75,59 @@ public final class VNCServer: @unchecked Sendable {
 
     func run<F: TCPFlow, E: Entropy, T: Timers, C: Console>(_ flow: F, entropy: E, timers: T, console: C) async {
         let peer = flow.remote.description
-        guard viewers < maximumViewers else {
-            console.log("vnc: " + peer + ": refused: " + String(maximumViewers) + " viewers already")
+        guard viewers < maximumViewers, handshaking < maximumHandshakes else {
+            console.log("vnc: " + peer + ": refused: " + (viewers >= maximumViewers ? String(maximumViewers) + " viewers" : String(maximumHandshakes) + " handshakes") + " already")
             flow.abort()
             return
         }
         viewers += 1
+        handshaking += 1
         accepted += 1
-        let viewer = ViewerState(number: accepted)
-        defer { viewers -= 1 }
+        let viewer = ViewerState(number: accepted, bounds: frame.bounds)
         var challenge = [UInt8](repeating: 0, count: 16)
         if case .password = security {
             var span = challenge.mutableSpan
             entropy.fill(&span)
         }
         var session = RFBServerSession(security: security, name: name, width: frame.width, height: frame.height, challenge: challenge, limits: limits)
+        frame.watchers.append(viewer)
+        defer {
+            frame.watchers.removeAll { $0 === viewer }
+            viewers -= 1
+            if !viewer.ready { handshaking -= 1 }
+        }
+        let handshakeDeadline = timers.now + handshakeTimeout
         do throws(NetworkError) {
-            try await flow.write(RFBServerSession.greeting, timeout: writeTimeout)
+            try await flow.write(RFBServerSession.greeting, timeout: handshakeTimeout)
         } catch {
             flow.abort()
             return
         }
-        frame.watchers.append(viewer)
-        defer { frame.watchers.removeAll { $0 === viewer } }
-        let handshakeDeadline = timers.now + handshakeTimeout
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.write(viewer, flow, console: console, peer: peer) }
+            group.addTask { await self.write(viewer, flow, timers: timers, console: console, peer: peer) }
             var reason = "closed by the viewer"
+            var failed = true
             reading: while true {
                 let chunk: [UInt8]?
                 do throws(NetworkError) {
-                    // The handshake has one deadline in all (a viewer trickling a byte at a time cannot hold a
-                    // connection for long); after it, each read may wait `idleTimeout`.
-                    let timeout = viewer.ready ? idleTimeout : max(handshakeDeadline - timers.now, .milliseconds(1))
-                    chunk = try await flow.read(maximum: 65536, timeout: timeout)
+                    if !viewer.ready {
+                        // The handshake has one deadline in all: a viewer trickling a byte at a time cannot
+                        // hold a connection for long.
+                        chunk = try await flow.read(maximum: 65536, timeout: max(handshakeDeadline - timers.now, .milliseconds(1)))
+                    } else if viewer.requested != nil || viewer.deferredRefresh != nil {
+                        // Waiting for changes: a viewer may say nothing for as long as the screen does not change.
+                        chunk = try await flow.read(maximum: 65536)
+                    } else {
+                        chunk = try await flow.read(maximum: 65536, timeout: idleTimeout)
+                    }
                 } catch {
                     reason = viewer.ready ? "idle or lost: " + error.description : "handshake: " + error.description
                     break reading
                 }
-                guard let chunk else { break reading }
+                guard let chunk else { failed = false; break reading }
                 if !viewer.ready { session.width = frame.width; session.height = frame.height }
                 let output = session.receive(chunk)
+                if output.error == .authenticationFailed { await timers.sleep(for: .seconds(1)) }
                 if !output.reply.isEmpty {
                     do throws(NetworkError) {
                         try await flow.write(output.reply, timeout: writeTimeout)
@@ -115,7 +136,7 @@ public final class VNCServer: @unchecked Sendable {
                         break reading
                     }
                 }
-                for event in output.events { handle(event, viewer) }
+                handle(output.events, viewer, now: timers.now)
                 if let error = output.error {
                     reason = error.description
                     protocolErrors += 1
@@ -126,48 +147,76 @@ public final class VNCServer: @unchecked Sendable {
             if !viewer.closed { console.log("vnc: " + peer + ": " + reason) }
             viewer.closed = true
             viewer.doorbell.ring()
-            flow.close()
+            // After an error the writer may be blocked on a full send buffer: a reset ends it at once.
+            if failed { flow.abort() } else { flow.close() }
         }
     }
 
-    func handle(_ event: RFBServerSession.Event, _ viewer: ViewerState) {
-        switch event {
-        case .ready:
-            viewer.ready = true
-        case .message(let message):
-            switch message {
-            case .setPixelFormat(let format):
-                viewer.format = format
-                viewer.zrle = nil  // ZRLE's pixels change size; the zlib stream goes on (one per connection)
-            case .setEncodings(let list):
-                let hadCursor = viewer.supports(.cursor)
-                viewer.encodings = list
-                if !hadCursor { viewer.cursorSent = false }
-            case .framebufferUpdateRequest(let incremental, let area):
-                viewer.request = (incremental, area)
-                viewer.doorbell.ring()
-            case .key(let down, let keysym):
-                onInput?(viewer.number, .key(down: down, keysym: keysym))
-            case .pointer(let buttons, let x, let y):
-                onInput?(viewer.number, .pointer(buttons: buttons, x: Int(x), y: Int(y)))
-            case .cutText(let text):
-                onInput?(viewer.number, .cutText(text))
+    func handle(_ events: [RFBServerSession.Event], _ viewer: ViewerState, now: Instant) {
+        for (i, event) in events.enumerated() {
+            switch event {
+            case .ready:
+                viewer.ready = true
+                handshaking -= 1
+            case .message(let message):
+                switch message {
+                case .setPixelFormat(let format):
+                    // The ZRLE encoder (its zlib stream) stays: the stream lasts the whole connection.
+                    viewer.format = format
+                case .setEncodings(let list):
+                    let hadCursor = viewer.supports(.cursor)
+                    viewer.encodings = list
+                    if !hadCursor { viewer.cursorSent = false }
+                case .framebufferUpdateRequest(let incremental, let area):
+                    if incremental {
+                        viewer.request(incremental: true, area, bounds: frame.bounds)
+                    } else if now >= viewer.fullRefreshAllowed {
+                        viewer.fullRefreshAllowed = now + fullRefreshInterval
+                        viewer.request(incremental: false, area, bounds: frame.bounds)
+                    } else {
+                        viewer.deferredRefresh = (viewer.deferredRefresh ?? area).union(area)
+                        viewer.doorbell.ring()
+                    }
+                case .key(let down, let keysym):
+                    onInput?(viewer.number, .key(down: down, keysym: keysym))
+                case .pointer(let buttons, let x, let y):
+                    // A move followed by another with the same buttons in this read: only the last counts.
+                    if i + 1 < events.count, case .message(.pointer(buttons, _, _)) = events[i + 1] { continue }
+                    onInput?(viewer.number, .pointer(buttons: buttons, x: Int(x), y: Int(y)))
+                case .cutText(let text):
+                    onInput?(viewer.number, .cutText(text))
+                }
             }
         }
     }
 
     /// The viewer's writer: waits for work, sends it, until the viewer closes.
-    func write<F: TCPFlow, C: Console>(_ viewer: ViewerState, _ flow: F, console: C, peer: String) async {
+    func write<F: TCPFlow, T: Timers, C: Console>(_ viewer: ViewerState, _ flow: F, timers: T, console: C, peer: String) async {
+        var band: [UInt8] = []
         while true {
-            await viewer.doorbell.wait { viewer.hasWork }
             if viewer.closed { return }
-            let hadRequest = viewer.request != nil
-            let bytes = viewer.nextMessages(frame)
-            if bytes.isEmpty { continue }
-            if hadRequest && viewer.request == nil { updatesSent += 1 }
-            bytesSent += bytes.count
+            if !viewer.hasWork {
+                if let deferred = viewer.deferredRefresh {
+                    await timers.sleep(until: viewer.fullRefreshAllowed)
+                    viewer.deferredRefresh = nil
+                    viewer.fullRefreshAllowed = timers.now + fullRefreshInterval
+                    viewer.request(incremental: false, deferred, bounds: frame.bounds)
+                } else {
+                    await viewer.doorbell.wait()
+                }
+                continue
+            }
+            let plan = viewer.plan(frame)
+            // The pixels as they are now, for every band of this update (drawing meanwhile copies the
+            // buffer rather than change what is being sent; the changes are damage for the next update).
+            let snapshot = frame.pixels, stride = frame.width
             do throws(NetworkError) {
-                try await flow.write(bytes, timeout: writeTimeout)
+                try await send(plan.head, flow)
+                for r in plan.bands {
+                    band.removeAll(keepingCapacity: true)
+                    viewer.encode(r, plan.encoding, pixels: snapshot.span, stride: stride, into: &band)
+                    try await send(band, flow)
+                }
             } catch {
                 if viewer.closed { return }
                 console.log("vnc: " + peer + ": " + (error == .timedOut ? "took no update for " + writeTimeout.description : error.description))
@@ -175,6 +224,21 @@ public final class VNCServer: @unchecked Sendable {
                 flow.abort()
                 return
             }
+            if plan.isUpdate { updatesSent += 1 }
+            if band.capacity > 1 << 20 { band = [] }
+            viewer.shrinkScratch()
+        }
+    }
+
+    /// Writes `bytes` in pieces of at most 64 KiB, each allowed `writeTimeout`: a slow viewer is given
+    /// time for a big update as long as it keeps taking bytes.
+    func send<F: TCPFlow>(_ bytes: [UInt8], _ flow: F) async throws(NetworkError) {
+        var at = 0
+        while at < bytes.count {
+            let end = min(at + 65536, bytes.count)
+            try await flow.write(at == 0 && end == bytes.count ? bytes : Array(bytes[at..<end]), timeout: writeTimeout)
+            bytesSent += end - at
+            at = end
         }
     }
 }
