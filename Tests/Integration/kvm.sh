@@ -229,6 +229,14 @@ test_kvm_vnc() {
     expect_in canvas "ClientCutText of 4294967295 over the limit of 65536"
 }
 
+# The dashboard example from a kernel, seen by a real viewer: TigerVNC's vncviewer under Xvfb (issue 25).
+test_kvm_vnc_dashboard() {
+    new_namespace kdash || return 1
+    local ns=$NS
+    start_kernel dashboard "$ns" Examples/dashboard "dashboard: VNC on" || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py tigervnc 10.0.0.2 5900 "$WORK/dashboard-tigervnc.png"
+}
+
 test_kvm_website() {
     # The website example unchanged, its site/ embedded in the image as the store.
     new_namespace kweb || return 1
@@ -575,7 +583,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-vnc kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-vnc kvm-vnc-dashboard kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -589,7 +597,7 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then log "/dev/kvm is usable: kernels run
 else log "no usable /dev/kvm: every kernel runs under TCG"; fi
 
 log "building the test kernels"
-for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/canvas Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk Tests/Apps/crypto; do
+for app in Examples/hello Examples/echo Examples/website Examples/dns Tests/Apps/canvas Examples/dashboard Tests/Apps/bulk Tests/Apps/crash Tests/Apps/disk Tests/Apps/crypto; do
     "$SWIFTLET" build --target kvm "$app" 2>&1 | grep -E "error|built|failed" || true
 done
 

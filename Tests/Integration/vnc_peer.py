@@ -8,9 +8,13 @@ sockets send what must close a connection without harming the server or other vi
   vnc_peer.py interact HOST PORT DUMP                 click, type, a second viewer sees it
   vnc_peer.py hostile HOST PORT DUMP                  bad input closes only that connection
   vnc_peer.py password HOST PORT DUMP PASSWORD        right password works, a wrong one is refused
+  vnc_peer.py tigervnc HOST PORT OUT.png              TigerVNC's viewer under Xvfb shows the dashboard example
 """
+import os
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 import warnings
@@ -212,8 +216,43 @@ def password(host, port, dport, word):
     c.disconnect()
 
 
+def tigervnc(host, port, out):
+    """TigerVNC's vncviewer on a private Xvfb display; a screenshot of it must show the dashboard example:
+    its panels, its background and its orange title, in the amounts a 1024x768 dashboard has."""
+    display = f":{90 + os.getpid() % 9}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1100x860x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    viewer = None
+    try:
+        time.sleep(1.5)
+        env = dict(os.environ, DISPLAY=display)
+        viewer = subprocess.Popen(["vncviewer", "-geometry", "+0+0", f"{host}::{port}"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        from PIL import ImageGrab
+        for _ in range(30):
+            time.sleep(1)
+            shot = ImageGrab.grab(xdisplay=display).convert("RGB")
+            colours = shot.getcolors(1 << 20) or []
+            count = {c: n for n, c in colours}
+            panel, background, orange = count.get((0x1C, 0x28, 0x33), 0), count.get((0x10, 0x18, 0x20), 0), count.get((0xF5, 0xA6, 0x23), 0)
+            if panel > 150_000 and background > 20_000 and orange > 200:
+                shot.save(out)
+                print(f"vnc: TigerVNC shows the dashboard ({panel} panel, {background} background, {orange} orange pixels); {out}", flush=True)
+                return
+        shot.save(out)
+        viewer.kill()
+        log = viewer.communicate()[0].decode(errors="replace")
+        raise SystemExit(f"TigerVNC's screen is not the dashboard (panel {panel}, background {background}, orange {orange}); {out}\n{log}")
+    finally:
+        for p in (viewer, xvfb):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=10)
+
+
 def main():
-    command, host, port, dport = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    command, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    dport = int(sys.argv[4]) if command != "tigervnc" else 0
     try:
         if command == "capture":
             capture(host, port, dport, sys.argv[6] if len(sys.argv) > 6 and sys.argv[5] == "--password" else None)
@@ -221,6 +260,9 @@ def main():
             interact(host, port, dport)
         elif command == "hostile":
             hostile(host, port, dport)
+        elif command == "tigervnc":
+            tigervnc(host, port, sys.argv[4])
+            return
         elif command == "password":
             password(host, port, dport, sys.argv[5])
         else:
