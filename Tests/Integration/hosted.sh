@@ -75,6 +75,16 @@ test_unix_vnc_password() {
     expect_in canvas-password "VNC authentication failed"
 }
 
+# The same over Swiftlet's own TCP/IP on a tap (issue 25: every target): vncdotool in the namespace.
+test_tap_vnc() {
+    new_namespace tvnc || return 1
+    local ns=$NS
+    start_tap_app canvas-tap "$ns" Tests/Apps/canvas "canvas: VNC on port 5900" || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py capture 10.0.0.2 5900 5901 || return 1
+    ip netns exec "$ns" /usr/bin/python3 Tests/Integration/vnc_peer.py interact 10.0.0.2 5900 5901 || return 1
+    expect_in canvas-tap "typed hello"
+}
+
 test_unix_dns() {
     spawn dns "$SWIFTLET" run Examples/dns -- --port 5300
     wait_for dns 120 "serving example.test. on UDP and TCP port 5300" || return 1
@@ -652,7 +662,7 @@ test_store_links_refused() {
     return 0
 }
 
-all=(unix-echo unix-vnc unix-vnc-password unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-bulk-impaired-bbr tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
+all=(unix-echo unix-vnc unix-vnc-password tap-vnc unix-dns unix-dns-every-type unix-dns-rrl unix-dns-transfers unix-dns-dnssec unix-website unix-website-https tap-website tap-website-https tap-dns tap-dns-every-type tap-dns-dnssec tap-ping-arp-echo tap-ipv6 tap-ipv6-dad tap-ipv6-pmtu tap-ipv6-redirect tap-client tap-dhcp tap-bulk tap-bulk-impaired tap-bulk-impaired-bbr tap-malformed tap-syn-flood tap-vanishing-clients tap-errors tap-unprivileged run-cleans-up run-errors-leave-no-tap store-links-refused new-project manifest api-docs doctor describe)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 
@@ -668,7 +678,7 @@ fi
 
 [ -x "$SWIFTLET" ] || { echo "hosted: $SWIFTLET is missing (swift build -c release --product swiftlet)"; exit 1; }
 log "building the test applications"
-for spec in "unix Examples/echo" "unix Tests/Apps/canvas" "unix Examples/dns" "tap Examples/echo" "tap Examples/dns" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
+for spec in "unix Examples/echo" "unix Tests/Apps/canvas" "tap Tests/Apps/canvas" "unix Examples/dns" "tap Examples/echo" "tap Examples/dns" "tap Tests/Apps/bulk" "unix Examples/website" "tap Examples/website"; do
     set -- $spec
     "$SWIFTLET" build --target "$1" "$2" 2>&1 | grep -E "error|built|failed" || true
 done

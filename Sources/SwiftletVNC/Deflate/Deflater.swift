@@ -35,6 +35,9 @@ public struct DeflateStream {
     private let lazyLength: Int
     /// `.default`: a quarter of the chain after a match this long.
     private let goodLength: Int
+    /// `.fast`: the positions inside a match are indexed only when it is at most this long (hashing every
+    /// byte of long matches was most of the time on repetitive pictures).
+    private let insertLength: Int
     /// A 3-byte match farther back than this costs more than three literals, typically.
     private static let farThree = 4096
 
@@ -81,9 +84,9 @@ public struct DeflateStream {
     public init(level: DeflateLevel = .default) {
         self.level = level
         switch level {
-        case .stored: (maxChain, niceLength, lazyLength, goodLength) = (0, 0, 0, 0)
-        case .fast: (maxChain, niceLength, lazyLength, goodLength) = (8, 32, 0, 0)
-        case .default: (maxChain, niceLength, lazyLength, goodLength) = (128, 144, 24, 12)
+        case .stored: (maxChain, niceLength, lazyLength, goodLength, insertLength) = (0, 0, 0, 0, 0)
+        case .fast: (maxChain, niceLength, lazyLength, goodLength, insertLength) = (8, 32, 0, 0, 6)
+        case .default: (maxChain, niceLength, lazyLength, goodLength, insertLength) = (128, 144, 24, 12, 144)
         }
         matcher = Matcher(chains: level != .stored)
         symbols = [UInt32](repeating: 0, count: level == .stored ? 0 : Self.blockSymbols)
@@ -225,7 +228,7 @@ public struct DeflateStream {
             if match.length >= Matcher.minMatch {
                 let stop = position + match.length
                 // Long matches are not indexed inside: repeats of them are found from their start.
-                if match.length <= niceLength { insertPositions(upTo: stop) } else { inserted = stop }
+                if match.length <= insertLength { insertPositions(upTo: stop) } else { inserted = stop }
                 position = stop
                 recordMatch(match.length, match.distance)
             } else {

@@ -101,6 +101,8 @@ struct Matcher {
         let lowest = p - Self.windowSize
         var cand = candidate
         var chain = chainLimit
+        // Spans: indexing them is checked but takes no reference (the arrays' accessors did, per byte).
+        let window = self.window.span, prev = self.prev.span
         while cand >= 0 && cand >= lowest && chain > 0 {
             // Cheap test first: a longer match must agree at index `best`.
             if window[cand + best] == window[p + best] && window[cand] == window[p] {

@@ -4,14 +4,18 @@
 
 enum RawEncoding {
     static func encode(_ pixels: Span<Colour>, stride: Int, _ r: Rect, format: PixelFormat, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + r.area * format.bytesPerPixel)
         if format.isNative {
+            // Grown once, then written in place: no capacity check per byte.
+            var at = out.count
+            out.append(contentsOf: repeatElement(0, count: r.area * 4))
+            var bytes = out.mutableSpan
             for y in r.y..<r.maxY {
                 let row = y * stride
                 for x in r.x..<r.maxX {
                     let v = pixels[row + x]
-                    out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
-                    out.append(UInt8(truncatingIfNeeded: v >> 16)); out.append(0)
+                    bytes[at] = UInt8(truncatingIfNeeded: v); bytes[at + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    bytes[at + 2] = UInt8(truncatingIfNeeded: v >> 16)
+                    at += 4
                 }
             }
             return

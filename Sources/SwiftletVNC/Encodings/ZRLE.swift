@@ -46,7 +46,7 @@ struct ZRLEEncoder {
     }
 
     mutating func tile(_ pixels: Span<Colour>, stride: Int, _ t: Rect, format: PixelFormat) {
-        let cp = format.compressedPixelBytes
+        let cp = format.compressedPixelBytes, high = format.compressedPixelHigh
         palette.reset()
         var runs = 0, plainRunBytes = 0, paletteRunBytes = 0
         var previous = pixels[t.y * stride + t.x]
@@ -71,7 +71,7 @@ struct ZRLEEncoder {
         let n = palette.count
         if n == 1 {  // solid
             plain.append(1)
-            format.appendCompressedPixel(previous, to: &plain)
+            format.appendCompressedPixel(previous, high: high, to: &plain)
             return
         }
         let rawSize = t.area * cp
@@ -87,7 +87,7 @@ struct ZRLEEncoder {
         switch best {
         case 1:
             plain.append(UInt8(n))
-            for c in palette.colours { format.appendCompressedPixel(c, to: &plain) }
+            for c in palette.colours { format.appendCompressedPixel(c, high: high, to: &plain) }
             for y in t.y..<t.maxY {
                 var byte: UInt8 = 0, used = 0
                 for x in t.x..<t.maxX {
@@ -100,7 +100,7 @@ struct ZRLEEncoder {
         case 2, 3:
             let indexed = best == 3
             plain.append(indexed ? UInt8(128 + n) : 128)
-            if indexed { for c in palette.colours { format.appendCompressedPixel(c, to: &plain) } }
+            if indexed { for c in palette.colours { format.appendCompressedPixel(c, high: high, to: &plain) } }
             var current = pixels[t.y * stride + t.x]
             var length = 0
             func flush() {
@@ -108,7 +108,7 @@ struct ZRLEEncoder {
                     let i = UInt8(palette.index(of: current))
                     if length == 1 { plain.append(i) } else { plain.append(i | 128); Self.appendRunLength(length, to: &plain) }
                 } else {
-                    format.appendCompressedPixel(current, to: &plain)
+                    format.appendCompressedPixel(current, high: high, to: &plain)
                     Self.appendRunLength(length, to: &plain)
                 }
             }
@@ -125,7 +125,7 @@ struct ZRLEEncoder {
         default:
             plain.append(0)
             for y in t.y..<t.maxY {
-                for x in t.x..<t.maxX { format.appendCompressedPixel(pixels[y * stride + x], to: &plain) }
+                for x in t.x..<t.maxX { format.appendCompressedPixel(pixels[y * stride + x], high: high, to: &plain) }
             }
         }
     }

@@ -109,7 +109,7 @@ public final class FrameBuffer: @unchecked Sendable {
         guard !r.isEmpty else { return }
         for row in r.y..<r.maxY {
             let from = (row - y) * sourceWidth + (r.x - x), to = row * width + r.x
-            for i in 0..<r.width { pixels[to + i] = source[from + i] }
+            pixels.replaceSubrange(to..<(to + r.width), with: source[from..<(from + r.width)])
         }
         changed(r)
     }

@@ -157,8 +157,13 @@ public struct PixelFormat: Equatable, Sendable {
 
     /// Appends `rgb` as a CPIXEL: the three bytes that hold the colours, in the pixel's byte order.
     @inline(__always) func appendCompressedPixel(_ rgb: UInt32, to out: inout [UInt8]) {
+        appendCompressedPixel(rgb, high: compressedPixelHigh, to: &out)
+    }
+
+    /// The same with `compressedPixelHigh` worked out once by the caller.
+    @inline(__always) func appendCompressedPixel(_ rgb: UInt32, high: Bool?, to out: inout [UInt8]) {
         let value = pixel(rgb)
-        guard let high = compressedPixelHigh else { append(value, bytes: bytesPerPixel, to: &out); return }
+        guard let high else { append(value, bytes: bytesPerPixel, to: &out); return }
         append(high ? value >> 8 : value, bytes: 3, to: &out)
     }
 }

@@ -40,7 +40,28 @@ enum Canvas {
             return 1
         }
         console.log("canvas: VNC on port " + String(arguments.port) + ", frame buffer on port " + String(arguments.dumpPort))
+        let animate = arguments.animate
         await withDiscardingTaskGroup { group in
+            if animate {
+                group.addTask {
+                    // The picture repeats every 4 frames: made once, then copied in (as x11vnc's is).
+                    var pictures: [[Colour]] = []
+                    for k in 0..<UInt32(4) {
+                        var picture = [Colour](repeating: 0, count: frame.width * frame.height)
+                        for y in 0..<frame.height {
+                            for x in 0..<frame.width { picture[y * frame.width + x] = animationPixel(k, UInt32(x), UInt32(y)) }
+                        }
+                        pictures.append(picture)
+                    }
+                    var k = 0, taken = -1
+                    while true {
+                        if server.updatesSent == taken { await timers.sleep(for: .milliseconds(1)); continue }
+                        taken = server.updatesSent
+                        frame.blit(pictures[k & 3], width: frame.width, x: 0, y: 0)
+                        k &+= 1
+                    }
+                }
+            }
             group.addTask { await server.serve(listener, entropy: entropy, timers: timers, console: console) }
             group.addTask {
                 await dump.serve { flow in
@@ -54,6 +75,15 @@ enum Canvas {
         }
         return 0
     }
+
+    /// The benchmark's picture, frame k (it repeats every 4 frames): a band of gradient moving 64 pixels a
+    /// frame over flat 64x64 blocks whose colours turn every frame (Benchmarks/vnc-peers.c draws the same
+    /// for x11vnc).
+    static func animationPixel(_ k: UInt32, _ x: UInt32, _ y: UInt32) -> Colour {
+        if y < 256 { return ((x &+ 64 &* k) & 255) << 16 | (y & 255) << 8 | (((x &+ y) >> 1) &+ 64 &* k) & 255 }
+        return animationPalette[Int(((x >> 6) &+ (y >> 6) &+ k) & 3)]
+    }
+    static let animationPalette: [Colour] = [0x102030, 0x405060, 0xC0C0C0, 0xF5A623]
 
     static func draw(_ f: FrameBuffer) {
         f.clear(rgb(32, 40, 56))

@@ -13,4 +13,5 @@ let application = Application(
         .string("password", default: "", help: "VNC Authentication password (empty: no authentication)."),
         .int("width", default: 640, help: "Frame buffer width."),
         .int("height", default: 480, help: "Frame buffer height."),
+        .flag("animate", help: "Benchmarks/run vnc: draw the benchmark's moving picture instead, a new frame each time a viewer has taken the last."),
     ])
