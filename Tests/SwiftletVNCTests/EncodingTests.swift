@@ -202,11 +202,7 @@ final class EncodingTests: XCTestCase {
     func check(_ encodings: [RFBEncoding], file: StaticString = #filePath, line: UInt = #line) throws {
         for (n, format) in Self.formats.enumerated() {
             let frame = FrameBuffer(width: 203, height: 151)
-            let viewer = ViewerState(number: 1, bounds: frame.bounds)
-            frame.watchers.append(viewer)
-            viewer.ready = true
-            viewer.format = format
-            viewer.encodings = encodings
+            let viewer = Self.watching(frame, encodings: encodings, format: format)
             var screen = TestViewer(format: format, width: frame.width, height: frame.height)
             func expect(_ what: String) {
                 let expected = frame.pixels.map { format.colour(format.pixel($0)) }
@@ -261,6 +257,16 @@ final class EncodingTests: XCTestCase {
         }
     }
 
+    /// A viewer past its handshake, attached to `frame`.
+    static func watching(_ frame: FrameBuffer, encodings: [RFBEncoding], format: PixelFormat = .native) -> ViewerState {
+        let viewer = ViewerState(number: 1, bounds: frame.bounds)
+        frame.watchers.append(viewer)
+        viewer.ready = true
+        viewer.format = format
+        viewer.encodings = encodings
+        return viewer
+    }
+
     func testRaw() throws { try check([.raw]) }
     func testRawCopyRectDesktopSizeCursor() throws { try check([.copyRect, .raw, .desktopSize, .cursor]) }
     func testRRE() throws { try check([.rre, .copyRect, .desktopSize]) }
@@ -275,10 +281,7 @@ final class EncodingTests: XCTestCase {
         for i in 0..<(64 * 64) { frame.set(x: 128 + i % 64, y: i / 64, Colour((i * 7919) % 16) * 0x0F0F0F) }
         for i in 0..<(64 * 64) { frame.set(x: 192 + i % 64, y: i / 64, Colour((i / 41) % 100) * 0x020304) }
         for i in 0..<(64 * 64) { frame.set(x: 256 + i % 64, y: i / 64, Colour(i &* 2654435761 & 0xFFFFFF)) }
-        let viewer = ViewerState(number: 1, bounds: frame.bounds)
-        frame.watchers.append(viewer)
-        viewer.ready = true
-        viewer.encodings = [.zrle]
+        let viewer = Self.watching(frame, encodings: [.zrle])
         var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
         viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
         try screen.apply(viewer.nextMessages(frame))
@@ -289,10 +292,7 @@ final class EncodingTests: XCTestCase {
         // One zlib stream per connection (§7.7.6): a viewer that changes its format keeps its inflater.
         let frame = FrameBuffer(width: 150, height: 100)
         Self.draw(frame, seed: 5)
-        let viewer = ViewerState(number: 1, bounds: frame.bounds)
-        frame.watchers.append(viewer)
-        viewer.ready = true
-        viewer.encodings = [.zrle]
+        let viewer = Self.watching(frame, encodings: [.zrle])
         var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
         viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
         try screen.apply(viewer.nextMessages(frame))
