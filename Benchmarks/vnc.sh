@@ -8,7 +8,8 @@
 # full screen, then the bytes per full screen. An update that covers part of the screen counts as that
 # fraction of one. Swiftlet draws its next frame when a viewer has taken the last, on its own executor
 # (its CPU time includes drawing); x11vnc's frames come from another process (its CPU time does not),
-# but x11vnc polls the file for changes and compares it with its copy. Listens on 127.0.0.1 only.
+# but x11vnc polls the file for changes and compares it with its copy. x11vnc listens on 127.0.0.1 only,
+# the canvas (unix target, host sockets) on every address of the host, ports 15900 and 15901.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${SWIFTLET_BENCH_SECONDS:-10}

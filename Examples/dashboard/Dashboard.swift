@@ -5,7 +5,7 @@
 // updates and bytes, and the addresses the kernel answers on. The graph scrolls with `FrameBuffer.copy`,
 // which viewers receive as a CopyRect (a few bytes) rather than as new pixels. Below it, a canvas: drag
 // with the left button to draw, the right button clears; typed keys go on the console line at the bottom
-// (Return starts a new line, Backspace deletes).
+// (Return clears the line, Backspace deletes).
 
 import Swiftlet
 import SwiftletVNC

@@ -1,9 +1,9 @@
 // The VNC server's session (SwiftletVNC, RFC 6143): the handshake and the client-message parser. The
-// input's first byte chooses the security type and how the rest is split into reads; the first 12 bytes
-// after it are prefixed with a valid 3.8 handshake half of the time, so the fuzzer reaches the message
-// parser at once. The session must not trap, must give the same events (and the same end) however the
-// bytes are split, must hold no more than one message's worth of input, and every pixel format and
-// encoding it accepts must encode a frame without trapping.
+// input's first byte chooses the security type and how the rest is split into reads; a quarter of the
+// time (no password) a whole 3.8 handshake with security None is put in front of the rest, so the fuzzer
+// reaches the message parser at once. The session must not trap, must give the same events (and the same
+// end) however the bytes are split, must hold no more than one message plus one read, and the last pixel
+// format and encodings the input set must encode a frame, without trapping, for each update request it sent.
 @testable import SwiftletVNC
 
 private func run(_ bytes: [UInt8], piece: Int, password: Bool) -> ([RFBServerSession.Event], RFBError?, RFBServerSession) {

@@ -5,7 +5,7 @@
 // so the viewer can decode all of it at once. `compress` does exactly that; `finish` ends the stream with a
 // final block and the Adler-32 of everything compressed (RFC 1950 §2.2).
 //
-// Matches come from `Matcher` (hash chains); `.fast` takes the first good match greedily, `.default`
+// Matches come from `Matcher` (hash chains); `.fast` takes the longest of up to 8 candidates at once (no lookahead), `.default`
 // looks one byte ahead for a longer one ("lazy" matching, RFC 1951 §4). Symbols are collected into blocks of
 // at most `blockSymbols`, which end early at the end of every call, and before the window slides if
 // stored is then the cheapest form (a stored block needs its bytes, which the slide drops). Each block is

@@ -1,9 +1,9 @@
 // SwiftletVNC: the Hextile encoding (RFC 6143 §7.7.4): the rectangle in 16x16 tiles, left to right and
 // top to bottom, each sent raw or as a background, a foreground and subrectangles with 4-bit corners.
 //
-// The background and foreground carry over from tile to tile when a tile does not specify them; this
-// encoder relies on that only after a tile that specified them without the Raw or SubrectsColoured bits,
-// and specifies them again otherwise, so it never depends on what the RFC leaves undefined.
+// The background and foreground carry over from tile to tile when a tile does not specify them. This
+// encoder specifies both again after a raw tile, and the foreground after a coloured-subrectangle tile
+// (the background carries over, as the RFC defines), so it never depends on what the RFC leaves undefined.
 
 enum HextileEncoding {
     enum Mask {

@@ -1,6 +1,6 @@
 // SwiftletVNC: the RRE encoding (RFC 6143 §7.7.3): a background colour and solid subrectangles, each
 // with its colour and 16-bit position and size. Worth it for flat pictures; `encode` returns false,
-// having written nothing, when RRE would not be smaller than Raw.
+// having written nothing, when RRE would be larger than Raw or need more than 4,096 subrectangles.
 
 enum RREEncoding {
     static func encode(_ pixels: Span<Colour>, stride: Int, _ r: Rect, format: PixelFormat, scratch: inout EncoderScratch,

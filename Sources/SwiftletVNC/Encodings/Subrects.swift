@@ -11,8 +11,8 @@ struct Subrect {
 }
 
 enum Subrects {
-    /// The rectangles covering every pixel of `r` that is not `background`, relative to r's corner; nil
-    /// when more than `limit` are needed. `covered` is scratch space the caller keeps (reused, no allocation).
+    /// The rectangles covering every pixel of `r` that is not `background`, relative to r's corner, in
+    /// `found`; false when more than `limit` are needed. `covered` is scratch space the caller keeps (reused, no allocation).
     static func find(_ pixels: Span<Colour>, stride: Int, _ r: Rect, background: Colour, limit: Int,
                      covered: inout [Bool], into found: inout [Subrect]) -> Bool {
         found.removeAll(keepingCapacity: true)

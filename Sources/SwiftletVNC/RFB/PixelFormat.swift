@@ -4,7 +4,7 @@
 // The frame buffer holds 0x00RRGGBB words. A viewer's format is true colour only (colour maps are not
 // offered: §7.5.2 is optional and every viewer in use speaks true colour), 8, 16 or 32 bits a pixel, in
 // either byte order, each channel an n-bit field (maximum 2^n - 1, n in 1...16) at its shift, inside the
-// pixel and not overlapping another. Anything else is refused when it arrives (`validate`), so the
+// pixel and not overlapping another. Anything else is refused when it arrives (`problem`), so the
 // translation below never sees a format it cannot write.
 
 /// A PIXEL_FORMAT structure (16 bytes on the wire).

@@ -1,7 +1,8 @@
 // The canvas test application: a picture with flat areas, text, lines and a gradient (so every encoder
 // takes each of its paths), then what viewers do: a click paints an 8x8 square at the pointer (red for
 // the left button, green for the middle, blue for the right), typed keys are drawn on a line and logged,
-// cut text is logged. Port `dump-port` gives the exact frame buffer to compare with.
+// cut text is logged. Port `dump-port` gives the exact frame buffer to compare with. With --animate it shows
+// Benchmarks/run vnc's moving picture instead, a new frame each time a viewer has taken the last.
 
 import Swiftlet
 import SwiftletVNC

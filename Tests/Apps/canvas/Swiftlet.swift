@@ -1,4 +1,5 @@
-// Test application for SwiftletVNC: a fixed picture served over VNC, changed only by viewers' input,
+// Test application for SwiftletVNC: a fixed picture served over VNC, changed only by viewers' input (or,
+// with --animate, Benchmarks/run vnc's moving picture),
 // and its frame buffer's exact pixels on a second port, for Tests/Integration/vnc_peer.py to compare
 // with what real viewers decode.
 import SwiftletManifest
