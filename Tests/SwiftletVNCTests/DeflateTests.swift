@@ -1,10 +1,10 @@
 // SwiftletVNC: tests of the zlib stream code (RFC 1950, RFC 1951): round trips through our own inflater,
 // streams made once by Python's zlib (fixed vectors), and malformed streams, which must throw, never trap.
 
-import XCTest
+import Testing
 @testable import SwiftletVNC
 
-final class DeflateTests: XCTestCase {
+@Suite struct DeflateTests {
     /// Deterministic bytes (xorshift64).
     struct Noise {
         var state: UInt64
@@ -79,50 +79,50 @@ final class DeflateTests: XCTestCase {
         stride(from: 0, to: bytes.count, by: n).map { Array(bytes[$0..<min($0 + n, bytes.count)]) }
     }
 
-    func testRoundTripsAtEveryLevel() throws {
+    @Test func testRoundTripsAtEveryLevel() throws {
         for data in Self.inputs {
             for level in [DeflateLevel.stored, .fast, .default] {
                 let whole = compress([data], level: level).flatMap { $0 }
                 var result = try inflate([whole])
-                XCTAssertEqual(result.outputs.flatMap { $0 }, data)
-                XCTAssertTrue(result.finished)
+                #expect(result.outputs.flatMap { $0 } == data)
+                #expect(result.finished)
                 // Fed in 7-byte pieces: the inflater keeps unfinished units between calls.
                 result = try inflate(split(whole, every: 7))
-                XCTAssertEqual(result.outputs.flatMap { $0 }, data)
-                XCTAssertTrue(result.finished)
+                #expect(result.outputs.flatMap { $0 } == data)
+                #expect(result.finished)
                 // Compressed in 1000-byte calls: each sync-flushed piece decodes to exactly its chunk.
                 let chunks = split(data, every: 1000)
                 result = try inflate(compress(chunks, level: level))
-                XCTAssertEqual(Array(result.outputs.dropLast()), chunks)
-                XCTAssertEqual(result.outputs.last, [])
-                XCTAssertTrue(result.finished)
+                #expect(Array(result.outputs.dropLast()) == chunks)
+                #expect(result.outputs.last == [])
+                #expect(result.finished)
             }
         }
     }
 
-    func testCompressionRatios() {
+    @Test func testCompressionRatios() {
         // Python's zlib makes 29878 (level 6) and 31334 (level 1) bytes of these pixels, 19107 of the text.
         let pixels = Self.pixels(width: 256, height: 256), text = Self.text(rows: 3000)
-        XCTAssertLessThan(compress([pixels], level: .default).flatMap { $0 }.count, 30_300)
-        XCTAssertLessThan(compress([pixels], level: .fast).flatMap { $0 }.count, 31_800)
-        XCTAssertLessThan(compress([text], level: .default).flatMap { $0 }.count, 19_400)
+        #expect(compress([pixels], level: .default).flatMap { $0 }.count < 30_300)
+        #expect(compress([pixels], level: .fast).flatMap { $0 }.count < 31_800)
+        #expect(compress([text], level: .default).flatMap { $0 }.count < 19_400)
         // Incompressible data costs little more than stored blocks.
         let random = Self.inputs[2]
-        XCTAssertLessThan(compress([random], level: .default).flatMap { $0 }.count, random.count + 64)
+        #expect(compress([random], level: .default).flatMap { $0 }.count < random.count + 64)
     }
 
-    func testManySmallCallsShareHistory() throws {
+    @Test func testManySmallCallsShareHistory() throws {
         // Like ZRLE tiles: each update is small, and repeats what earlier ones sent.
         let chunks = (0..<400).map { i in Array("tile \(i % 9): palette 00ff00 ff0000 0000ff run 17 run 3\n".utf8) }
         let pieces = compress(chunks, level: .default)
-        XCTAssertLessThan(pieces.flatMap { $0 }.count, chunks.flatMap { $0 }.count / 3)
+        #expect(pieces.flatMap { $0 }.count < chunks.flatMap { $0 }.count / 3)
         let result = try inflate(pieces)
-        XCTAssertEqual(Array(result.outputs.dropLast()), chunks)
-        XCTAssertTrue(result.finished)
+        #expect(Array(result.outputs.dropLast()) == chunks)
+        #expect(result.finished)
     }
 
     // Streams written by Python's zlib (CPython 3, zlib 1.2/1.3).
-    func testStreamsFromZlib() throws {
+    @Test func testStreamsFromZlib() throws {
         // zlib.compress(text(rows: 24), 9): one dynamic Huffman block.
         let level9: [UInt8] = [
             0x78, 0xda, 0x45, 0x90, 0x3b, 0x0e, 0x02, 0x31, 0x0c, 0x44, 0xfb, 0x3d, 0x45, 0x8e, 0x90, 0x71, 0x9c, 0x10,
@@ -134,16 +134,16 @@ final class DeflateTests: XCTestCase {
             0xd2, 0xf6, 0x9e, 0x14, 0x1e, 0xe4, 0xb3, 0xa4, 0x56, 0xf4, 0x8b, 0xa5, 0x33, 0xbb, 0x33, 0xa5, 0x33, 0xb3,
             0x67, 0xea, 0xac, 0xdb, 0x7a, 0x28, 0x9d, 0x27, 0xc9, 0xf1, 0x03, 0x7c, 0x5e, 0x75, 0xa7,
         ]
-        XCTAssertEqual(try inflate([level9]).outputs[0], Self.text(rows: 24))
-        XCTAssertEqual(try inflate(split(level9, every: 1)).outputs.flatMap { $0 }, Self.text(rows: 24))
+        #expect(try inflate([level9]).outputs[0] == Self.text(rows: 24))
+        #expect(try inflate(split(level9, every: 1)).outputs.flatMap { $0 } == Self.text(rows: 24))
         // zlib.compress(b"stored block!", 0): a stored block.
         let stored: [UInt8] = [0x78, 0x01, 0x01, 0x0d, 0x00, 0xf2, 0xff, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x64, 0x20,
                                0x62, 0x6c, 0x6f, 0x63, 0x6b, 0x21, 0x24, 0x5e, 0x04, 0xde]
-        XCTAssertEqual(try inflate([stored]).outputs[0], Array("stored block!".utf8))
+        #expect(try inflate([stored]).outputs[0] == Array("stored block!".utf8))
         // zlib.compress(b"hello hello hello hello", 9): a fixed Huffman block.
         let fixed: [UInt8] = [0x78, 0xda, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0xc8, 0x40, 0x27, 0x01, 0x68, 0x03,
                               0x08, 0xb1]
-        XCTAssertEqual(try inflate([fixed]).outputs[0], Array("hello hello hello hello".utf8))
+        #expect(try inflate([fixed]).outputs[0] == Array("hello hello hello hello".utf8))
         // compressobj(6): compress(b"first ") + flush(Z_SYNC_FLUSH),
         // compress(b"second first ") + flush(Z_SYNC_FLUSH), flush().
         let pieces: [[UInt8]] = [
@@ -152,22 +152,22 @@ final class DeflateTests: XCTestCase {
             [0x03, 0x00, 0x49, 0xf7, 0x07, 0x2d],
         ]
         let result = try inflate(pieces)
-        XCTAssertEqual(result.outputs, [Array("first ".utf8), Array("second first ".utf8), []])
-        XCTAssertTrue(result.finished)
+        #expect(result.outputs == [Array("first ".utf8), Array("second first ".utf8), []])
+        #expect(result.finished)
     }
 
     // MARK: Malformed input
 
-    func expect(_ expected: InflateError, _ pieces: [[UInt8]], limit: Int = 1 << 24, line: UInt = #line) {
+    func expect(_ expected: InflateError, _ pieces: [[UInt8]], limit: Int = 1 << 24, sourceLocation: SourceLocation = #_sourceLocation) {
         var stream = InflateStream(outputLimit: limit)
         var out: [UInt8] = []
         do throws(InflateError) {
             for piece in pieces { try stream.feed(piece, into: &out) }
-            XCTFail("no error, expected \(expected)", line: line)
+            Issue.record("no error, expected \(expected)", sourceLocation: sourceLocation)
         } catch {
-            XCTAssertEqual(error, expected, line: line)
+            #expect(error == expected, sourceLocation: sourceLocation)
             // The error ends the stream.
-            XCTAssertThrowsError(try stream.feed([0], into: &out), line: line)
+            #expect(throws: (any Error).self, sourceLocation: sourceLocation) { try stream.feed([0], into: &out) }
         }
     }
 
@@ -181,7 +181,7 @@ final class DeflateTests: XCTestCase {
         return writer.bytes
     }
 
-    func testMalformedStreamsThrow() {
+    @Test func testMalformedStreamsThrow() {
         expect(.badHeader, [[0x78, 0x9D]])  // FCHECK
         expect(.badHeader, [[0x78, 0xBB]])  // a preset dictionary
         expect(.badHeader, [[0x88, 0x98]])  // a 64 KiB window
@@ -209,22 +209,22 @@ final class DeflateTests: XCTestCase {
         let zeros = compress([[UInt8](repeating: 0, count: 100_000)], level: .default).flatMap { $0 }
         expect(.tooLarge, [zeros], limit: 1000)
         expect(.tooLarge, [compress([Self.inputs[2]], level: .stored).flatMap { $0 }], limit: 1000)
-        XCTAssertNoThrow(try inflate([zeros], limit: 100_000))
+        #expect(throws: Never.self) { try inflate([zeros], limit: 100_000) }
     }
 
-    func testTruncatedStreamWaitsForMore() throws {
+    @Test func testTruncatedStreamWaitsForMore() throws {
         let data = Self.pixels(width: 64, height: 64)
         let whole = compress([data], level: .default).flatMap { $0 }
         var stream = InflateStream()
         var out: [UInt8] = []
         try stream.feed(Array(whole.dropLast(3)), into: &out)
-        XCTAssertFalse(stream.isFinished)
+        #expect(!(stream.isFinished))
         try stream.feed(Array(whole.suffix(3)), into: &out)
-        XCTAssertTrue(stream.isFinished)
-        XCTAssertEqual(out, data)
+        #expect(stream.isFinished)
+        #expect(out == data)
     }
 
-    func testCorruptedStreamsNeverTrap() {
+    @Test func testCorruptedStreamsNeverTrap() {
         var noise = Noise(state: 3)
         let valid = compress(split(Self.text(rows: 300), every: 900), level: .default).flatMap { $0 }
         for _ in 0..<2000 {
@@ -238,33 +238,33 @@ final class DeflateTests: XCTestCase {
 
     // MARK: Parts
 
-    func testAdler32() {
+    @Test func testAdler32() {
         var adler = Adler32()
         adler.update(Array("Wikipedia".utf8))
-        XCTAssertEqual(adler.value, 0x11E6_0398)
+        #expect(adler.value == 0x11E6_0398)
         var long = Adler32(), pieces = Adler32()
         let data = [UInt8](repeating: 255, count: 100_000)
         long.update(data)
         for chunk in split(data, every: 333) { pieces.update(chunk) }
-        XCTAssertEqual(long.value, pieces.value)
+        #expect(long.value == pieces.value)
     }
 
-    func testLengthAndDistanceSymbols() {
+    @Test func testLengthAndDistanceSymbols() {
         for length in 3...258 {
             let i = DeflateAlphabet.lengthIndex(length)
             let base = DeflateAlphabet.lengthBase(i)
-            XCTAssertTrue(base <= length && length < base + (1 << DeflateAlphabet.lengthExtraBits(i)))
+            #expect(base <= length && length < base + (1 << DeflateAlphabet.lengthExtraBits(i)))
         }
-        XCTAssertEqual(DeflateAlphabet.lengthIndex(258), 28)
-        XCTAssertEqual(DeflateAlphabet.lengthIndex(257), 27)
+        #expect(DeflateAlphabet.lengthIndex(258) == 28)
+        #expect(DeflateAlphabet.lengthIndex(257) == 27)
         for distance in 1...32768 {
             let i = DeflateAlphabet.distanceIndex(distance)
             let base = DeflateAlphabet.distanceBase(i)
-            XCTAssertTrue(i < 30 && base <= distance && distance < base + (1 << DeflateAlphabet.distanceExtraBits(i)))
+            #expect(i < 30 && base <= distance && distance < base + (1 << DeflateAlphabet.distanceExtraBits(i)))
         }
     }
 
-    func testCodeLengthsAreLimitedAndComplete() {
+    @Test func testCodeLengthsAreLimitedAndComplete() {
         // Fibonacci frequencies make Huffman's tree as deep as there are symbols.
         for (count, limit) in [(30, 15), (19, 7), (286, 15)] {
             var frequencies = [Int](repeating: 0, count: count)
@@ -276,9 +276,9 @@ final class DeflateTests: XCTestCase {
             var builder = HuffmanBuilder()
             var lengths = [UInt8](repeating: 0, count: count)
             builder.buildLengths(frequencies, count: count, limit: limit, into: &lengths)
-            XCTAssertLessThanOrEqual(Int(lengths.max()!), limit)
-            XCTAssertEqual(lengths.reduce(0) { $0 + (1 << (limit - Int($1))) }, 1 << limit)
-            for s in 1..<count { XCTAssertLessThanOrEqual(lengths[s], lengths[s - 1]) }
+            #expect(Int(lengths.max()!) <= limit)
+            #expect(lengths.reduce(0) { $0 + (1 << (limit - Int($1))) } == 1 << limit)
+            for s in 1..<count { #expect(lengths[s] <= lengths[s - 1]) }
         }
     }
 }

@@ -3,7 +3,7 @@
 // shows must be the frame buffer, pixel for pixel, after every kind of drawing. The real viewers'
 // decoders (vncdotool, TigerVNC) check the same in Tests/Integration.
 
-import XCTest
+import Testing
 @testable import SwiftletVNC
 
 /// A viewer's screen, decoded from the server's FramebufferUpdate messages.
@@ -40,7 +40,7 @@ struct TestViewer {
 
     mutating func apply(_ message: [UInt8]) throws {
         var r = Reader(bytes: message)
-        XCTAssertEqual(r.u8(), 0, "FramebufferUpdate")
+        #expect(r.u8() == 0, "FramebufferUpdate")
         _ = r.u8()
         let count = r.u16()
         for _ in 0..<count {
@@ -48,7 +48,7 @@ struct TestViewer {
             let encoding = Int32(bitPattern: r.u32())
             try rect(&r, x, y, w, h, RFBEncoding(rawValue: encoding))
         }
-        XCTAssertTrue(r.done, "trailing bytes")
+        #expect(r.done, "trailing bytes")
     }
 
     mutating func put(_ x: Int, _ y: Int, _ v: UInt32) {
@@ -72,7 +72,7 @@ struct TestViewer {
             for _ in 0..<n {
                 let c = r.pixel(bpp, bigEndian: be)
                 let sx = r.u16(), sy = r.u16(), sw = r.u16(), sh = r.u16()
-                XCTAssertTrue(sx + sw <= w && sy + sh <= h)
+                #expect(sx + sw <= w && sy + sh <= h)
                 for j in 0..<sh { for i in 0..<sw { put(x + sx + i, y + sy + j, c) } }
             }
         case .hextile:
@@ -87,7 +87,7 @@ struct TestViewer {
                         continue
                     }
                     if mask & 2 != 0 { bg = r.pixel(bpp, bigEndian: be) }
-                    guard let background = bg else { XCTFail("tile without a known background"); return }
+                    guard let background = bg else { Issue.record("tile without a known background"); return }
                     for j in 0..<th { for i in 0..<tw { put(x + tx + i, y + ty + j, background) } }
                     if mask & 4 != 0 { fg = r.pixel(bpp, bigEndian: be) }
                     if mask & 8 != 0 {
@@ -95,10 +95,10 @@ struct TestViewer {
                         for _ in 0..<n {
                             var c = fg
                             if mask & 16 != 0 { c = r.pixel(bpp, bigEndian: be) }
-                            guard let colour = c else { XCTFail("subrect without a foreground"); return }
+                            guard let colour = c else { Issue.record("subrect without a foreground"); return }
                             let xy = r.u8(), wh = r.u8()
                             let sx = Int(xy >> 4), sy = Int(xy & 15), sw = Int(wh >> 4) + 1, sh = Int(wh & 15) + 1
-                            XCTAssertTrue(sx + sw <= tw && sy + sh <= th)
+                            #expect(sx + sw <= tw && sy + sh <= th)
                             for j in 0..<sh { for i in 0..<sw { put(x + tx + sx + i, y + ty + sy + j, colour) } }
                         }
                     }
@@ -153,13 +153,13 @@ struct TestViewer {
                             let i = Int(z.u8())
                             pixels += [UInt32](repeating: palette[i & 127], count: i & 128 != 0 ? runLength() : 1)
                         }
-                    default: XCTFail("ZRLE subencoding \(sub)"); return
+                    default: Issue.record("ZRLE subencoding \(sub)"); return
                     }
-                    XCTAssertEqual(pixels.count, tw * th, "run past the tile")
+                    #expect(pixels.count == tw * th, "run past the tile")
                     for j in 0..<th { for i in 0..<tw { put(x + tx + i, y + ty + j, pixels[j * tw + i]) } }
                 }
             }
-            XCTAssertTrue(z.done, "ZRLE bytes left over")
+            #expect(z.done, "ZRLE bytes left over")
         case .desktopSize:
             width = w; height = h
             screen = [UInt32](repeating: 0xDEAD_BEEF, count: w * h)
@@ -167,12 +167,12 @@ struct TestViewer {
             r.at += w * h * bpp + (w + 7) / 8 * h
             cursorSeen = true
         default:
-            XCTFail("encoding \(e.rawValue)")
+            Issue.record("encoding \(e.rawValue)")
         }
     }
 }
 
-final class EncodingTests: XCTestCase {
+@Suite struct EncodingTests {
     static let formats: [PixelFormat] = [
         .native,
         PixelFormat(bitsPerPixel: 32, depth: 24, bigEndian: true, redMax: 255, greenMax: 255, blueMax: 255, redShift: 0, greenShift: 8, blueShift: 16),
@@ -199,7 +199,7 @@ final class EncodingTests: XCTestCase {
         for _ in 0..<200 { f.set(x: next() % f.width, y: next() % f.height, Colour(next() & 0xFFFFFF)) }
     }
 
-    func check(_ encodings: [RFBEncoding], file: StaticString = #filePath, line: UInt = #line) throws {
+    func check(_ encodings: [RFBEncoding], sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (n, format) in Self.formats.enumerated() {
             let frame = FrameBuffer(width: 203, height: 151)
             let viewer = Self.watching(frame, encodings: encodings, format: format)
@@ -208,12 +208,11 @@ final class EncodingTests: XCTestCase {
                 let expected = frame.pixels.map { format.colour(format.pixel($0)) }
                 let shown = screen.colours
                 let wrong = zip(expected, shown).enumerated().first { $0.element.0 != $0.element.1 }
-                XCTAssertNil(wrong.map { "pixel \($0.offset % frame.width),\($0.offset / frame.width): want \(String($0.element.0, radix: 16)) got \(String($0.element.1, radix: 16))" },
-                             "\(encodings.map(\.rawValue)) format \(n) \(what)", file: file, line: line)
+                #expect(wrong.map { "pixel \($0.offset % frame.width),\($0.offset / frame.width): want \(String($0.element.0, radix: 16)) got \(String($0.element.1, radix: 16))" } == nil, "\(encodings.map(\.rawValue)) format \(n) \(what)", sourceLocation: sourceLocation)
             }
             Self.draw(frame, seed: UInt64(n))
             viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
-            XCTAssertTrue(viewer.hasWork)
+            #expect(viewer.hasWork)
             try screen.apply(viewer.nextMessages(frame))
             expect("full")
             for round in 0..<4 {
@@ -223,12 +222,12 @@ final class EncodingTests: XCTestCase {
                 frame.fill(Rect(x: 10 * round, y: 20, width: 30, height: 10), rgb(255, 0, UInt8(round * 60)))
                 frame.text("round \(round)", x: 100, y: 100 + round, 0x00FF00, background: 0x202020)
                 viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
-                XCTAssertTrue(viewer.hasWork)
+                #expect(viewer.hasWork)
                 let update = viewer.nextMessages(frame)
                 try screen.apply(update)
                 expect("round \(round)")
                 viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
-                XCTAssertFalse(viewer.hasWork, "nothing changed, nothing to send")
+                #expect(!(viewer.hasWork), "nothing changed, nothing to send")
             }
             // A request for part of the screen gets that part now, the rest later. (The viewer above left a
             // request for the whole screen outstanding; requests add up, so drop it first.)
@@ -237,7 +236,7 @@ final class EncodingTests: XCTestCase {
             viewer.request(incremental: true, Rect(x: 0, y: 0, width: 100, height: 151), bounds: frame.bounds)
             try screen.apply(viewer.nextMessages(frame))
             viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
-            XCTAssertTrue(viewer.hasWork)
+            #expect(viewer.hasWork)
             try screen.apply(viewer.nextMessages(frame))
             expect("in two parts")
             // A new size, told to viewers that take DesktopSize.
@@ -247,13 +246,13 @@ final class EncodingTests: XCTestCase {
             try screen.apply(viewer.nextMessages(frame))
             if encodings.contains(.desktopSize) {
                 // The DesktopSize update comes alone; the pixels follow the viewer's next request.
-                XCTAssertEqual(screen.width, 120)
+                #expect(screen.width == 120)
                 viewer.request(incremental: true, frame.bounds, bounds: frame.bounds)
                 try screen.apply(viewer.nextMessages(frame))
-                XCTAssertEqual(screen.width, 120)
+                #expect(screen.width == 120)
                 expect("after the resize")
             }
-            XCTAssertEqual(screen.cursorSeen, encodings.contains(.cursor))
+            #expect(screen.cursorSeen == encodings.contains(.cursor))
         }
     }
 
@@ -267,13 +266,13 @@ final class EncodingTests: XCTestCase {
         return viewer
     }
 
-    func testRaw() throws { try check([.raw]) }
-    func testRawCopyRectDesktopSizeCursor() throws { try check([.copyRect, .raw, .desktopSize, .cursor]) }
-    func testRRE() throws { try check([.rre, .copyRect, .desktopSize]) }
-    func testHextile() throws { try check([.hextile, .desktopSize]) }
-    func testZRLE() throws { try check([.zrle, .copyRect, .desktopSize]) }
+    @Test func testRaw() throws { try check([.raw]) }
+    @Test func testRawCopyRectDesktopSizeCursor() throws { try check([.copyRect, .raw, .desktopSize, .cursor]) }
+    @Test func testRRE() throws { try check([.rre, .copyRect, .desktopSize]) }
+    @Test func testHextile() throws { try check([.hextile, .desktopSize]) }
+    @Test func testZRLE() throws { try check([.zrle, .copyRect, .desktopSize]) }
 
-    func testZRLETileKinds() throws {
+    @Test func testZRLETileKinds() throws {
         // Solid, two colours, sixteen, a hundred, and more than 127: every subencoding's path.
         let frame = FrameBuffer(width: 64 * 5, height: 64)
         frame.fill(Rect(x: 0, y: 0, width: 64, height: 64), 0xFF0000)
@@ -285,10 +284,10 @@ final class EncodingTests: XCTestCase {
         var screen = TestViewer(format: .native, width: frame.width, height: frame.height)
         viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
         try screen.apply(viewer.nextMessages(frame))
-        XCTAssertEqual(screen.colours, frame.pixels)
+        #expect(screen.colours == frame.pixels)
     }
 
-    func testZRLEStreamOutlivesAPixelFormatChange() throws {
+    @Test func testZRLEStreamOutlivesAPixelFormatChange() throws {
         // One zlib stream per connection (§7.7.6): a viewer that changes its format keeps its inflater.
         let frame = FrameBuffer(width: 150, height: 100)
         Self.draw(frame, seed: 5)
@@ -304,11 +303,11 @@ final class EncodingTests: XCTestCase {
             screen.inflater = inflater
             viewer.request(incremental: false, frame.bounds, bounds: frame.bounds)
             try screen.apply(viewer.nextMessages(frame))
-            XCTAssertEqual(screen.colours, frame.pixels.map { format.colour(format.pixel($0)) })
+            #expect(screen.colours == frame.pixels.map { format.colour(format.pixel($0)) })
         }
     }
 
-    func testRequestsAreNotLost() throws {
+    @Test func testRequestsAreNotLost() throws {
         // A non-incremental request followed by an incremental one before the answer: the whole area is
         // still sent. A new viewer's first incremental request gets the whole screen too.
         let frame = FrameBuffer(width: 64, height: 48)
@@ -325,14 +324,14 @@ final class EncodingTests: XCTestCase {
                 viewer.request(incremental: true, Rect(x: 0, y: 0, width: 10, height: 10), bounds: frame.bounds)
             }
             try screen.apply(viewer.nextMessages(frame))
-            XCTAssertEqual(screen.colours, frame.pixels)
+            #expect(screen.colours == frame.pixels)
         }
     }
 
-    func testDamageIsBounded() {
+    @Test func testDamageIsBounded() {
         var d = Damage(capacity: 16)
         for i in 0..<10_000 { d.add(Rect(x: (i * 37) % 1000, y: (i * 91) % 700, width: 3, height: 2)) }
-        XCTAssertLessThanOrEqual(d.rects.count, 16)
+        #expect(d.rects.count <= 16)
         // Nothing lost: every added rectangle lies inside the damage.
         for i in 0..<10_000 {
             let r = Rect(x: (i * 37) % 1000, y: (i * 91) % 700, width: 3, height: 2)
@@ -347,11 +346,11 @@ final class EncodingTests: XCTestCase {
                 if inside.maxX < piece.maxX { out.append(Rect(x: inside.maxX, y: inside.y, width: piece.maxX - inside.maxX, height: inside.height)) }
                 return out
             } }
-            XCTAssertTrue(left.isEmpty, "\(r) lost")
+            #expect(left.isEmpty, "\(r) lost")
         }
     }
 
-    func testDrawingOutsideTheBufferDoesNotTrap() {
+    @Test func testDrawingOutsideTheBufferDoesNotTrap() {
         let f = FrameBuffer(width: 10, height: 10)
         f.fill(Rect(x: -5, y: -5, width: 100, height: 3), 1)
         f.line(x0: -1_000_000_000, y0: 5, x1: Int.max / 4, y1: -Int.max / 4, 2)
@@ -366,21 +365,21 @@ final class EncodingTests: XCTestCase {
         f.copy(Rect(x: 0, y: 0, width: 10, height: 10), toX: Int.max, y: Int.min)
         f.text("a", x: Int.max - 10, y: Int.max - 10, 7, scale: Int.max)
         f.changed(Rect(x: Int.max, y: Int.max, width: Int.max, height: Int.max))
-        XCTAssertEqual(Rect(x: Int.min, y: Int.max, width: Int.max, height: Int.min).area, 0)
+        #expect(Rect(x: Int.min, y: Int.max, width: Int.max, height: Int.min).area == 0)
         // A long line keeps its slope: from (0, 0) towards (1000000, 10) it is still on row 0 at the edge.
         let g = FrameBuffer(width: 100, height: 10)
         g.line(x0: 0, y0: 0, x1: 1_000_000, y1: 10, 1)
-        XCTAssertEqual(g.pixel(x: 99, y: 0), 1)
-        XCTAssertEqual(f.pixel(x: 100, y: 0), 0)
+        #expect(g.pixel(x: 99, y: 0) == 1)
+        #expect(f.pixel(x: 100, y: 0) == 0)
         f.resize(width: 0, height: 100_000)
-        XCTAssertEqual(f.width, 1)
-        XCTAssertEqual(f.height, FrameBuffer.maximumSide)
+        #expect(f.width == 1)
+        #expect(f.height == FrameBuffer.maximumSide)
     }
 
-    func testCopyMovesPixels() {
+    @Test func testCopyMovesPixels() {
         let f = FrameBuffer(width: 8, height: 8)
         for i in 0..<64 { f.set(x: i % 8, y: i / 8, Colour(i)) }
         f.copy(Rect(x: 0, y: 0, width: 4, height: 4), toX: 2, y: 1)  // overlapping, down and right
-        for y in 0..<4 { for x in 0..<4 { XCTAssertEqual(f.pixel(x: 2 + x, y: 1 + y), Colour(y * 8 + x)) } }
+        for y in 0..<4 { for x in 0..<4 { #expect(f.pixel(x: 2 + x, y: 1 + y) == Colour(y * 8 + x)) } }
     }
 }
