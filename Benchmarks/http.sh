@@ -102,5 +102,40 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         kvm6=$(wrk_rate "http://[2001:db8::2]/" ip netns exec "$NS")
         echo "  Swiftlet website (kvm, IPv6) $kvm6 requests/s"
         echo "RESULT http-kvm-ipv6 $kvm6 requests/s ratio $(ratio "$kvm6" "$kvm") vs ipv4"
+
+        # Issue 23: the same page from nginx (one worker, the configuration above) in the Linux guest
+        # (Benchmarks/linux-guest.sh), each VM in a namespace of its own at 10.0.0.2, both under
+        # GUEST_ACCEL, taking turns as `rounds` does; CPU is the whole VM's (QEMU's threads).
+        echo "the website kernel against nginx in a Linux guest, both under $GUEST_ACCEL ($GUEST_ACCEL_WHY):"
+        kvm_ns=$NS
+        guest_kernel=${started[-1]}
+        if [ "$GUEST_ACCEL" != kvm ]; then
+            kill "$guest_kernel" 2>/dev/null || true
+            for _ in $(seq 50); do ip -n "$kvm_ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+            spawn kvm-guest-accel ip netns exec "$kvm_ns" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" "$WORK/app" -- --port 80
+            guest_kernel=${started[-1]}
+            wait_for kvm-guest-accel 120 "serving on port 80"
+        fi
+        new_namespace http-guest
+        guest_ns=$NS
+        mkdir -p "$WORK/guest/site"
+        cp "$WORK/site/index.html" "$WORK/guest/site/"
+        cat >"$WORK/guest/start" <<'START'
+#!/bin/sh
+mkdir -p /var/lib/nginx /var/log/nginx
+sed -e 's|^pid .*|pid /tmp/nginx.pid;|' -e 's|^error_log .*|error_log /tmp/nginx-error.log;|' \
+    -e 's|^daemon off;|user root;|' -e 's|listen 127.0.0.1:18081;|listen 80;|' -e 's|root .*;|root /site;|' /nginx.conf >/tmp/nginx.conf
+nginx -c /tmp/nginx.conf -p /tmp && echo "linux-guest: serving nginx on port 80" || cat /tmp/nginx-error.log
+exec sleep 1000000
+START
+        chmod +x "$WORK/guest/start"
+        cp "$WORK/nginx.conf" "$WORK/guest/nginx.conf"
+        start_linux_guest linux-guest "$guest_ns" "$WORK/guest"
+        ip netns exec "$guest_ns" curl -sf -o /dev/null --max-time 10 http://10.0.0.2/ || { cat "$WORK/linux-guest.log"; exit 1; }
+        ns_rate() { wrk_rate http://10.0.0.2/ ip netns exec "$1"; }
+        rounds name=http-guest-"$GUEST_ACCEL" plural=requests singular=request command=ns_rate \
+            swiftlet_pid="$guest_kernel" swiftlet_label="Swiftlet kernel ($GUEST_ACCEL)" swiftlet_arg="$kvm_ns" \
+            peer=linux-guest-nginx peer_pid="$LINUX_GUEST_PID" peer_label="Linux guest nginx ($GUEST_ACCEL)" peer_arg="$guest_ns"
+        stop_linux_guest
     fi
 fi

@@ -69,3 +69,35 @@ rounds() {
     echo "RESULT $name $sr $plural/s ratio $(ratio "$sr" "$pr") vs $peer"
     echo "RESULT $name-cpu $su us/$singular ratio $(ratio "$pu" "$su") vs $peer ($peer's CPU per $singular / Swiftlet's)"
 }
+
+# The Linux guest (issue 23; Benchmarks/linux-guest.sh builds it): the same service in a Linux microVM
+# under the same hypervisor, QEMU command line and tap set-up as a Swiftlet kernel.
+# GUEST_ACCEL is the accelerator both Swiftlet's kernel and Linux run under for the guest rows, and
+# GUEST_ACCEL_WHY the reason (Benchmarks/linux-guest.sh accel).
+read -r GUEST_ACCEL GUEST_ACCEL_WHY < <(Benchmarks/linux-guest.sh accel)
+# start_linux_guest NAME NS DIR: boots the Linux guest in namespace NS on a tap swl0 made as swiftlet run
+# makes it (host 10.0.0.1/24; the guest takes 10.0.0.2), with DIR packed beside its initramfs (DIR/start
+# runs the service and prints "linux-guest: serving" when it answers); waits for that line. Its PID is
+# the last of `started`; stop_linux_guest NAME ends it and removes the tap.
+start_linux_guest() {
+    local name=$1 ns=$2 dir=$3 vmlinuz initramfs accel
+    read -r vmlinuz initramfs < <(Benchmarks/linux-guest.sh build)
+    Benchmarks/linux-guest.sh pack "$dir" "$WORK/$name-run.cpio.gz"
+    cat "$initramfs" "$WORK/$name-run.cpio.gz" >"$WORK/$name.initrd"
+    make_tap "$ns" swl0 10.0.0.1/24
+    if [ "$GUEST_ACCEL" = kvm ]; then accel=(-accel kvm -cpu host,-arch-capabilities); else accel=(-accel tcg -cpu max); fi
+    # Sources/swiftlet/QEMU.swift's command line, with Linux's kernel, initramfs and console.
+    spawn "$name" ip netns exec "$ns" qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults \
+        -no-user-config -no-reboot -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        "${accel[@]}" -netdev tap,id=net0,ifname=swl0,script=no,downscript=no -device virtio-net-device,netdev=net0 \
+        -kernel "$vmlinuz" -initrd "$WORK/$name.initrd" -append "console=ttyS0 quiet pci=off"
+    LINUX_GUEST_PID=${started[-1]}
+    LINUX_GUEST_NS=$ns
+    wait_for "$name" 300 "linux-guest: serving"
+    grep -F "linux-guest: up" "$WORK/$name.log" || true
+}
+stop_linux_guest() {
+    kill "$LINUX_GUEST_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$LINUX_GUEST_PID" 2>/dev/null || break; sleep 0.1; done
+    ip -n "$LINUX_GUEST_NS" link del swl0 2>/dev/null || true
+}
