@@ -7,7 +7,8 @@
 #   - the whole QEMU run of Examples/hello (wall time, process start to exit) less the one second the
 #     application sleeps (its own measure of the sleep), and the whole run of an empty kernel that exits
 #     at once (Benchmarks/empty-kernel.S) on the same QEMU command line; their ratio;
-#   - the size of the hello image.
+#   - the size of the hello image;
+#   - the same against the Linux guest (issue 23), under the accelerator it can run under.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -65,3 +66,44 @@ echo "  hello image: $size bytes ($((size / 1024)) KB)"
 echo "RESULT boot-guest-first-line $first us"
 echo "RESULT boot-qemu-hello $hello ms ratio $(awk "BEGIN { printf \"%.2f\", $hello / $empty }") vs empty-kernel"
 echo "RESULT image-hello $((size / 1024)) KB"
+
+# Issue 23: against the Linux guest (Benchmarks/linux-guest.sh), both under the accelerator it can run
+# under, GUEST_RUNS runs each (default 3; Linux under TCG takes seconds): hello's first console line
+# (its TSC from the PVH entry) against Linux's start of /init (its printk clock, from the kernel's
+# start); the whole QEMU run of hello less its sleep against Linux's, from QEMU's start to the power-off
+# its init does at once. No network device on either, as for the rows above.
+GUEST_RUNS=${SWIFTLET_GUEST_RUNS:-3}
+read -r gaccel gwhy < <(Benchmarks/linux-guest.sh accel)
+read -r vmlinuz initramfs < <(Benchmarks/linux-guest.sh build)
+if [ "$gaccel" = kvm ]; then gflags=(-accel kvm -cpu host,-arch-capabilities); else gflags=(-accel tcg -cpu max); fi
+gqemu=(qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults -no-user-config -no-reboot
+       -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${gflags[@]}")
+: >"$WORK/ghello"
+: >"$WORK/glinux"
+for _ in $(seq "$GUEST_RUNS"); do
+    out=$(run "${gqemu[@]}" -kernel "$HELLO" -append "--report boot")
+    wall=$(echo "$out" | head -1)
+    slept=$(echo "$out" | grep -oE 'slept [0-9]+ ms' | grep -oE '[0-9]+')
+    first=$(echo "$out" | grep 'boot report' | sed -E 's/.*to first output ([0-9]+) us.*/\1/')
+    echo "$wall $slept $first" >>"$WORK/ghello"
+    # Linux powers off (QEMU status 0, not isa-debug-exit's): timed here rather than by run().
+    python3 - "${gqemu[@]}" -kernel "$vmlinuz" -initrd "$initramfs" -append "console=ttyS0 quiet pci=off" >>"$WORK/glinux" <<'PY'
+import re, subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+w = (time.monotonic() - t) * 1000
+out = p.stdout.decode(errors="replace")
+m = re.search(r"linux-guest: init at ([0-9.]+) s", out)
+if p.returncode != 0 or not m or "linux-guest: done" not in out: sys.exit("the Linux guest did not boot and power off: " + out[-2000:])
+print("%.2f %d" % (w, float(m.group(1)) * 1e6))
+PY
+done
+gfirst=$(awk '{ print $3 }' "$WORK/ghello" | median)
+ghello=$(awk '{ print $1 - $2 }' "$WORK/ghello" | median)
+linit=$(awk '{ print $2 }' "$WORK/glinux" | median)
+lwhole=$(awk '{ print $1 }' "$WORK/glinux" | median)
+echo "against the Linux guest, both under $gaccel ($gwhy), medians of $GUEST_RUNS runs (ratios are Linux / Swiftlet):"
+echo "  hello's first console line $gfirst us; Linux's start of /init $linit us (its printk clock)"
+echo "  whole QEMU run: hello less its sleep $ghello ms; the Linux guest to its power-off $lwhole ms"
+echo "RESULT boot-guest-$gaccel-first-line $gfirst us ratio $(awk "BEGIN { printf \"%.1f\", $linit / $gfirst }") vs linux-guest-init"
+echo "RESULT boot-guest-$gaccel-qemu $ghello ms ratio $(awk "BEGIN { printf \"%.1f\", $lwhole / $ghello }") vs linux-guest-whole-run"

@@ -92,11 +92,16 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         ln -s "$WORK/site" "$WORK/app/site"
         cp Examples/website/Swiftlet.swift "$WORK/app/"  # the manifest: the store is site/
         "$SWIFTLET" build --target kvm "$WORK/app" >/dev/null 2>&1
-        spawn kvm ip netns exec "$NS" "$SWIFTLET" run --target kvm "$WORK/app" -- --port 80
+        spawn kvm ip netns exec "$NS" "$SWIFTLET" run --target kvm --qmp "$WORK/kvm.qmp" "$WORK/app" -- --port 80
         wait_for kvm 60 "serving on port 80"
         ip netns exec "$NS" curl -sf -o /dev/null --max-time 5 http://10.0.0.2/ || { cat "$WORK/kvm.log"; exit 1; }
+        before=$(Benchmarks/kvm-stats.py "$WORK/kvm.qmp")
         kvm=$(wrk_rate http://10.0.0.2/ ip netns exec "$NS")
+        after=$(Benchmarks/kvm-stats.py "$WORK/kvm.qmp")
         echo "  Swiftlet website (kvm)   $kvm requests/s ($(grep -oE 'with (KVM|TCG)' "$WORK/kvm.log"))"
+        exits=$(exits_per "$before" "$after" "$(awk "BEGIN { print $kvm * $DURATION }")" request)
+        echo "    VM exits (KVM's statistics, Benchmarks/kvm-stats.py): $exits"
+        echo "RESULT http-kvm-exits ${exits%% *} exits/request"
         echo "RESULT http-kvm $kvm requests/s ratio $(ratio "$kvm" "$nginx_ns") vs nginx"
         ipv6_ready kvm
         kvm6=$(wrk_rate "http://[2001:db8::2]/" ip netns exec "$NS")

@@ -101,3 +101,17 @@ stop_linux_guest() {
     for _ in $(seq 50); do kill -0 "$LINUX_GUEST_PID" 2>/dev/null || break; sleep 0.1; done
     ip -n "$LINUX_GUEST_NS" link del swl0 2>/dev/null || true
 }
+
+# exits_per BEFORE AFTER COUNT UNIT: the difference of two Benchmarks/kvm-stats.py lines per COUNT
+# operations, as "N exits/UNIT (mmio M, io I, halt H, interrupts J, emulated instructions K)".
+exits_per() {
+    python3 - "$@" <<'PY'
+import sys
+before, after, count, unit = sys.argv[1:5]
+b = dict(kv.split("=") for kv in before.split())
+a = dict(kv.split("=") for kv in after.split())
+d = {k: (int(a[k]) - int(b[k])) / float(count) for k in a}
+print("%.2f exits/%s (mmio %.2f, io %.2f, halt %.2f, interrupts %.2f, emulated instructions %.1f)" % (
+    d["exits"], unit, d["mmio_exits"], d["io_exits"], d["halt_exits"], d["irq_injections"], d["insn_emulation"]))
+PY
+}

@@ -31,15 +31,21 @@ gbits() { awk "BEGIN { printf \"%.2f\", $BYTES * 8 / $1 / 1e9 }"; }
 
 if [ "$what" = throughput ]; then
     "$SWIFTLET" build --target "$TARGET" Tests/Apps/bulk >/dev/null 2>&1
-    spawn bulk ip netns exec "$NS_TAP" "$SWIFTLET" run --target "$TARGET" Tests/Apps/bulk
+    qmp=()
+    [ "$TARGET" = kvm ] && qmp=(--qmp "$WORK/kvm.qmp")
+    spawn bulk ip netns exec "$NS_TAP" "$SWIFTLET" run --target "$TARGET" "${qmp[@]}" Tests/Apps/bulk
+    bulk_pid=${started[-1]}
     wait_for bulk 120 "sink on 5001"
     # Linux servers on the far end of the veth: a sink and a source of BYTES zero bytes (no log: their
     # output is the data).
     sink_veth() { ip netns exec "$NS_B" timeout 300 nc -l 10.9.0.2 5001 >/dev/null & started+=($!); sleep 0.3; }
     source_veth() { (head -c "$BYTES" /dev/zero | ip netns exec "$NS_B" timeout 300 nc -N -l 10.9.0.2 5002 >/dev/null) & started+=($!); sleep 0.3; }
     echo "bulk TCP, $BYTES bytes each, client nc:"
+    [ "$TARGET" = kvm ] && s0=$(Benchmarks/kvm-stats.py "$WORK/kvm.qmp")
     t_in=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
+    [ "$TARGET" = kvm ] && s1=$(Benchmarks/kvm-stats.py "$WORK/kvm.qmp")
     t_out=$(seconds sh -c "echo $BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
+    [ "$TARGET" = kvm ] && s2=$(Benchmarks/kvm-stats.py "$WORK/kvm.qmp")
     # The same over IPv6 (issue 22: within 10% of IPv4), to the address swiftlet run gave the application.
     ipv6_ready bulk
     t_in6=$(seconds sh -c "head -c $BYTES /dev/zero | ip netns exec $NS_TAP nc -N 2001:db8::2 5001")
@@ -55,10 +61,53 @@ if [ "$what" = throughput ]; then
     echo "  Swiftlet -> Linux ($TARGET, IPv6):  $(gbits "$t_out6") Gbit/s ($t_out6 s)"
     echo "  Linux -> Linux (veth):    $(gbits "$v_in") Gbit/s ($v_in s)"
     echo "  Linux <- Linux (veth):    $(gbits "$v_out") Gbit/s ($v_out s)"
+    if [ "$TARGET" = kvm ]; then
+        mb=$(awk "BEGIN { print $BYTES / 1e6 }")
+        e_in=$(exits_per "$s0" "$s1" "$mb" MB)
+        e_out=$(exits_per "$s1" "$s2" "$mb" MB)
+        echo "  VM exits (KVM's statistics, Benchmarks/kvm-stats.py): in $e_in; out $e_out"
+        echo "RESULT kvm-throughput-in-exits ${e_in%% *} exits/MB"
+        echo "RESULT kvm-throughput-out-exits ${e_out%% *} exits/MB"
+    fi
     echo "RESULT $TARGET-throughput-in $(gbits "$t_in") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_in / $t_in }") vs linux-veth"
     echo "RESULT $TARGET-throughput-out $(gbits "$t_out") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $v_out / $t_out }") vs linux-veth"
     echo "RESULT $TARGET-throughput-in-ipv6 $(gbits "$t_in6") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $t_in / $t_in6 }") vs ipv4"
     echo "RESULT $TARGET-throughput-out-ipv6 $(gbits "$t_out6") Gbit/s ratio $(awk "BEGIN { printf \"%.2f\", $t_out / $t_out6 }") vs ipv4"
+    if [ "$TARGET" = kvm ]; then
+        # Issue 23: the same transfers against iperf3 in the Linux guest (Benchmarks/linux-guest.sh), both
+        # VMs under GUEST_ACCEL, GUEST_BYTES each way (TCG is slow); the client is nc for Swiftlet's bulk
+        # sink and source as above, iperf3 for iperf3.
+        GUEST_BYTES=${SWIFTLET_GUEST_BYTES:-100000000}
+        echo "the bulk kernel against iperf3 in a Linux guest, $GUEST_BYTES bytes each way, both under $GUEST_ACCEL ($GUEST_ACCEL_WHY):"
+        if [ "$GUEST_ACCEL" != kvm ]; then
+            kill "$bulk_pid" 2>/dev/null || true
+            for _ in $(seq 50); do ip -n "$NS_TAP" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+            spawn bulk-guest-accel ip netns exec "$NS_TAP" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" Tests/Apps/bulk
+            bulk_pid=${started[-1]}
+            wait_for bulk-guest-accel 120 "sink on 5001"
+        fi
+        g_in=$(seconds sh -c "head -c $GUEST_BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
+        g_out=$(seconds sh -c "echo $GUEST_BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
+        kill "$bulk_pid" 2>/dev/null || true
+        for _ in $(seq 50); do ip -n "$NS_TAP" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        mkdir -p "$WORK/guest"
+        # Its output on the console, without interval reports: with -D, or with its output to /dev/null or
+        # a file, the server in this initramfs ended after its first test.
+        printf '#!/bin/sh\n(iperf3 -s -i 0 2>&1 &)\nsleep 1\necho "linux-guest: serving iperf3 on port 5201"\nexec sleep 1000000\n' >"$WORK/guest/start"
+        chmod +x "$WORK/guest/start"
+        start_linux_guest linux-guest "$NS_TAP" "$WORK/guest"
+        # The receiver's rate from iperf3's summary, Gbit/s.
+        iperf_gbits() { ip netns exec "$NS_TAP" iperf3 -c 10.0.0.2 -n "$GUEST_BYTES" -f m "$@" | awk '/receiver/ { printf "%.2f", $(NF-2) / 1000 }'; }
+        sleep 1
+        i_in=$(iperf_gbits)
+        i_out=$(iperf_gbits -R)
+        stop_linux_guest
+        gg() { awk "BEGIN { printf \"%.2f\", $GUEST_BYTES * 8 / $1 / 1e9 }"; }
+        echo "  Linux -> Swiftlet kernel ($GUEST_ACCEL): $(gg "$g_in") Gbit/s; Linux -> Linux guest iperf3: $i_in Gbit/s"
+        echo "  Swiftlet kernel -> Linux ($GUEST_ACCEL): $(gg "$g_out") Gbit/s; Linux guest iperf3 -> Linux: $i_out Gbit/s"
+        echo "RESULT kvm-throughput-guest-$GUEST_ACCEL-in $(gg "$g_in") Gbit/s ratio $(ratio "$(gg "$g_in")" "$i_in") vs linux-guest-iperf3"
+        echo "RESULT kvm-throughput-guest-$GUEST_ACCEL-out $(gg "$g_out") Gbit/s ratio $(ratio "$(gg "$g_out")" "$i_out") vs linux-guest-iperf3"
+    fi
 elif [ "$what" = latency ]; then
     "$SWIFTLET" build --target tap Examples/echo >/dev/null 2>&1
     start_tap_app echo "$NS_TAP" Examples/echo "listening on TCP"

@@ -28,6 +28,8 @@ struct QEMU {
     var tap: String?
     var disk: String?
     var legacyVirtio = true
+    /// `--qmp PATH`: one more QMP server socket, for tools (the run's watcher has its own).
+    var qmp: String?
     var commandLine: [String] = []
     /// The user QEMU becomes once the machine is built (-runas: /dev/kvm, the tap, the kernel and the
     /// disk are open by then), with no supplementary groups.
@@ -67,6 +69,7 @@ struct QEMU {
         if let disk {
             a += ["-drive", "id=disk0,file=\(disk),format=raw,if=none,cache=writeback", "-device", "virtio-blk-device,drive=disk0"]
         }
+        if let qmp { a += ["-qmp", "unix:\(qmp),server=on,wait=off"] }
         if let runAs { a += ["-runas", runAs.argument] }
         a += ["-kernel", image.path]
         if !commandLine.isEmpty { a += ["-append", commandLine.joined(separator: " ")] }

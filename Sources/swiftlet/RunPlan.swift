@@ -30,6 +30,8 @@ struct RunRequest: Equatable {
     var memory = 256
     var modernVirtio = false
     var bootReport = false
+    /// `--qmp PATH`: a QMP socket for tools besides the run's own watcher.
+    var qmp: String? = nil
     var memoryReport = false
     /// `--port` as given (HOST:GUEST or PORT).
     var forwards: [String] = []
@@ -38,8 +40,8 @@ struct RunRequest: Equatable {
 
     /// Refuses options the target does not take; needs no manifest, so it comes before the manifest is read.
     func checkTargetOptions() throws {
-        if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport) {
-            throw CLIError("--disk, --accel, --modern-virtio and --boot-report apply to the kvm target")
+        if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport || qmp != nil) {
+            throw CLIError("--disk, --accel, --modern-virtio, --boot-report and --qmp apply to the kvm target")
         }
         if target == .kvm && (impair != nil || store != nil) {
             throw CLIError("--impair and --store apply to the hosted targets")
@@ -125,6 +127,7 @@ struct RunPlan: Equatable {
         var tap: String?
         var disk: String?
         var legacyVirtio: Bool
+        var qmp: String? = nil
     }
 
     let target: Target
@@ -169,6 +172,7 @@ struct RunPlan: Equatable {
         qemu.tap = machine.tap
         qemu.disk = machine.disk
         qemu.legacyVirtio = machine.legacyVirtio
+        qemu.qmp = machine.qmp
         qemu.commandLine = arguments(runAs: runAs)
         qemu.runAs = runAs
         return .qemu(qemu)
@@ -193,7 +197,7 @@ struct RunPlan: Equatable {
                 accelerator = a
             }
             machine = Machine(accelerator: accelerator, forced: request.accel != nil, memoryMiB: request.memory,
-                              disk: request.disk, legacyVirtio: !request.modernVirtio)
+                              disk: request.disk, legacyVirtio: !request.modernVirtio, qmp: request.qmp)
         }
         let forwards = try request.forwards.map { try PortForward(parsing: $0) }
         let needsTap = target == .tap || (target == .kvm && manifest.has(.network))
