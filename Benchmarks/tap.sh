@@ -93,7 +93,7 @@ if [ "$what" = throughput ]; then
         mkdir -p "$WORK/guest"
         # Its output on the console, without interval reports: with -D, or with its output to /dev/null or
         # a file, the server in this initramfs ended after its first test.
-        printf '#!/bin/sh\n(iperf3 -s -i 0 2>&1 &)\nsleep 1\necho "linux-guest: serving iperf3 on port 5201"\nexec sleep 1000000\n' >"$WORK/guest/start"
+        printf '#!/bin/sh\n(iperf3 -s -i 0 2>&1 &)\nuntil netstat -ltn | grep -q :5201; do sleep 0.2; done\necho "linux-guest: serving iperf3 on port 5201"\nexec sleep 1000000\n' >"$WORK/guest/start"
         chmod +x "$WORK/guest/start"
         start_linux_guest linux-guest "$NS_TAP" "$WORK/guest"
         # The receiver's rate from iperf3's summary, Gbit/s.

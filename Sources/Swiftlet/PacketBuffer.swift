@@ -20,6 +20,10 @@ public struct PacketBuffer: Sendable {
     public private(set) var start: Int
     /// Index one past the last byte of the packet.
     public private(set) var end: Int
+    /// A received frame whose TCP or UDP checksum the device vouches for: virtio-net's NEEDS_CSUM (the
+    /// host's own data, its checksum never computed, as Linux's CHECKSUM_PARTIAL) or DATA_VALID (checked
+    /// by the device). The stack then skips that one check; the IP header's checksum is still verified.
+    public var checksumVerified = false
 
     /// An empty packet with `headroom` bytes free in front and `capacity - headroom` behind.
     public init(capacity: Int, headroom: Int) {

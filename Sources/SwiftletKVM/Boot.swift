@@ -1,7 +1,8 @@
 // SwiftletKVM: the set-up the generated `main` of a kvm kernel calls, so that generated files stay a
 // few readable lines: the command line (from the PVH start info; QEMU's -append) and the network.
 //
-//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--report boot|memory]... [-- APPLICATION ARGUMENTS]
+//   [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--report boot|memory]...
+//   [--offload all|none|NAME,...] [-- APPLICATION ARGUMENTS]
 //
 // A bad command line prints one line and exits 2; a missing device exits 1 with a line naming the fix.
 
@@ -20,6 +21,8 @@ public enum Boot {
 
     /// `--report memory` was given: the network's driver prints a `MemoryReport` line when it changes.
     nonisolated(unsafe) static var reportsMemory = false
+    /// `--offload SPEC`: the virtio-net offloads the driver may negotiate (NetworkOffloads; default all).
+    nonisolated(unsafe) static var offloads = NetworkOffloads.all
 
     /// The parsed command line, or exit 2 with a one-line message. The kernel's own flag, repeatable:
     /// `--report boot` prints boot timing and heap use at exit (Benchmarks/run boot); `--report memory`
@@ -28,8 +31,13 @@ public enum Boot {
     /// platform.c.)
     public static func options(_ console: SerialConsole) -> LaunchOptions {
         PlatformMetrics.writer = { out in Boot.writeMetrics(&out) }
-        let parsed = LaunchOptions.parse(arguments, flags: ["--report"]) { _, value in
-            if value.sameBytes("boot") {
+        let parsed = LaunchOptions.parse(arguments, flags: ["--report", "--offload"]) { flag, value in
+            if flag.sameBytes("--offload") {
+                switch NetworkOffloads.parse(value) {
+                case .success(let o): offloads = o
+                case .failure(let e): return e.description
+                }
+            } else if value.sameBytes("boot") {
                 kernel_info.report_boot = 1
             } else if value.sameBytes("memory") {
                 reportsMemory = true
@@ -42,7 +50,7 @@ public enum Boot {
         case .success(let o): return o
         case .failure(let e):
             console.log("kernel: " + e.description)
-            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [--report boot|memory]... [-- APPLICATION ARGUMENTS]")
+            console.log("kernel command line: [--ipv4 ADDR/PREFIX] [--gateway ADDR] [--ipv6 ADDR/PREFIX|off] [--gateway6 ADDR] [--tcp SPEC] [--report boot|memory]... [--offload all|none|NAME,...] [-- APPLICATION ARGUMENTS]")
             swiftlet_exit(2)
         }
     }
@@ -144,7 +152,7 @@ public enum Boot {
         }
         let device: VirtioNet
         do throws(VirtioError) {
-            device = try VirtioNet(transport, kernel: kernel, random: entropy.next64())
+            device = try VirtioNet(transport, kernel: kernel, random: entropy.next64(), offloads: offloads)
         } catch {
             fail(console, "virtio-net: " + error.description)
         }
@@ -159,7 +167,7 @@ public enum Boot {
         kernel.add(driver)
         if reportsMemory { driver.reportMemory(now: Kernel.clock()) { (Kernel.heapInUse, Kernel.heapSize) } }
         let address = ipv4.map { $0.network.description } ?? "DHCP"
-        console.log("kernel: virtio-net (" + transport.summary + ") " + device.macAddress.description + " " + address)
+        console.log("kernel: virtio-net (" + transport.summary + ", offloads " + device.offloads.spec + ") " + device.macAddress.description + " " + address)
         return driver
     }
 

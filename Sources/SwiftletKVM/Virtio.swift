@@ -98,6 +98,12 @@ public struct VirtioTransport {
     /// Resets the device and negotiates: offers `wanted` ∩ device features (plus VERSION_1 on modern
     /// transports). Returns the accepted features.
     func negotiate(wanted: UInt64) throws(VirtioError) -> UInt64 {
+        try negotiate { _ in wanted }
+    }
+
+    /// The same, with the features wanted chosen from those the device offers (one feature may only be
+    /// wanted together with another the device may lack).
+    func negotiate(choosing wanted: (_ offered: UInt64) -> UInt64) throws(VirtioError) -> UInt64 {
         write(.status, 0)
         write(.status, Self.acknowledge)
         write(.status, Self.acknowledge | Self.driver)
@@ -111,7 +117,7 @@ public struct VirtioTransport {
             offered |= UInt64(read(.deviceFeatures)) << 32
         }
         let version1: UInt64 = 1 << 32
-        var accepted = offered & wanted
+        var accepted = offered & wanted(offered)
         if !isLegacy {
             guard offered & version1 != 0 else { throw .featuresRefused }
             accepted |= version1

@@ -51,6 +51,7 @@ extension NetworkStack {
         let chain: IPv6Chain
         do throws(WireError) { chain = try packet.walkExtensionHeaders() } catch { counters.malformed += 1; return }
         if case .fragment(let fragment, let dataOffset) = chain {
+            frameChecksumVerified = false  // a device vouches for whole frames only, not what fragments make
             guard let (whole, payload) = reassembly6.add(packet.bytes, fragment, dataOffset: dataOffset, header: header, now: now) else {
                 return
             }

@@ -9,7 +9,8 @@ import SwiftletWire
 
 extension NetworkStack {
     func receiveTCP(_ ip: IPv4Header, _ bytes: Span<UInt8>, now: Instant) {
-        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination) else {
+        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination,
+                                                        checksumVerified: frameChecksumVerified) else {
             counters.malformed += 1
             return
         }
@@ -18,7 +19,8 @@ extension NetworkStack {
 
     /// A segment over IPv6 (to a unicast address of ours: `receiveIPv6` passes no multicast here).
     func receiveTCP(_ ip: IPv6Header, _ bytes: Span<UInt8>, now: Instant) {
-        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination) else {
+        guard let segment = try? TCPSegment(validating: bytes, source: ip.source, destination: ip.destination,
+                                                        checksumVerified: frameChecksumVerified) else {
             counters.malformed += 1
             return
         }

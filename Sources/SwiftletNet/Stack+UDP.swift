@@ -8,7 +8,8 @@ import SwiftletWire
 
 extension NetworkStack {
     func receiveUDP(_ ip: IPv4Header, _ bytes: Span<UInt8>, broadcast: Bool, now: Instant) {
-        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination) else {
+        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination,
+                                                     checksumVerified: frameChecksumVerified) else {
             counters.malformed += 1
             return
         }
@@ -21,7 +22,8 @@ extension NetworkStack {
 
     /// A datagram over IPv6; `invoking` is the whole packet, quoted if the port is closed.
     func receiveUDP(_ ip: IPv6Header, _ bytes: Span<UInt8>, invoking: Span<UInt8>, linkMulticast: Bool, now: Instant) {
-        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination) else {
+        guard let packet = try? UDPPacket(validating: bytes, source: ip.source, destination: ip.destination,
+                                                     checksumVerified: frameChecksumVerified) else {
             counters.malformed += 1
             return
         }

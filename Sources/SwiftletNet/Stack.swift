@@ -111,6 +111,9 @@ public final class NetworkStack<Device: NetworkDevice> {
     @exclusivity(unchecked) var touched: [SocketKey] = []
     @exclusivity(unchecked) var touchesOverflowed = false
     public var recordsTouches = false
+    /// The frame being handled came with `PacketBuffer.checksumVerified`: its TCP or UDP checksum is
+    /// not checked again. Set by `receive(frame:now:checksumVerified:)` for that call only.
+    var frameChecksumVerified = false
     @exclusivity(unchecked) var identification: UInt16
     let secret: (UInt64, UInt64)
     var ephemeralCounter: UInt32 = 0
@@ -183,8 +186,11 @@ public final class NetworkStack<Device: NetworkDevice> {
 
     // MARK: - Input
 
-    /// Handles one received Ethernet frame.
-    public func receive(frame: Span<UInt8>, now: Instant) {
+    /// Handles one received Ethernet frame; `checksumVerified`: the device vouched for its TCP or UDP
+    /// checksum (`PacketBuffer.checksumVerified`).
+    public func receive(frame: Span<UInt8>, now: Instant, checksumVerified: Bool = false) {
+        frameChecksumVerified = checksumVerified
+        defer { frameChecksumVerified = false }
         counters.framesIn += 1
         counters.bytesIn &+= frame.count
         guard let eth = try? EthernetFrame(validating: frame) else { counters.malformed += 1; return }
@@ -237,6 +243,7 @@ public final class NetworkStack<Device: NetworkDevice> {
             return
         }
         if packet.isFragment {
+            frameChecksumVerified = false  // a device vouches for whole frames only, not what fragments make
             guard let (whole, payload) = reassembly.add(header, payload: packet.payload, now: now) else { return }
             deliver(whole, payload.span, broadcast: broadcast, now: now)
         } else {

@@ -64,7 +64,7 @@ public final class StackDriver<Device: NetworkDevice>: RunLoopDriver, @unchecked
         var received = 0
         do throws(NetworkDeviceError) {
             received = try device.receive(limit: receiveBudget) { frame in
-                stack.receive(frame: frame.bytes, now: now)
+                stack.receive(frame: frame.bytes, now: now, checksumVerified: frame.checksumVerified)
             }
         } catch {
             log("network: device error: " + error.description)

@@ -41,30 +41,33 @@ public struct TCPSegment: ~Escapable {
         static let minimumLength = 20
     }
 
-    /// `bytes` is the whole segment (the IPv4 payload); the checksum is verified against the pseudo-header.
+    /// `bytes` is the whole segment (the IPv4 payload); the checksum is verified against the pseudo-header
+    /// unless `checksumVerified` (the device vouched for it: `PacketBuffer.checksumVerified`).
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>, source: IPv4Address, destination: IPv4Address) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, source: IPv4Address, destination: IPv4Address, checksumVerified: Bool = false) throws(WireError) {
         try self.init(validating: bytes, pseudoHeader: .pseudoHeader(source: source, destination: destination,
-                                                                      protocol: .tcp, length: bytes.count))
+                                                                      protocol: .tcp, length: bytes.count), checksumVerified: checksumVerified)
     }
 
     /// Over IPv6 (RFC 8200 §8.1 pseudo-header).
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address, checksumVerified: Bool = false) throws(WireError) {
         try self.init(validating: bytes, pseudoHeader: .pseudoHeader(source: source, destination: destination,
-                                                                      protocol: .tcp, length: bytes.count))
+                                                                      protocol: .tcp, length: bytes.count), checksumVerified: checksumVerified)
     }
 
     /// With the checksum primed by the network layer's pseudo-header for this segment.
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>, pseudoHeader: InternetChecksum) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, pseudoHeader: InternetChecksum, checksumVerified: Bool = false) throws(WireError) {
         try require(bytes, Field.minimumLength, .tcp)
         let headerLength = Int(bytes.u8(Field.offsetFlags) >> 4) * 4
         guard headerLength >= Field.minimumLength else { throw .badLength(.tcp) }
         try require(bytes, headerLength, .tcp)
-        var sum = pseudoHeader
-        sum.add(bytes)
-        guard sum.verifies else { throw .badChecksum(.tcp) }
+        if !checksumVerified {
+            var sum = pseudoHeader
+            sum.add(bytes)
+            guard sum.verifies else { throw .badChecksum(.tcp) }
+        }
         options = try TCPOptions(parsing: bytes.extracting(Field.minimumLength..<headerLength))
         self.bytes = bytes
     }

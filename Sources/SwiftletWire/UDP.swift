@@ -10,34 +10,36 @@ public struct UDPPacket: ~Escapable {
     public let bytes: Span<UInt8>
     static let headerLength = 8
 
-    /// Validates lengths and, when the checksum field is non-zero, the checksum against the pseudo-header.
+    /// Validates lengths and, when the checksum field is non-zero, the checksum against the pseudo-header;
+    /// not the checksum when `checksumVerified` (the device vouched for it: `PacketBuffer.checksumVerified`).
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>, source: IPv4Address, destination: IPv4Address) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, source: IPv4Address, destination: IPv4Address, checksumVerified: Bool = false) throws(WireError) {
         try self.init(checking: bytes, zeroAllowed: true,
                       pseudoHeader: .pseudoHeader(source: source, destination: destination, protocol: .udp,
-                                                  length: UDPPacket.lengthField(bytes)))
+                                                  length: UDPPacket.lengthField(bytes)), checksumVerified: checksumVerified)
     }
 
-    /// Over IPv6, where the checksum is mandatory: a zero checksum field is refused (RFC 8200 §8.1).
+    /// Over IPv6, where the checksum is mandatory: a zero checksum field is refused (RFC 8200 §8.1), unless
+    /// the device vouched for the checksum (a partial one may be anything).
     @_lifetime(copy bytes)
-    public init(validating bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address) throws(WireError) {
+    public init(validating bytes: Span<UInt8>, source: IPv6Address, destination: IPv6Address, checksumVerified: Bool = false) throws(WireError) {
         try self.init(checking: bytes, zeroAllowed: false,
                       pseudoHeader: .pseudoHeader(source: source, destination: destination, protocol: .udp,
-                                                  length: UDPPacket.lengthField(bytes)))
+                                                  length: UDPPacket.lengthField(bytes)), checksumVerified: checksumVerified)
     }
 
     /// The Length field, or 0 when the header is not all there (the check below then fails).
     static func lengthField(_ bytes: Span<UInt8>) -> Int { bytes.count >= headerLength ? Int(bytes.u16(4)) : 0 }
 
     @_lifetime(copy bytes)
-    init(checking bytes: Span<UInt8>, zeroAllowed: Bool, pseudoHeader: InternetChecksum) throws(WireError) {
+    init(checking bytes: Span<UInt8>, zeroAllowed: Bool, pseudoHeader: InternetChecksum, checksumVerified: Bool = false) throws(WireError) {
         try require(bytes, UDPPacket.headerLength, .udp)
         let length = Int(bytes.u16(4))
         guard length >= UDPPacket.headerLength else { throw .badLength(.udp) }
         guard length <= bytes.count else { throw .truncated(.udp, needed: length, available: bytes.count) }
         let datagram = bytes.extracting(0..<length)
-        guard zeroAllowed || datagram.u16(6) != 0 else { throw .badChecksum(.udp) }
-        if datagram.u16(6) != 0 {
+        guard checksumVerified || zeroAllowed || datagram.u16(6) != 0 else { throw .badChecksum(.udp) }
+        if !checksumVerified && datagram.u16(6) != 0 {
             var sum = pseudoHeader
             sum.add(datagram)
             guard sum.verifies else { throw .badChecksum(.udp) }

@@ -35,6 +35,7 @@ struct Run: ParsableCommand {
     @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
     @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
     @Flag(help: "kvm: print boot timing and heap use when the kernel exits.") var bootReport = false
+    @Option(help: "kvm: the virtio-net offloads the kernel may use: all (default), none, or names from rx-csum, rx-tso.") var offload: String?
     @Option(help: "kvm: also serve QMP on this Unix socket, for monitoring (query-stats: the VM's exits by kind).") var qmp: String?
     @Flag(help: "tap, kvm: print heap, TCP memory and connection count each second they change.") var memoryReport = false
     @Option(name: .customLong("port"), help: "Forward 127.0.0.1:HOST to the application's TCP port GUEST (HOST:GUEST, e.g. 8080:80; repeatable).")
@@ -44,7 +45,7 @@ struct Run: ParsableCommand {
     /// The options as values, for the planning.
     func runRequest(_ target: Target) -> RunRequest {
         RunRequest(target: target, ipv4: ipv4, gateway: gateway, ipv6: ipv6, gateway6: gateway6, dhcp: dhcp, tap: tap, impair: impair,
-                   tcp: tcp, store: store, disk: disk, accel: accel, memory: memory, modernVirtio: modernVirtio, bootReport: bootReport, qmp: qmp,
+                   tcp: tcp, store: store, disk: disk, accel: accel, memory: memory, modernVirtio: modernVirtio, bootReport: bootReport, qmp: qmp, offload: offload,
                    memoryReport: memoryReport, forwards: forwards, applicationArguments: applicationArguments)
     }
 

@@ -32,6 +32,8 @@ struct RunRequest: Equatable {
     var bootReport = false
     /// `--qmp PATH`: a QMP socket for tools besides the run's own watcher.
     var qmp: String? = nil
+    /// `--offload SPEC` for the kernel's virtio-net (checked here).
+    var offload: String? = nil
     var memoryReport = false
     /// `--port` as given (HOST:GUEST or PORT).
     var forwards: [String] = []
@@ -40,9 +42,10 @@ struct RunRequest: Equatable {
 
     /// Refuses options the target does not take; needs no manifest, so it comes before the manifest is read.
     func checkTargetOptions() throws {
-        if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport || qmp != nil) {
-            throw CLIError("--disk, --accel, --modern-virtio, --boot-report and --qmp apply to the kvm target")
+        if target != .kvm && (disk != nil || accel != nil || modernVirtio || bootReport || qmp != nil || offload != nil) {
+            throw CLIError("--disk, --accel, --modern-virtio, --boot-report, --qmp and --offload apply to the kvm target")
         }
+        if let offload, case .failure(let e) = NetworkOffloads.parse(offload) { throw CLIError(e.description) }
         if target == .kvm && (impair != nil || store != nil) {
             throw CLIError("--impair and --store apply to the hosted targets")
         }
@@ -137,6 +140,8 @@ struct RunPlan: Equatable {
     var store: String? = nil
     /// `--report` values: boot, memory.
     var reports: [String] = []
+    /// kvm: `--offload SPEC` for the kernel.
+    var offload: String? = nil
     var applicationArguments: [String] = []
     /// As root on tap and kvm, the application or QEMU becomes another user (RunAs.swift) once its devices
     /// are open; the account is chosen after planning, as choosing it may create it.
@@ -153,6 +158,7 @@ struct RunPlan: Equatable {
         if let store { arguments += ["--store", store] }
         if target == .tap, let runAs { arguments += ["--user", runAs.argument] }
         for report in reports { arguments += ["--report", report] }
+        if let offload { arguments += ["--offload", offload] }
         if !applicationArguments.isEmpty { arguments += ["--"] + applicationArguments }
         return arguments
     }
@@ -252,6 +258,7 @@ struct RunPlan: Equatable {
         if !needed.isEmpty { steps.append(.forward(needed, to: guestAddress)) }
         store = request.store
         if request.bootReport { reports.append("boot") }
+        offload = request.offload
         if request.memoryReport { reports.append("memory") }
         applicationArguments = request.applicationArguments
         dropsRoot = host.isRoot && target != .unix

@@ -182,8 +182,8 @@ private func fragment(_ id: UInt16, offset: Int, _ length: Int, more: Bool = tru
 }
 
 /// A stack on a fake device, with a gateway whose MAC it already knows, so that any answer it tried to
-/// send would reach the wire.
-private final class LoneStack {
+/// send would reach the wire. (OffloadTests use it too.)
+final class LoneStack {
     static let address = IPv4Address(10, 0, 0, 2)
     static let gateway = IPv4Address(10, 0, 0, 254)
     static let gatewayMAC = MACAddress(2, 0, 0, 0, 0, 0xfe)
@@ -207,17 +207,19 @@ private final class LoneStack {
     }
 
     /// Delivers an IPv4 datagram from `from`; `transport` writes the payload (and its checksum).
-    func deliver(from: IPv4Address, protocol proto: IPProtocol, length: Int,
-                 transport: (inout MutableSpan<UInt8>) throws(WireError) -> Void) throws {
+    /// `checksumVerified`: as a device that vouched for the TCP or UDP checksum hands it over; `header`
+    /// replaces the IPv4 header (fragments).
+    func deliver(from: IPv4Address, protocol proto: IPProtocol, length: Int, checksumVerified: Bool = false,
+                 header: IPv4Header? = nil, transport: (inout MutableSpan<UInt8>) throws(WireError) -> Void) throws {
         var frame = [UInt8](repeating: 0, count: 14 + 20 + length)
         var span = frame.mutableSpan
         try EthernetHeader(destination: device.macAddress, source: Self.gatewayMAC, etherType: .ipv4).emit(into: &span)
         var ip = span._mutatingExtracting(14..<34)
-        try IPv4Header(identification: 1, protocol: proto, source: from, destination: Self.address,
-                       payloadLength: length).emit(into: &ip)
+        try (header ?? IPv4Header(identification: 1, protocol: proto, source: from, destination: Self.address,
+                                  payloadLength: length)).emit(into: &ip)
         var payload = span._mutatingExtracting(34..<(34 + length))
         try transport(&payload)
-        stack.receive(frame: frame.span, now: now)
+        stack.receive(frame: frame.span, now: now, checksumVerified: checksumVerified)
         stack.poll(now: now)
     }
 

@@ -34,6 +34,29 @@ private func established() -> (TCPConnection, TCPConnection) {
 }
 
 @Suite struct TCPStateTests {
+    /// Issue 23: a segment over our MSS is several a device coalesced (virtio-net's GUEST_TSO) and is
+    /// acknowledged at once, as two full-sized segments would be (RFC 5681 §4.2); one full-sized segment
+    /// alone waits for the delayed ACK.
+    @Test func aCoalescedSegmentIsAcknowledgedAtOnce() {
+        let mss = 1460
+        var (client, server) = established()
+        #expect(client.write([UInt8](repeating: 1, count: 2 * mss).span, now: t0) == 2 * mss)
+        let two = client.drainOutbox()
+        #expect(two.map(\.payload.count) == [mss, mss])
+        let merged = two[0].payload + two[1].payload
+        server.handle(two[0].header, payload: merged.span, now: t0)
+        let acks = server.drainOutbox()
+        #expect(acks.count == 1)
+        #expect(acks.first?.header.acknowledgmentNumber == two[0].header.sequenceNumber + 2 * mss)
+
+        var (client2, server2) = established()
+        #expect(client2.write([UInt8](repeating: 1, count: mss).span, now: t0) == mss)
+        let one = client2.drainOutbox()
+        let payload = one[0].payload
+        server2.handle(one[0].header, payload: payload.span, now: t0)
+        #expect(server2.drainOutbox().isEmpty, "one full-sized segment waits for the delayed ACK")
+    }
+
     /// Nagle with Minshall's variant: a write of one full segment and a short tail sends both at once (the
     /// tail need not wait for the peer's delayed ACK); a further small write waits while that tail is
     /// unacknowledged, and goes when it is acknowledged.

@@ -67,11 +67,17 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
         #expect(refusal { try RunRequest(target: .unix, memoryReport: true).checkTargetOptions() }
                 == "--memory-report applies to the tap and kvm targets (Swiftlet's own stack)")
         #expect(refusal { try RunRequest(target: .tap, disk: "d.img").checkTargetOptions() }
-                == "--disk, --accel, --modern-virtio, --boot-report and --qmp apply to the kvm target")
+                == "--disk, --accel, --modern-virtio, --boot-report, --qmp and --offload apply to the kvm target")
         #expect(refusal { try RunRequest(target: .unix, bootReport: true).checkTargetOptions() }
-                == "--disk, --accel, --modern-virtio, --boot-report and --qmp apply to the kvm target")
+                == "--disk, --accel, --modern-virtio, --boot-report, --qmp and --offload apply to the kvm target")
         #expect(refusal { try RunRequest(target: .tap, qmp: "/tmp/q.sock").checkTargetOptions() }
-                == "--disk, --accel, --modern-virtio, --boot-report and --qmp apply to the kvm target")
+                == "--disk, --accel, --modern-virtio, --boot-report, --qmp and --offload apply to the kvm target")
+        #expect(refusal { try RunRequest(target: .unix, offload: "none").checkTargetOptions() }
+                == "--disk, --accel, --modern-virtio, --boot-report, --qmp and --offload apply to the kvm target")
+        #expect(refusal { try RunRequest(target: .kvm, offload: "rx-tso").checkTargetOptions() }
+                == "--offload 'rx-tso': rx-tso needs rx-csum (virtio-net's GUEST_TSO requires GUEST_CSUM)")
+        #expect(refusal { try RunRequest(target: .kvm, offload: "rx-csum,tx").checkTargetOptions() }
+                == "--offload 'rx-csum,tx': all, none, or names from rx-csum, rx-tso separated by commas")
         #expect(refusal { try RunRequest(target: .kvm, store: "site").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .kvm, impair: "loss=1%").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .tap, memoryReport: true).checkTargetOptions() } == nil)
@@ -220,7 +226,7 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
     @Test func kernelWithoutNetworkAsAUser() throws {
         var host = RunHost(isRoot: false)
         host.accelerator = .kvm
-        let p = try plan(RunRequest(target: .kvm, accel: "tcg", memory: 64, modernVirtio: true, bootReport: true, qmp: "/tmp/q.sock",
+        let p = try plan(RunRequest(target: .kvm, accel: "tcg", memory: 64, modernVirtio: true, bootReport: true, qmp: "/tmp/q.sock", offload: "rx-csum",
                                     applicationArguments: ["--greeting", "hi"]), hello, host: host)
         #expect(p.steps == [])
         #expect(p.dropsRoot == false)
@@ -229,7 +235,7 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
         #expect(q.arguments == ["-M", "microvm,auto-kernel-cmdline=off", "-m", "64M", "-nodefaults", "-no-user-config", "-no-reboot",
                                 "-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                                 "-accel", "tcg", "-cpu", "max", "-global", "virtio-mmio.force-legacy=false", "-qmp", "unix:/tmp/q.sock,server=on,wait=off",
-                                "-kernel", "/app/.swiftlet/kvm/echo.kernel", "-append", "--report boot -- --greeting hi"])
+                                "-kernel", "/app/.swiftlet/kvm/echo.kernel", "-append", "--report boot --offload rx-csum -- --greeting hi"])
     }
 
     @Test func diskOnTheBlockDevice() throws {

@@ -408,7 +408,9 @@ extension TCPConnection {
             guard taken > 0 else { memoryDrops += 1; ackNow = true; return }
             if taken < length { memoryDrops += 1 }
             rcvNxt = rcvNxt + taken
-            segmentsSinceAck += 1
+            // A segment over our MSS is several the device coalesced (virtio-net's GUEST_TSO): ACK it at
+            // once, as the two full-sized segments it stands for at least (RFC 5681 §4.2).
+            segmentsSinceAck += length > configuration.maximumSegmentSize ? 2 : 1
             if quickAcks > 0 { quickAcks -= 1; ackNow = true }
             if !outOfOrder.isEmpty {
                 pullOutOfOrder()

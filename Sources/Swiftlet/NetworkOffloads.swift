@@ -1,0 +1,53 @@
+// Swiftlet: `--offload SPEC`, which of a network device's offloads Swiftlet's own stack may use (the kvm
+// target's virtio-net; docs/ARCHITECTURE.md, "virtio-net offloads"):
+//
+//   --offload all | none | NAME[,NAME]...      (the names given are on, the others off; default all)
+//
+//   rx-csum  the device vouches for received TCP and UDP checksums (virtio-net GUEST_CSUM: the host's
+//            own data comes with its checksum left to compute, NEEDS_CSUM, or checked, DATA_VALID), so
+//            the stack does not sum those bytes again
+//   rx-tso   the device hands over TCP segments of up to 64 KiB that the host never cut into frames
+//            (GUEST_TSO4, GUEST_TSO6, in mergeable receive buffers, MRG_RXBUF); needs rx-csum
+//
+// Each can be switched off to compare or to work around a device; the stack works the same without.
+
+public struct NetworkOffloads: Sendable, Equatable {
+    public var receiveChecksum: Bool
+    public var receiveSegmentation: Bool
+
+    public init(receiveChecksum: Bool, receiveSegmentation: Bool) {
+        self.receiveChecksum = receiveChecksum
+        self.receiveSegmentation = receiveSegmentation
+    }
+
+    public static let all = NetworkOffloads(receiveChecksum: true, receiveSegmentation: true)
+    public static let none = NetworkOffloads(receiveChecksum: false, receiveSegmentation: false)
+
+    /// "rx-csum,rx-tso", "none": the spec that gives these settings back.
+    public var spec: String {
+        var names: [String] = []
+        if receiveChecksum { names.append("rx-csum") }
+        if receiveSegmentation { names.append("rx-tso") }
+        return names.isEmpty ? "none" : names.joined(separator: ",")
+    }
+
+    /// Parses SPEC (byte-wise, as TCPTuning does: no Unicode tables in kernels).
+    public static func parse(_ spec: String) -> Result<NetworkOffloads, UsageError> {
+        if spec.sameBytes("all") { return .success(.all) }
+        if spec.sameBytes("none") { return .success(.none) }
+        var o = NetworkOffloads.none
+        for item in spec.utf8.split(separator: 0x2C, omittingEmptySubsequences: false) {  // ","
+            let name = String(decoding: item, as: UTF8.self)
+            switch ByteKey(name) {
+            case "rx-csum": o.receiveChecksum = true
+            case "rx-tso": o.receiveSegmentation = true
+            default:
+                return .failure(UsageError("--offload '" + spec + "': all, none, or names from rx-csum, rx-tso separated by commas"))
+            }
+        }
+        if o.receiveSegmentation && !o.receiveChecksum {
+            return .failure(UsageError("--offload '" + spec + "': rx-tso needs rx-csum (virtio-net's GUEST_TSO requires GUEST_CSUM)"))
+        }
+        return .success(o)
+    }
+}
