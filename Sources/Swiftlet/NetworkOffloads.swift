@@ -8,26 +8,31 @@
 //            the stack does not sum those bytes again
 //   rx-tso   the device hands over TCP segments of up to 64 KiB that the host never cut into frames
 //            (GUEST_TSO4, GUEST_TSO6, in mergeable receive buffers, MRG_RXBUF); needs rx-csum
+//   tx-tso   consecutive full segments of a connection go to the device as one frame of up to 64 KiB
+//            that the host cuts back into them (CSUM, HOST_TSO4, HOST_TSO6)
 //
 // Each can be switched off to compare or to work around a device; the stack works the same without.
 
 public struct NetworkOffloads: Sendable, Equatable {
     public var receiveChecksum: Bool
     public var receiveSegmentation: Bool
+    public var transmitSegmentation: Bool
 
-    public init(receiveChecksum: Bool, receiveSegmentation: Bool) {
+    public init(receiveChecksum: Bool, receiveSegmentation: Bool, transmitSegmentation: Bool) {
         self.receiveChecksum = receiveChecksum
         self.receiveSegmentation = receiveSegmentation
+        self.transmitSegmentation = transmitSegmentation
     }
 
-    public static let all = NetworkOffloads(receiveChecksum: true, receiveSegmentation: true)
-    public static let none = NetworkOffloads(receiveChecksum: false, receiveSegmentation: false)
+    public static let all = NetworkOffloads(receiveChecksum: true, receiveSegmentation: true, transmitSegmentation: true)
+    public static let none = NetworkOffloads(receiveChecksum: false, receiveSegmentation: false, transmitSegmentation: false)
 
-    /// "rx-csum,rx-tso", "none": the spec that gives these settings back.
+    /// "rx-csum,rx-tso,tx-tso", "none": the spec that gives these settings back.
     public var spec: String {
         var names: [String] = []
         if receiveChecksum { names.append("rx-csum") }
         if receiveSegmentation { names.append("rx-tso") }
+        if transmitSegmentation { names.append("tx-tso") }
         return names.isEmpty ? "none" : names.joined(separator: ",")
     }
 
@@ -41,8 +46,9 @@ public struct NetworkOffloads: Sendable, Equatable {
             switch ByteKey(name) {
             case "rx-csum": o.receiveChecksum = true
             case "rx-tso": o.receiveSegmentation = true
+            case "tx-tso": o.transmitSegmentation = true
             default:
-                return .failure(UsageError("--offload '" + spec + "': all, none, or names from rx-csum, rx-tso separated by commas"))
+                return .failure(UsageError("--offload '" + spec + "': all, none, or names from rx-csum, rx-tso, tx-tso separated by commas"))
             }
         }
         if o.receiveSegmentation && !o.receiveChecksum {

@@ -22,12 +22,16 @@ public enum VirtioError: Error, Equatable, CustomStringConvertible {
     case noDevice(kind: String)
     case featuresRefused
     case queueUnavailable(index: Int)
+    case queueTooSmall(index: Int, size: Int, needed: Int)
 
     public var description: String {
         switch self {
         case .noDevice(let kind): return "no virtio-mmio " + kind.description + " device (QEMU: -device virtio-" + kind.description + "-device,...)"
         case .featuresRefused: return "the device refused the features the driver needs"
         case .queueUnavailable(let i): return "the device has no queue " + i.description
+        case .queueTooSmall(let i, let size, let needed):
+            return "queue " + i.description + " holds " + size.description + " buffers, fewer than the " + needed.description
+                + " a 64 KiB segment spans (--offload without rx-tso avoids it)"
         }
     }
 }

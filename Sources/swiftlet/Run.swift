@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
     @Option(help: "kvm: the machine's memory in MiB.") var memory: Int = 256
     @Flag(help: "kvm: offer virtio 1.x (modern) devices instead of legacy ones.") var modernVirtio = false
     @Flag(help: "kvm: print boot timing and heap use when the kernel exits.") var bootReport = false
-    @Option(help: "kvm: the virtio-net offloads the kernel may use: all (default), none, or names from rx-csum, rx-tso.") var offload: String?
+    @Option(help: "kvm: the virtio-net offloads the kernel may use: all (default), none, or names from rx-csum, rx-tso, tx-tso.") var offload: String?
     @Option(help: "kvm: also serve QMP on this Unix socket, for monitoring (query-stats: the VM's exits by kind).") var qmp: String?
     @Flag(help: "tap, kvm: print heap, TCP memory and connection count each second they change.") var memoryReport = false
     @Option(name: .customLong("port"), help: "Forward 127.0.0.1:HOST to the application's TCP port GUEST (HOST:GUEST, e.g. 8080:80; repeatable).")

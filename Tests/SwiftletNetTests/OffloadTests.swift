@@ -78,9 +78,10 @@ private func udp(port: UInt16, checksum: UInt16, _ data: [UInt8]) -> (inout Muta
     @Test func specsParseAndRoundTrip() throws {
         #expect(try NetworkOffloads.parse("all").get() == .all)
         #expect(try NetworkOffloads.parse("none").get() == .none)
-        #expect(try NetworkOffloads.parse("rx-csum").get() == NetworkOffloads(receiveChecksum: true, receiveSegmentation: false))
-        #expect(try NetworkOffloads.parse("rx-tso,rx-csum").get() == .all)
-        for o in [NetworkOffloads.all, .none, NetworkOffloads(receiveChecksum: true, receiveSegmentation: false)] {
+        #expect(try NetworkOffloads.parse("rx-csum").get() == NetworkOffloads(receiveChecksum: true, receiveSegmentation: false, transmitSegmentation: false))
+        #expect(try NetworkOffloads.parse("rx-tso,rx-csum,tx-tso").get() == .all)
+        #expect(try NetworkOffloads.parse("tx-tso").get() == NetworkOffloads(receiveChecksum: false, receiveSegmentation: false, transmitSegmentation: true))
+        for o in [NetworkOffloads.all, .none, NetworkOffloads(receiveChecksum: true, receiveSegmentation: false, transmitSegmentation: false)] {
             #expect(try NetworkOffloads.parse(o.spec).get() == o)
         }
     }
@@ -91,8 +92,8 @@ private func udp(port: UInt16, checksum: UInt16, _ data: [UInt8]) -> (inout Muta
             return nil
         }
         #expect(problem("rx-tso") == "--offload 'rx-tso': rx-tso needs rx-csum (virtio-net's GUEST_TSO requires GUEST_CSUM)")
-        #expect(problem("tso") == "--offload 'tso': all, none, or names from rx-csum, rx-tso separated by commas")
-        #expect(problem("") == "--offload '': all, none, or names from rx-csum, rx-tso separated by commas")
-        #expect(problem("rx-csum,") == "--offload 'rx-csum,': all, none, or names from rx-csum, rx-tso separated by commas")
+        #expect(problem("tso") == "--offload 'tso': all, none, or names from rx-csum, rx-tso, tx-tso separated by commas")
+        #expect(problem("") == "--offload '': all, none, or names from rx-csum, rx-tso, tx-tso separated by commas")
+        #expect(problem("rx-csum,") == "--offload 'rx-csum,': all, none, or names from rx-csum, rx-tso, tx-tso separated by commas")
     }
 }

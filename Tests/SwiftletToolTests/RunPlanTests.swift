@@ -77,7 +77,7 @@ private func forward(_ text: String) -> PortForward { try! PortForward(parsing: 
         #expect(refusal { try RunRequest(target: .kvm, offload: "rx-tso").checkTargetOptions() }
                 == "--offload 'rx-tso': rx-tso needs rx-csum (virtio-net's GUEST_TSO requires GUEST_CSUM)")
         #expect(refusal { try RunRequest(target: .kvm, offload: "rx-csum,tx").checkTargetOptions() }
-                == "--offload 'rx-csum,tx': all, none, or names from rx-csum, rx-tso separated by commas")
+                == "--offload 'rx-csum,tx': all, none, or names from rx-csum, rx-tso, tx-tso separated by commas")
         #expect(refusal { try RunRequest(target: .kvm, store: "site").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .kvm, impair: "loss=1%").checkTargetOptions() } == "--impair and --store apply to the hosted targets")
         #expect(refusal { try RunRequest(target: .tap, memoryReport: true).checkTargetOptions() } == nil)
