@@ -42,7 +42,8 @@ public protocol NetworkDevice: AnyObject {
     func transmit(_ frame: PacketBuffer) throws(NetworkDeviceError)
 
     /// Hands each frame that has already arrived (at most `limit`) to `handler`; never waits.
-    /// Returns how many were handed over.
+    /// Returns how many were handed over. A device with receive segmentation offload (virtio-net's
+    /// GUEST_TSO) may hand over frames larger than `mtu + 18`, up to a 64 KiB IP packet.
     func receive(limit: Int, _ handler: (PacketBuffer) -> Void) throws(NetworkDeviceError) -> Int
 
     /// When the device itself needs a turn of the run loop even if no frame arrives (frames an

@@ -8,8 +8,9 @@
 //            the stack does not sum those bytes again
 //   rx-tso   the device hands over TCP segments of up to 64 KiB that the host never cut into frames
 //            (GUEST_TSO4, GUEST_TSO6, in mergeable receive buffers, MRG_RXBUF); needs rx-csum
-//   tx-tso   consecutive full segments of a connection go to the device as one frame of up to 64 KiB
-//            that the host cuts back into them (CSUM, HOST_TSO4, HOST_TSO6)
+//   tx-tso   consecutive segments of a connection sent in one run-loop turn, each as large as the first
+//            but the last, go to the device as one frame of up to 64 KiB that the host cuts back into
+//            segments of that size (CSUM, HOST_TSO4, HOST_TSO6)
 //
 // Each can be switched off to compare or to work around a device; the stack works the same without.
 
@@ -18,7 +19,7 @@ public struct NetworkOffloads: Sendable, Equatable {
     public var receiveSegmentation: Bool
     public var transmitSegmentation: Bool
 
-    public init(receiveChecksum: Bool, receiveSegmentation: Bool, transmitSegmentation: Bool) {
+    public init(receiveChecksum: Bool, receiveSegmentation: Bool, transmitSegmentation: Bool = false) {
         self.receiveChecksum = receiveChecksum
         self.receiveSegmentation = receiveSegmentation
         self.transmitSegmentation = transmitSegmentation

@@ -218,11 +218,11 @@ final class Virtqueue {
         d.storeBytes(of: 0, toByteOffset: 14, as: UInt16.self)
     }
 
-    /// Chains descriptor `i` to `next`.
-    func chain(_ i: Int, to next: Int) {
+    /// Chains descriptor `i` to `next`; `deviceWrites` as `i` was set (the flags are written, not read
+    /// back from memory the device shares).
+    func chain(_ i: Int, to next: Int, deviceWrites: Bool = false) {
         let d = memory + 16 * i
-        let flags = d.load(fromByteOffset: 12, as: UInt16.self)
-        d.storeBytes(of: flags | 1, toByteOffset: 12, as: UInt16.self)
+        d.storeBytes(of: (deviceWrites ? Self.descriptorWrite : 0) | 1, toByteOffset: 12, as: UInt16.self)
         d.storeBytes(of: UInt16(next), toByteOffset: 14, as: UInt16.self)
     }
 

@@ -104,7 +104,7 @@ public final class VirtioBlock: BlockDevice, @unchecked Sendable {
             queue.setDescriptor(data, address: base + 16, length: r.length, deviceWrites: deviceWrites)
             queue.setDescriptor(status, address: base + 16 + UInt64(r.length), length: 1, deviceWrites: true)
             queue.chain(head, to: data)
-            queue.chain(data, to: status)
+            queue.chain(data, to: status, deviceWrites: deviceWrites)
         } else {  // flush: header and status only; the data descriptor stays unused
             queue.setDescriptor(status, address: base + 16, length: 1, deviceWrites: true)
             queue.chain(head, to: status)

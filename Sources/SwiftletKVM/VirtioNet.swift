@@ -10,13 +10,16 @@
 // MSS, each recorded for SACK and RACK as before, but consecutive TCP segments of one connection sent in
 // a run-loop turn travel as one train: the first frame whole, each next one's payload in a descriptor
 // chained to it, finished (its IP length, its checksum left to the device, PSH of the last segment,
-// a GSO header giving the MSS) when a frame that cannot join comes, when it reaches 64 KiB, or at the
-// turn's end. The host cuts it back into exactly those segments, or takes it whole when it delivers
-// locally: one exit and one write to the tap for up to 45 segments. A segment joins only when its
-// Ethernet, IP and TCP headers (options included) equal the first's but for the sequence number, which
-// continues the train, it carries data, only ACK and PSH are set, and every segment before it was full.
-// Any other frame goes alone behind a zeroed header (10 bytes on legacy transports without MRG_RXBUF,
-// 12 otherwise), as without the offload.
+// a GSO header giving the first segment's size) when a frame that cannot join comes, at 48 segments or
+// 64 KiB, or at the turn's end. The host cuts it into segments of that size (the IPv4 identifications
+// numbered on from the first's, the checksums computed), or keeps it whole where it delivers it
+// locally or to a device that takes such frames: one descriptor chain and one write to the tap for up to
+// 45 segments. A segment joins only when its Ethernet, IP and TCP headers (options included) equal the
+// first's in every field but the sequence number (which continues the train), lengths, identification,
+// checksums and PSH; it carries data, only ACK and PSH are set, and every segment before it was as large
+// as the first. Any other frame goes alone behind a zeroed header (10 bytes on legacy transports without
+// MRG_RXBUF, 12 otherwise), as without the offload. Legacy transports get ANY_LAYOUT, since the header
+// shares a descriptor with the frame.
 //
 // The receive queue keeps every descriptor posted with its own 2 KiB buffer; a received frame is
 // copied out and its buffers offered again at once. Transmit copies the frame into a free 2 KiB
@@ -89,16 +92,18 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
     static let featureHostTSO4: UInt64 = 1 << 11
     static let featureHostTSO6: UInt64 = 1 << 12
     static let featureMergeableBuffers: UInt64 = 1 << 15
+    /// Legacy only (section 2.7.4.1): the header may share a descriptor with the frame.
+    static let featureAnyLayout: UInt64 = 1 << 27
     // Header flags (section 5.1.6).
     static let needsChecksum: UInt8 = 1
     static let dataValid: UInt8 = 2
 
-    /// `random` picks the address when the device offers none; `offloads` says which receive offloads
-    /// may be negotiated.
+    /// `random` picks the address when the device offers none; `offloads` says which offloads may be
+    /// negotiated.
     public init(_ transport: VirtioTransport, kernel: Kernel, random: UInt64, offloads: NetworkOffloads = .all) throws(VirtioError) {
         self.transport = transport
         features = try transport.negotiate { offered in
-            var wanted = Self.featureMAC
+            var wanted = Self.featureMAC | Self.featureAnyLayout
             if offloads.receiveChecksum { wanted |= Self.featureGuestChecksum }
             if offloads.receiveSegmentation, offloads.receiveChecksum,  // GUEST_TSO needs GUEST_CSUM (section 5.1.3.1)
                offered & Self.featureMergeableBuffers != 0, offered & Self.featureGuestChecksum != 0 {
