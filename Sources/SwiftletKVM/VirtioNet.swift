@@ -31,6 +31,7 @@
 
 import _Concurrency
 import Swiftlet
+import SwiftletWire
 import CSwiftletKVM
 
 public final class VirtioNet: NetworkDevice, @unchecked Sendable {
@@ -72,8 +73,9 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
 
     struct Train {
         var head: Int, tail: Int
-        /// Bytes of the IP header (20 or 40) and of the TCP header (options included).
-        let ipHeader: Int, tcpHeader: Int
+        let shape: TrainShape
+        /// The first frame up to its payload (SegmentTrain compares and rewrites these).
+        let headers: [UInt8]
         /// The first segment's payload: the size the host cuts the train into.
         let segmentSize: Int
         var segments = 1
@@ -81,7 +83,6 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
         /// A segment shorter than the first, or with PSH, ended it: nothing more joins.
         var ended = false
         var push = false
-        var tcpStart: Int { 14 + ipHeader }
     }
 
     static let featureChecksum: UInt64 = 1 << 0
@@ -171,26 +172,27 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
                 d = next
             }
         }
-        let shape = features & (Self.featureHostTSO4 | Self.featureHostTSO6) != 0 ? trainShape(frame.bytes) : nil
-        if let shape, let t = train, joins(frame.bytes, shape, t) {
-            if let d = txFree.popLast() {
-                let payload = count - shape.payloadStart
-                frame.bytes.withUnsafeBytes {
-                    (txBuffers + d * bufferSize).copyMemory(from: $0.baseAddress! + shape.payloadStart, byteCount: payload)
-                }
-                tx.setDescriptor(d, address: address(txBuffers, d), length: payload, deviceWrites: false)
-                tx.chain(t.tail, to: d)
-                txNext[t.tail] = d
-                var grown = t
-                grown.tail = d
-                grown.segments += 1
-                grown.payload += payload
-                grown.push = frame.bytes[shape.tcpStart + 13] & 0x08 != 0
-                grown.ended = payload < t.segmentSize || grown.push
-                train = grown
-                transmitted += 1
-                return
+        let shape = features & (Self.featureHostTSO4 | Self.featureHostTSO6) == 0 ? nil
+            : SegmentTrain.shape(frame.bytes, ipv4: features & Self.featureHostTSO4 != 0, ipv6: features & Self.featureHostTSO6 != 0)
+        if let shape, let t = train, !t.ended, t.segments < Self.trainSegments, !txFree.isEmpty,
+           SegmentTrain.continues(frame.bytes, shape: shape, first: t.headers.span, firstShape: t.shape, payload: t.payload,
+                                  segmentSize: t.segmentSize), let d = txFree.popLast() {
+            let payload = count - shape.payloadStart
+            frame.bytes.withUnsafeBytes {
+                (txBuffers + d * bufferSize).copyMemory(from: $0.baseAddress! + shape.payloadStart, byteCount: payload)
             }
+            tx.setDescriptor(d, address: address(txBuffers, d), length: payload, deviceWrites: false)
+            tx.chain(t.tail, to: d)
+            txNext[t.tail] = d
+            var grown = t
+            grown.tail = d
+            grown.segments += 1
+            grown.payload += payload
+            grown.push = frame.bytes[shape.tcpStart + 13] & 0x08 != 0
+            grown.ended = payload < t.segmentSize || grown.push
+            train = grown
+            transmitted += 1
+            return
         }
         finishTrain()
         guard let d = txFree.popLast() else {
@@ -203,110 +205,27 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
         tx.setDescriptor(d, address: address(txBuffers, d), length: header + count, deviceWrites: false)
         transmitted += 1
         if let shape, frame.bytes[shape.tcpStart + 13] & 0x08 == 0 {  // a train may start here
-            train = Train(head: d, tail: d, ipHeader: shape.tcpStart - 14, tcpHeader: shape.payloadStart - shape.tcpStart,
-                          segmentSize: count - shape.payloadStart, payload: count - shape.payloadStart)
+            let headers = Array(frame.storage[frame.start..<(frame.start + shape.payloadStart)])
+            train = Train(head: d, tail: d, shape: shape, headers: headers, segmentSize: count - shape.payloadStart,
+                          payload: count - shape.payloadStart)
             return
         }
         tx.offer(d, writableLength: 0)
         txOffered = true
     }
 
-    /// Where a frame's TCP header and payload start when it may lead or join a train: IPv4 without
-    /// options and not a fragment, or IPv6 with TCP as its first next header, whose length fields match
-    /// the frame; TCP with data and no flag but ACK and PSH. Nil for any other frame.
-    private func trainShape(_ b: Span<UInt8>) -> (tcpStart: Int, payloadStart: Int)? {
-        guard b.count >= 14 + 20 + 20 else { return nil }
-        let type = UInt16(b[12]) << 8 | UInt16(b[13])
-        let ip: Int
-        if type == 0x0800, features & Self.featureHostTSO4 != 0 {
-            guard b[14] == 0x45, b[23] == 6, (UInt16(b[20]) << 8 | UInt16(b[21])) & 0x3FFF == 0,
-                  Int(UInt16(b[16]) << 8 | UInt16(b[17])) == b.count - 14 else { return nil }
-            ip = 20
-        } else if type == 0x86DD, features & Self.featureHostTSO6 != 0 {
-            guard b.count >= 14 + 40 + 20, b[14] >> 4 == 6, b[20] == 6,
-                  Int(UInt16(b[18]) << 8 | UInt16(b[19])) == b.count - 54 else { return nil }
-            ip = 40
-        } else {
-            return nil
-        }
-        let t = 14 + ip
-        let tcpLength = Int(b[t + 12] >> 4) * 4
-        guard tcpLength >= 20, b.count > t + tcpLength, b[t + 12] & 0x0F == 0, b[t + 13] & 0x10 != 0, b[t + 13] & ~0x18 == 0 else {
-            return nil
-        }
-        return (t, t + tcpLength)
-    }
-
-    /// Whether a frame of `shape` continues `t`: room left, every segment so far full, its headers equal
-    /// to the first's but for the sequence number, which is where the train's data ends.
-    private func joins(_ b: Span<UInt8>, _ shape: (tcpStart: Int, payloadStart: Int), _ t: Train) -> Bool {
-        let payload = b.count - shape.payloadStart
-        guard !t.ended, shape.tcpStart == t.tcpStart, shape.payloadStart - shape.tcpStart == t.tcpHeader,
-              payload <= t.segmentSize, t.segments < Self.trainSegments, !txFree.isEmpty,
-              t.ipHeader + t.tcpHeader + t.payload + payload <= 65535 else { return false }
-        let first = UnsafeRawPointer(txBuffers + t.head * bufferSize + header)
-        func same(_ range: Range<Int>) -> Bool {
-            for i in range where first.load(fromByteOffset: i, as: UInt8.self) != b[i] { return false }
-            return true
-        }
-        let s = t.tcpStart
-        // Ethernet; IPv4: TOS, flags (DF), TTL, protocol, addresses; IPv6: class, flow, next header, hop
-        // limit, addresses; TCP: ports, acknowledgment, offset, window, urgent pointer, options.
-        let ipSame = t.ipHeader == 20 ? same(14..<16) && same(20..<24) && same(26..<34) : same(14..<18) && same(20..<54)
-        guard same(0..<14), ipSame, same(s..<(s + 4)), same((s + 8)..<(s + 13)), same((s + 14)..<(s + 16)),
-              same((s + 18)..<(s + t.tcpHeader)) else { return false }
-        func u32(_ at: Int) -> UInt32 { UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3]) }
-        let firstSequence = UInt32(first.load(fromByteOffset: s + 4, as: UInt8.self)) << 24
-            | UInt32(first.load(fromByteOffset: s + 5, as: UInt8.self)) << 16
-            | UInt32(first.load(fromByteOffset: s + 6, as: UInt8.self)) << 8 | UInt32(first.load(fromByteOffset: s + 7, as: UInt8.self))
-        return u32(s + 4) == firstSequence &+ UInt32(t.payload)
-    }
-
-    /// Offers the train being built: one segment goes as it is; several get the lengths of the whole,
-    /// PSH if the last had it, the TCP checksum field primed with the pseudo-header (the device sums the
-    /// rest, as RFC 9293 §3.1 defines it over each segment it cuts), and the GSO header.
+    /// Offers the train being built: one segment goes as it is; several get their first frame's headers
+    /// rewritten for the whole and the GSO header in front (SegmentTrain.finish).
     private func finishTrain() {
         guard let t = train else { return }
         train = nil
         if t.segments > 1 {
+            var headers = t.headers
+            var span = headers.mutableSpan
+            let gso = SegmentTrain.finish(&span, shape: t.shape, payload: t.payload, segmentSize: t.segmentSize, push: t.push)
             let v = txBuffers + t.head * bufferSize
-            let f = v + header
-            func put16(_ p: UnsafeMutableRawPointer, _ at: Int, _ value: Int, bigEndian: Bool) {
-                let x = UInt16(truncatingIfNeeded: value)
-                p.storeBytes(of: bigEndian ? x.bigEndian : x.littleEndian, toByteOffset: at, as: UInt16.self)
-            }
-            let tcpLength = t.tcpHeader + t.payload
-            var sum: UInt32 = 6 + UInt32(tcpLength)  // pseudo-header: protocol and TCP length
-            func add(_ range: Range<Int>) {
-                for i in stride(from: range.lowerBound, to: range.upperBound, by: 2) {
-                    sum += UInt32(f.load(fromByteOffset: i, as: UInt8.self)) << 8 | UInt32(f.load(fromByteOffset: i + 1, as: UInt8.self))
-                }
-            }
-            if t.ipHeader == 20 {
-                put16(f, 16, 20 + tcpLength, bigEndian: true)
-                put16(f, 24, 0, bigEndian: true)
-                var ipSum: UInt32 = 0
-                for i in stride(from: 14, to: 34, by: 2) {
-                    ipSum += UInt32(f.load(fromByteOffset: i, as: UInt8.self)) << 8 | UInt32(f.load(fromByteOffset: i + 1, as: UInt8.self))
-                }
-                while ipSum > 0xFFFF { ipSum = (ipSum & 0xFFFF) + (ipSum >> 16) }
-                put16(f, 24, Int(~ipSum & 0xFFFF), bigEndian: true)
-                add(26..<34)
-            } else {
-                put16(f, 18, tcpLength, bigEndian: true)
-                add(22..<54)
-            }
-            while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-            put16(f, t.tcpStart + 16, Int(sum), bigEndian: true)
-            if t.push { f.storeBytes(of: f.load(fromByteOffset: t.tcpStart + 13, as: UInt8.self) | 0x08, toByteOffset: t.tcpStart + 13, as: UInt8.self) }
-            // struct virtio_net_hdr (section 5.1.6): NEEDS_CSUM, GSO TCPV4 or TCPV6, the headers' length,
-            // the segment size, where the checksum starts and where in it the sum goes.
-            v.storeBytes(of: Self.needsChecksum, as: UInt8.self)
-            v.storeBytes(of: UInt8(t.ipHeader == 20 ? 1 : 4), toByteOffset: 1, as: UInt8.self)
-            put16(v, 2, t.tcpStart + t.tcpHeader, bigEndian: false)
-            put16(v, 4, t.segmentSize, bigEndian: false)
-            put16(v, 6, t.tcpStart, bigEndian: false)
-            put16(v, 8, 16, bigEndian: false)
+            gso.bytes.withUnsafeBytes { v.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            headers.withUnsafeBytes { (v + header).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             trainsSent += 1
         }
         tx.offer(t.head, writableLength: 0)
