@@ -26,8 +26,9 @@ BIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
 
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=(-accel kvm -cpu host,-arch-capabilities); how=KVM; else accel=(-accel tcg -cpu max); how=TCG; fi
 # The command line `swiftlet run --target kvm` uses (Sources/swiftlet/QEMU.swift).
-qemu=(qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults -no-user-config -no-reboot
-      -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${accel[@]}")
+machine=(qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults -no-user-config -no-reboot
+         -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+qemu=("${machine[@]}" "${accel[@]}")
 
 # One run: prints "wall_ms" then the kernel's output.
 run() {
@@ -45,12 +46,16 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 : >"$WORK/hello"
 : >"$WORK/empty"
-for _ in $(seq "$RUNS"); do
-    out=$(run "${qemu[@]}" -kernel "$HELLO" -append "--report boot")
+# One run of hello on QEMU (the command given): "WALL_MS SLEPT_MS RING3_US MAIN_US FIRST_LINE_US".
+hello_once() {
+    local out wall slept
+    out=$(run "$@" -kernel "$HELLO" -append "--report boot")
     wall=$(echo "$out" | head -1)
     slept=$(echo "$out" | grep -oE 'slept [0-9]+ ms' | grep -oE '[0-9]+')
-    read -r ring3 main first < <(echo "$out" | grep 'boot report' | sed -E 's/.*ring 3 ([0-9]+) us, to main ([0-9]+) us, to first output ([0-9]+) us.*/\1 \2 \3/')
-    echo "$wall $slept $ring3 $main $first" >>"$WORK/hello"
+    echo "$wall $slept $(echo "$out" | grep 'boot report' | sed -E 's/.*ring 3 ([0-9]+) us, to main ([0-9]+) us, to first output ([0-9]+) us.*/\1 \2 \3/')"
+}
+for _ in $(seq "$RUNS"); do
+    hello_once "${qemu[@]}" >>"$WORK/hello"
     run "${qemu[@]}" -kernel "$WORK/empty.kernel" | head -1 >>"$WORK/empty"
 done
 ring3=$(awk '{ print $3 }' "$WORK/hello" | median)
@@ -76,16 +81,11 @@ GUEST_RUNS=${SWIFTLET_GUEST_RUNS:-3}
 read -r gaccel gwhy < <(Benchmarks/linux-guest.sh accel)
 read -r vmlinuz initramfs < <(Benchmarks/linux-guest.sh build)
 if [ "$gaccel" = kvm ]; then gflags=(-accel kvm -cpu host,-arch-capabilities); else gflags=(-accel tcg -cpu max); fi
-gqemu=(qemu-system-x86_64 -M microvm,auto-kernel-cmdline=off -m 256M -nodefaults -no-user-config -no-reboot
-       -display none -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${gflags[@]}")
+gqemu=("${machine[@]}" "${gflags[@]}")
 : >"$WORK/ghello"
 : >"$WORK/glinux"
 for _ in $(seq "$GUEST_RUNS"); do
-    out=$(run "${gqemu[@]}" -kernel "$HELLO" -append "--report boot")
-    wall=$(echo "$out" | head -1)
-    slept=$(echo "$out" | grep -oE 'slept [0-9]+ ms' | grep -oE '[0-9]+')
-    first=$(echo "$out" | grep 'boot report' | sed -E 's/.*to first output ([0-9]+) us.*/\1/')
-    echo "$wall $slept $first" >>"$WORK/ghello"
+    hello_once "${gqemu[@]}" >>"$WORK/ghello"
     # Linux powers off (QEMU status 0, not isa-debug-exit's): timed here rather than by run().
     python3 - "${gqemu[@]}" -kernel "$vmlinuz" -initrd "$initramfs" -append "console=ttyS0 quiet pci=off" >>"$WORK/glinux" <<'PY'
 import re, subprocess, sys, time
@@ -98,7 +98,7 @@ if p.returncode != 0 or not m or "linux-guest: done" not in out: sys.exit("the L
 print("%.2f %d" % (w, float(m.group(1)) * 1e6))
 PY
 done
-gfirst=$(awk '{ print $3 }' "$WORK/ghello" | median)
+gfirst=$(awk '{ print $5 }' "$WORK/ghello" | median)
 ghello=$(awk '{ print $1 - $2 }' "$WORK/ghello" | median)
 linit=$(awk '{ print $2 }' "$WORK/glinux" | median)
 lwhole=$(awk '{ print $1 }' "$WORK/glinux" | median)

@@ -118,14 +118,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         # does; CPU is the whole VM's.
         echo "the dns kernel against NSD in a Linux guest, both under $GUEST_ACCEL ($GUEST_ACCEL_WHY):"
         kvm_ns=$NS
-        guest_kernel=${started[-1]}
-        if [ "$GUEST_ACCEL" != kvm ]; then
-            kill "$guest_kernel" 2>/dev/null || true
-            for _ in $(seq 50); do ip -n "$kvm_ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
-            spawn kvm-guest-accel ip netns exec "$kvm_ns" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" Examples/dns -- --rrl-rate 0
-            guest_kernel=${started[-1]}
-            wait_for kvm-guest-accel 120 "serving example.test."
-        fi
+        kernel_for_guest_rows "$kvm_ns" "serving example.test." Examples/dns -- --rrl-rate 0
         new_namespace dns-guest
         guest_ns=$NS
         mkdir -p "$WORK/guest/zones"
@@ -144,7 +137,7 @@ START
         ip netns exec "$guest_ns" dig +short +time=5 @10.0.0.2 www.example.test A | grep -q . || { cat "$WORK/linux-guest.log"; exit 1; }
         ns_qps() { qps 10.0.0.2 53 ip netns exec "$1"; }
         rounds name=dns-guest-"$GUEST_ACCEL" plural=queries singular=query command=ns_qps \
-            swiftlet_pid="$guest_kernel" swiftlet_label="Swiftlet kernel ($GUEST_ACCEL)" swiftlet_arg="$kvm_ns" \
+            swiftlet_pid="$GUEST_KERNEL" swiftlet_label="Swiftlet kernel ($GUEST_ACCEL)" swiftlet_arg="$kvm_ns" \
             peer=linux-guest-NSD peer_pid="$LINUX_GUEST_PID" peer_label="Linux guest NSD ($GUEST_ACCEL)" peer_arg="$guest_ns"
         stop_linux_guest
     fi

@@ -113,14 +113,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
         # GUEST_ACCEL, taking turns as `rounds` does; CPU is the whole VM's (QEMU's threads).
         echo "the website kernel against nginx in a Linux guest, both under $GUEST_ACCEL ($GUEST_ACCEL_WHY):"
         kvm_ns=$NS
-        guest_kernel=${started[-1]}
-        if [ "$GUEST_ACCEL" != kvm ]; then
-            kill "$guest_kernel" 2>/dev/null || true
-            for _ in $(seq 50); do ip -n "$kvm_ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
-            spawn kvm-guest-accel ip netns exec "$kvm_ns" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" "$WORK/app" -- --port 80
-            guest_kernel=${started[-1]}
-            wait_for kvm-guest-accel 120 "serving on port 80"
-        fi
+        kernel_for_guest_rows "$kvm_ns" "serving on port 80" "$WORK/app" -- --port 80
         new_namespace http-guest
         guest_ns=$NS
         mkdir -p "$WORK/guest/site"
@@ -139,7 +132,7 @@ START
         ip netns exec "$guest_ns" curl -sf -o /dev/null --max-time 10 http://10.0.0.2/ || { cat "$WORK/linux-guest.log"; exit 1; }
         ns_rate() { wrk_rate http://10.0.0.2/ ip netns exec "$1"; }
         rounds name=http-guest-"$GUEST_ACCEL" plural=requests singular=request command=ns_rate \
-            swiftlet_pid="$guest_kernel" swiftlet_label="Swiftlet kernel ($GUEST_ACCEL)" swiftlet_arg="$kvm_ns" \
+            swiftlet_pid="$GUEST_KERNEL" swiftlet_label="Swiftlet kernel ($GUEST_ACCEL)" swiftlet_arg="$kvm_ns" \
             peer=linux-guest-nginx peer_pid="$LINUX_GUEST_PID" peer_label="Linux guest nginx ($GUEST_ACCEL)" peer_arg="$guest_ns"
         stop_linux_guest
     fi

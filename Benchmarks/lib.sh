@@ -75,6 +75,20 @@ rounds() {
 # GUEST_ACCEL is the accelerator both Swiftlet's kernel and Linux run under for the guest rows, and
 # GUEST_ACCEL_WHY the reason (Benchmarks/linux-guest.sh accel).
 read -r GUEST_ACCEL GUEST_ACCEL_WHY < <(Benchmarks/linux-guest.sh accel)
+# kernel_for_guest_rows NS READY APP [ARGS...]: the kvm kernel last started (the last of `started`) serves
+# the guest rows when it runs under GUEST_ACCEL already; otherwise it is ended and APP started again in
+# namespace NS under GUEST_ACCEL (ARGS after the app), and READY awaited. GUEST_KERNEL is the run's PID.
+kernel_for_guest_rows() {
+    local ns=$1 ready=$2 app=$3
+    shift 3
+    GUEST_KERNEL=${started[-1]}
+    [ "$GUEST_ACCEL" = kvm ] && return 0
+    kill "$GUEST_KERNEL" 2>/dev/null || true
+    for _ in $(seq 50); do ip -n "$ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+    spawn kvm-guest-accel ip netns exec "$ns" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" "$app" "$@"
+    GUEST_KERNEL=${started[-1]}
+    wait_for kvm-guest-accel 120 "$ready"
+}
 # start_linux_guest NAME NS DIR: boots the Linux guest in namespace NS on a tap swl0 made as swiftlet run
 # makes it (host 10.0.0.1/24; the guest takes 10.0.0.2), with DIR packed beside its initramfs (DIR/start
 # runs the service and prints "linux-guest: serving" when it answers); waits for that line. Its PID is
