@@ -96,7 +96,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     echo "RESULT dns-tap-ipv6 $tap6 queries/s ratio $(ratio "$tap6" "$tap") vs ipv4"
     if command -v qemu-system-x86_64 >/dev/null; then
         kill "$tap_run" 2>/dev/null || true
-        for _ in $(seq 50); do ip -n "$NS" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        tap_gone "$NS"
         "$SWIFTLET" build --target kvm Examples/dns >/dev/null 2>&1
         spawn kvm ip netns exec "$NS" "$SWIFTLET" run --target kvm --qmp "$WORK/kvm.qmp" Examples/dns -- --rrl-rate 0
         wait_for kvm 60 "serving example.test."

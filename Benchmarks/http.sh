@@ -86,7 +86,7 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
     # 10.0.0.2; the tap target above has ended by then).
     if command -v qemu-system-x86_64 >/dev/null; then
         kill "$tap_run" 2>/dev/null || true
-        for _ in $(seq 50); do ip -n "$NS" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        tap_gone "$NS"
         mkdir -p "$WORK/app"
         cp Examples/website/Website.swift "$WORK/app/"
         ln -s "$WORK/site" "$WORK/app/site"

@@ -75,6 +75,8 @@ rounds() {
 # GUEST_ACCEL is the accelerator both Swiftlet's kernel and Linux run under for the guest rows, and
 # GUEST_ACCEL_WHY the reason (Benchmarks/linux-guest.sh accel).
 read -r GUEST_ACCEL GUEST_ACCEL_WHY < <(Benchmarks/linux-guest.sh accel)
+# tap_gone NS: waits (up to 5 s) until the tap swl0 an ended `swiftlet run` made in namespace NS is gone.
+tap_gone() { for _ in $(seq 50); do ip -n "$1" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done; }
 # kernel_for_guest_rows NS READY APP [ARGS...]: the kvm kernel last started (the last of `started`) serves
 # the guest rows when it runs under GUEST_ACCEL already; otherwise it is ended and APP started again in
 # namespace NS under GUEST_ACCEL (ARGS after the app), and READY awaited. GUEST_KERNEL is the run's PID.
@@ -84,7 +86,7 @@ kernel_for_guest_rows() {
     GUEST_KERNEL=${started[-1]}
     [ "$GUEST_ACCEL" = kvm ] && return 0
     kill "$GUEST_KERNEL" 2>/dev/null || true
-    for _ in $(seq 50); do ip -n "$ns" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+    tap_gone "$ns"
     spawn kvm-guest-accel ip netns exec "$ns" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" "$app" "$@"
     GUEST_KERNEL=${started[-1]}
     wait_for kvm-guest-accel 120 "$ready"

@@ -81,7 +81,7 @@ if [ "$what" = throughput ]; then
         echo "the bulk kernel against iperf3 in a Linux guest, $GUEST_BYTES bytes each way, both under $GUEST_ACCEL ($GUEST_ACCEL_WHY):"
         if [ "$GUEST_ACCEL" != kvm ]; then
             kill "$bulk_pid" 2>/dev/null || true
-            for _ in $(seq 50); do ip -n "$NS_TAP" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+            tap_gone "$NS_TAP"
             spawn bulk-guest-accel ip netns exec "$NS_TAP" "$SWIFTLET" run --target kvm --accel "$GUEST_ACCEL" Tests/Apps/bulk
             bulk_pid=${started[-1]}
             wait_for bulk-guest-accel 120 "sink on 5001"
@@ -89,7 +89,7 @@ if [ "$what" = throughput ]; then
         g_in=$(seconds sh -c "head -c $GUEST_BYTES /dev/zero | ip netns exec $NS_TAP nc -N 10.0.0.2 5001")
         g_out=$(seconds sh -c "echo $GUEST_BYTES | ip netns exec $NS_TAP nc 10.0.0.2 5002")
         kill "$bulk_pid" 2>/dev/null || true
-        for _ in $(seq 50); do ip -n "$NS_TAP" link show swl0 >/dev/null 2>&1 || break; sleep 0.1; done
+        tap_gone "$NS_TAP"
         mkdir -p "$WORK/guest"
         # Its output on the console, without interval reports: with -D, or with its output to /dev/null or
         # a file, the server in this initramfs ended after its first test.

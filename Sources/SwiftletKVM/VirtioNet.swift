@@ -95,9 +95,6 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
     static let featureMergeableBuffers: UInt64 = 1 << 15
     /// Legacy only (section 2.7.4.1): the header may share a descriptor with the frame.
     static let featureAnyLayout: UInt64 = 1 << 27
-    // Header flags (section 5.1.6).
-    static let needsChecksum: UInt8 = 1
-    static let dataValid: UInt8 = 2
 
     /// `random` picks the address when the device offers none; `offloads` says which offloads may be
     /// negotiated.
@@ -258,7 +255,7 @@ public final class VirtioNet: NetworkDevice, @unchecked Sendable {
 
     /// The header's flags vouch for the checksum (only when GUEST_CSUM was accepted).
     private func vouches(_ flags: UInt8) -> Bool {
-        trustsChecksums && flags & (Self.needsChecksum | Self.dataValid) != 0
+        trustsChecksums && flags & (VirtioNetHeader.needsChecksum | VirtioNetHeader.dataValid) != 0
     }
 
     private func offerAgain(_ head: Int) {

@@ -32,7 +32,9 @@ public struct TrainShape: Sendable, Equatable {
 
 /// `struct virtio_net_hdr`'s first five fields (§5.1.6), as the driver writes them little-endian.
 public struct VirtioNetHeader: Sendable, Equatable {
+    /// Flags: the checksum from `checksumStart` is left to compute (NEEDS_CSUM), or was checked (DATA_VALID).
     public static let needsChecksum: UInt8 = 1
+    public static let dataValid: UInt8 = 2
     public static let gsoTCPv4: UInt8 = 1
     public static let gsoTCPv6: UInt8 = 4
     public var flags: UInt8 = 0
