@@ -41,6 +41,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Markdown to HTML for `.store(DIR, renderMarkdown: true)` sites, on the host only (the tool).
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // Core targets (compile in Embedded Swift; Sources/modules.txt lists them, scripts/embedded-check checks them).
@@ -76,6 +78,7 @@ let package = Package(
             "SwiftletWire", "SwiftletDNS",  // `.store(DIR, compileZones: true)`: zone files compiled for kvm images
             "SwiftletManifest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Ink", package: "Ink"),
         ], swiftSettings: core),
         // Test helpers: fakes of every device protocol.
         .target(name: "SwiftletTesting", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletNet"], swiftSettings: core),

@@ -1,7 +1,10 @@
 // SwiftletHTTP: serving a key-value store as files: GET and HEAD, `index.html` for directories,
 // entity tags and `If-None-Match` (RFC 9110 §8.8.3, §13.1.2: 304), single byte ranges (RFC 9110 §14:
 // 206, or 416 with `Content-Range: bytes */size`) unless an `If-Range` does not match the entity tag
-// strongly (§13.1.5: then the whole file), content types by extension. A directory named without its
+// strongly (§13.1.5: then the whole file), content types by extension, and `Cache-Control` (RFC 9111
+// §5.2.2): pages and feeds `no-cache` (a cache asks again each time, and the entity tag makes that a 304),
+// other files (stylesheets, images, fonts, scripts) `max-age=3600`, as their names do not change with
+// their content, so an hour is how stale a changed asset may look. A directory named without its
 // slash is redirected to the slash form, built from the target's own path with one leading slash, so a
 // target such as `//host` never gives a protocol-relative `Location` (one that names another host).
 // Hidden names (a path segment starting with a dot, `.well-known` apart, RFC 8615) are never served: a
@@ -42,11 +45,13 @@ public struct StaticFiles<Store: KeyValueStore>: Sendable {
         etag.reserveCapacity(info.digest.utf8.count + 2)
         etag += info.digest
         etag += "\""
-        var fields = [HTTPField(name: "Content-Type", value: Self.contentType(key)), HTTPField(name: "ETag", value: etag),
-                      HTTPField(name: "Accept-Ranges", value: "bytes")]
+        let type = Self.contentType(key)
+        var fields = [HTTPField(name: "Content-Type", value: type), HTTPField(name: "ETag", value: etag),
+                      HTTPField(name: "Cache-Control", value: MediaType.cacheControl(type)), HTTPField(name: "Accept-Ranges", value: "bytes")]
         if let match = request.field("If-None-Match"),
            match.trimmingSpacesAndTabs == "*" || match.split(separator: ",").contains(where: { String($0).trimmingSpacesAndTabs == etag || String($0).trimmingSpacesAndTabs == "W/" + etag }) {
-            return HTTPResponse(status: 304, fields: fields.filter { $0.name == "ETag" })
+            // RFC 9110 §15.4.5: a 304 carries the Cache-Control and ETag a 200 would.
+            return HTTPResponse(status: 304, fields: fields.filter { $0.name == "ETag" || $0.name == "Cache-Control" })
         }
         var status = 200
         var offset = 0
@@ -195,6 +200,17 @@ enum MediaType {
 
     static let fallback = "application/octet-stream"
 
+    /// `Cache-Control` for a file of this media type: documents (HTML, feeds, XML, JSON, text, Markdown)
+    /// are revalidated on every use; anything else may be reused for an hour.
+    static func cacheControl(_ type: String) -> String {
+        let t = type.utf8
+        if t.starts(with: "text/".utf8) && !t.starts(with: "text/css".utf8) && !t.starts(with: "text/javascript".utf8)
+            || t.starts(with: "application/atom+xml".utf8) || t.starts(with: "application/xml".utf8) || t.starts(with: "application/json".utf8) {
+            return "no-cache"
+        }
+        return "max-age=3600"
+    }
+
     static let types: [([[UInt8]], String)] = [
         ([Array("html".utf8), Array("htm".utf8)], "text/html; charset=utf-8"),
         ([Array("css".utf8)], "text/css; charset=utf-8"),
@@ -203,6 +219,7 @@ enum MediaType {
         ([Array("txt".utf8)], "text/plain; charset=utf-8"),
         ([Array("md".utf8)], "text/markdown; charset=utf-8"),
         ([Array("xml".utf8)], "application/xml"),
+        ([Array("atom".utf8)], "application/atom+xml"),
         ([Array("svg".utf8)], "image/svg+xml"),
         ([Array("png".utf8)], "image/png"),
         ([Array("jpg".utf8), Array("jpeg".utf8)], "image/jpeg"),

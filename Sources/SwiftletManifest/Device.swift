@@ -16,12 +16,16 @@ public struct Device: Codable, Sendable, Hashable {
     /// The store device only: its `NAME.zone` files are DNS zone files, compiled when they are embedded
     /// in a kvm image (see `store(_:disk:compileZones:)`).
     public let compileZones: Bool?
+    /// The store device only: the directory is a Markdown site's source, rendered to HTML by
+    /// `swiftlet build` (see `store(_:disk:compileZones:renderMarkdown:)`).
+    public let renderMarkdown: Bool?
 
-    init(_ kind: Kind, directory: String? = nil, disk: Bool? = nil, compileZones: Bool? = nil) {
+    init(_ kind: Kind, directory: String? = nil, disk: Bool? = nil, compileZones: Bool? = nil, renderMarkdown: Bool? = nil) {
         self.kind = kind
         self.directory = directory
         self.disk = disk
         self.compileZones = compileZones
+        self.renderMarkdown = renderMarkdown
     }
 
     /// Console: log lines (standard output, the serial port).
@@ -49,7 +53,13 @@ public struct Device: Codable, Sendable, Hashable {
     /// one with its file and line, and embeds each as its AXFR in wire form (SwiftletDNS `ZoneImage`); the
     /// application is then compiled with the condition `SWIFTLET_COMPILED_ZONES` and reads them with
     /// `ZoneImage.records`, so the kernel carries no zone-file parser (64 KB of the dns kernel).
-    public static func store(_ directory: String, disk: Bool = false, compileZones: Bool = false) -> Device {
-        Device(.store, directory: directory, disk: disk, compileZones: compileZones)
+    ///
+    /// With `renderMarkdown: true` the directory is the source of a website: `swiftlet build` renders
+    /// each `NAME.md` to `NAME.html` in one layout (navigation, a table of contents, links between pages
+    /// kept working), makes a news page and an Atom feed of `news/`, an API reference of the Swiftlet
+    /// modules the site's `.site` file names, and copies every other file; the store is that result
+    /// (`APP/.swiftlet/site/`), on every target (docs/GUIDE.md, "A website from Markdown").
+    public static func store(_ directory: String, disk: Bool = false, compileZones: Bool = false, renderMarkdown: Bool = false) -> Device {
+        Device(.store, directory: directory, disk: disk, compileZones: compileZones, renderMarkdown: renderMarkdown)
     }
 }

@@ -62,6 +62,7 @@ struct Builder {
     func build() throws -> URL {
         let configuration = try configure()
         let manifest = configuration.manifest
+        if manifest.rendersMarkdown { try renderSite(manifest) }
         if target == .kvm {
             return try KernelBuilder(folder: folder, manifest: manifest, appSources: configuration.appSources)
                 .build(generatedSources: configuration.generatedSources)
@@ -82,6 +83,25 @@ struct Builder {
         let size = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? 0
         say("built \(binary.path) (\(size / 1024) KB) in \(seconds(since: started))")
         return binary
+    }
+
+    /// `.store(DIR, renderMarkdown: true)`: DIR made into a website in `.swiftlet/site/` (SiteBuilder).
+    func renderSite(_ manifest: Manifest) throws {
+        let started = Date()
+        let site = SiteBuilder(source: folder.appendingPathComponent(manifest.storeDirectory),
+                               output: folder.appendingPathComponent(SiteBuilder.outputFolder),
+                               defaultTitle: manifest.name, swiftletRoot: swiftletRoot,
+                               boundary: SiteBuilder.repository(holding: folder))
+        let report = try site.build()
+        var line = "site: \(manifest.storeDirectory)/ rendered to \(SiteBuilder.outputFolder)/: \(report.pages) pages"
+        if report.news > 0 { line += " (\(report.news) news, an Atom feed)" }
+        if report.apiModules > 0 { line += ", the API of \(report.apiModules) modules (\(report.apiDeclarations) declarations)" }
+        line += ", \(report.copied) files copied, \(report.bytes / 1024) KB, in \(seconds(since: started))"
+        say(line)
+        if !report.unlinked.isEmpty {
+            let shown = report.unlinked.prefix(3).map { "\($0.page) -> \($0.target)" }.joined(separator: ", ")
+            say("site: \(report.unlinked.count) links name files outside the site and are shown as text: \(shown)\(report.unlinked.count > 3 ? ", ..." : "")")
+        }
     }
 
     /// Swiftlet is built with cross-module optimisation, so an application's objects hold copies of

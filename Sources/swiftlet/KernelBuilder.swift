@@ -129,7 +129,7 @@ struct KernelBuilder {
         objects.append(storeObject)
         if !store.isEmpty {
             let bytes = store.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.file.path)[.size] as? Int) ?? 0) }
-            say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.storeDirectory)/ as the store")
+            say("  embedding \(store.count) files (\(bytes / 1024) KB) from \(manifest.servedStoreDirectory)/ as the store")
         }
 
         // The application with its generated main: compiled again only when a source, the manifest, a
@@ -195,7 +195,7 @@ struct KernelBuilder {
     /// or out) or anything but a regular file or folder stops the build with its path, as the hosted
     /// store would not serve it (DirectoryStore). The root's own path may be a link.
     func embeddedFiles() throws -> [(key: String, file: URL)] {
-        let root = folder.appendingPathComponent(manifest.storeDirectory).resolvingSymlinksInPath()
+        let root = folder.appendingPathComponent(manifest.servedStoreDirectory).resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("store directory '\(manifest.storeDirectory)' does not exist in \(folder.path)")

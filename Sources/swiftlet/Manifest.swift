@@ -32,6 +32,10 @@ extension Application {
     var storeFromDisk: Bool { devices.first { $0.kind == .store }?.disk ?? false }
     /// The store's zone files are compiled when embedded (`.store(DIR, compileZones: true)`, no disk).
     var compilesZones: Bool { !storeFromDisk && (devices.first { $0.kind == .store }?.compileZones ?? false) }
+    /// The store's folder is a Markdown site's source, rendered by `swiftlet build` (`.store(DIR, renderMarkdown: true)`).
+    var rendersMarkdown: Bool { devices.first { $0.kind == .store }?.renderMarkdown ?? false }
+    /// The folder the store serves, relative to the application's: the store's own, or the site rendered from it.
+    var servedStoreDirectory: String { rendersMarkdown ? SiteBuilder.outputFolder : storeDirectory }
 
     static func load(from folder: URL) throws -> Application {
         let app = try ManifestLoader(folder: folder).load()

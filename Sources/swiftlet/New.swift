@@ -68,7 +68,8 @@ struct New: ParsableCommand {
         guard fm.fileExists(atPath: real.path, isDirectory: &isDirectory) else { return }  // a dangling link
         if isDirectory.boolValue {
             try fm.createDirectory(at: destination, withIntermediateDirectories: true)
-            for item in try fm.contentsOfDirectory(atPath: real.path) where !item.hasPrefix(".") {
+            // Hidden names stay behind (a site's .tls/ key above all), except a Markdown site's settings.
+            for item in try fm.contentsOfDirectory(atPath: real.path) where !item.hasPrefix(".") || item == ".site" {
                 try copyFollowingLinks(real.appendingPathComponent(item), to: destination.appendingPathComponent(item))
             }
         } else {

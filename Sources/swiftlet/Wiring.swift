@@ -30,7 +30,7 @@ struct Wiring {
         case .clock: return (["let clock = HostMonotonicClock()"], "clock")
         case .wallclock: return (["let wallclock = HostWallClock()"], "wallclock")
         case .entropy: return ([], "entropy")
-        case .store: return (["let store = Host.store(options, fallback: \(Wiring.literal(manifest.storeDirectory)))"], "store")
+        case .store: return (["let store = Host.store(options, fallback: \(Wiring.literal(manifest.servedStoreDirectory)))"], "store")
         case .network:
             switch target {
             case .unix: return (["let network = HostNetwork(loop: loop)"], "network")

@@ -292,7 +292,8 @@ new_website_project() {  # new_website_project NAME
     mkdir -p "$WORK/projects"
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" --template website) || { echo "swiftlet new failed"; return 1; }
     grep -q "name: \"$1\"," "$NEW_PROJECT/Swiftlet.swift" || { echo "the manifest does not carry the name $1"; return 1; }
-    [ -f "$NEW_PROJECT/site/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site" ] || { echo "the site's docs were not copied"; return 1; }
+    [ -f "$NEW_PROJECT/site/ARCHITECTURE.md" ] && [ ! -L "$NEW_PROJECT/site/ARCHITECTURE.md" ] && [ -f "$NEW_PROJECT/site/.site" ] \
+        || { echo "the site's docs and settings were not copied"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new "$1" 2>&1) | grep -q "exists and is not empty" || { echo "swiftlet new overwrote a project"; return 1; }
     (cd "$WORK/projects" && "$SWIFTLET" new Bad_Name 2>&1) | grep -q "lower-case letters, digits and '-'" || { echo "swiftlet new took a bad name"; return 1; }
     [ ! -e "$WORK/projects/Bad_Name" ] || { echo "swiftlet new left a folder for a bad name"; return 1; }
@@ -302,13 +303,17 @@ forwarded_page() {  # forwarded_page NS PORT: the new project's index through th
     local run=()
     [ -n "$1" ] && run=(ip netns exec "$1")
     "${run[@]}" curl -s --max-time 10 -o "$WORK/forwarded" "http://127.0.0.1:$2/" || { echo "GET through --port failed"; return 1; }
-    cmp -s "$WORK/forwarded" "$NEW_PROJECT/site/index.html" || { echo "the forwarded page differs"; return 1; }
+    cmp -s "$WORK/forwarded" "$NEW_PROJECT/.swiftlet/site/index.html" || { echo "the forwarded page differs from the rendered site's"; return 1; }
     "${run[@]}" curl -s --max-time 10 -H "Transfer-Encoding: chunked" --data-binary @docs/ROADMAP.md "http://127.0.0.1:$2/api/echo" |
         cmp -s - docs/ROADMAP.md || { echo "the forwarded upload differs"; return 1; }
 }
 
-tls_site() {  # tls_site DIR: a copy of the website's files with a certificate and key in .tls/ (swiftlet cert)
-    rm -rf "$1" && mkdir -p "$1" && cp -rL Examples/website/site/. "$1/" || return 1
+# The website example's site as swiftlet build renders it from Examples/website/site/ (renderMarkdown).
+SITE=Examples/website/.swiftlet/site
+
+tls_site() {  # tls_site DIR: a copy of the rendered website with a certificate and key in .tls/ (swiftlet cert)
+    [ -f "$SITE/index.html" ] || "$SWIFTLET" build Examples/website >/dev/null 2>&1 || { echo "the website does not build"; return 1; }
+    rm -rf "$1" && mkdir -p "$1" && cp -r "$SITE/." "$1/" || return 1
     "$SWIFTLET" cert --out "$1/.tls" localhost 127.0.0.1 10.0.0.2 >/dev/null || { echo "swiftlet cert failed"; return 1; }
     # The key is written mode 0600 for root; tap applications run as an unprivileged user (swiftlet run
     # drops root once the tap is open), which must read it.
@@ -321,10 +326,10 @@ https_checks() {  # https_checks NS ADDR PORT CA: curl --tlsv1.3 and openssl s_c
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     local c=("${run[@]}" curl -s --max-time 10 --tlsv1.3 --cacert "$ca")
     "${c[@]}" -o "$WORK/sindex" "$base/" || { echo "HTTPS GET / failed: $("${c[@]}" -v "$base/" 2>&1 | tail -5)"; return 1; }
-    cmp -s "$WORK/sindex" Examples/website/site/index.html || { echo "HTTPS GET / body differs"; return 1; }
-    "${c[@]}" -o "$WORK/sdoc" "$base/ARCHITECTURE.md" && cmp -s "$WORK/sdoc" docs/ARCHITECTURE.md || { echo "HTTPS ARCHITECTURE.md differs"; return 1; }
+    cmp -s "$WORK/sindex" "$SITE/index.html" || { echo "HTTPS GET / body differs"; return 1; }
+    "${c[@]}" -o "$WORK/sdoc" "$base/ARCHITECTURE.html" && cmp -s "$WORK/sdoc" "$SITE/ARCHITECTURE.html" || { echo "HTTPS ARCHITECTURE.html differs"; return 1; }
     local verbose
-    verbose=$("${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.md" 2>&1)
+    verbose=$("${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.html" 2>&1)
     echo "$verbose" | grep -q "Re-using existing connection" || { echo "no HTTPS keep-alive"; return 1; }
     echo "$verbose" | grep -q "TLSv1.3" || { echo "not TLS 1.3: $verbose"; return 1; }
     echo "$verbose" | grep -q "ALPN: server accepted http/1.1" || { echo "no ALPN http/1.1"; return 1; }
@@ -350,24 +355,25 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
     [ -n "$ns" ] && run=(ip netns exec "$ns")
     local c=("${run[@]}" curl -s --max-time 10)
     "${c[@]}" -o "$WORK/index" "$base/" || { echo "GET / failed"; return 1; }
-    cmp -s "$WORK/index" Examples/website/site/index.html || { echo "GET / body differs from site/index.html"; return 1; }
-    "${c[@]}" -o "$WORK/doc" "$base/ARCHITECTURE.md" && cmp -s "$WORK/doc" docs/ARCHITECTURE.md || { echo "docs/ARCHITECTURE.md differs"; return 1; }
+    cmp -s "$WORK/index" "$SITE/index.html" || { echo "GET / body differs from $SITE/index.html"; return 1; }
+    "${c[@]}" -o "$WORK/doc" "$base/ARCHITECTURE.html" && cmp -s "$WORK/doc" "$SITE/ARCHITECTURE.html" || { echo "ARCHITECTURE.html differs"; return 1; }
     local head
     head=$("${c[@]}" -I "$base/")
     echo "$head" | grep -q "^HTTP/1.1 200" || { echo "HEAD: $head"; return 1; }
-    echo "$head" | grep -qi "^Content-Length: $(stat -c %s Examples/website/site/index.html)" || { echo "HEAD length: $head"; return 1; }
+    echo "$head" | grep -qi "^Content-Length: $(stat -c %s "$SITE/index.html")" || { echo "HEAD length: $head"; return 1; }
+    echo "$head" | grep -qi "^Cache-Control: no-cache" || { echo "HEAD: no Cache-Control: $head"; return 1; }
     echo "$head" | grep -qi "^Date: " || { echo "no Date: $head"; return 1; }
     local etag
     etag=$(echo "$head" | grep -i '^ETag:' | cut -d' ' -f2 | tr -d '\r')
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/")" = 304 ] || { echo "no 304 for $etag"; return 1; }
     [ "$("${c[@]}" -o "$WORK/part" -w '%{http_code}' -H 'Range: bytes=2-11' "$base/")" = 206 ] || { echo "no 206"; return 1; }
-    [ "$(cat "$WORK/part")" = "$(head -c 12 Examples/website/site/index.html | tail -c 10)" ] || { echo "wrong range body"; return 1; }
+    [ "$(cat "$WORK/part")" = "$(head -c 12 "$SITE/index.html" | tail -c 10)" ] || { echo "wrong range body"; return 1; }
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/")" = 416 ] || { echo "no 416"; return 1; }
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/missing")" = 404 ] || { echo "no 404"; return 1; }
     [ "$("${c[@]}" -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ] || { echo "no 405"; return 1; }
-    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.md" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
+    "${c[@]}" -v -o /dev/null -o /dev/null "$base/" "$base/ROADMAP.html" 2>&1 | grep -q "Re-using existing connection" || { echo "no keep-alive"; return 1; }
     local answers
-    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /ROADMAP.md HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
+    answers=$(printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /ROADMAP.html HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' |
         timeout 10 "${run[@]}" nc -q5 "$2" "$3" | grep -c '^HTTP/1.1 200')
     [ "$answers" = 2 ] || { echo "pipelining gave $answers responses"; return 1; }
     [ "$(printf 'NONSENSE\r\n\r\n' | timeout 10 "${run[@]}" nc -q5 "$2" "$3" | head -1 | tr -d '\r')" = "HTTP/1.1 400 Bad Request" ] || { echo "no 400"; return 1; }
@@ -375,8 +381,8 @@ website_checks() {  # website_checks NS ADDR PORT: curl against the website exam
     # Content-Length; the body must come back byte for byte.
     "${c[@]}" -H "Transfer-Encoding: chunked" --data-binary @docs/ARCHITECTURE.md -o "$WORK/echoed" "$base/api/echo" &&
         cmp -s "$WORK/echoed" docs/ARCHITECTURE.md || { echo "chunked upload not echoed"; return 1; }
-    "${c[@]}" --data-binary @Examples/website/site/index.html -o "$WORK/echoed" "$base/api/echo" &&
-        cmp -s "$WORK/echoed" Examples/website/site/index.html || { echo "upload not echoed"; return 1; }
+    "${c[@]}" --data-binary @"$SITE/index.html" -o "$WORK/echoed" "$base/api/echo" &&
+        cmp -s "$WORK/echoed" "$SITE/index.html" || { echo "upload not echoed"; return 1; }
     # A short wrk run: keep-alive load from 8 connections, every response a 200, no socket errors.
     local load
     load=$("${run[@]}" wrk -t1 -c8 -d2s "$base/" 2>&1)

@@ -264,7 +264,7 @@ test_kvm_website() {
 
 test_kvm_website_disk() {
     # The same website with its files in a tar archive (GNU tar, links followed) on the virtio-blk disk.
-    tar -chf "$WORK/site.tar" -C Examples/website/site . || return 1
+    tar -chf "$WORK/site.tar" -C "$SITE" . || return 1
     new_namespace kwebdisk || return 1
     local ns=$NS
     start_kernel website-disk "$ns" Examples/website "serving on port 80" --disk "$WORK/site.tar" -- --port 80 || return 1
@@ -435,9 +435,9 @@ test_kvm_readme() {
     local ns=$NS
     spawn readme-website ip netns exec "$ns" bash -c "cd '$fresh' && exec $first"
     wait_for readme-website 1200 "open http://127.0.0.1:8080/" || return 1
-    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/ | cmp -s - "$fresh/Examples/website/site/index.html" \
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/ | cmp -s - "$fresh/Examples/website/.swiftlet/site/index.html" \
         || { echo "the website's index differs"; return 1; }
-    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/GUIDE.md | cmp -s - "$fresh/docs/GUIDE.md" \
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8080/GUIDE.html | cmp -s - "$fresh/Examples/website/.swiftlet/site/GUIDE.html" \
         || { echo "the guide differs"; return 1; }
     stops_cleanly INT "${started[-1]}" "$ns" || return 1
     # README: swiftlet new mysite --template website; sudo swiftlet run --target kvm --port 8081:8080 mysite
@@ -445,7 +445,7 @@ test_kvm_readme() {
     (cd "$WORK" && "$tool" new mysite --template website >/dev/null 2>&1) || { echo "swiftlet new failed"; return 1; }
     spawn readme-kernel ip netns exec "$ns" env SWIFTLET_ROOT="$ROOT" "$tool" run --target kvm --port 8081:8080 "$WORK/mysite"
     wait_for readme-kernel 900 "serving on port 8080" || return 1
-    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8081/ | cmp -s - "$WORK/mysite/site/index.html" \
+    ip netns exec "$ns" curl -sf --max-time 10 http://127.0.0.1:8081/ | cmp -s - "$WORK/mysite/.swiftlet/site/index.html" \
         || { echo "the kernel's index through --port differs"; return 1; }
     stops_cleanly INT "${started[-1]}" "$ns" || return 1
     pgrep -f "$fresh/" >/dev/null && { echo "a process of the fresh clone outlived its run"; return 1; }

@@ -20,6 +20,7 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: HTTPMetho
         "a.toolongext": [4],
         ".md": [5],
         "data.JSON": [6],
+        "news/feed.atom": [7],
     ]))
 
     /// Media types by the last component's extension, any case; a dot in a directory does not count.
@@ -79,6 +80,22 @@ private func get(_ target: String, _ fields: [HTTPField] = [], method: HTTPMetho
         #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "\"other\", \(etag)")])).status == 304)
         #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "*")])).status == 304)
         #expect(await files.respond(get("/", [HTTPField(name: "If-None-Match", value: "\"stale\"")])).status == 200)
+    }
+
+    /// Pages and feeds are revalidated on every use (no-cache); stylesheets and images may be reused for an
+    /// hour; a 304 carries the same Cache-Control as the 200 (RFC 9110 §15.4.5).
+    @Test func cacheControlByMediaType() async throws {
+        func cache(_ r: HTTPResponse) -> String? { r.fields.first { $0.name == "Cache-Control" }?.value }
+        let page = await files.respond(get("/"))
+        #expect(cache(page) == "no-cache")
+        let feed = await files.respond(get("/news/feed.atom"))
+        #expect(feed.fields.first { $0.name == "Content-Type" }?.value == "application/atom+xml" && cache(feed) == "no-cache")
+        #expect(cache(await files.respond(get("/data.JSON"))) == "no-cache")
+        #expect(cache(await files.respond(get("/css/site.css"))) == "max-age=3600")
+        #expect(cache(await files.respond(get("/img/Logo.SVG"))) == "max-age=3600")
+        let etag = try #require(page.fields.first { $0.name == "ETag" }?.value)
+        let notModified = await files.respond(get("/", [HTTPField(name: "If-None-Match", value: etag)]))
+        #expect(notModified.status == 304 && cache(notModified) == "no-cache")
     }
 
     @Test func singleByteRanges() async {
