@@ -50,6 +50,15 @@ import Testing
         #expect(MarkdownPage.escapingStrayAngles("a < b <em>c</em> `<= d` <br/>") == "a &lt; b <em>c</em> `<= d` <br/>")
     }
 
+    /// Ink ended a paragraph at a line starting with a code span (docs/GUIDE.md read "... QEMU," then a new
+    /// paragraph "`/dev/kvm`, ..."); such a line is joined to the one before.
+    @Test func aLineStartingWithCodeStaysInItsParagraph() {
+        let page = MarkdownPage.render("`doctor` checks QEMU,\n`/dev/kvm` and root.\n\n| a |\n|---|\n| b |\n\n```\nx\n```\n`c` alone\n") { _ in nil }
+        #expect(page.html.contains("<p><code>doctor</code> checks QEMU, <code>/dev/kvm</code> and root.</p>"))
+        #expect(page.html.contains("<pre><code>x\n</code></pre>") || page.html.contains("<pre><code>x</code></pre>"))
+        #expect(page.html.contains("<code>c</code> alone"))
+    }
+
     @Test func highlightingOnlyAddsTags() {
         let code = "let s = \"a { b\" // note &lt;x&gt;\nfunc f() -> Int { return 1 }"
         let lit = MarkdownPage.highlight(code, swift: true)

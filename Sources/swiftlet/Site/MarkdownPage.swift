@@ -120,16 +120,27 @@ struct MarkdownPage {
         return out
     }
 
-    /// The Markdown with each `<` that cannot open a tag (not followed by a letter, `/`, `!` or `?`)
-    /// written `&lt;`, outside code spans and fenced blocks. Ink takes such a `<` in a paragraph that runs
-    /// over several lines (`RCV.NXT <= SEG.SEQ <= ...`) for the start of inline HTML and passes the rest of
-    /// the document through as raw text; `&lt;` it keeps as it is.
+    /// The Markdown made safe for Ink, outside fenced blocks:
+    /// - each `<` that cannot open a tag (not followed by a letter, `/`, `!` or `?`) written `&lt;`,
+    ///   outside code spans: Ink takes such a `<` in a paragraph that runs over several lines
+    ///   (`RCV.NXT <= SEG.SEQ <= ...`) for the start of inline HTML and passes the rest of the document
+    ///   through as raw text; `&lt;` it keeps as it is;
+    /// - a line that starts with a code span joined to the paragraph line before it: Ink ends a paragraph
+    ///   there (CommonMark does not), cutting sentences in two.
     static func escapingStrayAngles(_ markdown: String) -> String {
         var out = ""
         out.reserveCapacity(markdown.utf8.count)
         var fence: Substring? = nil
+        var previous: Substring = ""
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop(while: { $0 == " " })
+            defer { previous = fence == nil ? trimmed : "" }
+            if fence == nil, trimmed.hasPrefix("`"), !trimmed.hasPrefix("```"), !previous.isEmpty,
+               !previous.hasPrefix("#"), !previous.hasPrefix("|"), !previous.hasPrefix("```"), !previous.hasPrefix("~~~"),
+               out.hasSuffix("\n") {
+                out.removeLast()
+                out += " "
+            }
             if let open = fence {
                 if trimmed.hasPrefix(open) { fence = nil }
                 out += line + "\n"
