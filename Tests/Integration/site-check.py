@@ -23,13 +23,16 @@ class Links(HTMLParser):
         a = dict(attrs)
         if 'id' in a: self.ids.add(a['id'])
         if tag == 'script': self.scripts += 1
+        self.scripts += sum(1 for k in a if k.startswith('on'))  # onclick= and the like are scripts too
         for key in ('href', 'src'):
             if key in a and a[key] is not None: self.links.append((tag, a[key]))
 
 def fetch(url):
     try:
         with urllib.request.urlopen(urllib.request.Request(url), timeout=15) as r:
-            return r.status, dict((k.lower(), v) for k, v in r.headers.items()), r.read()
+            headers = dict((k.lower(), v) for k, v in r.headers.items())
+            headers['final-url'] = r.geturl()  # after any redirect: what relative links resolve against
+            return r.status, headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, {}, b''
     except Exception as e:
@@ -53,7 +56,8 @@ while queue:
         if path.endswith(suffix) and not ctype.startswith(want):
             problems.append(f'{url}: Content-Type {ctype!r}, expected {want}')
     if 'markdown' in ctype: problems.append(f'{url}: served as Markdown ({ctype})')
-    if 'cache-control' not in headers: problems.append(f'{url}: no Cache-Control')
+    want_cache = 'no-cache' if ctype.startswith(('text/html', 'application/atom+xml', 'application/xml', 'application/json', 'text/plain')) else 'max-age=3600'
+    if headers.get('cache-control') != want_cache: problems.append(f'{url}: Cache-Control {headers.get("cache-control")!r}, expected {want_cache}')
     if not ctype.startswith('text/html'): continue
     parser = Links()
     text = body.decode('utf-8')
@@ -65,8 +69,9 @@ while queue:
     pages[url] = parser.ids
     if parser.scripts: problems.append(f'{url}: {parser.scripts} script elements (the site must work without JavaScript)')
     for tag, link in parser.links:
-        target = urllib.parse.urljoin(url, link)
+        target = urllib.parse.urljoin(headers['final-url'], link)
         parts = urllib.parse.urlsplit(target)
+        if parts.scheme not in ('http', 'https', 'mailto'): problems.append(f'{url}: a {parts.scheme}: link ({link[:60]})')
         if parts[:2] != ORIGIN: continue  # another site: not ours to check
         plain = urllib.parse.urlunsplit(parts._replace(fragment=''))
         if parts.fragment: fragments.append((url, plain, parts.fragment))

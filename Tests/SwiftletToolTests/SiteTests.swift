@@ -113,6 +113,9 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
 @Suite struct NewsFeedTests {
     @Test func datesFromNames() {
         #expect(NewsEntry.date(ofFile: "2026-12-07-vnc.html") == "2026-12-07")
+        #expect(NewsEntry.date(ofFile: "2024-02-29-leap.html") == "2024-02-29")
+        #expect(NewsEntry.date(ofFile: "2026-02-29-x.html") == nil && NewsEntry.date(ofFile: "2026-04-31-x.html") == nil)
+        #expect(NewsEntry.date(ofFile: "2026-+1-05-x.html") == nil)
         #expect(NewsEntry.date(ofFile: "2026-13-07-x.html") == nil)
         #expect(NewsEntry.date(ofFile: "26-12-07-x.html") == nil)
         #expect(NewsEntry.date(ofFile: "index.html") == nil)
@@ -142,6 +145,9 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
         #expect(texts("feed/entry/updated") == ["2026-12-01T00:00:00Z", "2026-11-01T00:00:00Z"])
         #expect(texts("feed/entry/content") == ["<p>y &amp; z</p>", "<p>x</p>"])
         #expect(xml.contains(#"<link rel="self" type="application/atom+xml" href="https://s.example/news/feed.atom"/>"#))
+        // A control character (an escape pasted from a terminal) would make the feed ill-formed: left out.
+        let controlled = NewsFeed.atom([NewsEntry(path: "news/2026-12-01-c.html", date: "2026-12-01", title: "a\u{1B}[1mb", summary: "", html: "")], site: site)
+        #expect(XMLParser(data: Data(controlled.utf8)).parse() && controlled.contains("<title>a[1mb</title>"))
     }
 }
 
@@ -207,7 +213,7 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
         """#
 
     @Test func findsThePublicDeclarationsAndNothingElse() {
-        let found = APIScanner.scan(Self.source)
+        let found = APIScanner.scan(Self.source + "\n/// A class.\npublic final class Router {\n    public class func make() -> Router { Router() }\n    public static func < (a: Router, b: Router) -> Bool { true }\n}\n")
         let listed = found.filter { $0.kind != .extension }.map { ($0.parents + [$0.name]).joined(separator: ".") + " = " + $0.text }
         #expect(listed == [
             "Box = struct Box<T: Sendable>: Sendable",
@@ -227,6 +233,9 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
             "Method = enum Method",
             "Method.get = case get",
             "Method.init = init(_ s: String)",
+            "Router = final class Router",
+            "Router.make = class func make() -> Router",
+            "Router.< = static func < (a: Router, b: Router) -> Bool",
         ])
         #expect(found.first?.documentation == "A public type.\nSecond line.")
         #expect(found.first { $0.name == "area" }?.documentation == "The area.")
@@ -275,7 +284,7 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
         #expect(report.pages == 6 && report.news == 1 && report.apiModules == 1 && report.copied == 1)
         #expect(report.unlinked.map(\.target) == ["../checkout/Sources/M/m.swift"])
         let guide = try String(contentsOf: out.appendingPathComponent("GUIDE.html"), encoding: .utf8)
-        #expect(guide.contains(#"<a href="index.html#top">the start</a>"#) && guide.contains(#"<a href="news/">news</a>"#))
+        #expect(guide.contains(#"<a href="./#top">the start</a>"#) && guide.contains(#"<a href="news/">news</a>"#))
         #expect(guide.contains(#"<a href="GUIDE.html" aria-current="page">Guide</a>"#))
         let home = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(home.contains(##"<a href="api/">API</a>"##) && home.contains(##"<a href="#one">One</a>"##))
@@ -294,6 +303,26 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
         #expect((try fm.attributesOfItem(atPath: out.appendingPathComponent("index.html").path)[.modificationDate] as! Date) == Date(timeIntervalSince1970: 1_000_000))
         #expect(!fm.fileExists(atPath: out.appendingPathComponent("news/2026-12-01-launch.html").path))
         #expect(fm.fileExists(atPath: out.appendingPathComponent("news/2026-12-02-later.html").path))
+
+        // Links: percent-encoded, and never read as a scheme.
+        #expect(SiteBuilder.relative(from: "a/b.html", to: "a/c d#.html") == "c%20d%23.html")
+        #expect(SiteBuilder.relative(from: "index.html", to: "javascript:alert(1).html") == "./javascript:alert(1).html")
+        #expect(SiteBuilder.relative(from: "news/x.html", to: "index.html") == "../" && SiteBuilder.relative(from: "x.html", to: "x.html") == "x.html")
+        #expect(SiteBuilder.relative(from: "news/index.html", to: "news/index.html") == "./" && SiteBuilder.relative(from: "a.html", to: "myindex.html") == "myindex.html")
+
+        // The store's .tls/ goes along, hidden (the HTTPS server reads it; StaticFiles never serves it).
+        try fm.createDirectory(at: site.appendingPathComponent(".tls"), withIntermediateDirectories: true)
+        try write("KEY", site.appendingPathComponent(".tls/server.key"))
+        _ = try builder.build()
+        #expect(try String(contentsOf: out.appendingPathComponent(".tls/server.key"), encoding: .utf8) == "KEY")
+
+        // Nothing hidden through a link, and no two files on one path.
+        try fm.createSymbolicLink(at: site.appendingPathComponent("certs"), withDestinationURL: site.appendingPathComponent(".tls"))
+        #expect(refusal { _ = try builder.build() }?.contains("/site/certs leads to ") == true)
+        try fm.removeItem(at: site.appendingPathComponent("certs"))
+        try write("x", site.appendingPathComponent("index.html"))
+        #expect(refusal { _ = try builder.build() }?.contains("index.html and index.md would both be index.html in the site") == true)
+        try fm.removeItem(at: site.appendingPathComponent("index.html"))
 
         // A link out of the repository stops the build, naming it.
         try fm.createSymbolicLink(at: site.appendingPathComponent("passwd"), withDestinationURL: URL(fileURLWithPath: "/etc/passwd"))

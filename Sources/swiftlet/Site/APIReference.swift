@@ -63,7 +63,7 @@ enum APIReference {
         func anchor(_ name: String) -> String { "t-" + MarkdownPage.slug(name.replacingOccurrences(of: ".", with: "-")) }
         func doc(_ text: String) -> String {
             guard !text.isEmpty else { return "" }
-            var html = MarkdownPage.render(text) { _ in nil }.html
+            var html = MarkdownPage.render(text, rawHTML: false) { _ in nil }.html
             // A type of this module named in code becomes a link to its section.
             html = MarkdownPage.replacing(#"<code>([A-Za-z_][A-Za-z0-9_.]*)</code>"#, in: html) { g in
                 typeNames.contains(g[1]) ? "<a href=\"#\(anchor(g[1]))\"><code>\(g[1])</code></a>" : g[0]

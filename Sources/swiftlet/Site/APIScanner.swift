@@ -142,7 +142,10 @@ enum APIScanner {
             }
             let word = rest.prefix(while: { $0.isLetter || $0 == "(" || $0 == ")" })
             let bare = word.split(separator: "(").first.map(String.init) ?? ""
-            if modifiers.contains(bare) && (word.count == bare.count || word.hasSuffix("(set)")) {
+            // `class` is a modifier only before a member (`class func`); else it declares a class.
+            let isClassModifier = bare != "class" || rest.dropFirst(5).drop(while: { $0 == " " }).split(separator: " ").first
+                .map { ["func", "var", "let", "subscript", "final", "override"].contains($0) } == true
+            if modifiers.contains(bare) && isClassModifier && (word.count == bare.count || word.hasSuffix("(set)")) {
                 // `private(set)` narrows the setter only: the declaration itself stays as visible as it was.
                 if word.count == bare.count { mods.insert(bare) }
                 rest = rest.dropFirst(word.count)
@@ -152,10 +155,6 @@ enum APIScanner {
         }
         let keyword = String(rest.prefix(while: { $0.isLetter }))
         let kind: APIDeclaration.Kind
-        if keyword == "class", rest.dropFirst(5).first == " ", let next = rest.dropFirst(6).split(separator: " ").first,
-           ["func", "var", "let", "subscript"].contains(next) {
-            return nil  // `class func`: the modifier case, already consumed above
-        }
         if let k = typeKinds[keyword] { kind = k } else if let k = memberKinds[keyword] { kind = k } else { return nil }
         rest = rest.dropFirst(keyword.count)
         if kind == .`init` || kind == .subscript { return (kind, keyword, mods) }
@@ -163,7 +162,7 @@ enum APIScanner {
         rest = rest.drop(while: { $0 == " " })
         if kind == .case, rest.hasPrefix(".") || rest.hasPrefix("let ") || rest.hasPrefix("var ") { return nil }  // a switch's case
         var name = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "`" })
-        if name.isEmpty { name = rest.prefix(while: { $0 != " " && $0 != "(" && $0 != "<" }) }  // an operator's name
+        if name.isEmpty { name = rest.prefix(while: { "/=-+!*%<>&|^~?.".contains($0) }) }  // an operator's name (`<`, `<<`, `==`)
         guard !name.isEmpty else { return nil }
         return (kind, String(name).replacingOccurrences(of: "`", with: ""), mods)
     }
@@ -173,6 +172,7 @@ enum APIScanner {
     static func declarationText(_ joined: String, kind: APIDeclaration.Kind) -> String {
         var text = ""
         var parens = 0
+        var angles = 0
         var inString = false
         var previous: Character = " "
         for c in joined {
@@ -183,8 +183,10 @@ enum APIScanner {
                 continue
             }
             if c == "\"" { inString = true }
-            if c == "(" || c == "[" || c == "<" { parens += 1 }
-            if c == ")" || c == "]" || (c == ">" && previous != "-") { parens -= 1 }
+            // `<` opens generic arguments only right after a name (`Box<Int>`, `f<T>`), not as an operator (`func < (`).
+            if c == "(" || c == "[" || (c == "<" && (previous.isLetter || previous.isNumber || previous == "_")) { parens += 1; angles += c == "<" ? 1 : 0 }
+            if c == ")" || c == "]" { parens -= 1 }
+            if c == ">" && previous != "-" && angles > 0 { parens -= 1; angles -= 1 }
             if parens <= 0 && c == "{" && kind != .var { break }
             if parens <= 0 && c == "{" && kind == .var {
                 // A protocol's `{ get }` or `{ get set }` is part of the declaration; a computed body is not.

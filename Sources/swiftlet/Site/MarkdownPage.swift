@@ -23,10 +23,11 @@ struct MarkdownPage {
     /// The text of the first paragraph (for the news page and the feed).
     var summary: String
 
-    /// Renders `markdown`. `link` gets each relative `href` or `src` (fragment included) and returns its
+    /// Renders `markdown`: the site author's, trusted, so HTML in it passes through as Markdown allows
+    /// (`rawHTML: false` for text that is not meant as HTML: every `<` then shows as written). `link` gets each relative `href` or `src` (fragment included) and returns its
     /// new value, or nil when the target is not in the site (a link then becomes its text).
-    static func render(_ markdown: String, link: (String) -> String?) -> MarkdownPage {
-        var html = MarkdownParser().html(from: escapingStrayAngles(markdown))
+    static func render(_ markdown: String, rawHTML: Bool = true, link: (String) -> String?) -> MarkdownPage {
+        var html = MarkdownParser().html(from: escapingStrayAngles(markdown, allAngles: !rawHTML))
         html = replacing(#"<(t[dh])>(.*?)</\1>"#, in: html) { groups in
             "<\(groups[1])>\(groups[2].replacingOccurrences(of: "\\|", with: "|"))</\(groups[1])>"
         }
@@ -127,7 +128,9 @@ struct MarkdownPage {
     ///   through as raw text; `&lt;` it keeps as it is;
     /// - a line that starts with a code span joined to the paragraph line before it: Ink ends a paragraph
     ///   there (CommonMark does not), cutting sentences in two.
-    static func escapingStrayAngles(_ markdown: String) -> String {
+    /// With `allAngles`, every `<` outside code is escaped: text that is not meant as HTML (a
+    /// documentation comment's `<floor..ceiling>`).
+    static func escapingStrayAngles(_ markdown: String, allAngles: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(markdown.utf8.count)
         var fence: Substring? = nil
@@ -141,13 +144,14 @@ struct MarkdownPage {
                 out.removeLast()
                 out += " "
             }
+            // Ink knows backtick fences only (not `~~~`); one closes at a run of backticks at least as long.
             if let open = fence {
-                if trimmed.hasPrefix(open) { fence = nil }
+                if trimmed.hasPrefix(open), trimmed.drop(while: { $0 == "`" }).allSatisfy({ $0 == " " }) { fence = nil }
                 out += line + "\n"
                 continue
             }
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-                fence = trimmed.prefix(3)
+            if trimmed.hasPrefix("```") {
+                fence = trimmed.prefix(while: { $0 == "`" })
                 out += line + "\n"
                 continue
             }
@@ -166,7 +170,7 @@ struct MarkdownPage {
                 }
                 if c == "<" && ticks == 0 {
                     let next = line.index(after: i) < line.endIndex ? line[line.index(after: i)] : " "
-                    out += next.isLetter || next == "/" || next == "!" || next == "?" ? "<" : "&lt;"
+                    out += !allAngles && (next.isLetter || next == "/" || next == "!" || next == "?") ? "<" : "&lt;"
                 } else {
                     out.append(c)
                 }

@@ -19,8 +19,11 @@ struct NewsEntry: Equatable {
     static func date(ofFile name: String) -> String? {
         let parts = name.split(separator: "-", maxSplits: 3)
         guard parts.count == 4, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), (1...31).contains(d), y >= 1970 else { return nil }
+              parts[0...2].allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), y >= 1970 else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(m), (1...days[m - 1]).contains(d) else { return nil }
         return "\(parts[0])-\(parts[1])-\(parts[2])"
     }
 }
@@ -36,8 +39,7 @@ enum NewsFeed {
         let e = MarkdownPage.escape
         var html = "<h1>News</h1>\n<p>What changed in \(e(site.title)), newest first. Also as an <a href=\"feed.atom\">Atom feed</a>.</p>\n<ul class=\"news-list\">\n"
         for entry in sorted(entries) {
-            let name = String(entry.path.split(separator: "/").last!)
-            html += "<li><time datetime=\"\(entry.date)\">\(entry.date)</time><br><a href=\"\(e(name))\">\(e(entry.title))</a>"
+            html += "<li><time datetime=\"\(entry.date)\">\(entry.date)</time><br><a href=\"\(e(SiteBuilder.relative(from: "news/index.html", to: entry.path)))\">\(e(entry.title))</a>"
             if !entry.summary.isEmpty { html += "<br>\(e(entry.summary))" }
             html += "</li>\n"
         }
@@ -47,7 +49,11 @@ enum NewsFeed {
     /// The Atom feed (RFC 4287 §4.1.1: id, title and updated for the feed and every entry; an author for
     /// the feed; a self link, §4.2.7.2). Dates are the entries' days at midnight UTC.
     static func atom(_ entries: [NewsEntry], site: SiteConfig) -> String {
-        let e = MarkdownPage.escape
+        // XML 1.0 allows no C0 control but tab, line feed and carriage return: one pasted escape byte
+        // would make the whole feed ill-formed, so they are left out.
+        func e(_ text: String) -> String {
+            MarkdownPage.escape(String(text.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }))
+        }
         let sortedEntries = sorted(entries)
         let updated = (sortedEntries.first?.date ?? "1970-01-01") + "T00:00:00Z"
         var xml = """

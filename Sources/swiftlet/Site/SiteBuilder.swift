@@ -40,7 +40,7 @@ struct SiteBuilder {
     }
 
     func build() throws -> Report {
-        let root = source.resolvingSymlinksInPath()
+        let root = try Self.realPath(source)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("the site's folder \(source.path) does not exist")
@@ -49,14 +49,21 @@ struct SiteBuilder {
         let config = FileManager.default.fileExists(atPath: configFile.path)
             ? try SiteConfig.parse(String(contentsOf: configFile, encoding: .utf8), file: configFile.path, defaultTitle: defaultTitle)
             : SiteConfig(title: defaultTitle)
-        let (files, folders) = try Self.sourceFiles(under: root, boundary: boundary.resolvingSymlinksInPath())
+        let (files, folders) = try Self.sourceFiles(under: root, boundary: try Self.realPath(boundary))
         var report = Report()
         var outputs: [String: Data] = [:]
 
-        // Where each real file lands in the site, and which pages the site makes itself.
+        // Where each file lands in the site (two files landing on one path stop the build), where each real
+        // file does (the first of the site paths that show it), and which pages the site makes itself.
+        func sitePath(_ f: SourceFile) -> String { f.path.hasSuffix(".md") ? String(f.path.dropLast(3)) + ".html" : f.path }
         var sitePathOfReal: [String: String] = [:]
+        var sourceOfSitePath: [String: String] = [:]
         for f in files {
-            sitePathOfReal[f.file.path] = f.path.hasSuffix(".md") ? String(f.path.dropLast(3)) + ".html" : f.path
+            if let other = sourceOfSitePath[sitePath(f)] {
+                throw CLIError("\(root.path): \(other) and \(f.path) would both be \(sitePath(f)) in the site: rename one")
+            }
+            sourceOfSitePath[sitePath(f)] = f.path
+            if sitePathOfReal[f.file.path] == nil { sitePathOfReal[f.file.path] = sitePath(f) }
         }
         let hasNews = files.contains { $0.path.hasPrefix("news/") && $0.path.hasSuffix(".md") && NewsEntry.date(ofFile: String($0.path.split(separator: "/").last!)) != nil }
         var generated: Set<String> = []
@@ -65,34 +72,34 @@ struct SiteBuilder {
         let allPaths = Set(sitePathOfReal.values).union(generated)
         var rendered: [(path: String, page: MarkdownPage)] = []
         for f in files where f.path.hasSuffix(".md") {
-            let pagePath = sitePathOfReal[f.file.path]!
+            let pagePath = sitePath(f)
             let text = try String(contentsOf: f.file, encoding: .utf8)
             let page = MarkdownPage.render(text) { target in
                 let (pathPart, fragment) = Self.split(target)
-                let resolved = URL(fileURLWithPath: pathPart, relativeTo: f.file.deletingLastPathComponent())
-                    .standardizedFileURL.resolvingSymlinksInPath()
-                if let sitePath = sitePathOfReal[resolved.path] {
-                    return Self.relative(from: pagePath, to: sitePath) + fragment
+                let named = URL(fileURLWithPath: pathPart, relativeTo: f.file.deletingLastPathComponent()).standardizedFileURL
+                if let resolved = try? Self.realPath(named) {
+                    if let sitePath = sitePathOfReal[resolved.path] {
+                        return Self.relative(from: pagePath, to: sitePath) + fragment
+                    }
+                    // A folder of the site: its index page, written or made (news/).
+                    if let folder = folders[resolved.path], allPaths.contains(folder + "index.html") {
+                        return Self.relative(from: pagePath, to: folder + "index.html") + fragment
+                    }
                 }
-                // A folder of the site: its index page, written or made (news/).
-                if let folder = folders[resolved.path], allPaths.contains(folder + "index.html") {
-                    return Self.relative(from: pagePath, to: folder + "index.html").dropLast(10).ifEmpty("./") + fragment
-                }
-                // A path under the site's own folder: a page it makes (news/, api/) or a folder with an index.
-                let lexical = URL(fileURLWithPath: pathPart, relativeTo: URL(fileURLWithPath: "/" + pagePath).deletingLastPathComponent())
-                    .standardizedFileURL.path.dropFirst()
-                for candidate in [String(lexical), lexical + "/index.html", lexical + "index.html"] where allPaths.contains(candidate) {
-                    let link = Self.relative(from: pagePath, to: candidate)
-                    return (link.hasSuffix("index.html") ? String(link.dropLast(10)) : link).ifEmpty("./") + fragment
+                // A path under the site's own folder: a page it makes (news/, api/), or a folder's index.
+                let lexical = String(URL(fileURLWithPath: pathPart, relativeTo: URL(fileURLWithPath: "/" + pagePath).deletingLastPathComponent())
+                    .standardizedFileURL.path.dropFirst())
+                for candidate in [lexical, lexical + "/index.html"] where allPaths.contains(candidate) {
+                    return Self.relative(from: pagePath, to: candidate) + fragment
                 }
                 report.unlinked.append((f.path, target))
                 return nil
             }
             rendered.append((pagePath, page))
         }
-        // News: dated pages under news/.
+        // News: dated pages under news/ (its own pages; not deeper).
         var entries: [NewsEntry] = []
-        for (path, page) in rendered where path.hasPrefix("news/") {
+        for (path, page) in rendered where path.hasPrefix("news/") && path.split(separator: "/").count == 2 {
             let name = String(path.split(separator: "/").last!)
             if let date = NewsEntry.date(ofFile: name) {
                 entries.append(NewsEntry(path: path, date: date, title: page.title.isEmpty ? name : page.title, summary: page.summary, html: page.html))
@@ -120,7 +127,10 @@ struct SiteBuilder {
             report.apiModules = modules.count
         }
         // The navigation: the `.site` file's, every entry checked; else the pages found.
-        let made = Set(rendered.map(\.path) + extraPages.map(\.path) + files.map { sitePathOfReal[$0.file.path]! })
+        for p in extraPages where sourceOfSitePath[p.path] != nil {
+            throw CLIError("\(root.path): \(sourceOfSitePath[p.path]!) would be \(p.path), which the site makes itself (news, api): rename it")
+        }
+        let made = Set(rendered.map(\.path) + extraPages.map(\.path) + files.map(sitePath))
         var navigation: [(path: String, label: String)] = []
         if config.navigation.isEmpty {
             if made.contains("index.html") { navigation.append(("index.html", "Home")) }
@@ -138,13 +148,12 @@ struct SiteBuilder {
                 navigation.append((sitePath, label))
             }
         }
+        let layout = SiteLayout(site: config, navigation: navigation, hasHome: made.contains("index.html"), hasFeed: !entries.isEmpty)
         for (path, page) in rendered {
-            outputs[path] = Data(SiteLayout.page(site: config, navigation: navigation, path: path, title: page.title,
-                                                 content: page.html, headings: page.headings).utf8)
+            outputs[path] = Data(layout.page(path: path, title: page.title, content: page.html, headings: page.headings).utf8)
         }
         for p in extraPages {
-            outputs[p.path] = Data(SiteLayout.page(site: config, navigation: navigation, path: p.path, title: p.title,
-                                                   content: p.content, headings: p.headings).utf8)
+            outputs[p.path] = Data(layout.page(path: p.path, title: p.title, content: p.content, headings: p.headings).utf8)
         }
         report.pages = rendered.count + extraPages.count
         for f in files where !f.path.hasSuffix(".md") {
@@ -153,18 +162,30 @@ struct SiteBuilder {
         }
         if outputs[SiteLayout.stylesheetName] == nil { outputs[SiteLayout.stylesheetName] = Data(SiteLayout.stylesheet.utf8) }
         report.bytes = outputs.values.reduce(0) { $0 + $1.count }
+        // The store's TLS certificate and key (`swiftlet cert --out site/.tls`) go with the site as they are:
+        // hidden, so never served nor embedded in a kernel, but read by the HTTPS server on hosted targets
+        // and carried in a `--disk` archive of the site.
+        let tls = root.appendingPathComponent(".tls")
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: tls.path) {
+            for name in names {
+                let file = tls.appendingPathComponent(name)
+                guard (try? FileManager.default.attributesOfItem(atPath: file.path)[.type] as? FileAttributeType) == .typeRegular else { continue }
+                outputs[".tls/" + name] = try Data(contentsOf: file)
+            }
+        }
         try Self.write(outputs, into: output)
         return report
     }
 
     /// The folder links may lead into: the nearest folder at or above `folder` holding `.git`, else `folder`.
     static func repository(holding folder: URL) -> URL {
-        var candidate = folder.standardizedFileURL.resolvingSymlinksInPath()
+        let start = (try? realPath(folder)) ?? folder.standardizedFileURL
+        var candidate = start
         while candidate.path != "/" {
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(".git").path) { return candidate }
             candidate = candidate.deletingLastPathComponent()
         }
-        return folder.standardizedFileURL.resolvingSymlinksInPath()
+        return start
     }
 
     /// `a/b.md#x` -> ("a/b.md", "#x").
@@ -173,15 +194,33 @@ struct SiteBuilder {
         return (String(target[..<hash]), String(target[hash...]))
     }
 
-    /// The relative reference from the page at `from` to the site path `to` (both site paths).
+    /// The relative reference from the page at `from` to the site path `to` (both site paths): each
+    /// segment percent-encoded (a name holding `#`, `?`, `%` or a space), `./` before a first segment
+    /// with a colon (which would read as a scheme: `javascript:...`), and a folder's `index.html` left
+    /// out (`news/`, or `./` for the page's own folder).
     static func relative(from: String, to: String) -> String {
         let fromDir = Array(from.split(separator: "/").dropLast())
-        let target = to.split(separator: "/")
+        var target = to.split(separator: "/").map(String.init)
         var common = 0
         while common < fromDir.count && common < target.count - 1 && fromDir[common] == target[common] { common += 1 }
         let up = String(repeating: "../", count: fromDir.count - common)
-        let rest = target[common...].joined(separator: "/")
+        if target.last == "index.html" { target[target.count - 1] = "" }
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: ";")
+        let rest = target[common...].map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }.joined(separator: "/")
+        if up.isEmpty && rest.isEmpty { return "./" }
+        if up.isEmpty && rest.split(separator: "/").first?.contains(":") == true { return "./" + rest }
         return up + rest
+    }
+
+    /// The real path of a file or folder (`realpath(3)`: every link resolved, however many), or an error
+    /// naming it; Foundation's resolution gives up after 20 links and returns the path unresolved.
+    static func realPath(_ url: URL) throws -> URL {
+        guard let resolved = realpath(url.path, nil) else {
+            throw CLIError("\(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { free(resolved) }
+        return URL(fileURLWithPath: String(cString: resolved))
     }
 
     /// The site's files: every file below the root, links followed (a folder seen twice through links is
@@ -194,13 +233,18 @@ struct SiteBuilder {
         func walk(_ dir: URL, _ prefix: String, _ depth: Int) throws {
             guard depth < 32 else { throw CLIError("\(dir.path): the site is nested more than 32 folders deep") }
             for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where !name.hasPrefix(".") {
-                let real = dir.appendingPathComponent(name).resolvingSymlinksInPath()
+                let named = dir.appendingPathComponent(name)
+                guard let real = try? realPath(named) else { throw CLIError("\(named.path): a link to nothing") }
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: real.path, isDirectory: &isDirectory) else {
-                    throw CLIError("\(dir.appendingPathComponent(name).path): a link to nothing")
+                    throw CLIError("\(named.path): a link to nothing")
                 }
                 guard real.path.hasPrefix(boundary.path + "/") else {
-                    throw CLIError("\(dir.appendingPathComponent(name).path) is a symbolic link to \(real.path), outside \(boundary.path): a site follows links only within the repository that holds it (copy the file in)")
+                    throw CLIError("\(named.path) is a symbolic link to \(real.path), outside \(boundary.path): a site follows links only within the repository that holds it (copy the file in)")
+                }
+                // Nothing hidden is published, also not through a link (`certs -> ../.tls`, `history -> ../.git`).
+                if real.path.dropFirst(boundary.path.count).split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                    throw CLIError("\(named.path) leads to \(real.path), a hidden file or folder: a site publishes none")
                 }
                 if isDirectory.boolValue {
                     guard seen.insert(real.path).inserted else { throw CLIError("\(dir.appendingPathComponent(name).path): a folder the site already holds (a loop of links?)") }
@@ -237,6 +281,3 @@ struct SiteBuilder {
     }
 }
 
-extension StringProtocol {
-    func ifEmpty(_ other: String) -> String { isEmpty ? other : String(self) }
-}

@@ -35,7 +35,7 @@ struct SiteConfig: Equatable {
         var config = SiteConfig(title: defaultTitle)
         var authorGiven = false
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)  // a CRLF file's \r too
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             let key = parts[0]

@@ -3,21 +3,25 @@
 // Plain HTML and CSS, no script: every page reads the same with JavaScript off. Links are relative
 // (`../` per folder level), so the site works wherever it is mounted.
 
-enum SiteLayout {
+struct SiteLayout {
     /// The stylesheet's name in the site; a `site.css` of the site's own replaces it.
     static let stylesheetName = "site.css"
 
-    /// A whole page. `path` is the page's own path in the site (`GUIDE.html`, `news/index.html`);
-    /// `navigation` holds each entry's path in the site and label.
-    static func page(site: SiteConfig, navigation: [(path: String, label: String)], path: String, title: String,
-                     content: String, headings: [MarkdownPage.Heading]) -> String {
-        let root = String(repeating: "../", count: path.split(separator: "/").count - 1)
+    let site: SiteConfig
+    /// Each entry's path in the site (a page, or a folder ending in `/`) and label.
+    let navigation: [(path: String, label: String)]
+    /// The site has `index.html` (the name in the header links it) and news (the feed is announced).
+    let hasHome: Bool
+    let hasFeed: Bool
+
+    /// A whole page. `path` is the page's own path in the site (`GUIDE.html`, `news/index.html`).
+    func page(path: String, title: String, content: String, headings: [MarkdownPage.Heading]) -> String {
         let e = MarkdownPage.escape
+        func href(_ to: String) -> String { e(SiteBuilder.relative(from: path, to: to.hasSuffix("/") ? to + "index.html" : to)) }
         var nav = ""
         for entry in navigation {
             let current = entry.path == path || (entry.path.hasSuffix("/") && path.hasPrefix(entry.path))
-            let href = entry.path == "index.html" ? (root.isEmpty ? "./" : root) : root + entry.path
-            nav += "<a href=\"\(e(href))\"\(current ? " aria-current=\"page\"" : "")>\(e(entry.label))</a>\n"
+            nav += "<a href=\"\(href(entry.path))\"\(current ? " aria-current=\"page\"" : "")>\(e(entry.label))</a>\n"
         }
         var toc = ""
         if headings.count > 1 {
@@ -28,6 +32,8 @@ enum SiteLayout {
             toc += "</ul></nav>\n"
         }
         let fullTitle = title.isEmpty || title == site.title ? site.title : "\(title) · \(site.title)"
+        let brand = hasHome ? "<a class=\"brand\" href=\"\(href("index.html"))\">\(e(site.title))</a>" : "<span class=\"brand\">\(e(site.title))</span>"
+        let feed = hasFeed ? "\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(e(site.title)) news\" href=\"\(href("news/feed.atom"))\">" : ""
         return """
             <!doctype html>
             <html lang="en">
@@ -35,12 +41,11 @@ enum SiteLayout {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(e(fullTitle))</title>
-            <link rel="stylesheet" href="\(root)\(stylesheetName)">
-            <link rel="alternate" type="application/atom+xml" title="\(e(site.title)) news" href="\(root)news/feed.atom">
+            <link rel="stylesheet" href="\(href(Self.stylesheetName))">\(feed)
             </head>
             <body>
             <header class="site">
-            <a class="brand" href="\(root.isEmpty ? "./" : root)">\(e(site.title))</a>
+            \(brand)
             <nav class="site-nav" aria-label="Site">
             \(nav)</nav>
             </header>
