@@ -326,6 +326,65 @@ test_kvm_website_browser() {
     done
 }
 
+# The test's own Docker daemon (kvm-docker): stopped, its containers and data gone, whatever happened.
+docker_down() {  # docker_down DIR PID
+    local d=$1 pid=$2 left
+    left=$(DOCKER_HOST="unix://$d/docker.sock" timeout 20 docker ps -aq 2>/dev/null)
+    [ -n "$left" ] && DOCKER_HOST="unix://$d/docker.sock" timeout 30 docker rm -f $left >/dev/null 2>&1
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null
+    rm -rf "$d"
+}
+
+test_kvm_docker() {
+    # Issue 28: `swiftlet package --docker` makes an image of the website kernel with QEMU and an entry
+    # point; a Docker daemon of the test's own (its data in the test's folder, its bridge and iptables in
+    # the test's namespace: a daemon already running here is not touched) loads it, runs it with -p, curl
+    # gets the site through the container's port, docker stop shuts the kernel down cleanly (exit 0), and
+    # nothing is left (container, image, the daemon's data).
+    if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+        log "kvm-docker: SKIPPING: docker.io is not installed (scripts/test installs it when run as root)"
+        return 0
+    fi
+    new_namespace kdocker || return 1
+    local ns=$NS d="$WORK/docker" image=swiftlet-test-website:ci pid rc=0
+    mkdir -p "$d"
+    # nsenter, not ip netns exec: that one mounts a sysfs of its own, without the cgroup mount dockerd needs.
+    spawn dockerd nsenter --net="/run/netns/$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
+        -H "unix://$d/docker.sock" --storage-driver overlay2 --exec-opt native.cgroupdriver=cgroupfs
+    pid=${started[-1]}
+    ( docker_checks "$ns" "$d" "$image" ) || rc=1  # a subshell: DOCKER_HOST stays there
+    docker_down "$d" "$pid"
+    return $rc
+}
+
+docker_checks() {  # docker_checks NS DIR IMAGE
+    local ns=$1 d=$2 image=$3 out size status i
+    export DOCKER_HOST="unix://$d/docker.sock"
+    for i in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || { echo "the test's dockerd did not start: $(tail -5 "$WORK/dockerd.log")"; return 1; }
+    out=$("$SWIFTLET" package --docker --tag "$image" Examples/website 2>&1) || { echo "package failed: $out" | tail -20; return 1; }
+    echo "$out" | grep -q "loaded into Docker as $image" || { echo "not loaded: $out" | tail -5; return 1; }
+    size=$(docker image inspect -f '{{.Size}}' "$image") || return 1
+    log "kvm-docker: the image is $((size / 1024)) KB (goal: at most 40 MB); the archive $(stat -c %s Examples/website/.swiftlet/docker/swiftlet-test-website.tar) bytes"
+    [ "$size" -le $((40 * 1024 * 1024)) ] || { echo "the image is over 40 MB"; return 1; }
+    docker run -d --name swl-web --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN -p 8080:8080 "$image" >/dev/null ||
+        { echo "docker run failed"; return 1; }
+    for i in $(seq 60); do ip netns exec "$ns" curl -sf --max-time 2 -o "$WORK/docker-index" http://127.0.0.1:8080/ && break; sleep 0.5; done
+    cmp -s "$WORK/docker-index" "$SITE/index.html" || { echo "the page through -p differs: $(docker logs swl-web 2>&1 | tail -10)"; return 1; }
+    ip netns exec "$ns" curl -sf --max-time 5 -o "$WORK/docker-guide" http://127.0.0.1:8080/GUIDE.html && cmp -s "$WORK/docker-guide" "$SITE/GUIDE.html" ||
+        { echo "the guide through -p differs"; return 1; }
+    docker logs swl-web 2>&1 | grep -q "booting\|serving on port 8080" || { echo "no console in docker logs: $(docker logs swl-web 2>&1 | tail -5)"; return 1; }
+    docker stop -t 20 swl-web >/dev/null || return 1
+    status=$(docker inspect -f '{{.State.ExitCode}}' swl-web)
+    [ "$status" = 0 ] || { echo "docker stop: exit status $status: $(docker logs swl-web 2>&1 | tail -10)"; return 1; }
+    docker logs swl-web 2>&1 | grep -q "kernel: shutdown requested" || { echo "no clean shutdown: $(docker logs swl-web 2>&1 | tail -10)"; return 1; }
+    log "kvm-docker: docker stop: the kernel shut down cleanly, exit status 0"
+    docker rm swl-web >/dev/null && docker rmi "$image" >/dev/null || return 1
+    [ -z "$(docker ps -aq)" ] && [ -z "$(docker images -q)" ] || { echo "containers or images left"; return 1; }
+}
+
 test_kvm_dns_dnssec() {
     # The dns example with the signed zones embedded (a copy of the example whose zones/ holds them: the
     # kvm store is embedded only), validated by unbound in the kernel's namespace.
@@ -695,7 +754,7 @@ test_kvm_libvirt() {
     return 0
 }
 
-all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-vnc kvm-vnc-dashboard kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-website-browser kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-offloads kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
+all=(kvm-hello kvm-hello-tcg kvm-crypto kvm-crash kvm-run-ends kvm-disk kvm-echo kvm-vnc kvm-vnc-dashboard kvm-ipv6 kvm-ipv6-pmtu kvm-ipv6-redirect kvm-unprivileged kvm-echo-tcg-modern kvm-syn-flood kvm-vanishing-clients kvm-website kvm-website-disk kvm-website-https kvm-website-browser kvm-docker kvm-dns kvm-dns-every-type kvm-dns-transfers kvm-dns-dnssec kvm-new-project kvm-readme kvm-bulk kvm-offloads kvm-idle kvm-firecracker-layout kvm-exit-without-debug-exit kvm-libvirt)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 

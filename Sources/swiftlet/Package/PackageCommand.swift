@@ -1,0 +1,156 @@
+// swiftlet package --docker: a kernel as a Docker image. The image holds the kvm kernel, QEMU with exactly
+// the libraries and firmware it needs (ImageFiles), and a small entry point (ContainerEntry) that, inside
+// the container, creates the tap, boots the kernel with the same QEMU command line `swiftlet run --target
+// kvm` uses, forwards the application's TCP ports from the container's addresses to the kernel's, turns
+// `docker stop` into the kernel's clean shutdown and exits with the kernel's exit code:
+//
+//     swiftlet package --docker Examples/website
+//     docker run --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN -p 8080:8080 website
+//
+// The archive is written to APP/.swiftlet/docker/NAME.tar (`docker load -i` reads it) and loaded when a
+// Docker daemon answers (DOCKER_HOST is honoured). No registry is needed: everything comes from this host.
+
+import ArgumentParser
+import Foundation
+
+struct Package: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Package a kernel as a Docker image (the kernel, QEMU and an entry point that boots it).",
+        discussion: """
+            docker run --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN -p 8080:8080 NAME serves the \
+            application's port 8080 from the kernel (TCG, slower, without /dev/kvm); docker stop shuts the kernel \
+            down cleanly; the container's exit status is the kernel's.
+            """)
+    @Flag(help: "Write a docker-load archive with the kernel, QEMU and an entry point (the only kind so far).") var docker = false
+    @Option(help: "The image's name[:tag] (default: the application's name, tag latest).") var tag: String?
+    @Option(name: .customLong("port"), help: "A TCP port the container forwards to the kernel (repeatable; default: the manifest's port arguments with a default other than 0).")
+    var ports: [Int] = []
+    @Option(help: "The machine's memory in MiB.") var memory: Int = 256
+    @Option(help: "Which QEMU goes in: microvm (QEMU's microvm-only build, about 13 MB with its libraries, KVM only) or full (about 50 MB, with TCG when the container has no /dev/kvm). Default: microvm where this host has it.")
+    var qemu: String?
+    @Option(help: "Where to write the archive (default: APP/.swiftlet/docker/NAME.tar).") var out: String?
+    @Argument(help: "The application's folder (holds its manifest, Swiftlet.swift).") var path: String = "."
+    @Argument(parsing: .postTerminator, help: "Arguments for the application (after --), fixed in the image.") var applicationArguments: [String] = []
+
+    func run() throws {
+        try reportingCLIErrors {
+            guard docker else { throw CLIError("say which package: --docker (an image with QEMU and the kernel)") }
+            let folder = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+            let manifest = try Manifest.load(from: folder)
+            let reference = tag.map { $0.contains(":") ? $0 : $0 + ":latest" } ?? manifest.name + ":latest"
+            guard reference.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.:/".contains($0) }) else {
+                throw CLIError("--tag \(reference): an image name is lower-case letters, digits and - _ . / (then :TAG)")
+            }
+            let forwarded = ports.isEmpty ? Self.defaultPorts(manifest) : ports
+            for p in forwarded where !(1...65535).contains(p) { throw CLIError("--port \(p): a TCP port is 1-65535") }
+            let build = try Self.chooseQEMU(qemu)
+            let kernel = try Builder(folder: folder, target: .kvm).build()
+            let started = Date()
+            let config = try Self.containerConfig(manifest: manifest, memory: memory, ports: forwarded, applicationArguments: applicationArguments, qemu: build)
+
+            let fm = FileManager.default
+            let root = fm.temporaryDirectory.appendingPathComponent("swiftlet-rootfs-\(getpid())")
+            try? fm.removeItem(at: root)
+            defer { try? fm.removeItem(at: root) }
+            func place(_ file: URL, at path: String) throws {
+                let destination = root.appendingPathComponent(path)
+                try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try fm.copyItem(at: file.resolvingSymlinksInPath(), to: destination)
+            }
+            for dir in ["swiftlet", "run", "tmp", "dev", "proc", "sys"] {
+                try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
+            }
+            try ContainerEntry.compile(into: root.appendingPathComponent("swiftlet/entry"))
+            try place(kernel, at: "swiftlet/kernel")
+            try config.write(to: root.appendingPathComponent("swiftlet/config"), atomically: true, encoding: .utf8)
+            try place(build.binary, at: String(build.path.dropFirst()))
+            for library in try ImageFiles.sharedLibraries(of: build.binary) { try place(URL(fileURLWithPath: library), at: library) }
+            for name in ImageFiles.qemuData {
+                let file = URL(fileURLWithPath: ImageFiles.qemuDataFolder).appendingPathComponent(name)
+                guard fm.fileExists(atPath: file.path) else { throw CLIError("\(file.path) is missing (apt-get install qemu-system-x86)") }
+                try place(file, at: ImageFiles.qemuDataFolder + "/" + name)
+            }
+            let image = DockerImage(reference: reference, entrypoint: ["/swiftlet/entry"], exposedPorts: forwarded,
+                                    labels: ["org.swiftlet.application": manifest.name, "org.swiftlet.kernel": kernel.lastPathComponent])
+            let archive = out.map { URL(fileURLWithPath: $0) }
+                ?? folder.appendingPathComponent(".swiftlet/docker/\(reference.split(separator: ":")[0].replacingOccurrences(of: "/", with: "_")).tar")
+            let layerBytes = try image.write(root: root, to: archive)
+            say("packaged \(reference): \(archive.path) (image \(layerBytes / 1024) KB: the kernel, QEMU's \(build.kind) build, its libraries and the entry point) in \(seconds(since: started))")
+            say("run: docker run --rm --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN "
+                + forwarded.map { "-p \($0):\($0) " }.joined() + reference)
+            if let dockerCLI = ImageFiles.onPath("docker") {
+                let status = ChildProcess.run(dockerCLI, arguments: ["load", "-i", archive.path], quiet: true)
+                if status == 0 { say("loaded into Docker as \(reference)") }
+                else { say("not loaded (no Docker daemon answered, status \(status)): docker load -i \(archive.path)") }
+            }
+        }
+    }
+
+    static let com2Path = "/run/swiftlet-com2"
+
+    /// The QEMU that goes in the image.
+    struct QEMUBuild: Equatable {
+        /// `microvm` (Debian's qemu-system-x86_64-microvm: only the microvm machine, KVM only, no
+        /// isa-debug-exit, a quarter of the size) or `full`.
+        var kind: String
+        /// Its path, in the image as on this host.
+        var path: String
+        var binary: URL { URL(fileURLWithPath: path) }
+        var hasTCG: Bool { kind == "full" }
+        var hasDebugExit: Bool { kind == "full" }
+
+        static let microvm = QEMUBuild(kind: "microvm", path: "/usr/bin/qemu-system-x86_64-microvm")
+        static let full = QEMUBuild(kind: "full", path: "/usr/bin/qemu-system-x86_64")
+    }
+
+    static func chooseQEMU(_ asked: String?) throws -> QEMUBuild {
+        let fm = FileManager.default
+        switch asked {
+        case nil: return fm.isExecutableFile(atPath: QEMUBuild.microvm.path) ? .microvm : .full
+        case "microvm", "full":
+            let build = asked == "microvm" ? QEMUBuild.microvm : .full
+            guard fm.isExecutableFile(atPath: build.path) else { throw CLIError("--qemu \(asked!): \(build.path) is missing (apt-get install qemu-system-x86)") }
+            return build
+        default: throw CLIError("--qemu \(asked!): microvm or full")
+        }
+    }
+
+    /// The manifest's port arguments whose default is not 0, in order.
+    static func defaultPorts(_ manifest: Manifest) -> [Int] {
+        manifest.arguments.filter { $0.kind == "port" }.compactMap { $0.defaultValue.flatMap(Int.init) }.filter { $0 != 0 }
+    }
+
+    /// /swiftlet/config for the entry point: QEMU's command line (`arg` lines, as `swiftlet run --target
+    /// kvm` plans it, with a tap of the entry's making and COM2 for the shutdown request), the tap, the
+    /// host side's and the kernel's addresses, the forwarded ports.
+    static func containerConfig(manifest: Manifest, memory: Int, ports: [Int], applicationArguments: [String], qemu build: QEMUBuild) throws -> String {
+        guard manifest.has(.network) || ports.isEmpty else {
+            throw CLIError("\(manifest.name) has no network device: no port to forward (--port is for applications with .network)")
+        }
+        // IPv6 off: the entry point gives the tap no IPv6 address, and Docker's port forwarding is IPv4.
+        let request = RunRequest(target: .kvm, ipv6: manifest.has(.network) ? "off" : nil, memory: memory, forwards: ports.map { "\($0):\($0)" },
+                                 applicationArguments: applicationArguments)
+        try request.checkTargetOptions()
+        let plan = try RunPlan(request, manifest: manifest, host: RunHost(isRoot: true, accelerator: .kvm))
+        guard case .qemu(var qemu) = plan.launch(binary: URL(fileURLWithPath: "/swiftlet/kernel"), folder: URL(fileURLWithPath: "/"), runAs: nil) else {
+            throw CLIError("internal: the kvm plan does not boot QEMU")
+        }
+        qemu.runAs = nil
+        var arguments = qemu.arguments
+        if !build.hasDebugExit, let i = arguments.firstIndex(of: "isa-debug-exit,iobase=0xf4,iosize=0x04") {
+            arguments.removeSubrange(i - 1...i)  // the kernel then says its exit code on the console (the entry reads it)
+        }
+        var lines = ["# Written by swiftlet package --docker for the entry point (/swiftlet/entry)."]
+        for a in [build.path] + arguments + ["-chardev", "socket,id=control,path=\(com2Path),server=on,wait=off",
+                                             "-device", "isa-serial,chardev=control,iobase=0x2f8,irq=3"] {
+            lines.append("arg " + a)
+        }
+        for step in plan.steps {
+            if case .createTap(let tap) = step { lines += ["tap \(tap.name)", "host \(tap.hostAddress)"] }
+            if case .forward(_, let guest) = step { lines.append("guest \(guest)") }
+        }
+        lines += ports.map { "port \($0)" }
+        lines += ["com2 \(com2Path)", "grace 10", "tcg \(build.hasTCG ? "yes" : "no")"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
