@@ -14,7 +14,8 @@ enum ContainerEntry {
  * turns SIGTERM and SIGINT (docker stop, Ctrl-C) into the kernel's shutdown request on COM2 (QEMU is
  * ended after a grace period if the kernel does not stop), reaps every child, and exits with the
  * kernel's exit code: from isa-debug-exit (QEMU's status), or, with QEMU's microvm build, which has no
- * such device, from the console line the kernel prints before its i8042 reset ("kernel: exit N").
+ * such device, from the console line the kernel prints before its i8042 reset ("kernel: exit N"; QEMU is
+ * ended two seconds after it, as microvm may have no i8042 and the kernel then halts).
  * Without a usable /dev/kvm it boots with TCG and says so, or, where this QEMU has no TCG (the microvm
  * build), says what to run instead. */
 #define _GNU_SOURCE
@@ -254,17 +255,20 @@ int main(void) {
         p[i] = (struct pollfd){ .fd = listeners[i], .events = POLLIN };
     }
     p[port_count] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-    int status = 0, shutdown_sent = 0;
+    int status = 0, shutdown_sent = 0, exit_seen = 0;
     time_t deadline = 0;
     for (;;) {
         connect_com2();
+        /* The kernel said its exit code (no isa-debug-exit): QEMU's microvm machine may have no i8042 to
+         * end it either, so the kernel then halts; QEMU is ended two seconds later. */
+        if (console_exit >= 0 && !exit_seen) { exit_seen = 1; deadline = time(NULL) + 2; }
         if (stop_requested && !shutdown_sent) {
             shutdown_sent = 1;
             request_shutdown();
             deadline = time(NULL) + grace_seconds;
         }
         if (deadline && time(NULL) > deadline) {
-            say("%s", "the kernel did not stop in time: ending QEMU");
+            if (!exit_seen) say("%s", "the kernel did not stop in time: ending QEMU");
             kill(qemu, SIGTERM);
             deadline = 0;
         }
@@ -300,9 +304,10 @@ int main(void) {
     if (WIFEXITED(status)) {
         int s = WEXITSTATUS(status);
         if (s >= 33 && s % 2 == 1) return (s - 33) / 2;
-        if (s == 0 && console_exit >= 0) return console_exit;
+        if (console_exit >= 0) return console_exit;
         return s == 0 && shutdown_sent ? 0 : (s == 0 ? 1 : s);
     }
+    if (console_exit >= 0) return console_exit;
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 """#

@@ -9,6 +9,9 @@ enum ImageFiles {
     /// PVH option ROM (seen with strace: QEMU 7.2 opens both, `/usr/bin/../share/qemu/NAME`).
     static let qemuData = ["bios-microvm.bin", "pvh.bin"]
     static let qemuDataFolder = "/usr/share/qemu"
+    /// The full build's loadable modules it needs: Debian builds TCG as one ("could not load module for
+    /// type 'tcg-accel-ops'" without it). The microvm build has everything built in.
+    static let fullBuildModules = ["/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so"]
 
     /// The absolute path of `name` in `$PATH`, or nil.
     static func onPath(_ name: String) -> URL? {

@@ -65,6 +65,16 @@ struct Package: ParsableCommand {
             try config.write(to: root.appendingPathComponent("swiftlet/config"), atomically: true, encoding: .utf8)
             try place(build.binary, at: String(build.path.dropFirst()))
             for library in try ImageFiles.sharedLibraries(of: build.binary) { try place(URL(fileURLWithPath: library), at: library) }
+            if build.kind == "full" {
+                for module in ImageFiles.fullBuildModules {
+                    guard fm.fileExists(atPath: module) else { throw CLIError("\(module) is missing (apt-get install qemu-system-x86)") }
+                    try place(URL(fileURLWithPath: module), at: String(module.dropFirst()))
+                    for library in try ImageFiles.sharedLibraries(of: URL(fileURLWithPath: module))
+                    where !fm.fileExists(atPath: root.appendingPathComponent(library).path) {
+                        try place(URL(fileURLWithPath: library), at: library)
+                    }
+                }
+            }
             for name in ImageFiles.qemuData {
                 let file = URL(fileURLWithPath: ImageFiles.qemuDataFolder).appendingPathComponent(name)
                 guard fm.fileExists(atPath: file.path) else { throw CLIError("\(file.path) is missing (apt-get install qemu-system-x86)") }
