@@ -21,6 +21,8 @@ namespaces=()
 log() { echo "$SUITE: $*"; }
 
 cleanup() {
+    # A test's own clean-up that must run however the suite ends (kvm-docker: its Docker daemon).
+    if [ -n "${CLEANUP_HOOK:-}" ]; then $CLEANUP_HOOK; CLEANUP_HOOK=; fi
     for pid in "${started[@]}"; do kill "$pid" 2>/dev/null; done
     sleep 0.3
     for pid in "${started[@]}"; do kill -9 "$pid" 2>/dev/null; done

@@ -38,11 +38,24 @@ import Testing
         #expect(args.contains("socket,id=control,path=/run/swiftlet-com2,server=on,wait=off"))
         let append = try #require(args.firstIndex(of: "-append").map { args[$0 + 1] })
         #expect(append == "--ipv4 10.0.0.2/24 --gateway 10.0.0.1 --ipv6 off -- --redirect")
-        #expect(lines.filter { !$0.hasPrefix("arg ") && !$0.hasPrefix("#") } == ["tap swl0", "host 10.0.0.1/24", "guest 10.0.0.2", "port 8080", "com2 /run/swiftlet-com2", "grace 10", "tcg yes"])
+        #expect(lines.filter { !$0.hasPrefix("arg ") && !$0.hasPrefix("#") } == ["tap swl0", "host 10.0.0.1/24", "guest 10.0.0.2", "port 8080", "com2 /run/swiftlet-com2", "grace 8", "tcg yes", "debugexit yes"])
         // QEMU's microvm build has no isa-debug-exit (the kernel says its code on the console) and no TCG.
         let small = try Package.containerConfig(manifest: website, memory: 128, ports: [8080], applicationArguments: [], qemu: .microvm)
-        #expect(small.contains("arg /usr/bin/qemu-system-x86_64-microvm\n") && !small.contains("isa-debug-exit") && small.hasSuffix("tcg no\n"))
+        #expect(small.contains("arg /usr/bin/qemu-system-x86_64-microvm\n") && !small.contains("isa-debug-exit") && small.hasSuffix("tcg no\ndebugexit no\n"))
         #expect(!small.contains("arg -device\narg -accel"))  // the device's -device went with it
+    }
+
+    /// Docker's reference grammar: a registry host (with its port) before the first `/`, the tag after the
+    /// last `:` that follows it.
+    @Test func imageReferences() throws {
+        #expect(try Package.imageReference("website") == "website:latest")
+        #expect(try Package.imageReference("app:V1.2") == "app:V1.2")
+        #expect(try Package.imageReference("localhost:5000/team/app") == "localhost:5000/team/app:latest")
+        #expect(try Package.imageReference("registry.example:5000/app:ci") == "registry.example:5000/app:ci")
+        for bad in ["App", "app:", ":x", "a:b:c", "a:b/c", "ünï", "app:-x", "/app", "app//x", "app:" + String(repeating: "x", count: 129)] {
+            #expect(refusal { _ = try Package.imageReference(bad) }?.hasPrefix("--tag \(bad): an image name") == true, "\(bad)")
+        }
+        #expect(Package.archiveName("localhost:5000/app:v1") == "localhost_5000_app_v1.tar")
     }
 
     @Test func noNetworkNoPorts() {

@@ -12,7 +12,8 @@ enum ContainerEntry {
  * and gives it the host side's address, starts QEMU on the kernel with the serial console on its own
  * standard output (docker logs), forwards each TCP port from the container's addresses to the kernel's,
  * turns SIGTERM and SIGINT (docker stop, Ctrl-C) into the kernel's shutdown request on COM2 (QEMU is
- * ended after a grace period if the kernel does not stop), reaps every child, and exits with the
+ * ended after 8 seconds, inside docker stop's default 10, if the kernel does not stop; the status is then
+ * 143), reaps every child, and exits with the
  * kernel's exit code: from isa-debug-exit (QEMU's status), or, with QEMU's microvm build, which has no
  * such device, from the console line the kernel prints before its i8042 reset ("kernel: exit N"; QEMU is
  * ended two seconds after it, as microvm may have no i8042 and the kernel then halts).
@@ -44,7 +45,10 @@ static char *qemu_args[MAX_ARGS + 1];
 static int qemu_argc;
 static int ports[MAX_PORTS], port_count;
 static char tap_name[IFNAMSIZ], host_address[64], guest_address[64], com2_path[108];
-static int prefix_length = 24, grace_seconds = 10, has_tcg = 1, console_exit = -1;
+static int prefix_length = 24, grace_seconds = 8, has_tcg = 1, has_debug_exit = 1, console_exit = -1;
+#define MAX_RELAYS 256      /* forwarded connections at once; more are refused until one ends */
+#define RELAY_IDLE_MS (10 * 60 * 1000)   /* a forwarded connection silent both ways this long is closed */
+static const char exit_line_end[] = " (no isa-debug-exit device at 0xf4 to report it)";
 static volatile sig_atomic_t stop_requested, child_exited;
 
 static void say(const char *format, const char *detail) {
@@ -77,6 +81,7 @@ static void read_config(void) {
         else if (!strcmp(line, "com2")) snprintf(com2_path, sizeof com2_path, "%s", value);
         else if (!strcmp(line, "grace")) grace_seconds = atoi(value);
         else if (!strcmp(line, "tcg")) has_tcg = strcmp(value, "no") != 0;
+        else if (!strcmp(line, "debugexit")) has_debug_exit = strcmp(value, "no") != 0;
     }
     fclose(f);
     qemu_args[qemu_argc] = NULL;
@@ -137,11 +142,21 @@ static void relay(int client, int port) {
     struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
     inet_pton(AF_INET, guest_address, &to.sin_addr);
     if (connect(guest, (struct sockaddr *)&to, sizeof to) < 0) _exit(1);
+    /* Keepalives find a client that vanished without a word; silence both ways ends the relay, and a
+     * peer that stops reading ends it too (a write that cannot go on within the idle time). */
+    int on = 1;
+    setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(guest, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    struct timeval send_limit = { .tv_sec = RELAY_IDLE_MS / 1000 };
+    setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &send_limit, sizeof send_limit);
+    setsockopt(guest, SOL_SOCKET, SO_SNDTIMEO, &send_limit, sizeof send_limit);
     struct pollfd p[2] = { { .fd = client, .events = POLLIN }, { .fd = guest, .events = POLLIN } };
     int open_sides = 2;
     static char buffer[65536];
     while (open_sides > 0) {
-        if (poll(p, 2, -1) < 0) { if (errno == EINTR) continue; break; }
+        int ready = poll(p, 2, RELAY_IDLE_MS);
+        if (ready == 0) break;
+        if (ready < 0) { if (errno == EINTR) continue; break; }
         for (int i = 0; i < 2; i++) {
             if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             ssize_t n = read(p[i].fd, buffer, sizeof buffer);
@@ -170,13 +185,15 @@ static void connect_com2(void) {
     else if (s >= 0) close(s);
 }
 
-static void request_shutdown(void) {
+/* Returns whether the request went; if not, QEMU is to be ended at once. */
+static int request_shutdown(void) {
     connect_com2();
     if (com2_fd >= 0 && write(com2_fd, "shutdown\n", 9) == 9) {
         say("%s: asked the kernel to shut down (COM2)", "stop");
-    } else {
-        say("cannot reach the kernel's COM2 (%s): ending QEMU", strerror(errno));
+        return 1;
     }
+    say("cannot reach the kernel's COM2 (%s): ending QEMU", strerror(errno));
+    return 0;
 }
 
 /* QEMU's standard output (the console) copied to ours, watched for the kernel's exit line. */
@@ -192,12 +209,22 @@ static ssize_t console(int fd) {
         if (m <= 0) break;
         sent += m;
     }
-    for (ssize_t i = 0; i < n; i++) {
-        if (buffer[i] == '\n' || console_used == sizeof console_line - 1) {
+    /* The kernel's line is exactly "kernel: exit N (no isa-debug-exit device ...)"; a longer line is
+     * no such line (its rest is skipped, not scanned as a line of its own). Only where QEMU has no
+     * isa-debug-exit: elsewhere the kernel never prints it, and application output must not end a run. */
+    static int overflow;
+    for (ssize_t i = 0; i < n && !has_debug_exit; i++) {
+        if (buffer[i] == '\n') {
             console_line[console_used] = 0;
-            int code;
-            if (sscanf(console_line, "kernel: exit %d", &code) == 1) console_exit = code;
+            int code, end = 0;
+            size_t suffix = sizeof exit_line_end - 1;
+            if (!overflow && console_used > suffix && !strcmp(console_line + console_used - suffix, exit_line_end)
+                && sscanf(console_line, "kernel: exit %d%n", &code, &end) == 1 && (size_t)end == console_used - suffix)
+                console_exit = code;
             console_used = 0;
+            overflow = 0;
+        } else if (console_used == sizeof console_line - 1) {
+            overflow = 1;
         } else if (buffer[i] != '\r') {
             console_line[console_used++] = buffer[i];
         }
@@ -216,12 +243,16 @@ int main(void) {
     sigaction(SIGINT, &stop, NULL);
     sigaction(SIGCHLD, &child, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (access(qemu_args[0], X_OK) < 0) { say("cannot run QEMU: %s", strerror(errno)); return 125; }
     int out[2];
     if (pipe2(out, O_CLOEXEC) < 0) { say("pipe: %s", strerror(errno)); return 125; }
     pid_t qemu = fork();
     if (qemu == 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        /* A process group of its own: Ctrl-C on a terminal (docker run -it) reaches PID 1 only, which
+         * asks the kernel to shut down, instead of QEMU, which would quit at once. */
+        setpgid(0, 0);
         dup2(out[1], STDOUT_FILENO);
         execv(qemu_args[0], qemu_args);
         say("cannot start QEMU: %s", strerror(errno));
@@ -255,8 +286,8 @@ int main(void) {
         p[i] = (struct pollfd){ .fd = listeners[i], .events = POLLIN };
     }
     p[port_count] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-    int status = 0, shutdown_sent = 0, exit_seen = 0;
-    time_t deadline = 0;
+    int status = 0, shutdown_sent = 0, exit_seen = 0, forced = 0, relays = 0;
+    time_t deadline = 0, kill_deadline = 0;
     for (;;) {
         connect_com2();
         /* The kernel said its exit code (no isa-debug-exit): QEMU's microvm machine may have no i8042 to
@@ -264,20 +295,23 @@ int main(void) {
         if (console_exit >= 0 && !exit_seen) { exit_seen = 1; deadline = time(NULL) + 2; }
         if (stop_requested && !shutdown_sent) {
             shutdown_sent = 1;
-            request_shutdown();
-            deadline = time(NULL) + grace_seconds;
+            deadline = request_shutdown() ? time(NULL) + grace_seconds : time(NULL) - 1;
         }
         if (deadline && time(NULL) > deadline) {
-            if (!exit_seen) say("%s", "the kernel did not stop in time: ending QEMU");
+            if (!exit_seen) { say("%s", "the kernel did not stop in time: ending QEMU"); forced = 1; }
             kill(qemu, SIGTERM);
             deadline = 0;
+            kill_deadline = time(NULL) + 3;
         }
+        if (kill_deadline && time(NULL) > kill_deadline) { kill(qemu, SIGKILL); kill_deadline = 0; }
         if (child_exited) {
             child_exited = 0;
             pid_t pid;
             int s;
             int done = 0;
-            while ((pid = waitpid(-1, &s, WNOHANG)) > 0) if (pid == qemu) { status = s; done = 1; }
+            while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
+                if (pid == qemu) { status = s; done = 1; } else if (relays > 0) relays--;
+            }
             if (done) {  /* what QEMU wrote last, up to the end of the pipe */
                 fcntl(out[0], F_SETFL, O_NONBLOCK);
                 while (console(out[0]) > 0) {}
@@ -292,29 +326,33 @@ int main(void) {
             if (!(p[i].revents & POLLIN)) continue;
             int client = accept4(listeners[i], NULL, NULL, SOCK_CLOEXEC);
             if (client < 0) continue;
+            if (relays >= MAX_RELAYS) { close(client); continue; }
             pid_t helper = fork();
             if (helper == 0) {
                 for (int j = 0; j < port_count; j++) close(listeners[j]);
+                close(out[0]);
+                if (com2_fd >= 0) close(com2_fd);
                 relay(client, ports[i]);
             }
+            if (helper > 0) relays++;
             close(client);
         }
     }
     /* QEMU's status: isa-debug-exit makes it 2*code+33 (the kernel's exit code); a signal, 128+N. */
+    if (console_exit >= 0) return console_exit;
+    if (forced) return 128 + SIGTERM;  /* the kernel did not finish its shutdown: QEMU was ended */
     if (WIFEXITED(status)) {
         int s = WEXITSTATUS(status);
-        if (s >= 33 && s % 2 == 1) return (s - 33) / 2;
-        if (console_exit >= 0) return console_exit;
+        if (has_debug_exit && s >= 33 && s % 2 == 1) return (s - 33) / 2;
         return s == 0 && shutdown_sent ? 0 : (s == 0 ? 1 : s);
     }
-    if (console_exit >= 0) return console_exit;
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 """#
 
     /// Compiles the entry point into `output` with the host's C compiler, statically linked.
     static func compile(into output: URL) throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-entry-\(getpid()).c")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-entry-\(UUID().uuidString).c")
         defer { try? FileManager.default.removeItem(at: work) }
         try source.write(to: work, atomically: true, encoding: .utf8)
         guard let compiler = ["cc", "gcc", "clang"].lazy.compactMap(ImageFiles.onPath).first else {

@@ -44,8 +44,7 @@ struct DockerImage {
     /// Writes the archive of the root file system in `root` to `output`; returns the layer's size.
     func write(root: URL, to output: URL) throws -> Int {
         let fm = FileManager.default
-        let work = fm.temporaryDirectory.appendingPathComponent("swiftlet-image-\(getpid())")
-        try? fm.removeItem(at: work)
+        let work = fm.temporaryDirectory.appendingPathComponent("swiftlet-image-\(UUID().uuidString)")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: work) }
         let layer = work.appendingPathComponent("layer.tar")

@@ -49,6 +49,11 @@ enum ImageFiles {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw CLIError("ldd \(program.path) failed (status \(p.terminationStatus))") }
-        return sharedLibraries(fromLDD: String(decoding: data, as: UTF8.self))
+        let output = String(decoding: data, as: UTF8.self)
+        // A library ldd cannot find would make QEMU fail to start in every container made from the image.
+        if let missing = output.split(separator: "\n").first(where: { $0.contains("=> not found") }) {
+            throw CLIError("\(program.path) needs a library this host lacks: \(missing.trimmingCharacters(in: .whitespaces))")
+        }
+        return sharedLibraries(fromLDD: output)
     }
 }

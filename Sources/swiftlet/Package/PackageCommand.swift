@@ -37,20 +37,18 @@ struct Package: ParsableCommand {
             guard docker else { throw CLIError("say which package: --docker (an image with QEMU and the kernel)") }
             let folder = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
             let manifest = try Manifest.load(from: folder)
-            let reference = tag.map { $0.contains(":") ? $0 : $0 + ":latest" } ?? manifest.name + ":latest"
-            guard reference.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.:/".contains($0) }) else {
-                throw CLIError("--tag \(reference): an image name is lower-case letters, digits and - _ . / (then :TAG)")
-            }
-            let forwarded = ports.isEmpty ? Self.defaultPorts(manifest) : ports
+            let reference = try Self.imageReference(tag ?? manifest.name)
+            var forwarded: [Int] = []
+            for p in ports.isEmpty ? Self.defaultPorts(manifest) : ports where !forwarded.contains(p) { forwarded.append(p) }
             for p in forwarded where !(1...65535).contains(p) { throw CLIError("--port \(p): a TCP port is 1-65535") }
+            guard forwarded.count <= Self.maximumPorts else { throw CLIError("at most \(Self.maximumPorts) ports are forwarded (the entry point's table)") }
             let build = try Self.chooseQEMU(qemu)
             let kernel = try Builder(folder: folder, target: .kvm).build()
             let started = Date()
             let config = try Self.containerConfig(manifest: manifest, memory: memory, ports: forwarded, applicationArguments: applicationArguments, qemu: build)
 
             let fm = FileManager.default
-            let root = fm.temporaryDirectory.appendingPathComponent("swiftlet-rootfs-\(getpid())")
-            try? fm.removeItem(at: root)
+            let root = fm.temporaryDirectory.appendingPathComponent("swiftlet-rootfs-\(UUID().uuidString)")
             defer { try? fm.removeItem(at: root) }
             func place(_ file: URL, at path: String) throws {
                 let destination = root.appendingPathComponent(path)
@@ -83,20 +81,56 @@ struct Package: ParsableCommand {
             let image = DockerImage(reference: reference, entrypoint: ["/swiftlet/entry"], exposedPorts: forwarded,
                                     labels: ["org.swiftlet.application": manifest.name, "org.swiftlet.kernel": kernel.lastPathComponent])
             let archive = out.map { URL(fileURLWithPath: $0) }
-                ?? folder.appendingPathComponent(".swiftlet/docker/\(reference.split(separator: ":")[0].replacingOccurrences(of: "/", with: "_")).tar")
+                ?? folder.appendingPathComponent(".swiftlet/docker/\(Self.archiveName(reference))")
             let layerBytes = try image.write(root: root, to: archive)
             say("packaged \(reference): \(archive.path) (image \(layerBytes / 1024) KB: the kernel, QEMU's \(build.kind) build, its libraries and the entry point) in \(seconds(since: started))")
             say("run: docker run --rm --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN "
                 + forwarded.map { "-p \($0):\($0) " }.joined() + reference)
             if let dockerCLI = ImageFiles.onPath("docker") {
+                // Docker's own message says why when it fails (no daemon, no permission on its socket).
                 let status = ChildProcess.run(dockerCLI, arguments: ["load", "-i", archive.path], quiet: true)
                 if status == 0 { say("loaded into Docker as \(reference)") }
-                else { say("not loaded (no Docker daemon answered, status \(status)): docker load -i \(archive.path)") }
+                else { say("not loaded: docker load said why above (status \(status)); later: docker load -i \(archive.path)") }
             }
         }
     }
 
     static let com2Path = "/run/swiftlet-com2"
+    /// The entry point's table of ports (MAX_PORTS in its source).
+    static let maximumPorts = 16
+
+    /// `NAME[:TAG]` as Docker takes it: the name lower-case ASCII letters, digits and `._-/`, with an
+    /// optional registry host and port before its first `/`; the tag (default `latest`) at most 128 of
+    /// letters, digits and `._-`, not starting with `.` or `-`.
+    static func imageReference(_ given: String) throws -> String {
+        let lastSlash = given.lastIndex(of: "/")
+        let tagColon = given.lastIndex(of: ":").flatMap { colon in lastSlash.map { colon > $0 } ?? true ? colon : nil }
+        let name = tagColon.map { String(given[..<$0]) } ?? given
+        let tag = tagColon.map { String(given[given.index(after: $0)...]) } ?? "latest"
+        let path = name.split(separator: "/", omittingEmptySubsequences: false)
+        let registry = path.count > 1 && (path[0].contains(".") || path[0].contains(":") || path[0] == "localhost") ? path[0] : nil
+        let components = registry == nil ? path[...] : path.dropFirst()
+        let nameOK = !components.isEmpty && components.allSatisfy { c in
+            !c.isEmpty && c.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }
+                && (c.first!.isLetter || c.first!.isNumber)
+        }
+        let registryOK = registry.map { r in
+            let hostPort = r.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            return !hostPort[0].isEmpty && hostPort[0].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-".contains($0)) }
+                && (hostPort.count == 1 || !hostPort[1].isEmpty && hostPort[1].allSatisfy { $0.isASCII && $0.isNumber })
+        } ?? true
+        let tagOK = (1...128).contains(tag.count) && tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+            && tag.first != "." && tag.first != "-"
+        guard nameOK, registryOK, tagOK else {
+            throw CLIError("--tag \(given): an image name is lower-case letters, digits and . _ - / (a registry host first if any), then :TAG of letters, digits and . _ -")
+        }
+        return name + ":" + tag
+    }
+
+    /// The archive's file name for a reference: `website_latest.tar`, `localhost_5000_app_v1.tar`.
+    static func archiveName(_ reference: String) -> String {
+        reference.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_") + ".tar"
+    }
 
     /// The QEMU that goes in the image.
     struct QEMUBuild: Equatable {
@@ -160,7 +194,7 @@ struct Package: ParsableCommand {
             if case .forward(_, let guest) = step { lines.append("guest \(guest)") }
         }
         lines += ports.map { "port \($0)" }
-        lines += ["com2 \(com2Path)", "grace 10", "tcg \(build.hasTCG ? "yes" : "no")"]
+        lines += ["com2 \(com2Path)", "grace 8", "tcg \(build.hasTCG ? "yes" : "no")", "debugexit \(build.hasDebugExit ? "yes" : "no")"]
         return lines.joined(separator: "\n") + "\n"
     }
 }
