@@ -372,7 +372,7 @@ docker_checks() {  # docker_checks NS DIR IMAGE
     out=$("$SWIFTLET" package --docker --tag "$image" Examples/website 2>&1) || { echo "package failed: $out" | tail -20; return 1; }
     echo "$out" | grep -q "loaded into Docker as $image" || { echo "not loaded: $out" | tail -5; return 1; }
     size=$(docker image inspect -f '{{.Size}}' "$image") || return 1
-    log "kvm-docker: the image is $((size / 1024)) KB (goal: at most 40 MB); the archive $(stat -c %s Examples/website/.swiftlet/docker/swiftlet-test-website.tar) bytes"
+    log "kvm-docker: the image is $((size / 1024)) KB (goal: at most 40 MB); the archive $(stat -c %s Examples/website/.swiftlet/docker/swiftlet-test-website_ci.tar) bytes"
     [ "$size" -le $((40 * 1024 * 1024)) ] || { echo "the image is over 40 MB"; return 1; }
     docker run -d --name swl-web --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN -p 8080:8080 "$image" >/dev/null ||
         { echo "docker run failed"; return 1; }
