@@ -57,7 +57,7 @@ struct SwiftletCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftlet",
         abstract: "Build and run Swiftlet applications for a target.",
-        subcommands: [New.self, Configure.self, Build.self, Run.self, Package.self, Cert.self, Describe.self, Doctor.self, EmbeddedCheck.self])
+        subcommands: [New.self, Configure.self, Build.self, Run.self, Package.self, Runtime.self, Cert.self, Describe.self, Doctor.self, EmbeddedCheck.self])
 }
 
 struct Configure: ParsableCommand {

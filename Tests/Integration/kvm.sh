@@ -334,6 +334,9 @@ docker_down() {  # docker_down DIR PID
     kill "$pid" 2>/dev/null
     for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -9 "$pid" 2>/dev/null
+    # What the daemon mounted and left (its bind of the host's namespace, exec/netns/default, made for
+    # --network host), deepest first.
+    awk -v d="$d/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
     rm -rf "$d"
 }
 
@@ -348,17 +351,21 @@ test_kvm_docker() {
         return 0
     fi
     new_namespace kdocker || return 1
-    local ns=$NS d="$WORK/docker" image=swiftlet-test-website:ci pid rc=0
+    local ns=$NS d="$WORK/docker" image=swiftlet-test-website:ci pid rc=0 out
     mkdir -p "$d"
     echo '{}' >"$d/daemon.json"  # not the machine's /etc/docker/daemon.json
+    # The swiftlet OCI runtime, for the kernel-only image (docker_oci_checks), registered with this daemon only.
+    out=$("$SWIFTLET" runtime --out "$WORK/swiftlet-runtime" 2>&1) || { echo "swiftlet runtime failed: $out"; return 1; }
     # nsenter, not ip netns exec: that one mounts a sysfs of its own, without the cgroup mount dockerd needs.
     # Its own containerd namespaces, in case dockerd finds a system containerd to use.
     spawn dockerd nsenter --net="/run/netns/$ns" dockerd --config-file "$d/daemon.json" --data-root "$d/data" \
         --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" --storage-driver overlay2 \
-        --exec-opt native.cgroupdriver=cgroupfs --containerd-namespace "swiftlet-test-$$" --containerd-plugins-namespace "swiftlet-test-plugins-$$"
+        --exec-opt native.cgroupdriver=cgroupfs --containerd-namespace "swiftlet-test-$$" --containerd-plugins-namespace "swiftlet-test-plugins-$$" \
+        --add-runtime swiftlet="$WORK/swiftlet-runtime"
     pid=${started[-1]}
     CLEANUP_HOOK="docker_down $d $pid"  # also if the suite is interrupted
     ( docker_checks "$ns" "$d" "$image" ) || rc=1  # a subshell: DOCKER_HOST stays there
+    [ $rc = 0 ] && { ( docker_oci_checks "$ns" "$d" ) || rc=1; }
     CLEANUP_HOOK=
     docker_down "$d" "$pid"
     return $rc
@@ -408,6 +415,57 @@ docker_checks() {  # docker_checks NS DIR IMAGE
     docker rmi swiftlet-test-crash:micro swiftlet-test-crash:full >/dev/null || return 1
     docker rm swl-web >/dev/null && docker rmi "$image" >/dev/null || return 1
     [ -z "$(docker ps -aq)" ] && [ -z "$(docker images -q)" ] || { echo "containers or images left"; return 1; }
+}
+
+docker_oci_checks() {  # docker_oci_checks NS DIR
+    # Issue 28, part 2: the kernel-only image (swiftlet package --oci) run by the swiftlet OCI runtime.
+    local ns=$1 d=$2 image=swiftlet-test-website:oci out status size archive id qemu state
+    export DOCKER_HOST="unix://$d/docker.sock"
+    out=$("$SWIFTLET" package --oci --tag "$image" Examples/website 2>&1) || { echo "package --oci failed: $out" | tail -20; return 1; }
+    echo "$out" | grep -q "loaded into Docker as $image" || { echo "not loaded: $out" | tail -5; return 1; }
+    archive=$(stat -c %s Examples/website/.swiftlet/docker/swiftlet-test-website_oci.tar) || return 1
+    size=$(docker image inspect -f '{{.Size}}' "$image") || return 1
+    log "kvm-docker: the kernel-only image: archive $((archive / 1024)) KB (goal: at most 1 MB), $((size / 1024)) KB unpacked (the kernel)"
+    # Its only layer is the kernel; the OCI layout in the archive carries the configuration as annotations.
+    [ "$(docker image inspect -f '{{len .RootFS.Layers}}' "$image")" = 1 ] || { echo "more than one layer"; return 1; }
+    tar -xOf Examples/website/.swiftlet/docker/swiftlet-test-website_oci.tar index.json | grep -q '"io.containerd.image.name":"'"$image"'"' ||
+        { echo "no OCI index naming the image"; return 1; }
+    docker run -d --name swl-oci --runtime swiftlet -p 8080:8080 "$image" >/dev/null || { echo "docker run --runtime swiftlet failed"; return 1; }
+    for i in $(seq 60); do ip netns exec "$ns" curl -sf --max-time 2 -o "$WORK/oci-index" http://127.0.0.1:8080/ && break; sleep 0.5; done
+    cmp -s "$WORK/oci-index" "$SITE/index.html" || { echo "the page from the runtime's kernel differs: $(docker logs swl-oci 2>&1 | tail -10)"; return 1; }
+    ip netns exec "$ns" curl -sf --max-time 5 -o "$WORK/oci-guide" http://127.0.0.1:8080/GUIDE.html && cmp -s "$WORK/oci-guide" "$SITE/GUIDE.html" ||
+        { echo "GUIDE.html from the runtime's kernel differs"; return 1; }
+    # The runtime's own view (state), QEMU among the container's processes (ps, through docker top), and
+    # what it refuses: exec into a kernel.
+    id=$(docker inspect -f '{{.Id}}' swl-oci)
+    state=$(ls -d "$d"/exec/runtime-runc/*/"$id") || { echo "no runtime state for $id in $d/exec/runtime-runc"; return 1; }
+    out=$("$WORK/swiftlet-runtime" --root "$(dirname "$state")" state "$id") || { echo "runtime state failed: $out"; return 1; }
+    echo "$out" | grep -q '"status":"running"' || { echo "runtime state: $out"; return 1; }
+    qemu=$(docker top swl-oci -o pid,comm | awk '$2 ~ /qemu/ {print $1}')
+    [ -n "$qemu" ] || { echo "no QEMU in docker top: $(docker top swl-oci 2>&1)"; return 1; }
+    out=$(docker exec swl-oci ls 2>&1) && { echo "docker exec into a kernel succeeded: $out"; return 1; }
+    echo "$out" | grep -q "exec is not supported by the swiftlet runtime" || { echo "docker exec: $out"; return 1; }
+    docker stop -t 20 swl-oci >/dev/null || return 1
+    status=$(docker inspect -f '{{.State.ExitCode}}' swl-oci)
+    [ "$status" = 0 ] && docker logs swl-oci 2>&1 | grep -q "kernel: shutdown requested" ||
+        { echo "docker stop: exit status $status: $(docker logs swl-oci 2>&1 | tail -10)"; return 1; }
+    ! kill -0 "$qemu" 2>/dev/null || { echo "QEMU (pid $qemu) outlived its container"; return 1; }
+    docker rm swl-oci >/dev/null || return 1
+    [ ! -e "$state" ] || { echo "the runtime's state of $id was left"; return 1; }
+    log "kvm-docker: --runtime swiftlet served the site through -p; docker stop: clean shutdown, exit status 0, QEMU gone"
+    # The kernel's exit status is the container's; what the runtime refuses, it says.
+    "$SWIFTLET" package --oci --tag swiftlet-test-crash:oci Tests/Apps/crash -- --how status >/dev/null 2>&1 || { echo "package --oci crash failed"; return 1; }
+    timeout 120 docker run --rm --runtime swiftlet swiftlet-test-crash:oci >"$WORK/oci-crash.log" 2>&1; status=$?
+    [ "$status" = 7 ] || { echo "the crash kernel exited $status under the runtime, want 7: $(tail -5 "$WORK/oci-crash.log")"; return 1; }
+    out=$(docker run --rm --runtime swiftlet --network host "$image" 2>&1) && { echo "--network host was not refused"; return 1; }
+    echo "$out" | grep -q "needs the container's own network namespace" || { echo "--network host: $out"; return 1; }
+    out=$(docker run --rm --runtime swiftlet -e SWIFTLET_CONFIG="$(printf 'arg q\narg -drive\narg file=/etc/shadow')" "$image" 2>&1) &&
+        { echo "a QEMU argument outside the runtime's list was accepted"; return 1; }
+    echo "$out" | grep -q "the image's QEMU argument -drive file=/etc/shadow is not one the swiftlet runtime allows" || { echo "-drive: $out"; return 1; }
+    docker rmi "$image" swiftlet-test-crash:oci >/dev/null || return 1
+    [ -z "$(docker ps -aq)" ] && [ -z "$(docker images -q)" ] && [ -z "$(ls -A "$(dirname "$state")")" ] ||
+        { echo "containers, images or runtime state left"; return 1; }
+    log "kvm-docker: the crash kernel's status 7 is the container's under the runtime; --network host and a foreign QEMU argument refused"
 }
 
 test_kvm_dns_dnssec() {

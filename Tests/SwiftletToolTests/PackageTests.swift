@@ -77,4 +77,29 @@ import Testing
         #expect(manifest.count == 1 && manifest[0]["RepoTags"] as? [String] == ["website:latest"] && manifest[0]["Layers"] as? [String] == ["l/layer.tar"])
         #expect(DockerImage.sha256(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")  // FIPS 180-2 example
     }
+
+    /// --oci: the kernel at /kernel, QEMU's configuration in the environment, and an OCI layout beside
+    /// docker's manifest whose manifest carries the annotations and a gzip layer.
+    @Test func theKernelOnlyImage() throws {
+        let config = try Package.containerConfig(manifest: website, memory: 64, ports: [8080], applicationArguments: [], qemu: .full, kernelPath: Package.ociKernelPath)
+        #expect(config.contains("arg -kernel\narg /kernel\n") && config.contains("arg isa-debug-exit,iobase=0xf4,iosize=0x04\n"))
+        let image = DockerImage(reference: "website:kernel", entrypoint: ["/kernel"], exposedPorts: [8080], labels: [:],
+                                environment: ["SWIFTLET_CONFIG=tap swl0"], annotations: ["org.swiftlet.config": "tap swl0"], compressed: true)
+        let configData = try image.configuration(layerDigest: "sha256:ab")
+        let inner = try #require((try JSONSerialization.jsonObject(with: configData) as? [String: Any])?["config"] as? [String: Any])
+        #expect(inner["Env"] as? [String] == ["SWIFTLET_CONFIG=tap swl0"] && inner["Entrypoint"] as? [String] == ["/kernel"])
+        let layer = Data("layer".utf8)
+        let manifestData = try image.ociManifest(config: configData, layer: layer)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
+        #expect(manifest["schemaVersion"] as? Int == 2 && manifest["mediaType"] as? String == "application/vnd.oci.image.manifest.v1+json")
+        #expect((manifest["annotations"] as? [String: String])?["org.swiftlet.config"] == "tap swl0")
+        let layers = try #require(manifest["layers"] as? [[String: Any]])
+        #expect(layers.count == 1 && layers[0]["mediaType"] as? String == "application/vnd.oci.image.layer.v1.tar+gzip"
+                && layers[0]["digest"] as? String == "sha256:\(DockerImage.sha256(layer))" && layers[0]["size"] as? Int == 5)
+        #expect((manifest["config"] as? [String: Any])?["digest"] as? String == "sha256:\(DockerImage.sha256(configData))")
+        let index = try #require(try JSONSerialization.jsonObject(with: image.ociIndex(manifest: manifestData)) as? [String: Any])
+        let entry = try #require((index["manifests"] as? [[String: Any]])?.first)
+        #expect(entry["digest"] as? String == "sha256:\(DockerImage.sha256(manifestData))" && entry["size"] as? Int == manifestData.count)
+        #expect((entry["annotations"] as? [String: String]) == ["org.opencontainers.image.ref.name": "kernel", "io.containerd.image.name": "website:kernel"])
+    }
 }

@@ -6,7 +6,9 @@
 import Foundation
 
 enum ContainerEntry {
-    static let source = #"""
+    /// What the entry point and the OCI runtime (OCIRuntime) share: the configuration, the tap, QEMU, the
+    /// port relays, the stop on SIGTERM and the exit code.
+    static let core = #"""
 /* swiftlet package --docker: the container's entry point (PID 1), a static C program written by the tool.
  * It reads /swiftlet/config (written by the tool, one directive a line), creates the tap QEMU will open
  * and gives it the host side's address, starts QEMU on the kernel with the serial console on its own
@@ -32,6 +34,7 @@ enum ContainerEntry {
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -60,30 +63,26 @@ static void say(const char *format, const char *detail) {
 static void on_stop(int sig) { (void)sig; stop_requested = 1; }
 static void on_child(int sig) { (void)sig; child_exited = 1; }
 
-static void read_config(void) {
-    FILE *f = fopen("/swiftlet/config", "r");
-    if (!f) { say("cannot read /swiftlet/config: %s", strerror(errno)); exit(125); }
-    static char line[4096];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        char *value = strchr(line, ' ');
-        if (!value) continue;
-        *value++ = 0;
-        if (!strcmp(line, "arg") && qemu_argc < MAX_ARGS) qemu_args[qemu_argc++] = strdup(value);
-        else if (!strcmp(line, "port") && port_count < MAX_PORTS) ports[port_count++] = atoi(value);
-        else if (!strcmp(line, "tap")) snprintf(tap_name, sizeof tap_name, "%s", value);
-        else if (!strcmp(line, "host")) {
-            snprintf(host_address, sizeof host_address, "%s", value);
-            char *slash = strchr(host_address, '/');
-            if (slash) { *slash = 0; prefix_length = atoi(slash + 1); }
-        }
-        else if (!strcmp(line, "guest")) snprintf(guest_address, sizeof guest_address, "%s", value);
-        else if (!strcmp(line, "com2")) snprintf(com2_path, sizeof com2_path, "%s", value);
-        else if (!strcmp(line, "grace")) grace_seconds = atoi(value);
-        else if (!strcmp(line, "tcg")) has_tcg = strcmp(value, "no") != 0;
-        else if (!strcmp(line, "debugexit")) has_debug_exit = strcmp(value, "no") != 0;
+/* One directive of the configuration ("arg", "port", "tap", "host", "guest", "com2", "grace", "tcg",
+ * "debugexit", each followed by a space and its value); anything else is ignored. */
+static void config_line(char *line) {
+    line[strcspn(line, "\n")] = 0;
+    char *value = strchr(line, ' ');
+    if (!value) return;
+    *value++ = 0;
+    if (!strcmp(line, "arg") && qemu_argc < MAX_ARGS) qemu_args[qemu_argc++] = strdup(value);
+    else if (!strcmp(line, "port") && port_count < MAX_PORTS) ports[port_count++] = atoi(value);
+    else if (!strcmp(line, "tap")) snprintf(tap_name, sizeof tap_name, "%s", value);
+    else if (!strcmp(line, "host")) {
+        snprintf(host_address, sizeof host_address, "%s", value);
+        char *slash = strchr(host_address, '/');
+        if (slash) { *slash = 0; prefix_length = atoi(slash + 1); }
     }
-    fclose(f);
+    else if (!strcmp(line, "guest")) snprintf(guest_address, sizeof guest_address, "%s", value);
+    else if (!strcmp(line, "com2")) snprintf(com2_path, sizeof com2_path, "%s", value);
+    else if (!strcmp(line, "grace")) grace_seconds = atoi(value);
+    else if (!strcmp(line, "tcg")) has_tcg = strcmp(value, "no") != 0;
+    else if (!strcmp(line, "debugexit")) has_debug_exit = strcmp(value, "no") != 0;
     qemu_args[qemu_argc] = NULL;
 }
 
@@ -232,10 +231,9 @@ static ssize_t console(int fd) {
     return n;
 }
 
-int main(void) {
-    setvbuf(stderr, NULL, _IONBF, 0);
-    read_config();
-    if (qemu_argc == 0) { say("%s", "no QEMU command line in /swiftlet/config"); return 125; }
+/* Boots the configured kernel and serves it until QEMU ends; returns the kernel's exit code. */
+static int run_kernel(void) {
+    if (qemu_argc == 0) { say("%s", "no QEMU command line in the configuration"); return 125; }
     choose_accelerator();
     create_tap();
     struct sigaction stop = { .sa_handler = on_stop }, child = { .sa_handler = on_child, .sa_flags = SA_NOCLDSTOP };
@@ -253,6 +251,11 @@ int main(void) {
         /* A process group of its own: Ctrl-C on a terminal (docker run -it) reaches PID 1 only, which
          * asks the kernel to shut down, instead of QEMU, which would quit at once. */
         setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no QEMU left behind when this process is killed */
+        /* Not the terminal of docker run -t: QEMU, in a background group, would stop (SIGTTOU) setting it
+         * raw. The terminal stays ours, so Ctrl-C still reaches this process. */
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) dup2(null, STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
         execv(qemu_args[0], qemu_args);
         say("cannot start QEMU: %s", strerror(errno));
@@ -329,6 +332,7 @@ int main(void) {
             if (relays >= MAX_RELAYS) { close(client); continue; }
             pid_t helper = fork();
             if (helper == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 for (int j = 0; j < port_count; j++) close(listeners[j]);
                 close(out[0]);
                 if (com2_fd >= 0) close(com2_fd);
@@ -350,17 +354,34 @@ int main(void) {
 }
 """#
 
-    /// Compiles the entry point into `output` with the host's C compiler, statically linked.
-    static func compile(into output: URL) throws {
+    /// The image's PID 1: the configuration from /swiftlet/config (written by the tool).
+    static let entryMain = #"""
+int main(void) {
+    setvbuf(stderr, NULL, _IONBF, 0);
+    FILE *f = fopen("/swiftlet/config", "r");
+    if (!f) { say("cannot read /swiftlet/config: %s", strerror(errno)); return 125; }
+    static char line[4096];
+    while (fgets(line, sizeof line, f)) config_line(line);
+    fclose(f);
+    return run_kernel();
+}
+"""#
+
+    /// The entry point's whole source.
+    static var source: String { core + entryMain }
+
+    /// Compiles the entry point (or, given its source, the OCI runtime) into `output` with the host's C
+    /// compiler, statically linked.
+    static func compile(_ code: String = ContainerEntry.source, into output: URL) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-entry-\(UUID().uuidString).c")
         defer { try? FileManager.default.removeItem(at: work) }
-        try source.write(to: work, atomically: true, encoding: .utf8)
+        try code.write(to: work, atomically: true, encoding: .utf8)
         guard let compiler = ["cc", "gcc", "clang"].lazy.compactMap(ImageFiles.onPath).first else {
-            throw CLIError("no C compiler (cc, gcc or clang) for the container's entry point: apt-get install gcc libc6-dev")
+            throw CLIError("no C compiler (cc, gcc or clang) for \(output.lastPathComponent): apt-get install gcc libc6-dev")
         }
         let status = ChildProcess.run(compiler, arguments: ["-static", "-Os", "-s", "-o", output.path, work.path], quiet: true)
         guard status == 0 else {
-            throw CLIError("the container's entry point did not compile (status \(status)); a static C library is needed: apt-get install libc6-dev")
+            throw CLIError("\(output.lastPathComponent) did not compile (status \(status)); a static C library is needed: apt-get install libc6-dev")
         }
     }
 }

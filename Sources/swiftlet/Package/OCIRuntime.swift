@@ -1,0 +1,845 @@
+// swiftlet runtime: an OCI runtime for the kernel-only images `swiftlet package --oci` makes. Docker (its
+// containerd shim) calls it with runc's command line (`create`, `start`, `state`, `kill`, `delete`, `ps`);
+// it boots the image's kernel with the host's QEMU inside the container's network namespace, with the
+// same tap, port relays, stop on SIGTERM and exit code as the --docker image's entry point (ContainerEntry,
+// whose C core it shares). A static C program the tool compiles, so that dockerd can run it with nothing
+// else installed. The OCI runtime command line: the OCI runtime spec's "runtime.md" (operations and
+// state) and runc's flags, as containerd's runc shim passes them.
+//
+// The image is not trusted: its QEMU arguments (SWIFTLET_CONFIG) must each be one the runtime knows, the
+// kernel a regular file inside the container's root file system, and QEMU drops root (-runas) once the
+// machine is built. The application's own arguments go only to the kernel's command line.
+
+import Foundation
+
+enum OCIRuntime {
+    static let source = ContainerEntry.core + runtime
+
+    /// Where `swiftlet runtime` installs it by default.
+    static let defaultPath = "/usr/local/bin/swiftlet-runtime"
+
+    static let runtime = #"""
+/* ---- swiftlet-runtime: the OCI runtime command line ---- */
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <termios.h>
+
+#define RUNTIME_VERSION "1.0"
+#define OCI_VERSION "1.0.2"
+#define MAX_CONFIG_BYTES (4 << 20)   /* config.json: Docker's are a few kilobytes */
+#define MAX_JSON_DEPTH 64
+#define MAX_CMDLINE 2048             /* the x86 kernel command line's size */
+
+static const char *state_root = "/run/swiftlet-runtime";
+static const char *log_path, *qemu_path = "/usr/bin/qemu-system-x86_64";
+static int log_json;
+static char container_dir[PATH_MAX];
+static int remove_dir_on_failure;
+
+static void remove_container_dir(void) {
+    static const char *const files[] = { "start", "com2", "state", "state.tmp" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s", container_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(container_dir);
+}
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void rfc3339_now(char *out, size_t size) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char seconds[32];
+    strftime(seconds, sizeof seconds, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, size, "%s.%09ldZ", seconds, now.tv_nsec);
+}
+
+/* The error on standard error and, as runc does, in the --log file, where containerd reads it for the
+ * message Docker shows ("OCI runtime create failed: ..."). */
+static void fail(const char *format, ...) {
+    char message[1024];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    fprintf(stderr, "swiftlet-runtime: %s\n", message);
+    if (log_path) {
+        FILE *f = fopen(log_path, "a");
+        if (f) {
+            char now[64];
+            rfc3339_now(now, sizeof now);
+            if (log_json) {
+                fprintf(f, "{\"level\":\"error\",\"msg\":");
+                json_string(f, message);
+                fprintf(f, ",\"time\":\"%s\"}\n", now);
+            } else {
+                fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", now, message);
+            }
+            fclose(f);
+        }
+    }
+    if (remove_dir_on_failure) remove_container_dir();
+    exit(1);
+}
+
+/* ---- JSON (RFC 8259), just what config.json needs: a tree of values; bounded depth and size ---- */
+enum { J_NULL, J_BOOL, J_NUMBER, J_STRING, J_ARRAY, J_OBJECT };
+struct json { int type, boolean; char *text, *key; struct json *child, *next; };
+static const char *jp, *jend;
+static int jdepth;
+
+static struct json *jnew(int type) {
+    struct json *j = calloc(1, sizeof *j);
+    if (!j) fail("out of memory");
+    j->type = type;
+    return j;
+}
+
+static void jspace(void) { while (jp < jend && (*jp == ' ' || *jp == '\t' || *jp == '\n' || *jp == '\r')) jp++; }
+
+static int jhex(unsigned *out) {
+    if (jend - jp < 4) return 0;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = *jp++;
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A string at jp (its opening quote), unescaped to UTF-8; NUL (\u0000) is refused, as C strings end there.
+ * Unescaping never lengthens, so the raw length up to the closing quote bounds the result. */
+static char *jstring(void) {
+    const char *end = jp + 1;
+    while (end < jend && *end != '"') end += *end == '\\' ? 2 : 1;
+    if (end >= jend) return NULL;
+    size_t capacity = (size_t)(end - jp), n = 0;
+    char *s = malloc(capacity + 1);
+    if (!s) fail("out of memory");
+    jp++;
+    for (;;) {
+        if (jp >= jend) return NULL;
+        unsigned char c = (unsigned char)*jp++;
+        if (c == '"') break;
+        if (c < 0x20) return NULL;
+        if (c == '\\') {
+            if (jp >= jend) return NULL;
+            c = (unsigned char)*jp++;
+            unsigned code;
+            switch (c) {
+            case '"': case '\\': case '/': break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'u':
+                if (!jhex(&code) || code == 0) return NULL;
+                if (code >= 0xd800 && code < 0xdc00) {
+                    unsigned low;
+                    if (jend - jp < 6 || jp[0] != '\\' || jp[1] != 'u') return NULL;
+                    jp += 2;
+                    if (!jhex(&low) || low < 0xdc00 || low >= 0xe000) return NULL;
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                } else if (code >= 0xdc00 && code < 0xe000) return NULL;
+                if (n + 4 > capacity) return NULL;
+                if (code < 0x80) s[n++] = (char)code;
+                else if (code < 0x800) { s[n++] = (char)(0xc0 | code >> 6); s[n++] = (char)(0x80 | (code & 0x3f)); }
+                else if (code < 0x10000) { s[n++] = (char)(0xe0 | code >> 12); s[n++] = (char)(0x80 | (code >> 6 & 0x3f)); s[n++] = (char)(0x80 | (code & 0x3f)); }
+                else { s[n++] = (char)(0xf0 | code >> 18); s[n++] = (char)(0x80 | (code >> 12 & 0x3f)); s[n++] = (char)(0x80 | (code >> 6 & 0x3f)); s[n++] = (char)(0x80 | (code & 0x3f)); }
+                continue;
+            default: return NULL;
+            }
+        }
+        if (n + 1 > capacity) return NULL;
+        s[n++] = (char)c;
+    }
+    s[n] = 0;
+    return s;
+}
+
+static struct json *jvalue(void) {
+    jspace();
+    if (jp >= jend || ++jdepth > MAX_JSON_DEPTH) return NULL;
+    struct json *j = NULL, **tail;
+    switch (*jp) {
+    case '{':
+    case '[': {
+        int object = *jp++ == '{';
+        j = jnew(object ? J_OBJECT : J_ARRAY);
+        tail = &j->child;
+        jspace();
+        if (jp < jend && *jp == (object ? '}' : ']')) { jp++; break; }
+        for (;;) {
+            char *key = NULL;
+            if (object) {
+                jspace();
+                if (jp >= jend || *jp != '"' || !(key = jstring())) return NULL;
+                jspace();
+                if (jp >= jend || *jp++ != ':') return NULL;
+            }
+            struct json *member = jvalue();
+            if (!member) return NULL;
+            member->key = key;
+            *tail = member;
+            tail = &member->next;
+            jspace();
+            if (jp < jend && *jp == ',') { jp++; continue; }
+            if (jp < jend && *jp == (object ? '}' : ']')) { jp++; break; }
+            return NULL;
+        }
+        break;
+    }
+    case '"':
+        j = jnew(J_STRING);
+        if (!(j->text = jstring())) return NULL;
+        break;
+    case 't': case 'f': case 'n': {
+        static const char *const words[] = { "true", "false", "null" };
+        for (int i = 0; i < 3; i++) {
+            size_t length = strlen(words[i]);
+            if ((size_t)(jend - jp) >= length && !memcmp(jp, words[i], length)) {
+                jp += length;
+                j = jnew(i == 2 ? J_NULL : J_BOOL);
+                j->boolean = i == 0;
+                break;
+            }
+        }
+        if (!j) return NULL;
+        break;
+    }
+    default: {
+        const char *start = jp;
+        while (jp < jend && strchr("+-0123456789.eE", *jp)) jp++;
+        if (jp == start) return NULL;
+        j = jnew(J_NUMBER);
+        j->text = strndup(start, (size_t)(jp - start));
+        break;
+    }
+    }
+    jdepth--;
+    return j;
+}
+
+static struct json *json_parse(const char *text, size_t length) {
+    jp = text;
+    jend = text + length;
+    jdepth = 0;
+    struct json *j = jvalue();
+    jspace();
+    return j && jp == jend ? j : NULL;
+}
+
+static struct json *jget(struct json *object, const char *key) {
+    if (!object || object->type != J_OBJECT) return NULL;
+    for (struct json *m = object->child; m; m = m->next) if (!strcmp(m->key, key)) return m;
+    return NULL;
+}
+
+static const char *jtext(struct json *j) { return j && j->type == J_STRING ? j->text : NULL; }
+
+static long jnumber(struct json *j, long otherwise) {
+    if (!j || j->type != J_NUMBER) return otherwise;
+    char *end;
+    long v = strtol(j->text, &end, 10);
+    return *end ? otherwise : v;
+}
+
+/* A NULL-terminated array of an array of strings; NULL when it is not one. */
+static char **jstrings(struct json *array, int *count) {
+    if (!array || array->type != J_ARRAY) return NULL;
+    int n = 0;
+    for (struct json *m = array->child; m; m = m->next) { if (m->type != J_STRING) return NULL; n++; }
+    char **out = calloc((size_t)n + 1, sizeof *out);
+    if (!out) fail("out of memory");
+    n = 0;
+    for (struct json *m = array->child; m; m = m->next) out[n++] = m->text;
+    if (count) *count = n;
+    return out;
+}
+
+static char *read_file(const char *path, size_t limit, size_t *length) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > limit) { close(fd); errno = EFBIG; return NULL; }
+    char *data = malloc((size_t)st.st_size + 1);
+    size_t n = 0;
+    while (data && n < (size_t)st.st_size) {
+        ssize_t m = read(fd, data + n, (size_t)st.st_size - n);
+        if (m <= 0) break;
+        n += (size_t)m;
+    }
+    close(fd);
+    if (!data) return NULL;
+    data[n] = 0;
+    *length = n;
+    return data;
+}
+
+/* ---- the container's state, in STATE_ROOT/ID/state: "pid N", "start T" (its start time in /proc, so
+ * that a reused PID is not taken for it), "bundle B", "created TIME" ---- */
+struct state { int pid; unsigned long long start; char bundle[PATH_MAX], created[64]; };
+
+static void check_id(const char *id) {
+    size_t n = strlen(id);
+    int ok = n > 0 && n <= 128 && strcmp(id, ".") && strcmp(id, "..");
+    for (size_t i = 0; ok && i < n; i++) ok = isalnum((unsigned char)id[i]) || strchr("_.-", id[i]);
+    if (!ok) fail("invalid container ID '%s': 1-128 letters, digits and _ . -", id);
+    snprintf(container_dir, sizeof container_dir, "%s/%s", state_root, id);
+}
+
+/* The process's start time (field 22 of /proc/PID/stat), 0 when it is gone or a zombie. */
+static unsigned long long process_start(int pid) {
+    char path[64], buffer[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buffer[n] = 0;
+    char *p = strrchr(buffer, ')');
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X') return 0;
+    p += 2;   /* field 3 */
+    for (int field = 3; field < 22; field++) { p = strchr(p, ' '); if (!p) return 0; p++; }
+    return strtoull(p, NULL, 10);
+}
+
+static int load_state(const char *id, struct state *s, int must_exist) {
+    check_id(id);
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/state", container_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (must_exist) fail("container %s does not exist", id);
+        return 0;
+    }
+    memset(s, 0, sizeof *s);
+    char line[PATH_MAX + 32];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "pid ", 4)) s->pid = atoi(line + 4);
+        else if (!strncmp(line, "start ", 6)) s->start = strtoull(line + 6, NULL, 10);
+        else if (!strncmp(line, "bundle ", 7)) snprintf(s->bundle, sizeof s->bundle, "%s", line + 7);
+        else if (!strncmp(line, "created ", 8)) snprintf(s->created, sizeof s->created, "%s", line + 8);
+    }
+    fclose(f);
+    return 1;
+}
+
+static const char *status_of(struct state *s) {
+    if (s->pid <= 0 || process_start(s->pid) != s->start) return "stopped";
+    char fifo[PATH_MAX + 16];
+    snprintf(fifo, sizeof fifo, "%s/start", container_dir);
+    return access(fifo, F_OK) == 0 ? "created" : "running";
+}
+
+/* ---- create ---- */
+static const char *const allowed_flags[] = { "-nodefaults", "-no-user-config", "-no-reboot" };
+static const char *const allowed_pairs[][2] = {
+    { "-M", "microvm,auto-kernel-cmdline=off" }, { "-display", "none" }, { "-monitor", "none" }, { "-serial", "stdio" },
+    { "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" }, { "-device", "virtio-net-device,netdev=net0" },
+    { "-device", "isa-serial,chardev=control,iobase=0x2f8,irq=3" }, { "-accel", "kvm" }, { "-accel", "tcg" },
+    { "-cpu", "host,-arch-capabilities" }, { "-cpu", "max" }, { "-global", "virtio-mmio.force-legacy=false" },
+};
+
+/* The image's QEMU command line, checked and made the runtime's own: QEMU is the host's, the kernel the
+ * file in the root file system, COM2 a socket in the container's state folder, QEMU drops root. Anything
+ * the runtime does not know is refused: the image is not trusted with the host's QEMU. */
+static void make_qemu_command_line(const char *rootfs, char **application, int application_count, unsigned uid, unsigned gid) {
+    static char *out[MAX_ARGS + 1];
+    int n = 0, has_kernel = 0, append_at = -1;
+    if (qemu_argc < 1) fail("the image's SWIFTLET_CONFIG has no QEMU command line: not an image of swiftlet package --oci");
+    out[n++] = (char *)qemu_path;
+    for (int i = 1; i < qemu_argc; i++) {
+        const char *a = qemu_args[i], *v = i + 1 < qemu_argc ? qemu_args[i + 1] : NULL;
+        int known = 0;
+        for (size_t k = 0; k < sizeof allowed_flags / sizeof allowed_flags[0]; k++)
+            if (!strcmp(a, allowed_flags[k])) { out[n++] = (char *)a; known = 1; }
+        if (known) continue;
+        if (!v) fail("the image's QEMU argument %s has no value", a);
+        for (size_t k = 0; k < sizeof allowed_pairs / sizeof allowed_pairs[0]; k++)
+            if (!strcmp(a, allowed_pairs[k][0]) && !strcmp(v, allowed_pairs[k][1])) known = 1;
+        char expected_netdev[128];
+        snprintf(expected_netdev, sizeof expected_netdev, "tap,id=net0,ifname=%s,script=no,downscript=no", tap_name);
+        char *end;
+        if (!strcmp(a, "-m") && strtol(v, &end, 10) > 0 && strtol(v, NULL, 10) <= 65536 && !strcmp(end, "M")) known = 1;
+        if (!strcmp(a, "-netdev") && tap_name[0] && !strcmp(v, expected_netdev)) known = 1;
+        if (!strcmp(a, "-chardev") && !strncmp(v, "socket,id=control,path=", 23)) {
+            v = "socket,id=control,path=com2,server=on,wait=off";
+            known = 1;
+        }
+        if (!strcmp(a, "-append")) { append_at = n + 1; known = 1; }
+        if (!strcmp(a, "-kernel")) {
+            /* A regular file named by a path inside the root file system, no "..", no symbolic link. */
+            static char kernel[PATH_MAX];
+            struct stat st;
+            if (v[0] != '/' || strstr(v, "/../") || (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/.."))
+                || snprintf(kernel, sizeof kernel, "%s%s", rootfs, v) >= (int)sizeof kernel)
+                fail("the image's kernel path %s is not a plain path in its root file system", v);
+            if (lstat(kernel, &st) < 0 || !S_ISREG(st.st_mode))
+                fail("the image's kernel %s is not a regular file in the container's root file system", v);
+            v = kernel;
+            has_kernel = known = 1;
+        }
+        if (!known) fail("the image's QEMU argument %s %s is not one the swiftlet runtime allows", a, v);
+        if (n + 2 > MAX_ARGS - 4) fail("the image's QEMU command line is too long");
+        out[n++] = (char *)a;
+        out[n++] = (char *)v;
+        i++;
+    }
+    if (!has_kernel) fail("the image's QEMU command line names no kernel");
+    /* The application's arguments (docker run IMAGE ARGS) go to the kernel's command line, after "--". */
+    if (application_count > 0) {
+        static char cmdline[MAX_CMDLINE + 1];
+        const char *given = append_at >= 0 ? out[append_at] : "";
+        int has_separator = !strcmp(given, "--") || !strncmp(given, "-- ", 3) || strstr(given, " -- ") || (strlen(given) >= 3 && !strcmp(given + strlen(given) - 3, " --"));
+        int used = snprintf(cmdline, sizeof cmdline, "%s%s%s", given, given[0] ? " " : "", has_separator ? "" : "--");
+        for (int i = 0; i < application_count && used < (int)sizeof cmdline; i++) {
+            const char *word = application[i];
+            if (!word[0] || strpbrk(word, " \t\n\r")) fail("the application's argument '%s' is empty or has a space: the kernel's command line splits at spaces", word);
+            used += snprintf(cmdline + used, sizeof cmdline - (size_t)used, " %s", word);
+        }
+        if (used >= (int)sizeof cmdline) fail("the kernel's command line would be over %d bytes", MAX_CMDLINE);
+        if (append_at >= 0) out[append_at] = cmdline;
+        else { out[n++] = "-append"; out[n++] = cmdline; }
+    }
+    static char runas[32];
+    snprintf(runas, sizeof runas, "%u:%u", uid, gid);
+    out[n++] = "-runas";
+    out[n++] = runas;
+    for (int i = 0; i < n; i++) qemu_args[i] = out[i];
+    qemu_argc = n;
+    qemu_args[n] = NULL;
+    snprintf(com2_path, sizeof com2_path, "com2");
+    has_tcg = 1;
+    has_debug_exit = 1;
+    if (!tap_name[0]) return;
+    for (const char *c = tap_name; *c; c++)
+        if (!isalnum((unsigned char)*c)) fail("the image's tap name %s is not letters and digits", tap_name);
+    struct in_addr address;
+    if (inet_pton(AF_INET, host_address, &address) != 1 || inet_pton(AF_INET, guest_address, &address) != 1 || prefix_length < 1 || prefix_length > 30)
+        fail("the image's addresses (host %s/%d, guest %s) are not IPv4 addresses", host_address, prefix_length, guest_address);
+    for (int i = 0; i < port_count; i++) if (ports[i] < 1 || ports[i] > 65535) fail("the image's port %d is not 1-65535", ports[i]);
+}
+
+static void bring_loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0) { ifr.ifr_flags |= IFF_UP; ioctl(s, SIOCSIFFLAGS, &ifr); }
+    if (s >= 0) close(s);
+}
+
+/* The container's process: its own session, the container's network namespace, then it waits for
+ * `start` (a byte through the FIFO "start") and boots the kernel. Set-up errors go back to `create`
+ * through `sync` as text; a NUL byte says it is ready. */
+static void container_process(int sync, const char *netns, int console) {
+    char message[512];
+    setsid();
+    if (console >= 0) {
+        dup2(console, 0); dup2(console, 1); dup2(console, 2);
+        if (console > 2) close(console);
+        ioctl(0, TIOCSCTTY, 0);
+    }
+    if (netns) {
+        int fd = open(netns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+            snprintf(message, sizeof message, "cannot join the network namespace %s: %s", netns, strerror(errno));
+            write(sync, message, strlen(message));
+            _exit(1);
+        }
+        close(fd);
+    } else if (unshare(CLONE_NEWNET) < 0) {
+        snprintf(message, sizeof message, "cannot make a network namespace: %s", strerror(errno));
+        write(sync, message, strlen(message));
+        _exit(1);
+    }
+    bring_loopback_up();
+    if (chdir(container_dir) < 0) {
+        snprintf(message, sizeof message, "cannot enter %s: %s", container_dir, strerror(errno));
+        write(sync, message, strlen(message));
+        _exit(1);
+    }
+    write(sync, "", 1);
+    close(sync);
+    int fifo = open("start", O_RDONLY | O_CLOEXEC);
+    char byte;
+    if (fifo < 0 || read(fifo, &byte, 1) != 1) _exit(1);
+    close(fifo);
+    exit(run_kernel());
+}
+
+/* A terminal (docker run -t): a pseudo-terminal whose other side goes to containerd through the console
+ * socket (SCM_RIGHTS, with the terminal's name, as runc sends it). */
+static int make_console(const char *socket_path) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) fail("cannot make a terminal: %s", strerror(errno));
+    char *name = ptsname(master);
+    int slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+    if (slave < 0) fail("cannot open the terminal: %s", strerror(errno));
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un to = { .sun_family = AF_UNIX };
+    if (strlen(socket_path) >= sizeof to.sun_path) fail("the console socket's path is too long");
+    strcpy(to.sun_path, socket_path);
+    if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof to) < 0) fail("cannot reach the console socket %s: %s", socket_path, strerror(errno));
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &master, sizeof(int));
+    if (sendmsg(s, &msg, 0) < 0) fail("cannot send the terminal to the console socket: %s", strerror(errno));
+    close(s);
+    close(master);
+    return slave;
+}
+
+/* One hook (prestart, createRuntime): the state on its standard input, as the spec says; Docker's
+ * libnetwork-setkey is one, and gives the container's namespace its interface. */
+static void run_hook(struct json *hook, const char *state_json, int container) {
+    const char *path = jtext(jget(hook, "path"));
+    if (!path) fail("a hook has no path");
+    char **args = jstrings(jget(hook, "args"), NULL), **env = jstrings(jget(hook, "env"), NULL);
+    static char *default_args[2];
+    if (!args) { default_args[0] = (char *)path; args = default_args; }
+    static char *no_env[1];
+    long timeout = jnumber(jget(hook, "timeout"), 120);
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0) fail("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        execve(path, args, env ? env : no_env);
+        fprintf(stderr, "swiftlet-runtime: cannot run the hook %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    signal(SIGPIPE, SIG_IGN);
+    write(in[1], state_json, strlen(state_json));
+    close(in[1]);
+    int status = 0;
+    for (long waited = 0;; waited += 10) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) break;
+        if (waited >= timeout * 1000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            kill(container, SIGKILL);
+            fail("the hook %s did not end within %ld s", path, timeout);
+        }
+        struct timespec ten = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ten, NULL);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        kill(container, SIGKILL);
+        fail("the hook %s failed (status %d)", path, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+}
+
+static void write_atomically(const char *path, const char *text) {
+    char temporary[PATH_MAX + 16];
+    snprintf(temporary, sizeof temporary, "%s.tmp", path);
+    FILE *f = fopen(temporary, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(temporary, path) < 0) fail("cannot write %s: %s", path, strerror(errno));
+}
+
+static int create(const char *id, const char *bundle, const char *pid_file, const char *console_socket) {
+    check_id(id);
+    char bundle_path[PATH_MAX], config_path[PATH_MAX + 16], rootfs[PATH_MAX];
+    if (!realpath(bundle, bundle_path)) fail("the bundle %s: %s", bundle, strerror(errno));
+    snprintf(config_path, sizeof config_path, "%s/config.json", bundle_path);
+    size_t length;
+    char *text = read_file(config_path, MAX_CONFIG_BYTES, &length);
+    if (!text) fail("cannot read %s: %s", config_path, strerror(errno));
+    struct json *config = json_parse(text, length);
+    if (!config || config->type != J_OBJECT) fail("%s is not a JSON object", config_path);
+    struct json *process = jget(config, "process"), *linux_ = jget(config, "linux"), *hooks = jget(config, "hooks");
+    const char *root = jtext(jget(jget(config, "root"), "path"));
+    if (!root) fail("%s has no root.path", config_path);
+    char joined[PATH_MAX * 2];
+    snprintf(joined, sizeof joined, "%s%s%s", root[0] == '/' ? "" : bundle_path, root[0] == '/' ? "" : "/", root);
+    if (!realpath(joined, rootfs)) fail("the root file system %s: %s", joined, strerror(errno));
+    int argc_ = 0;
+    char **args = jstrings(jget(process, "args"), &argc_);
+    if (!args || argc_ < 1) fail("%s has no process.args", config_path);
+    char **env = jstrings(jget(process, "env"), NULL);
+    const char *image_config = NULL;
+    for (int i = 0; env && env[i]; i++) if (!strncmp(env[i], "SWIFTLET_CONFIG=", 16)) image_config = env[i] + 16;
+    if (!image_config) image_config = jtext(jget(jget(config, "annotations"), "org.swiftlet.config"));
+    if (!image_config) fail("this image is not a kernel of swiftlet package --oci (no SWIFTLET_CONFIG in its environment): the swiftlet runtime runs only those");
+    char *lines = strdup(image_config), *saved = NULL;
+    for (char *line = strtok_r(lines, "\n", &saved); line; line = strtok_r(NULL, "\n", &saved)) config_line(line);
+    struct json *user = jget(process, "user");
+    long uid = jnumber(jget(user, "uid"), 0), gid = jnumber(jget(user, "gid"), 0);
+    if (uid <= 0 || gid < 0) { uid = 65534; gid = 65534; }   /* root in the container is nobody for QEMU */
+    make_qemu_command_line(rootfs, args + 1, argc_ - 1, (unsigned)uid, (unsigned)gid);
+    /* The network namespace: the one named, or a new one (Docker's hook then gives it eth0). */
+    int has_network = 0;
+    const char *netns = NULL;
+    for (struct json *ns = jget(linux_, "namespaces") ? jget(linux_, "namespaces")->child : NULL; ns; ns = ns->next) {
+        const char *type = jtext(jget(ns, "type"));
+        if (type && !strcmp(type, "network")) { has_network = 1; netns = jtext(jget(ns, "path")); }
+    }
+    /* Docker names the host's own namespace for --network host: the tap would be made, and left, there. */
+    struct stat own, given;
+    if (!has_network || (netns && stat(netns, &given) == 0 && stat("/proc/self/ns/net", &own) == 0 && own.st_ino == given.st_ino && own.st_dev == given.st_dev))
+        fail("the swiftlet runtime needs the container's own network namespace (not --network host): the kernel's tap is made there");
+    int terminal = jget(process, "terminal") && jget(process, "terminal")->boolean;
+    if (terminal && !console_socket) fail("process.terminal is set but no --console-socket was given");
+
+    mkdir(state_root, 0700);
+    if (mkdir(container_dir, 0700) < 0) fail(errno == EEXIST ? "container %s already exists" : "cannot make %s", errno == EEXIST ? id : container_dir);
+    remove_dir_on_failure = 1;
+    char fifo[PATH_MAX + 16];
+    snprintf(fifo, sizeof fifo, "%s/start", container_dir);
+    if (mkfifo(fifo, 0600) < 0) fail("mkfifo %s: %s", fifo, strerror(errno));
+    int console = terminal ? make_console(console_socket) : -1;
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) < 0) fail("pipe: %s", strerror(errno));
+    pid_t child = fork();
+    if (child < 0) fail("fork: %s", strerror(errno));
+    if (child == 0) { close(sync[0]); container_process(sync[1], netns, console); }
+    close(sync[1]);
+    if (console >= 0) close(console);
+    char reply[512];
+    ssize_t got = 0, m;
+    while (got < (ssize_t)sizeof reply - 1 && (m = read(sync[0], reply + got, sizeof reply - 1 - (size_t)got)) > 0) {
+        got += m;
+        if (reply[0] == 0) break;
+    }
+    close(sync[0]);
+    if (got <= 0) fail("the container's process ended before it was set up");
+    if (reply[0] != 0) { reply[got] = 0; waitpid(child, NULL, 0); fail("%s", reply); }
+    struct state s = { .pid = child, .start = process_start(child) };
+    rfc3339_now(s.created, sizeof s.created);
+    char *state_json = NULL;
+    size_t state_length;
+    FILE *j = open_memstream(&state_json, &state_length);
+    fprintf(j, "{\"ociVersion\":\"%s\",\"id\":", OCI_VERSION);
+    json_string(j, id);
+    fprintf(j, ",\"status\":\"created\",\"pid\":%d,\"bundle\":", child);
+    json_string(j, bundle_path);
+    fprintf(j, ",\"annotations\":{}}");
+    fclose(j);
+    static const char *const hook_kinds[] = { "prestart", "createRuntime" };
+    for (int k = 0; k < 2; k++) {
+        struct json *list = jget(hooks, hook_kinds[k]);
+        for (struct json *hook = list && list->type == J_ARRAY ? list->child : NULL; hook; hook = hook->next)
+            run_hook(hook, state_json, child);
+    }
+    char state_path[PATH_MAX + 16], state_text[PATH_MAX + 256];
+    snprintf(state_path, sizeof state_path, "%s/state", container_dir);
+    snprintf(state_text, sizeof state_text, "pid %d\nstart %llu\nbundle %s\ncreated %s\n", s.pid, s.start, bundle_path, s.created);
+    write_atomically(state_path, state_text);
+    if (pid_file) {
+        char pid_text[32];
+        snprintf(pid_text, sizeof pid_text, "%d", child);
+        write_atomically(pid_file, pid_text);
+    }
+    return 0;
+}
+
+static int start(const char *id) {
+    struct state s;
+    load_state(id, &s, 1);
+    char fifo[PATH_MAX + 16];
+    snprintf(fifo, sizeof fifo, "%s/start", container_dir);
+    int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fail("container %s is not in the created state: it has been started", id);
+    if (fd < 0) fail("container %s is not waiting to start: its process has ended", id);
+    if (write(fd, "s", 1) != 1) fail("cannot start container %s: %s", id, strerror(errno));
+    close(fd);
+    unlink(fifo);
+    return 0;
+}
+
+static int state(const char *id) {
+    struct state s;
+    load_state(id, &s, 1);
+    const char *status = status_of(&s);
+    printf("{\"ociVersion\":\"%s\",\"id\":", OCI_VERSION);
+    json_string(stdout, id);
+    printf(",\"pid\":%d,\"status\":\"%s\",\"bundle\":", strcmp(status, "stopped") ? s.pid : 0, status);
+    json_string(stdout, s.bundle);
+    printf(",\"created\":\"%s\",\"owner\":\"\",\"annotations\":{}}\n", s.created);
+    return 0;
+}
+
+static int signal_number(const char *name) {
+    static const struct { const char *name; int number; } signals[] = {
+        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+        { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "STOP", SIGSTOP }, { "CONT", SIGCONT }, { "WINCH", SIGWINCH },
+    };
+    char *end;
+    long n = strtol(name, &end, 10);
+    if (!*end && n > 0 && n < 65) return (int)n;
+    if (!strncmp(name, "SIG", 3)) name += 3;
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) if (!strcmp(name, signals[i].name)) return signals[i].number;
+    fail("unknown signal %s", name);
+    return 0;
+}
+
+static int kill_container(const char *id, const char *signal_name, int all) {
+    struct state s;
+    load_state(id, &s, 1);
+    int sig = signal_number(signal_name ? signal_name : "TERM");
+    if (!strcmp(status_of(&s), "stopped")) fail("container not running");
+    /* --all: the container's process group (its relays too); QEMU, in a group of its own, ends with it. */
+    if (kill(all ? -s.pid : s.pid, sig) < 0) fail("kill %d: %s", s.pid, strerror(errno));
+    return 0;
+}
+
+static int delete_container(const char *id, int force) {
+    struct state s;
+    if (!load_state(id, &s, 0)) {
+        if (access(container_dir, F_OK) == 0) remove_container_dir();   /* a create that never finished */
+        if (force) return 0;
+        fail("container %s does not exist", id);
+    }
+    const char *status = status_of(&s);
+    if (strcmp(status, "stopped")) {
+        if (!force) fail("cannot delete container %s that is not stopped: %s", id, status);
+        kill(s.pid, SIGKILL);
+        for (int i = 0; i < 200 && process_start(s.pid) == s.start; i++) {
+            struct timespec ten = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ten, NULL);
+        }
+    }
+    remove_container_dir();
+    return 0;
+}
+
+/* The container's processes: its own and its children (QEMU, the relays), as JSON for `docker top`. */
+static int ps(const char *id) {
+    struct state s;
+    load_state(id, &s, 1);
+    printf("[");
+    if (strcmp(status_of(&s), "stopped")) {
+        printf("%d", s.pid);
+        DIR *proc = opendir("/proc");
+        struct dirent *e;
+        while (proc && (e = readdir(proc))) {
+            char path[300], buffer[512];
+            if (!isdigit((unsigned char)e->d_name[0])) continue;
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t n = read(fd, buffer, sizeof buffer - 1);
+            close(fd);
+            if (n <= 0) continue;
+            buffer[n] = 0;
+            char *p = strrchr(buffer, ')');
+            int ppid;
+            if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == s.pid) printf(",%s", e->d_name);
+        }
+        if (proc) closedir(proc);
+    }
+    printf("]\n");
+    return 0;
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "swiftlet-runtime: an OCI runtime for kernels packaged by swiftlet package --oci\n"
+               "usage: swiftlet-runtime [--root DIR] [--log FILE] [--log-format json|text] [--qemu PATH] COMMAND\n"
+               "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
+               "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID | ps [--format json] ID\n"
+               "register with Docker: dockerd --add-runtime swiftlet=PATH, or \"runtimes\" in /etc/docker/daemon.json\n");
+}
+
+/* "--name VALUE" or "--name=VALUE" (Go's flags take one or two dashes). */
+static int option(char **argv, int argc, int *i, const char *name, const char **value) {
+    const char *a = argv[*i];
+    if (a[0] == '-' && a[1] == '-') a++;
+    size_t n = strlen(name);
+    if (strncmp(a, name, n)) return 0;
+    if (a[n] == '=') { *value = a + n + 1; return 1; }
+    if (a[n] != 0) return 0;
+    if (*i + 1 >= argc) fail("%s needs a value", argv[*i]);
+    *value = argv[++*i];
+    return 1;
+}
+
+static int is_flag(const char *a, const char *name) {
+    if (a[0] == '-' && a[1] == '-') a++;
+    return !strcmp(a, name);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stderr, NULL, _IONBF, 0);
+    int i = 1;
+    const char *format = NULL, *ignored;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (is_flag(argv[i], "-version") || is_flag(argv[i], "-v")) {
+            printf("swiftlet-runtime version %s\nspec: %s\n", RUNTIME_VERSION, OCI_VERSION);
+            return 0;
+        }
+        if (is_flag(argv[i], "-help") || is_flag(argv[i], "-h")) { usage(stdout); return 0; }
+        if (option(argv, argc, &i, "-root", &state_root) || option(argv, argc, &i, "-log", &log_path)
+            || option(argv, argc, &i, "-log-format", &format) || option(argv, argc, &i, "-qemu", &qemu_path)
+            || option(argv, argc, &i, "-criu", &ignored) || option(argv, argc, &i, "-rootless", &ignored)) continue;
+        if (is_flag(argv[i], "-debug") || is_flag(argv[i], "-systemd-cgroup")) continue;   /* no effect here */
+        fail("unknown option %s", argv[i]);
+    }
+    log_json = format && !strcmp(format, "json");
+    if (i >= argc) { usage(stderr); return 1; }
+    const char *command = argv[i++];
+    static const char *const commands[] = { "create", "start", "state", "kill", "delete", "ps" };
+    int supported = 0;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) supported |= !strcmp(command, commands[k]);
+    if (!supported)
+        fail("%s is not supported by the swiftlet runtime: the container is a kernel in QEMU, with no processes to exec, pause or update", command);
+    const char *bundle = ".", *pid_file = NULL, *console_socket = NULL, *positional[2] = { NULL, NULL };
+    int force = 0, all = 0, positionals = 0;
+    for (; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            int is_ps = !strcmp(command, "ps");   /* -f: ps --format, delete --force */
+            if (option(argv, argc, &i, "-bundle", &bundle) || option(argv, argc, &i, "-b", &bundle)
+                || option(argv, argc, &i, "-pid-file", &pid_file) || option(argv, argc, &i, "-console-socket", &console_socket)
+                || option(argv, argc, &i, "-preserve-fds", &ignored) || option(argv, argc, &i, "-format", &ignored)
+                || (is_ps && option(argv, argc, &i, "-f", &ignored))) continue;
+            if (is_flag(argv[i], "-force") || (!is_ps && is_flag(argv[i], "-f"))) { force = 1; continue; }
+            if (is_flag(argv[i], "-all") || is_flag(argv[i], "-a")) { all = 1; continue; }
+            if (is_flag(argv[i], "-no-pivot") || is_flag(argv[i], "-no-new-keyring")) continue;
+            fail("%s: unknown option %s", command, argv[i]);
+        }
+        if (positionals == 2) fail("%s: too many arguments", command);
+        positional[positionals++] = argv[i];
+    }
+    if (!positional[0]) fail("%s: which container? (its ID)", command);
+    if (!strcmp(command, "create")) return create(positional[0], bundle, pid_file, console_socket);
+    if (!strcmp(command, "start")) return start(positional[0]);
+    if (!strcmp(command, "state")) return state(positional[0]);
+    if (!strcmp(command, "kill")) return kill_container(positional[0], positional[1], all);
+    if (!strcmp(command, "delete")) return delete_container(positional[0], force);
+    return ps(positional[0]);
+}
+"""#
+}
