@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "SwiftletWireTests", dependencies: ["Swiftlet", "SwiftletWire", "SwiftletTesting"],
                     exclude: ["Fixtures"], swiftSettings: core),
         // The swiftlet tool's pure functions: the plan of a run, the generated wiring, kernel imports, the store.
-        .testTarget(name: "SwiftletToolTests", dependencies: ["swiftlet"], path: "Tests/SwiftletToolTests", swiftSettings: core),
+        .testTarget(name: "SwiftletToolTests", dependencies: ["swiftlet", "SwiftletTesting"], path: "Tests/SwiftletToolTests", swiftSettings: core),
     ],
     swiftLanguageModes: [.v6]
 )

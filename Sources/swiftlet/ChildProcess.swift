@@ -8,6 +8,16 @@ import Swiftlet
 import Glibc
 #endif
 
+/// The absolute path of the program `name` in `$PATH`, or nil.
+func executableOnPath(_ name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    return nil
+}
+
 /// The child that SIGINT and SIGTERM are passed on to (0: none).
 nonisolated(unsafe) private var childPID: pid_t = 0
 

@@ -28,18 +28,12 @@ struct Toolchain {
 
     /// The toolchain of the `swiftc` on PATH.
     static func find() throws -> Toolchain {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("swiftc")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                let t = Toolchain(bin: candidate.resolvingSymlinksInPath().deletingLastPathComponent())
-                guard FileManager.default.fileExists(atPath: t.embeddedLibraries.appendingPathComponent("libswift_Concurrency.a").path) else {
-                    throw CLIError("\(t.bin.path): this Swift toolchain has no Embedded concurrency runtime (Swift 6.3 or later has)")
-                }
-                return t
-            }
+        guard let swiftc = executableOnPath("swiftc") else { throw CLIError("swiftc is not on PATH") }
+        let t = Toolchain(bin: swiftc.resolvingSymlinksInPath().deletingLastPathComponent())
+        guard FileManager.default.fileExists(atPath: t.embeddedLibraries.appendingPathComponent("libswift_Concurrency.a").path) else {
+            throw CLIError("\(t.bin.path): this Swift toolchain has no Embedded concurrency runtime (Swift 6.3 or later has)")
         }
-        throw CLIError("swiftc is not on PATH")
+        return t
     }
 }
 

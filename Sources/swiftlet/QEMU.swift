@@ -44,12 +44,8 @@ struct QEMU {
     }
 
     static func find() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("qemu-system-x86_64")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw notInstalled
+        guard let qemu = executableOnPath("qemu-system-x86_64") else { throw notInstalled }
+        return qemu
     }
 
     static let notInstalled = CLIError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")

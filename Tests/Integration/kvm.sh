@@ -443,6 +443,8 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     echo "$out" | grep -q '"status":"running"' || { echo "runtime state: $out"; return 1; }
     qemu=$(docker top swl-oci -o pid,comm | awk '$2 ~ /qemu/ {print $1}')
     [ -n "$qemu" ] || { echo "no QEMU in docker top: $(docker top swl-oci 2>&1)"; return 1; }
+    [ "$(stat -c %u "/proc/$qemu")" = 65534 ] || { echo "QEMU (pid $qemu) is not running as nobody"; return 1; }
+    [ "$(readlink "/proc/$qemu/root")" = "$state" ] || { echo "QEMU is not chrooted into the state folder: $(readlink "/proc/$qemu/root")"; return 1; }
     out=$(docker exec swl-oci ls 2>&1) && { echo "docker exec into a kernel succeeded: $out"; return 1; }
     echo "$out" | grep -q "exec is not supported by the swiftlet runtime" || { echo "docker exec: $out"; return 1; }
     docker stop -t 20 swl-oci >/dev/null || return 1
@@ -457,6 +459,10 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     "$SWIFTLET" package --oci --tag swiftlet-test-crash:oci Tests/Apps/crash -- --how status >/dev/null 2>&1 || { echo "package --oci crash failed"; return 1; }
     timeout 120 docker run --rm --runtime swiftlet swiftlet-test-crash:oci >"$WORK/oci-crash.log" 2>&1; status=$?
     [ "$status" = 7 ] || { echo "the crash kernel exited $status under the runtime, want 7: $(tail -5 "$WORK/oci-crash.log")"; return 1; }
+    # With a terminal (docker run -t): the runtime hands containerd a pseudo-terminal through the console socket.
+    timeout 120 docker run --rm -t --runtime swiftlet swiftlet-test-crash:oci >"$WORK/oci-crash-tty.log" 2>&1; status=$?
+    [ "$status" = 7 ] && grep -q "crash: about to fail" "$WORK/oci-crash-tty.log" ||
+        { echo "with -t: status $status: $(tail -5 "$WORK/oci-crash-tty.log")"; return 1; }
     out=$(docker run --rm --runtime swiftlet --network host "$image" 2>&1) && { echo "--network host was not refused"; return 1; }
     echo "$out" | grep -q "needs the container's own network namespace" || { echo "--network host: $out"; return 1; }
     out=$(docker run --rm --runtime swiftlet -e SWIFTLET_CONFIG="$(printf 'arg q\narg -drive\narg file=/etc/shadow')" "$image" 2>&1) &&
@@ -465,7 +471,7 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     docker rmi "$image" swiftlet-test-crash:oci >/dev/null || return 1
     [ -z "$(docker ps -aq)" ] && [ -z "$(docker images -q)" ] && [ -z "$(ls -A "$(dirname "$state")")" ] ||
         { echo "containers, images or runtime state left"; return 1; }
-    log "kvm-docker: the crash kernel's status 7 is the container's under the runtime; --network host and a foreign QEMU argument refused"
+    log "kvm-docker: the crash kernel's status 7 is the container's under the runtime, with and without -t; --network host and a foreign QEMU argument refused"
 }
 
 test_kvm_dns_dnssec() {

@@ -6,6 +6,7 @@
 
 import Foundation
 import SwiftletManifest
+import SwiftletTesting
 import Testing
 @testable import swiftlet
 
@@ -43,13 +44,16 @@ import Testing
 
     /// A bundle: config.json with `process.env` and `args`, and rootfs/kernel. No network namespace is
     /// asked for unless `namespaces` says so, so a create that passes every check stops there.
-    static func bundle(config: String?, args: [String] = ["/kernel"], namespaces: String = "[]", kernelIsLink: Bool = false) throws -> URL {
+    /// `links`: symbolic links made in the root file system (its path, where it points), the kernel's own
+    /// among them if one names `kernel`.
+    static func bundle(config: String?, args: [String] = ["/kernel"], namespaces: String = "[]", links: [(String, String)] = []) throws -> URL {
         let folder = try temporaryFolder()
         let rootfs = folder.appendingPathComponent("rootfs")
         try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
-        if kernelIsLink {
-            try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("kernel").path, withDestinationPath: "/etc/passwd")
-        } else {
+        for (path, target) in links {
+            try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent(path).path, withDestinationPath: target)
+        }
+        if !links.contains(where: { $0.0 == "kernel" }) {
             try Data(repeating: 0x90, count: 64).write(to: rootfs.appendingPathComponent("kernel"))
         }
         var env = ["PATH=/usr/bin"]
@@ -95,22 +99,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("c1").path))
     }
 
+    /// The kernel is opened as if the root file system were "/": a link or ".." that would lead to the
+    /// host's /etc/passwd (which exists) finds nothing there instead.
     @Test func whatTheRuntimeRefusesInAnImage() throws {
         let good = try Self.imageConfig()
-        let cases: [(config: String?, args: [String], link: Bool, says: String)] = [
-            (nil, ["/kernel"], false, "no SWIFTLET_CONFIG in its environment"),
-            (good + "\narg -drive\narg file=/etc/shadow", ["/kernel"], false, "the image's QEMU argument -drive file=/etc/shadow is not one the swiftlet runtime allows"),
-            (good + "\narg -chardev\narg file,id=x,path=/etc/passwd", ["/kernel"], false, "-chardev file,id=x,path=/etc/passwd is not one"),
-            (good + "\narg -m\narg 999999M", ["/kernel"], false, "-m 999999M is not one"),
-            (good.replacingOccurrences(of: "arg /kernel", with: "arg /../../etc/passwd"), ["/kernel"], false, "is not a plain path in its root file system"),
-            (good.replacingOccurrences(of: "arg /kernel", with: "arg /nothere"), ["/kernel"], false, "/nothere is not a regular file"),
-            (good, ["/kernel"], true, "/kernel is not a regular file"),
-            (good, ["/kernel", "two words"], false, "the application's argument 'two words' is empty or has a space"),
-            (good, ["/kernel", String(repeating: "x", count: 3000)], false, "over 2048 bytes"),
-            (good.replacingOccurrences(of: "host 10.0.0.1/24", with: "host nonsense/24"), ["/kernel"], false, "are not IPv4 addresses"),
+        let cases: [(config: String?, args: [String], links: [(String, String)], says: String)] = [
+            (nil, ["/kernel"], [], "no SWIFTLET_CONFIG in its environment"),
+            (good + "\narg -drive\narg file=/etc/shadow", ["/kernel"], [], "the image's QEMU argument -drive file=/etc/shadow is not one the swiftlet runtime allows"),
+            (good + "\narg -chardev\narg file,id=x,path=/etc/passwd", ["/kernel"], [], "-chardev file,id=x,path=/etc/passwd is not one"),
+            (good + "\narg -m\narg 999999M", ["/kernel"], [], "-m 999999M is not one"),
+            (good + "\narg -M\narg pc", ["/kernel"], [], "-M pc is not one"),
+            (good + String(repeating: "\narg -accel\narg kvm", count: 200), ["/kernel"], [], "the image's QEMU command line is too long"),  // over 256 lines
+            // At most 256 lines, but over the limit with the runtime's own arguments added:
+            (good + String(repeating: "\narg -accel\narg kvm", count: (256 - good.split(separator: "\n").filter { $0.hasPrefix("arg ") }.count) / 2),
+             ["/kernel"], [], "the image's QEMU command line is too long"),
+            (good + "\narg -kernel\narg /kernel", ["/kernel"], [], "names two kernels"),
+            (good.replacingOccurrences(of: "arg /kernel", with: "arg /../../etc/passwd"), ["/kernel"], [], "cannot open the image's kernel /../../etc/passwd in its root file system"),
+            (good.replacingOccurrences(of: "arg /kernel", with: "arg /nothere"), ["/kernel"], [], "cannot open the image's kernel /nothere"),
+            (good, ["/kernel"], [("kernel", "/etc/passwd")], "cannot open the image's kernel /kernel"),
+            (good.replacingOccurrences(of: "arg /kernel", with: "arg /up/etc/passwd"), ["/kernel"], [("up", "/")], "cannot open the image's kernel /up/etc/passwd"),
+            (good.replacingOccurrences(of: "arg /kernel", with: "arg /here"), ["/kernel"], [("here", ".")], "the image's kernel /here is not a regular file"),
+            (good, ["/kernel", "two words"], [], "the application's argument 'two words' is empty or has a space"),
+            (good, ["/kernel", "quote\"d"], [], "has a space, a control character or a quote"),
+            (good, ["/kernel", String(repeating: "x", count: 3000)], [], "over 2048 bytes"),
+            (good.replacingOccurrences(of: "host 10.0.0.1/24", with: "host nonsense/24"), ["/kernel"], [], "are not IPv4 addresses"),
         ]
         for c in cases {
-            let (result, root) = try Self.create(try Self.bundle(config: c.config, args: c.args, kernelIsLink: c.link))
+            let (result, root) = try Self.create(try Self.bundle(config: c.config, args: c.args, links: c.links))
             #expect(result.status == 1 && result.output.contains(c.says), "\(c.says): \(result.output)")
             #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("c1").path))
         }
@@ -121,7 +136,7 @@ import Testing
     @Test func mutatedConfigNeverCrashesIt() throws {
         let bundle = try Self.bundle(config: try Self.imageConfig(), args: ["/kernel", "aé😀"])
         let original = try Data(contentsOf: bundle.appendingPathComponent("config.json"))
-        var generator = SplitMix(seed: 28)
+        var generator = SeededRandom(seed: 28)
         let alphabet = Array(#"{}[]",:\u0"0123456789tfn-eE. "#.utf8)
         for round in 0..<300 {
             var bytes = [UInt8](original)
@@ -139,18 +154,5 @@ import Testing
         try Data(nested.utf8).write(to: bundle.appendingPathComponent("config.json"))
         let (deep, _) = try Self.create(bundle)
         #expect(!deep.signalled && deep.output.contains("is not a JSON object"))
-    }
-}
-
-/// A small repeatable generator (SplitMix64) for the mutations.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

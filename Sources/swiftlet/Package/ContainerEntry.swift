@@ -48,7 +48,12 @@ static char *qemu_args[MAX_ARGS + 1];
 static int qemu_argc;
 static int ports[MAX_PORTS], port_count;
 static char tap_name[IFNAMSIZ], host_address[64], guest_address[64], com2_path[108];
+static int config_overflow;  /* more "arg" lines than MAX_ARGS */
 static int prefix_length = 24, grace_seconds = 8, has_tcg = 1, has_debug_exit = 1, console_exit = -1;
+/* The fix a message names: docker run's flags for the image's entry point; the host's for the runtime,
+ * which uses the host's /dev/kvm and /dev/net/tun as root. */
+static const char *kvm_fix = "docker run --device /dev/kvm", *tun_fix = "docker run --device /dev/net/tun --cap-add NET_ADMIN",
+    *admin_fix = "docker run --cap-add NET_ADMIN";
 #define MAX_RELAYS 256      /* forwarded connections at once; more are refused until one ends */
 #define RELAY_IDLE_MS (10 * 60 * 1000)   /* a forwarded connection silent both ways this long is closed */
 static const char exit_line_end[] = " (no isa-debug-exit device at 0xf4 to report it)";
@@ -71,6 +76,7 @@ static void config_line(char *line) {
     if (!value) return;
     *value++ = 0;
     if (!strcmp(line, "arg") && qemu_argc < MAX_ARGS) qemu_args[qemu_argc++] = strdup(value);
+    else if (!strcmp(line, "arg")) config_overflow = 1;
     else if (!strcmp(line, "port") && port_count < MAX_PORTS) ports[port_count++] = atoi(value);
     else if (!strcmp(line, "tap")) snprintf(tap_name, sizeof tap_name, "%s", value);
     else if (!strcmp(line, "host")) {
@@ -91,12 +97,12 @@ static void choose_accelerator(void) {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd >= 0) { close(fd); return; }
     if (!has_tcg) {
-        say("/dev/kvm is not usable in this container (%s), and this image's QEMU (the microvm build, for size) has no "
-            "TCG: docker run --device /dev/kvm, or package with swiftlet package --docker --qemu full", strerror(errno));
+        fprintf(stderr, "swiftlet-container: /dev/kvm is not usable in this container (%s), and this image's QEMU (the microvm "
+                "build, for size) has no TCG: %s, or package with swiftlet package --docker --qemu full\n", strerror(errno), kvm_fix);
         exit(125);
     }
-    say("/dev/kvm is not usable in this container (%s): booting with TCG, software emulation, much slower "
-        "(docker run --device /dev/kvm for KVM)", strerror(errno));
+    fprintf(stderr, "swiftlet-container: /dev/kvm is not usable here (%s): booting with TCG, software emulation, much slower "
+            "(%s for KVM)\n", strerror(errno), kvm_fix);
     for (int i = 0; i + 1 < qemu_argc; i++) {
         if (!strcmp(qemu_args[i], "-accel")) qemu_args[i + 1] = "tcg";
         if (!strcmp(qemu_args[i], "-cpu")) qemu_args[i + 1] = "max";
@@ -107,7 +113,7 @@ static void create_tap(void) {
     if (!tap_name[0]) return;
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
-        say("cannot open /dev/net/tun (%s): docker run --device /dev/net/tun --cap-add NET_ADMIN", strerror(errno));
+        fprintf(stderr, "swiftlet-container: cannot open /dev/net/tun (%s): %s\n", strerror(errno), tun_fix);
         exit(125);
     }
     struct ifreq ifr;
@@ -115,7 +121,7 @@ static void create_tap(void) {
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     strncpy(ifr.ifr_name, tap_name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
-        say("cannot create the tap (%s): docker run --cap-add NET_ADMIN", strerror(errno));
+        fprintf(stderr, "swiftlet-container: cannot create the tap (%s): %s\n", strerror(errno), admin_fix);
         exit(125);
     }
     close(fd);
@@ -131,7 +137,7 @@ static void create_tap(void) {
     failed = failed || ioctl(s, SIOCGIFFLAGS, &ifr) < 0;
     ifr.ifr_flags |= IFF_UP;
     failed = failed || ioctl(s, SIOCSIFFLAGS, &ifr) < 0;
-    if (failed) { say("cannot give the tap its address (%s): docker run --cap-add NET_ADMIN", strerror(errno)); exit(125); }
+    if (failed) { fprintf(stderr, "swiftlet-container: cannot give the tap its address (%s): %s\n", strerror(errno), admin_fix); exit(125); }
     close(s);
 }
 
@@ -244,7 +250,7 @@ static int run_kernel(void) {
     if (access(qemu_args[0], X_OK) < 0) { say("cannot run QEMU: %s", strerror(errno)); return 125; }
     int out[2];
     if (pipe2(out, O_CLOEXEC) < 0) { say("pipe: %s", strerror(errno)); return 125; }
-    pid_t qemu = fork();
+    pid_t parent = getpid(), qemu = fork();
     if (qemu == 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
@@ -252,6 +258,7 @@ static int run_kernel(void) {
          * asks the kernel to shut down, instead of QEMU, which would quit at once. */
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no QEMU left behind when this process is killed */
+        if (getppid() != parent) _exit(125);  /* ... nor when that happened before the line above */
         /* Not the terminal of docker run -t: QEMU, in a background group, would stop (SIGTTOU) setting it
          * raw. The terminal stays ours, so Ctrl-C still reaches this process. */
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -333,6 +340,7 @@ static int run_kernel(void) {
             pid_t helper = fork();
             if (helper == 0) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent) _exit(0);
                 for (int j = 0; j < port_count; j++) close(listeners[j]);
                 close(out[0]);
                 if (com2_fd >= 0) close(com2_fd);
@@ -376,7 +384,7 @@ int main(void) {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-entry-\(UUID().uuidString).c")
         defer { try? FileManager.default.removeItem(at: work) }
         try code.write(to: work, atomically: true, encoding: .utf8)
-        guard let compiler = ["cc", "gcc", "clang"].lazy.compactMap(ImageFiles.onPath).first else {
+        guard let compiler = ["cc", "gcc", "clang"].lazy.compactMap(executableOnPath).first else {
             throw CLIError("no C compiler (cc, gcc or clang) for \(output.lastPathComponent): apt-get install gcc libc6-dev")
         }
         let status = ChildProcess.run(compiler, arguments: ["-static", "-Os", "-s", "-o", output.path, work.path], quiet: true)

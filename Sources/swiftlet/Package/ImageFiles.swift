@@ -13,16 +13,6 @@ enum ImageFiles {
     /// type 'tcg-accel-ops'" without it). The microvm build has everything built in.
     static let fullBuildModules = ["/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so"]
 
-    /// The absolute path of `name` in `$PATH`, or nil.
-    static func onPath(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
     /// The files `ldd` lists for a program: each `name => /path (address)` and the loader's own
     /// `/path (address)`; the vDSO (no file) is left out.
     static func sharedLibraries(fromLDD output: String) -> [String] {

@@ -21,6 +21,8 @@ enum OCIRuntime {
     static let runtime = #"""
 /* ---- swiftlet-runtime: the OCI runtime command line ---- */
 #include <ctype.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <dirent.h>
 #include <limits.h>
 #include <sched.h>
@@ -39,9 +41,12 @@ static const char *log_path, *qemu_path = "/usr/bin/qemu-system-x86_64";
 static int log_json;
 static char container_dir[PATH_MAX];
 static int remove_dir_on_failure;
+static pid_t container_child;   /* killed when create fails after making it */
+#define MAX_KERNEL_BYTES (256 << 20)
+#define NOBODY "65534:65534"     /* QEMU's user once the machine is built, whatever the image says */
 
 static void remove_container_dir(void) {
-    static const char *const files[] = { "start", "com2", "state", "state.tmp" };
+    static const char *const files[] = { "start", "com2", "state", "state.tmp", "kernel" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/%s", container_dir, files[i]);
@@ -90,11 +95,14 @@ static void fail(const char *format, ...) {
                 json_string(f, message);
                 fprintf(f, ",\"time\":\"%s\"}\n", now);
             } else {
-                fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", now, message);
+                fprintf(f, "time=\"%s\" level=error msg=", now);
+                json_string(f, message);
+                fputc('\n', f);
             }
             fclose(f);
         }
     }
+    if (container_child > 0) { kill(container_child, SIGKILL); waitpid(container_child, NULL, 0); }
     if (remove_dir_on_failure) remove_container_dir();
     exit(1);
 }
@@ -232,7 +240,7 @@ static struct json *jvalue(void) {
     }
     default: {
         const char *start = jp;
-        while (jp < jend && strchr("+-0123456789.eE", *jp)) jp++;
+        while (jp < jend && *jp && strchr("+-0123456789.eE", *jp)) jp++;
         if (jp == start) return NULL;
         j = jnew(J_NUMBER);
         j->text = strndup(start, (size_t)(jp - start));
@@ -284,7 +292,8 @@ static char *read_file(const char *path, size_t limit, size_t *length) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > limit) { close(fd); errno = EFBIG; return NULL; }
+    if (fstat(fd, &st) < 0) { int e = errno; close(fd); errno = e; return NULL; }
+    if (!S_ISREG(st.st_mode) || (size_t)st.st_size > limit) { close(fd); errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR; return NULL; }
     char *data = malloc((size_t)st.st_size + 1);
     size_t n = 0;
     while (data && n < (size_t)st.st_size) {
@@ -294,6 +303,7 @@ static char *read_file(const char *path, size_t limit, size_t *length) {
     }
     close(fd);
     if (!data) return NULL;
+    if (n != (size_t)st.st_size) { free(data); errno = EIO; return NULL; }
     data[n] = 0;
     *length = n;
     return data;
@@ -358,35 +368,92 @@ static const char *status_of(struct state *s) {
 }
 
 /* ---- create ---- */
-static const char *const allowed_flags[] = { "-nodefaults", "-no-user-config", "-no-reboot" };
+/* What the runtime gives QEMU whatever the image says: the microvm machine with no default devices, no
+ * configuration files, no monitor; seccomp (no obsolete calls, no spawning, no resource control); a
+ * chroot into the container's state folder and nobody's user once the machine is built. */
+static const char *const forced[] = {
+    "-M", "microvm,auto-kernel-cmdline=off", "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+    "-monitor", "none", "-sandbox", "on,obsolete=deny,spawn=deny,resourcecontrol=deny", "-runas", NOBODY,
+};
+/* The image's own copies of those are accepted and dropped. */
+static const char *const image_flags[] = { "-nodefaults", "-no-user-config", "-no-reboot" };
+static const char *const image_pairs[][2] = {
+    { "-M", "microvm,auto-kernel-cmdline=off" }, { "-display", "none" }, { "-monitor", "none" },
+};
+/* What else the image may ask for. */
 static const char *const allowed_pairs[][2] = {
-    { "-M", "microvm,auto-kernel-cmdline=off" }, { "-display", "none" }, { "-monitor", "none" }, { "-serial", "stdio" },
-    { "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" }, { "-device", "virtio-net-device,netdev=net0" },
+    { "-serial", "stdio" }, { "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" }, { "-device", "virtio-net-device,netdev=net0" },
     { "-device", "isa-serial,chardev=control,iobase=0x2f8,irq=3" }, { "-accel", "kvm" }, { "-accel", "tcg" },
     { "-cpu", "host,-arch-capabilities" }, { "-cpu", "max" }, { "-global", "virtio-mmio.force-legacy=false" },
 };
+static int kernel_fd = -1;   /* the image's kernel, opened inside the root file system */
+
+static void push(char **out, int *n, const char *value) {
+    if (*n >= MAX_ARGS - 2) fail("the image's QEMU command line is too long (at most %d arguments)", MAX_ARGS - 2);
+    out[(*n)++] = (char *)value;
+}
+
+/* The image's kernel: a regular file, its path resolved as if the root file system were "/" (symbolic
+ * links and ".." cannot leave it: openat2's RESOLVE_IN_ROOT), opened now and copied into the state
+ * folder at create, so what QEMU loads is what was checked. */
+static void open_kernel(const char *rootfs, const char *path) {
+    if (path[0] != '/') fail("the image's kernel path %s is not absolute", path);
+    int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) fail("cannot open the root file system %s: %s", rootfs, strerror(errno));
+    struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+    long fd = syscall(SYS_openat2, root, path + 1, &how, sizeof how);
+    close(root);
+    if (fd < 0 && errno == ENOSYS) fail("this Linux has no openat2 (5.6 or later is needed to open the image's kernel safely)");
+    if (fd < 0) fail("cannot open the image's kernel %s in its root file system: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) fail("the image's kernel %s is not a regular file", path);
+    if (st.st_size > MAX_KERNEL_BYTES) fail("the image's kernel %s is over %d MB", path, MAX_KERNEL_BYTES >> 20);
+    kernel_fd = (int)fd;
+}
+
+static void copy_kernel(char *destination, size_t size) {
+    snprintf(destination, size, "%s/kernel", container_dir);
+    int out = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) fail("cannot write %s: %s", destination, strerror(errno));
+    static char buffer[65536];
+    ssize_t n;
+    size_t total = 0;
+    while ((n = read(kernel_fd, buffer, sizeof buffer)) > 0) {
+        total += (size_t)n;
+        if (total > MAX_KERNEL_BYTES || write(out, buffer, (size_t)n) != n) fail("cannot copy the image's kernel to %s", destination);
+    }
+    if (n < 0 || close(out) < 0) fail("cannot copy the image's kernel: %s", strerror(errno));
+    close(kernel_fd);
+}
 
 /* The image's QEMU command line, checked and made the runtime's own: QEMU is the host's, the kernel the
- * file in the root file system, COM2 a socket in the container's state folder, QEMU drops root. Anything
- * the runtime does not know is refused: the image is not trusted with the host's QEMU. */
-static void make_qemu_command_line(const char *rootfs, char **application, int application_count, unsigned uid, unsigned gid) {
-    static char *out[MAX_ARGS + 1];
-    int n = 0, has_kernel = 0, append_at = -1;
+ * copy in the state folder, COM2 a socket there, and the forced arguments above. Anything the runtime
+ * does not know is refused: the image is not trusted with the host's QEMU. */
+static char *qemu_out[MAX_ARGS + 1];
+static int qemu_out_count, kernel_at = -1;
+
+static void make_qemu_command_line(const char *rootfs, char **application, int application_count) {
+    char **out = qemu_out;
+    int n = 0, append_at = -1;
     if (qemu_argc < 1) fail("the image's SWIFTLET_CONFIG has no QEMU command line: not an image of swiftlet package --oci");
-    out[n++] = (char *)qemu_path;
+    if (config_overflow) fail("the image's QEMU command line is too long (at most %d arguments)", MAX_ARGS - 2);
+    push(out, &n, qemu_path);
+    for (size_t k = 0; k < sizeof forced / sizeof forced[0]; k++) push(out, &n, forced[k]);
+    static char expected_netdev[128];
+    snprintf(expected_netdev, sizeof expected_netdev, "tap,id=net0,ifname=%s,script=no,downscript=no", tap_name);
     for (int i = 1; i < qemu_argc; i++) {
         const char *a = qemu_args[i], *v = i + 1 < qemu_argc ? qemu_args[i + 1] : NULL;
         int known = 0;
-        for (size_t k = 0; k < sizeof allowed_flags / sizeof allowed_flags[0]; k++)
-            if (!strcmp(a, allowed_flags[k])) { out[n++] = (char *)a; known = 1; }
+        for (size_t k = 0; k < sizeof image_flags / sizeof image_flags[0]; k++) known |= !strcmp(a, image_flags[k]);
         if (known) continue;
         if (!v) fail("the image's QEMU argument %s has no value", a);
-        for (size_t k = 0; k < sizeof allowed_pairs / sizeof allowed_pairs[0]; k++)
-            if (!strcmp(a, allowed_pairs[k][0]) && !strcmp(v, allowed_pairs[k][1])) known = 1;
-        char expected_netdev[128];
-        snprintf(expected_netdev, sizeof expected_netdev, "tap,id=net0,ifname=%s,script=no,downscript=no", tap_name);
+        i++;
+        for (size_t k = 0; k < sizeof image_pairs / sizeof image_pairs[0]; k++) known |= !strcmp(a, image_pairs[k][0]) && !strcmp(v, image_pairs[k][1]);
+        if (known) continue;
+        for (size_t k = 0; k < sizeof allowed_pairs / sizeof allowed_pairs[0]; k++) known |= !strcmp(a, allowed_pairs[k][0]) && !strcmp(v, allowed_pairs[k][1]);
         char *end;
-        if (!strcmp(a, "-m") && strtol(v, &end, 10) > 0 && strtol(v, NULL, 10) <= 65536 && !strcmp(end, "M")) known = 1;
+        long megabytes = strtol(v, &end, 10);
+        if (!strcmp(a, "-m") && megabytes > 0 && megabytes <= 65536 && !strcmp(end, "M")) known = 1;
         if (!strcmp(a, "-netdev") && tap_name[0] && !strcmp(v, expected_netdev)) known = 1;
         if (!strcmp(a, "-chardev") && !strncmp(v, "socket,id=control,path=", 23)) {
             v = "socket,id=control,path=com2,server=on,wait=off";
@@ -394,24 +461,16 @@ static void make_qemu_command_line(const char *rootfs, char **application, int a
         }
         if (!strcmp(a, "-append")) { append_at = n + 1; known = 1; }
         if (!strcmp(a, "-kernel")) {
-            /* A regular file named by a path inside the root file system, no "..", no symbolic link. */
-            static char kernel[PATH_MAX];
-            struct stat st;
-            if (v[0] != '/' || strstr(v, "/../") || (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/.."))
-                || snprintf(kernel, sizeof kernel, "%s%s", rootfs, v) >= (int)sizeof kernel)
-                fail("the image's kernel path %s is not a plain path in its root file system", v);
-            if (lstat(kernel, &st) < 0 || !S_ISREG(st.st_mode))
-                fail("the image's kernel %s is not a regular file in the container's root file system", v);
-            v = kernel;
-            has_kernel = known = 1;
+            if (kernel_at >= 0) fail("the image's QEMU command line names two kernels");
+            open_kernel(rootfs, v);
+            kernel_at = n + 1;
+            known = 1;
         }
         if (!known) fail("the image's QEMU argument %s %s is not one the swiftlet runtime allows", a, v);
-        if (n + 2 > MAX_ARGS - 4) fail("the image's QEMU command line is too long");
-        out[n++] = (char *)a;
-        out[n++] = (char *)v;
-        i++;
+        push(out, &n, a);
+        push(out, &n, v);
     }
-    if (!has_kernel) fail("the image's QEMU command line names no kernel");
+    if (kernel_at < 0) fail("the image's QEMU command line names no kernel");
     /* The application's arguments (docker run IMAGE ARGS) go to the kernel's command line, after "--". */
     if (application_count > 0) {
         static char cmdline[MAX_CMDLINE + 1];
@@ -420,23 +479,21 @@ static void make_qemu_command_line(const char *rootfs, char **application, int a
         int used = snprintf(cmdline, sizeof cmdline, "%s%s%s", given, given[0] ? " " : "", has_separator ? "" : "--");
         for (int i = 0; i < application_count && used < (int)sizeof cmdline; i++) {
             const char *word = application[i];
-            if (!word[0] || strpbrk(word, " \t\n\r")) fail("the application's argument '%s' is empty or has a space: the kernel's command line splits at spaces", word);
+            int plain = word[0] != 0;
+            for (const char *c = word; *c; c++) plain &= (unsigned char)*c > ' ' && *c != '"' && *c != 0x7f;
+            if (!plain) fail("the application's argument '%s' is empty or has a space, a control character or a quote: the kernel's command line splits at spaces", word);
             used += snprintf(cmdline + used, sizeof cmdline - (size_t)used, " %s", word);
         }
         if (used >= (int)sizeof cmdline) fail("the kernel's command line would be over %d bytes", MAX_CMDLINE);
         if (append_at >= 0) out[append_at] = cmdline;
-        else { out[n++] = "-append"; out[n++] = cmdline; }
+        else { push(out, &n, "-append"); push(out, &n, cmdline); }
     }
-    static char runas[32];
-    snprintf(runas, sizeof runas, "%u:%u", uid, gid);
-    out[n++] = "-runas";
-    out[n++] = runas;
-    for (int i = 0; i < n; i++) qemu_args[i] = out[i];
-    qemu_argc = n;
-    qemu_args[n] = NULL;
+    qemu_out_count = n;
     snprintf(com2_path, sizeof com2_path, "com2");
     has_tcg = 1;
     has_debug_exit = 1;
+    kvm_fix = "the host's /dev/kvm";
+    tun_fix = admin_fix = "the runtime needs root on the host";
     if (!tap_name[0]) return;
     for (const char *c = tap_name; *c; c++)
         if (!isalnum((unsigned char)*c)) fail("the image's tap name %s is not letters and digits", tap_name);
@@ -444,6 +501,19 @@ static void make_qemu_command_line(const char *rootfs, char **application, int a
     if (inet_pton(AF_INET, host_address, &address) != 1 || inet_pton(AF_INET, guest_address, &address) != 1 || prefix_length < 1 || prefix_length > 30)
         fail("the image's addresses (host %s/%d, guest %s) are not IPv4 addresses", host_address, prefix_length, guest_address);
     for (int i = 0; i < port_count; i++) if (ports[i] < 1 || ports[i] > 65535) fail("the image's port %d is not 1-65535", ports[i]);
+}
+
+/* Once the state folder is there: the kernel copied into it, QEMU chrooted into it. */
+static void finish_qemu_command_line(void) {
+    static char kernel[PATH_MAX + 16];
+    copy_kernel(kernel, sizeof kernel);
+    qemu_out[kernel_at] = kernel;
+    int n = qemu_out_count;
+    push(qemu_out, &n, "-chroot");
+    push(qemu_out, &n, container_dir);
+    for (int i = 0; i < n; i++) qemu_args[i] = qemu_out[i];
+    qemu_argc = n;
+    qemu_args[n] = NULL;
 }
 
 static void bring_loopback_up(void) {
@@ -485,12 +555,19 @@ static void container_process(int sync, const char *netns, int console) {
         write(sync, message, strlen(message));
         _exit(1);
     }
+    /* Open before saying ready (read and write, so the open does not wait): `start` finds a reader. */
+    int fifo = open("start", O_RDWR | O_CLOEXEC);
+    if (fifo < 0) {
+        snprintf(message, sizeof message, "cannot open the start FIFO: %s", strerror(errno));
+        write(sync, message, strlen(message));
+        _exit(1);
+    }
     write(sync, "", 1);
     close(sync);
-    int fifo = open("start", O_RDONLY | O_CLOEXEC);
     char byte;
-    if (fifo < 0 || read(fifo, &byte, 1) != 1) _exit(1);
+    if (read(fifo, &byte, 1) != 1) _exit(1);
     close(fifo);
+    unlink("start");   /* `start` does too; whichever is first, the state then says running */
     exit(run_kernel());
 }
 
@@ -524,7 +601,7 @@ static int make_console(const char *socket_path) {
 
 /* One hook (prestart, createRuntime): the state on its standard input, as the spec says; Docker's
  * libnetwork-setkey is one, and gives the container's namespace its interface. */
-static void run_hook(struct json *hook, const char *state_json, int container) {
+static void run_hook(struct json *hook, const char *state_json) {
     const char *path = jtext(jget(hook, "path"));
     if (!path) fail("a hook has no path");
     char **args = jstrings(jget(hook, "args"), NULL), **env = jstrings(jget(hook, "env"), NULL);
@@ -552,14 +629,12 @@ static void run_hook(struct json *hook, const char *state_json, int container) {
         if (waited >= timeout * 1000) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            kill(container, SIGKILL);
             fail("the hook %s did not end within %ld s", path, timeout);
         }
         struct timespec ten = { 0, 10 * 1000 * 1000 };
         nanosleep(&ten, NULL);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        kill(container, SIGKILL);
         fail("the hook %s failed (status %d)", path, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
 }
@@ -597,10 +672,7 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     if (!image_config) fail("this image is not a kernel of swiftlet package --oci (no SWIFTLET_CONFIG in its environment): the swiftlet runtime runs only those");
     char *lines = strdup(image_config), *saved = NULL;
     for (char *line = strtok_r(lines, "\n", &saved); line; line = strtok_r(NULL, "\n", &saved)) config_line(line);
-    struct json *user = jget(process, "user");
-    long uid = jnumber(jget(user, "uid"), 0), gid = jnumber(jget(user, "gid"), 0);
-    if (uid <= 0 || gid < 0) { uid = 65534; gid = 65534; }   /* root in the container is nobody for QEMU */
-    make_qemu_command_line(rootfs, args + 1, argc_ - 1, (unsigned)uid, (unsigned)gid);
+    make_qemu_command_line(rootfs, args + 1, argc_ - 1);
     /* The network namespace: the one named, or a new one (Docker's hook then gives it eth0). */
     int has_network = 0;
     const char *netns = NULL;
@@ -616,8 +688,12 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     if (terminal && !console_socket) fail("process.terminal is set but no --console-socket was given");
 
     mkdir(state_root, 0700);
-    if (mkdir(container_dir, 0700) < 0) fail(errno == EEXIST ? "container %s already exists" : "cannot make %s", errno == EEXIST ? id : container_dir);
+    if (mkdir(container_dir, 0700) < 0) {
+        if (errno == EEXIST) fail("container %s already exists", id);
+        fail("cannot make %s: %s", container_dir, strerror(errno));
+    }
     remove_dir_on_failure = 1;
+    finish_qemu_command_line();
     char fifo[PATH_MAX + 16];
     snprintf(fifo, sizeof fifo, "%s/start", container_dir);
     if (mkfifo(fifo, 0600) < 0) fail("mkfifo %s: %s", fifo, strerror(errno));
@@ -627,6 +703,7 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     pid_t child = fork();
     if (child < 0) fail("fork: %s", strerror(errno));
     if (child == 0) { close(sync[0]); container_process(sync[1], netns, console); }
+    container_child = child;
     close(sync[1]);
     if (console >= 0) close(console);
     char reply[512];
@@ -637,9 +714,15 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     }
     close(sync[0]);
     if (got <= 0) fail("the container's process ended before it was set up");
-    if (reply[0] != 0) { reply[got] = 0; waitpid(child, NULL, 0); fail("%s", reply); }
+    if (reply[0] != 0) { reply[got] = 0; fail("%s", reply); }
     struct state s = { .pid = child, .start = process_start(child) };
+    if (s.start == 0) fail("the container's process ended before it was set up");
     rfc3339_now(s.created, sizeof s.created);
+    /* The state before the hooks: a delete while one runs finds the process. */
+    char state_path[PATH_MAX + 16], state_text[PATH_MAX + 256];
+    snprintf(state_path, sizeof state_path, "%s/state", container_dir);
+    snprintf(state_text, sizeof state_text, "pid %d\nstart %llu\nbundle %s\ncreated %s\n", s.pid, s.start, bundle_path, s.created);
+    write_atomically(state_path, state_text);
     char *state_json = NULL;
     size_t state_length;
     FILE *j = open_memstream(&state_json, &state_length);
@@ -653,17 +736,14 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     for (int k = 0; k < 2; k++) {
         struct json *list = jget(hooks, hook_kinds[k]);
         for (struct json *hook = list && list->type == J_ARRAY ? list->child : NULL; hook; hook = hook->next)
-            run_hook(hook, state_json, child);
+            run_hook(hook, state_json);
     }
-    char state_path[PATH_MAX + 16], state_text[PATH_MAX + 256];
-    snprintf(state_path, sizeof state_path, "%s/state", container_dir);
-    snprintf(state_text, sizeof state_text, "pid %d\nstart %llu\nbundle %s\ncreated %s\n", s.pid, s.start, bundle_path, s.created);
-    write_atomically(state_path, state_text);
     if (pid_file) {
         char pid_text[32];
         snprintf(pid_text, sizeof pid_text, "%d", child);
         write_atomically(pid_file, pid_text);
     }
+    container_child = 0;   /* from here on the container is the shim's */
     return 0;
 }
 
@@ -726,7 +806,8 @@ static int delete_container(const char *id, int force) {
     }
     const char *status = status_of(&s);
     if (strcmp(status, "stopped")) {
-        if (!force) fail("cannot delete container %s that is not stopped: %s", id, status);
+        /* As runc: a created container (never started) is killed and deleted without --force. */
+        if (!force && strcmp(status, "created")) fail("cannot delete container %s that is not stopped: %s", id, status);
         kill(s.pid, SIGKILL);
         for (int i = 0; i < 200 && process_start(s.pid) == s.start; i++) {
             struct timespec ten = { 0, 10 * 1000 * 1000 };

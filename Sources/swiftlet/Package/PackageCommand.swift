@@ -146,7 +146,7 @@ struct Package: ParsableCommand {
     /// `docker load`, when a Docker CLI is there; its own message says why when it fails (no daemon, no
     /// permission on its socket).
     static func load(_ archive: URL, reference: String) {
-        guard let dockerCLI = ImageFiles.onPath("docker") else { return }
+        guard let dockerCLI = executableOnPath("docker") else { return }
         let status = ChildProcess.run(dockerCLI, arguments: ["load", "-i", archive.path], quiet: true)
         if status == 0 { say("loaded into Docker as \(reference)") }
         else { say("not loaded: docker load said why above (status \(status)); later: docker load -i \(archive.path)") }
