@@ -430,7 +430,7 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     [ "$(docker image inspect -f '{{len .RootFS.Layers}}' "$image")" = 1 ] || { echo "more than one layer"; return 1; }
     tar -xOf Examples/website/.swiftlet/docker/swiftlet-test-website_oci.tar index.json | grep -q '"io.containerd.image.name":"'"$image"'"' ||
         { echo "no OCI index naming the image"; return 1; }
-    docker run -d --name swl-oci --runtime swiftlet -p 8080:8080 "$image" >/dev/null || { echo "docker run --runtime swiftlet failed"; return 1; }
+    docker run -d --name swl-oci --runtime swiftlet --memory 512m -p 8080:8080 "$image" >/dev/null || { echo "docker run --runtime swiftlet failed"; return 1; }
     for i in $(seq 60); do ip netns exec "$ns" curl -sf --max-time 2 -o "$WORK/oci-index" http://127.0.0.1:8080/ && break; sleep 0.5; done
     cmp -s "$WORK/oci-index" "$SITE/index.html" || { echo "the page from the runtime's kernel differs: $(docker logs swl-oci 2>&1 | tail -10)"; return 1; }
     ip netns exec "$ns" curl -sf --max-time 5 -o "$WORK/oci-guide" http://127.0.0.1:8080/GUIDE.html && cmp -s "$WORK/oci-guide" "$SITE/GUIDE.html" ||
@@ -445,6 +445,17 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     [ -n "$qemu" ] || { echo "no QEMU in docker top: $(docker top swl-oci 2>&1)"; return 1; }
     [ "$(stat -c %u "/proc/$qemu")" = 65534 ] || { echo "QEMU (pid $qemu) is not running as nobody"; return 1; }
     [ "$(readlink "/proc/$qemu/root")" = "$state" ] || { echo "QEMU is not chrooted into the state folder: $(readlink "/proc/$qemu/root")"; return 1; }
+    # QEMU in the container's cgroups, under Docker's limit (cgroup v1 here), and counted by docker stats.
+    local group=/sys/fs/cgroup/memory/docker/$id
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        log "kvm-docker: cgroup v2 here: the runtime does not join the container's cgroups (its warning says so); not checked"
+    else
+        grep -q ":memory:/docker/$id\$" "/proc/$qemu/cgroup" || { echo "QEMU is not in the container's memory cgroup: $(cat "/proc/$qemu/cgroup")"; return 1; }
+        [ "$(cat "$group/memory.limit_in_bytes")" = 536870912 ] || { echo "--memory 512m: the limit is $(cat "$group/memory.limit_in_bytes")"; return 1; }
+        out=$(docker stats --no-stream --format '{{.MemUsage}}' swl-oci)
+        case "$out" in [1-9]*MiB*) ;; *) echo "docker stats does not count QEMU: $out"; return 1 ;; esac
+        log "kvm-docker: QEMU in the container's cgroups: --memory 512m applied, docker stats says $out"
+    fi
     out=$(docker exec swl-oci ls 2>&1) && { echo "docker exec into a kernel succeeded: $out"; return 1; }
     echo "$out" | grep -q "exec is not supported by the swiftlet runtime" || { echo "docker exec: $out"; return 1; }
     docker stop -t 20 swl-oci >/dev/null || return 1
@@ -454,6 +465,7 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     ! kill -0 "$qemu" 2>/dev/null || { echo "QEMU (pid $qemu) outlived its container"; return 1; }
     docker rm swl-oci >/dev/null || return 1
     [ ! -e "$state" ] || { echo "the runtime's state of $id was left"; return 1; }
+    [ ! -e "$group" ] || { echo "the container's cgroup $group was left"; return 1; }
     log "kvm-docker: --runtime swiftlet served the site through -p; docker stop: clean shutdown, exit status 0, QEMU gone"
     # The kernel's exit status is the container's; what the runtime refuses, it says.
     "$SWIFTLET" package --oci --tag swiftlet-test-crash:oci Tests/Apps/crash -- --how status >/dev/null 2>&1 || { echo "package --oci crash failed"; return 1; }
@@ -463,6 +475,22 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     timeout 120 docker run --rm -t --runtime swiftlet swiftlet-test-crash:oci >"$WORK/oci-crash-tty.log" 2>&1; status=$?
     [ "$status" = 7 ] && grep -q "crash: about to fail" "$WORK/oci-crash-tty.log" ||
         { echo "with -t: status $status: $(tail -5 "$WORK/oci-crash-tty.log")"; return 1; }
+    # docker kill: SIGKILL to the container's process, and the runtime ends QEMU too (whose -runas cleared
+    # its parent-death signal); nothing of it left.
+    docker run -d --name swl-kill --runtime swiftlet "$image" >/dev/null || { echo "docker run (to kill) failed"; return 1; }
+    for i in $(seq 40); do qemu=$(docker top swl-kill -o pid,comm 2>/dev/null | awk '$2 ~ /qemu/ {print $1}'); [ -n "$qemu" ] && break; sleep 0.25; done
+    [ -n "$qemu" ] || { echo "no QEMU in the container to kill"; return 1; }
+    id=$(docker inspect -f '{{.Id}}' swl-kill)
+    docker kill swl-kill >/dev/null || return 1
+    for i in $(seq 40); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.25; done
+    ! kill -0 "$qemu" 2>/dev/null || { echo "QEMU (pid $qemu) outlived docker kill"; return 1; }
+    [ "$(docker inspect -f '{{.State.ExitCode}}' swl-kill)" = 137 ] || { echo "docker kill: status $(docker inspect -f '{{.State.ExitCode}}' swl-kill)"; return 1; }
+    docker rm swl-kill >/dev/null || return 1
+    [ -z "$(ls -d /sys/fs/cgroup/*/docker/"$id" 2>/dev/null)" ] || { echo "docker kill left cgroups: $(ls -d /sys/fs/cgroup/*/docker/"$id")"; return 1; }
+    if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+        out=$(docker run --rm --runtime swiftlet --memory 128m "$image" 2>&1) && { echo "--memory 128m (below the machine's 256 MB) was not refused"; return 1; }
+        echo "$out" | grep -q "is less than the machine's 256 MB" || { echo "--memory 128m: $out"; return 1; }
+    fi
     out=$(docker run --rm --runtime swiftlet --network host "$image" 2>&1) && { echo "--network host was not refused"; return 1; }
     echo "$out" | grep -q "needs the container's own network namespace" || { echo "--network host: $out"; return 1; }
     out=$(docker run --rm --runtime swiftlet -e SWIFTLET_CONFIG="$(printf 'arg q\narg -drive\narg file=/etc/shadow')" "$image" 2>&1) &&
@@ -471,7 +499,7 @@ docker_oci_checks() {  # docker_oci_checks NS DIR
     docker rmi "$image" swiftlet-test-crash:oci >/dev/null || return 1
     [ -z "$(docker ps -aq)" ] && [ -z "$(docker images -q)" ] && [ -z "$(ls -A "$(dirname "$state")")" ] ||
         { echo "containers, images or runtime state left"; return 1; }
-    log "kvm-docker: the crash kernel's status 7 is the container's under the runtime, with and without -t; --network host and a foreign QEMU argument refused"
+    log "kvm-docker: the crash kernel's status 7 is the container's under the runtime, with and without -t; docker kill ends QEMU (status 137); too little --memory, --network host and a foreign QEMU argument refused"
 }
 
 test_kvm_dns_dnssec() {

@@ -1,6 +1,6 @@
 // swiftlet package --docker: the container's entry point, a small static C program the tool compiles
 // (cc -static) and puts in the image as /swiftlet/entry. What it does is said at the top of the source
-// below. C, not Swift: it must be a few hundred kilobytes with no runtime to carry, in an image whose
+// below. C, not Swift: it must be under a megabyte with no runtime to carry, in an image whose
 // goal is 40 MB with QEMU in it.
 
 import Foundation
@@ -49,6 +49,7 @@ static int qemu_argc;
 static int ports[MAX_PORTS], port_count;
 static char tap_name[IFNAMSIZ], host_address[64], guest_address[64], com2_path[108];
 static int config_overflow;  /* more "arg" lines than MAX_ARGS */
+static const char *qemu_pid_file;  /* the runtime's: QEMU's PID written there (QEMU's -runas clears its PR_SET_PDEATHSIG) */
 static int prefix_length = 24, grace_seconds = 8, has_tcg = 1, has_debug_exit = 1, console_exit = -1;
 /* The fix a message names: docker run's flags for the image's entry point; the host's for the runtime,
  * which uses the host's /dev/kvm and /dev/net/tun as root. */
@@ -257,7 +258,7 @@ static int run_kernel(void) {
         /* A process group of its own: Ctrl-C on a terminal (docker run -it) reaches PID 1 only, which
          * asks the kernel to shut down, instead of QEMU, which would quit at once. */
         setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no QEMU left behind when this process is killed */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no QEMU left behind when this process is killed (until -runas) */
         if (getppid() != parent) _exit(125);  /* ... nor when that happened before the line above */
         /* Not the terminal of docker run -t: QEMU, in a background group, would stop (SIGTTOU) setting it
          * raw. The terminal stays ours, so Ctrl-C still reaches this process. */
@@ -269,6 +270,10 @@ static int run_kernel(void) {
         _exit(125);
     }
     close(out[1]);
+    if (qemu_pid_file) {
+        FILE *f = fopen(qemu_pid_file, "w");
+        if (f) { fprintf(f, "%d\n", qemu); fclose(f); }
+    }
     int listeners[MAX_PORTS];
     struct pollfd p[MAX_PORTS + 1];
     for (int i = 0; i < port_count; i++) {

@@ -42,11 +42,15 @@ static int log_json;
 static char container_dir[PATH_MAX];
 static int remove_dir_on_failure;
 static pid_t container_child;   /* killed when create fails after making it */
+struct state;
+static struct state *created_state;   /* what create has made, for fail() to undo */
+static void remove_cgroups(struct state *s);
+static long machine_megabytes = 256;   /* QEMU's -m */
 #define MAX_KERNEL_BYTES (256 << 20)
 #define NOBODY "65534:65534"     /* QEMU's user once the machine is built, whatever the image says */
 
 static void remove_container_dir(void) {
-    static const char *const files[] = { "start", "com2", "state", "state.tmp", "kernel" };
+    static const char *const files[] = { "start", "com2", "state", "state.tmp", "kernel", "qemu.pid" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/%s", container_dir, files[i]);
@@ -102,7 +106,7 @@ static void fail(const char *format, ...) {
             fclose(f);
         }
     }
-    if (container_child > 0) { kill(container_child, SIGKILL); waitpid(container_child, NULL, 0); }
+    if (container_child > 0) { kill(container_child, SIGKILL); waitpid(container_child, NULL, 0); if (created_state) remove_cgroups(created_state); }
     if (remove_dir_on_failure) remove_container_dir();
     exit(1);
 }
@@ -309,9 +313,25 @@ static char *read_file(const char *path, size_t limit, size_t *length) {
     return data;
 }
 
+/* A file of unknown size (those of /proc say 0), up to `limit` bytes, NUL-terminated. */
+static char *read_file_any(const char *path, size_t limit, size_t *length) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    char *data = malloc(limit + 1);
+    size_t n = 0;
+    ssize_t m;
+    while (data && n < limit && (m = read(fd, data + n, limit - n)) > 0) n += (size_t)m;
+    close(fd);
+    if (!data) return NULL;
+    data[n] = 0;
+    *length = n;
+    return data;
+}
+
 /* ---- the container's state, in STATE_ROOT/ID/state: "pid N", "start T" (its start time in /proc, so
  * that a reused PID is not taken for it), "bundle B", "created TIME" ---- */
-struct state { int pid; unsigned long long start; char bundle[PATH_MAX], created[64]; };
+#define MAX_CGROUPS 8
+struct state { int pid, cgroup_count; unsigned long long start; char bundle[PATH_MAX], created[64], cgroups[MAX_CGROUPS][PATH_MAX]; };
 
 static void check_id(const char *id) {
     size_t n = strlen(id);
@@ -355,6 +375,7 @@ static int load_state(const char *id, struct state *s, int must_exist) {
         else if (!strncmp(line, "start ", 6)) s->start = strtoull(line + 6, NULL, 10);
         else if (!strncmp(line, "bundle ", 7)) snprintf(s->bundle, sizeof s->bundle, "%s", line + 7);
         else if (!strncmp(line, "created ", 8)) snprintf(s->created, sizeof s->created, "%s", line + 8);
+        else if (!strncmp(line, "cgroup ", 7) && s->cgroup_count < MAX_CGROUPS) snprintf(s->cgroups[s->cgroup_count++], PATH_MAX, "%s", line + 7);
     }
     fclose(f);
     return 1;
@@ -453,7 +474,7 @@ static void make_qemu_command_line(const char *rootfs, char **application, int a
         for (size_t k = 0; k < sizeof allowed_pairs / sizeof allowed_pairs[0]; k++) known |= !strcmp(a, allowed_pairs[k][0]) && !strcmp(v, allowed_pairs[k][1]);
         char *end;
         long megabytes = strtol(v, &end, 10);
-        if (!strcmp(a, "-m") && megabytes > 0 && megabytes <= 65536 && !strcmp(end, "M")) known = 1;
+        if (!strcmp(a, "-m") && megabytes > 0 && megabytes <= 65536 && !strcmp(end, "M")) { known = 1; machine_megabytes = megabytes; }
         if (!strcmp(a, "-netdev") && tap_name[0] && !strcmp(v, expected_netdev)) known = 1;
         if (!strcmp(a, "-chardev") && !strncmp(v, "socket,id=control,path=", 23)) {
             v = "socket,id=control,path=com2,server=on,wait=off";
@@ -568,6 +589,7 @@ static void container_process(int sync, const char *netns, int console) {
     if (read(fifo, &byte, 1) != 1) _exit(1);
     close(fifo);
     unlink("start");   /* `start` does too; whichever is first, the state then says running */
+    qemu_pid_file = "qemu.pid";
     exit(run_kernel());
 }
 
@@ -639,6 +661,91 @@ static void run_hook(struct json *hook, const char *state_json) {
     }
 }
 
+/* ---- cgroups: the container's, as Docker names them (linux.cgroupsPath, "/docker/ID" with its default
+ * cgroupfs driver), joined by the container's process before the hooks run, so QEMU is in them too:
+ * docker stats counts it, and Docker's memory, pids and CPU limits apply to it. cgroup v1, in the
+ * hierarchies that limit or count (memory, pids, cpu, cpuacct, blkio; not devices, whose rules would
+ * hide /dev/kvm from QEMU, nor cpuset, which a new group must first be given CPUs in). ---- */
+static const char *const cgroup_controllers[] = { "memory", "pids", "cpu", "cpuacct", "blkio" };
+
+static int write_text(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static void make_directories(char *path, mode_t mode) {
+    for (char *p = path + 1; *p; p++) if (*p == '/') { *p = 0; mkdir(path, mode); *p = '/'; }
+    mkdir(path, mode);
+}
+
+static void set_limit(const char *group, const char *file, long long value, const char *what) {
+    if (value <= 0) return;
+    char path[PATH_MAX + 64], text[32];
+    snprintf(path, sizeof path, "%s/%s", group, file);
+    snprintf(text, sizeof text, "%lld", value);
+    if (write_text(path, text) < 0) fail("cannot set the container's %s (%s): %s", what, path, strerror(errno));
+}
+
+/* Returns the groups joined, written into `s`. */
+static void join_cgroups(struct json *linux_, pid_t pid, struct state *s) {
+    const char *path = jtext(jget(linux_, "cgroupsPath"));
+    if (!path || path[0] != '/' || strstr(path, "..")) {
+        if (path) fprintf(stderr, "swiftlet-runtime: cgroups: %s is not a cgroupfs path (the systemd driver's?): QEMU stays out of the container's cgroups\n", path);
+        return;
+    }
+    if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+        fprintf(stderr, "swiftlet-runtime: cgroups: this host has cgroup v2, which the runtime does not join yet: QEMU stays out of the container's cgroups\n");
+        return;
+    }
+    struct json *resources = jget(linux_, "resources"), *memory = jget(resources, "memory"), *cpu = jget(resources, "cpu");
+    long long memory_limit = jnumber(jget(memory, "limit"), 0);
+    /* QEMU holds the machine's memory and its own (about 64 MB more here): less would see it killed. */
+    if (memory_limit > 0 && memory_limit < (machine_megabytes + 64) << 20)
+        fail("docker run --memory %lld MB is less than the machine's %ld MB and QEMU's own 64: give at least %ldm", memory_limit >> 20, machine_megabytes, machine_megabytes + 64);
+    char pid_text[32];
+    snprintf(pid_text, sizeof pid_text, "%d", pid);
+    for (size_t i = 0; i < sizeof cgroup_controllers / sizeof cgroup_controllers[0] && s->cgroup_count < MAX_CGROUPS; i++) {
+        char mount[PATH_MAX], group[PATH_MAX];
+        snprintf(mount, sizeof mount, "/sys/fs/cgroup/%s", cgroup_controllers[i]);
+        struct stat st;
+        if (stat(mount, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        if (snprintf(group, sizeof group, "%s%s", mount, path) >= (int)sizeof group) fail("the cgroup path %s is too long", path);
+        int seen = 0;   /* cpu and cpuacct may be one hierarchy under two names */
+        char real[PATH_MAX];
+        if (realpath(mount, real)) for (int k = 0; k < s->cgroup_count; k++) seen |= !strncmp(s->cgroups[k], real, strlen(real)) && s->cgroups[k][strlen(real)] == '/';
+        if (seen) continue;
+        make_directories(group, 0755);
+        char procs[PATH_MAX + 16];
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", group);
+        if (write_text(procs, pid_text) < 0) fail("cannot join the container's cgroup %s: %s", group, strerror(errno));
+        snprintf(s->cgroups[s->cgroup_count++], PATH_MAX, "%s", realpath(group, real) ? real : group);
+        if (!strcmp(cgroup_controllers[i], "memory")) set_limit(group, "memory.limit_in_bytes", memory_limit, "memory limit");
+        if (!strcmp(cgroup_controllers[i], "pids")) set_limit(group, "pids.max", jnumber(jget(jget(resources, "pids"), "limit"), 0), "pids limit");
+        if (!strcmp(cgroup_controllers[i], "cpu")) {
+            set_limit(group, "cpu.shares", jnumber(jget(cpu, "shares"), 0), "CPU shares");
+            set_limit(group, "cpu.cfs_period_us", jnumber(jget(cpu, "period"), 0), "CPU period");
+            set_limit(group, "cpu.cfs_quota_us", jnumber(jget(cpu, "quota"), 0), "CPU quota");
+        }
+    }
+}
+
+/* After the container's process has ended: its groups are empty and can go. */
+static void remove_cgroups(struct state *s) {
+    for (int i = 0; i < s->cgroup_count; i++) {
+        if (strncmp(s->cgroups[i], "/sys/fs/cgroup/", 15)) continue;
+        /* QEMU, killed with its parent, may still be leaving: a second at most. */
+        for (int tries = 0; tries < 100 && rmdir(s->cgroups[i]) < 0 && errno == EBUSY; tries++) {
+            struct timespec ten = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ten, NULL);
+        }
+    }
+}
+
 static void write_atomically(const char *path, const char *text) {
     char temporary[PATH_MAX + 16];
     snprintf(temporary, sizeof temporary, "%s.tmp", path);
@@ -687,7 +794,9 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     int terminal = jget(process, "terminal") && jget(process, "terminal")->boolean;
     if (terminal && !console_socket) fail("process.terminal is set but no --console-socket was given");
 
-    mkdir(state_root, 0700);
+    char root_path[PATH_MAX];
+    snprintf(root_path, sizeof root_path, "%s", state_root);
+    make_directories(root_path, 0700);   /* as runc: the whole path (a new daemon has none of it) */
     if (mkdir(container_dir, 0700) < 0) {
         if (errno == EEXIST) fail("container %s already exists", id);
         fail("cannot make %s: %s", container_dir, strerror(errno));
@@ -718,10 +827,14 @@ static int create(const char *id, const char *bundle, const char *pid_file, cons
     struct state s = { .pid = child, .start = process_start(child) };
     if (s.start == 0) fail("the container's process ended before it was set up");
     rfc3339_now(s.created, sizeof s.created);
+    created_state = &s;
+    join_cgroups(linux_, child, &s);
     /* The state before the hooks: a delete while one runs finds the process. */
-    char state_path[PATH_MAX + 16], state_text[PATH_MAX + 256];
+    char state_path[PATH_MAX + 16];
+    static char state_text[(MAX_CGROUPS + 2) * (PATH_MAX + 16)];
+    int used = snprintf(state_text, sizeof state_text, "pid %d\nstart %llu\nbundle %s\ncreated %s\n", s.pid, s.start, bundle_path, s.created);
+    for (int i = 0; i < s.cgroup_count; i++) used += snprintf(state_text + used, sizeof state_text - (size_t)used, "cgroup %s\n", s.cgroups[i]);
     snprintf(state_path, sizeof state_path, "%s/state", container_dir);
-    snprintf(state_text, sizeof state_text, "pid %d\nstart %llu\nbundle %s\ncreated %s\n", s.pid, s.start, bundle_path, s.created);
     write_atomically(state_path, state_text);
     char *state_json = NULL;
     size_t state_length;
@@ -787,6 +900,29 @@ static int signal_number(const char *name) {
     return 0;
 }
 
+/* QEMU, found by the PID the container's process wrote and checked by its command line (which names
+ * this container's folder after -chroot): it loses PR_SET_PDEATHSIG when -runas changes its user, so
+ * SIGKILL and delete end it here. Returns whether it was signalled. */
+static int kill_qemu(int sig) {
+    char path[PATH_MAX + 16], line[32];
+    snprintf(path, sizeof path, "%s/qemu.pid", container_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int pid = fgets(line, sizeof line, f) ? atoi(line) : 0;
+    fclose(f);
+    if (pid <= 0) return 0;
+    char cmdline_path[64];
+    snprintf(cmdline_path, sizeof cmdline_path, "/proc/%d/cmdline", pid);
+    size_t length;
+    char *cmdline = read_file_any(cmdline_path, 1 << 20, &length);
+    if (!cmdline) return 0;
+    int ours = 0;
+    for (size_t at = 0; at < length; at += strlen(cmdline + at) + 1)
+        if (!strcmp(cmdline + at, "-chroot") && at + 8 < length && !strcmp(cmdline + at + 8, container_dir)) ours = 1;
+    free(cmdline);
+    return ours && kill(pid, sig) == 0;
+}
+
 static int kill_container(const char *id, const char *signal_name, int all) {
     struct state s;
     load_state(id, &s, 1);
@@ -794,6 +930,7 @@ static int kill_container(const char *id, const char *signal_name, int all) {
     if (!strcmp(status_of(&s), "stopped")) fail("container not running");
     /* --all: the container's process group (its relays too); QEMU, in a group of its own, ends with it. */
     if (kill(all ? -s.pid : s.pid, sig) < 0) fail("kill %d: %s", s.pid, strerror(errno));
+    if (sig == SIGKILL) kill_qemu(SIGKILL);
     return 0;
 }
 
@@ -814,6 +951,11 @@ static int delete_container(const char *id, int force) {
             nanosleep(&ten, NULL);
         }
     }
+    for (int i = 0; i < 100 && kill_qemu(SIGKILL); i++) {   /* until it is gone: its cgroups can then go */
+        struct timespec ten = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ten, NULL);
+    }
+    remove_cgroups(&s);
     remove_container_dir();
     return 0;
 }

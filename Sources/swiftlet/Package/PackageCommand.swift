@@ -29,7 +29,7 @@ struct Package: ParsableCommand {
         abstract: "Package a kernel as a Docker image: with QEMU and an entry point (--docker), or the kernel alone for the swiftlet OCI runtime (--oci).",
         discussion: """
             --docker: docker run --device /dev/kvm --device /dev/net/tun --cap-add NET_ADMIN -p 8080:8080 NAME serves \
-            the application's port 8080 from the kernel (TCG, slower, without /dev/kvm); docker stop shuts the kernel \
+            the application's port 8080 from the kernel (with --qemu full, TCG where the container has no /dev/kvm); docker stop shuts the kernel \
             down cleanly; the container's exit status is the kernel's. --oci: the same with docker run --runtime \
             swiftlet -p 8080:8080 NAME:kernel, once `swiftlet runtime` has installed the runtime and dockerd knows it.
             """)
@@ -41,7 +41,7 @@ struct Package: ParsableCommand {
     @Option(help: "The machine's memory in MiB.") var memory: Int = 256
     @Option(help: "Which QEMU goes in: microvm (QEMU's microvm-only build, about 13 MB with its libraries, KVM only) or full (about 50 MB, with TCG when the container has no /dev/kvm). Default: microvm where this host has it.")
     var qemu: String?
-    @Option(help: "Where to write the archive (default: APP/.swiftlet/docker/NAME.tar).") var out: String?
+    @Option(help: "Where to write the archive (default: APP/.swiftlet/docker/NAME_TAG.tar).") var out: String?
     @Argument(help: "The application's folder (holds its manifest, Swiftlet.swift).") var path: String = "."
     @Argument(parsing: .postTerminator, help: "Arguments for the application (after --), fixed in the image.") var applicationArguments: [String] = []
 
