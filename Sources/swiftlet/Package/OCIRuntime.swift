@@ -292,37 +292,20 @@ static char **jstrings(struct json *array, int *count) {
     return out;
 }
 
+/* A regular file's bytes, NUL-terminated, read to its end (those of /proc say size 0, so the size is
+ * not trusted); NULL with EFBIG when there are more than `limit`. */
 static char *read_file(const char *path, size_t limit, size_t *length) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
-    if (fstat(fd, &st) < 0) { int e = errno; close(fd); errno = e; return NULL; }
-    if (!S_ISREG(st.st_mode) || (size_t)st.st_size > limit) { close(fd); errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR; return NULL; }
-    char *data = malloc((size_t)st.st_size + 1);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) { close(fd); errno = EISDIR; return NULL; }
+    char *data = malloc(limit + 2);
     size_t n = 0;
-    while (data && n < (size_t)st.st_size) {
-        ssize_t m = read(fd, data + n, (size_t)st.st_size - n);
-        if (m <= 0) break;
-        n += (size_t)m;
-    }
+    ssize_t m = 0;
+    while (data && n <= limit && (m = read(fd, data + n, limit + 1 - n)) > 0) n += (size_t)m;
     close(fd);
     if (!data) return NULL;
-    if (n != (size_t)st.st_size) { free(data); errno = EIO; return NULL; }
-    data[n] = 0;
-    *length = n;
-    return data;
-}
-
-/* A file of unknown size (those of /proc say 0), up to `limit` bytes, NUL-terminated. */
-static char *read_file_any(const char *path, size_t limit, size_t *length) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    char *data = malloc(limit + 1);
-    size_t n = 0;
-    ssize_t m;
-    while (data && n < limit && (m = read(fd, data + n, limit - n)) > 0) n += (size_t)m;
-    close(fd);
-    if (!data) return NULL;
+    if (m < 0 || n > limit) { free(data); errno = m < 0 ? EIO : EFBIG; return NULL; }
     data[n] = 0;
     *length = n;
     return data;
@@ -341,10 +324,11 @@ static void check_id(const char *id) {
     snprintf(container_dir, sizeof container_dir, "%s/%s", state_root, id);
 }
 
-/* The process's start time (field 22 of /proc/PID/stat), 0 when it is gone or a zombie. */
-static unsigned long long process_start(int pid) {
-    char path[64], buffer[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+/* From /proc/PID/stat: the start time (field 22), so that a reused PID is not taken for the process,
+ * and the parent (field 4); 0 when the process is gone or a zombie. */
+static unsigned long long process_stat(const char *pid, int *parent) {
+    char path[300], buffer[1024];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
     ssize_t n = read(fd, buffer, sizeof buffer - 1);
@@ -354,8 +338,15 @@ static unsigned long long process_start(int pid) {
     char *p = strrchr(buffer, ')');
     if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X') return 0;
     p += 2;   /* field 3 */
+    if (parent && sscanf(p, "%*c %d", parent) != 1) return 0;
     for (int field = 3; field < 22; field++) { p = strchr(p, ' '); if (!p) return 0; p++; }
     return strtoull(p, NULL, 10);
+}
+
+static unsigned long long process_start(int pid) {
+    char text[16];
+    snprintf(text, sizeof text, "%d", pid);
+    return process_stat(text, NULL);
 }
 
 static int load_state(const char *id, struct state *s, int must_exist) {
@@ -914,7 +905,7 @@ static int kill_qemu(int sig) {
     char cmdline_path[64];
     snprintf(cmdline_path, sizeof cmdline_path, "/proc/%d/cmdline", pid);
     size_t length;
-    char *cmdline = read_file_any(cmdline_path, 1 << 20, &length);
+    char *cmdline = read_file(cmdline_path, 1 << 20, &length);
     if (!cmdline) return 0;
     int ours = 0;
     for (size_t at = 0; at < length; at += strlen(cmdline + at) + 1)
@@ -970,18 +961,8 @@ static int ps(const char *id) {
         DIR *proc = opendir("/proc");
         struct dirent *e;
         while (proc && (e = readdir(proc))) {
-            char path[300], buffer[512];
-            if (!isdigit((unsigned char)e->d_name[0])) continue;
-            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            ssize_t n = read(fd, buffer, sizeof buffer - 1);
-            close(fd);
-            if (n <= 0) continue;
-            buffer[n] = 0;
-            char *p = strrchr(buffer, ')');
-            int ppid;
-            if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == s.pid) printf(",%s", e->d_name);
+            int parent;
+            if (isdigit((unsigned char)e->d_name[0]) && process_stat(e->d_name, &parent) && parent == s.pid) printf(",%s", e->d_name);
         }
         if (proc) closedir(proc);
     }
